@@ -1,0 +1,106 @@
+"""Command-line entry point: argparse, lazy imports, exit codes.
+
+`--version` and `--help` must stay fast and must not import Textual or httpx, so every
+command module imports its heavy dependencies inside its `run` function, and the TUI is
+imported only when a TUI is started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from app import __version__
+from app.errors import EXIT_USAGE, UserError
+from app.i18n import LANGUAGES, detect_language, set_language, t
+
+# Each module in app/commands/ has `register(subparsers, common)` and `run(args) -> int`.
+COMMANDS = (
+    "wizard",
+    "recommend",
+    "configure",
+    "profiles",
+    "export",
+    "env",
+    "key",
+    "doctor",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with our message, never printing a value that may be secret."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def common_options() -> argparse.ArgumentParser:
+    """Options every command accepts (after the command name too)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help=t("cli.opt_config"),
+    )
+    common.add_argument(
+        "--profile", metavar="NAME", default=argparse.SUPPRESS, help=t("cli.opt_profile")
+    )
+    common.add_argument(
+        "--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=t("cli.opt_lang")
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = common_options()
+    parser = _Parser(
+        prog="modelstudio-setup",
+        description=t("cli.description"),
+        epilog=t("cli.epilog"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--demo", action="store_true", help=t("cli.opt_demo"))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        module = importlib.import_module(f"app.commands.{name}")
+        module.register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    set_language(_early_lang(argv) or detect_language())
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "lang", None):
+        set_language(args.lang)
+    command = args.command or "wizard"
+    module = importlib.import_module(f"app.commands.{command}")
+    try:
+        return int(module.run(args) or 0)
+    except UserError as exc:
+        print(f"modelstudio-setup: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+
+
+def _early_lang(argv: list[str]) -> str | None:
+    """Honour --lang before building the parser, so --help is in the chosen language."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv) and argv[i + 1] in LANGUAGES:
+            return argv[i + 1]
+        if arg.startswith("--lang=") and arg.split("=", 1)[1] in LANGUAGES:
+            return arg.split("=", 1)[1]
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,224 @@
+"""Workspace-ID validation and the ONLY place Model Studio URLs are built.
+
+The workspace ID is user input that becomes part of a hostname which then receives the API
+key. Everything here is about making sure a crafted ID can never turn that hostname into
+another one (SECURITY.md T1-T4): ASCII is checked before lowercasing, exactly one LDH label
+is accepted with `re.fullmatch`, nothing is IDNA-mapped, and every URL built is re-parsed by
+two parsers and compared with what was intended.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from app.catalog import Catalog, Region, load_catalog
+from app.errors import Notice, UserError
+
+STYLES = ("workspace", "shared")
+MAX_RAW_INPUT = 1000
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_PASTE_WHITESPACE = " \t\r\n\f\v"
+
+
+class InvalidWorkspaceId(UserError):
+    """The workspace ID cannot be used; the message says why and what an ID looks like."""
+
+
+class EndpointError(UserError):
+    """A base URL cannot be built for this region / style / workspace."""
+
+
+@dataclass(frozen=True)
+class WorkspaceId:
+    """A validated, normalised workspace ID (one lowercase DNS label)."""
+
+    value: str
+    notices: tuple[Notice, ...] = ()
+    changed: bool = False  # True when normalisation altered the input (shown back to the user)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _describe_char(ch: str) -> str:
+    """Name a character safely (a control or invisible character is shown as its code)."""
+    code = f"U+{ord(ch):04X}"
+    if ch.isprintable() and not ch.isspace():
+        name = unicodedata.name(ch, "")
+        return f"'{ch}' ({code}{' ' + name if name else ''})"
+    return code
+
+
+def normalize_workspace_id(raw: object, catalog: Catalog | None = None) -> WorkspaceId:
+    """Turn pasted input into a workspace ID, or explain precisely why it is not one."""
+    catalog = catalog or load_catalog()
+    if not isinstance(raw, str):
+        raise InvalidWorkspaceId("endpoints.ws_empty")
+    if len(raw) > MAX_RAW_INPUT:
+        raise InvalidWorkspaceId("endpoints.ws_too_long_input", length=len(raw))
+    stripped = raw.strip(_PASTE_WHITESPACE)
+    if not stripped:
+        raise InvalidWorkspaceId("endpoints.ws_empty")
+    # ASCII before anything else: lowercasing first would let the Kelvin sign become 'k'.
+    for pos, ch in enumerate(stripped, start=1):
+        if not (0x20 < ord(ch) < 0x7F):
+            if ord(ch) < 0x80:
+                raise InvalidWorkspaceId(
+                    "endpoints.ws_control_char", char=_describe_char(ch), pos=pos
+                )
+            raise InvalidWorkspaceId("endpoints.ws_non_ascii", char=_describe_char(ch), pos=pos)
+    value = stripped.lower()
+    if "." in value:
+        raise InvalidWorkspaceId("endpoints.ws_dot")
+    for pos, ch in enumerate(value, start=1):
+        if not (ch.isalnum() or ch == "-"):
+            raise InvalidWorkspaceId("endpoints.ws_bad_char", char=_describe_char(ch), pos=pos)
+    if len(value) > 63:
+        raise InvalidWorkspaceId("endpoints.ws_too_long", length=len(value))
+    if value.startswith("-") or value.endswith("-"):
+        raise InvalidWorkspaceId("endpoints.ws_hyphen_edge")
+    if value.startswith("xn--") or value[2:4] == "--":
+        raise InvalidWorkspaceId("endpoints.ws_idna")
+    if not _LABEL.fullmatch(value):
+        raise InvalidWorkspaceId("endpoints.ws_bad_shape")
+    if value in catalog.reserved_workspace_labels:
+        raise InvalidWorkspaceId("endpoints.ws_reserved", label=value)
+    notices: list[Notice] = []
+    if not value.startswith(catalog.workspace_id_prefixes):
+        notices.append(
+            Notice(
+                "endpoints.ws_unusual_prefix", prefixes=" / ".join(catalog.workspace_id_prefixes)
+            )
+        )
+    return WorkspaceId(value=value, notices=tuple(notices), changed=value != raw)
+
+
+@dataclass(frozen=True)
+class BaseUrls:
+    """The three API surfaces of one endpoint; identical paths on every host."""
+
+    openai: str
+    anthropic: str
+    dashscope: str
+    host: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"openai": self.openai, "anthropic": self.anthropic, "dashscope": self.dashscope}
+
+
+def host_for(
+    region: Region | str,
+    style: str,
+    workspace_id: str | WorkspaceId | None,
+    catalog: Catalog | None = None,
+) -> str:
+    """The host name for a region / style / workspace, with every combination checked."""
+    catalog = catalog or load_catalog()
+    if isinstance(region, str):
+        if region not in catalog.regions:
+            raise EndpointError(
+                "endpoints.unknown_region", region=region, known=", ".join(catalog.regions)
+            )
+        region = catalog.regions[region]
+    if style not in STYLES:
+        raise EndpointError("endpoints.unknown_style", style=style)
+    if style == "shared":
+        if region.hosts.shared is None:
+            raise EndpointError(
+                "endpoints.no_shared_host",
+                region=region.id,
+                console=region.console_workspaces,
+            )
+        return region.hosts.shared
+    if workspace_id is None or workspace_id == "":
+        raise EndpointError(
+            "endpoints.workspace_required"
+            if region.workspace_required
+            else "endpoints.workspace_missing",
+            region=region.id,
+            console=region.console_workspaces,
+        )
+    ws = normalize_workspace_id(str(workspace_id), catalog).value
+    return region.hosts.workspace.replace("{ws}", ws)
+
+
+def _assert_url(url: str, expected_host: str, expected_path: str) -> None:
+    """Re-parse a built URL with two parsers; any disagreement is a bug, never a request."""
+    import httpx  # local: the CLI's --help must not pay for httpx
+
+    parsed = httpx.URL(url)
+    split = urlsplit(url)
+    ok = (
+        parsed.scheme == "https"
+        and split.scheme == "https"
+        and parsed.host == expected_host
+        and split.hostname == expected_host
+        and split.netloc == expected_host
+        and parsed.port is None
+        and split.port is None
+        and not parsed.userinfo
+        and split.username is None
+        and split.password is None
+        and not parsed.query
+        and not split.query
+        and not parsed.fragment
+        and not split.fragment
+        and parsed.path == expected_path
+        and split.path == expected_path
+    )
+    if not ok:
+        raise EndpointError("endpoints.url_assert_failed", host=expected_host)
+
+
+def base_urls(
+    region: Region | str,
+    style: str,
+    workspace_id: str | WorkspaceId | None = None,
+    catalog: Catalog | None = None,
+) -> BaseUrls:
+    """The OpenAI-compatible, Anthropic-compatible and DashScope base URLs of an endpoint."""
+    catalog = catalog or load_catalog()
+    host = host_for(region, style, workspace_id, catalog)
+    urls = {}
+    for surface, path in catalog.paths.items():
+        url = f"https://{host}{path}"
+        _assert_url(url, host, path)
+        urls[surface] = url
+    return BaseUrls(host=host, **urls)
+
+
+@dataclass(frozen=True)
+class HostInfo:
+    """What a production host name means: its region, style and workspace (if any)."""
+
+    host: str
+    region: str
+    style: str  # workspace | shared | trial
+    workspace_id: str | None
+
+
+def classify_host(host: str, catalog: Catalog | None = None) -> HostInfo | None:
+    """Map a host name back to region / style / workspace; None for a host that is not ours.
+
+    Used to check a URL found in a config file and by the simulator to route requests.
+    Matching is on the whole label structure, so `x.cn-beijing.maas.aliyuncs.com.evil.com`
+    and `evil-dashscope.aliyuncs.com` are not ours.
+    """
+    catalog = catalog or load_catalog()
+    host = host.lower().rstrip(".") if host.isascii() else host
+    if not host.isascii():
+        return None
+    for region in catalog.regions.values():
+        if host == region.hosts.shared:
+            return HostInfo(host, region.id, "shared", None)
+        if region.hosts.trial and host == region.hosts.trial:
+            return HostInfo(host, region.id, "trial", None)
+        suffix = region.hosts.workspace.removeprefix("{ws}")
+        if host.endswith(suffix):
+            label = host[: -len(suffix)]
+            if _LABEL.fullmatch(label) and label not in catalog.reserved_workspace_labels:
+                return HostInfo(host, region.id, "workspace", label)
+    return None

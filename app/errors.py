@@ -1,0 +1,52 @@
+"""Errors a user can act on, carrying a locale key instead of a baked-in English string.
+
+The message is rendered when shown, so the same error reads correctly in either language.
+Parameters must never contain the API key: callers pass masked values only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.i18n import t
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+EXIT_NO_SECURE_STORE = 3
+
+
+class UserError(Exception):
+    """Bad input or an unusable environment; the CLI prints it and exits with `exit_code`."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, key: str, /, **params: Any) -> None:
+        self.key = key
+        self.params = params
+        super().__init__(key)
+
+    @property
+    def message(self) -> str:
+        return t(self.key, **self.params)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class Notice:
+    """A non-fatal remark about an input (unusual prefix, plan key)."""
+
+    def __init__(self, key: str, /, **params: Any) -> None:
+        self.key = key
+        self.params = params
+
+    @property
+    def message(self) -> str:
+        return t(self.key, **self.params)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"Notice({self.key!r})"
