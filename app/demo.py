@@ -1,0 +1,118 @@
+"""Demo mode: the whole wizard against an in-process simulator, touching nothing real.
+
+A newcomer without an account (or without network) should see every step, including a
+successful connectivity test, and leave no trace: the simulator serves the production host
+names on loopback over real TLS (a throwaway CA), the config lives in a temporary directory,
+the key store is in memory, and the probe is pinned to the simulator with `connect_to` +
+`ca_file`, exactly the mechanism users have for pinning an edge IP.
+
+USAGE (app/commands/wizard.py, TUI-1):
+
+    if getattr(args, "demo", False):
+        from app.demo import demo_services
+        with demo_services(lang=lang) as (services, state):
+            return run_wizard(services, state)
+
+`state.demo` is True (so every screen shows the DEMO banner) and `services.demo_key` holds the
+simulator's demo key (an `ApiKey`, masked like any key) for the API-key step to pre-fill.
+This module imports no Textual.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.secrets import ApiKey, KeyringStatus
+from app.wizard_state import Services, WizardState
+
+DEMO_ACCOUNT = "demo"
+DEMO_PROFILE = "demo"
+# Fixed so demo runs (and snapshots built on them) look the same every time.
+DEMO_CLOCK = _dt.datetime(2026, 1, 15, 9, 30, tzinfo=_dt.timezone.utc)
+# Variables that could otherwise lead a component to the user's real config or keyring.
+_ENV_REDIRECTS = ("MODELSTUDIO_SETUP_CONFIG",)
+
+
+@dataclass
+class DemoEnvironment:
+    """What a demo run owns; the wizard only sees `services` and `state`."""
+
+    services: Services
+    state: WizardState
+    simulator: Any
+    root: Path
+
+
+def _memory_store_factory() -> Callable[[str], Any]:
+    """One shared in-memory store whatever kind the user picks, so the demo never reaches
+    the OS keyring or writes a key file, yet every later step can read the key back."""
+    from app.secrets import MemoryStore
+
+    store = MemoryStore()
+    return lambda _kind: store
+
+
+def _demo_keyring_status() -> KeyringStatus:
+    return KeyringStatus(available=True, backend="memory (demo)")
+
+
+def _probe_options(simulator: Any) -> Any:
+    """Probe options pinned to the simulator: every production host name connects to the
+    loopback port, and TLS trusts only the simulator's throwaway CA."""
+    from app.probe import ProbeOptions
+
+    return ProbeOptions(connect_to=(simulator.connect_to,), ca_file=simulator.ca_file)
+
+
+def start_demo(root: Path, *, lang: str = "en") -> DemoEnvironment:
+    """Start the simulator and build demo services under `root` (a fresh temp dir)."""
+    from app.simulator import Simulator
+
+    simulator = Simulator(tls=True).start_in_thread()
+    config_dir = root / "config"
+    export_dir = root / "export"
+    config_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    export_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    services = Services(
+        config_path=config_dir / "config.yaml",
+        key_store_factory=_memory_store_factory(),
+        keyring_probe=_demo_keyring_status,
+        probe_options=_probe_options(simulator),
+        export_dir=export_dir,
+        clock=lambda: DEMO_CLOCK,
+        demo_key=ApiKey(simulator.key(DEMO_ACCOUNT)),
+    )
+    state = WizardState(lang=lang, demo=True, profile_name=DEMO_PROFILE)
+    return DemoEnvironment(services=services, state=state, simulator=simulator, root=root)
+
+
+@contextlib.contextmanager
+def demo_services(lang: str = "en") -> Iterator[tuple[Services, WizardState]]:
+    """Run a block with the simulator up and the environment pointed away from real files.
+
+    On exit the simulator stops and the temporary directory (config, exports) is removed.
+    """
+    root = Path(tempfile.mkdtemp(prefix="modelstudio-setup-demo-"))
+    saved = {name: os.environ.get(name) for name in _ENV_REDIRECTS}
+    env = None
+    try:
+        env = start_demo(root, lang=lang)
+        os.environ["MODELSTUDIO_SETUP_CONFIG"] = str(env.services.config_path)
+        yield env.services, env.state
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        if env is not None:
+            env.simulator.stop_thread()
+        shutil.rmtree(root, ignore_errors=True)
