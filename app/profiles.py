@@ -1,0 +1,864 @@
+"""The config file: schema v1, validation on every load, locked atomic 0600 writes, backups.
+
+The config decides which host receives the API key, so a file someone else wrote (a
+committed dotfile, a poisoned download) must not be able to redirect it: every load
+re-validates every field and recomputes the base URLs from region / style / workspace
+(SECURITY.md T3). Writes must never leave a torn, lost or world-readable file behind
+(T11, T12), which is why they go through a lock, a temp file, fsync and os.replace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from app.catalog import Catalog, load_catalog
+from app.endpoints import STYLES, base_urls, normalize_workspace_id
+from app.errors import Notice, UserError
+from app.secrets import DEFAULT_ENV_VAR, STORE_KINDS, KeyRef
+
+APP_NAME = "modelstudio-setup"
+CONFIG_ENV = "MODELSTUDIO_SETUP_CONFIG"
+CONFIG_FILE = "config.yaml"
+SCHEMA_VERSION = 1
+BACKUPS_KEPT = 3
+MAX_CONFIG_BYTES = 1_000_000
+PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+VERDICTS = ("ok", "warn", "fail")
+PROFILE_FIELDS = (
+    "region",
+    "scope",
+    "endpoint_style",
+    "workspace_id",
+    "base_urls",
+    "model",
+    "api_key",
+    "residency",
+    "verified",
+)
+_REQUIRED_FIELDS = ("region", "scope", "endpoint_style", "base_urls", "model", "api_key")
+_LOCK_TIMEOUT_S = 30.0
+
+
+class ConfigError(UserError):
+    """The config file cannot be used; the message names the file, profile and field."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        where: str,
+        reason_key: str,
+        /,
+        **reason_params: Any,
+    ) -> None:
+        super().__init__("profiles.config_invalid", path=str(path), where=where)
+        self.where = where
+        self.reason_key = reason_key
+        self.reason_params = reason_params
+
+    @property
+    def message(self) -> str:
+        from app.i18n import t
+
+        reason = t(self.reason_key, **self.reason_params)
+        return t(self.key, path=self.params["path"], where=self.where, reason=reason)
+
+
+class ProfileNotFound(UserError):
+    """The named (or default) profile is not in the config file."""
+
+
+class ConfigWriteError(UserError):
+    """The config (or an export) could not be written; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The last doctor verdict on a profile (written by doctor via `update_verified`)."""
+
+    at: str
+    verdict: str  # ok | warn | fail
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One validated profile; base_urls always equal what endpoints.py builds for it."""
+
+    name: str
+    region: str
+    scope: str
+    endpoint_style: str
+    workspace_id: str | None
+    base_urls: dict[str, str]
+    model: str
+    api_key: KeyRef = field(default_factory=KeyRef)
+    residency: str | None = None
+    verified: Verification | None = None
+
+    @property
+    def host(self) -> str:
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.base_urls["openai"]).hostname or ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The mapping written under `profiles.<name>` (schema v1 field order)."""
+        return {
+            "region": self.region,
+            "scope": self.scope,
+            "endpoint_style": self.endpoint_style,
+            "workspace_id": self.workspace_id,
+            "base_urls": dict(self.base_urls),
+            "model": self.model,
+            "api_key": {"store": self.api_key.store, "env": self.api_key.env},
+            "residency": self.residency,
+            "verified": (
+                {"at": self.verified.at, "verdict": self.verified.verdict}
+                if self.verified
+                else None
+            ),
+        }
+
+
+@dataclass(frozen=True)
+class Config:
+    version: int = SCHEMA_VERSION
+    default_profile: str | None = None
+    profiles: dict[str, Profile] = field(default_factory=dict)
+
+    def profile(self, name: str | None = None) -> Profile:
+        """The named profile, else the default one; a clear error when there is none."""
+        wanted = name or self.default_profile
+        if wanted is None:
+            if len(self.profiles) == 1:
+                return next(iter(self.profiles.values()))
+            raise ProfileNotFound("profiles.no_default", known=_names(self))
+        if wanted not in self.profiles:
+            raise ProfileNotFound("profiles.not_found", name=wanted, known=_names(self))
+        return self.profiles[wanted]
+
+    def with_profile(self, profile: Profile, make_default: bool = False) -> Config:
+        profiles = dict(self.profiles)
+        profiles[profile.name] = profile
+        default = self.default_profile
+        if make_default or default is None or default not in profiles:
+            default = profile.name
+        return Config(self.version, default, profiles)
+
+    def without_profile(self, name: str) -> Config:
+        profiles = {k: v for k, v in self.profiles.items() if k != name}
+        default = self.default_profile
+        if default == name:
+            default = next(iter(profiles), None)
+        return Config(self.version, default, profiles)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "default_profile": self.default_profile,
+            "profiles": {name: p.to_dict() for name, p in self.profiles.items()},
+        }
+
+    def dump(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=False)
+
+
+def _names(config: Config) -> str:
+    return ", ".join(config.profiles) or "-"
+
+
+# ---------------------------------------------------------------------------------------------
+# Where the file lives
+# ---------------------------------------------------------------------------------------------
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """`--config PATH` > $MODELSTUDIO_SETUP_CONFIG > the per-user config dir."""
+    if explicit:
+        return Path(explicit).expanduser()
+    from_env = os.environ.get(CONFIG_ENV)
+    if from_env:
+        return Path(from_env).expanduser()
+    import platformdirs
+
+    return platformdirs.user_config_path(APP_NAME) / CONFIG_FILE
+
+
+def is_default_location(path: Path) -> bool:
+    """True when `path` is where the tool looks without --config or the env variable."""
+    import platformdirs
+
+    return Path(path) == platformdirs.user_config_path(APP_NAME) / CONFIG_FILE
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation of inputs (shared by the loader, configure and the wizard)
+# ---------------------------------------------------------------------------------------------
+
+
+class _Invalid(Exception):
+    """A field failed validation: carries the reason as a locale key and parameters."""
+
+    def __init__(self, field: str, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.field = field
+        self.key = key
+        self.params = params
+
+
+def check_profile_name(name: object) -> str:
+    if not isinstance(name, str) or not PROFILE_NAME.fullmatch(name):
+        raise UserError("profiles.bad_profile_name", name=_safe_repr(name))
+    return name
+
+
+def check_env_name(name: object) -> str:
+    if not isinstance(name, str) or not ENV_NAME.fullmatch(name):
+        raise UserError("profiles.bad_env_name", name=_safe_repr(name))
+    return name
+
+
+def check_model(model: object) -> str:
+    if not isinstance(model, str) or not MODEL_NAME.fullmatch(model):
+        raise UserError("profiles.bad_model", model=_safe_repr(model))
+    return model
+
+
+def _safe_repr(value: object, limit: int = 80) -> str:
+    """Show a bad value without letting control characters reach the terminal."""
+    text = repr(value) if not isinstance(value, str) else ascii(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def default_scope(region_id: str, residency: str | None, catalog: Catalog | None = None) -> str:
+    """The region's scope for the residency scenario, else Global, else its first scope."""
+    catalog = catalog or load_catalog()
+    region = catalog.regions[region_id]
+    if residency and residency in catalog.scenarios:
+        scenario = catalog.scenarios[residency]
+        for placement in (scenario.placement, *scenario.near.values()):
+            if placement.region == region_id and placement.scope in region.scopes:
+                return placement.scope
+    return "global" if "global" in region.scopes else region.scopes[0]
+
+
+def make_profile(
+    name: str,
+    *,
+    region: str,
+    scope: str | None = None,
+    endpoint_style: str = "workspace",
+    workspace_id: str | None = None,
+    model: str | None = None,
+    api_key: KeyRef | None = None,
+    residency: str | None = None,
+    verified: Verification | None = None,
+    catalog: Catalog | None = None,
+) -> tuple[Profile, tuple[Notice, ...]]:
+    """Validate user input into a Profile; notices say what was normalised or is unusual.
+
+    Raises UserError (exit 2) naming the first bad input; nothing here writes anything.
+    """
+    catalog = catalog or load_catalog()
+    check_profile_name(name)
+    if region not in catalog.regions:
+        raise UserError("profiles.unknown_region", region=region, known=", ".join(catalog.regions))
+    reg = catalog.regions[region]
+    if residency is not None and residency not in catalog.scenarios:
+        raise UserError(
+            "profiles.unknown_residency", residency=residency, known=", ".join(catalog.scenarios)
+        )
+    notices: list[Notice] = []
+    if scope is None:
+        scope = default_scope(region, residency, catalog)
+    if scope not in catalog.scopes:
+        raise UserError("profiles.unknown_scope", scope=scope, known=", ".join(catalog.scopes))
+    if scope not in reg.scopes:
+        raise UserError(
+            "profiles.scope_not_offered", scope=scope, region=region, offered=", ".join(reg.scopes)
+        )
+    if endpoint_style not in STYLES:
+        raise UserError("profiles.bad_style", style=endpoint_style)
+    ws_value: str | None = None
+    if endpoint_style == "workspace":
+        if workspace_id is None:
+            # base_urls raises the region-specific "where to find the ID" message.
+            base_urls(region, "workspace", None, catalog)
+        ws = normalize_workspace_id(workspace_id, catalog)
+        ws_value = ws.value
+        notices.extend(ws.notices)
+        if ws.changed:
+            notices.append(
+                Notice("profiles.ws_normalised", raw=_safe_repr(workspace_id), value=ws.value)
+            )
+    elif workspace_id is not None:
+        raise UserError("profiles.ws_with_shared")
+    urls = base_urls(region, endpoint_style, ws_value, catalog).as_dict()
+    if model is None:
+        model = catalog.default_model(scope)
+    check_model(model)
+    if scope == "us" and not model.endswith("-us"):
+        notices.append(Notice("profiles.us_model_suffix", model=model))
+    if residency is not None:
+        scenario = catalog.scenarios[residency]
+        allowed = {(p.region, p.scope) for p in (scenario.placement, *scenario.near.values())}
+        if residency != "none" and (region, scope) not in allowed:
+            notices.append(
+                Notice(
+                    "profiles.residency_mismatch",
+                    residency=residency,
+                    region=region,
+                    scope=scope,
+                    wanted=f"{scenario.placement.region} / {scenario.placement.scope}",
+                )
+            )
+    key_ref = api_key or KeyRef()
+    if key_ref.store not in STORE_KINDS:
+        raise UserError("profiles.bad_store", store=key_ref.store, known=", ".join(STORE_KINDS))
+    check_env_name(key_ref.env)
+    profile = Profile(
+        name=name,
+        region=region,
+        scope=scope,
+        endpoint_style=endpoint_style,
+        workspace_id=ws_value,
+        base_urls=urls,
+        model=model,
+        api_key=key_ref,
+        residency=residency,
+        verified=verified,
+    )
+    return profile, tuple(notices)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------------------------
+
+
+def _parse_profile(name: Any, raw: Any, catalog: Catalog) -> Profile:
+    """Validate one stored profile; raises _Invalid naming the field."""
+    if not isinstance(name, str) or not PROFILE_NAME.fullmatch(name):
+        raise _Invalid("", "profiles.reason_bad_name", name=_safe_repr(name))
+    if not isinstance(raw, dict):
+        raise _Invalid("", "profiles.reason_not_mapping")
+    for key in raw:
+        if key not in PROFILE_FIELDS:
+            raise _Invalid(str(key), "profiles.reason_unknown_field")
+    for key in _REQUIRED_FIELDS:
+        if key not in raw:
+            raise _Invalid(key, "profiles.reason_missing_field")
+    region = raw["region"]
+    if not isinstance(region, str) or region not in catalog.regions:
+        raise _Invalid(
+            "region",
+            "profiles.reason_unknown_region",
+            value=_safe_repr(region),
+            known=", ".join(catalog.regions),
+        )
+    scope = raw["scope"]
+    if not isinstance(scope, str) or scope not in catalog.scopes:
+        raise _Invalid(
+            "scope",
+            "profiles.reason_unknown_scope",
+            value=_safe_repr(scope),
+            known=", ".join(catalog.scopes),
+        )
+    offered = catalog.regions[region].scopes
+    if scope not in offered:
+        raise _Invalid(
+            "scope",
+            "profiles.reason_scope_not_offered",
+            value=scope,
+            region=region,
+            offered=", ".join(offered),
+        )
+    style = raw["endpoint_style"]
+    if style not in STYLES:
+        raise _Invalid(
+            "endpoint_style",
+            "profiles.reason_bad_choice",
+            value=_safe_repr(style),
+            known="/".join(STYLES),
+        )
+    ws_raw = raw.get("workspace_id")
+    ws_value: str | None = None
+    if style == "shared":
+        if ws_raw is not None:
+            raise _Invalid("workspace_id", "profiles.reason_ws_with_shared")
+    else:
+        if ws_raw is None:
+            raise _Invalid("workspace_id", "profiles.reason_ws_required")
+        try:
+            ws = normalize_workspace_id(ws_raw, catalog)
+        except UserError as exc:
+            raise _Invalid("workspace_id", "profiles.reason_nested", reason=exc.message) from None
+        if ws.value != ws_raw:
+            raise _Invalid("workspace_id", "profiles.reason_ws_not_normalised", value=ws.value)
+        ws_value = ws.value
+    try:
+        expected = base_urls(region, style, ws_value, catalog).as_dict()
+    except UserError as exc:
+        raise _Invalid("endpoint_style", "profiles.reason_nested", reason=exc.message) from None
+    urls = raw["base_urls"]
+    if not isinstance(urls, dict):
+        raise _Invalid("base_urls", "profiles.reason_not_mapping")
+    for key in urls:
+        if key not in expected:
+            raise _Invalid(f"base_urls.{key}", "profiles.reason_unknown_field")
+    for surface, url in expected.items():
+        if surface not in urls:
+            raise _Invalid(f"base_urls.{surface}", "profiles.reason_missing_field")
+        if urls[surface] != url:
+            raise _Invalid(
+                f"base_urls.{surface}",
+                "profiles.reason_url_mismatch",
+                value=_safe_repr(urls[surface]),
+                expected=url,
+            )
+    model = raw["model"]
+    if not isinstance(model, str) or not MODEL_NAME.fullmatch(model):
+        raise _Invalid("model", "profiles.reason_bad_model", value=_safe_repr(model))
+    key_raw = raw["api_key"]
+    if not isinstance(key_raw, dict):
+        raise _Invalid("api_key", "profiles.reason_not_mapping")
+    for key in key_raw:
+        if key not in ("store", "env"):
+            raise _Invalid(f"api_key.{key}", "profiles.reason_unknown_field")
+    store = key_raw.get("store")
+    if store not in STORE_KINDS:
+        raise _Invalid(
+            "api_key.store",
+            "profiles.reason_bad_choice",
+            value=_safe_repr(store),
+            known="/".join(STORE_KINDS),
+        )
+    env = key_raw.get("env", DEFAULT_ENV_VAR)
+    if not isinstance(env, str) or not ENV_NAME.fullmatch(env):
+        raise _Invalid("api_key.env", "profiles.reason_bad_env", value=_safe_repr(env))
+    residency = raw.get("residency")
+    if residency is not None and residency not in catalog.scenarios:
+        raise _Invalid(
+            "residency",
+            "profiles.reason_bad_choice",
+            value=_safe_repr(residency),
+            known="/".join(catalog.scenarios),
+        )
+    verified = _parse_verified(raw.get("verified"))
+    return Profile(
+        name=name,
+        region=region,
+        scope=scope,
+        endpoint_style=style,
+        workspace_id=ws_value,
+        base_urls=expected,
+        model=model,
+        api_key=KeyRef(store=store, env=env),
+        residency=residency,
+        verified=verified,
+    )
+
+
+def _parse_verified(raw: Any) -> Verification | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise _Invalid("verified", "profiles.reason_not_mapping")
+    for key in raw:
+        if key not in ("at", "verdict"):
+            raise _Invalid(f"verified.{key}", "profiles.reason_unknown_field")
+    at, verdict = raw.get("at"), raw.get("verdict")
+    if isinstance(at, _dt.datetime):  # YAML turns an unquoted timestamp into a datetime
+        at = at.isoformat()
+    if not isinstance(at, str) or not at.isprintable() or len(at) > 64:
+        raise _Invalid("verified.at", "profiles.reason_bad_timestamp")
+    if verdict not in VERDICTS:
+        raise _Invalid(
+            "verified.verdict",
+            "profiles.reason_bad_choice",
+            value=_safe_repr(verdict),
+            known="/".join(VERDICTS),
+        )
+    return Verification(at=at, verdict=verdict)
+
+
+def parse_config(
+    data: Any,
+    source: Path | str,
+    catalog: Catalog | None = None,
+    *,
+    replacing: str | None = None,
+) -> Config:
+    """Validate a parsed config document completely.
+
+    `replacing` names a profile that is about to be overwritten: its content is dropped
+    instead of validated, so `configure` can repair a profile that no longer loads.
+    """
+    catalog = catalog or load_catalog()
+    if data is None:
+        return Config()
+    if not isinstance(data, dict):
+        raise ConfigError(source, "<root>", "profiles.reason_not_mapping")
+    for key in data:
+        if key not in ("version", "default_profile", "profiles"):
+            raise ConfigError(source, str(key), "profiles.reason_unknown_field")
+    version = data.get("version")
+    if version != SCHEMA_VERSION:
+        raise ConfigError(
+            source, "version", "profiles.reason_bad_version", value=_safe_repr(version)
+        )
+    raw_profiles = data.get("profiles") or {}
+    if not isinstance(raw_profiles, dict):
+        raise ConfigError(source, "profiles", "profiles.reason_not_mapping")
+    profiles: dict[str, Profile] = {}
+    for name, raw in raw_profiles.items():
+        if replacing is not None and name == replacing:
+            continue
+        try:
+            profiles[name] = _parse_profile(name, raw, catalog)
+        except _Invalid as exc:
+            where = f"profiles.{name}" + (f".{exc.field}" if exc.field else "")
+            raise ConfigError(source, where, exc.key, **exc.params) from None
+    default = data.get("default_profile")
+    if default is not None and (not isinstance(default, str) or default not in raw_profiles):
+        raise ConfigError(
+            source, "default_profile", "profiles.reason_default_missing", value=_safe_repr(default)
+        )
+    if default is not None and default not in profiles:
+        default = None  # it was the profile being replaced
+    return Config(version=SCHEMA_VERSION, default_profile=default, profiles=profiles)
+
+
+def _read_text(path: Path) -> str | None:
+    """The file's text, or None when it does not exist; refuses what is not a regular file."""
+    try:
+        st = path.stat()  # follows a symlink: a symlinked dotfile is fine to read
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise ConfigError(path, "<file>", "profiles.reason_dangling_symlink") from None
+        return None
+    except OSError as exc:
+        raise ConfigError(path, "<file>", "profiles.reason_os", error=exc.strerror) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ConfigError(path, "<file>", "profiles.reason_not_regular")
+    if st.st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(path, "<file>", "profiles.reason_too_big", limit=MAX_CONFIG_BYTES)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(path, "<file>", "profiles.reason_os", error=exc.strerror) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(path, "<file>", "profiles.reason_not_utf8") from None
+
+
+class MalformedYaml(ConfigError):
+    """The file is not YAML at all (as opposed to YAML that fails validation)."""
+
+
+def _parse_yaml(text: str, path: Path) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else "?"
+        raise MalformedYaml(path, f"line {line}", "profiles.reason_malformed") from None
+
+
+def load_config(path: Path | str | None = None, catalog: Catalog | None = None) -> Config:
+    """Load and fully validate the config; a missing file is an empty config."""
+    path = config_path(path) if not isinstance(path, Path) else path
+    text = _read_text(path)
+    if text is None:
+        return Config()
+    return parse_config(_parse_yaml(text, path), path, catalog)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a write did, so the CLI and the wizard can tell the user."""
+
+    path: Path  # the file actually written (a symlink's target)
+    requested: Path
+    mode: int
+    backup: Path | None = None
+    notices: tuple[Notice, ...] = ()
+
+    @property
+    def via_symlink(self) -> bool:
+        return self.path != self.requested
+
+
+def resolve_target(path: Path) -> tuple[Path, tuple[Notice, ...]]:
+    """Where a write to `path` really lands: symlinks are followed, never silently."""
+    path = Path(path).expanduser().absolute()
+    if not path.is_symlink():
+        return path, ()
+    try:
+        target = path.resolve(strict=False)
+    except (OSError, RuntimeError):
+        raise ConfigWriteError("profiles.symlink_loop", path=str(path)) from None
+    if target.exists() and not target.is_file():
+        raise ConfigWriteError("profiles.symlink_not_file", path=str(path), target=str(target))
+    return target, (Notice("profiles.symlink_followed", path=str(path), target=str(target)),)
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on `<path>.lock`, so two runs cannot interleave read-modify-write."""
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise ConfigWriteError(
+            "profiles.dir_not_writable", dir=str(path.parent), error=exc.strerror or str(exc)
+        ) from None
+    try:
+        _lock_fd(fd)
+        yield
+    finally:
+        _unlock_fd(fd)
+        os.close(fd)
+
+
+def _lock_fd(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows: msvcrt locks one byte; LK_LOCK retries for ~10 s
+        import msvcrt
+        import time
+
+        deadline = time.monotonic() + _LOCK_TIMEOUT_S
+        while True:
+            try:
+                msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise ConfigWriteError("profiles.lock_timeout") from None
+    else:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+def _unlock_fd(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:
+        import msvcrt
+
+        with contextlib.suppress(OSError):
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _fsync_dir(directory: Path) -> None:
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _backup(target: Path, now: _dt.datetime) -> Path:
+    """Copy the current file to a 0600 timestamped sibling; keep the newest BACKUPS_KEPT."""
+    stamp = now.strftime("%Y%m%dT%H%M%S")
+    candidate = target.with_name(f"{target.name}.bak-{stamp}")
+    n = 1
+    while candidate.exists():
+        candidate = target.with_name(f"{target.name}.bak-{stamp}-{n}")
+        n += 1
+    data = target.read_bytes()
+    _write_new(candidate.parent, candidate, data, 0o600)
+    backups = sorted(
+        target.parent.glob(f"{glob_escape(target.name)}.bak-*"),
+        key=lambda p: p.stat().st_mtime_ns,
+    )
+    for old in backups[:-BACKUPS_KEPT]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+    return candidate
+
+
+def glob_escape(name: str) -> str:
+    import glob
+
+    return glob.escape(name)
+
+
+def _write_new(directory: Path, final: Path, data: bytes, mode: int) -> None:
+    """mkstemp (0600) in the target dir, write, fsync, chmod, os.replace, fsync the dir."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if mode != 0o600:
+            os.chmod(tmp, mode)
+        os.replace(tmp, final)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(directory)
+
+
+def _public_mode() -> int:
+    """0666 minus the umask: the mode an ordinary new file would get."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def atomic_write(
+    path: Path | str,
+    data: str | bytes,
+    *,
+    secret: bool = True,
+    backup: bool = True,
+    locked: bool = False,
+    now: _dt.datetime | None = None,
+) -> WriteResult:
+    """Replace `path` atomically; 0600 when `secret` (always for the config).
+
+    `locked=True` means the caller already holds file_lock(path's target).
+    """
+    requested = Path(path).expanduser().absolute()
+    target, notices_t = resolve_target(requested)
+    notices = list(notices_t)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    now = now or _dt.datetime.now(_dt.timezone.utc)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise ConfigWriteError(
+            "profiles.dir_not_writable", dir=str(target.parent), error=exc.strerror or str(exc)
+        ) from None
+    ctx = contextlib.nullcontext() if locked else file_lock(target)
+    with ctx:
+        backup_path: Path | None = None
+        old_mode: int | None = None
+        try:
+            st = target.stat()
+        except FileNotFoundError:
+            st = None
+        if st is not None:
+            if not stat.S_ISREG(st.st_mode):
+                raise ConfigWriteError(
+                    "profiles.symlink_not_file", path=str(requested), target=str(target)
+                )
+            old_mode = stat.S_IMODE(st.st_mode)
+        mode = 0o600 if secret else _public_mode()
+        try:
+            if st is not None and backup:
+                backup_path = _backup(target, now)
+            _write_new(target.parent, target, payload, mode)
+            final_mode = stat.S_IMODE(target.stat().st_mode)
+            if secret and final_mode & 0o077:
+                os.chmod(target, 0o600)
+                final_mode = stat.S_IMODE(target.stat().st_mode)
+        except OSError as exc:
+            raise ConfigWriteError(
+                "profiles.dir_not_writable", dir=str(target.parent), error=exc.strerror or str(exc)
+            ) from None
+        if secret and final_mode & 0o077:
+            notices.append(
+                Notice("profiles.mode_still_loose", path=str(target), mode=f"{final_mode:04o}")
+            )
+        if secret and old_mode is not None and old_mode & 0o077:
+            notices.append(Notice("profiles.was_looser", path=str(target), mode=f"{old_mode:04o}"))
+    return WriteResult(
+        path=target,
+        requested=requested,
+        mode=final_mode,
+        backup=backup_path,
+        notices=tuple(notices),
+    )
+
+
+def modify_config(
+    path: Path | str,
+    change: Callable[[Config], Config],
+    *,
+    replacing: str | None = None,
+    catalog: Catalog | None = None,
+    before_write: Callable[[Config], None] | None = None,
+) -> tuple[Config, WriteResult]:
+    """Read, change and write the config under one lock.
+
+    A file that is not YAML at all is backed up and reported, then replaced by the new
+    config (only what `change` adds). A file that is YAML but fails validation is refused,
+    except for the profile named by `replacing`, which is about to be overwritten anyway.
+    `before_write` runs under the lock with the new config (e.g. to store the key) and may
+    raise to abort with nothing written.
+    """
+    requested = Path(path).expanduser().absolute()
+    target, _ = resolve_target(requested)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise ConfigWriteError(
+            "profiles.dir_not_writable", dir=str(target.parent), error=exc.strerror or str(exc)
+        ) from None
+    notices: list[Notice] = []
+    with file_lock(target):
+        text = _read_text(target)
+        current = Config()
+        if text is not None:
+            try:
+                current = parse_config(
+                    _parse_yaml(text, target), target, catalog, replacing=replacing
+                )
+            except MalformedYaml as exc:
+                notices.append(
+                    Notice("profiles.malformed_replaced", path=str(target), where=exc.where)
+                )
+        new = change(current)
+        # Validate what is about to be written by the same code that will read it back.
+        parse_config(new.to_dict(), target, catalog)
+        if before_write is not None:
+            before_write(new)
+        result = atomic_write(requested, new.dump(), secret=True, locked=True)
+    if notices:
+        result = replace(result, notices=tuple(notices) + result.notices)
+    return new, result
+
+
+def update_verified(path: Path | str, profile: str, verdict: str, at: _dt.datetime | str) -> Config:
+    """Record doctor's verdict on a profile, leaving everything else untouched."""
+    if verdict not in VERDICTS:
+        raise ValueError(f"verdict must be one of {VERDICTS}")
+    stamp = at if isinstance(at, str) else at.isoformat(timespec="seconds")
+
+    def change(config: Config) -> Config:
+        current = config.profile(profile)
+        return config.with_profile(replace(current, verified=Verification(stamp, verdict)))
+
+    new, _ = modify_config(path, change)
+    return new
