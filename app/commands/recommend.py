@@ -1,15 +1,97 @@
-"""The `recommend` command (not implemented yet)."""
+"""The `recommend` command: residency, needs and callers' location -> region and scope.
+
+Prints a short card for people, or the stable JSON of `Recommendation.to_json()` for scripts.
+Validation lives in app.recommend so the wizard and the CLI refuse the same inputs with the
+same messages.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 
-from app.errors import UserError
+from app.i18n import t
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    sub.add_parser("recommend", parents=[common], help="recommend (not implemented yet)")
+    from app.recommend import NEAR, NEEDS, RESIDENCIES
+
+    p = sub.add_parser(
+        "recommend",
+        parents=[common],
+        help=t("recommend.cli_help"),
+        description=t("recommend.cli_help"),
+    )
+    p.add_argument(
+        "--residency",
+        required=True,
+        metavar="R",
+        help=t("recommend.opt_residency", valid=", ".join(RESIDENCIES)),
+    )
+    p.add_argument(
+        "--need",
+        action="append",
+        default=[],
+        metavar="N[,N...]",
+        help=t("recommend.opt_need", valid=", ".join(NEEDS)),
+    )
+    p.add_argument("--near", metavar="Z", help=t("recommend.opt_near", valid=", ".join(NEAR)))
+    p.add_argument("--json", action="store_true", help=t("recommend.opt_json"))
+
+
+def split_needs(values: list[str]) -> tuple[str, ...]:
+    """`--need batch,alerting --need fine-tuning` -> each need once, in the order given."""
+    out: list[str] = []
+    for value in values:
+        for part in value.split(","):
+            part = part.strip()
+            if part and part not in out:
+                out.append(part)
+    return tuple(out)
+
+
+def render_card(rec) -> str:  # rec: app.recommend.Recommendation
+    """The human-readable card, in the recommendation's own language."""
+    lang = rec.lang
+
+    def w(key: str, **params: object) -> str:
+        return t(f"recommend.{key}", lang, **params)
+
+    lines = [
+        w("card_title", region=rec.region_name, scope=rec.scope_name),
+        "  " + w("card_stored", region=rec.region_name, boundary=rec.scope_boundary),
+        "",
+        w("card_reasons"),
+        *(f"  • {r}" for r in rec.reasons),
+    ]
+    if rec.caveats:
+        lines += ["", w("card_caveats"), *(f"  ! {c}" for c in rec.caveats)]
+    lines += ["", w("card_alternatives")]
+    if rec.alternatives:
+        for alt in rec.alternatives:
+            name = w("card_alt", region=alt.region_name, id=alt.region, scope=alt.scope_name)
+            lines.append(f"  → {name}")
+            lines.append(f"      {alt.why}")
+    else:
+        lines.append("  " + w("card_none"))
+    if rec.unmet_needs:
+        names = [w(f"need.{n}") for n in rec.unmet_needs]
+        lines += ["", w("card_unmet"), *(f"  ✗ {n}" for n in names)]
+    if rec.conflict:
+        lines += ["", w("card_conflict")]
+    return "\n".join(lines) + "\n"
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UserError("cli.not_implemented", command="recommend")
+    from app.recommend import Answers, recommend
+
+    answers = Answers(
+        residency=args.residency, needs=split_needs(args.need), near=args.near or None
+    )
+    rec = recommend(answers)
+    if args.json:
+        sys.stdout.write(json.dumps(rec.to_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(render_card(rec))
+    return 0
