@@ -1,0 +1,238 @@
+"""The Textual App: the wizard's flow driver, the doctor app, the palette and quitting.
+
+The only module of app/ that imports Textual. The App is built by `make_app` with its
+services injected (config path, key store, probe options, clock), so tests and the demo run
+the very same App against a simulator and an in-memory key store instead of patching.
+
+The flow is one `@work` method awaiting typed step results (`push_screen_wait`), as in
+Textual's questions01 example: a step dismisses with a new frozen WizardState or with BACK.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from rich.traceback import Traceback
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingsMap
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from app.errors import UserError
+from app.i18n import LANGUAGES, set_language, t
+from app.wizard_state import BACK, STEPS, Services, WizardState
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+# step id -> (module, class); imported when the step is reached so startup stays light.
+STEP_SCREENS: dict[str, tuple[str, str]] = {
+    "welcome": ("screens.welcome", "WelcomeScreen"),
+    "scenario": ("screens.scenario", "ScenarioScreen"),
+    "recommendation": ("screens.recommendation", "RecommendationScreen"),
+    "workspace": ("screens.workspace", "WorkspaceScreen"),
+    "apikey": ("screens.apikey", "ApiKeyScreen"),
+    "connectivity": ("screens.connectivity", "ConnectivityScreen"),
+    "export": ("screens.export", "ExportScreen"),
+    "done": ("screens.done", "DoneScreen"),
+}
+
+
+def _screen_class(step: str) -> type[Screen[Any]]:
+    module, name = STEP_SCREENS[step]
+    return getattr(importlib.import_module(module), name)
+
+
+def _doctor_screen(profile_name: str, services: Services) -> Screen[Any]:
+    from screens.doctor import DoctorScreen
+
+    return DoctorScreen(profile_name, services)
+
+
+class WizardApp(App[WizardState | None]):
+    """The wizard (or, with `doctor_profile`, just the doctor screen for one profile)."""
+
+    CSS_PATH = str(ASSETS / "app.tcss")
+    TITLE = "modelstudio-setup"
+    ENABLE_COMMAND_PALETTE = True
+    # (keys, action, locale key, show, priority); localised per instance like the steps.
+    APP_BINDINGS: tuple[tuple[str, str, str, bool, bool], ...] = (
+        ("ctrl+q", "quit", "wizard.binding.quit", True, True),
+        ("f2", "switch_language", "wizard.binding.language", True, False),
+    )
+
+    def __init__(
+        self,
+        services: Services,
+        state: WizardState,
+        *,
+        start_step: str = "welcome",
+        doctor_profile: str | None = None,
+    ) -> None:
+        if start_step not in STEPS:
+            raise ValueError(f"unknown step {start_step!r}")
+        super().__init__()
+        self.services = services
+        self.state = state
+        self.initial_state = state
+        self.start_step = start_step
+        self.doctor_profile = doctor_profile
+        set_language(state.lang)
+        self._localize_bindings()
+
+    # -- start --------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        if self.doctor_profile is not None:
+            self.push_screen(
+                _doctor_screen(self.doctor_profile, self.services),
+                callback=lambda _result: self.exit(None),
+            )
+        else:
+            self.run_flow()
+
+    @work(exclusive=True, group="wizard-flow")
+    async def run_flow(self) -> None:
+        """Walk STEPS: each step gets the current state and returns the next one or BACK."""
+        index = STEPS.index(self.start_step)
+        while index < len(STEPS):
+            step = STEPS[index]
+            screen = _screen_class(step)(self.state, self.services)
+            result = await self.push_screen_wait(screen)
+            if result is BACK:
+                draft = getattr(screen, "draft", None)
+                if isinstance(draft, WizardState):
+                    self.state = draft
+                index = max(index - 1, 0)
+            elif isinstance(result, WizardState):
+                self.state = result
+                index += 1
+            # Anything else (a screen popped without a result): show the same step again.
+        self.exit(self.state)
+
+    # -- language -----------------------------------------------------------------------------
+    def _localize_bindings(self) -> None:
+        self._bindings = BindingsMap(
+            Binding(keys, action, t(label), show=show, priority=priority)
+            for keys, action, label, show, priority in self.APP_BINDINGS
+        )
+
+    async def action_switch_language(self, lang: str | None = None) -> None:
+        """Switch every visible text between English and Chinese, keeping the inputs."""
+        from screens.base import StepScreen
+
+        current = self.state.lang
+        new = lang if lang in LANGUAGES else LANGUAGES[(LANGUAGES.index(current) + 1) % 2]
+        set_language(new)
+        self.state = dataclasses.replace(self.state, lang=new)
+        self._localize_bindings()
+        for screen in list(self.screen_stack):
+            if isinstance(screen, StepScreen):
+                screen.state = dataclasses.replace(screen.state, lang=new)
+                await screen.relocalize()
+        self.refresh_bindings()
+
+    # -- palette ------------------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        for command in super().get_system_commands(screen):
+            if command.callback != self.action_quit:  # ours asks before losing input
+                yield command
+        yield SystemCommand(t("wizard.cmd.doctor"), t("wizard.cmd.doctor_help"), self.action_doctor)
+        yield SystemCommand(
+            t("wizard.cmd.language"), t("wizard.cmd.language_help"), self.action_switch_language
+        )
+        yield SystemCommand(t("wizard.cmd.quit"), t("wizard.cmd.quit_help"), self.action_quit)
+
+    def action_doctor(self) -> None:
+        self.push_screen(_doctor_screen(self.state.profile_name, self.services))
+
+    # -- quitting -----------------------------------------------------------------------------
+    def current_state(self) -> WizardState:
+        """The state including the inputs of the step on screen."""
+        from screens.base import StepScreen
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, StepScreen):
+                return screen.collect()
+        return self.state
+
+    def has_unsaved(self) -> bool:
+        """True when the user entered something that Export has not written yet."""
+        current = self.current_state()
+        if current.written:
+            return False
+        baseline = dataclasses.replace(self.initial_state, lang=current.lang)
+        return current != baseline
+
+    async def action_quit(self) -> None:
+        from screens.widgets import ConfirmDialog
+
+        if not self.has_unsaved():
+            self.exit(None)
+            return
+        if any(isinstance(s, ConfirmDialog) for s in self.screen_stack):
+            return
+
+        def answered(really: bool | None) -> None:
+            if really:
+                self.exit(None)
+
+        self.push_screen(
+            ConfirmDialog(
+                t("wizard.quit.title"),
+                t("wizard.quit.body"),
+                t("wizard.quit.yes"),
+                t("wizard.quit.no"),
+                default_yes=False,
+            ),
+            callback=answered,
+        )
+
+    # -- errors -------------------------------------------------------------------------------
+    def report_worker_error(self, worker: Worker[Any], state: WorkerState) -> None:
+        """The one place a failed worker is reported: a notification, never a traceback.
+
+        Only a UserError's own (key-free) message is shown; any other exception is named by
+        its type, since its text may quote a header that carries the key (SECURITY.md T8).
+        """
+        if state != WorkerState.ERROR:
+            return
+        error = worker.error
+        detail = error.message if isinstance(error, UserError) else type(error).__name__
+        self.notify(t("wizard.worker_failed", error=detail), severity="error", timeout=10)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "wizard-flow":
+            self.report_worker_error(event.worker, event.state)
+
+    def _fatal_error(self) -> None:
+        """A crash prints the traceback without local variables: a local may hold the key."""
+        from rich.segment import Segments
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None)
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options))
+        )
+        self._close_messages_no_wait()
+
+
+def make_app(
+    services: Services,
+    state: WizardState | None = None,
+    *,
+    start_step: str = "welcome",
+    doctor_profile: str | None = None,
+) -> WizardApp:
+    """Build the wizard App with its services injected (real use, demo mode, tests)."""
+    from app.i18n import get_language
+
+    return WizardApp(
+        services,
+        state or WizardState(lang=get_language()),
+        start_step=start_step,
+        doctor_profile=doctor_profile,
+    )

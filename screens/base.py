@@ -1,0 +1,174 @@
+"""StepScreen: the frame every wizard step shares.
+
+How to write a step (this is the contract between the flow driver and the screens):
+
+    class ExportScreen(StepScreen):
+        STEP = "export"                      # one of app.wizard_state.STEPS
+
+        def compose_step(self) -> ComposeResult:
+            yield Static(...)                 # the step's own widgets, built from self.state
+
+        def collect(self) -> WizardState:     # optional: the inputs as they are now
+            return replace(self.state, ...)   # (kept by Back and by a language switch)
+
+        def submit(self) -> WizardState | None:
+            ...                               # validate; None = stay (call self.show_status)
+            return replace(self.state, ...)   # the driver moves on with this state
+
+The frame around `compose_step` is: the DEMO banner (when `state.demo`), the step list at the
+side (current step marked, finished ones ticked), the step's title, a scrolling body, the nav
+bar (Back / status line / Next) and the Footer with the bindings. Enter anywhere that does not
+use Enter itself, the Next button, or Enter in an Input means Next; Esc or the Back button
+means Back. `submit` may also be async, or start a dialog/worker and later call
+`self.finish(new_state)` itself (return None meanwhile).
+
+The screen is a view of one frozen WizardState: `compose` reads `self.state` only, so a
+language switch is `relocalize()` = collect the inputs, recompose. Screens hold no decisions:
+validation and recommendations come from app/.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingsMap
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Static
+from textual.worker import Worker
+
+from app.i18n import t
+from app.wizard_state import BACK, Services, WizardState
+from screens.widgets import DemoBanner, NavBar, StepList
+
+if TYPE_CHECKING:
+    from textual.events import Mount
+
+
+class StepScreen(Screen[Any]):
+    """Base of every wizard step; see the module docstring for how to build one."""
+
+    STEP: ClassVar[str] = ""
+    # (keys, action, locale key of the footer label, shown in footer)
+    STEP_BINDINGS: ClassVar[tuple[tuple[str, str, str, bool], ...]] = (
+        ("escape", "back", "wizard.nav.back", True),
+        ("enter", "next", "wizard.nav.next", True),
+    )
+    # Which widget gets the focus when the step opens (a CSS selector); None = Next button.
+    FOCUS: ClassVar[str | None] = None
+
+    def __init__(self, state: WizardState, services: Services) -> None:
+        super().__init__()
+        self.state = state
+        self.services = services
+        # What Back hands to the driver: the inputs of this step as they were left.
+        self.draft: WizardState | None = None
+        self._localize_bindings()
+
+    # -- to override ---------------------------------------------------------------------------
+    def compose_step(self) -> ComposeResult:
+        yield Static(self.STEP)
+
+    def collect(self) -> WizardState:
+        """The state with this step's inputs as they are now (no validation)."""
+        return self.state
+
+    def submit(self) -> Any:
+        """Validate and return the next state, or None to stay on this step."""
+        return self.collect()
+
+    def title_text(self) -> str:
+        return t(f"wizard.title.{self.STEP}")
+
+    def next_label(self) -> str:
+        return t("wizard.nav.next")
+
+    @property
+    def has_back(self) -> bool:
+        return self.STEP != "welcome"
+
+    # -- frame --------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        if self.state.demo:
+            yield DemoBanner()
+        with Horizontal(id="frame"):
+            yield StepList(self.STEP)
+            with Vertical(id="step-body"):
+                yield Static(Text(self.title_text(), style="bold"), id="step-title")
+                with VerticalScroll(id="step-content"):
+                    yield from self.compose_step()
+                yield NavBar(back=self.has_back, next_label=self.next_label())
+        yield Footer()
+
+    def _on_mount(self, event: Mount) -> None:
+        self.call_after_refresh(self._initial_focus)
+
+    def _initial_focus(self) -> None:
+        target = self.query(self.FOCUS).first() if self.FOCUS else None
+        if target is None or not target.focusable:
+            target = self.query_one("#next", Button)
+        target.focus()
+
+    def _localize_bindings(self) -> None:
+        """Footer labels in the current language (class-level BINDINGS cannot be translated)."""
+        bindings = BindingsMap(
+            Binding(keys, action, t(label), show=show)
+            for keys, action, label, show in self.STEP_BINDINGS
+        )
+        for key, items in BindingsMap(self.BINDINGS).key_to_bindings.items():
+            bindings.key_to_bindings.setdefault(key, []).extend(items)
+        self._bindings = bindings
+
+    async def relocalize(self) -> None:
+        """Redraw in the current language, keeping what the user typed."""
+        self.state = self.collect()
+        self._localize_bindings()
+        await self.recompose()
+        self._initial_focus()
+        self.refresh_bindings()
+
+    def show_status(self, message: str, *, error: bool = True) -> None:
+        """One line next to the buttons: why Next did not move on, or a hint."""
+        mark = "✗ " if error else ""
+        status = self.query_one("#nav-status", Static)
+        status.update(Text(f"{mark}{message}"))
+        status.tooltip = message
+
+    # -- navigation ---------------------------------------------------------------------------
+    async def action_next(self) -> None:
+        result = self.submit()
+        if inspect.isawaitable(result):
+            result = await result
+        if result is not None:
+            self.finish(result)
+
+    def finish(self, new_state: WizardState) -> None:
+        """Leave the step with `new_state` (used directly by steps that confirm first)."""
+        self.state = new_state
+        self.dismiss(new_state)
+
+    def action_back(self) -> None:
+        if not self.has_back:
+            return
+        self.draft = self.collect()
+        self.dismiss(BACK)
+
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "next":
+            event.stop()
+            await self.action_next()
+        elif event.button.id == "back":
+            event.stop()
+            self.action_back()
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        await self.action_next()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report = getattr(self.app, "report_worker_error", None)
+        if report is not None:
+            report(event.worker, event.state)

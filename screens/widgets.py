@@ -1,0 +1,228 @@
+"""Reusable wizard widgets: the step list, the secret input, the DEMO banner, the nav bar.
+
+They carry their own `DEFAULT_CSS` (the only place the project uses it, as DESIGN.md asks:
+reusable widgets bring their defaults, screens are styled in assets/app.tcss) and only theme
+variables, so every Textual theme stays readable. Every state is shown with a symbol and a
+word, never by colour alone.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, RadioSet, Static
+
+from app.i18n import t
+from app.wizard_state import STEPS
+
+MARK_DONE = "✓"
+MARK_CURRENT = "▸"
+MARK_TODO = "·"
+MARK_OK = "✓"
+MARK_WARN = "!"
+MARK_FAIL = "✗"
+
+
+class StepList(Static):
+    """The sidebar: every step of the wizard, the current one marked, finished ones ticked.
+
+    Built from `STEPS` so a new step shows up without touching the screens.
+    """
+
+    DEFAULT_CSS = """
+    StepList {
+        width: 20;
+        height: 1fr;
+        padding: 1 1;
+        background: $panel;
+        color: $text-muted;
+    }
+    """
+
+    def __init__(self, current: str, *, id: str | None = "step-list") -> None:
+        self.current = current
+        super().__init__(self._render_steps(), id=id)
+
+    def _render_steps(self) -> Text:
+        text = Text()
+        index = STEPS.index(self.current) if self.current in STEPS else -1
+        for i, step in enumerate(STEPS):
+            name = t(f"wizard.step.{step}")
+            if i < index:
+                text.append(f"{MARK_DONE} {name}\n")
+            elif i == index:
+                text.append(f"{MARK_CURRENT} {name}\n", style="bold reverse")
+            else:
+                text.append(f"{MARK_TODO} {name}\n")
+        return text
+
+
+class DemoBanner(Static):
+    """Shown on every screen in demo mode, so nobody mistakes the simulator for their account."""
+
+    DEFAULT_CSS = """
+    DemoBanner {
+        dock: top;
+        width: 100%;
+        height: 1;
+        background: $warning;
+        color: $text;
+        text-style: bold;
+        content-align: center middle;
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(t("wizard.demo_banner"), id="demo-banner")
+
+
+class NavBar(Horizontal):
+    """Back and Next as buttons (mouse) next to a one-line status (errors, hints)."""
+
+    DEFAULT_CSS = """
+    NavBar {
+        dock: bottom;
+        height: 1;
+        width: 100%;
+        margin: 0 0;
+    }
+    NavBar > Button { width: auto; min-width: 10; }
+    NavBar > #nav-status {
+        width: 1fr;
+        height: 1;
+        padding: 0 1;
+        color: $text-warning;
+        text-overflow: ellipsis;
+    }
+    """
+
+    def __init__(self, *, back: bool = True, next_label: str | None = None) -> None:
+        super().__init__(id="nav")
+        self._back = back
+        self._next_label = next_label or t("wizard.nav.next")
+
+    def compose(self) -> ComposeResult:
+        yield Button(f"← {t('wizard.nav.back')}", id="back", compact=True, disabled=not self._back)
+        yield Static("", id="nav-status")
+        yield Button(f"{self._next_label} →", id="next", compact=True, variant="primary")
+
+
+class SecretInput(Input):
+    """A password input that never hands the key to the clipboard (SECURITY.md T9).
+
+    Textual's Input copies the real value of a password field on Ctrl+C / Ctrl+X, and
+    selects everything on focus; both are turned off here. Mouse selection of the screen is
+    off for this widget too, so the screen-level copy cannot reach it either. Showing the key
+    is an explicit toggle by the user.
+    """
+
+    ALLOW_SELECT = False
+
+    class CopyRefused(Message):
+        """Posted when a copy or cut was refused, so the screen can say why."""
+
+    def __init__(self, value: str = "", **kwargs: object) -> None:
+        kwargs.setdefault("password", True)
+        kwargs["select_on_focus"] = False
+        super().__init__(value, **kwargs)  # type: ignore[arg-type]
+
+    def action_copy(self) -> None:
+        self._refuse()
+
+    def action_cut(self) -> None:
+        self._refuse()
+
+    def _refuse(self) -> None:
+        self.post_message(self.CopyRefused())
+        self.app.notify(t("wizard.copy_refused"), severity="warning")
+
+    def toggle_visibility(self) -> bool:
+        """Show or hide the key; returns True when it is now hidden."""
+        self.password = not self.password
+        return self.password
+
+
+class ChoiceRadioSet(RadioSet):
+    """A RadioSet whose highlight starts on the chosen (or default) option.
+
+    Textual's RadioSet always highlights the first button on mount; a wizard that shows a
+    default and asks the user to confirm it with Enter needs the highlight on that default.
+    `Highlighted` lets the screen explain the option under the cursor.
+    """
+
+    class Highlighted(Message):
+        def __init__(self, radio_set: ChoiceRadioSet, index: int) -> None:
+            super().__init__()
+            self.radio_set = radio_set
+            self.index = index
+
+        @property
+        def control(self) -> ChoiceRadioSet:
+            return self.radio_set
+
+    def __init__(self, *buttons: object, highlight: int = 0, **kwargs: object) -> None:
+        super().__init__(*buttons, **kwargs)  # type: ignore[arg-type]
+        self._initial_highlight = highlight
+
+    def _on_mount(self, event: object) -> None:
+        super()._on_mount(event)  # type: ignore[arg-type]
+        if 0 <= self._initial_highlight < len(self._nodes):
+            self._selected = self._initial_highlight
+
+    def watch__selected(self) -> None:
+        super().watch__selected()
+        if self._selected is not None:
+            self.post_message(self.Highlighted(self, self._selected))
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A yes/no question; Esc answers no. Used for the key store and for quitting."""
+
+    BINDINGS: ClassVar = [Binding("escape", "answer(False)", show=False)]
+
+    DEFAULT_CSS = """
+    ConfirmDialog { align: center middle; }
+    ConfirmDialog > Vertical {
+        width: 64;
+        max-width: 95%;
+        height: auto;
+        border: thick $primary;
+        background: $surface;
+        padding: 1 2;
+    }
+    ConfirmDialog #confirm-body { margin-bottom: 1; }
+    ConfirmDialog Horizontal { height: auto; align: right middle; }
+    ConfirmDialog Button { margin-left: 2; }
+    """
+
+    def __init__(self, title: str, body: str, yes: str, no: str, *, default_yes: bool) -> None:
+        super().__init__()
+        self._title = title
+        self._body = body
+        self._yes = yes
+        self._no = no
+        self._default_yes = default_yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self._title, style="bold"), id="confirm-title")
+            yield Static(self._body, id="confirm-body", markup=False)
+            with Horizontal():
+                yield Button(self._no, id="confirm-no")
+                yield Button(self._yes, id="confirm-yes", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-yes" if self._default_yes else "#confirm-no").focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
