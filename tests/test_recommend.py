@@ -22,9 +22,7 @@ EXPECTED = {
     "hongkong": ("cn-hongkong", "hongkong"),
 }
 
-ALL_NEED_SETS = [
-    combo for n in range(len(NEEDS) + 1) for combo in itertools.combinations(NEEDS, n)
-]
+ALL_NEED_SETS = [combo for n in range(len(NEEDS) + 1) for combo in itertools.combinations(NEEDS, n)]
 ALL_ANSWERS = [
     Answers(r, needs, near)
     for r in RESIDENCIES
@@ -72,7 +70,10 @@ def test_no_residency_picks_between_the_two_global_rows(near, expected):
         ),
         ("europe", ["us-east-1", "ap-southeast-1", "cn-hongkong", "ap-northeast-1", "cn-beijing"]),
         ("asia", ["ap-southeast-1", "cn-hongkong", "ap-northeast-1", "cn-beijing", "eu-central-1"]),
-        ("china", ["cn-beijing", "cn-hongkong", "ap-northeast-1", "ap-southeast-1", "eu-central-1"]),
+        (
+            "china",
+            ["cn-beijing", "cn-hongkong", "ap-northeast-1", "ap-southeast-1", "eu-central-1"],
+        ),
     ],
 )
 def test_alternatives_for_no_residency_are_ordered_by_where_callers_run(near, order):
