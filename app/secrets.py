@@ -8,10 +8,20 @@ written (SECURITY.md T6-T8).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
 
-from app.errors import Notice, UserError
+from app.errors import EXIT_NO_SECURE_STORE, Notice, UserError
+from app.i18n import t
 
 MIN_KEY_LEN = 8
 MAX_KEY_LEN = 1000
@@ -124,18 +134,21 @@ def _validate(raw: object) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Key stores. CONTRACT (used by profiles, CLI, probe and TUI; implemented by the key-storage
-# work). Every store call may block (keyring) and is therefore run with a timeout by callers
-# that have a UI; the functions here never print and never log the key.
+# Key stores. CONTRACT (used by profiles, CLI, probe and TUI). Every keyring call runs in a
+# daemon thread with a timeout (app.keyring_probe), so a hanging backend cannot freeze the
+# caller; the functions here never print and never log the key.
 # ---------------------------------------------------------------------------------------------
-
-from dataclasses import dataclass, field  # noqa: E402
-from typing import Protocol  # noqa: E402
 
 STORE_KINDS = ("keyring", "env", "file")
 DEFAULT_ENV_VAR = "DASHSCOPE_API_KEY"
 KEYRING_SERVICE = "modelstudio-setup"
 KEYRING_PROBE_TIMEOUT = 15.0
+KEY_FILE_MODE = 0o600
+KEY_DIR_MODE = 0o700
+_MAX_KEY_FILE_BYTES = 16 * 1024
+_ENV_VAR_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+# Profile names become file names (FileStore) and keyring user names: one safe path segment.
+_PROFILE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -156,6 +169,11 @@ class KeyringStatus:
     next_step: str | None = None  # locale key naming what the user can do
     params: dict[str, str] = field(default_factory=dict)
 
+    def message(self) -> str:
+        """Reason and next step in the current language ('' when available)."""
+        parts = [t(k, **self.params) for k in (self.reason, self.next_step) if k]
+        return " ".join(parts)
+
 
 class KeyStore(Protocol):
     kind: str
@@ -169,3 +187,378 @@ class KeyStore(Protocol):
     def set(self, profile: str, key: ApiKey) -> None: ...
 
     def delete(self, profile: str) -> bool: ...
+
+
+class KeyStoreError(UserError):
+    """A store could not do what was asked; the message names the reason and the next step.
+
+    `reason`, `next_step` and `also` (alternatives) are locale keys so the TUI can lay them out
+    separately; the rendered message (CLI) joins them. Parameters never hold the key.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        next_step: str | None = None,
+        /,
+        *,
+        also: str | None = None,
+        **params: object,
+    ) -> None:
+        super().__init__(reason, **params)
+        self.reason = reason
+        self.next_step = next_step
+        self.also = also
+
+    @property
+    def message(self) -> str:
+        keys = [k for k in (self.reason, self.next_step, self.also) if k]
+        return " ".join(t(k, **self.params) for k in keys)
+
+
+class NoSecureStore(KeyStoreError):
+    """No store was chosen and the keyring cannot be trusted: nothing is written (T6)."""
+
+    exit_code = EXIT_NO_SECURE_STORE
+
+    def __init__(self, status: KeyringStatus, env_var: str = DEFAULT_ENV_VAR) -> None:
+        why = t(status.reason, **status.params) if status.reason else ""
+        super().__init__(
+            "secrets.no_secure_store",
+            status.next_step,
+            also="secrets.next_choose_store",
+            **status.params,
+            why=why,
+            var=env_var,
+        )
+        self.status = status
+
+
+def check_profile_name(profile: str) -> str:
+    """Refuse names that cannot be one file name / keyring user (`../x`, empty, control chars)."""
+    if not isinstance(profile, str) or not _PROFILE_RE.fullmatch(profile) or ".." in profile:
+        raise UserError("secrets.bad_profile_name")
+    return profile
+
+
+def check_env_var_name(name: str) -> str:
+    """A variable name that is safe to write into shell exports and .env files (T13)."""
+    if not isinstance(name, str) or not _ENV_VAR_RE.fullmatch(name):
+        raise UserError("secrets.bad_env_var")
+    return name
+
+
+class KeyringStore:
+    """The OS keyring (Secret Service, macOS Keychain, Windows Credential Locker, KWallet).
+
+    Every call runs in a daemon thread bounded by `timeout`; every failure becomes a
+    `KeyStoreError` naming the reason and the next step. `set` refuses insecure backends and
+    reads the key back, so a null backend can never swallow a key silently (T6).
+    """
+
+    kind = "keyring"
+
+    def __init__(self, *, timeout: float = KEYRING_PROBE_TIMEOUT, service: str = KEYRING_SERVICE):
+        self.timeout = timeout
+        self.service = service
+        self.backend_name: str | None = None  # learned on the first call; describe() never blocks
+
+    def describe(self) -> str:
+        backend = self.backend_name or os.environ.get("PYTHON_KEYRING_BACKEND") or ""
+        short = backend.removeprefix("keyring.backends.") if backend else ""
+        if short:
+            return t("secrets.describe_keyring_backend", backend=short)
+        return t("secrets.describe_keyring")
+
+    def location(self, profile: str) -> str:
+        return t("secrets.location_keyring", service=self.service, user=profile)
+
+    def get(self, profile: str) -> ApiKey | None:
+        from app import keyring_probe
+
+        check_profile_name(profile)
+        raw, self.backend_name = keyring_probe.keyring_get(self.service, profile, self.timeout)
+        if raw is None:
+            return None
+        try:
+            return ApiKey(raw)
+        except InvalidApiKey as exc:
+            raise KeyStoreError(
+                "secrets.stored_key_invalid",
+                "secrets.next_store_again",
+                where=self.location(profile),
+                why=exc.message,
+            ) from None
+
+    def set(self, profile: str, key: ApiKey) -> None:
+        from app import keyring_probe
+
+        check_profile_name(profile)
+        self.backend_name = keyring_probe.keyring_set(self.service, profile, key, self.timeout)
+
+    def delete(self, profile: str) -> bool:
+        from app import keyring_probe
+
+        check_profile_name(profile)
+        found, self.backend_name = keyring_probe.keyring_delete(self.service, profile, self.timeout)
+        return found
+
+
+class EnvStore:
+    """Nothing stored: the key is read from an environment variable the user exports.
+
+    `set` stores nothing on purpose (a process cannot export into its parent shell); the
+    caller tells the user which variable to export.
+    """
+
+    kind = "env"
+
+    def __init__(self, var: str = DEFAULT_ENV_VAR, environ: Mapping[str, str] | None = None):
+        self.var = check_env_var_name(var)
+        self._environ = environ
+
+    def describe(self) -> str:
+        return t("secrets.describe_env", var=self.var)
+
+    def location(self, profile: str) -> str:
+        return t("secrets.location_env", var=self.var)
+
+    def get(self, profile: str) -> ApiKey | None:
+        environ = os.environ if self._environ is None else self._environ
+        raw = environ.get(self.var)
+        if raw is None or not raw.strip():
+            return None
+        try:
+            return ApiKey(raw)
+        except InvalidApiKey as exc:
+            raise KeyStoreError(
+                "secrets.env_key_invalid", None, var=self.var, why=exc.message
+            ) from None
+
+    def set(self, profile: str, key: ApiKey) -> None:
+        """Store nothing: the variable named by `var` is where the key must come from."""
+
+    def delete(self, profile: str) -> bool:
+        return False
+
+
+class FileStore:
+    """Plain-text key files, one per profile, on explicit opt-in only (T6, T11, T12).
+
+    `<config_dir>/keys/<profile>.key`, mode 0600 in a 0700 directory whatever the umask,
+    written atomically; symlinks are refused so the key cannot be redirected elsewhere, and a
+    file others can read is refused (like ssh does) rather than used.
+    """
+
+    kind = "file"
+
+    def __init__(self, config_dir: Path | str):
+        self.config_dir = Path(config_dir)
+        self.dir = self.config_dir / "keys"
+
+    def path_for(self, profile: str) -> Path:
+        return self.dir / f"{check_profile_name(profile)}.key"
+
+    def describe(self) -> str:
+        return t("secrets.describe_file", path=str(self.dir))
+
+    def location(self, profile: str) -> str:
+        return t("secrets.location_file", path=str(self.path_for(profile)))
+
+    def get(self, profile: str) -> ApiKey | None:
+        path = self.path_for(profile)
+        self._check_dir(create=False)
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            return None
+        self._check_file(path, st)
+        if st.st_mode & 0o077:
+            raise KeyStoreError(
+                "secrets.file_too_open",
+                "secrets.next_chmod",
+                path=str(path),
+                mode=f"{stat.S_IMODE(st.st_mode):04o}",
+            )
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as fh:
+            data = fh.read(_MAX_KEY_FILE_BYTES + 1)
+        try:
+            return ApiKey(data.decode("utf-8"))
+        except (UnicodeDecodeError, InvalidApiKey) as exc:
+            why = exc.message if isinstance(exc, InvalidApiKey) else t("secrets.not_utf8")
+            raise KeyStoreError(
+                "secrets.stored_key_invalid",
+                "secrets.next_store_again",
+                where=str(path),
+                why=why,
+            ) from None
+
+    def set(self, profile: str, key: ApiKey) -> None:
+        path = self.path_for(profile)
+        self._check_dir(create=True)
+        with contextlib.suppress(FileNotFoundError):
+            self._check_file(path, os.lstat(path))
+        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{profile}.", suffix=".tmp")
+        try:
+            os.fchmod(fd, KEY_FILE_MODE)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(key.reveal().encode("ascii") + b"\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        _fsync_dir(self.dir)
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode) or stat.S_IMODE(st.st_mode) != KEY_FILE_MODE:
+            raise KeyStoreError(
+                "secrets.file_mode_wrong",
+                "secrets.next_chmod",
+                path=str(path),
+                mode=f"{stat.S_IMODE(st.st_mode):04o}",
+            )
+
+    def delete(self, profile: str) -> bool:
+        path = self.path_for(profile)
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            return False
+        self._check_file(path, st)
+        os.unlink(path)
+        _fsync_dir(self.dir)
+        return True
+
+    def _check_dir(self, *, create: bool) -> None:
+        """The keys directory: a real directory of ours, 0700 (tightened if it was looser)."""
+        for folder in (self.config_dir, self.dir):
+            try:
+                st = os.lstat(folder)
+            except FileNotFoundError:
+                if not create:
+                    return
+                os.makedirs(folder, mode=KEY_DIR_MODE, exist_ok=True)
+                if folder == self.dir:
+                    os.chmod(folder, KEY_DIR_MODE)
+                continue
+            if folder == self.dir:
+                if stat.S_ISLNK(st.st_mode):
+                    raise KeyStoreError(
+                        "secrets.symlink_refused", "secrets.next_symlink", path=str(folder)
+                    )
+                if not stat.S_ISDIR(st.st_mode):
+                    raise KeyStoreError("secrets.not_a_directory", None, path=str(folder))
+                if hasattr(os, "getuid") and st.st_uid != os.getuid():
+                    raise KeyStoreError("secrets.not_owner", None, path=str(folder))
+                if create and stat.S_IMODE(st.st_mode) != KEY_DIR_MODE:
+                    os.chmod(folder, KEY_DIR_MODE)
+
+    def _check_file(self, path: Path, st: os.stat_result) -> None:
+        if stat.S_ISLNK(st.st_mode):
+            raise KeyStoreError("secrets.symlink_refused", "secrets.next_symlink", path=str(path))
+        if not stat.S_ISREG(st.st_mode):
+            raise KeyStoreError("secrets.not_a_file", None, path=str(path))
+        if hasattr(os, "getuid") and st.st_uid != os.getuid():
+            raise KeyStoreError("secrets.not_owner", None, path=str(path))
+
+
+class MemoryStore:
+    """Keys in a dict: tests and demo mode, where nothing may reach a real store."""
+
+    kind = "memory"
+
+    def __init__(self, keys: Mapping[str, ApiKey] | None = None):
+        self._keys: dict[str, ApiKey] = dict(keys or {})
+
+    def describe(self) -> str:
+        return t("secrets.describe_memory")
+
+    def location(self, profile: str) -> str:
+        return t("secrets.describe_memory")
+
+    def get(self, profile: str) -> ApiKey | None:
+        return self._keys.get(profile)
+
+    def set(self, profile: str, key: ApiKey) -> None:
+        if not isinstance(key, ApiKey):
+            raise TypeError("MemoryStore.set needs an ApiKey")
+        self._keys[profile] = key
+
+    def delete(self, profile: str) -> bool:
+        return self._keys.pop(profile, None) is not None
+
+
+def store_for(
+    ref: KeyRef, config_dir: Path | str, *, keyring_timeout: float = KEYRING_PROBE_TIMEOUT
+) -> KeyStore:
+    """The store a profile's `api_key` mapping points at (no probing: reads must not write)."""
+    if ref.store == "keyring":
+        return KeyringStore(timeout=keyring_timeout)
+    if ref.store == "env":
+        return EnvStore(ref.env)
+    if ref.store == "file":
+        return FileStore(config_dir)
+    raise UserError("secrets.unknown_store", store=str(ref.store), kinds=", ".join(STORE_KINDS))
+
+
+def probe_keyring(timeout: float = KEYRING_PROBE_TIMEOUT) -> KeyringStatus:
+    """Can the OS keyring be trusted with a key? See app.keyring_probe (imports keyring lazily)."""
+    from app.keyring_probe import probe_keyring as _probe
+
+    return _probe(timeout)
+
+
+@dataclass(frozen=True)
+class StoreChoice:
+    """What `choose_store` decided: the profile's `api_key` mapping and the store behind it."""
+
+    ref: KeyRef
+    store: KeyStore
+    status: KeyringStatus | None = None  # the probe result when the keyring was considered
+
+
+def choose_store(
+    requested: str | None,
+    *,
+    config_dir: Path | str,
+    env_var: str = DEFAULT_ENV_VAR,
+    keyring_timeout: float = KEYRING_PROBE_TIMEOUT,
+    probe: Callable[[float], KeyringStatus] | None = None,
+) -> StoreChoice:
+    """Pick where a new key goes, failing closed (T6).
+
+    No explicit choice: the keyring, but only when the probe proves it works; otherwise
+    `NoSecureStore` (exit 3) naming the reason and the alternatives, and nothing is written.
+    An explicit `keyring` is probed too: asking for the keyring is no reason to trust a null
+    or plaintext backend. `env` and `file` are explicit opt-ins and are never probed.
+    """
+    env_var = check_env_var_name(env_var)
+    if requested is not None and requested not in STORE_KINDS:
+        raise UserError("secrets.unknown_store", store=str(requested), kinds=", ".join(STORE_KINDS))
+    if requested == "env":
+        return StoreChoice(KeyRef("env", env_var), EnvStore(env_var))
+    if requested == "file":
+        return StoreChoice(KeyRef("file", env_var), FileStore(config_dir))
+    status = (probe or probe_keyring)(keyring_timeout)
+    if not status.available:
+        raise NoSecureStore(status, env_var)
+    store = KeyringStore(timeout=keyring_timeout)
+    store.backend_name = status.backend
+    return StoreChoice(KeyRef("keyring", env_var), store, status)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable; some platforms cannot open directories, which is fine there."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,272 @@
+"""Talking to the OS keyring without ever hanging or leaking: threads, timeouts, reasons.
+
+A keyring call can block forever (a locked Secret Service collection waiting for a prompt
+nobody can see over SSH, in CI or in WSL), so every call, including picking the backend,
+runs in a daemon thread that the caller stops waiting for after `timeout` seconds (T7); a
+daemon thread cannot keep the interpreter alive. Every exception, not only KeyringError,
+becomes a specific reason and next step (locale keys), never a traceback, and no message
+carries the key (T8). `keyring` is imported here only, lazily, so `--help` stays light.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets as _random
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from app.secrets import (
+    KEYRING_PROBE_TIMEOUT,
+    KEYRING_SERVICE,
+    ApiKey,
+    KeyringStatus,
+    KeyStoreError,
+)
+
+T = TypeVar("T")
+PROBE_USER_PREFIX = "modelstudio-setup-probe-"
+_DETAIL_MAX = 200
+_KEYLIKE = re.compile(r"sk-[A-Za-z0-9_\-]{4,}")
+
+
+class KeyringTimeout(Exception):
+    """The keyring did not answer in time; the worker thread is abandoned (it is a daemon)."""
+
+
+class _Refused(Exception):
+    """A check of ours failed (insecure backend, read-back differs); carries locale keys."""
+
+    def __init__(self, reason: str, next_step: str, **params: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.next_step = next_step
+        self.params = params
+
+
+def run_with_timeout(fn: Callable[[], T], timeout: float) -> T:
+    """Run `fn` in a daemon thread; its result, its exception, or KeyringTimeout."""
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            box["result"] = fn()
+        except BaseException as exc:
+            box["error"] = exc
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=target, name="keyring-call", daemon=True)
+    thread.start()
+    if not done.wait(timeout):
+        raise KeyringTimeout()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+def backend_name(backend: object) -> str:
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _priority(backend: object) -> float | None:
+    try:
+        return float(backend.priority)  # type: ignore[attr-defined]
+    except Exception:
+        return None
+
+
+def _insecure_reason(backend: object) -> _Refused | None:
+    """Backends that would accept a key without protecting it: refused before any write."""
+    name = backend_name(backend)
+    params = {"backend": name}
+    module = type(backend).__module__
+    if module == "keyring.backends.fail":
+        return _Refused("secrets.keyring_no_backend", "secrets.next_no_backend", **params)
+    if module == "keyring.backends.null":
+        return _Refused("secrets.keyring_null", "secrets.next_no_backend", **params)
+    if module == "keyring.backends.chainer":
+        chained = list(getattr(backend, "backends", []) or [])
+        if not chained:
+            return _Refused("secrets.keyring_no_backend", "secrets.next_no_backend", **params)
+        # set_password goes to the first (highest priority) chained backend.
+        return _insecure_reason(chained[0])
+    if "plaintext" in type(backend).__name__.lower() or module.startswith("keyrings.alt"):
+        return _Refused("secrets.keyring_plaintext", "secrets.next_insecure_backend", **params)
+    priority = _priority(backend)
+    if priority is None or priority < 1:
+        params["priority"] = "?" if priority is None else f"{priority:g}"
+        return _Refused(
+            "secrets.keyring_not_recommended", "secrets.next_insecure_backend", **params
+        )
+    return None
+
+
+def _describe_backend(backend: object) -> str:
+    """The name users see; a chainer names the backend it actually writes to."""
+    name = backend_name(backend)
+    chained = list(getattr(backend, "backends", []) or []) if "chainer" in name else []
+    return f"{name} -> {backend_name(chained[0])}" if chained else name
+
+
+def _unlock_hint() -> str:
+    if sys.platform == "darwin":
+        return "secrets.next_unlock_macos"
+    if sys.platform.startswith("win"):
+        return "secrets.next_unlock_windows"
+    return "secrets.next_unlock_linux"
+
+
+def _detail(exc: BaseException, secret: str | None) -> str:
+    """A short, redacted description of a foreign exception: never the key, never huge."""
+    text = " ".join(str(exc).split())[:_DETAIL_MAX]
+    if secret:
+        text = text.replace(secret, "***")
+    text = _KEYLIKE.sub("sk-***", text)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def failure(
+    exc: BaseException, *, backend: str = "?", timeout: float = 0.0, secret: str | None = None
+) -> tuple[str, str, dict[str, str]]:
+    """(reason, next_step, params) for anything a keyring call raised."""
+    from keyring import errors
+
+    params = {"backend": backend, "seconds": f"{timeout:g}"}
+    if isinstance(exc, _Refused):
+        return exc.reason, exc.next_step, {**params, **exc.params}
+    if isinstance(exc, KeyringTimeout):
+        return "secrets.keyring_timeout", _unlock_hint(), params
+    if isinstance(exc, errors.NoKeyringError):
+        return "secrets.keyring_no_backend", "secrets.next_no_backend", params
+    if isinstance(exc, errors.KeyringLocked):
+        return "secrets.keyring_locked", _unlock_hint(), params
+    params["detail"] = _detail(exc, secret)
+    if isinstance(exc, errors.InitError):
+        return "secrets.keyring_init_error", "secrets.next_check_service", params
+    if isinstance(exc, (errors.PasswordSetError, errors.PasswordDeleteError)):
+        return "secrets.keyring_refused", "secrets.next_no_backend", params
+    if type(exc).__name__ == "SecretServiceNotAvailableException":
+        return "secrets.keyring_no_service", "secrets.next_check_service", params
+    if isinstance(exc, OSError):
+        return "secrets.keyring_os_error", "secrets.next_check_service", params
+    return "secrets.keyring_error", "secrets.next_check_service", params
+
+
+def _call(op: Callable[[Any], T], timeout: float, *, secret: str | None = None) -> tuple[T, str]:
+    """Pick the backend and run `op(backend)` in one bounded thread; (result, backend name)."""
+    seen: dict[str, str] = {}
+
+    def work() -> T:
+        import keyring
+
+        backend = keyring.get_keyring()
+        seen["backend"] = _describe_backend(backend)
+        return op(backend)
+
+    try:
+        return run_with_timeout(work, timeout), seen.get("backend", "?")
+    except Exception as exc:
+        reason, next_step, params = failure(
+            exc, backend=seen.get("backend", "?"), timeout=timeout, secret=secret
+        )
+    raise KeyStoreError(reason, next_step, also="secrets.or_other_store", **params)
+
+
+def keyring_get(service: str, user: str, timeout: float) -> tuple[str | None, str]:
+    def op(backend: Any) -> str | None:
+        refused = _insecure_reason(backend)
+        if refused is not None:
+            raise refused
+        return backend.get_password(service, user)
+
+    return _call(op, timeout)
+
+
+def keyring_set(service: str, user: str, key: ApiKey, timeout: float) -> str:
+    """Store and read back; an insecure backend or a differing read-back is refused."""
+    secret = key.reveal()
+
+    def op(backend: Any) -> None:
+        refused = _insecure_reason(backend)
+        if refused is not None:
+            raise refused
+        backend.set_password(service, user, secret)
+        if backend.get_password(service, user) != secret:
+            raise _Refused("secrets.keyring_mismatch", "secrets.next_no_backend")
+
+    _, name = _call(op, timeout, secret=secret)
+    return name
+
+
+def keyring_delete(service: str, user: str, timeout: float) -> tuple[bool, str]:
+    """True when a key was removed; False when there was none."""
+
+    def op(backend: Any) -> bool:
+        from keyring.errors import PasswordDeleteError
+
+        if type(backend).__module__ in ("keyring.backends.fail", "keyring.backends.null"):
+            raise _insecure_reason(backend)  # type: ignore[misc]
+        if backend.get_password(service, user) is None:
+            return False
+        try:
+            backend.delete_password(service, user)
+        except PasswordDeleteError:
+            return False
+        return True
+
+    return _call(op, timeout)
+
+
+def probe_keyring(timeout: float = KEYRING_PROBE_TIMEOUT) -> KeyringStatus:
+    """Prove the keyring works before trusting it: backend check, then set/get/delete.
+
+    The probe value is random and stored under a probe user name, never under a profile.
+    """
+    user = PROBE_USER_PREFIX + _random.token_hex(6)
+    value = "probe-" + _random.token_urlsafe(18)
+    seen: dict[str, str] = {}
+
+    def work() -> None:
+        import keyring
+
+        backend = keyring.get_keyring()
+        seen["backend"] = _describe_backend(backend)
+        refused = _insecure_reason(backend)
+        if refused is not None:
+            raise refused
+        backend.set_password(KEYRING_SERVICE, user, value)
+        read_ok = False
+        try:
+            read = backend.get_password(KEYRING_SERVICE, user)
+            if read is None:
+                raise _Refused("secrets.keyring_null", "secrets.next_no_backend")
+            if read != value:
+                raise _Refused("secrets.keyring_mismatch", "secrets.next_no_backend")
+            read_ok = True
+        finally:
+            try:
+                backend.delete_password(KEYRING_SERVICE, user)
+            except Exception:
+                # A keyring that cannot delete is not one to trust; but when the read-back
+                # already failed, that is the reason worth reporting.
+                if read_ok:
+                    raise
+
+    try:
+        run_with_timeout(work, timeout)
+    except Exception as exc:
+        reason, next_step, params = failure(exc, backend=seen.get("backend", "?"), timeout=timeout)
+        return KeyringStatus(
+            available=False,
+            backend=seen.get("backend", "?"),
+            reason=reason,
+            next_step=next_step,
+            params=params,
+        )
+    return KeyringStatus(
+        available=True, backend=seen["backend"], params={"backend": seen["backend"]}
+    )
