@@ -226,7 +226,7 @@ def check_profile_name(name: object) -> str:
 
 def check_env_name(name: object) -> str:
     if not isinstance(name, str) or not ENV_NAME.fullmatch(name):
-        raise UserError("profiles.bad_env_name", name=_safe_repr(name))
+        raise UserError("profiles.bad_env_name")
     return name
 
 
@@ -862,3 +862,36 @@ def update_verified(path: Path | str, profile: str, verdict: str, at: _dt.dateti
 
     new, _ = modify_config(path, change)
     return new
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers shared by the commands
+# ---------------------------------------------------------------------------------------------
+
+
+def cli_config_path(args: Any) -> Path:
+    """The config path for a parsed command line (common options use SUPPRESS defaults)."""
+    return config_path(getattr(args, "config", None))
+
+
+def cli_suffix(path: Path, profile: str | None, default_profile: str | None) -> str:
+    """` --profile P --config C`, as far as needed to address this profile again."""
+    parts = []
+    if profile and profile != default_profile:
+        parts.append(f" --profile {profile}")
+    if not is_default_location(path) and not os.environ.get(CONFIG_ENV):
+        import shlex
+
+        parts.append(f" --config {shlex.quote(str(path))}")
+    return "".join(parts)
+
+
+def print_notices(notices: Any, stream: Any = None) -> None:
+    """Warnings go to stderr so stdout stays clean for eval / redirection."""
+    import sys
+
+    from app.i18n import t
+
+    stream = stream or sys.stderr
+    for notice in notices:
+        print(t("configure.notice", message=notice.message), file=stream)

@@ -1,15 +1,205 @@
-"""The `configure` command (not implemented yet)."""
+"""`configure`: create or update a profile from flags, for scripts and CI.
+
+Everything is validated before anything is written, so a typo can never leave a half
+configured profile or a stored key without a profile. The key is never an argument: it
+would land in the shell history and in `ps` output.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import sys
 
-from app.errors import UserError
+from app.i18n import t
+
+_STDIN_LIMIT = 4002  # more than any key plus paste whitespace; the rest is never read
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    sub.add_parser("configure", parents=[common], help="configure (not implemented yet)")
+    from app.catalog import load_catalog
+    from app.secrets import STORE_KINDS
+
+    catalog = load_catalog()
+    p = sub.add_parser(
+        "configure",
+        parents=[common],
+        help=t("configure.help"),
+        description=t("configure.help"),
+        allow_abbrev=False,
+    )
+    p.add_argument(
+        "--region",
+        required=True,
+        metavar="REGION",
+        help=t("configure.opt_region", regions=", ".join(catalog.regions)),
+    )
+    p.add_argument("--scope", metavar="SCOPE", help=t("configure.opt_scope"))
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workspace-id", metavar="ID", help=t("configure.opt_workspace_id"))
+    where.add_argument("--shared-host", action="store_true", help=t("configure.opt_shared_host"))
+    p.add_argument("--model", metavar="MODEL", help=t("configure.opt_model"))
+    key = p.add_mutually_exclusive_group()
+    key.add_argument("--api-key-stdin", action="store_true", help=t("configure.opt_api_key_stdin"))
+    key.add_argument("--api-key-env", metavar="VAR", help=t("configure.opt_api_key_env"))
+    p.add_argument("--store", choices=STORE_KINDS, help=t("configure.opt_store"))
+    p.add_argument(
+        "--residency",
+        metavar="RESIDENCY",
+        help=t("configure.opt_residency", residencies=", ".join(catalog.scenarios)),
+    )
+    p.add_argument("--default", action="store_true", help=t("configure.opt_default"))
+
+
+def _read_key(args: argparse.Namespace) -> tuple[object, tuple, str | None]:
+    """The key from stdin or a variable (validated), its notices, and the variable named."""
+    from app.errors import Notice, UserError
+    from app.profiles import check_env_name
+    from app.secrets import ApiKey
+
+    var = args.api_key_env
+    if var is not None:
+        check_env_name(var)
+    if args.api_key_stdin:
+        if args.store == "env":
+            raise UserError("configure.stdin_with_env_store")
+        if sys.stdin is None or sys.stdin.isatty():
+            raise UserError("configure.stdin_is_tty")
+        key, notices = ApiKey.parse(sys.stdin.read(_STDIN_LIMIT))
+        return key, notices, None
+    if var is not None:
+        raw = os.environ.get(var)
+        if raw is None or not raw.strip():
+            if args.store == "env":
+                return None, (Notice("configure.env_key_absent", var=var),), var
+            raise UserError("configure.env_var_missing", var=var)
+        key, notices = ApiKey.parse(raw)
+        return key, notices, var
+    if args.store != "env":
+        raise UserError("configure.no_key_input")
+    return None, (), None
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UserError("cli.not_implemented", command="configure")
+    from dataclasses import replace
+
+    from app.catalog import load_catalog
+    from app.errors import Notice
+    from app.profiles import cli_config_path, cli_suffix, make_profile, modify_config
+    from app.profiles import print_notices as show
+    from app.secrets import DEFAULT_ENV_VAR, ApiKey, choose_store
+
+    catalog = load_catalog()
+    path = cli_config_path(args)
+    name = getattr(args, "profile", None) or "default"
+
+    # 1. Validate every input; nothing below this block may be skipped by a bad one.
+    key, key_notices, var = _read_key(args)
+    env_var = var or DEFAULT_ENV_VAR
+    notices = list(key_notices)
+    if args.store == "env" and key is None and var is None:
+        raw = os.environ.get(env_var)
+        if raw and raw.strip():
+            key, more = ApiKey.parse(raw)
+            notices.extend(more)
+        else:
+            notices.append(Notice("configure.env_key_absent", var=env_var))
+    profile, profile_notices = make_profile(
+        name,
+        region=args.region,
+        scope=args.scope,
+        endpoint_style="shared" if args.shared_host else "workspace",
+        workspace_id=args.workspace_id,
+        model=args.model,
+        residency=args.residency,
+        catalog=catalog,
+    )
+    notices = list(profile_notices) + notices
+
+    # 2. Pick the store, failing closed (exit 3) before anything is written.
+    choice = choose_store(args.store, config_dir=path.parent, env_var=env_var)
+    profile = replace(profile, api_key=choice.ref)
+    store = choice.store
+
+    # 3. Write: the key under the config lock, then the config; undo the key on failure.
+    stored = {"done": False, "old": None}
+
+    def store_key(_new: object) -> None:
+        if key is None or store.kind == "env":
+            return
+        try:
+            stored["old"] = store.get(name)
+        except Exception:  # an unreadable old key is simply not restored
+            stored["old"] = None
+        store.set(name, key)
+        stored["done"] = True
+
+    try:
+        config, result = modify_config(
+            path,
+            lambda c: c.with_profile(profile, make_default=args.default),
+            replacing=name,
+            catalog=catalog,
+            before_write=store_key,
+        )
+    except BaseException:
+        if stored["done"]:
+            with contextlib.suppress(Exception):  # best effort: the original error matters
+                if stored["old"] is not None:
+                    store.set(name, stored["old"])
+                else:
+                    store.delete(name)
+        raise
+
+    # 4. Tell the user what happened, with normalised values and where the key lives.
+    show(notices)
+    show(result.notices)
+    is_default = config.default_profile == name
+    out = sys.stdout
+    print(
+        t(
+            "configure.saved_default" if is_default else "configure.saved",
+            profile=name,
+            path=str(result.path),
+        ),
+        file=out,
+    )
+    lang = _lang()
+    reg = catalog.regions[profile.region]
+    print(t("configure.line_region", region=profile.region, name=reg.name.get(lang)), file=out)
+    scope = catalog.scopes[profile.scope]
+    print(t("configure.line_scope", scope=profile.scope, name=scope.name.get(lang)), file=out)
+    if profile.workspace_id:
+        print(t("configure.line_endpoint_ws", ws=profile.workspace_id), file=out)
+    else:
+        print(t("configure.line_endpoint_shared", host=profile.host), file=out)
+    for surface, url in profile.base_urls.items():
+        print(t("configure.line_url", surface=surface, url=url), file=out)
+    print(t("configure.line_model", model=profile.model), file=out)
+    if profile.residency:
+        print(t("configure.line_residency", residency=profile.residency), file=out)
+    if store.kind == "env":
+        state = (
+            t("configure.key_state_set", masked=key.masked())
+            if key is not None
+            else t("configure.key_state_unset")
+        )
+        print(t("configure.line_key_env", var=profile.api_key.env, state=state), file=out)
+    else:
+        location = store.location(name) if hasattr(store, "location") else store.describe()
+        where = (
+            t("configure.plain_text", path=str(store.path_for(name)))  # type: ignore[attr-defined]
+            if store.kind == "file"
+            else t("configure.stored_in", where=location)
+        )
+        print(t("configure.line_key", masked=key.masked(), where=where), file=out)  # type: ignore[union-attr]
+    suffix = cli_suffix(path, name, config.default_profile)
+    print(t("configure.next", profile_opt=suffix), file=out)
+    return 0
+
+
+def _lang() -> str:
+    from app.i18n import get_language
+
+    return get_language()
