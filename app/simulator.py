@@ -1,0 +1,772 @@
+"""A local Model Studio: a real HTTP(S) server on loopback for tests, benchmarks and --demo.
+
+The doctor's whole value is telling apart failures that look alike from the outside (a key of
+another region vs a bad key, a captive portal vs an API error, a slow body vs a dead server).
+Mocks would only prove that our code agrees with our mocks; this server speaks the real
+shapes, statuses and error codes of MODEL_STUDIO.md over real sockets and real TLS, routes by
+Host header across every region's hosts, and misbehaves on demand (see simulator_faults).
+
+Run it standalone with `python -m app.simulator --help`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import shutil
+import socket
+import struct
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from app import simulator_responses as resp
+from app.catalog import Catalog, load_catalog
+from app.endpoints import HostInfo, classify_host
+from app.simulator_accounts import (
+    Account,
+    account_models,
+    anthropic_models,
+    default_accounts,
+    region_models,
+)
+from app.simulator_faults import Fault, FaultSet
+
+if TYPE_CHECKING:
+    import h11
+    import trustme
+
+__all__ = [
+    "Account",
+    "Fault",
+    "RequestRecord",
+    "Simulator",
+    "default_accounts",
+]
+
+MAX_BODY_BYTES = 1024 * 1024
+MAX_HEADER_BYTES = 64 * 1024
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+_PLAN_HOST_REGIONS = {
+    "coding.dashscope.aliyuncs.com": "cn-beijing",
+    "coding-intl.dashscope.aliyuncs.com": "ap-southeast-1",
+}
+
+
+@dataclass
+class RequestRecord:
+    """What the simulator saw of one request; never the key itself, only its fingerprint."""
+
+    host: str
+    method: str
+    path: str
+    auth_scheme: str | None  # "bearer" | "x-api-key" | None
+    key_fingerprint: str | None  # sha256(key)[:12], the same digest as ApiKey.fingerprint()
+    status: int | None
+    request_id: str
+    t_start: float  # time.monotonic()
+    t_end: float | None = None
+    surface: str | None = None  # openai | anthropic | dashscope | None
+    account: str | None = None  # account name the key belongs to, if any
+    faults: tuple[str, ...] = ()
+
+
+@dataclass
+class _Reply:
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    stream: Iterable[bytes] | None = None  # sent chunked, each piece flushed
+    length: int | None = None  # with stream: a declared Content-Length instead of chunking
+
+
+@dataclass
+class _Route:
+    surface: str | None
+    sub: str  # path below the surface prefix
+
+
+def _fingerprint(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def _reason(status: int) -> bytes:
+    try:
+        return HTTPStatus(status).phrase.encode("ascii")
+    except ValueError:
+        return b""
+
+
+def _host_of(header: str) -> str:
+    """Host header without port, lowercased; IPv6 brackets removed."""
+    host = header.strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class Simulator:
+    """Model Studio on a loopback socket. See the module docstring and docs/simulator.md."""
+
+    def __init__(
+        self,
+        accounts: list[Account] | None = None,
+        *,
+        tls: bool = True,
+        ca: trustme.CA | None = None,
+        wrong_workspace_status: int = 401,
+        latency: float = 0.0,
+        cert: str = "valid",
+        default_host: str = "dashscope-intl.aliyuncs.com",
+        tls_dir: Path | None = None,
+        request_timeout: float = 30.0,
+        max_body: int = MAX_BODY_BYTES,
+        catalog: Catalog | None = None,
+    ) -> None:
+        if wrong_workspace_status not in (401, 403):
+            raise ValueError("wrong_workspace_status must be 401 or 403")
+        self.catalog = catalog or load_catalog()
+        accounts = default_accounts() if accounts is None else accounts
+        self.accounts: dict[str, Account] = {a.name: a for a in accounts}
+        if len(self.accounts) != len(accounts):
+            raise ValueError("account names must be unique")
+        self.tls = tls
+        self.wrong_workspace_status = wrong_workspace_status
+        self.latency = latency
+        self.cert_mode = cert
+        self.default_host = default_host
+        self.request_timeout = request_timeout
+        self.max_body = max_body
+        self.requests: list[RequestRecord] = []
+        self.host = "127.0.0.1"
+        self.port = 0
+        self._faults = FaultSet()
+        self._tls_dir = tls_dir
+        self._ca = ca
+        self._ca_file: Path | None = None
+        self._ssl = None
+        self._server: asyncio.AbstractServer | None = None
+        self._conn_tasks: set[asyncio.Task] = set()
+        self._stopping: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._tmp_dir: Path | None = None  # our own temp dir for ca.pem, removed at stop
+        if tls:
+            from app.simulator_tls import load_or_create_ca, server_context, write_ca_file
+
+            if self._ca is None:
+                self._ca = load_or_create_ca(tls_dir)
+            self._ca_file = write_ca_file(self._ca, tls_dir)
+            if tls_dir is None:
+                self._tmp_dir = self._ca_file.parent
+            self._ssl = server_context(self._ca, cert, self.catalog)
+        self._by_key = {a.key: a for a in accounts}
+        self._known_workspaces = {
+            (a.region, a.workspace_id) for a in accounts if a.workspace_id is not None
+        }
+
+    # ---- public API ------------------------------------------------------------------------
+
+    @property
+    def ca(self) -> trustme.CA | None:
+        return self._ca
+
+    @property
+    def ca_file(self) -> Path:
+        """PEM of the test CA: clients pass it as --ca-file / SSL_CERT_FILE / REQUESTS_CA_BUNDLE."""
+        if self._ca_file is None:
+            raise RuntimeError("this simulator serves plain HTTP; it has no CA")
+        return self._ca_file
+
+    @property
+    def connect_to(self) -> str:
+        """curl --connect-to value sending every host and port to this server."""
+        return f"::{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """Loopback base URL (plain mode, or TLS clients that pin the address themselves)."""
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+
+    def key(self, name: str) -> str:
+        """The raw key of an account (keys are fake: tests and the demo need the literal)."""
+        return self.accounts[name].key
+
+    def inject(self, fault: Fault) -> None:
+        self._faults.add(fault)
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        if self._ca is not None and self._ca_file is not None and not self._ca_file.exists():
+            self._ca_file.parent.mkdir(parents=True, exist_ok=True)
+            self._ca_file.write_bytes(self._ca.cert_pem.bytes())
+        self._server = await asyncio.start_server(
+            self._on_connection,
+            host,
+            port,
+            ssl=self._ssl,
+            ssl_handshake_timeout=self.request_timeout if self._ssl else None,
+            backlog=256,
+            limit=MAX_HEADER_BYTES,
+        )
+        sockname = self._server.sockets[0].getsockname()
+        self.host, self.port = sockname[0], sockname[1]
+
+    async def stop(self) -> None:
+        if self._server is None:
+            return
+        assert self._stopping is not None
+        self._stopping.set()
+        self._server.close()
+        for task in list(self._conn_tasks):
+            task.cancel()
+        if self._conn_tasks:
+            await asyncio.gather(*self._conn_tasks, return_exceptions=True)
+        await self._server.wait_closed()
+        self._server = None
+        if self._tmp_dir is not None:
+            shutil.rmtree(self._tmp_dir, ignore_errors=True)
+
+    def start_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> Simulator:
+        """Serve from a daemon thread with its own event loop (sync tests, CLI subprocesses)."""
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        loop = asyncio.new_event_loop()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self.start(host, port))
+            except BaseException as exc:
+                failure.append(exc)
+                ready.set()
+                return
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="modelstudio-simulator", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if failure:
+            raise failure[0]
+        return self
+
+    def stop_thread(self) -> None:
+        if self._thread is None or self._loop is None:
+            return
+        loop = self._loop
+        asyncio.run_coroutine_threadsafe(self.stop(), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        self._thread.join(timeout=30)
+        self._thread = None
+
+    def __enter__(self) -> Simulator:
+        return self.start_in_thread()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop_thread()
+
+    async def __aenter__(self) -> Simulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # ---- connection handling ---------------------------------------------------------------
+
+    async def _on_connection(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._conn_tasks.add(task)
+        try:
+            await self._serve(reader, writer)
+        except (ConnectionError, asyncio.TimeoutError, OSError):
+            pass
+        except asyncio.CancelledError:
+            pass
+        finally:
+            self._conn_tasks.discard(task)
+            with contextlib.suppress(Exception):
+                writer.close()
+
+    async def _next_event(self, conn: h11.Connection, reader: asyncio.StreamReader) -> Any:
+        import h11
+
+        while True:
+            event = conn.next_event()
+            if event is not h11.NEED_DATA:
+                return event
+            data = await asyncio.wait_for(reader.read(65536), self.request_timeout)
+            conn.receive_data(data)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        import h11
+
+        conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEADER_BYTES)
+        while True:
+            try:
+                event = await self._next_event(conn, reader)
+            except h11.RemoteProtocolError:
+                await self._send_simple(conn, writer, 400, b"bad request\n")
+                return
+            except asyncio.TimeoutError:
+                # An idle keep-alive connection just closes; a half-sent request gets a 408.
+                if conn.their_state is h11.SEND_BODY or conn.trailing_data[0]:
+                    await self._send_simple(conn, writer, 408, b"request timeout\n")
+                return
+            if isinstance(event, h11.ConnectionClosed) or not isinstance(event, h11.Request):
+                return
+            keep_going = await self._handle_request(conn, reader, writer, event)
+            if not keep_going or conn.our_state is not h11.DONE:
+                return
+            if conn.their_state is not h11.DONE:
+                return
+            conn.start_next_cycle()
+
+    async def _send_simple(
+        self, conn: h11.Connection, writer: asyncio.StreamWriter, status: int, body: bytes
+    ) -> None:
+        import h11
+
+        with contextlib.suppress(h11.LocalProtocolError, ConnectionError, OSError):
+            headers = [
+                ("content-type", "text/plain"),
+                ("content-length", str(len(body))),
+                ("connection", "close"),
+            ]
+            writer.write(
+                conn.send(h11.Response(status_code=status, headers=headers, reason=_reason(status)))
+            )
+            writer.write(conn.send(h11.Data(data=body)))
+            writer.write(conn.send(h11.EndOfMessage()))
+            await writer.drain()
+
+    async def _read_body(
+        self, conn: h11.Connection, reader: asyncio.StreamReader, declared: int | None
+    ) -> bytes | None:
+        """The request body, or None when it exceeds the cap (the rest is not read)."""
+        import h11
+
+        if declared is not None and declared > self.max_body:
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            event = await self._next_event(conn, reader)
+            if isinstance(event, h11.Data):
+                size += len(event.data)
+                if size > self.max_body:
+                    return None
+                chunks.append(bytes(event.data))
+            elif isinstance(event, h11.EndOfMessage):
+                return b"".join(chunks)
+            else:
+                return b"".join(chunks)
+
+    async def _handle_request(
+        self,
+        conn: h11.Connection,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        request: h11.Request,
+    ) -> bool:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in request.headers}
+        method = request.method.decode("ascii", "replace").upper()
+        target = request.target.decode("latin-1")
+        path, _, query = target.partition("?")
+        host = _host_of(headers.get("host", ""))
+        if host in LOOPBACK_NAMES or host == "":
+            host = self.default_host
+        key, scheme = self._credentials(headers, path)
+        account = self._by_key.get(key) if key else None
+        record = RequestRecord(
+            host=host,
+            method=method,
+            path=path,
+            auth_scheme=scheme,
+            key_fingerprint=_fingerprint(key) if key else None,
+            status=None,
+            request_id=resp.new_request_id(),
+            t_start=time.monotonic(),
+            account=account.name if account else None,
+        )
+        self.requests.append(record)
+        try:
+            declared = int(headers["content-length"]) if "content-length" in headers else None
+        except ValueError:
+            declared = None
+        try:
+            body = await self._read_body(conn, reader, declared)
+        except asyncio.TimeoutError:
+            await self._send_error(conn, writer, record, resp.request_timeout())
+            return False
+        if body is None:
+            record.surface = self._route(host, path).surface
+            await self._send_error(conn, writer, record, resp.too_large(self.max_body))
+            await self._discard(reader)
+            return False
+
+        faults = self._faults.take(host, path, key, record.account)
+        record.faults = tuple(f.kind for f in faults)
+        delay = self.latency + sum(f.seconds for f in faults if f.kind == "latency")
+        if delay > 0:
+            await asyncio.sleep(delay)
+        response_fault = next(
+            (f for f in faults if f.kind not in ("latency", "drip", "reset")), None
+        )
+        delivery = next((f for f in faults if f.kind in ("drip", "reset")), None)
+
+        route = self._route(host, path)
+        record.surface = route.surface
+        if response_fault is not None and response_fault.kind == "hang":
+            await self._hang(reader)
+            record.t_end = time.monotonic()
+            return False
+        if response_fault is not None:
+            reply = self._fault_reply(response_fault, route, record)
+        else:
+            reply = self._dispatch(host, method, route, query, headers, body, key, account, record)
+        record.status = reply.status
+        if not any(k == "x-request-id" for k, _ in reply.headers) and (
+            response_fault is None or response_fault.kind not in ("html", "redirect")
+        ):
+            reply.headers.append(("x-request-id", record.request_id))
+        if route.surface == "anthropic":
+            reply.headers.append(("request-id", record.request_id))
+        ok = await self._send(conn, writer, reply, delivery)
+        record.t_end = time.monotonic()
+        return ok
+
+    def _credentials(self, headers: dict[str, str], path: str) -> tuple[str | None, str | None]:
+        auth = headers.get("authorization", "").strip()
+        if auth[:7].lower() == "bearer ":
+            token = auth[7:].strip()
+            if token:
+                return token, "bearer"
+        if path.startswith("/apps/anthropic"):
+            token = headers.get("x-api-key", "").strip()
+            if token:
+                return token, "x-api-key"
+        return None, None
+
+    async def _discard(self, reader: asyncio.StreamReader) -> None:
+        """Swallow what the client is still uploading after a 413, so that closing does not
+        reset the connection before the client has read the answer."""
+        deadline = time.monotonic() + 2.0
+        budget = 16 * self.max_body
+        with contextlib.suppress(asyncio.TimeoutError, ConnectionError, OSError):
+            while budget > 0 and (left := deadline - time.monotonic()) > 0:
+                data = await asyncio.wait_for(reader.read(65536), left)
+                if not data:
+                    return
+                budget -= len(data)
+
+    async def _hang(self, reader: asyncio.StreamReader) -> None:
+        """Say nothing until the client leaves or the server stops."""
+        assert self._stopping is not None
+        eof = asyncio.ensure_future(reader.read(1))
+        stop = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({eof, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            eof.cancel()
+            stop.cancel()
+
+    # ---- routing ---------------------------------------------------------------------------
+
+    def _plan_region(self, host: str) -> str | None:
+        if host in _PLAN_HOST_REGIONS:
+            return _PLAN_HOST_REGIONS[host]
+        if host.startswith("token-plan.") and host.endswith(".maas.aliyuncs.com"):
+            region = host.removeprefix("token-plan.").removesuffix(".maas.aliyuncs.com")
+            return region if region in self.catalog.regions else None
+        return None
+
+    def _route(self, host: str, path: str) -> _Route:
+        paths = self.catalog.paths
+        for surface in ("openai", "anthropic", "dashscope"):
+            prefix = paths[surface]
+            if path == prefix or path.startswith(prefix + "/"):
+                return _Route(surface, path[len(prefix) :])
+        if self._plan_region(host) and (path == "/v1" or path.startswith("/v1/")):
+            return _Route("openai", path[len("/v1") :])
+        if path.startswith("/compatible-mode"):
+            return _Route("openai", "")
+        if path.startswith("/api/"):
+            return _Route("dashscope", "")
+        return _Route(None, path)
+
+    def _error(
+        self, record: RequestRecord, err: resp.SimError, status: int | None = None
+    ) -> _Reply:
+        surface = record.surface or "dashscope"
+        code = status or err.status_for(surface)
+        return _Reply(
+            code,
+            [("content-type", "application/json"), *err.headers],
+            resp.dumps(err.body_for(surface, record.request_id)),
+        )
+
+    def _json(self, payload: dict[str, Any], status: int = 200) -> _Reply:
+        return _Reply(status, [("content-type", "application/json")], resp.dumps(payload))
+
+    def _sse(self, chunks: Iterable[bytes]) -> _Reply:
+        return _Reply(
+            200,
+            [("content-type", "text/event-stream;charset=UTF-8"), ("cache-control", "no-cache")],
+            stream=chunks,
+        )
+
+    def _authenticate(
+        self, host_info: HostInfo | None, plan_region: str | None, key: str | None, account
+    ) -> resp.SimError | None:
+        if key is None:
+            return resp.invalid_key(missing=True)
+        if account is None:
+            return resp.invalid_key(missing=False)
+        if plan_region is not None:
+            return None if account.plan == "coding-plan" else resp.invalid_key(missing=False)
+        assert host_info is not None
+        if account.plan != "payg":
+            return resp.invalid_key(missing=False)
+        if account.region != host_info.region:
+            return resp.invalid_key(missing=False)
+        if host_info.style == "workspace" and account.workspace_id != host_info.workspace_id:
+            if (host_info.region, host_info.workspace_id) not in self._known_workspaces:
+                return resp.workspace_not_found(host_info.workspace_id or "")
+            if self.wrong_workspace_status == 403:
+                return resp.workspace_access_denied()
+            return resp.invalid_key(missing=False)
+        return None
+
+    def _dispatch(
+        self,
+        host: str,
+        method: str,
+        route: _Route,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+        key: str | None,
+        account: Account | None,
+        record: RequestRecord,
+    ) -> _Reply:
+        host_info = classify_host(host, self.catalog)
+        plan_region = self._plan_region(host)
+        if host_info is None and plan_region is None:
+            return self._error(
+                record, resp.SimError(404, "UnknownHost", "UnknownHost", f"Unknown host {host}.")
+            )
+        if route.surface is None:
+            return self._error(record, resp.not_found(record.path))
+        endpoints = {
+            ("openai", "/models"): "GET",
+            ("openai", "/chat/completions"): "POST",
+            ("anthropic", "/v1/messages"): "POST",
+            ("dashscope", "/models"): "GET",
+            ("dashscope", "/services/aigc/text-generation/generation"): "POST",
+        }
+        expected = endpoints.get((route.surface, route.sub.rstrip("/") or "/"))
+        if expected is None:
+            return self._error(record, resp.not_found(record.path))
+        if method != expected:
+            reply = self._error(record, resp.method_not_allowed(method))
+            reply.headers.append(("allow", expected))
+            return reply
+        denied = self._authenticate(host_info, plan_region, key, account)
+        if denied is not None:
+            return self._error(record, denied)
+        assert account is not None
+        if method == "GET":
+            models = account_models(account, self.catalog)
+            if route.surface == "openai":
+                return self._json(resp.openai_models(models))
+            params = dict(parse_qsl(query))
+            return self._json(resp.native_models(models, params, record.request_id))
+        try:
+            payload = json.loads(body or b"null")
+        except (ValueError, UnicodeDecodeError):
+            return self._error(record, resp.bad_request("The request body is not valid JSON."))
+        if not isinstance(payload, dict):
+            return self._error(record, resp.bad_request("The request body must be a JSON object."))
+        model = payload.get("model")
+        if not isinstance(model, str) or not model:
+            return self._error(record, resp.bad_request("Field required: model."))
+        if account.arrears:
+            return self._error(record, resp.arrearage())
+        denied = self._check_model(route.surface, model, account)
+        if denied is not None:
+            return self._error(record, denied)
+        stream = payload.get("stream") is True
+        if route.surface == "openai":
+            if stream:
+                return self._sse(resp.openai_chat_stream(model, payload))
+            return self._json(resp.openai_chat(model, payload))
+        if route.surface == "anthropic":
+            if stream:
+                return self._sse(resp.anthropic_stream(model, payload))
+            return self._json(resp.anthropic_message(model, payload))
+        if headers.get("x-dashscope-sse", "").lower() == "enable":
+            return self._sse(resp.native_generation_stream(payload, record.request_id))
+        return self._json(resp.native_generation(payload, record.request_id))
+
+    def _check_model(self, surface: str, model: str, account: Account) -> resp.SimError | None:
+        granted = account_models(account, self.catalog)
+        if surface == "anthropic":
+            if model in anthropic_models(account, self.catalog):
+                return None
+            if model in granted:
+                # Exists, but the Anthropic surface does not serve it.
+                return resp.model_not_found(model)
+        if model in granted:
+            return None
+        if account.models is not None and model in region_models(account.region, self.catalog):
+            return resp.model_access_denied(model)
+        if surface == "dashscope":
+            return resp.native_model_not_found()
+        return resp.model_not_found(model)
+
+    def _fault_reply(self, fault: Fault, route: _Route, record: RequestRecord) -> _Reply:
+        kind = fault.kind
+        if kind == "redirect":
+            location = fault.location or "https://example.com/"
+            return _Reply(
+                fault.status or 301,
+                [("location", location), ("content-type", "text/html"), ("content-length", "0")],
+            )
+        if kind == "html":
+            return _Reply(
+                200,
+                [("content-type", "text/html; charset=utf-8")],
+                resp.CAPTIVE_PORTAL_HTML.encode(),
+            )
+        if kind == "huge":
+            size = fault.size
+            piece = b" " * 65536
+
+            def body() -> Iterable[bytes]:
+                sent = 0
+                yield b'{"data":"'
+                sent += 9
+                while sent < size - 2:
+                    n = min(len(piece), size - 2 - sent)
+                    yield piece[:n]
+                    sent += n
+                yield b'"}'
+
+            return _Reply(200, [("content-type", "application/json")], stream=body(), length=size)
+        errors = {
+            "rate_limit": lambda: resp.rate_limited(fault.retry_after),
+            "quota": lambda: resp.quota_exceeded(fault.retry_after),
+            "server_error": resp.internal_error,
+            "unavailable": resp.model_unavailable,
+            "status": lambda: resp.custom(fault.status or 500, fault.code, fault.message),
+        }
+        return self._error(record, errors[kind]())
+
+    # ---- sending ---------------------------------------------------------------------------
+
+    async def _send(
+        self,
+        conn: h11.Connection,
+        writer: asyncio.StreamWriter,
+        reply: _Reply,
+        delivery: Fault | None,
+    ) -> bool:
+        """Write the reply; False when the connection must not be reused."""
+        import h11
+
+        headers = [(k, v) for k, v in reply.headers if k != "content-length"]
+        if reply.stream is None:
+            headers.append(("content-length", str(len(reply.body))))
+        elif reply.length is not None:
+            headers.append(("content-length", str(reply.length)))
+        headers.append(("date", time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime())))
+        headers.append(("server", "modelstudio-simulator"))
+        if delivery is not None:
+            headers.append(("connection", "close"))
+        writer.write(
+            conn.send(
+                h11.Response(
+                    status_code=reply.status, headers=headers, reason=_reason(reply.status)
+                )
+            )
+        )
+        await writer.drain()
+        pieces: Iterable[bytes] = [reply.body] if reply.stream is None else reply.stream
+        if delivery is not None and delivery.kind == "reset":
+            data = b"".join(pieces) if reply.stream is None else next(iter(pieces), b"")
+            half = data[: max(1, len(data) // 2)] if len(data) > 1 else b""
+            if half:
+                writer.write(conn.send(h11.Data(data=half)))
+                await writer.drain()
+            self._reset(writer)
+            return False
+        try:
+            for piece in pieces:
+                if not piece:
+                    continue
+                if delivery is not None and delivery.kind == "drip":
+                    for i in range(0, len(piece), delivery.chunk_size):
+                        writer.write(conn.send(h11.Data(data=piece[i : i + delivery.chunk_size])))
+                        await writer.drain()
+                        await asyncio.sleep(delivery.drip_delay)
+                else:
+                    writer.write(conn.send(h11.Data(data=piece)))
+                    await writer.drain()
+            writer.write(conn.send(h11.EndOfMessage()))
+            await writer.drain()
+        except (ConnectionError, OSError):
+            return False
+        return delivery is None
+
+    @staticmethod
+    def _reset(writer: asyncio.StreamWriter) -> None:
+        """Abort with a TCP RST (SO_LINGER 0), as a middlebox dropping the connection would."""
+        sock = writer.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        writer.transport.abort()
+
+    async def _send_error(
+        self,
+        conn: h11.Connection,
+        writer: asyncio.StreamWriter,
+        record: RequestRecord,
+        err: resp.SimError,
+        status: int | None = None,
+    ) -> None:
+        reply = self._error(record, err, status)
+        reply.headers.append(("x-request-id", record.request_id))
+        reply.headers.append(("connection", "close"))
+        record.status = reply.status
+        with contextlib.suppress(Exception):
+            await self._send(conn, writer, reply, None)
+        record.t_end = time.monotonic()
+
+
+def main(argv: list[str] | None = None) -> int:
+    from app.simulator_cli import main as cli_main
+
+    return cli_main(argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

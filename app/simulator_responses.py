@@ -1,0 +1,405 @@
+"""Bodies the simulator answers with: the three API surfaces' success shapes and error envelopes.
+
+Shapes follow MODEL_STUDIO.md sections 4-6 and what the real SDKs parse (openai, anthropic,
+dashscope), because the point of the simulator is that client code and the diagnosis cannot
+tell it from the service. One `SimError` carries the status and both codes of a table row in
+section 4; it is rendered in the envelope of whichever surface the request hit.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+REPLY_TEXT = "pong"
+
+# Anthropic's error `type` by HTTP status (what the anthropic SDK and Claude Code expect).
+_ANTHROPIC_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    503: "overloaded_error",
+    529: "overloaded_error",
+}
+
+CAPTIVE_PORTAL_HTML = (
+    "<!DOCTYPE html><html><head><title>Sign in to the network</title></head>"
+    "<body><h1>Welcome to Guest Wi-Fi</h1><p>Please accept the terms of use to continue."
+    "</p><form method='post'><button>Accept</button></form></body></html>"
+)
+
+
+def new_request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def dumps(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass
+class SimError(Exception):
+    """One row of MODEL_STUDIO.md's error table, renderable in every surface's envelope."""
+
+    status: int
+    openai_code: str
+    native_code: str
+    message: str
+    openai_type: str | None = None
+    native_status: int | None = None  # when the native surface answers with another status
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+    def status_for(self, surface: str) -> int:
+        if surface == "dashscope" and self.native_status is not None:
+            return self.native_status
+        return self.status
+
+    def body_for(self, surface: str, request_id: str) -> dict[str, Any]:
+        if surface == "dashscope":
+            return {"code": self.native_code, "message": self.message, "request_id": request_id}
+        if surface == "anthropic":
+            status = self.status_for(surface)
+            return {
+                "type": "error",
+                "error": {
+                    "type": _ANTHROPIC_TYPES.get(status, "api_error"),
+                    "message": self.message,
+                    # Not part of Anthropic's envelope: Model Studio's own code, so a client can
+                    # tell arrears from a missing grant without parsing the message.
+                    "code": self.openai_code,
+                },
+                "request_id": request_id,
+            }
+        return {
+            "error": {
+                "message": self.message,
+                "type": self.openai_type or self.openai_code,
+                "param": None,
+                "code": self.openai_code,
+            },
+            "request_id": request_id,
+        }
+
+
+def invalid_key(*, missing: bool) -> SimError:
+    message = "No API-key provided." if missing else "Invalid API-key provided."
+    return SimError(401, "invalid_api_key", "InvalidApiKey", message, "invalid_request_error")
+
+
+def model_not_found(model: str) -> SimError:
+    return SimError(
+        404,
+        "model_not_found",
+        "InvalidParameter",
+        f"The model `{model}` does not exist or you do not have access to it."
+        if model
+        else "Model not exist.",
+        "invalid_request_error",
+        native_status=400,
+    )
+
+
+def native_model_not_found() -> SimError:
+    return SimError(
+        404, "model_not_found", "InvalidParameter", "Model not exist.", native_status=400
+    )
+
+
+def model_access_denied(model: str) -> SimError:
+    return SimError(403, "access_denied", "AccessDenied", f"Access denied to model {model}.")
+
+
+def workspace_access_denied() -> SimError:
+    return SimError(
+        403, "access_denied", "Workspace.AccessDenied", "Access to this workspace is denied."
+    )
+
+
+def workspace_not_found(workspace_id: str) -> SimError:
+    return SimError(
+        404, "WorkSpaceNotFound", "WorkSpaceNotFound", f"Workspace {workspace_id} not found."
+    )
+
+
+def arrearage() -> SimError:
+    return SimError(
+        400,
+        "Arrearage",
+        "Arrearage",
+        "Access denied, please make sure your account is in good standing.",
+    )
+
+
+def rate_limited(retry_after: int) -> SimError:
+    return SimError(
+        429,
+        "limit_requests",
+        "Throttling.RateQuota",
+        "Requests rate limit exceeded, please try again later.",
+        headers=[("retry-after", str(retry_after))],
+    )
+
+
+def quota_exceeded(retry_after: int) -> SimError:
+    return SimError(
+        429,
+        "insufficient_quota",
+        "Throttling.AllocationQuota",
+        "Allocated quota exceeded, please increase your quota limit.",
+        headers=[("retry-after", str(retry_after))],
+    )
+
+
+def internal_error() -> SimError:
+    return SimError(
+        500, "internal_error", "InternalError", "An internal error has occurred, please retry."
+    )
+
+
+def model_unavailable() -> SimError:
+    return SimError(
+        503,
+        "internal_error",
+        "ModelUnavailable",
+        "The model is temporarily unavailable, please retry later.",
+    )
+
+
+def bad_request(message: str) -> SimError:
+    return SimError(400, "invalid_request_error", "InvalidParameter", message)
+
+
+def not_found(path: str) -> SimError:
+    return SimError(404, "not_found", "NotFound", f"Not found: {path}", "invalid_request_error")
+
+
+def method_not_allowed(method: str) -> SimError:
+    return SimError(405, "method_not_allowed", "MethodNotAllowed", f"Method {method} not allowed.")
+
+
+def too_large(limit: int) -> SimError:
+    return SimError(
+        413, "request_too_large", "RequestTooLarge", f"Request body larger than {limit} bytes."
+    )
+
+
+def request_timeout() -> SimError:
+    return SimError(408, "request_timeout", "RequestTimeout", "The request was not sent in time.")
+
+
+def custom(status: int, code: str | None, message: str | None) -> SimError:
+    code = code or f"Status{status}"
+    return SimError(status, code, code, message or f"Simulated status {status}.")
+
+
+# ---- token accounting: small, stable, plausible numbers ---------------------------------
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    return ""
+
+
+def prompt_tokens(messages: Any, system: Any = None) -> int:
+    """About what Qwen's tokenizer and chat template count for a short prompt."""
+    total = 9
+    if system:
+        total += 4 + len(_text_of(system)) // 4
+    if isinstance(messages, list):
+        for msg in messages:
+            if isinstance(msg, dict):
+                total += 4 + max(1, len(_text_of(msg.get("content"))) // 4)
+    elif isinstance(messages, str):
+        total += max(1, len(messages) // 4)
+    return total
+
+
+def finish(max_tokens: Any) -> tuple[str, int]:
+    """The reply is one token long; with max_tokens=1 the model stops for length."""
+    return ("length" if max_tokens == 1 else "stop"), 1
+
+
+# ---- OpenAI-compatible ---------------------------------------------------------------------
+
+
+def openai_models(models: tuple[str, ...]) -> dict[str, Any]:
+    created = 1_700_000_000
+    return {
+        "object": "list",
+        "data": [
+            {"id": m, "object": "model", "created": created, "owned_by": "system"} for m in models
+        ],
+    }
+
+
+def openai_chat(model: str, body: dict[str, Any]) -> dict[str, Any]:
+    reason, completion = finish(body.get("max_tokens", body.get("max_completion_tokens")))
+    prompt = prompt_tokens(body.get("messages"))
+    return {
+        "id": f"chatcmpl-{uuid.uuid4()}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": REPLY_TEXT},
+                "finish_reason": reason,
+                "logprobs": None,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+            "prompt_tokens_details": {"cached_tokens": 0},
+        },
+        "system_fingerprint": None,
+    }
+
+
+def openai_chat_stream(model: str, body: dict[str, Any]) -> Iterator[bytes]:
+    reason, completion = finish(body.get("max_tokens", body.get("max_completion_tokens")))
+    prompt = prompt_tokens(body.get("messages"))
+    base = {
+        "id": f"chatcmpl-{uuid.uuid4()}",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "system_fingerprint": None,
+    }
+    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+
+    def chunk(delta: dict[str, Any], finish_reason: str | None) -> bytes:
+        payload = {
+            **base,
+            "choices": [
+                {"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}
+            ],
+        }
+        if include_usage:
+            payload["usage"] = None
+        return b"data: " + dumps(payload) + b"\n\n"
+
+    yield chunk({"role": "assistant", "content": ""}, None)
+    yield chunk({"content": REPLY_TEXT}, None)
+    yield chunk({}, reason)
+    if include_usage:
+        usage = {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        }
+        yield b"data: " + dumps({**base, "choices": [], "usage": usage}) + b"\n\n"
+    yield b"data: [DONE]\n\n"
+
+
+# ---- DashScope native ----------------------------------------------------------------------
+
+
+def native_models(models: tuple[str, ...], query: dict[str, str], request_id: str) -> dict:
+    name = query.get("model")
+    selected = [m for m in models if name is None or m == name]
+    try:
+        page_no = max(1, int(query.get("page_no", "1")))
+        page_size = max(1, min(100, int(query.get("page_size", "100"))))
+    except ValueError:
+        page_no, page_size = 1, 100
+    page = selected[(page_no - 1) * page_size : page_no * page_size]
+    return {
+        "request_id": request_id,
+        "output": {
+            "models": [{"model": m, "name": m, "provider": "qwen"} for m in page],
+            "total": len(selected),
+            "page_no": page_no,
+            "page_size": page_size,
+        },
+    }
+
+
+def _native_usage(body: dict[str, Any]) -> tuple[dict[str, int], str]:
+    inp = body.get("input") or {}
+    params = body.get("parameters") or {}
+    prompt = prompt_tokens(inp.get("messages") or inp.get("prompt"))
+    reason, completion = finish(params.get("max_tokens"))
+    usage = {
+        "input_tokens": prompt,
+        "output_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+    return usage, reason
+
+
+def native_generation(body: dict[str, Any], request_id: str) -> dict[str, Any]:
+    usage, reason = _native_usage(body)
+    params = body.get("parameters") or {}
+    if params.get("result_format") == "message":
+        output: dict[str, Any] = {
+            "choices": [
+                {"finish_reason": reason, "message": {"role": "assistant", "content": REPLY_TEXT}}
+            ]
+        }
+    else:
+        output = {"text": REPLY_TEXT, "finish_reason": reason}
+    return {"output": output, "usage": usage, "request_id": request_id}
+
+
+def native_generation_stream(body: dict[str, Any], request_id: str) -> Iterator[bytes]:
+    """DashScope's SSE framing (id/event/:HTTP_STATUS/data lines) as the dashscope SDK reads it."""
+    final = native_generation(body, request_id)
+    yield b"id:1\nevent:result\n:HTTP_STATUS/200\ndata:" + dumps(final) + b"\n\n"
+
+
+# ---- Anthropic-compatible ------------------------------------------------------------------
+
+
+def anthropic_message(model: str, body: dict[str, Any]) -> dict[str, Any]:
+    reason, completion = finish(body.get("max_tokens"))
+    return {
+        "id": f"msg_{uuid.uuid4().hex}",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [{"type": "text", "text": REPLY_TEXT}],
+        "stop_reason": "max_tokens" if reason == "length" else "end_turn",
+        "stop_sequence": None,
+        "usage": {
+            "input_tokens": prompt_tokens(body.get("messages"), body.get("system")),
+            "output_tokens": completion,
+        },
+    }
+
+
+def anthropic_stream(model: str, body: dict[str, Any]) -> Iterator[bytes]:
+    msg = anthropic_message(model, body)
+
+    def event(name: str, data: dict[str, Any]) -> bytes:
+        return f"event: {name}\n".encode() + b"data: " + dumps({"type": name, **data}) + b"\n\n"
+
+    start = {**msg, "content": [], "stop_reason": None}
+    start["usage"] = {**msg["usage"], "output_tokens": 0}
+    yield event("message_start", {"message": start})
+    yield event("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}})
+    yield event(
+        "content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": REPLY_TEXT}}
+    )
+    yield event("content_block_stop", {"index": 0})
+    yield event(
+        "message_delta",
+        {
+            "delta": {"stop_reason": msg["stop_reason"], "stop_sequence": None},
+            "usage": {"output_tokens": msg["usage"]["output_tokens"]},
+        },
+    )
+    yield event("message_stop", {})
