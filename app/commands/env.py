@@ -1,15 +1,40 @@
-"""The `env` command (not implemented yet)."""
+"""`env`: export lines WITH the key, for `eval "$(modelstudio-setup env)"`.
+
+Running this command is the explicit request for the key, so it is read from its store
+and printed; everything else in the tool only ever references it.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-from app.errors import UserError
+from app.i18n import t
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    sub.add_parser("env", parents=[common], help="env (not implemented yet)")
+    from app.exporters import SHELLS
+
+    p = sub.add_parser(
+        "env",
+        parents=[common],
+        help=t("exporters.help_env"),
+        description=t("exporters.help_env"),
+        allow_abbrev=False,
+    )
+    p.add_argument("--shell", choices=SHELLS, default="sh", help=t("exporters.opt_shell"))
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UserError("cli.not_implemented", command="env")
+    from app.commands.export import config_ref, key_missing_message, read_key
+    from app.exporters import export
+    from app.profiles import cli_config_path, load_config
+
+    path = cli_config_path(args)
+    profile = load_config(path).profile(getattr(args, "profile", None))
+    key = read_key(profile, path)
+    if key is None:
+        print(f"modelstudio-setup: {key_missing_message(profile, path)}", file=sys.stderr)
+        return 1
+    sys.stdout.write(export(profile, args.shell, key, True, config=config_ref(path)))
+    return 0

@@ -1,15 +1,119 @@
-"""The `export` command (not implemented yet)."""
+"""`export`: the profile as .env, shell exports, SDK snippets or tool settings.
+
+The key is referenced, not copied, unless `--include-key` is given; then the file is 0600
+and a warning is printed (SECURITY.md T10). Files are written atomically like the config.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.errors import UserError
+from app.i18n import t
+
+if TYPE_CHECKING:
+    from app.profiles import Profile
+    from app.secrets import ApiKey
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    sub.add_parser("export", parents=[common], help="export (not implemented yet)")
+    from app.exporters import FORMATS
+
+    p = sub.add_parser(
+        "export",
+        parents=[common],
+        help=t("exporters.help_export"),
+        description=t("exporters.help_export"),
+        allow_abbrev=False,
+    )
+    p.add_argument(
+        "--format",
+        required=True,
+        choices=list(FORMATS),
+        metavar="FORMAT",
+        help=t("exporters.opt_format", formats=", ".join(FORMATS)),
+    )
+    p.add_argument("--output", "-o", metavar="PATH", help=t("exporters.opt_output"))
+    p.add_argument("--include-key", action="store_true", help=t("exporters.opt_include_key"))
+
+
+def read_key(profile: Profile, path: Path) -> ApiKey | None:
+    """The profile's key from its store; None when it is not there (a broken store raises)."""
+    from app.secrets import store_for
+
+    return store_for(profile.api_key, path.parent).get(profile.name)
+
+
+def key_missing_message(profile: Profile, path: Path) -> str:
+    from app.secrets import store_for
+
+    store = store_for(profile.api_key, path.parent)
+    where = store.location(profile.name) if hasattr(store, "location") else store.describe()
+    return t("exporters.key_not_found", profile=profile.name, where=where)
+
+
+def config_ref(path: Path) -> str | None:
+    """The --config value a `key get` reference needs, None at the default location."""
+    import os
+
+    from app.profiles import CONFIG_ENV, is_default_location
+
+    if is_default_location(path) or os.environ.get(CONFIG_ENV) == str(path):
+        return None
+    return str(path)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UserError("cli.not_implemented", command="export")
+    import stat
+
+    from app.exporters import FORMATS, export, merge_json_settings
+    from app.profiles import atomic_write, cli_config_path, load_config, print_notices
+
+    path = cli_config_path(args)
+    config = load_config(path)
+    profile = config.profile(getattr(args, "profile", None))
+    fmt = args.format
+    key = None
+    if args.include_key:
+        if not FORMATS[fmt].can_hold_key:
+            from app.exporters import ExportError
+
+            raise ExportError("exporters.cannot_hold_key", fmt=fmt)
+        key = read_key(profile, path)
+        if key is None:
+            print(f"modelstudio-setup: {key_missing_message(profile, path)}", file=sys.stderr)
+            return 1
+    text = export(profile, fmt, key, args.include_key, config=config_ref(path))
+    if not args.output:
+        sys.stdout.write(text)
+        if args.include_key:
+            print(t("exporters.include_key_warning"), file=sys.stderr)
+        return 0
+    out = Path(args.output).expanduser()
+    secret = args.include_key
+    merged = False
+    if FORMATS[fmt].kind == "json" and out.exists():
+        from app.profiles import _read_text
+
+        existing = _read_text(out.resolve())
+        if existing is not None and existing.strip():
+            text = merge_json_settings(existing, text, fmt)
+            merged = True
+            # Settings we merge into may hold other secrets: keep a private file private.
+            secret = secret or not (stat.S_IMODE(out.resolve().stat().st_mode) & 0o077)
+    result = atomic_write(out, text, secret=secret)
+    print_notices(result.notices)
+    done = "exporters.written_with_key" if args.include_key else "exporters.written"
+    print(
+        t(done, fmt=fmt, profile=profile.name, path=str(result.path), mode=f"{result.mode:04o}"),
+        file=sys.stderr,
+    )
+    if merged:
+        print(t("exporters.merged", path=str(result.path)), file=sys.stderr)
+    if result.backup:
+        print(t("exporters.backup", backup=str(result.backup)), file=sys.stderr)
+    if args.include_key:
+        print(t("exporters.include_key_warning"), file=sys.stderr)
+    return 0

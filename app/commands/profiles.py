@@ -1,15 +1,211 @@
-"""The `profiles` command (not implemented yet)."""
+"""`profiles list | show NAME | delete NAME`: what is configured and where each key lives.
+
+`show` always says where the key is, and says "PLAIN TEXT" for a file store every time
+(SECURITY.md T6), so a user who opted into a file is reminded of it.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
 
-from app.errors import UserError
+from app.i18n import t
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    sub.add_parser("profiles", parents=[common], help="profiles (not implemented yet)")
+    p = sub.add_parser(
+        "profiles", parents=[common], help=t("profiles.help"), description=t("profiles.help")
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    ls = actions.add_parser("list", parents=[common], help=t("profiles.help_list"))
+    ls.add_argument("--json", action="store_true", help=t("profiles.opt_json"))
+    show = actions.add_parser("show", parents=[common], help=t("profiles.help_show"))
+    show.add_argument("name", nargs="?", metavar="NAME", help=t("profiles.opt_name"))
+    show.add_argument("--json", action="store_true", help=t("profiles.opt_json"))
+    delete = actions.add_parser("delete", parents=[common], help=t("profiles.help_delete"))
+    delete.add_argument("name", nargs="?", metavar="NAME", help=t("profiles.opt_name"))
+    delete.add_argument("--yes", action="store_true", help=t("profiles.opt_yes"))
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UserError("cli.not_implemented", command="profiles")
+    from app.profiles import check_profile_name, cli_config_path, load_config
+
+    path = cli_config_path(args)
+    config = load_config(path)
+    if args.action == "list":
+        return _list(config, path, args.json)
+    name = getattr(args, "name", None) or getattr(args, "profile", None)
+    if name is not None:
+        check_profile_name(name)
+    profile = config.profile(name)
+    if args.action == "show":
+        return _show(config, profile, path, args.json)
+    return _delete(profile, path, args.yes, config.default_profile == profile.name)
+
+
+def _verified(profile: Any) -> str:
+    if profile.verified is None:
+        return t("profiles.verified_never")
+    return t("profiles.verified_at", verdict=profile.verified.verdict, at=profile.verified.at)
+
+
+def _list(config: Any, path: Path, as_json: bool) -> int:
+    if as_json:
+        doc = {
+            "config": str(path),
+            "default_profile": config.default_profile,
+            "profiles": [
+                {
+                    "name": p.name,
+                    "default": p.name == config.default_profile,
+                    "region": p.region,
+                    "scope": p.scope,
+                    "endpoint_style": p.endpoint_style,
+                    "workspace_id": p.workspace_id,
+                    "model": p.model,
+                    "key_store": p.api_key.store,
+                    "verified": _verified_json(p),
+                }
+                for p in config.profiles.values()
+            ],
+        }
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        return 0
+    if not config.profiles:
+        print(t("profiles.none_yet", path=str(path)))
+        return 0
+    print(t("profiles.list_header", path=str(path)))
+    width = max(len(n) for n in config.profiles)
+    for p in config.profiles.values():
+        mark = "*" if p.name == config.default_profile else " "
+        where = p.workspace_id or t("profiles.style_shared")
+        print(
+            f" {mark} {p.name:<{width}}  {p.region:<15} {p.scope:<13} {where:<22} "
+            f"{p.model:<16} {p.api_key.store:<8} {_verified(p)}"
+        )
+    return 0
+
+
+def _verified_json(profile: Any) -> dict[str, str] | None:
+    v = profile.verified
+    return {"at": v.at, "verdict": v.verdict} if v else None
+
+
+def key_status(profile: Any, path: Path) -> dict[str, Any]:
+    """Where the key lives and whether it is there, without ever showing it unmasked."""
+    from app.errors import UserError
+    from app.secrets import store_for
+
+    store = store_for(profile.api_key, path.parent)
+    if profile.api_key.store == "env":
+        where = t("profiles.key_env_where", env=profile.api_key.env)
+    elif hasattr(store, "location"):
+        where = store.location(profile.name)
+    else:
+        where = store.describe()
+    status: dict[str, Any] = {
+        "store": profile.api_key.store,
+        "env": profile.api_key.env,
+        "location": where,
+        "plain_text": profile.api_key.store == "file",
+        "present": None,
+        "masked": None,
+        "error": None,
+    }
+    if profile.api_key.store == "file":
+        status["path"] = str(store.path_for(profile.name))  # type: ignore[attr-defined]
+    try:
+        key = store.get(profile.name)
+    except UserError as exc:
+        status["error"] = exc.message
+        return status
+    status["present"] = key is not None
+    status["masked"] = key.masked() if key is not None else None
+    return status
+
+
+def _show(config: Any, profile: Any, path: Path, as_json: bool) -> int:
+    key = key_status(profile, path)
+    if as_json:
+        doc = {"name": profile.name, "default": profile.name == config.default_profile}
+        doc.update(profile.to_dict())
+        doc["verified"] = _verified_json(profile)
+        doc["api_key"] = key
+        doc["config"] = str(path)
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        return 0
+    default = f" {t('profiles.default_marker')}" if profile.name == config.default_profile else ""
+    print(f"{profile.name}{default}  ({path})")
+    rows = [
+        ("field_region", profile.region),
+        ("field_scope", profile.scope),
+        (
+            "field_endpoint",
+            t("profiles.style_workspace")
+            if profile.endpoint_style == "workspace"
+            else t("profiles.style_shared"),
+        ),
+    ]
+    if profile.workspace_id:
+        rows.append(("field_workspace", profile.workspace_id))
+    rows.append(("field_model", profile.model))
+    if profile.residency:
+        rows.append(("field_residency", profile.residency))
+    rows.append(("field_key", _key_line(key)))
+    rows.append(("field_verified", _verified(profile)))
+    labels = {k: t(f"profiles.{k}") for k, _ in rows}
+    width = max(len(v) for v in labels.values())
+    for k, value in rows:
+        print(f"  {labels[k]:<{width}}  {value}")
+    print(f"  {t('profiles.field_base_urls')}:")
+    for surface, url in profile.base_urls.items():
+        print(f"    {surface:<10} {url}")
+    return 0
+
+
+def _key_line(key: dict[str, Any]) -> str:
+    where = t("profiles.key_plain_text", path=key["path"]) if key["plain_text"] else key["location"]
+    if key["error"]:
+        return t("profiles.key_unreadable", where=where, reason=key["error"])
+    if key["present"]:
+        return t("profiles.key_found", masked=key["masked"], where=where)
+    return t("profiles.key_not_found", where=where)
+
+
+def _delete(profile: Any, path: Path, yes: bool, was_default: bool) -> int:
+    from app.errors import UserError
+    from app.profiles import modify_config, print_notices
+    from app.secrets import store_for
+
+    store = store_for(profile.api_key, path.parent)
+    where = (
+        t("profiles.key_env_where", env=profile.api_key.env)
+        if profile.api_key.store == "env"
+        else store.location(profile.name)
+        if hasattr(store, "location")
+        else store.describe()
+    )
+    if not yes:
+        if sys.stdin is None or not sys.stdin.isatty():
+            raise UserError("profiles.delete_needs_yes")
+        answer = input(t("profiles.confirm_delete", name=profile.name, path=str(path), where=where))
+        if answer.strip().lower() not in ("y", "yes", "是"):
+            print(t("profiles.delete_cancelled"))
+            return 0
+    # The key first: if its store refuses (locked keyring), the profile still points at it.
+    removed_key = store.delete(profile.name)
+    config, result = modify_config(path, lambda c: c.without_profile(profile.name))
+    print_notices(result.notices)
+    print(t("profiles.deleted", name=profile.name, path=str(result.path)))
+    if profile.api_key.store == "env":
+        print(t("profiles.key_left_in_env", env=profile.api_key.env))
+    elif removed_key:
+        print(t("profiles.deleted_key", where=where))
+    else:
+        print(t("profiles.key_already_gone", where=where))
+    if was_default and config.default_profile:
+        print(t("profiles.new_default", name=config.default_profile))
+    return 0
