@@ -81,14 +81,16 @@ def _priority(backend: object) -> float | None:
 
 def _insecure_reason(backend: object) -> _Refused | None:
     """Backends that would accept a key without protecting it: refused before any write."""
+    from keyring.backends import chainer, fail, null
+
     name = backend_name(backend)
     params = {"backend": name}
     module = type(backend).__module__
-    if module == "keyring.backends.fail":
+    if isinstance(backend, fail.Keyring):
         return _Refused("secrets.keyring_no_backend", "secrets.next_no_backend", **params)
-    if module == "keyring.backends.null":
+    if isinstance(backend, null.Keyring):
         return _Refused("secrets.keyring_null", "secrets.next_no_backend", **params)
-    if module == "keyring.backends.chainer":
+    if isinstance(backend, chainer.ChainerBackend):
         chained = list(getattr(backend, "backends", []) or [])
         if not chained:
             return _Refused("secrets.keyring_no_backend", "secrets.next_no_backend", **params)
@@ -107,8 +109,11 @@ def _insecure_reason(backend: object) -> _Refused | None:
 
 def _describe_backend(backend: object) -> str:
     """The name users see; a chainer names the backend it actually writes to."""
+    from keyring.backends import chainer
+
     name = backend_name(backend)
-    chained = list(getattr(backend, "backends", []) or []) if "chainer" in name else []
+    is_chainer = isinstance(backend, chainer.ChainerBackend)
+    chained = list(getattr(backend, "backends", []) or []) if is_chainer else []
     return f"{name} -> {backend_name(chained[0])}" if chained else name
 
 
@@ -206,9 +211,10 @@ def keyring_delete(service: str, user: str, timeout: float) -> tuple[bool, str]:
     """True when a key was removed; False when there was none."""
 
     def op(backend: Any) -> bool:
+        from keyring.backends import fail, null
         from keyring.errors import PasswordDeleteError
 
-        if type(backend).__module__ in ("keyring.backends.fail", "keyring.backends.null"):
+        if isinstance(backend, (fail.Keyring, null.Keyring)):
             raise _insecure_reason(backend)  # type: ignore[misc]
         if backend.get_password(service, user) is None:
             return False
