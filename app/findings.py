@@ -1,0 +1,327 @@
+"""Probe outcomes -> findings: a stable code, a severity, one message and one remedy.
+
+Codes are an interface (scripts read `doctor --json`, support reads the report), so they
+never change meaning. Judgement uses the HTTP status and the API's error code, never the
+message text, which changes and often ends with a docs link (MODEL_STUDIO.md section 4).
+Only a 401 means the key was not accepted: 400/403/404/429 prove it authenticated, so
+their messages say "key accepted, but ...".
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import ssl
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.i18n import t
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+
+# Every code doctor can report, with its severity. Order = order of the docs.
+CODES: dict[str, str] = {
+    "dns_failed": ERROR,
+    "connect_refused": ERROR,
+    "connect_timeout": ERROR,
+    "connect_failed": ERROR,
+    "tls_untrusted": ERROR,
+    "tls_hostname_mismatch": ERROR,
+    "tls_expired": ERROR,
+    "tls_failed": ERROR,
+    "proxy_failed": ERROR,
+    "proxy_auth_required": ERROR,
+    "timeout": ERROR,
+    "redirect_refused": ERROR,
+    "unexpected_response": ERROR,
+    "key_rejected": ERROR,
+    "key_other_region": ERROR,
+    "key_other_workspace": ERROR,
+    "plan_key_mismatch": ERROR,
+    "model_not_found": ERROR,
+    "access_denied": ERROR,
+    "workspace_not_found": ERROR,
+    "arrears": ERROR,
+    "rate_limited": WARNING,
+    "quota_exceeded": ERROR,
+    "server_error": ERROR,
+    "env_key_differs": WARNING,
+    "no_key": ERROR,
+}
+
+# API error codes (OpenAI-compatible, native and Anthropic-compatible envelopes) -> finding.
+_RATE_CODES = {"limit_requests", "Throttling.RateQuota", "Throttling", "rate_limit_error"}
+_QUOTA_CODES = {"insufficient_quota", "Throttling.AllocationQuota"}
+_DENIED_CODES = {
+    "access_denied",
+    "AccessDenied",
+    "Model.AccessDenied",
+    "AccessDenied.Unpurchased",
+    "permission_error",
+}
+WORKSPACE_DENIED_CODES = {"Workspace.AccessDenied"}
+# Placeholders some messages use; "-" when a finding has no such detail.
+_DETAIL_PARAMS = (
+    "reason",
+    "detail",
+    "issuer",
+    "names",
+    "not_after",
+    "proxy",
+    "seconds",
+    "status",
+    "location",
+    "regions",
+    "unchecked",
+    "shared",
+    "model",
+    "api_code",
+    "retry_after",
+    "env_key",
+    "stored_key",
+    "source",
+)
+_MODEL_CODES = {"model_not_found", "ModelNotFound", "not_found_error"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem (or remark) found by a run; message and remedy render in the UI language."""
+
+    code: str
+    surface: str | None = None
+    region: str | None = None
+    host: str | None = None
+    request_ids: tuple[str, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def severity(self) -> str:
+        return CODES.get(self.code, ERROR)
+
+    @property
+    def request_id(self) -> str | None:
+        return self.request_ids[0] if self.request_ids else None
+
+    @property
+    def message(self) -> str:
+        return t(f"findings.{self.code}.message", **self._render_params())
+
+    @property
+    def remedy(self) -> str:
+        return t(f"findings.{self.code}.remedy", **self._render_params())
+
+    def _render_params(self) -> dict[str, Any]:
+        base: dict[str, Any] = dict.fromkeys(_DETAIL_PARAMS, "-")
+        base.update(
+            host=self.host or "-",
+            name=self.host or "-",
+            surface=self.surface or "-",
+            surfaces=self.surface or "-",
+            region=self.region or "-",
+        )
+        base.update({k: v for k, v in self.params.items() if v is not None})
+        return base
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "remedy": self.remedy,
+            "surface": self.surface,
+            "region": self.region,
+            "host": self.host,
+            "request_ids": list(self.request_ids),
+        }
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What one HTTP answer means: the finding code (None = fine) and whether the key was
+    accepted (True), refused (False) or not judged (None)."""
+
+    code: str | None
+    key_accepted: bool | None
+    api_code: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def api_error_code(body: Any) -> str | None:
+    """The error code of any of the three envelopes (OpenAI, native flat, Anthropic)."""
+    if not isinstance(body, dict):
+        return None
+    err = body.get("error")
+    if isinstance(err, dict):
+        for name in ("code", "type"):
+            value = err.get(name)
+            if isinstance(value, str) and value:
+                return value
+    code = body.get("code")
+    if isinstance(code, str) and code:
+        return code
+    return None
+
+
+def body_request_id(body: Any) -> str | None:
+    if isinstance(body, dict):
+        for name in ("request_id", "requestId"):
+            value = body.get(name)
+            if isinstance(value, str) and value:
+                return value
+    return None
+
+
+def parse_json(content_type: str, raw: bytes) -> tuple[bool, Any]:
+    """(is_json, value): a body is JSON only if it says so or parses as an object."""
+    if "html" in content_type.lower():
+        return False, None
+    try:
+        return True, json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return False, None
+
+
+def judge_response(
+    status: int,
+    content_type: str,
+    raw: bytes,
+    *,
+    oversized: bool,
+    inference: bool,
+    location: str | None = None,
+    retry_after: str | None = None,
+) -> Judgement:
+    """Map one answer to a finding, by status and error code only."""
+    if 300 <= status < 400:
+        target = _location_host(location)
+        return Judgement("redirect_refused", None, params={"status": status, "location": target})
+    if oversized:
+        return Judgement("unexpected_response", None, params={"reason": "oversized"})
+    is_json, body = parse_json(content_type, raw)
+    code = api_error_code(body) if is_json else None
+    if 200 <= status < 300:
+        if not is_json or not isinstance(body, dict | list):
+            reason = "html" if "html" in content_type.lower() else "not_json"
+            return Judgement("unexpected_response", None, params={"reason": reason})
+        if isinstance(body, dict) and code and not body.get("choices") and not body.get("output"):
+            # The native SDK treats a 200 whose body carries a `code` as a failure.
+            return _judge_error(400, code, inference, retry_after)
+        return Judgement(None, True)
+    if not is_json and status < 500 and status != 401:
+        reason = "html" if "html" in content_type.lower() else "not_json"
+        return Judgement("unexpected_response", None, params={"reason": reason, "status": status})
+    return _judge_error(status, code, inference, retry_after)
+
+
+def _judge_error(
+    status: int, code: str | None, inference: bool, retry_after: str | None
+) -> Judgement:
+    params: dict[str, Any] = {"status": status, "api_code": code or "-"}
+    if status == 401:
+        return Judgement("key_rejected", False, code, params)
+    if status >= 500:
+        return Judgement("server_error", None, code, params)
+    if code == "Arrearage":
+        return Judgement("arrears", True, code, params)
+    if status == 429 or code in _RATE_CODES or code in _QUOTA_CODES:
+        params["retry_after"] = retry_after or "-"
+        if code in _QUOTA_CODES:
+            return Judgement("quota_exceeded", True, code, params)
+        return Judgement("rate_limited", True, code, params)
+    if code == "WorkSpaceNotFound":
+        return Judgement("workspace_not_found", True, code, params)
+    if code in WORKSPACE_DENIED_CODES:
+        return Judgement("access_denied", True, code, params)
+    if code in _DENIED_CODES or status == 403:
+        return Judgement("access_denied", True, code, params)
+    if code in _MODEL_CODES or (inference and status in (400, 404) and code == "InvalidParameter"):
+        # The 1-token call varies only the model: a native InvalidParameter means the model.
+        return Judgement("model_not_found", True, code, params)
+    return Judgement("unexpected_response", True, code, {**params, "reason": "status"})
+
+
+def _location_host(location: str | None) -> str:
+    if not location:
+        return "-"
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(location).hostname or "-"
+    except ValueError:
+        return "-"
+
+
+def exception_chain(exc: BaseException) -> list[BaseException]:
+    """The exception and its causes/contexts, to find the OS or TLS error underneath."""
+    chain: list[BaseException] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(current)
+        nested = getattr(current, "exceptions", None)  # ExceptionGroup from anyio
+        if nested:
+            for sub in nested:
+                chain.extend(exception_chain(sub))
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def classify_exception(exc: BaseException, phase: str) -> tuple[str, dict[str, Any]]:
+    """A transport failure -> finding code (+params), from exception types and errno, never
+    from message text (except httpcore's proxy status line, which is the only carrier)."""
+    import httpx
+
+    from app.trust import classify_verify_error
+
+    chain = exception_chain(exc)
+    for item in chain:
+        if isinstance(item, ssl.SSLCertVerificationError):
+            return classify_verify_error(item), {"detail": getattr(item, "verify_message", "")}
+    for item in chain:
+        if isinstance(item, httpx.ProxyError) or type(item).__name__ == "ProxyError":
+            status = str(item).split(" ", 1)[0]
+            if status == "407":
+                return "proxy_auth_required", {}
+            return "proxy_failed", {"detail": _safe_detail(item)}
+    if phase == "proxy":
+        return "proxy_failed", {"detail": _first_os_error(chain)}
+    for item in chain:
+        if isinstance(item, socket.gaierror):
+            return "dns_failed", {}
+    for item in chain:
+        if isinstance(item, ConnectionRefusedError):
+            return "connect_refused", {}
+    for item in chain:
+        if isinstance(item, httpx.ConnectTimeout) or (
+            isinstance(item, TimeoutError) and phase in ("tcp", "dns")
+        ):
+            return "connect_timeout", {}
+    for item in chain:
+        if isinstance(item, ssl.SSLError):
+            return "tls_failed", {"detail": getattr(item, "reason", None) or "-"}
+    for item in chain:
+        if isinstance(item, httpx.TimeoutException | TimeoutError):
+            return ("connect_timeout" if phase == "tcp" else "timeout"), {}
+    if phase in ("tcp", "tls"):
+        return "connect_failed", {"detail": _first_os_error(chain)}
+    return "timeout" if phase == "deadline" else "connect_failed", {
+        "detail": _first_os_error(chain)
+    }
+
+
+def _first_os_error(chain: list[BaseException]) -> str:
+    for item in chain:
+        if isinstance(item, OSError) and item.errno:
+            import errno
+
+            return errno.errorcode.get(item.errno, str(item.errno))
+    return type(chain[-1]).__name__ if chain else "-"
+
+
+def _safe_detail(item: BaseException) -> str:
+    """httpcore's proxy error text is a status line or a SOCKS reply: no key, short."""
+    return str(item)[:80]
