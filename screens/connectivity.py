@@ -1,0 +1,410 @@
+"""Step 5, Connectivity: the probe engine run live, one row per API surface.
+
+The rows fill in while the probe runs (its `on_event` callback posts messages to the screen),
+so a slow TLS handshake is visible as it happens instead of after a silent wait. All logic
+(what to check, what a status means, which remedy applies) lives in app.probe and
+app.findings; this module only draws their results. `ProbeView` is shared with the doctor
+screen so both show the same rows and findings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Button, Static
+
+from app.i18n import t
+from screens.base import StepScreen
+from screens.consent import ConsentScreen
+
+SURFACES = ("openai", "anthropic", "dashscope")
+TIMED_PHASES = ("dns", "tcp", "tls", "ttfb")
+BAR_GLYPHS = {"dns": "░", "tcp": "▒", "tls": "▓", "ttfb": "█"}
+BAR_WIDTH = 24
+SYMBOLS = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "-", "pending": "·", "running": "…"}
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    """Read a field from a probe dataclass or from its JSON-shaped dict form alike."""
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+@dataclasses.dataclass
+class RowModel:
+    """What one surface row shows; updated field by field as probe events arrive."""
+
+    surface: str
+    host: str = ""
+    status: str = "pending"
+    phases: dict[str, float | None] = dataclasses.field(default_factory=dict)
+    http_status: int | None = None
+    request_id: str | None = None
+
+
+def render_row(row: RowModel, show_timings: bool = True) -> str:
+    """Two lines: symbol + words + surface + host, then the phase waterfall.
+
+    Colour is never the only signal: every status has a symbol and a word.
+    """
+    symbol = SYMBOLS.get(row.status, "?")
+    word = t(f"screen_connectivity.status.{row.status}")
+    name = t(f"screen_connectivity.surface.{row.surface}")
+    head = f"{symbol} {name:<22} {word:<10} {row.host}"
+    if row.http_status:
+        head += f"  HTTP {row.http_status}"
+    parts = []
+    for phase in TIMED_PHASES:
+        ms = row.phases.get(phase)
+        if ms is None:
+            continue
+        label = t(f"screen_connectivity.phase.{phase}")
+        value = f"{ms:.0f} ms" if show_timings else t("screen_connectivity.timing_hidden")
+        parts.append(f"{label} {value}")
+    total = row.phases.get("total")
+    if total is not None:
+        value = f"{total:.0f} ms" if show_timings else t("screen_connectivity.timing_hidden")
+        parts.append(f"{t('screen_connectivity.phase.total')} {value}")
+    bar = waterfall(row.phases, show_timings)
+    detail = f"  {bar}  {'  '.join(parts)}" if parts else ""
+    return head + ("\n" + detail if detail else "")
+
+
+def waterfall(phases: dict[str, float | None], show_timings: bool = True) -> str:
+    """A fixed-width bar whose segments are proportional to each phase's time.
+
+    Each phase has its own glyph (legend under the rows), so the picture reads without colour.
+    With timings hidden (snapshots) every phase that ran gets an equal share.
+    """
+    timed = [(p, phases.get(p)) for p in TIMED_PHASES if phases.get(p) is not None]
+    if not timed:
+        return " " * BAR_WIDTH
+    weights = [max(float(ms or 0.0), 0.0) if show_timings else 1.0 for _, ms in timed]
+    total = sum(weights) or float(len(weights))
+    if not sum(weights):
+        weights = [1.0] * len(weights)
+    cells: list[str] = []
+    for (phase, _), weight in zip(timed, weights, strict=True):
+        n = max(1, round(BAR_WIDTH * weight / total))
+        cells.append(BAR_GLYPHS[phase] * n)
+    bar = "".join(cells)[:BAR_WIDTH]
+    return f"{bar:<{BAR_WIDTH}}"
+
+
+def render_finding(finding: Any) -> str:
+    """Severity words, the message, where it happened, the remedy and the request ids."""
+    severity = str(_get(finding, "severity", "error"))
+    lines = [f"{t(f'screen_connectivity.severity.{severity}')}  {_get(finding, 'message', '')}"]
+    surface = _get(finding, "surface")
+    region = _get(finding, "region")
+    if surface or region:
+        where_surface = t(f"screen_connectivity.surface.{surface}") if surface else "-"
+        lines.append(
+            "   " + t("screen_connectivity.where", surface=where_surface, region=region or "-")
+        )
+    remedy = _get(finding, "remedy")
+    if remedy:
+        lines.append("   " + t("screen_connectivity.remedy", remedy=remedy))
+    ids = _request_ids(finding)
+    if ids:
+        lines.append("   " + t("screen_connectivity.request_ids", ids=", ".join(ids)))
+    return "\n".join(lines)
+
+
+def _request_ids(finding: Any) -> list[str]:
+    ids = _get(finding, "request_ids")
+    if ids:
+        return [str(i) for i in ids]
+    one = _get(finding, "request_id")
+    return [str(one)] if one else []
+
+
+def sorted_findings(findings: Iterable[Any]) -> list[Any]:
+    return sorted(findings, key=lambda f: SEVERITY_ORDER.get(str(_get(f, "severity")), 3))
+
+
+class ProbeView(Widget):
+    """Rows per surface plus findings: the part of the screen that both Connectivity and
+    Doctor show. Feed it with `start(targets)`, `apply_event(event)` and `show_result(result)`."""
+
+    DEFAULT_CSS = """
+    ProbeView { height: auto; }
+    ProbeView .probe-row { height: auto; padding: 0 1; }
+    ProbeView #probe-legend { color: $text-muted; padding: 0 1; }
+    ProbeView #probe-verdict { padding: 1 1 0 1; text-style: bold; }
+    ProbeView #probe-findings-title { padding: 1 1 0 1; text-style: bold; }
+    ProbeView .probe-finding { padding: 0 1 1 1; height: auto; }
+    """
+
+    # Snapshot tests turn this off: real timings vary from run to run.
+    SHOW_TIMINGS: ClassVar[bool] = True
+
+    def __init__(self, *, id: str | None = None, result: Any = None) -> None:
+        super().__init__(id=id)
+        self.rows: dict[str, RowModel] = {}
+        self.result: Any = result
+
+    def on_mount(self) -> None:
+        # Recomposed after a language switch: redraw the last result in the new language.
+        if self.result is not None:
+            self.show_result(self.result)
+
+    def compose(self) -> ComposeResult:
+        yield Vertical(id="probe-rows")
+        yield Static(t("screen_connectivity.legend"), id="probe-legend")
+        yield Static("", id="probe-verdict")
+        yield Static("", id="probe-findings-title")
+        yield Vertical(id="probe-findings")
+
+    # -- feeding -------------------------------------------------------------------------
+    def start(self, targets: Iterable[Any]) -> None:
+        """Show one pending row per target before the first event arrives."""
+        self.result = None
+        self.rows = {}
+        for target in targets:
+            surface = str(_get(target, "surface"))
+            self.rows[surface] = RowModel(surface=surface, host=str(_get(target, "host", "")))
+        self._redraw_rows(rebuild=True)
+        self.query_one("#probe-verdict", Static).update(t("screen_connectivity.verdict.running"))
+        self.query_one("#probe-findings-title", Static).update("")
+        self.query_one("#probe-findings", Vertical).remove_children()
+
+    def apply_event(self, event: Any) -> None:
+        """Update one row from a probe event (check started, phase done, check finished)."""
+        surface = _get(event, "surface")
+        if surface is None:
+            return
+        region = _get(event, "region")
+        if region and surface not in self.rows and f"{surface}@{region}" in self.rows:
+            surface = f"{surface}@{region}"
+        row = self.rows.get(surface)
+        if row is None:
+            return
+        kind = type(event).__name__.lower() if not isinstance(event, dict) else event.get("kind")
+        phase = _get(event, "phase")
+        ms = _get(event, "ms", _get(event, "elapsed_ms"))
+        if phase and ms is not None:
+            row.phases[_phase_key(str(phase))] = float(ms)
+        status = _get(event, "status")
+        if status in SYMBOLS:
+            row.status = status
+        elif row.status == "pending" or (kind and "start" in str(kind)):
+            row.status = "running"
+        if _get(event, "http_status"):
+            row.http_status = int(_get(event, "http_status"))
+        if _get(event, "request_id"):
+            row.request_id = str(_get(event, "request_id"))
+        self._redraw_rows()
+
+    def show_result(self, result: Any) -> None:
+        """Final rows, verdict and findings from a finished ProbeResult."""
+        self.result = result
+        for check in _get(result, "checks", ()) or ():
+            surface = str(_get(check, "surface"))
+            row = self.rows.setdefault(surface, RowModel(surface=surface))
+            row.host = str(_get(check, "host", row.host) or row.host)
+            row.status = str(_get(check, "status", row.status))
+            phases = _get(check, "phases") or {}
+            if not isinstance(phases, dict):
+                phases = dataclasses.asdict(phases) if dataclasses.is_dataclass(phases) else {}
+            for name, ms in phases.items():
+                if ms is not None:
+                    row.phases[_phase_key(name)] = float(ms)
+            row.http_status = _get(check, "http_status", row.http_status)
+            row.request_id = _get(check, "request_id", row.request_id)
+        self._redraw_rows(rebuild=True)
+        verdict = str(_get(result, "verdict", "fail"))
+        self.query_one("#probe-verdict", Static).update(t(f"screen_connectivity.verdict.{verdict}"))
+        findings = sorted_findings(_get(result, "findings", ()) or ())
+        self.query_one("#probe-findings-title", Static).update(
+            t("screen_connectivity.findings_title")
+        )
+        box = self.query_one("#probe-findings", Vertical)
+        box.remove_children()
+        if not findings:
+            box.mount(Static(t("screen_connectivity.no_findings"), classes="probe-finding"))
+        else:
+            box.mount_all(
+                Static(render_finding(f), classes=f"probe-finding -{_get(f, 'severity')}")
+                for f in findings
+            )
+
+    def show_error(self, message: str) -> None:
+        self.query_one("#probe-verdict", Static).update(message)
+
+    def _redraw_rows(self, rebuild: bool = False) -> None:
+        box = self.query_one("#probe-rows", Vertical)
+        show = type(self).SHOW_TIMINGS
+        if rebuild or len(box.children) != len(self.rows):
+            box.remove_children()
+            box.mount_all(
+                Static(render_row(row, show), classes="probe-row", name=surface)
+                for surface, row in self.rows.items()
+            )
+            return
+        for widget, row in zip(box.children, self.rows.values(), strict=False):
+            if isinstance(widget, Static):
+                widget.update(render_row(row, show))
+
+
+def _phase_key(name: str) -> str:
+    """Accept the probe's `dns_ms` JSON names as well as bare phase names."""
+    return name[:-3] if name.endswith("_ms") else name
+
+
+class ProbeEventMessage(Message):
+    """A probe event carried from the probe's callback into the screen's message queue."""
+
+    def __init__(self, event: Any) -> None:
+        super().__init__()
+        self.event = event
+
+
+class ConnectivityScreen(StepScreen):
+    """Step 5: test the endpoint just configured, explain failures, allow Retry and Back."""
+
+    STEP = "connectivity"
+
+    def __init__(self, state: Any, services: Any) -> None:
+        self._result: Any = None
+        super().__init__(state, services)
+
+    def compose_step(self) -> ComposeResult:
+        model = self.state.model or "-"
+        yield Static(t("screen_connectivity.intro", model=model), id="conn-intro")
+        yield ProbeView(id="probe", result=self._result)
+        yield Static("", id="conn-hint")
+        with Horizontal(id="conn-actions"):
+            yield Button(t("screen_connectivity.retry"), id="conn-retry")
+            yield Button(t("screen_connectivity.find_region"), id="conn-find-region")
+
+    def on_mount(self) -> None:
+        self.query_one("#conn-find-region", Button).display = False
+        self.run_probe(consent_all_regions=False)
+
+    # -- probe ---------------------------------------------------------------------------
+    @work(exclusive=True, group="probe")
+    async def run_probe(self, consent_all_regions: bool = False) -> None:
+        view = self.query_one(ProbeView)
+        self.query_one("#conn-find-region", Button).display = False
+        self.query_one("#conn-hint", Static).update("")
+        if self.state.api_key is None:
+            view.show_error(t("screen_connectivity.no_key"))
+            return
+        s = self.state
+        targets = probe_targets(s.region, s.endpoint_style, s.workspace_id, s.model)
+        view.start(targets)
+        try:
+            result = await run_probe_checks(
+                targets,
+                s.api_key,
+                self.services.probe_options,
+                model=s.model,
+                consent_all_regions=consent_all_regions,
+                on_event=lambda ev: self.post_message(ProbeEventMessage(ev)),
+            )
+        except Exception as exc:  # one visible message; the key is never in probe errors
+            view.show_error(t("screen_connectivity.crashed", error=type(exc).__name__))
+            return
+        self._result = result
+        view.show_result(result)
+        codes = {str(_get(f, "code")) for f in _get(result, "findings", ()) or ()}
+        if "key_rejected" in codes and not consent_all_regions:
+            self.query_one("#conn-find-region", Button).display = True
+            hint = t("screen_connectivity.find_region_hint")
+            hint += "\n" + t("screen_connectivity.back_hint")
+            self.query_one("#conn-hint", Static).update(hint)
+        elif _get(result, "verdict") == "fail":
+            self.query_one("#conn-hint", Static).update(t("screen_connectivity.back_hint"))
+
+    @on(ProbeEventMessage)
+    def _on_probe_event(self, message: ProbeEventMessage) -> None:
+        self.query_one(ProbeView).apply_event(message.event)
+
+    @on(Button.Pressed, "#conn-retry")
+    def _retry(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.run_probe(consent_all_regions=False)
+
+    @on(Button.Pressed, "#conn-find-region")
+    def _find_region(self, event: Button.Pressed) -> None:
+        event.stop()
+        key = self.state.api_key
+        masked = key.masked() if key is not None else "…"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_probe(consent_all_regions=True)
+            else:
+                self.query_one("#conn-hint", Static).update(
+                    t("screen_connectivity.find_region_declined")
+                )
+
+        hosts = _other_region_hosts(self.state.region)
+        self.app.push_screen(ConsentScreen(masked, hosts), answered)
+
+    def collect(self) -> Any:
+        """The state this step hands on: the last probe result (None when never finished).
+
+        Next is allowed after a failed test too: the user may save a profile for a network
+        they are not on right now; Done and doctor say it was not verified.
+        """
+        return dataclasses.replace(self.state, probe_result=self._result)
+
+
+def probe_targets(
+    region: str | None, endpoint_style: str, workspace_id: str | None, model: str | None
+) -> list[Any]:
+    """The probe targets (one per API surface) of a region / style / workspace."""
+    from app.probe import targets_for
+
+    return targets_for(
+        region=region, endpoint_style=endpoint_style, workspace_id=workspace_id, model=model
+    )
+
+
+async def run_probe_checks(
+    targets: list[Any],
+    key: Any,
+    base_options: Any,
+    *,
+    model: str | None,
+    consent_all_regions: bool = False,
+    on_event: Any = None,
+) -> Any:
+    """One probe run with the injected options (pins, CA) plus this run's model and consent."""
+    from app.probe import run_checks
+
+    options = _options(base_options, consent_all_regions, model)
+    return await run_checks(targets, key, options, on_event=on_event)
+
+
+def _options(base: Any, consent_all_regions: bool, model: str | None) -> Any:
+    """The injected probe options with this run's consent (and model) applied."""
+    from app.probe import ProbeOptions
+
+    options = base if base is not None else ProbeOptions()
+    changes: dict[str, Any] = {"consent_all_regions": consent_all_regions}
+    if model and hasattr(options, "model"):
+        changes["model"] = model
+    return dataclasses.replace(options, **changes)
+
+
+def _other_region_hosts(region_id: str | None) -> list[str]:
+    """The shared hosts the key would be sent to, listed in the consent dialog."""
+    from app.catalog import load_catalog
+
+    hosts = []
+    for region in load_catalog().regions.values():
+        if region.hosts.shared:
+            hosts.append(region.hosts.shared)
+    return hosts

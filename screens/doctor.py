@@ -1,0 +1,215 @@
+"""The doctor screen: re-run the connectivity test on a saved profile, explain, report.
+
+Opened from Welcome ("troubleshoot a profile"), from the command palette and by
+`doctor --tui`. It shows the same rows and findings as the Connectivity step (`ProbeView`),
+and saves the same redacted Markdown report as `doctor --report`, so support sees one
+format whichever way the user ran it. The key is read from its store in a thread worker:
+a keyring may block on an unlock prompt nobody can answer (SECURITY.md T7).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Static
+
+from app.errors import UserError
+from app.i18n import t
+from screens.connectivity import ProbeEventMessage, ProbeView, probe_targets, run_probe_checks
+
+
+class DoctorScreen(Screen[Any]):
+    """Doctor for one profile; dismisses (None) on Close / Esc."""
+
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("escape", "close", t("screen_doctor.close")),
+        Binding("r", "retry", t("screen_doctor.retry")),
+    ]
+    DEFAULT_CSS = """
+    DoctorScreen #doctor-body { padding: 0 1; }
+    DoctorScreen #doctor-title { text-style: bold; color: $text-accent; }
+    DoctorScreen #doctor-subtitle { color: $text-muted; margin-bottom: 1; }
+    DoctorScreen #doctor-actions { height: auto; margin-top: 1; }
+    DoctorScreen #doctor-actions > Button { margin-right: 1; }
+    DoctorScreen #doctor-status { height: auto; margin-top: 1; }
+    """
+
+    def __init__(self, profile_name: str, services: Any) -> None:
+        super().__init__()
+        self.profile_name = profile_name
+        self.services = services
+        self.profile: Any = None
+        self.key: Any = None
+        self.result: Any = None
+
+    def compose(self) -> ComposeResult:
+        if getattr(self.services, "demo_key", None) is not None:
+            from screens.widgets import DemoBanner
+
+            yield DemoBanner()
+        with Vertical(id="doctor-body"):
+            yield Static(t("screen_doctor.title", profile=self.profile_name), id="doctor-title")
+            yield Static("", id="doctor-subtitle", markup=False)
+            with VerticalScroll(id="doctor-scroll"):
+                yield ProbeView(id="probe")
+                yield Static("", id="doctor-status", markup=False)
+            with Horizontal(id="doctor-actions"):
+                yield Button(t("screen_doctor.retry"), id="doctor-retry", disabled=True)
+                yield Button(t("screen_doctor.report"), id="doctor-report", disabled=True)
+                yield Button(t("screen_doctor.close"), id="doctor-close", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#doctor-close", Button).focus()
+        self.load_and_run()
+
+    # -- loading -------------------------------------------------------------------------
+    @work(exclusive=True, group="doctor")
+    async def load_and_run(self) -> None:
+        status = self.query_one("#doctor-status", Static)
+        from app.profiles import load_config
+
+        try:
+            config = load_config(self.services.config_path)
+            self.profile = config.profile(self.profile_name)
+        except UserError as exc:
+            status.update(t("screen_doctor.bad_config", error=exc.message))
+            return
+        p = self.profile
+        self.query_one("#doctor-subtitle", Static).update(
+            t("screen_doctor.subtitle", region=p.region, scope=p.scope, host=p.host)
+        )
+        store = _store_for(p, self.services)
+        status.update(t("screen_doctor.loading_key", store=_describe(store)))
+        try:
+            # Blocking keyring call: a thread, bounded, so the UI stays responsive.
+            self.key = await asyncio.wait_for(
+                asyncio.to_thread(store.get, p.name), timeout=self.services.keyring_timeout
+            )
+        except UserError as exc:
+            status.update(t("screen_doctor.key_store_failed", error=exc.message))
+            return
+        except (asyncio.TimeoutError, OSError) as exc:
+            status.update(t("screen_doctor.key_store_failed", error=type(exc).__name__))
+            return
+        if self.key is None:
+            status.update(t("screen_doctor.no_key", profile=p.name, store=_describe(store)))
+            return
+        status.update("")
+        await self._run()
+
+    async def _run(self) -> None:
+        view = self.query_one(ProbeView)
+        self.query_one("#doctor-retry", Button).disabled = True
+        self.query_one("#doctor-report", Button).disabled = True
+        p = self.profile
+        targets = probe_targets(p.region, p.endpoint_style, p.workspace_id, p.model)
+        view.start(targets)
+        try:
+            self.result = await run_probe_checks(
+                targets,
+                self.key,
+                self.services.probe_options,
+                model=p.model,
+                on_event=lambda ev: self.post_message(ProbeEventMessage(ev)),
+            )
+        except Exception as exc:  # shown by type only: an error text may quote a header
+            view.show_error(t("screen_connectivity.crashed", error=type(exc).__name__))
+        else:
+            view.show_result(self.result)
+            self._record_verdict()
+        self.query_one("#doctor-retry", Button).disabled = False
+        self.query_one("#doctor-report", Button).disabled = self.result is None
+
+    def _record_verdict(self) -> None:
+        """Like `doctor` on the CLI: remember the verdict on the profile (best effort)."""
+        from app.profiles import update_verified
+
+        verdict = getattr(self.result, "verdict", None)
+        if verdict not in ("ok", "warn", "fail"):
+            return
+        with contextlib.suppress(UserError, OSError):
+            update_verified(
+                self.services.config_path, self.profile.name, verdict, self.services.clock()
+            )
+
+    @on(ProbeEventMessage)
+    def _on_probe_event(self, message: ProbeEventMessage) -> None:
+        self.query_one(ProbeView).apply_event(message.event)
+
+    # -- actions -------------------------------------------------------------------------
+    @on(Button.Pressed, "#doctor-retry")
+    def _retry_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_retry()
+
+    def action_retry(self) -> None:
+        if self.profile is None or self.key is None:
+            self.load_and_run()
+        else:
+            self._rerun()
+
+    @work(exclusive=True, group="doctor")
+    async def _rerun(self) -> None:
+        await self._run()
+
+    @on(Button.Pressed, "#doctor-report")
+    def _report_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.save_report()
+
+    def save_report(self) -> Path | None:
+        """Write the redacted Markdown report next to the exports (0600, atomic)."""
+        from app.profiles import atomic_write
+        from app.report import render_markdown
+
+        status = self.query_one("#doctor-status", Static)
+        if self.result is None:
+            return None
+        stamp = self.services.clock().strftime("%Y%m%d-%H%M%S")
+        path = Path(self.services.export_dir) / f"modelstudio-doctor-{self.profile.name}-{stamp}.md"
+        try:
+            text = render_markdown(self.result)
+            written = atomic_write(path, text, secret=True, backup=False)
+        except (UserError, OSError) as exc:
+            message = exc.message if isinstance(exc, UserError) else type(exc).__name__
+            status.update(t("screen_doctor.report_failed", error=message))
+            return None
+        status.update(
+            t("screen_doctor.report_saved", path=str(written.path), mode=f"{written.mode:04o}")
+        )
+        return written.path
+
+    @on(Button.Pressed, "#doctor-close")
+    def _close_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_close()
+
+    def action_close(self) -> None:
+        self.workers.cancel_group(self, "doctor")
+        self.dismiss(None)
+
+
+def _store_for(profile: Any, services: Any) -> Any:
+    """The profile's key store: the injected factory, except env stores, which need the
+    variable the profile names."""
+    from app.secrets import EnvStore
+
+    if profile.api_key.store == "env":
+        return EnvStore(profile.api_key.env)
+    return services.key_store_factory(profile.api_key.store)
+
+
+def _describe(store: Any) -> str:
+    try:
+        return str(store.describe())
+    except Exception:
+        return getattr(store, "kind", "?")

@@ -1,0 +1,293 @@
+"""Step 6, Export: choose targets, preview them, then write them (the only step that writes,
+apart from the key store the API-key step filled after asking).
+
+Previews are the real exporter output with the key masked, so what the user approves is
+what lands on disk. The literal key is only written after an explicit opt-in whose warning
+is on screen; files that hold it are 0600. Writing goes through app.profiles (atomic,
+locked, backed up) and app.exporters: this screen decides nothing itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import stat
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Checkbox, Input, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from app.errors import UserError
+from app.i18n import t
+from app.wizard_state import WizardState, WrittenFile
+from screens.base import StepScreen
+
+# Where each target goes by default, relative to Services.export_dir. Claude Code and Qwen
+# Code read these project-level files; an existing one is merged, never clobbered.
+DEFAULT_PATHS: dict[str, str] = {
+    "claude-code": ".claude/settings.local.json",
+    "qwen-code": ".qwen/settings.json",
+}
+MERGED_JSON = ("claude-code", "qwen-code")
+
+
+def build_profile(state: WizardState, clock: Any = None) -> Any:
+    """The profile the wizard is about to save, validated by app.profiles like any input."""
+    from app.profiles import Verification, make_profile
+    from app.secrets import STORE_KINDS, KeyRef
+
+    store = state.key_store if state.key_store in STORE_KINDS else "keyring"
+    verified = None
+    verdict = _get(state.probe_result, "verdict")
+    if verdict in ("ok", "warn", "fail") and clock is not None:
+        verified = Verification(at=clock().isoformat(timespec="seconds"), verdict=verdict)
+    profile, _notices = make_profile(
+        state.profile_name,
+        region=state.region or "",
+        scope=state.scope,
+        endpoint_style=state.endpoint_style,
+        workspace_id=state.workspace_id if state.endpoint_style == "workspace" else None,
+        model=state.model,
+        api_key=KeyRef(store=store, env=state.key_env),
+        residency=state.residency,
+        verified=verified,
+    )
+    return profile
+
+
+def _get(obj: Any, name: str) -> Any:
+    if obj is None:
+        return None
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def mode_text(mode: int) -> str:
+    return f"{stat.filemode(stat.S_IFREG | (mode & 0o777))} ({mode & 0o777:04o})"
+
+
+def masked_preview(text: str, key: Any) -> str:
+    """Exporter output as shown on screen: a literal key (opt-in) is replaced by its mask."""
+    if key is None:
+        return text
+    return text.replace(key.reveal(), key.masked())
+
+
+class ExportScreen(StepScreen):
+    """Step 6: targets, destinations, previews, the include-key opt-in, then one write."""
+
+    STEP = "export"
+    FOCUS = "#export-targets"
+
+    def __init__(self, state: WizardState, services: Any) -> None:
+        from app.exporters import FORMATS
+
+        super().__init__(state, services)
+        self.formats = FORMATS
+        self.paths: dict[str, Path] = {
+            fmt: Path(services.export_dir) / DEFAULT_PATHS.get(fmt, spec.suggested_name)
+            for fmt, spec in FORMATS.items()
+        }
+        for item in state.written:
+            if item.target in self.paths:
+                self.paths[item.target] = item.path
+        self.current: str | None = None
+        self._dirty = False  # inputs changed after the last write
+
+    # -- layout --------------------------------------------------------------------------
+    def compose_step(self) -> ComposeResult:
+        s = self.state
+        chosen = set(s.export_targets)
+        yield Static(t("screen_export.intro"), id="export-intro")
+        yield Static(
+            t("screen_export.config_row", profile=s.profile_name, path=self.services.config_path),
+            id="export-config-row",
+            markup=False,
+        )
+        yield Static(t("screen_export.targets_title"), classes="section-title")
+        yield SelectionList[str](
+            *(
+                Selection(t(f"screen_export.target.{fmt}"), fmt, fmt in chosen, id=fmt)
+                for fmt in self.formats
+            ),
+            id="export-targets",
+        )
+        yield Static("", id="export-destination-label")
+        yield Input("", id="export-destination")
+        yield Static("", id="export-destination-note", markup=False)
+        yield Checkbox(t("screen_export.include_key"), s.include_key, id="export-include-key")
+        yield Static("", id="export-key-note", markup=False)
+        yield Static(t("screen_export.preview_config"), id="export-preview-title")
+        with VerticalScroll(id="export-preview-box"):
+            yield Static("", id="export-preview", markup=False)
+        yield Static(self._written_text(), id="export-written", markup=False)
+
+    def next_label(self) -> str:
+        return t("wizard.nav.next") if self.state.written else t("screen_export.write")
+
+    def on_mount(self) -> None:
+        self._update_key_note()
+        self._show_target(next(iter(self.state.export_targets), None) or next(iter(self.formats)))
+
+    # -- inputs --------------------------------------------------------------------------
+    @on(SelectionList.SelectionHighlighted, "#export-targets")
+    def _highlighted(self, event: SelectionList.SelectionHighlighted) -> None:
+        self._show_target(event.selection.value)
+
+    @on(SelectionList.SelectedChanged, "#export-targets")
+    def _selected(self, event: SelectionList.SelectedChanged) -> None:
+        self._mark_unwritten()
+
+    @on(Checkbox.Changed, "#export-include-key")
+    def _include_key_changed(self, event: Checkbox.Changed) -> None:
+        self._update_key_note()
+        self._show_target(self.current)
+        self._mark_unwritten()
+
+    @on(Input.Changed, "#export-destination")
+    def _destination_changed(self, event: Input.Changed) -> None:
+        if self.current is None:
+            return
+        raw = event.value.strip()
+        if raw:
+            self.paths[self.current] = Path(raw).expanduser()
+        self._update_destination_note()
+        self._mark_unwritten()
+
+    def _mark_unwritten(self) -> None:
+        """Any change after a write means the files on disk no longer match: write again."""
+        if self.state.written and self.is_mounted:
+            self.query_one("#next").label = t("screen_export.write")  # type: ignore[attr-defined]
+            self._dirty = True
+
+    def _show_target(self, fmt: str | None) -> None:
+        if fmt is None:
+            return
+        self.current = fmt
+        label = t(f"screen_export.target.{fmt}")
+        self.query_one("#export-destination-label", Static).update(
+            t("screen_export.destination", target=label)
+        )
+        field = self.query_one("#export-destination", Input)
+        with field.prevent(Input.Changed):
+            field.value = str(self.paths[fmt])
+        self._update_destination_note()
+        self.query_one("#export-preview-title", Static).update(
+            t("screen_export.preview_title", target=label)
+        )
+        self.query_one("#export-preview", Static).update(self._preview(fmt))
+
+    def _update_destination_note(self) -> None:
+        note = ""
+        if self.current is not None:
+            path = self.paths[self.current]
+            if path.exists() and not any(w.path == path for w in self.state.written):
+                note = t("screen_export.destination_exists", path=str(path))
+        self.query_one("#export-destination-note", Static).update(note)
+
+    def _update_key_note(self) -> None:
+        include = self.query_one("#export-include-key", Checkbox).value
+        note = (
+            t("screen_export.include_key_warning")
+            if include
+            else t("screen_export.include_key_off", env=self.state.key_env)
+        )
+        self.query_one("#export-key-note", Static).update(note)
+
+    def _include_key(self) -> bool:
+        return self.query_one("#export-include-key", Checkbox).value
+
+    def _export_text(self, fmt: str) -> tuple[str, bool]:
+        """Exporter text for `fmt` and whether it holds the literal key."""
+        from app.exporters import export
+        from app.profiles import is_default_location
+
+        profile = build_profile(self.state, self.services.clock)
+        holds_key = self._include_key() and self.formats[fmt].can_hold_key
+        config_path = Path(self.services.config_path)
+        config = None if is_default_location(config_path) else str(config_path)
+        text = export(profile, fmt, self.state.api_key, holds_key, config=config)
+        return text, holds_key
+
+    def _preview(self, fmt: str) -> str:
+        try:
+            text, _ = self._export_text(fmt)
+        except UserError as exc:
+            return exc.message
+        return masked_preview(text, self.state.api_key)
+
+    # -- state ---------------------------------------------------------------------------
+    def collect(self) -> WizardState:
+        if not self.is_mounted:
+            return self.state
+        targets = tuple(self.query_one("#export-targets", SelectionList).selected)
+        return dataclasses.replace(
+            self.state, export_targets=targets, include_key=self._include_key()
+        )
+
+    def submit(self) -> WizardState | None:
+        state = self.collect()
+        if state.written and not self._dirty:
+            return state
+        written = self._write(state)
+        if written is None:
+            return None
+        self.state = dataclasses.replace(state, written=written)
+        self._dirty = False
+        self.query_one("#export-written", Static).update(self._written_text())
+        self.query_one("#next").label = t("wizard.nav.next")  # type: ignore[attr-defined]
+        self.show_status(t("screen_export.next_hint"), error=False)
+        return None
+
+    def _written_text(self) -> str:
+        if not self.state.written:
+            return ""
+        lines = [t("screen_export.written_title")]
+        for item in self.state.written:
+            holds = t("screen_export.holds_key") if item.holds_key else ""
+            lines.append(
+                t(
+                    "screen_export.written_row",
+                    path=str(item.path),
+                    mode=mode_text(item.mode),
+                    key=holds,
+                )
+            )
+        return "\n".join(lines)
+
+    def _write(self, state: WizardState) -> tuple[WrittenFile, ...] | None:
+        """Config first (so exports never reference a profile that does not exist), then
+        each selected target; stop at the first failure and say what was written."""
+        from app.exporters import merge_json_settings
+        from app.profiles import atomic_write, modify_config
+
+        written: list[WrittenFile] = []
+        try:
+            profile = build_profile(state, self.services.clock)
+            _config, result = modify_config(
+                self.services.config_path,
+                lambda config: config.with_profile(profile),
+                replacing=profile.name,
+            )
+            written.append(WrittenFile("config", result.path, result.mode, False))
+            for fmt in state.export_targets:
+                text, holds_key = self._export_text(fmt)
+                path = self.paths[fmt]
+                if fmt in MERGED_JSON and path.is_file():
+                    text = merge_json_settings(path.read_text(encoding="utf-8"), text, fmt)
+                result = atomic_write(path, text, secret=holds_key or fmt in MERGED_JSON)
+                written.append(WrittenFile(fmt, result.path, result.mode, holds_key))
+        except UserError as exc:
+            self._report_failure(written, exc.message)
+            return None
+        except OSError as exc:
+            self._report_failure(written, exc.strerror or type(exc).__name__)
+            return None
+        return tuple(written)
+
+    def _report_failure(self, written: list[WrittenFile], message: str) -> None:
+        self.state = dataclasses.replace(self.state, written=tuple(written))
+        self.query_one("#export-written", Static).update(self._written_text())
+        self.show_status(t("screen_export.write_failed", error=message))
