@@ -65,6 +65,8 @@ def normalize_workspace_id(raw: object, catalog: Catalog | None = None) -> Works
     # ASCII before anything else: lowercasing first would let the Kelvin sign become 'k'.
     for pos, ch in enumerate(stripped, start=1):
         if not (0x20 < ord(ch) < 0x7F):
+            if ch == " ":
+                raise InvalidWorkspaceId("endpoints.ws_inner_space", pos=pos)
             if ord(ch) < 0x80:
                 raise InvalidWorkspaceId(
                     "endpoints.ws_control_char", char=_describe_char(ch), pos=pos
@@ -219,6 +221,12 @@ def classify_host(host: str, catalog: Catalog | None = None) -> HostInfo | None:
         suffix = region.hosts.workspace.removeprefix("{ws}")
         if host.endswith(suffix):
             label = host[: -len(suffix)]
-            if _LABEL.fullmatch(label) and label not in catalog.reserved_workspace_labels:
+            # Only a label normalize_workspace_id accepts: a host this tool would never build
+            # (xn--..., reserved labels) is not ours either.
+            try:
+                ws = normalize_workspace_id(label, catalog)
+            except InvalidWorkspaceId:
+                continue
+            if ws.value == label:
                 return HostInfo(host, region.id, "workspace", label)
     return None
