@@ -1,0 +1,109 @@
+"""The keyring code against a REAL Secret Service: gnome-keyring-daemon on a private D-Bus
+session with a temporary HOME (tests/fixtures_keyring.py), the path a Linux desktop takes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+
+import secretstorage
+
+from app.keyring_probe import PROBE_USER_PREFIX
+from app.secrets import KEYRING_SERVICE, ApiKey, KeyringStore, KeyStoreError, probe_keyring
+from tests.fixtures_keyring import KEYRING_PASSWORD, SecretServiceSession
+
+KEY = ApiKey("sk-realkeyring0123456789abcdef")
+
+
+def _profile() -> str:
+    return "p-" + uuid.uuid4().hex[:10]
+
+
+def _items(service: str = KEYRING_SERVICE) -> list[dict[str, str]]:
+    with secretstorage.dbus_init() as bus:  # type: ignore[attr-defined]
+        collection = secretstorage.get_default_collection(bus)
+        return [item.get_attributes() for item in collection.get_all_items()]
+
+
+def test_probe_finds_the_secret_service_and_leaves_nothing(
+    secret_service: SecretServiceSession,
+) -> None:
+    status = probe_keyring(timeout=15)
+    assert status.available, status.message()
+    assert status.backend == "keyring.backends.SecretService.Keyring"
+    assert not any(a.get("username", "").startswith(PROBE_USER_PREFIX) for a in _items()), (
+        "the probe value must be deleted"
+    )
+
+
+def test_round_trip_in_the_real_keyring(secret_service: SecretServiceSession) -> None:
+    profile = _profile()
+    store = KeyringStore(timeout=15)
+    assert store.get(profile) is None
+    store.set(profile, KEY)
+    assert store.get(profile) == KEY
+    assert {"service": KEYRING_SERVICE, "username": profile}.items() <= next(
+        a for a in _items() if a.get("username") == profile
+    ).items()
+    assert "SecretService" in store.describe()
+    assert store.delete(profile) is True
+    assert store.get(profile) is None
+    assert store.delete(profile) is False
+
+
+def test_another_process_reads_the_key_through_the_same_service(
+    secret_service: SecretServiceSession,
+) -> None:
+    """What `key get` in a script does: a new process, the same keyring."""
+    profile = _profile()
+    KeyringStore(timeout=15).set(profile, KEY)
+    code = (
+        "from app.secrets import KeyringStore;"
+        f"print(KeyringStore(timeout=15).get({profile!r}).reveal())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=secret_service.subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert out.stdout.strip() == KEY.reveal()
+    KeyringStore(timeout=15).delete(profile)
+
+
+def test_locked_collection_is_reported_with_the_unlock_step_that_works(
+    secret_service: SecretServiceSession,
+) -> None:
+    profile = _profile()
+    store = KeyringStore(timeout=15)
+    store.set(profile, KEY)
+    with secretstorage.dbus_init() as bus:  # type: ignore[attr-defined]
+        secretstorage.get_default_collection(bus).lock()
+    try:
+        status = probe_keyring(timeout=15)
+        assert not status.available
+        assert status.reason == "secrets.keyring_locked"
+        try:
+            store.get(profile)
+            raise AssertionError("a locked keyring must not answer")
+        except KeyStoreError as exc:
+            assert exc.reason == "secrets.keyring_locked"
+            assert "gnome-keyring-daemon --replace --unlock --daemonize" in exc.message
+            assert KEY.reveal() not in exc.message
+    finally:
+        # Follow the advice the message gives; it must actually unlock the keyring.
+        subprocess.run(
+            secret_service.unlock_command(),
+            input=KEYRING_PASSWORD,
+            env=secret_service.subprocess_env(),
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+    assert probe_keyring(timeout=15).available
+    assert store.get(profile) == KEY
+    store.delete(profile)
