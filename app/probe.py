@@ -15,6 +15,7 @@ dataclasses so a UI can fill rows in live.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import socket
 import ssl
@@ -405,6 +406,16 @@ class _Check:
         self._in_dns = True
         self.timeline.phase = "dns"
         started = time.monotonic()
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            pass
+        else:  # a literal (e.g. a --resolve pin): nothing to look up
+            self._in_dns = False
+            self.phase_done("dns", (time.monotonic() - started) * 1000, True)
+            self.timeline.phase = "tcp"
+            self._routed = (host, port)
+            return [host]
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(
                 host, port, type=socket.SOCK_STREAM

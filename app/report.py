@@ -1,0 +1,238 @@
+"""A probe result as text (terminal), JSON (scripts) and Markdown (support tickets).
+
+All three are built from the same `DoctorReport`, which holds only what may be shown: the
+key appears nowhere in it except as its masked form, so no renderer can leak it. Colour is
+never the only signal: every row has a symbol (✓ ! ✗ -) and a word.
+"""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+from app.i18n import t
+from app.probe import PHASE_KEYS, CheckResult, ProbeResult
+
+SYMBOLS = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "-"}
+SEVERITY_SYMBOLS = {"error": "✗", "warning": "!", "info": "i"}
+BAR_GLYPHS = {"dns_ms": "░", "tcp_ms": "▒", "tls_ms": "▓", "ttfb_ms": "█"}
+BAR_WIDTH = 20
+PACKAGES = ("modelstudio-setup", "httpx", "httpcore", "truststore", "certifi", "keyring")
+
+
+@dataclass
+class DoctorReport:
+    """Everything a doctor run shows, already redacted."""
+
+    profile: str | None
+    region: str | None
+    scope: str | None
+    model: str | None
+    result: ProbeResult
+    environment: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> str:
+        return self.result.verdict
+
+
+def environment(
+    *,
+    proxy: str | None,
+    no_proxy: bool,
+    trust: str,
+    keyring_backend: str | None,
+    key_source: str | None,
+    key_masked: str | None,
+) -> dict[str, Any]:
+    """OS, Python, package versions and the run's settings; proxies arrive redacted."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "packages": versions,
+        "proxy": proxy,
+        "no_proxy_flag": no_proxy,
+        "trust_source": trust,
+        "keyring_backend": keyring_backend,
+        "key_source": key_source,
+        "key": key_masked,
+    }
+
+
+# ------------------------------------------------------------------------------------ JSON
+def _check_json(check: CheckResult) -> dict[str, Any]:
+    return {
+        "surface": check.surface,
+        "host": check.host,
+        "region": check.region,
+        "phases": {k: check.phases.get(k) for k in PHASE_KEYS},
+        "status": check.status,
+        "http_status": check.http_status,
+        "request_id": check.request_id,
+        "finding": check.finding.code if check.finding else None,
+        "address": check.address,
+        "tls": (
+            {
+                "version": check.tls.version,
+                "subject": check.tls.subject,
+                "issuer": check.tls.issuer,
+                "not_after": check.tls.not_after,
+            }
+            if check.tls
+            else None
+        ),
+        "steps": [
+            {"name": s.name, "ms": s.ms, "http_status": s.http_status, "request_id": s.request_id}
+            for s in check.steps
+        ],
+    }
+
+
+def to_json(report: DoctorReport) -> dict[str, Any]:
+    """The stable `doctor --json` schema (issue 3 section 3), plus a few extra fields."""
+    r = report.result
+    return {
+        "profile": report.profile,
+        "region": report.region,
+        "scope": report.scope,
+        "model": report.model,
+        "verdict": report.verdict,
+        "checks": [_check_json(c) for c in r.checks],
+        "findings": [f.to_json() for f in r.findings],
+        "ownership": [_check_json(c) for c in r.ownership],
+        "unchecked_regions": list(r.unchecked_regions),
+        "started_at": r.started_at,
+        "environment": report.environment,
+    }
+
+
+# ------------------------------------------------------------------------------------ text
+def waterfall(phases: dict[str, float | None]) -> str:
+    """A fixed-width bar: each phase gets cells in proportion to its time, own glyph each."""
+    timed = [(k, phases.get(k) or 0.0) for k in BAR_GLYPHS if phases.get(k) is not None]
+    total = sum(ms for _, ms in timed)
+    if not timed or total <= 0:
+        return " " * BAR_WIDTH
+    cells = ""
+    for key, ms in timed:
+        cells += BAR_GLYPHS[key] * max(1, round(BAR_WIDTH * ms / total))
+    return f"{cells[:BAR_WIDTH]:<{BAR_WIDTH}}"
+
+
+def _phase_text(phases: dict[str, float | None]) -> str:
+    parts = []
+    for key in PHASE_KEYS:
+        ms = phases.get(key)
+        if ms is not None:
+            parts.append(f"{t('doctor.phase_' + key[:-3])} {ms:.0f} ms")
+    return " · ".join(parts)
+
+
+def _header(report: DoctorReport) -> list[str]:
+    r = report.result
+    host = r.checks[0].host if r.checks else "-"
+    return [
+        t(
+            "doctor.title",
+            profile=report.profile or "-",
+            region=report.region or "-",
+            scope=report.scope or "-",
+        ),
+        t("doctor.host_line", host=host, model=report.model or "-"),
+    ]
+
+
+def render_text(report: DoctorReport) -> str:
+    r = report.result
+    lines = [*_header(report), ""]
+    for check in r.checks:
+        symbol = SYMBOLS.get(check.status, "?")
+        word = t(f"doctor.status_{check.status}")
+        name = t(f"doctor.surface_{check.surface}")
+        http = f"HTTP {check.http_status}" if check.http_status else "-"
+        lines.append(f"{symbol} {name:<22} {word:<6} {http:<9} {waterfall(check.phases)}")
+        detail = _phase_text(check.phases)
+        if detail:
+            lines.append(f"    {detail}")
+        if check.request_id:
+            lines.append("    " + t("doctor.request_id", id=check.request_id))
+    if r.ownership:
+        lines += ["", t("doctor.ownership_title")]
+        for check in r.ownership:
+            accepted = {True: "✓", False: "✗", None: "?"}[check.key_accepted]
+            http = f"HTTP {check.http_status}" if check.http_status else "-"
+            lines.append(f"  {accepted} {check.region:<16} {check.host:<40} {http}")
+    lines += ["", t(f"doctor.verdict_{report.verdict}"), ""]
+    if r.findings:
+        lines.append(t("doctor.findings_title"))
+        for f in r.findings:
+            lines.append(f"{SEVERITY_SYMBOLS.get(f.severity, '?')} [{f.code}] {f.message}")
+            lines.append("    " + t("doctor.remedy", remedy=f.remedy))
+            where = f.params.get("surfaces") or f.surface or "-"
+            lines.append("    " + t("doctor.where", surfaces=where, region=f.region or "-"))
+            if f.request_ids:
+                lines.append("    " + t("doctor.request_ids", ids=", ".join(f.request_ids)))
+        lines.append("")
+    lines.append(t("doctor.environment_title"))
+    lines += [f"  {k}: {v}" for k, v in _environment_lines(report.environment)]
+    return "\n".join(lines) + "\n"
+
+
+def _environment_lines(env: dict[str, Any]) -> list[tuple[str, str]]:
+    out = []
+    for key, value in env.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v or '-'}" for k, v in value.items())
+        out.append((t(f"doctor.env_{key}"), "-" if value in (None, "") else str(value)))
+    return out
+
+
+# -------------------------------------------------------------------------------- Markdown
+def _md(value: object) -> str:
+    """Table-cell safe text (no pipes, no newlines)."""
+    return str(value if value is not None else "-").replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: DoctorReport) -> str:
+    """A shareable, redacted report for a support ticket (the key is never in it)."""
+    r = report.result
+    out = [f"# {t('doctor.report_title')}", ""]
+    out += [f"- {line}" for line in _header(report)]
+    out += [f"- {t('doctor.verdict_label')}: **{report.verdict}**", f"- {r.started_at}", ""]
+    out += [f"## {t('doctor.checks_title')}", ""]
+    cols = ["surface", "host", "status", "HTTP", "dns", "tcp", "tls", "ttfb", "total", "request id"]
+    out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for c in [*r.checks, *r.ownership]:
+        row = [
+            c.surface if c.role == "profile" else f"{c.surface} ({c.region})",
+            c.host,
+            f"{SYMBOLS.get(c.status, '?')} {c.status}",
+            c.http_status,
+            *(c.phases.get(k) for k in PHASE_KEYS),
+            c.request_id,
+        ]
+        out.append("| " + " | ".join(_md(v) for v in row) + " |")
+    out += ["", f"## {t('doctor.findings_title')}", ""]
+    if not r.findings:
+        out.append(t("doctor.no_findings"))
+    for f in r.findings:
+        out.append(f"### {SEVERITY_SYMBOLS.get(f.severity, '?')} `{f.code}` ({f.severity})")
+        out.append("")
+        out.append(f.message)
+        out.append("")
+        out.append(t("doctor.remedy", remedy=f.remedy))
+        if f.request_ids:
+            out.append("")
+            out.append(t("doctor.request_ids", ids=", ".join(f"`{i}`" for i in f.request_ids)))
+        out.append("")
+    out += ["", f"## {t('doctor.environment_title')}", ""]
+    out += [f"- {k}: {_md(v)}" for k, v in _environment_lines(report.environment)]
+    return "\n".join(out) + "\n"
