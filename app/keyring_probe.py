@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from app.errors import EXIT_NO_SECURE_STORE
 from app.secrets import (
     KEYRING_PROBE_TIMEOUT,
     KEYRING_SERVICE,
@@ -161,7 +162,13 @@ def failure(
     return "secrets.keyring_error", "secrets.next_check_service", params
 
 
-def _call(op: Callable[[Any], T], timeout: float, *, secret: str | None = None) -> tuple[T, str]:
+def _call(
+    op: Callable[[Any], T],
+    timeout: float,
+    *,
+    secret: str | None = None,
+    exit_code: int | None = None,
+) -> tuple[T, str]:
     """Pick the backend and run `op(backend)` in one bounded thread; (result, backend name)."""
     seen: dict[str, str] = {}
 
@@ -178,7 +185,10 @@ def _call(op: Callable[[Any], T], timeout: float, *, secret: str | None = None) 
         reason, next_step, params = failure(
             exc, backend=seen.get("backend", "?"), timeout=timeout, secret=secret
         )
-    raise KeyStoreError(reason, next_step, also="secrets.or_other_store", **params)
+    error = KeyStoreError(reason, next_step, also="secrets.or_other_store", **params)
+    if exit_code is not None:
+        error.exit_code = exit_code
+    raise error
 
 
 def keyring_get(service: str, user: str, timeout: float) -> tuple[str | None, str]:
@@ -203,7 +213,8 @@ def keyring_set(service: str, user: str, key: ApiKey, timeout: float) -> str:
         if backend.get_password(service, user) != secret:
             raise _Refused("secrets.keyring_mismatch", "secrets.next_no_backend")
 
-    _, name = _call(op, timeout, secret=secret)
+    # Exit 3 like configure's fail-closed refusal: the key could not be kept securely.
+    _, name = _call(op, timeout, secret=secret, exit_code=EXIT_NO_SECURE_STORE)
     return name
 
 
