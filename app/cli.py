@@ -33,6 +33,10 @@ class _Parser(argparse.ArgumentParser):
     """argparse that exits 2 with our message, never printing a value that may be secret."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        if message.startswith("unrecognized arguments:"):
+            # A stray word may be an API key pasted as an argument: count, never echo.
+            count = len(message.split(":", 1)[1].split())
+            message = f"unrecognized arguments ({count}; not shown, they may be secret)"
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
