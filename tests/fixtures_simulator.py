@@ -10,6 +10,7 @@ Helpers (import them from tests.fixtures_simulator):
     pinned_client(sim, **kw)       httpx.Client sending every host to the simulator (real TLS,
                                    SNI and hostname check on the production name)
     pinned_async_client(sim, **kw) the same for httpx.AsyncClient
+    (both take lib="httpx2" for the anthropic SDK, which only accepts httpx2 clients)
     proxy_env(sim, proxy)          environment for a subprocess / SDK: HTTPS_PROXY + CA vars
 """
 
@@ -33,14 +34,25 @@ def _pool_kwargs(sim: Simulator) -> dict[str, Any]:
     return {"ssl_context": sim_ssl_context(sim) if sim.tls else None, "max_connections": 100}
 
 
-def pinned_client(sim: Simulator, **kwargs: Any):  # -> httpx.Client
+def _libs(lib: str):
+    """(httpx, httpcore) or their forks (httpx2, httpcore2): the anthropic SDK requires httpx2
+    objects for `http_client=`, openai accepts either."""
+    import importlib
+
+    if lib not in ("httpx", "httpx2"):
+        raise ValueError("lib must be 'httpx' or 'httpx2'")
+    core = "httpcore" if lib == "httpx" else "httpcore2"
+    return importlib.import_module(lib), importlib.import_module(core)
+
+
+def pinned_client(sim: Simulator, lib: str = "httpx", **kwargs: Any):  # -> httpx.Client
     """An httpx.Client whose every connection goes to the simulator's socket.
 
     The request URL keeps the production host, so Host, SNI and certificate verification are
     those of the real service; only the TCP address is replaced (curl's --connect-to).
+    `lib="httpx2"` builds an httpx2.Client instead (for the anthropic SDK).
     """
-    import httpcore
-    import httpx
+    httpx, httpcore = _libs(lib)
 
     class Backend(httpcore.SyncBackend):
         def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
@@ -53,9 +65,8 @@ def pinned_client(sim: Simulator, **kwargs: Any):  # -> httpx.Client
     return httpx.Client(transport=transport, follow_redirects=False, trust_env=False, **kwargs)
 
 
-def pinned_async_client(sim: Simulator, **kwargs: Any):  # -> httpx.AsyncClient
-    import httpcore
-    import httpx
+def pinned_async_client(sim: Simulator, lib: str = "httpx", **kwargs: Any):  # -> AsyncClient
+    httpx, httpcore = _libs(lib)
 
     class Backend(httpcore.AsyncNetworkBackend):
         def __init__(self) -> None:
