@@ -732,6 +732,19 @@ async def run_checks(
         started_at=started_at,
     )
     refused = [c for c in checks if c.role == "profile" and _key_refused(c)]
+    if any(c.api_code in WORKSPACE_DENIED_CODES for c in refused):
+        # Only the native surface names the workspace (Workspace.AccessDenied); the other
+        # surfaces of that host answer a generic 403 for the same refusal.
+        hosts = {c.host for c in refused}
+        refused += [
+            c
+            for c in checks
+            if c not in refused
+            and c.host in hosts
+            and c.finding is not None
+            and c.finding.code == "access_denied"
+            and c.http_status == 403
+        ]
     if refused and key is not None:
         await _explain_refusal(run, result, refused, key)
     result.findings = _merge_findings(
