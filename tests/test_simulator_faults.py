@@ -231,6 +231,9 @@ def test_global_latency_applies_to_every_request(simulator_ca):
     from app.simulator import Simulator
     from tests.fixtures_simulator import pinned_client
 
-    with Simulator(ca=simulator_ca, latency=1.0) as sim, pinned_client(sim) as c:
-        with pytest.raises(httpx.ReadTimeout):
-            c.get(MODELS, headers=auth(sim), timeout=httpx.Timeout(5.0, read=0.2))
+    with (
+        Simulator(ca=simulator_ca, latency=1.0) as sim,
+        pinned_client(sim) as c,
+        pytest.raises(httpx.ReadTimeout),
+    ):
+        c.get(MODELS, headers=auth(sim), timeout=httpx.Timeout(5.0, read=0.2))

@@ -175,8 +175,11 @@ def test_dashscope_sdk_set_region_with_workspace(simulator, sim_proxy):
         f"""
         import json, dashscope
         dashscope.set_region("ap-southeast-1", "{acc.workspace_id}")
-        r = dashscope.Generation.call(model="qwen-plus", messages=[{{"role": "user", "content": "hi"}}],
-                                      result_format="message")
+        r = dashscope.Generation.call(
+            model="qwen-plus",
+            messages=[{{"role": "user", "content": "hi"}}],
+            result_format="message",
+        )
         print(json.dumps({{"status": r.status_code, "text": r.output.choices[0].message.content}}))
         """,
         env,
@@ -230,11 +233,13 @@ def test_proxy_that_needs_auth_answers_407_and_accepts_credentials(simulator):
         ):
             c.get(f"{SG}/compatible-mode/v1/models")
         assert "407" in str(err.value)
-        with httpx.Client(
-            proxy="http://alice:wrong@" + proxy.url[7:], verify=verify, trust_env=False
-        ) as c:
-            with pytest.raises(httpx.ProxyError):
-                c.get(f"{SG}/compatible-mode/v1/models")
+        with (
+            httpx.Client(
+                proxy="http://alice:wrong@" + proxy.url[7:], verify=verify, trust_env=False
+            ) as c,
+            pytest.raises(httpx.ProxyError),
+        ):
+            c.get(f"{SG}/compatible-mode/v1/models")
         with httpx.Client(proxy=proxy.url_with_auth(), verify=verify, trust_env=False) as c:
             r = c.get(
                 f"{SG}/compatible-mode/v1/models",
@@ -247,9 +252,12 @@ def test_proxy_that_needs_auth_answers_407_and_accepts_credentials(simulator):
 
 def test_refusing_proxy_answers_403(simulator):
     with ConnectProxy(upstream=(simulator.host, simulator.port), refuse=True) as proxy:
-        with httpx.Client(proxy=proxy.url, verify=sim_ssl_context(simulator), trust_env=False) as c:
-            with pytest.raises(httpx.ProxyError) as err:
-                c.get(f"{SG}/compatible-mode/v1/models")
+        verify = sim_ssl_context(simulator)
+        with (
+            httpx.Client(proxy=proxy.url, verify=verify, trust_env=False) as c,
+            pytest.raises(httpx.ProxyError) as err,
+        ):
+            c.get(f"{SG}/compatible-mode/v1/models")
         assert "403" in str(err.value)
     assert simulator.requests == []
 
