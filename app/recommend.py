@@ -123,7 +123,7 @@ class Recommendation:
     lang: str = "en"
 
     def to_json(self) -> dict[str, Any]:
-        """The stable machine-readable form (`recommend --json`); extra keys only add."""
+        """The stable machine-readable form of `recommend --json` (schema in docs/recommend.md)."""
         return {
             "residency": self.residency,
             "region": self.region,
@@ -137,8 +137,6 @@ class Recommendation:
             "region_name": self.region_name,
             "scope_name": self.scope_name,
             "conflict": self.conflict,
-            "needs": list(self.needs),
-            "near": self.near,
         }
 
 
@@ -503,3 +501,29 @@ def recommend(answers: Answers, lang: str | None = None) -> Recommendation:
         near=answers.near,
         lang=lang,
     )
+
+
+def explain_placement(
+    answers: Answers, region: str, scope: str, lang: str | None = None
+) -> Alternative:
+    """What any placement means for these answers, e.g. when the user overrides the choice.
+
+    Same wording as the alternatives of `recommend`, so an override is explained exactly like
+    a suggested alternative: where data is stored, where inference runs, which needs it
+    offers or lacks, and whether it keeps the residency requirement.
+    """
+    answers = validate(answers)
+    catalog = load_catalog()
+    if region not in catalog.regions:
+        raise UserError(
+            "endpoints.unknown_region", region=_shown(region), known=", ".join(catalog.regions)
+        )
+    if scope not in catalog.regions[region].scopes:
+        raise UserError(
+            "recommend.bad_scope",
+            value=_shown(scope),
+            region=region,
+            valid=", ".join(catalog.regions[region].scopes),
+        )
+    w = _Writer(catalog, lang or get_language())
+    return _alternative(_Placement(catalog.regions[region], scope), answers, w)

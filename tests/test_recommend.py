@@ -9,7 +9,7 @@ import pytest
 
 from app.catalog import load_catalog
 from app.errors import UserError
-from app.recommend import NEAR, NEEDS, RESIDENCIES, Answers, recommend
+from app.recommend import NEAR, NEEDS, RESIDENCIES, Answers, explain_placement, recommend
 
 # MODEL_STUDIO.md section 1 (plus the two newer regions), as the user sees it.
 EXPECTED = {
@@ -264,3 +264,25 @@ def test_duplicate_needs_count_once():
     rec = recommend(Answers("eu", ("batch", "batch")), lang="en")
     assert rec.unmet_needs == ("batch",)
     assert rec.needs == ("batch",)
+
+
+def test_an_override_is_explained_like_an_alternative():
+    answers = Answers("eu", ("fine-tuning",))
+    rec = recommend(answers, lang="en")
+    beijing = next(a for a in rec.alternatives if a.region == "cn-beijing")
+    assert explain_placement(answers, "cn-beijing", "mainland", lang="en") == beijing
+    tokyo = explain_placement(answers, "ap-northeast-1", "japan", lang="en")
+    assert tokyo.keeps_residency is False
+    assert "Lacks fine-tuning" in tokyo.why
+    kept = explain_placement(answers, "eu-central-1", "eu", lang="en")
+    assert kept.keeps_residency is True
+
+
+@pytest.mark.parametrize(
+    ("region", "scope", "needle"),
+    [("eu-west-9", "eu", "cn-beijing"), ("cn-beijing", "global", "mainland")],
+)
+def test_an_impossible_override_is_refused(region, scope, needle):
+    with pytest.raises(UserError) as info:
+        explain_placement(Answers("none"), region, scope, lang="en")
+    assert needle in info.value.message

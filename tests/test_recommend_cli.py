@@ -37,7 +37,7 @@ def test_json_schema(capsys):
     assert code == 0, err
     data = json.loads(out)
     assert set(data) >= TOP_KEYS
-    assert set(data) - TOP_KEYS <= {"region_name", "scope_name", "conflict", "needs", "near"}
+    assert set(data) - TOP_KEYS == {"region_name", "scope_name", "conflict"}
     assert data["residency"] == "eu"
     assert (data["region"], data["scope"]) == ("eu-central-1", "eu")
     assert data["unmet_needs"] == ["batch"]
