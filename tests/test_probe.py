@@ -1,0 +1,176 @@
+"""The probe engine driven directly (as the TUI does): events, concurrency, retries, limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.catalog import load_catalog
+from app.probe import (
+    CheckFinished,
+    CheckStarted,
+    PhaseDone,
+    ProbeOptions,
+    run_checks,
+    targets_for,
+)
+from app.secrets import ApiKey
+from app.simulator import Fault
+from app.transport import Pins
+
+
+def options(sim, **kw) -> ProbeOptions:
+    kw.setdefault("timeout", 5.0)
+    return ProbeOptions(
+        pins=Pins.parse(None, [sim.connect_to]), ca_file=str(sim.ca_file), env={}, **kw
+    )
+
+
+def profile_targets(sim, account="ap-southeast-1", model="qwen-plus"):
+    acct = sim.accounts[account]
+    return targets_for(acct.region, "workspace", acct.workspace_id, model=model)
+
+
+def overlap(intervals: list[tuple[float, float]]) -> bool:
+    """True when every interval overlaps every other: the latest start precedes the
+    earliest end (i.e. they all ran at once, whatever the machine's speed)."""
+    return max(s for s, _ in intervals) < min(e for _, e in intervals)
+
+
+async def test_events_arrive_in_order_for_every_check(simulator):
+    events = []
+    result = await run_checks(
+        profile_targets(simulator),
+        ApiKey(simulator.key("ap-southeast-1")),
+        options(simulator),
+        on_event=events.append,
+    )
+    assert result.verdict == "ok"
+    for check in result.checks:
+        mine = [e for e in events if e.check_id == check.check_id]
+        assert isinstance(mine[0], CheckStarted) and mine[0].surface == check.surface
+        assert isinstance(mine[-1], CheckFinished) and mine[-1].status == "pass"
+        phases = [e.phase for e in mine if isinstance(e, PhaseDone)]
+        assert phases[:4] == ["dns", "tcp", "tls", "ttfb"]
+        assert phases[-1] == "inference"
+        assert all(e.ms is not None and e.ms >= 0 for e in mine if isinstance(e, PhaseDone))
+        assert mine[-1].request_id == check.request_id
+
+
+async def test_surfaces_are_checked_concurrently(simulator):
+    simulator.inject(Fault("latency", seconds=0.3))
+    result = await run_checks(
+        profile_targets(simulator), ApiKey(simulator.key("ap-southeast-1")), options(simulator)
+    )
+    assert overlap([(c.t_start, c.t_end) for c in result.checks])
+    models = [r for r in simulator.requests if r.path.endswith("/models")]
+    assert len(models) == 2
+    assert overlap([(r.t_start, r.t_end) for r in models])
+
+
+async def test_all_regions_ownership_checks_run_at_once_and_report_rows_apart(simulator):
+    simulator.inject(Fault("latency", seconds=0.3))
+    events = []
+    result = await run_checks(
+        profile_targets(simulator),
+        ApiKey(simulator.key("cn-beijing")),
+        options(simulator, consent_all_regions=True),
+        on_event=events.append,
+    )
+    assert {f.code for f in result.findings} == {"key_other_region"}
+    shared = {r.hosts.shared for r in load_catalog().regions.values() if r.hosts.shared}
+    assert {c.host for c in result.ownership} == shared - {None}
+    assert overlap([(c.t_start, c.t_end) for c in result.ownership])
+    ownership_requests = [r for r in simulator.requests if r.host in shared]
+    assert overlap([(r.t_start, r.t_end) for r in ownership_requests])
+    # a UI keeps these rows apart from the profile's own: surface is "openai@<region>"
+    started = [e for e in events if isinstance(e, CheckStarted) and e.role == "ownership"]
+    assert {e.surface for e in started} == {f"openai@{c.region}" for c in result.ownership}
+
+
+async def test_many_targets_at_once_overlap(simulator):
+    """Every region's endpoint in one run (the benchmark's shape)."""
+    simulator.inject(Fault("latency", seconds=0.2))
+    targets = []
+    for region in load_catalog().regions.values():
+        style = "shared" if region.hosts.shared else "workspace"
+        targets += targets_for(region.id, style, "ws-abc123" if style == "workspace" else None)
+    result = await run_checks(targets, None, options(simulator, inference=False))
+    assert len(result.checks) == 3 * len(load_catalog().regions)
+    assert overlap([(c.t_start, c.t_end) for c in result.checks])
+
+
+async def test_connection_error_is_retried_once_then_passes(simulator):
+    simulator.inject(Fault("reset", path_prefix="/compatible-mode/v1/models", times=1))
+    result = await run_checks(
+        profile_targets(simulator)[:1], ApiKey(simulator.key("ap-southeast-1")), options(simulator)
+    )
+    check = result.checks[0]
+    assert check.status == "pass"
+    assert check.attempts == 2
+
+
+async def test_http_errors_are_not_retried(simulator):
+    simulator.inject(Fault("server_error", path_prefix="/compatible-mode/v1/models"))
+    result = await run_checks(
+        profile_targets(simulator)[:1], ApiKey(simulator.key("ap-southeast-1")), options(simulator)
+    )
+    assert result.checks[0].finding.code == "server_error"
+    assert result.checks[0].attempts == 1
+    assert len([r for r in simulator.requests if r.path.endswith("/models")]) == 1
+
+
+async def test_redirect_is_never_followed_and_key_never_leaves(simulator):
+    simulator.inject(Fault("redirect", location="https://dashscope.aliyuncs.com/elsewhere"))
+    key = ApiKey(simulator.key("ap-southeast-1"))
+    result = await run_checks(profile_targets(simulator), key, options(simulator))
+    assert {f.code for f in result.findings} == {"redirect_refused"}
+    assert {r.host for r in simulator.requests} == {result.checks[0].host}
+    assert all(r.path != "/elsewhere" for r in simulator.requests)
+
+
+async def test_body_cap_is_an_option(simulator):
+    result = await run_checks(
+        profile_targets(simulator)[:1],
+        ApiKey(simulator.key("ap-southeast-1")),
+        options(simulator, max_body_bytes=10),
+    )
+    finding = result.checks[0].finding
+    assert finding.code == "unexpected_response" and finding.params["reason"] == "oversized"
+
+
+async def test_overall_deadline_bounds_a_hanging_server(simulator):
+    simulator.inject(Fault("hang"))
+    result = await run_checks(
+        profile_targets(simulator),
+        ApiKey(simulator.key("ap-southeast-1")),
+        options(simulator, timeout=0.5),
+    )
+    for check in result.checks:
+        assert check.finding.code == "timeout"
+        assert check.t_end - check.t_start < 2.0
+
+
+async def test_findings_render_in_both_languages(simulator):
+    from app.i18n import set_language
+
+    result = await run_checks(
+        profile_targets(simulator), ApiKey("sk-" + "b" * 32), options(simulator)
+    )
+    finding = result.findings[0]
+    try:
+        set_language("zh")
+        assert "API Key" in finding.message and "401" in finding.message
+    finally:
+        set_language("en")
+    assert finding.message.startswith("The API key was not accepted")
+
+
+@pytest.mark.parametrize("surface", ["openai", "anthropic", "dashscope"])
+async def test_each_surface_sends_its_own_auth_header(simulator, surface):
+    key = ApiKey(simulator.key("ap-southeast-1"))
+    targets = [t for t in profile_targets(simulator) if t.surface == surface]
+    result = await run_checks(targets, key, options(simulator))
+    assert result.checks[0].status == "pass"
+    schemes = {r.auth_scheme for r in simulator.requests}
+    assert schemes == ({"x-api-key"} if surface == "anthropic" else {"bearer"})
+    assert {r.key_fingerprint for r in simulator.requests} == {key.fingerprint()}
