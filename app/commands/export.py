@@ -55,14 +55,14 @@ def key_missing_message(profile: Profile, path: Path) -> str:
 
 
 def config_ref(path: Path) -> str | None:
-    """The --config value a `key get` reference needs, None at the default location."""
-    import os
+    """The --config value a `key get` reference needs; None at the default location.
 
-    from app.profiles import CONFIG_ENV, is_default_location
+    A path that came from $MODELSTUDIO_SETUP_CONFIG is still written out: the export may be
+    used where that variable is not set (another shell, an IDE, a CI job).
+    """
+    from app.profiles import is_default_location
 
-    if is_default_location(path) or os.environ.get(CONFIG_ENV) == str(path):
-        return None
-    return str(path)
+    return None if is_default_location(path) else str(path)
 
 
 def run(args: argparse.Namespace) -> int:

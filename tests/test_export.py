@@ -1,0 +1,343 @@
+"""Exports: every format parsed back, the key referenced (never copied) unless asked for."""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from dotenv import dotenv_values
+
+from app.errors import UserError
+from app.exporters import FORMATS, SHELLS, export, merge_json_settings
+from app.profiles import load_config, make_profile
+from app.secrets import ApiKey, KeyRef
+
+KEY = "sk-0123456789abcdef0123456789abcdef"
+VENV_BIN = str(Path(sys.executable).parent)
+
+
+def profile(store: str = "file", env: str = "DASHSCOPE_API_KEY", **kw):
+    args = {"region": "ap-southeast-1", "workspace_id": "ws-g3ganedl8go5vc5i"}
+    args.update(kw)
+    return make_profile("default", api_key=KeyRef(store, env), **args)[0]
+
+
+P = profile()
+URLS = P.base_urls
+
+
+def _parse(fmt: str, text: str):
+    """Parse an export the way its consumer would; returns a dict of what matters."""
+    if fmt in ("yaml", "litellm"):
+        return yaml.safe_load(text)
+    if fmt in ("claude-code", "qwen-code"):
+        return json.loads(text)
+    if fmt == "dotenv":
+        return dict(dotenv_values(stream=io.StringIO(text), interpolate=False))
+    if fmt.endswith("-python"):
+        tree = ast.parse(text)
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+        return {kw.arg: ast.unparse(kw.value) for call in calls for kw in call.keywords if kw.arg}
+    return text
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_every_format_references_the_key_and_parses(fmt: str) -> None:
+    text = export(P, fmt, ApiKey(KEY), include_key=False)
+    assert KEY not in text
+    doc = _parse(fmt, text)
+    assert doc is not None
+    if fmt == "yaml":
+        assert doc["profiles"]["default"]["base_urls"] == URLS
+    elif fmt == "dotenv":
+        assert doc["OPENAI_BASE_URL"] == URLS["openai"]
+        assert doc["ANTHROPIC_BASE_URL"] == URLS["anthropic"]
+        assert doc["DASHSCOPE_HTTP_BASE_URL"] == URLS["dashscope"]
+        assert doc["DASHSCOPE_WORKSPACE_ID"] == "ws-g3ganedl8go5vc5i"
+        assert doc["OPENAI_API_KEY"] == "${DASHSCOPE_API_KEY}"
+        assert "DASHSCOPE_API_KEY" not in doc
+    elif fmt == "openai-python":
+        assert doc["base_url"] == repr(URLS["openai"])
+        assert doc["api_key"] == "os.environ['DASHSCOPE_API_KEY']"
+    elif fmt == "anthropic-python":
+        assert doc["base_url"] == repr(URLS["anthropic"])
+        assert doc["api_key"] == "os.environ['DASHSCOPE_API_KEY']"
+    elif fmt == "dashscope-python":
+        assert repr(URLS["dashscope"]) in text
+        assert doc["api_key"] == "os.environ['DASHSCOPE_API_KEY']"
+    elif fmt == "claude-code":
+        assert doc["env"]["ANTHROPIC_BASE_URL"] == URLS["anthropic"]
+        assert doc["env"]["ANTHROPIC_MODEL"] == "qwen-flash"
+        assert "ANTHROPIC_AUTH_TOKEN" not in doc["env"]
+        assert doc["apiKeyHelper"] == "modelstudio-setup key get --profile default"
+    elif fmt == "qwen-code":
+        (entry,) = doc["modelProviders"]["openai"]
+        assert entry["baseUrl"] == URLS["openai"]
+        assert entry["envKey"] == "DASHSCOPE_API_KEY"
+        assert entry["id"] == "qwen-flash"
+    elif fmt == "litellm":
+        (entry,) = doc["model_list"]
+        assert entry["litellm_params"] == {
+            "model": "dashscope/qwen-flash",
+            "api_base": URLS["openai"],
+            "api_key": "os.environ/DASHSCOPE_API_KEY",
+        }
+    elif fmt in SHELLS:
+        assert "modelstudio-setup" in text and "key" in text and "get" in text
+
+
+@pytest.mark.parametrize("fmt", [f for f, spec in FORMATS.items() if spec.can_hold_key])
+def test_include_key_writes_the_literal_key(fmt: str) -> None:
+    text = export(P, fmt, ApiKey(KEY), include_key=True)
+    assert KEY in text
+    doc = _parse(fmt, text)
+    if fmt == "dotenv":
+        assert doc["DASHSCOPE_API_KEY"] == KEY and doc["OPENAI_API_KEY"] == KEY
+    elif fmt == "claude-code":
+        assert doc["env"]["ANTHROPIC_AUTH_TOKEN"] == KEY and "apiKeyHelper" not in doc
+    elif fmt == "litellm":
+        assert doc["model_list"][0]["litellm_params"]["api_key"] == KEY
+    elif fmt.endswith("-python"):
+        assert doc["api_key"] == repr(KEY)
+
+
+@pytest.mark.parametrize("fmt", [f for f, spec in FORMATS.items() if not spec.can_hold_key])
+def test_formats_that_only_reference_refuse_include_key(fmt: str) -> None:
+    with pytest.raises(UserError):
+        export(P, fmt, ApiKey(KEY), include_key=True)
+
+
+def test_key_argument_is_ignored_without_include_key() -> None:
+    for fmt in FORMATS:
+        assert KEY not in export(P, fmt, ApiKey(KEY), include_key=False)
+
+
+def test_custom_env_var_is_what_exports_reference() -> None:
+    p = profile(store="env", env="TEAM_KEY")
+    env = _parse("dotenv", export(p, "dotenv"))
+    assert env["DASHSCOPE_API_KEY"] == "${TEAM_KEY}"
+    assert env["OPENAI_API_KEY"] == "${TEAM_KEY}"
+    assert json.loads(export(p, "qwen-code"))["modelProviders"]["openai"][0]["envKey"] == "TEAM_KEY"
+    assert "os.environ/TEAM_KEY" in export(p, "litellm")
+    # an env-store profile has no `key get` to call: the variable is already there
+    assert "key get" not in export(p, "sh")
+
+
+def test_dotenv_interpolates_with_python_dotenv(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
+    values = dotenv_values(stream=io.StringIO(export(P, "dotenv")), interpolate=True)
+    assert values["OPENAI_API_KEY"] == KEY
+    assert values["ANTHROPIC_AUTH_TOKEN"] == KEY
+
+
+def test_anthropic_model_stays_in_scope() -> None:
+    eu = make_profile("eu", region="eu-central-1", workspace_id="ws-abc", scope="eu")[0]
+    assert eu.model == "qwen3.5-flash"
+    settings = json.loads(export(eu, "claude-code"))
+    assert settings["env"]["ANTHROPIC_MODEL"] == "qwen-plus"
+
+
+def test_yaml_export_is_a_loadable_standalone_config(tmp_path: Path) -> None:
+    path = tmp_path / "standalone.yaml"
+    path.write_text(export(P, "yaml"))
+    assert load_config(path).profile() == P
+
+
+def test_shared_host_export_has_no_workspace() -> None:
+    shared = make_profile("s", region="cn-beijing", endpoint_style="shared")[0]
+    env = _parse("dotenv", export(shared, "dotenv"))
+    assert env["OPENAI_BASE_URL"] == "https://dashscope.aliyuncs.com/compatible-mode/v1"
+    assert "DASHSCOPE_WORKSPACE_ID" not in env
+
+
+def test_control_characters_are_refused() -> None:
+    from dataclasses import replace
+
+    evil = replace(P, model="qwen\nEVIL=1")
+    for fmt in FORMATS:
+        with pytest.raises(UserError, match="control character"):
+            export(evil, fmt)
+
+
+# ------------------------------------------------------------------ the shells run the output
+
+
+def _run_shell(argv: list[str], env: dict[str, str]) -> str:
+    out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=True)
+    return out.stdout
+
+
+def _shell_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {
+        "PATH": VENV_BIN + os.pathsep + os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/tmp"),
+    }
+    env.update(extra or {})
+    return env
+
+
+VARS = ("OPENAI_BASE_URL", "OPENAI_API_KEY", "ANTHROPIC_AUTH_TOKEN", "DASHSCOPE_HTTP_BASE_URL")
+
+
+def test_sh_export_with_key_sets_the_variables(tmp_path: Path) -> None:
+    script = tmp_path / "ms.sh"
+    script.write_text(export(P, "sh", ApiKey(KEY), include_key=True))
+    printf = "printf '%s\\n' " + " ".join(f'"${v}"' for v in VARS)
+    out = _run_shell(["sh", "-c", f". {script}; {printf}"], _shell_env()).splitlines()
+    assert out == [URLS["openai"], KEY, KEY, URLS["dashscope"]]
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed (CI installs it)")
+def test_fish_export_with_key_sets_the_variables(tmp_path: Path) -> None:
+    script = tmp_path / "ms.fish"
+    script.write_text(export(P, "fish", ApiKey(KEY), include_key=True))
+    printf = "printf '%s\\n' " + " ".join(f"${v}" for v in VARS)
+    out = _run_shell(["fish", "-c", f"source {script}; {printf}"], _shell_env()).splitlines()
+    assert out == [URLS["openai"], KEY, KEY, URLS["dashscope"]]
+
+
+def _configured_file_store(cli) -> Path:
+    r = cli(
+        "configure",
+        "--region",
+        "ap-southeast-1",
+        "--workspace-id",
+        "ws-g3ganedl8go5vc5i",
+        "--store",
+        "file",
+        "--api-key-stdin",
+        input=KEY,
+    )
+    assert r.rc == 0, r
+    return cli.config
+
+
+def test_sh_export_fetches_the_key_with_key_get(cli, tmp_path: Path) -> None:
+    """The referenced form: the shell runs `modelstudio-setup key get` and gets the key."""
+    config = _configured_file_store(cli)
+    r = cli("export", "--format", "sh", "--config", str(config))
+    assert r.rc == 0 and KEY not in r.stdout
+    assert f"--config {config}" in r.stdout
+    script = tmp_path / "ref.sh"
+    script.write_text(r.stdout)
+    printf = "printf '%s\\n' " + " ".join(f'"${v}"' for v in VARS)
+    out = _run_shell(["sh", "-c", f". {script}; {printf}"], _shell_env()).splitlines()
+    assert out == [URLS["openai"], KEY, KEY, URLS["dashscope"]]
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed (CI installs it)")
+def test_fish_export_fetches_the_key_with_key_get(cli, tmp_path: Path) -> None:
+    config = _configured_file_store(cli)
+    r = cli("export", "--format", "fish", "--config", str(config))
+    script = tmp_path / "ref.fish"
+    script.write_text(r.stdout)
+    printf = "printf '%s\\n' " + " ".join(f"${v}" for v in VARS)
+    out = _run_shell(["fish", "-c", f"source {script}; {printf}"], _shell_env()).splitlines()
+    assert out == [URLS["openai"], KEY, KEY, URLS["dashscope"]]
+
+
+# ------------------------------------------------------------------------- the export command
+
+
+def test_export_command_stdout_and_output_file_modes(cli, tmp_path: Path) -> None:
+    _configured_file_store(cli)
+    r = cli("export", "--format", "dotenv")
+    assert r.rc == 0 and KEY not in r.output
+    assert dotenv_values(stream=io.StringIO(r.stdout))["OPENAI_BASE_URL"] == URLS["openai"]
+
+    old = os.umask(0o022)
+    try:
+        plain = tmp_path / "out" / ".env"
+        r = cli("export", "--format", "dotenv", "--output", str(plain))
+        assert r.rc == 0, r
+        assert stat.S_IMODE(plain.stat().st_mode) == 0o644
+        assert KEY not in plain.read_text()
+
+        secret = tmp_path / "out" / "secret.env"
+        r = cli("export", "--format", "dotenv", "--output", str(secret), "--include-key")
+        assert r.rc == 0, r
+        assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+        assert dotenv_values(secret)["DASHSCOPE_API_KEY"] == KEY
+        assert "contains the API key" in r.stderr
+        assert KEY not in r.output
+    finally:
+        os.umask(old)
+
+
+def test_include_key_to_stdout_warns(cli) -> None:
+    _configured_file_store(cli)
+    r = cli("export", "--format", "openai-python", "--include-key")
+    assert r.rc == 0
+    assert KEY in r.stdout and KEY not in r.stderr
+    assert "plain text" in r.stderr
+
+
+def test_include_key_with_missing_key_exits_1(cli) -> None:
+    cli("configure", "--region", "cn-beijing", "--shared-host", "--store", "env")
+    r = cli("export", "--format", "dotenv", "--include-key")
+    assert r.rc == 1
+    assert "is not in environment variable DASHSCOPE_API_KEY" in r.stderr
+
+
+def test_export_refuses_unknown_profile_and_format(cli) -> None:
+    _configured_file_store(cli)
+    assert cli("export", "--format", "dotenv", "--profile", "ghost").rc == 2
+    assert cli("export", "--format", "toml").rc == 2
+    assert cli("export", "--format", "yaml", "--include-key").rc == 2
+
+
+def test_export_over_a_symlink_says_so(cli, tmp_path: Path) -> None:
+    _configured_file_store(cli)
+    real = tmp_path / "real.env"
+    real.write_text("OLD=1\n")
+    link = tmp_path / "link.env"
+    link.symlink_to(real)
+    r = cli("export", "--format", "dotenv", "--output", str(link))
+    assert r.rc == 0, r
+    assert "symbolic link" in r.stderr and str(real) in r.stderr
+    assert link.is_symlink()
+    assert "OPENAI_BASE_URL" in real.read_text()
+    backups = list(tmp_path.glob("real.env.bak-*"))
+    assert len(backups) == 1 and backups[0].read_text() == "OLD=1\n"
+
+
+def test_settings_json_is_merged_not_clobbered(cli, tmp_path: Path) -> None:
+    _configured_file_store(cli)
+    settings = tmp_path / ".claude" / "settings.json"
+    settings.parent.mkdir()
+    settings.write_text(json.dumps({"theme": "dark", "env": {"FOO": "bar"}}))
+    r = cli("export", "--format", "claude-code", "--output", str(settings))
+    assert r.rc == 0, r
+    doc = json.loads(settings.read_text())
+    assert doc["theme"] == "dark" and doc["env"]["FOO"] == "bar"
+    assert doc["env"]["ANTHROPIC_BASE_URL"] == URLS["anthropic"]
+    assert "apiKeyHelper" in doc
+
+    qwen = tmp_path / ".qwen" / "settings.json"
+    qwen.parent.mkdir()
+    other = {"id": "gpt", "name": "x", "baseUrl": "https://example.invalid/v1", "envKey": "K"}
+    qwen.write_text(json.dumps({"modelProviders": {"openai": [other]}}))
+    for _ in range(2):  # exporting twice replaces our entry, never duplicates it
+        assert cli("export", "--format", "qwen-code", "--output", str(qwen)).rc == 0
+    entries = json.loads(qwen.read_text())["modelProviders"]["openai"]
+    assert [e["id"] for e in entries] == ["gpt", "qwen-flash"]
+
+
+def test_merge_refuses_a_settings_file_that_is_not_json() -> None:
+    with pytest.raises(UserError, match="not a JSON object"):
+        merge_json_settings("{oops", export(P, "claude-code"), "claude-code")
+
+
+def test_merge_drops_a_previously_included_token() -> None:
+    with_key = export(P, "claude-code", ApiKey(KEY), include_key=True)
+    merged = merge_json_settings(with_key, export(P, "claude-code"), "claude-code")
+    assert KEY not in merged
