@@ -33,11 +33,24 @@ def core_modules() -> list[tuple[str, Path]]:
     return [(name, path) for name, path in found if name not in UI_MODULES]
 
 
-def imported_names(tree: ast.AST, module: str) -> set[str]:
+def top_level_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Nodes that run when the module is imported (not inside a function body)."""
+    out: list[ast.AST] = []
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            todo.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def imported_names(tree: ast.AST, module: str, *, top_level_only: bool = False) -> set[str]:
     """Every module an import statement names, wherever the statement is."""
     names: set[str] = set()
     package = module.rsplit(".", 1)[0]
-    for node in ast.walk(tree):
+    nodes = top_level_nodes(tree) if top_level_only else ast.walk(tree)
+    for node in nodes:
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -65,21 +78,32 @@ def test_there_are_core_modules_to_check():
     assert {"app.cli", "app.catalog", "app.endpoints", "app.recommend"} <= names
 
 
+def is_textual(name: str) -> bool:
+    return name == "textual" or name.startswith("textual.")
+
+
+def is_ui(name: str) -> bool:
+    return name in UI_MODULES or name == "screens" or name.startswith("screens.")
+
+
 @pytest.mark.parametrize(("name", "path"), core_modules(), ids=[n for n, _ in core_modules()])
 def test_no_core_module_imports_textual_anywhere_in_its_source(name, path):
+    """Textual itself: never, not even inside a function. The UI (app.tui, screens): only
+    lazily inside a function, which is how a command starts the TUI."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    bad = sorted(
-        n
-        for n in imported_names(tree, name)
-        if n == "textual" or n.startswith("textual.") or n in UI_MODULES or n.startswith("screens")
-    )
-    assert not bad, f"{name} imports {bad}; only app/tui.py and screens/ may import Textual"
+    textual = sorted(n for n in imported_names(tree, name) if is_textual(n))
+    assert not textual, f"{name} imports {textual}; only app/tui.py and screens/ may"
+    ui = sorted(n for n in imported_names(tree, name, top_level_only=True) if is_ui(n))
+    assert not ui, f"{name} imports {ui} at import time; import the UI inside a function"
 
 
 def test_the_ast_scan_sees_imports_inside_functions():
     """Guard for the guard: a lazy import inside a function is still an import of Textual."""
     tree = ast.parse("def f():\n    from textual.app import App\n    import textual.widgets\n")
     assert {"textual.app", "textual.widgets"} <= imported_names(tree, "app.x")
+    assert imported_names(tree, "app.x", top_level_only=True) == set()
+    tree = ast.parse("try:\n    from app.tui import make_app\nexcept ImportError:\n    pass\n")
+    assert "app.tui" in imported_names(tree, "app.x", top_level_only=True)
 
 
 _LOADED = """
