@@ -14,7 +14,7 @@ from typing import Any
 
 from app.catalog import Catalog, Region, Scenario, load_catalog
 from app.errors import UserError
-from app.i18n import get_language, t
+from app.i18n import LANGUAGES, get_language, t
 
 RESIDENCIES = ("none", "mainland", "outside-mainland", "us", "eu", "japan", "hongkong")
 NEEDS = ("batch", "fine-tuning", "alerting")
@@ -158,6 +158,13 @@ def _shown(value: object) -> str:
     return text.encode("unicode_escape").decode("ascii")
 
 
+def _language(lang: str | None) -> str:
+    lang = lang or get_language()
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r} (supported: {', '.join(LANGUAGES)})")
+    return lang
+
+
 def validate(answers: Answers) -> Answers:
     """Check every answer before anything is computed; needs are de-duplicated in order."""
     if not isinstance(answers.residency, str) or answers.residency not in RESIDENCIES:
@@ -166,8 +173,11 @@ def validate(answers: Answers) -> Answers:
             value=_shown(answers.residency),
             valid=", ".join(RESIDENCIES),
         )
+    raw_needs = answers.needs
+    if isinstance(raw_needs, str):  # "batch,alerting" from a caller that did not split it
+        raw_needs = tuple(n.strip() for n in raw_needs.split(",") if n.strip())
     needs: list[str] = []
-    for need in answers.needs:
+    for need in raw_needs:
         if not isinstance(need, str) or need not in NEEDS:
             raise UserError("recommend.bad_need", value=_shown(need), valid=", ".join(NEEDS))
         if need not in needs:
@@ -438,7 +448,7 @@ def _caveats(chosen: _Placement, answers: Answers, unmet: tuple[str, ...], w: _W
 def recommend(answers: Answers, lang: str | None = None) -> Recommendation:
     """Recommend a region and scope for the answers; texts in `lang` (default: current)."""
     answers = validate(answers)
-    lang = lang or get_language()
+    lang = _language(lang)
     catalog = load_catalog()
     w = _Writer(catalog, lang)
     chosen, _seed, reasons = _choose(catalog, answers, w)
@@ -525,5 +535,5 @@ def explain_placement(
             region=region,
             valid=", ".join(catalog.regions[region].scopes),
         )
-    w = _Writer(catalog, lang or get_language())
+    w = _Writer(catalog, _language(lang))
     return _alternative(_Placement(catalog.regions[region], scope), answers, w)

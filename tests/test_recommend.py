@@ -286,3 +286,21 @@ def test_an_impossible_override_is_refused(region, scope, needle):
     with pytest.raises(UserError) as info:
         explain_placement(Answers("none"), region, scope, lang="en")
     assert needle in info.value.message
+
+
+def test_needs_given_as_one_comma_separated_string_are_split():
+    rec = recommend(Answers("eu", "batch, fine-tuning"), lang="en")  # type: ignore[arg-type]
+    assert rec.unmet_needs == ("batch", "fine-tuning")
+
+
+def test_default_language_is_the_current_one():
+    from app import i18n
+
+    before = i18n.get_language()
+    try:
+        i18n.set_language("zh")
+        assert recommend(Answers("eu")).region_name == "德国（法兰克福）"
+        i18n.set_language("en")
+        assert recommend(Answers("eu")).region_name == "Germany (Frankfurt)"
+    finally:
+        i18n.set_language(before)
