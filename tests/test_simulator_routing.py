@@ -506,3 +506,9 @@ def test_bad_constructor_arguments_are_refused():
         Simulator(tls=False, wrong_workspace_status=404)
     with pytest.raises(ValueError):
         Account(name="x", key="sk-x", region="cn-beijing", workspace_id=None, plan="gold")
+
+
+def test_trial_host_accepts_keys_of_its_region_only(simulator, sim_client):
+    url = f"https://trial.ap-southeast-1.maas.aliyuncs.com{OPENAI}/models"
+    assert sim_client.get(url, headers=bearer(simulator, "demo")).status_code == 200
+    assert sim_client.get(url, headers=bearer(simulator, "cn-beijing")).status_code == 401

@@ -155,13 +155,20 @@ def test_dashscope_sdk_through_the_proxy_with_env_only(simulator, sim_proxy):
                             result_format="message", max_tokens=1)
         bad = Generation.call(model="qwen-nope", messages=[{"role": "user", "content": "ping"}],
                               result_format="message")
+        streamed = [c.output.choices[0].message.content for c in Generation.call(
+            model="qwen-plus", messages=[{"role": "user", "content": "ping"}],
+            result_format="message", stream=True, incremental_output=True)]
+        import dashscope
+        models = dashscope.Models.list()
         print(json.dumps({"status": r.status_code, "text": r.output.choices[0].message.content,
-                          "request_id": r.request_id, "bad": [bad.status_code, bad.code]}))
+                          "request_id": r.request_id, "bad": [bad.status_code, bad.code],
+                          "streamed": streamed, "models": models.status_code}))
         """,
         env,
     )
     assert result["status"] == 200 and result["text"] == "pong"
     assert result["bad"] == [400, "InvalidParameter"]
+    assert result["streamed"] == ["pong"] and result["models"] == 200
     assert result["request_id"] in [r.request_id for r in simulator.requests]
     assert [t.target for t in sim_proxy.tunnels] == ["dashscope-intl.aliyuncs.com:443"] * len(
         sim_proxy.tunnels
