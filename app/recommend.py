@@ -280,10 +280,8 @@ def _seed_key(scenario: Scenario, answers: Answers) -> tuple[str, str]:
     return (seed.region, seed.scope)
 
 
-def _choose(
-    catalog: Catalog, answers: Answers, w: _Writer
-) -> tuple[_Placement, _Placement, list[str]]:
-    """The recommended placement, the scenario's own placement, and reasons for the choice."""
+def _choose(catalog: Catalog, answers: Answers, w: _Writer) -> tuple[_Placement, list[str]]:
+    """The recommended placement and the reasons for choosing it."""
     scenario = catalog.scenarios.get(answers.residency)
     if scenario is None:
         raise UserError(
@@ -301,7 +299,7 @@ def _choose(
     ]
     missing = _missing(seed, answers.needs)
     if not missing:
-        return seed, seed, reasons + _near_reasons(scenario, seed, answers, w)
+        return seed, reasons + _near_reasons(scenario, seed, answers, w)
     if answers.residency == "none":
         preference = _NEEDS_PREFERENCE.get(answers.near, _NEEDS_PREFERENCE_DEFAULT)
         candidates = [p for p in _placements(catalog, "none") if not _missing(p, answers.needs)]
@@ -322,8 +320,8 @@ def _choose(
                     scope=w.scope(chosen.scope),
                 )
             )
-            return chosen, seed, reasons + _near_reasons(scenario, chosen, answers, w)
-        return seed, seed, reasons
+            return chosen, reasons + _near_reasons(scenario, chosen, answers, w)
+        return seed, reasons
     # A strict residency: only placements that keep it; the one confirming the most needs wins,
     # the scenario's own placement on a tie.
     keeping = [p for p in _placements(catalog, answers.residency) if _keeps(answers.residency, p)]
@@ -332,7 +330,7 @@ def _choose(
         key=lambda p: (len(_missing(p, answers.needs)), p.key != seed.key),
         default=seed,
     )
-    return best, seed, reasons
+    return best, reasons
 
 
 def _alternative(
@@ -451,7 +449,7 @@ def recommend(answers: Answers, lang: str | None = None) -> Recommendation:
     lang = _language(lang)
     catalog = load_catalog()
     w = _Writer(catalog, lang)
-    chosen, _seed, reasons = _choose(catalog, answers, w)
+    chosen, reasons = _choose(catalog, answers, w)
     unmet = _missing(chosen, answers.needs)
     met = [n for n in answers.needs if n not in unmet]
     if met:
