@@ -809,6 +809,7 @@ def modify_config(
     replacing: str | None = None,
     catalog: Catalog | None = None,
     before_write: Callable[[Config], None] | None = None,
+    backup: bool = True,
 ) -> tuple[Config, WriteResult]:
     """Read, change and write the config under one lock.
 
@@ -844,7 +845,9 @@ def modify_config(
         parse_config(new.to_dict(), target, catalog)
         if before_write is not None:
             before_write(new)
-        result = atomic_write(requested, new.dump(), secret=True, locked=True)
+        # A malformed file is always backed up: it may be the user's only copy of something.
+        keep = backup or bool(notices)
+        result = atomic_write(requested, new.dump(), secret=True, backup=keep, locked=True)
     if notices:
         result = replace(result, notices=tuple(notices) + result.notices)
     return new, result
@@ -860,7 +863,8 @@ def update_verified(path: Path | str, profile: str, verdict: str, at: _dt.dateti
         current = config.profile(profile)
         return config.with_profile(replace(current, verified=Verification(stamp, verdict)))
 
-    new, _ = modify_config(path, change)
+    # No backup: a verdict stamp is not worth pushing a real earlier version out of the three.
+    new, _ = modify_config(path, change, backup=False)
     return new
 
 

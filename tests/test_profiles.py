@@ -414,3 +414,13 @@ def test_profiles_delete_needs_yes_and_removes_the_key(cli) -> None:
     assert not key_file.exists()
     assert "work" not in load_config(cli.config).profiles
     assert "Deleted its key" in done.stdout
+
+
+def test_verdict_stamps_do_not_rotate_backups_away(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    modify_config(path, lambda c: c.with_profile(_profile("a")))
+    modify_config(path, lambda c: c.with_profile(_profile("b")))
+    (backup,) = tmp_path.glob("config.yaml.bak-*")
+    for _ in range(5):
+        update_verified(path, "a", "ok", "2026-01-01T00:00:00+00:00")
+    assert list(tmp_path.glob("config.yaml.bak-*")) == [backup]
