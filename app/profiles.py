@@ -219,7 +219,8 @@ class _Invalid(Exception):
 
 
 def check_profile_name(name: object) -> str:
-    if not isinstance(name, str) or not PROFILE_NAME.fullmatch(name):
+    """Profile names become keyring user names and key file names: one safe path segment."""
+    if not isinstance(name, str) or not PROFILE_NAME.fullmatch(name) or ".." in name:
         raise UserError("profiles.bad_profile_name", name=_safe_repr(name))
     return name
 
@@ -350,7 +351,7 @@ def make_profile(
 
 def _parse_profile(name: Any, raw: Any, catalog: Catalog) -> Profile:
     """Validate one stored profile; raises _Invalid naming the field."""
-    if not isinstance(name, str) or not PROFILE_NAME.fullmatch(name):
+    if not isinstance(name, str) or not PROFILE_NAME.fullmatch(name) or ".." in name:
         raise _Invalid("", "profiles.reason_bad_name", name=_safe_repr(name))
     if not isinstance(raw, dict):
         raise _Invalid("", "profiles.reason_not_mapping")

@@ -157,13 +157,24 @@ def _show(config: Any, profile: Any, path: Path, as_json: bool) -> int:
     rows.append(("field_key", _key_line(key)))
     rows.append(("field_verified", _verified(profile)))
     labels = {k: t(f"profiles.{k}") for k, _ in rows}
-    width = max(len(v) for v in labels.values())
+    width = max(_width(v) for v in labels.values())
     for k, value in rows:
-        print(f"  {labels[k]:<{width}}  {value}")
+        print(f"  {_pad(labels[k], width)}  {value}")
     print(f"  {t('profiles.field_base_urls')}:")
     for surface, url in profile.base_urls.items():
         print(f"    {surface:<10} {url}")
     return 0
+
+
+def _width(text: str) -> int:
+    """Terminal columns: CJK characters take two, so Chinese labels still line up."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
 
 
 def _key_line(key: dict[str, Any]) -> str:
