@@ -37,6 +37,28 @@ class DoctorReport:
     def verdict(self) -> str:
         return self.result.verdict
 
+    @classmethod
+    def of(cls, value: DoctorReport | ProbeResult) -> DoctorReport:
+        """Accept a bare ProbeResult too (the TUI holds one): profile fields from its checks."""
+        if isinstance(value, DoctorReport):
+            return value
+        first = value.checks[0] if value.checks else None
+        return cls(
+            profile=None,
+            region=first.region if first else None,
+            scope=None,
+            model=first.target.model if first else None,
+            result=value,
+            environment=environment(
+                proxy=value.proxy,
+                no_proxy=False,
+                trust=value.trust.describe(),
+                keyring_backend=None,
+                key_source=None,
+                key_masked=None,
+            ),
+        )
+
 
 def environment(
     *,
@@ -96,8 +118,9 @@ def _check_json(check: CheckResult) -> dict[str, Any]:
     }
 
 
-def to_json(report: DoctorReport) -> dict[str, Any]:
+def to_json(report: DoctorReport | ProbeResult) -> dict[str, Any]:
     """The stable `doctor --json` schema (issue 3 section 3), plus a few extra fields."""
+    report = DoctorReport.of(report)
     r = report.result
     return {
         "profile": report.profile,
@@ -150,7 +173,8 @@ def _header(report: DoctorReport) -> list[str]:
     ]
 
 
-def render_text(report: DoctorReport) -> str:
+def render_text(report: DoctorReport | ProbeResult) -> str:
+    report = DoctorReport.of(report)
     r = report.result
     lines = [*_header(report), ""]
     for check in r.checks:
@@ -201,8 +225,9 @@ def _md(value: object) -> str:
     return str(value if value is not None else "-").replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(report: DoctorReport) -> str:
+def render_markdown(report: DoctorReport | ProbeResult) -> str:
     """A shareable, redacted report for a support ticket (the key is never in it)."""
+    report = DoctorReport.of(report)
     r = report.result
     out = [f"# {t('doctor.report_title')}", ""]
     out += [f"- {line}" for line in _header(report)]
