@@ -37,6 +37,53 @@ PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 VERDICTS = ("ok", "warn", "fail")
+# Names the key variable must not take: `env` output is eval'd, and exporting the key as
+# PATH, LD_PRELOAD or one of the base-URL variables would break the shell or the clients.
+_SHELL_CRITICAL_ENV = frozenset(
+    {
+        "PATH",
+        "HOME",
+        "SHELL",
+        "IFS",
+        "ENV",
+        "BASH_ENV",
+        "PROMPT_COMMAND",
+        "PS1",
+        "PS2",
+        "PS4",
+        "CDPATH",
+        "PWD",
+        "OLDPWD",
+        "USER",
+        "LOGNAME",
+        "TERM",
+        "LANG",
+        "TMPDIR",
+        "MODELSTUDIO_SETUP_CONFIG",
+        "OPENAI_BASE_URL",
+        "ANTHROPIC_BASE_URL",
+        "ANTHROPIC_MODEL",
+        "DASHSCOPE_HTTP_BASE_URL",
+        "DASHSCOPE_BASE_URL",
+        "DASHSCOPE_REGION",
+        "DASHSCOPE_WORKSPACE_ID",
+        "DASHSCOPE_WORKSPACE",
+        "DASHSCOPE_API_BASE",
+        "MODELSTUDIO_MODEL",
+    }
+)
+_SHELL_CRITICAL_PREFIXES = ("LD_", "DYLD_", "PYTHON", "LC_", "KEYRING", "DBUS_", "XDG_")
+
+
+def _env_name_ok(name: object) -> bool:
+    return (
+        isinstance(name, str)
+        and ENV_NAME.fullmatch(name) is not None
+        and name not in _SHELL_CRITICAL_ENV
+        and not name.startswith(_SHELL_CRITICAL_PREFIXES)
+    )
+
+
 PROFILE_FIELDS = (
     "region",
     "scope",
@@ -226,7 +273,7 @@ def check_profile_name(name: object) -> str:
 
 
 def check_env_name(name: object) -> str:
-    if not isinstance(name, str) or not ENV_NAME.fullmatch(name):
+    if not _env_name_ok(name):
         raise UserError("profiles.bad_env_name")
     return name
 
@@ -447,7 +494,7 @@ def _parse_profile(name: Any, raw: Any, catalog: Catalog) -> Profile:
             known="/".join(STORE_KINDS),
         )
     env = key_raw.get("env", DEFAULT_ENV_VAR)
-    if not isinstance(env, str) or not ENV_NAME.fullmatch(env):
+    if not _env_name_ok(env):
         raise _Invalid("api_key.env", "profiles.reason_bad_env", value=_safe_repr(env))
     residency = raw.get("residency")
     if residency is not None and residency not in catalog.scenarios:

@@ -110,6 +110,10 @@ BAD_PROFILES = [
     ({"api_key": {"store": "plaintext"}}, "profiles.default.api_key.store", "not one of"),
     ({"api_key": {"store": "env", "env": "A=B"}}, "profiles.default.api_key.env", "variable"),
     ({"api_key": {"store": "env", "key": "sk-x"}}, "profiles.default.api_key.key", "unknown"),
+    # `env` output is eval'd: the key must not be exported as PATH, LD_PRELOAD or a base URL
+    ({"api_key": {"store": "env", "env": "PATH"}}, "profiles.default.api_key.env", "PATH"),
+    ({"api_key": {"store": "env", "env": "LD_PRELOAD"}}, "profiles.default.api_key.env", ""),
+    ({"api_key": {"store": "env", "env": "OPENAI_BASE_URL"}}, "profiles.default.api_key.env", ""),
     ({"residency": "moon"}, "profiles.default.residency", "not one of"),
     ({"verified": {"at": "now", "verdict": "great"}}, "profiles.default.verified.verdict", ""),
     ({"proxy": "http://evil"}, "profiles.default.proxy", "unknown field"),
