@@ -187,7 +187,16 @@ def run(args: argparse.Namespace) -> int:
         )
         print(t("configure.line_key_env", var=profile.api_key.env, state=state), file=out)
     else:
-        location = store.location(name) if hasattr(store, "location") else store.describe()
+        location = (
+            t(
+                "configure.keyring_where",
+                backend=store.describe(),
+                service=getattr(store, "service", "modelstudio-setup"),
+                user=name,
+            )
+            if store.kind == "keyring"
+            else store.describe()
+        )
         where = (
             t("configure.plain_text", path=str(store.path_for(name)))  # type: ignore[attr-defined]
             if store.kind == "file"
