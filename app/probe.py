@@ -454,6 +454,9 @@ class _Check:
                 ) as client:
                     await self._conversation(client)
                 return
+            except httpx.DecodingError:
+                self.fail("unexpected_response", reason="undecodable body")
+                return
             except httpx.TransportError as exc:
                 code, params = classify_exception(exc, self.timeline.phase)
                 if (

@@ -349,7 +349,8 @@ def test_reset_mid_body_is_a_connection_failure(capsys, env, tmp_path, simulator
     write_config(tmp_path, simulator)
     simulator.inject(Fault("reset"))
     run = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"))
-    assert run.codes & {"connect_failed", "unexpected_response"}
+    assert run.codes == {"connect_failed"}
+    assert "ECONNRESET" in run.data["findings"][0]["message"]
     assert run.code == 1
 
 
@@ -557,3 +558,20 @@ def test_proxy_with_unsupported_scheme_is_usage_error(capsys, env, tmp_path, sim
     err = capsys.readouterr().err
     assert "HTTPS_PROXY" in err and "hunter2" not in err
     assert simulator.requests == []
+
+
+def test_terminal_sees_live_progress_on_stderr_and_stdout_stays_clean(
+    capsys, env, tmp_path, simulator
+):
+    import sys
+
+    write_config(tmp_path, simulator)
+    env.setenv(KEY_VAR, simulator.key("ap-southeast-1"))
+    env.setattr(sys.stderr, "isatty", lambda: True)
+    argv = ["doctor", "--lang", "en", "--config", str(tmp_path / "config.yaml")]
+    argv += ["--connect-to", simulator.connect_to, "--ca-file", str(simulator.ca_file)]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "checking openai at" in captured.err
+    assert "✓ dashscope" in captured.err
+    assert "checking" not in captured.out

@@ -97,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
     )
 
     # 3. The checks.
-    result = asyncio.run(run_checks(targets, key, options))
+    on_event = None if args.json or not sys.stderr.isatty() else _progress(sys.stderr)
+    result = asyncio.run(run_checks(targets, key, options, on_event=on_event))
     for finding in _key_findings(profile, key, store_desc, key_problem, targets[0]):
         result.add_finding(finding)
     report = DoctorReport(
@@ -126,6 +127,29 @@ def run(args: argparse.Namespace) -> int:
     except UserError as exc:
         print(t("doctor.verified_not_saved", reason=exc.message), file=sys.stderr)
     return EXIT_OK if verdict == "ok" else EXIT_PROBLEMS
+
+
+def _progress(stream: Any) -> Any:
+    """Live lines on a terminal's stderr while checks run (stdout stays clean for pipes)."""
+    from app.probe import CheckFinished, CheckStarted
+
+    symbols = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "-"}
+
+    def on_event(event: Any) -> None:
+        if isinstance(event, CheckStarted):
+            print(
+                t("doctor.progress_started", surface=event.surface, host=event.host),
+                file=stream,
+                flush=True,
+            )
+        elif isinstance(event, CheckFinished):
+            print(
+                f"  {symbols.get(event.status, '?')} {event.surface} {event.finding or ''}",
+                file=stream,
+                flush=True,
+            )
+
+    return on_event
 
 
 def _read_key(profile: Any, path: Any) -> tuple[Any, str, str | None, str | None]:
