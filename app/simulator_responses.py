@@ -200,6 +200,63 @@ def custom(status: int, code: str | None, message: str | None) -> SimError:
     return SimError(status, code, code, message or f"Simulated status {status}.")
 
 
+# ---- request validation: wrong field types get a 400, as the real service answers -------
+
+_TYPES: dict[str, dict[str, tuple[type, ...]]] = {
+    "openai": {
+        "messages": (list,),
+        "max_tokens": (int,),
+        "max_completion_tokens": (int,),
+        "stream": (bool,),
+        "stream_options": (dict,),
+    },
+    "anthropic": {
+        "messages": (list,),
+        "max_tokens": (int,),
+        "stream": (bool,),
+        "system": (str, list),
+    },
+    "dashscope": {"input": (dict,), "parameters": (dict,)},
+}
+_REQUIRED = {
+    "openai": ("messages",),
+    "anthropic": ("messages", "max_tokens"),
+    "dashscope": ("input",),
+}
+
+
+def _bad_type(value: Any, types: tuple[type, ...]) -> bool:
+    # bool is an int in Python, never in JSON schemas.
+    if isinstance(value, bool) and bool not in types:
+        return True
+    return not isinstance(value, types)
+
+
+def body_problem(surface: str, body: dict[str, Any]) -> str | None:
+    """What is wrong with a request body, or None: fields present with the right JSON types."""
+    for name in _REQUIRED[surface]:
+        if body.get(name) is None:
+            return f"Field required: {name}."
+    for name, types in _TYPES[surface].items():
+        value = body.get(name)
+        if value is not None and _bad_type(value, types):
+            return f"Field {name} has the wrong type."
+    messages = body.get("messages")
+    if surface == "dashscope":
+        inp = body["input"]
+        messages = inp.get("messages")
+        if messages is None and not isinstance(inp.get("prompt"), str):
+            return "Field required: input.messages or input.prompt."
+        params = body.get("parameters") or {}
+        if params.get("max_tokens") is not None and _bad_type(params["max_tokens"], (int,)):
+            return "Field parameters.max_tokens has the wrong type."
+    if messages is not None and (
+        not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages)
+    ):
+        return "Field messages must be a list of objects."
+    return None
+
+
 # ---- token accounting: small, stable, plausible numbers ---------------------------------
 
 
