@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Kinds that replace the normal answer with another one.
 RESPONSE_KINDS = (
@@ -57,7 +57,9 @@ class Fault:
 
     kind: str
     host: str | None = None
-    key: str | None = None
+    key: str | None = field(
+        default=None, repr=False
+    )  # may be a raw (fake) key: keep it out of logs
     path_prefix: str | None = None
     times: int | None = None
     seconds: float = 0.0
