@@ -373,13 +373,20 @@ class Simulator:
             await writer.drain()
 
     async def _read_body(
-        self, conn: h11.Connection, reader: asyncio.StreamReader, declared: int | None
+        self,
+        conn: h11.Connection,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        declared: int | None,
     ) -> bytes | None:
         """The request body, or None when it exceeds the cap (the rest is not read)."""
         import h11
 
         if declared is not None and declared > self.max_body:
             return None
+        if conn.they_are_waiting_for_100_continue:  # curl, for bodies over 1 MB
+            writer.write(conn.send(h11.InformationalResponse(status_code=100, headers=[])))
+            await writer.drain()
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -426,10 +433,15 @@ class Simulator:
             declared = int(headers["content-length"]) if "content-length" in headers else None
         except ValueError:
             declared = None
+        import h11
+
         try:
-            body = await self._read_body(conn, reader, declared)
+            body = await self._read_body(conn, reader, writer, declared)
         except asyncio.TimeoutError:
             await self._send_error(conn, writer, record, resp.request_timeout())
+            return False
+        except h11.RemoteProtocolError:
+            await self._send_error(conn, writer, record, resp.bad_request("Malformed body."))
             return False
         if body is None:
             record.surface = self._route(host, path).surface

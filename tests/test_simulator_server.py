@@ -299,3 +299,47 @@ def test_standalone_command_in_chinese():
         finally:
             set_language("en")
     assert "账号" in text and sim.key("demo") in text
+
+
+def test_malformed_chunked_body_is_400(simulator):
+    with tls_socket(simulator) as s:
+        s.sendall(
+            b"POST /api/v1/services/aigc/text-generation/generation HTTP/1.1\r\n"
+            b"Host: dashscope-intl.aliyuncs.com\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"zz\r\nnot a chunk size\r\n"
+        )
+        data = read_all(s)
+    assert data.startswith(b"HTTP/1.1 400")
+    assert b'"code":"InvalidParameter"' in data
+    assert simulator.errors == []
+
+
+def test_expect_100_continue_is_honoured(simulator_ca):
+    with Simulator(ca=simulator_ca, max_body=10_000) as sim, tls_socket(sim) as s:
+        body = b'{"model": "qwen-plus", "input": {"prompt": "hi"}}'
+        s.sendall(
+            b"POST /api/v1/services/aigc/text-generation/generation HTTP/1.1\r\n"
+            b"Host: dashscope-intl.aliyuncs.com\r\nExpect: 100-continue\r\nConnection: close\r\n"
+            b"Authorization: Bearer " + sim.key("demo").encode() + b"\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+        )
+        assert s.recv(65536).startswith(b"HTTP/1.1 100")
+        s.sendall(body)
+        assert b"HTTP/1.1 200 OK" in read_all(s)
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_curl_upload_over_the_cap_gets_413(simulator, tmp_path):
+    big = tmp_path / "big.json"
+    big.write_bytes(b"x" * (2 * 1024 * 1024))
+    out = subprocess.run(
+        [
+            "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+            "--connect-to", simulator.connect_to, "--cacert", str(simulator.ca_file),
+            "--data-binary", f"@{big}", f"{SG}/compatible-mode/v1/chat/completions",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )  # fmt: skip
+    assert out.stdout == "413", out.stderr
