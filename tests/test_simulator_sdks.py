@@ -195,6 +195,35 @@ def test_dashscope_sdk_set_region_with_workspace(simulator, sim_proxy):
     assert simulator.requests[-1].host == f"{acc.workspace_id}.ap-southeast-1.maas.aliyuncs.com"
 
 
+def test_dashscope_2x_client_all_protocols_from_env(simulator, sim_proxy):
+    """dashscope 2.x `Client` reads DASHSCOPE_REGION + DASHSCOPE_WORKSPACE (not ..._ID)."""
+    acc = simulator.accounts["ap-southeast-1"]
+    env = proxy_env(simulator, sim_proxy) | {
+        "DASHSCOPE_API_KEY": acc.key,
+        "DASHSCOPE_REGION": "ap-southeast-1",
+        "DASHSCOPE_WORKSPACE": acc.workspace_id,
+    }
+    result = _run_isolated(
+        """
+        import json, dashscope
+        out = {}
+        for protocol in ("native", "openai", "anthropic"):
+            r = dashscope.Client(protocol=protocol).chat.completions.create(
+                model="qwen-plus", messages=[{"role": "user", "content": "hi"}], max_tokens=1)
+            out[protocol] = r.is_error
+        print(json.dumps(out))
+        """,
+        env,
+    )
+    assert result == {"native": False, "openai": False, "anthropic": False}
+    host = f"{acc.workspace_id}.ap-southeast-1.maas.aliyuncs.com"
+    assert [(r.host, r.surface, r.status) for r in simulator.requests] == [
+        (host, "dashscope", 200),
+        (host, "openai", 200),
+        (host, "anthropic", 200),
+    ]
+
+
 def test_openai_and_anthropic_sdks_through_the_proxy_with_env_only(simulator, sim_proxy):
     env = proxy_env(simulator, sim_proxy) | {
         "OPENAI_API_KEY": simulator.key("demo"),
