@@ -189,12 +189,16 @@ class Simulator:
     @property
     def connect_to(self) -> str:
         """curl --connect-to value sending every host and port to this server."""
-        return f"::{self.host}:{self.port}"
+        return f"::{self._host_literal}:{self.port}"
+
+    @property
+    def _host_literal(self) -> str:
+        return f"[{self.host}]" if ":" in self.host else self.host
 
     @property
     def url(self) -> str:
         """Loopback base URL (plain mode, or TLS clients that pin the address themselves)."""
-        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self._host_literal}:{self.port}"
 
     def key(self, name: str) -> str:
         """The raw key of an account (keys are fake: tests and the demo need the literal)."""

@@ -216,7 +216,6 @@ async def test_async_start_and_stop_in_the_callers_loop(simulator_ca):
 # ---- curl and the standalone command --------------------------------------------------------
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_curl_with_connect_to_and_cacert(simulator):
     out = subprocess.run(
         [
@@ -328,7 +327,6 @@ def test_expect_100_continue_is_honoured(simulator_ca):
         assert b"HTTP/1.1 200 OK" in read_all(s)
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_curl_upload_over_the_cap_gets_413(simulator, tmp_path):
     big = tmp_path / "big.json"
     big.write_bytes(b"x" * (2 * 1024 * 1024))
@@ -343,3 +341,23 @@ def test_curl_upload_over_the_cap_gets_413(simulator, tmp_path):
         timeout=30,
     )  # fmt: skip
     assert out.stdout == "413", out.stderr
+
+
+@pytest.mark.skipif(not socket.has_ipv6, reason="no IPv6 in this Python build")
+def test_listening_on_ipv6_loopback_gives_bracketed_addresses(simulator_ca):
+    sim = Simulator(ca=simulator_ca).start_in_thread(host="::1")
+    try:
+        assert sim.connect_to == f"::[::1]:{sim.port}"
+        assert sim.url == f"https://[::1]:{sim.port}"
+        out = subprocess.run(
+            [
+                "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                "--connect-to", sim.connect_to, "--cacert", str(sim.ca_file), MODELS,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )  # fmt: skip
+        assert out.stdout == "401", out.stderr
+    finally:
+        sim.stop_thread()
