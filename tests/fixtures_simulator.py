@@ -117,6 +117,8 @@ def simulator(simulator_ca) -> Iterator[Simulator]:
         yield sim
     finally:
         sim.stop_thread()
+    # A bug inside the simulator shows up here by name, not as a puzzling client error.
+    assert not sim.errors, f"simulator internal errors (a bug in app/simulator*.py): {sim.errors}"
 
 
 @pytest.fixture
