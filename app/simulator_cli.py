@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import signal
+import sys
 from pathlib import Path
 
 from app.i18n import detect_language, set_language, t
@@ -58,11 +59,10 @@ def banner(sim) -> str:  # sim: app.simulator.Simulator
     demo = sim.accounts.get("demo") or next(iter(sim.accounts.values()))
     lines.append("")
     if sim.tls:
-        host = base_urls(
-            demo.region,
-            "shared" if demo.region != "eu-central-1" else "workspace",
-            demo.workspace_id,
-        ).host
+        from app.catalog import load_catalog
+
+        style = "shared" if load_catalog().region(demo.region).has_shared_host else "workspace"
+        host = base_urls(demo.region, style, demo.workspace_id).host
         lines.append(t("simulator.ca_file", path=str(sim.ca_file)))
         lines.append("")
         lines.append(t("simulator.example_curl"))
@@ -116,7 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         asyncio.run(_serve(args))
     except OSError as exc:
-        print(t("simulator.cannot_listen", host=args.host, port=args.port, reason=exc.strerror))
+        print(
+            t("simulator.cannot_listen", host=args.host, port=args.port, reason=exc.strerror),
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         return 0

@@ -360,3 +360,30 @@ def test_listening_on_ipv6_loopback_gives_bracketed_addresses(simulator_ca):
         assert out.stdout == "401", out.stderr
     finally:
         sim.stop_thread()
+
+
+def test_standalone_command_on_a_busy_port_exits_2_with_a_message():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        out = subprocess.run(
+            [sys.executable, "-m", "app.simulator", "--plain", "--port", str(port)],
+            cwd=ROOT,
+            env={**os.environ, "LANG": "C.UTF-8", "LC_ALL": ""},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert out.returncode == 2
+    assert f"Cannot listen on 127.0.0.1:{port}" in out.stdout + out.stderr
+
+
+def test_banner_for_a_region_without_a_shared_host(simulator_ca):
+    from app.simulator import Account
+    from app.simulator_cli import banner
+
+    acc = Account(name="tokyo", key="sk-" + "2" * 32, region="ap-northeast-1", workspace_id="ws-t")
+    with Simulator([acc], ca=simulator_ca) as sim:
+        text = banner(sim)
+    assert "https://ws-t.ap-northeast-1.maas.aliyuncs.com/compatible-mode/v1/models" in text
