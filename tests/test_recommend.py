@@ -6,6 +6,8 @@ import itertools
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.catalog import load_catalog
 from app.errors import UserError
@@ -304,3 +306,20 @@ def test_default_language_is_the_current_one():
         assert recommend(Answers("eu")).region_name == "Germany (Frankfurt)"
     finally:
         i18n.set_language(before)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(st.sampled_from(RESIDENCIES), st.text(max_size=30)),
+    st.lists(st.one_of(st.sampled_from(NEEDS), st.text(max_size=12)), max_size=4),
+    st.one_of(st.none(), st.sampled_from(NEAR), st.text(max_size=12)),
+)
+def test_any_answer_is_a_recommendation_or_a_clear_refusal(residency, needs, near):
+    try:
+        rec = recommend(Answers(residency, tuple(needs), near), lang="en")
+    except UserError as exc:
+        assert exc.exit_code == 2
+        assert "Choose" in exc.message
+        return
+    assert residency in RESIDENCIES and set(needs) <= set(NEEDS) and near in (None, *NEAR)
+    assert rec.region in load_catalog().regions
