@@ -181,7 +181,7 @@ def parse_catalog(data: Any, source: str = CATALOG_FILE) -> Catalog:
             "scenarios",
         ),
     )
-    if top["version"] != 1:
+    if isinstance(top["version"], bool) or top["version"] != 1:  # `true == 1` in Python
         raise r.fail("version", f"unsupported catalog version {top['version']!r}")
     paths_raw = r.mapping(top["paths"], "paths", SURFACES)
     paths = {k: r.string(paths_raw[k], f"paths.{k}") for k in SURFACES}

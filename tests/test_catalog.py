@@ -245,6 +245,7 @@ def test_a_missing_field_names_the_file_and_the_field(tmp_path, seed_data, mutat
             "regions.cn-beijing.workspace_required",
         ),
         (lambda d: d.update(version=2), "version"),
+        (lambda d: d.update(version=True), "version"),
     ],
 )
 def test_a_wrong_value_names_the_file_and_the_field(tmp_path, seed_data, mutate, field):
