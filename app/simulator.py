@@ -14,30 +14,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
 import shutil
 import socket
 import struct
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
 
 from app import simulator_responses as resp
 from app.catalog import Catalog, load_catalog
-from app.endpoints import HostInfo, classify_host
-from app.simulator_accounts import (
-    Account,
-    account_models,
-    anthropic_models,
-    default_accounts,
-    region_models,
-)
+from app.simulator_accounts import Account, default_accounts
 from app.simulator_faults import Fault, FaultSet
+from app.simulator_service import Reply, RequestRecord, Service
 
 if TYPE_CHECKING:
     import h11
@@ -54,43 +45,6 @@ __all__ = [
 MAX_BODY_BYTES = 1024 * 1024
 MAX_HEADER_BYTES = 64 * 1024
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
-_PLAN_HOST_REGIONS = {
-    "coding.dashscope.aliyuncs.com": "cn-beijing",
-    "coding-intl.dashscope.aliyuncs.com": "ap-southeast-1",
-}
-
-
-@dataclass
-class RequestRecord:
-    """What the simulator saw of one request; never the key itself, only its fingerprint."""
-
-    host: str
-    method: str
-    path: str
-    auth_scheme: str | None  # "bearer" | "x-api-key" | None
-    key_fingerprint: str | None  # sha256(key)[:12], the same digest as ApiKey.fingerprint()
-    status: int | None
-    request_id: str
-    t_start: float  # time.monotonic()
-    t_end: float | None = None
-    surface: str | None = None  # openai | anthropic | dashscope | None
-    account: str | None = None  # account name the key belongs to, if any
-    faults: tuple[str, ...] = ()
-
-
-@dataclass
-class _Reply:
-    status: int
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytes = b""
-    stream: Iterable[bytes] | None = None  # sent chunked, each piece flushed
-    length: int | None = None  # with stream: a declared Content-Length instead of chunking
-
-
-@dataclass
-class _Route:
-    surface: str | None
-    sub: str  # path below the surface prefix
 
 
 def _fingerprint(key: str) -> str:
@@ -168,10 +122,7 @@ class Simulator:
             if tls_dir is None:
                 self._tmp_dir = self._ca_file.parent
             self._ssl = server_context(self._ca, cert, self.catalog)
-        self._by_key = {a.key: a for a in accounts}
-        self._known_workspaces = {
-            (a.region, a.workspace_id) for a in accounts if a.workspace_id is not None
-        }
+        self._service = Service(accounts, self.catalog, wrong_workspace_status)
 
     # ---- public API ------------------------------------------------------------------------
 
@@ -419,8 +370,8 @@ class Simulator:
         host = _host_of(headers.get("host", ""))
         if host in LOOPBACK_NAMES or host == "":
             host = self.default_host
-        key, scheme = self._credentials(headers, path)
-        account = self._by_key.get(key) if key else None
+        key, scheme = self._service.credentials(headers, path)
+        account = self._service.by_key.get(key) if key else None
         record = RequestRecord(
             host=host,
             method=method,
@@ -448,7 +399,7 @@ class Simulator:
             await self._send_error(conn, writer, record, resp.bad_request("Malformed body."))
             return False
         if body is None:
-            record.surface = self._route(host, path).surface
+            record.surface = self._service.route(host, path).surface
             await self._send_error(conn, writer, record, resp.too_large(self.max_body))
             await self._discard(reader)
             return False
@@ -463,16 +414,18 @@ class Simulator:
         )
         delivery = next((f for f in faults if f.kind in ("drip", "reset")), None)
 
-        route = self._route(host, path)
+        route = self._service.route(host, path)
         record.surface = route.surface
         if response_fault is not None and response_fault.kind == "hang":
             await self._hang(reader)
             record.t_end = time.monotonic()
             return False
         if response_fault is not None:
-            reply = self._fault_reply(response_fault, route, record)
+            reply = self._service.fault_reply(response_fault, route, record)
         else:
-            reply = self._dispatch(host, method, route, query, headers, body, key, account, record)
+            reply = self._service.handle(
+                host, method, route, query, headers, body, key, account, record
+            )
         record.status = reply.status
         if not any(k == "x-request-id" for k, _ in reply.headers) and (
             response_fault is None or response_fault.kind not in ("html", "redirect")
@@ -483,18 +436,6 @@ class Simulator:
         ok = await self._send(conn, writer, reply, delivery)
         record.t_end = time.monotonic()
         return ok
-
-    def _credentials(self, headers: dict[str, str], path: str) -> tuple[str | None, str | None]:
-        auth = headers.get("authorization", "").strip()
-        if auth[:7].lower() == "bearer ":
-            token = auth[7:].strip()
-            if token:
-                return token, "bearer"
-        if path.startswith("/apps/anthropic"):
-            token = headers.get("x-api-key", "").strip()
-            if token:
-                return token, "x-api-key"
-        return None, None
 
     async def _discard(self, reader: asyncio.StreamReader) -> None:
         """Swallow what the client is still uploading after a 413, so that closing does not
@@ -519,208 +460,13 @@ class Simulator:
             eof.cancel()
             stop.cancel()
 
-    # ---- routing ---------------------------------------------------------------------------
-
-    def _plan_region(self, host: str) -> str | None:
-        if host in _PLAN_HOST_REGIONS:
-            return _PLAN_HOST_REGIONS[host]
-        if host.startswith("token-plan.") and host.endswith(".maas.aliyuncs.com"):
-            region = host.removeprefix("token-plan.").removesuffix(".maas.aliyuncs.com")
-            return region if region in self.catalog.regions else None
-        return None
-
-    def _route(self, host: str, path: str) -> _Route:
-        paths = self.catalog.paths
-        for surface in ("openai", "anthropic", "dashscope"):
-            prefix = paths[surface]
-            if path == prefix or path.startswith(prefix + "/"):
-                return _Route(surface, path[len(prefix) :])
-        if self._plan_region(host) and (path == "/v1" or path.startswith("/v1/")):
-            return _Route("openai", path[len("/v1") :])
-        if path.startswith("/compatible-mode"):
-            return _Route("openai", "")
-        if path.startswith("/api/"):
-            return _Route("dashscope", "")
-        return _Route(None, path)
-
-    def _error(
-        self, record: RequestRecord, err: resp.SimError, status: int | None = None
-    ) -> _Reply:
-        surface = record.surface or "dashscope"
-        code = status or err.status_for(surface)
-        return _Reply(
-            code,
-            [("content-type", "application/json"), *err.headers],
-            resp.dumps(err.body_for(surface, record.request_id)),
-        )
-
-    def _json(self, payload: dict[str, Any], status: int = 200) -> _Reply:
-        return _Reply(status, [("content-type", "application/json")], resp.dumps(payload))
-
-    def _sse(self, chunks: Iterable[bytes]) -> _Reply:
-        return _Reply(
-            200,
-            [("content-type", "text/event-stream;charset=UTF-8"), ("cache-control", "no-cache")],
-            stream=chunks,
-        )
-
-    def _authenticate(
-        self, host_info: HostInfo | None, plan_region: str | None, key: str | None, account
-    ) -> resp.SimError | None:
-        if key is None:
-            return resp.invalid_key(missing=True)
-        if account is None:
-            return resp.invalid_key(missing=False)
-        if plan_region is not None:
-            return None if account.plan == "coding-plan" else resp.invalid_key(missing=False)
-        assert host_info is not None
-        if account.plan != "payg":
-            return resp.invalid_key(missing=False)
-        if account.region != host_info.region:
-            return resp.invalid_key(missing=False)
-        if host_info.style == "workspace" and account.workspace_id != host_info.workspace_id:
-            if (host_info.region, host_info.workspace_id) not in self._known_workspaces:
-                return resp.workspace_not_found(host_info.workspace_id or "")
-            if self.wrong_workspace_status == 403:
-                return resp.workspace_access_denied()
-            return resp.invalid_key(missing=False)
-        return None
-
-    def _dispatch(
-        self,
-        host: str,
-        method: str,
-        route: _Route,
-        query: str,
-        headers: dict[str, str],
-        body: bytes,
-        key: str | None,
-        account: Account | None,
-        record: RequestRecord,
-    ) -> _Reply:
-        host_info = classify_host(host, self.catalog)
-        plan_region = self._plan_region(host)
-        if host_info is None and plan_region is None:
-            return self._error(
-                record, resp.SimError(404, "UnknownHost", "UnknownHost", f"Unknown host {host}.")
-            )
-        if route.surface is None:
-            return self._error(record, resp.not_found(record.path))
-        endpoints = {
-            ("openai", "/models"): "GET",
-            ("openai", "/chat/completions"): "POST",
-            ("anthropic", "/v1/messages"): "POST",
-            ("dashscope", "/models"): "GET",
-            ("dashscope", "/services/aigc/text-generation/generation"): "POST",
-        }
-        expected = endpoints.get((route.surface, route.sub.rstrip("/") or "/"))
-        if expected is None:
-            return self._error(record, resp.not_found(record.path))
-        if method != expected:
-            reply = self._error(record, resp.method_not_allowed(method))
-            reply.headers.append(("allow", expected))
-            return reply
-        denied = self._authenticate(host_info, plan_region, key, account)
-        if denied is not None:
-            return self._error(record, denied)
-        assert account is not None
-        if method == "GET":
-            models = account_models(account, self.catalog)
-            if route.surface == "openai":
-                return self._json(resp.openai_models(models))
-            params = dict(parse_qsl(query))
-            return self._json(resp.native_models(models, params, record.request_id))
-        try:
-            payload = json.loads(body or b"null")
-        except (ValueError, UnicodeDecodeError):
-            return self._error(record, resp.bad_request("The request body is not valid JSON."))
-        if not isinstance(payload, dict):
-            return self._error(record, resp.bad_request("The request body must be a JSON object."))
-        model = payload.get("model")
-        if not isinstance(model, str) or not model:
-            return self._error(record, resp.bad_request("Field required: model."))
-        problem = resp.body_problem(route.surface, payload)
-        if problem is not None:
-            return self._error(record, resp.bad_request(problem))
-        if account.arrears:
-            return self._error(record, resp.arrearage())
-        denied = self._check_model(route.surface, model, account)
-        if denied is not None:
-            return self._error(record, denied)
-        stream = payload.get("stream") is True
-        if route.surface == "openai":
-            if stream:
-                return self._sse(resp.openai_chat_stream(model, payload))
-            return self._json(resp.openai_chat(model, payload))
-        if route.surface == "anthropic":
-            if stream:
-                return self._sse(resp.anthropic_stream(model, payload))
-            return self._json(resp.anthropic_message(model, payload))
-        if headers.get("x-dashscope-sse", "").lower() == "enable":
-            return self._sse(resp.native_generation_stream(payload, record.request_id))
-        return self._json(resp.native_generation(payload, record.request_id))
-
-    def _check_model(self, surface: str, model: str, account: Account) -> resp.SimError | None:
-        granted = account_models(account, self.catalog)
-        if surface == "anthropic":
-            if model in anthropic_models(account, self.catalog):
-                return None
-            if model in granted:
-                # Exists, but the Anthropic surface does not serve it.
-                return resp.model_not_found(model)
-        if model in granted:
-            return None
-        if account.models is not None and model in region_models(account.region, self.catalog):
-            return resp.model_access_denied(model)
-        if surface == "dashscope":
-            return resp.native_model_not_found()
-        return resp.model_not_found(model)
-
-    def _fault_reply(self, fault: Fault, route: _Route, record: RequestRecord) -> _Reply:
-        kind = fault.kind
-        if kind == "redirect":
-            location = fault.location or "https://example.com/"
-            return _Reply(
-                fault.status or 301,
-                [("location", location), ("content-type", "text/html"), ("content-length", "0")],
-            )
-        if kind == "html":
-            return _Reply(
-                200,
-                [("content-type", "text/html; charset=utf-8")],
-                resp.CAPTIVE_PORTAL_HTML.encode(),
-            )
-        if kind == "huge":
-            size = fault.size
-            piece = b" " * 65536
-
-            def body() -> Iterable[bytes]:
-                sent = 0
-                yield b'{"data":"'
-                sent += 9
-                while sent < size - 2:
-                    n = min(len(piece), size - 2 - sent)
-                    yield piece[:n]
-                    sent += n
-                yield b'"}'
-
-            return _Reply(200, [("content-type", "application/json")], stream=body(), length=size)
-        errors = {
-            "rate_limit": lambda: resp.rate_limited(fault.retry_after),
-            "quota": lambda: resp.quota_exceeded(fault.retry_after),
-            "server_error": resp.internal_error,
-            "unavailable": resp.model_unavailable,
-            "status": lambda: resp.custom(fault.status or 500, fault.code, fault.message),
-        }
-        return self._error(record, errors[kind]())
-
     # ---- sending ---------------------------------------------------------------------------
 
     async def _send(
         self,
         conn: h11.Connection,
         writer: asyncio.StreamWriter,
-        reply: _Reply,
+        reply: Reply,
         delivery: Fault | None,
     ) -> bool:
         """Write the reply; False when the connection must not be reused."""
@@ -787,7 +533,7 @@ class Simulator:
         err: resp.SimError,
         status: int | None = None,
     ) -> None:
-        reply = self._error(record, err, status)
+        reply = self._service.error(record, err, status)
         reply.headers.append(("x-request-id", record.request_id))
         reply.headers.append(("connection", "close"))
         record.status = reply.status

@@ -80,6 +80,8 @@ class Fault:
             raise ValueError("a 'status' fault needs status= (and usually code=)")
         if self.kind == "redirect" and self.status not in (None, 301, 302, 303, 307, 308):
             raise ValueError("a 'redirect' fault needs a 3xx status")
+        if self.kind == "huge" and self.size < 16:
+            raise ValueError("a 'huge' fault needs size >= 16 bytes")
         if self.times is not None and self.times < 0:
             raise ValueError("times must be >= 0")
         if self.kind == "drip":
