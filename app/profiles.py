@@ -688,22 +688,30 @@ def file_lock(path: Path) -> Iterator[None]:
 
 
 def _lock_fd(fd: int) -> None:
+    """Wait for the lock, but not forever: a run stuck elsewhere must not hang this one."""
+    import time
+
     try:
         import fcntl
-    except ImportError:  # Windows: msvcrt locks one byte; LK_LOCK retries for ~10 s
+    except ImportError:  # Windows: msvcrt locks one byte (LK_NBLCK fails at once if taken)
         import msvcrt
-        import time
 
-        deadline = time.monotonic() + _LOCK_TIMEOUT_S
-        while True:
-            try:
-                msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise ConfigWriteError("profiles.lock_timeout") from None
+        def attempt() -> None:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
     else:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+
+        def attempt() -> None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    deadline = time.monotonic() + _LOCK_TIMEOUT_S
+    while True:
+        try:
+            attempt()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise ConfigWriteError("profiles.lock_timeout") from None
+            time.sleep(0.02)
 
 
 def _unlock_fd(fd: int) -> None:

@@ -428,3 +428,15 @@ def test_verdict_stamps_do_not_rotate_backups_away(tmp_path: Path) -> None:
     for _ in range(5):
         update_verified(path, "a", "ok", "2026-01-01T00:00:00+00:00")
     assert list(tmp_path.glob("config.yaml.bak-*")) == [backup]
+
+
+def test_a_held_lock_times_out_with_a_message(tmp_path: Path, monkeypatch) -> None:
+    import app.profiles as profiles
+
+    monkeypatch.setattr(profiles, "_LOCK_TIMEOUT_S", 0.3)
+    path = tmp_path / "config.yaml"
+    modify_config(path, lambda c: c.with_profile(_profile("a")))
+    before = path.read_bytes()
+    with profiles.file_lock(path), pytest.raises(ConfigWriteError, match="Another"):
+        modify_config(path, lambda c: c.with_profile(_profile("b")))
+    assert path.read_bytes() == before
