@@ -4,12 +4,15 @@ The only module of app/ that imports Textual. The App is built by `make_app` wit
 services injected (config path, key store, probe options, clock), so tests and the demo run
 the very same App against a simulator and an in-memory key store instead of patching.
 
-The flow is one `@work` method awaiting typed step results (`push_screen_wait`), as in
-Textual's questions01 example: a step dismisses with a new frozen WizardState or with BACK.
+The flow is one driver coroutine awaiting typed step results, as in Textual's questions01
+example (`push_screen_wait` in a `@work` method), except that it runs as a plain task so that
+`app.workers` holds only real background work: a step dismisses with a new frozen
+WizardState or with BACK.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import importlib
 from collections.abc import Iterable
@@ -17,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.traceback import Traceback
-from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingsMap
 from textual.screen import Screen
@@ -81,6 +83,8 @@ class WizardApp(App[WizardState | None]):
         self.initial_state = state
         self.start_step = start_step
         self.doctor_profile = doctor_profile
+        self.current_step = start_step
+        self._flow: asyncio.Task[None] | None = None
         set_language(state.lang)
         self._localize_bindings()
 
@@ -92,16 +96,44 @@ class WizardApp(App[WizardState | None]):
                 callback=lambda _result: self.exit(None),
             )
         else:
-            self.run_flow()
+            self._flow = asyncio.create_task(self._drive(), name="wizard-flow")
 
-    @work(exclusive=True, group="wizard-flow")
+    def on_unmount(self) -> None:
+        if self._flow is not None:
+            self._flow.cancel()
+
+    async def step(self, screen: Screen[Any]) -> Any:
+        """Show one step and wait for its result (a WizardState or BACK).
+
+        Equivalent to `push_screen_wait`, but awaited from a plain task instead of a
+        long-lived worker, so `app.workers.wait_for_complete()` in tests waits for the
+        step's own work (probes, keyring) and not for the whole wizard to end.
+        """
+        result: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+        def dismissed(value: Any) -> None:
+            if not result.done():
+                result.set_result(value)
+
+        await self.push_screen(screen, callback=dismissed)
+        return await result
+
+    async def _drive(self) -> None:
+        try:
+            await self.run_flow()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a bug: end like any crash, but without locals
+            self._handle_exception(error)
+
     async def run_flow(self) -> None:
         """Walk STEPS: each step gets the current state and returns the next one or BACK."""
         index = STEPS.index(self.start_step)
         while index < len(STEPS):
             step = STEPS[index]
+            self.current_step = step
             screen = _screen_class(step)(self.state, self.services)
-            result = await self.push_screen_wait(screen)
+            result = await self.step(screen)
             if result is BACK:
                 draft = getattr(screen, "draft", None)
                 if isinstance(draft, WizardState):
@@ -205,8 +237,7 @@ class WizardApp(App[WizardState | None]):
         self.notify(t("wizard.worker_failed", error=detail), severity="error", timeout=10)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "wizard-flow":
-            self.report_worker_error(event.worker, event.state)
+        self.report_worker_error(event.worker, event.state)
 
     def _fatal_error(self) -> None:
         """A crash prints the traceback without local variables: a local may hold the key."""

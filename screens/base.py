@@ -19,8 +19,10 @@ The frame around `compose_step` is: the DEMO banner (when `state.demo`), the ste
 side (current step marked, finished ones ticked), the step's title, a scrolling body, the nav
 bar (Back / status line / Next) and the Footer with the bindings. Enter anywhere that does not
 use Enter itself, the Next button, or Enter in an Input means Next; Esc or the Back button
-means Back. `submit` may also be async, or start a dialog/worker and later call
-`self.finish(new_state)` itself (return None meanwhile).
+means Back. Textual calls the handlers of every class in the MRO, so a subclass handling
+Button.Pressed for its own buttons must not call super(): the base one runs anyway
+(and ignores ids other than next/back). `submit` may also be async, or start a
+dialog/worker and later call `self.finish(new_state)` itself (return None meanwhile).
 
 The screen is a view of one frozen WizardState: `compose` reads `self.state` only, so a
 language switch is `relocalize()` = collect the inputs, recompose. Screens hold no decisions:
@@ -30,7 +32,7 @@ validation and recommendations come from app/.
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -43,9 +45,6 @@ from textual.worker import Worker
 from app.i18n import t
 from app.wizard_state import BACK, Services, WizardState
 from screens.widgets import DemoBanner, NavBar, StepList
-
-if TYPE_CHECKING:
-    from textual.events import Mount
 
 
 class StepScreen(Screen[Any]):
@@ -62,6 +61,7 @@ class StepScreen(Screen[Any]):
 
     def __init__(self, state: WizardState, services: Services) -> None:
         super().__init__()
+        self.AUTO_FOCUS = self.FOCUS or "#next"
         self.state = state
         self.services = services
         # What Back hands to the driver: the inputs of this step as they were left.
@@ -103,7 +103,7 @@ class StepScreen(Screen[Any]):
                 yield NavBar(back=self.has_back, next_label=self.next_label())
         yield Footer()
 
-    def _on_mount(self, event: Mount) -> None:
+    def _on_mount(self) -> None:
         self.call_after_refresh(self._initial_focus)
 
     def _initial_focus(self) -> None:

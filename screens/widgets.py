@@ -14,8 +14,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.events import Mount
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Input, RadioSet, Static
 
 from app.i18n import t
@@ -170,8 +172,12 @@ class ChoiceRadioSet(RadioSet):
         super().__init__(*buttons, **kwargs)  # type: ignore[arg-type]
         self._initial_highlight = highlight
 
-    def _on_mount(self, event: object) -> None:
-        super()._on_mount(event)  # type: ignore[arg-type]
+    def _on_mount(self, event: Mount) -> None:
+        # RadioSet._on_mount highlights the first button and would run after this handler
+        # (Textual calls every class's handler): run the base ones here, then highlight ours.
+        event.prevent_default()
+        RadioSet._on_mount(self, event)
+        Widget._on_mount(self, event)
         if 0 <= self._initial_highlight < len(self._nodes):
             self._selected = self._initial_highlight
 

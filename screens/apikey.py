@@ -1,0 +1,428 @@
+"""Step 4, API key: a secret input, a masked preview, and where the key will be kept.
+
+The key is the one secret this tool handles (SECURITY.md T6-T9). It is typed into a
+SecretInput (no copy, no cut, no select-on-focus), shown back only masked (`sk-…a1b2`),
+checked for shape by app.secrets, and written to a store only after the user confirms in a
+dialog. A key already known (typed earlier, or the demo key) is never put back into a widget:
+an empty field means "keep it".
+
+Keyring calls block and may hang on an unlock prompt nobody can see (SSH, CI, WSL), so the
+probe, the read of a saved key and the write each run in a thread worker with a timeout;
+the thread only posts messages, the screen updates widgets, and the UI never freezes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
+
+from app.catalog import load_catalog
+from app.errors import UserError
+from app.i18n import t
+from app.secrets import ApiKey, InvalidApiKey, KeyringStatus
+from app.wizard_state import WizardState
+from screens.base import StepScreen
+from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, ConfirmDialog, SecretInput
+
+STORES = ("keyring", "env", "file")
+
+
+class _TimedOut(Exception):
+    pass
+
+
+def call_with_timeout(fn: Callable[[], Any], timeout: float) -> Any:
+    """Run a blocking call in a daemon thread; its result, its exception, or _TimedOut.
+
+    A hanging keyring call cannot be cancelled, only abandoned: the daemon thread is left
+    behind and cannot keep the process alive at exit.
+    """
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            box["result"] = fn()
+        except BaseException as exc:  # handed to the caller below
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="keyring-call", daemon=True).start()
+    if not done.wait(timeout):
+        raise _TimedOut()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+def _safe_error(exc: BaseException) -> str:
+    """A key-free description: a UserError's own message, else only the exception's type."""
+    return exc.message if isinstance(exc, UserError) else type(exc).__name__
+
+
+class KeyringProbed(Message):
+    def __init__(self, status: KeyringStatus | None, problem: str | None) -> None:
+        super().__init__()
+        self.status = status
+        self.problem = problem
+
+
+class KeyStored(Message):
+    def __init__(self, state: WizardState | None, problem: str | None) -> None:
+        super().__init__()
+        self.state = state
+        self.problem = problem
+
+
+class SavedKeyLoaded(Message):
+    def __init__(self, key: ApiKey | None) -> None:
+        super().__init__()
+        self.key = key
+
+
+class ApiKeyScreen(StepScreen):
+    STEP = "apikey"
+    FOCUS: ClassVar[str | None] = "#api-key"
+
+    def __init__(self, state: WizardState, services: Any) -> None:
+        super().__init__(state, services)
+        self.catalog = load_catalog()
+        self.known_key: ApiKey | None = state.api_key or services.demo_key
+        self.keyring: KeyringStatus | None = None
+        self.keyring_problem: str | None = None
+        self.probe_started = 0.0
+        self.store = state.key_store if state.key_store in STORES else "keyring"
+        self._store_chosen = state.key_store in STORES
+        self._ticker: Timer | None = None
+        self._writing = False
+
+    # -- layout -------------------------------------------------------------------------------
+    def compose_step(self) -> ComposeResult:
+        region = self.catalog.regions.get(self.state.region or "", None)
+        if region is not None:
+            yield Static(
+                Text(
+                    t(
+                        "screen_apikey.where",
+                        region=region.name.get(self.state.lang),
+                        console=region.console_api_keys,
+                    )
+                )
+            )
+        yield Static(t("screen_apikey.key_label"), classes="field-label tight")
+        with Horizontal(classes="row"):
+            yield SecretInput(
+                placeholder=self._placeholder(),
+                id="api-key",
+            )
+            yield Button(t("screen_apikey.show"), id="toggle-visibility", compact=True)
+        yield Static(self._preview(""), id="key-preview", classes="field-status")
+        yield Static(t("screen_apikey.store_label"), classes="field-label tight")
+        with RadioSet(id="store"):
+            for kind in STORES:
+                yield RadioButton(
+                    self._store_label(kind), value=kind == self.store, id=f"store-{kind}"
+                )
+        yield Checkbox(
+            t("screen_apikey.file_consent", path=self._location("file")),
+            False,
+            id="file-consent",
+        )
+        yield Static("", id="keyring-status")
+        yield Static("", id="store-explain", classes="hint")
+
+    def _placeholder(self) -> str:
+        if self.known_key is None:
+            return t("screen_apikey.placeholder")
+        key = (
+            "screen_apikey.placeholder_demo"
+            if self.state.api_key is None
+            else ("screen_apikey.placeholder_kept")
+        )
+        return t(key, masked=self.known_key.masked())
+
+    def _location(self, kind: str) -> str:
+        try:
+            store = self.services.key_store_factory(kind)
+            location = getattr(store, "location", None)
+            return location(self.state.profile_name) if location else store.describe()
+        except Exception:  # a store that cannot even describe itself is reported on use
+            return kind
+
+    def _store_label(self, kind: str) -> str:
+        if kind == "keyring":
+            if self.keyring is not None and self.keyring.available:
+                return t("screen_apikey.store_keyring", backend=self.keyring.backend)
+            if self.keyring is not None or self.keyring_problem:
+                return t("screen_apikey.store_keyring_unavailable")
+            return t("screen_apikey.store_keyring_checking")
+        if kind == "env":
+            return t("screen_apikey.store_env", var=self.state.key_env)
+        return t("screen_apikey.store_file")
+
+    def on_mount(self) -> None:
+        self._update_store_widgets()
+        self.probe_started = time.monotonic()
+        self._ticker = self.set_interval(0.5, self._tick_probe)
+        self._tick_probe()
+        self.probe_keyring()
+        if self.known_key is None and self.state.editing_existing and self.state.key_store:
+            self.load_saved_key()
+
+    # -- key preview ----------------------------------------------------------------------------
+    def _preview(self, raw: str) -> Text:
+        return self._check(raw)[0]
+
+    def _check(self, raw: str) -> tuple[Text, str]:
+        """The masked preview (or the reason the text is no key) and its status class."""
+        if not raw:
+            if self.known_key is not None:
+                using = t("screen_apikey.using", masked=self.known_key.masked())
+                return Text(f"{MARK_OK} {using}"), "-valid"
+            return Text(t("screen_apikey.type_key")), ""
+        try:
+            key, notices = ApiKey.parse(raw)
+        except InvalidApiKey as exc:
+            return Text(f"{MARK_FAIL} {exc.message}"), "-invalid"
+        lines = [f"{MARK_OK} {t('screen_apikey.masked', masked=key.masked())}"]
+        lines += [f"{MARK_WARN} {n.message}" for n in notices]
+        return Text("\n".join(lines)), "-warning" if notices else "-valid"
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "api-key":
+            return
+        event.stop()
+        text, status_class = self._check(event.value)
+        preview = self.query_one("#key-preview", Static)
+        preview.remove_class("-invalid", "-warning", "-valid")
+        if status_class:
+            preview.add_class(status_class)
+        preview.update(text)
+
+    def on_secret_input_copy_refused(self, event: SecretInput.CopyRefused) -> None:
+        self.show_status(t("wizard.copy_refused"), error=False)
+
+    # -- store choice ---------------------------------------------------------------------------
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        if event.radio_set.id != "store":
+            return
+        event.stop()
+        self.store = STORES[event.index]
+        self._store_chosen = True
+        self._update_store_widgets()
+
+    def _update_store_widgets(self) -> None:
+        self.query_one("#file-consent", Checkbox).display = self.store == "file"
+        explain = t(
+            f"screen_apikey.explain_{self.store}",
+            var=self.state.key_env,
+            path=self._location("file"),
+        )
+        self.query_one("#store-explain", Static).update(Text(explain))
+        for kind in STORES:
+            self.query_one(f"#store-{kind}", RadioButton).label = self._store_label(kind)
+        keyring_button = self.query_one("#store-keyring", RadioButton)
+        keyring_button.disabled = self.keyring is not None and not self.keyring.available
+
+    def _tick_probe(self) -> None:
+        if self.keyring is not None or self.keyring_problem is not None:
+            return
+        waited = time.monotonic() - self.probe_started
+        self.query_one("#keyring-status", Static).update(
+            Text(
+                t(
+                    "screen_apikey.probing",
+                    seconds=f"{waited:.0f}",
+                    limit=f"{self.services.keyring_timeout:.0f}",
+                )
+            )
+        )
+
+    @work(thread=True, exclusive=True, group="keyring-probe", exit_on_error=False)
+    def probe_keyring(self) -> None:
+        """Ask the keyring whether it can be trusted; off the UI thread, bounded in time."""
+        timeout = self.services.keyring_timeout
+        try:
+            status = call_with_timeout(self.services.keyring_probe, timeout)
+        except _TimedOut:
+            self.post_message(
+                KeyringProbed(None, t("screen_apikey.probe_timeout", seconds=f"{timeout:g}"))
+            )
+            return
+        except Exception as exc:
+            self.post_message(KeyringProbed(None, _safe_error(exc)))
+            return
+        self.post_message(KeyringProbed(status, None))
+
+    def on_keyring_probed(self, message: KeyringProbed) -> None:
+        if self._ticker is not None:
+            self._ticker.stop()
+        self.keyring = message.status
+        self.keyring_problem = message.problem
+        status_view = self.query_one("#keyring-status", Static)
+        if message.status is not None and message.status.available:
+            status_view.update(
+                Text(f"{MARK_OK} {t('screen_apikey.keyring_ok', backend=message.status.backend)}")
+            )
+        else:
+            why = message.problem or (message.status.message() if message.status else "")
+            status_view.update(Text(f"{MARK_FAIL} {t('screen_apikey.keyring_bad', why=why)}"))
+            if self.store == "keyring" and not self._store_chosen:
+                # The default cannot be used: move to the one that writes nothing, visibly.
+                self.store = "env"
+                radio = self.query_one("#store", RadioSet)
+                with self.prevent(RadioSet.Changed):
+                    self.query_one("#store-env", RadioButton).value = True
+                radio.refresh()
+        self._update_store_widgets()
+
+    @work(thread=True, exclusive=True, group="keyring-read", exit_on_error=False)
+    def load_saved_key(self) -> None:
+        """Editing a profile: the saved key can be kept without typing it again."""
+        kind = self.state.key_store or "keyring"
+        try:
+            store = self.services.key_store_factory(kind)
+            key = call_with_timeout(
+                lambda: store.get(self.state.profile_name), self.services.keyring_timeout
+            )
+        except Exception:  # unreadable is the same as absent here: the user types the key
+            key = None
+        self.post_message(SavedKeyLoaded(key if isinstance(key, ApiKey) else None))
+
+    def on_saved_key_loaded(self, message: SavedKeyLoaded) -> None:
+        if message.key is None or self.known_key is not None:
+            return
+        self.known_key = message.key
+        field = self.query_one("#api-key", SecretInput)
+        field.placeholder = t("screen_apikey.placeholder_kept", masked=message.key.masked())
+        if not field.value:
+            self.query_one("#key-preview", Static).update(self._preview(""))
+
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "toggle-visibility":
+            event.stop()
+            hidden = self.query_one("#api-key", SecretInput).toggle_visibility()
+            event.button.label = t("screen_apikey.show" if hidden else "screen_apikey.hide")
+        # Next and Back: StepScreen.on_button_pressed runs too (Textual calls every class's).
+
+    # -- results ------------------------------------------------------------------------------
+    def _typed_key(self) -> ApiKey | None:
+        """The key in the field (raises InvalidApiKey), or the known one when it is empty."""
+        raw = self.query_one("#api-key", SecretInput).value
+        if raw:
+            return ApiKey.parse(raw)[0]
+        return self.known_key
+
+    def collect(self) -> WizardState:
+        if not self.is_mounted:
+            return self.state
+        try:
+            key = self._typed_key()
+        except InvalidApiKey:
+            key = self.state.api_key
+        same = key is not None and key == self.state.api_key and self.store == self.state.key_store
+        return dataclasses.replace(
+            self.state,
+            api_key=key,
+            key_store=self.store,
+            key_saved=self.state.key_saved and same,
+        )
+
+    def submit(self) -> WizardState | None:
+        if self._writing:
+            return None
+        try:
+            key = self._typed_key()
+        except InvalidApiKey as exc:
+            self.show_status(exc.message)
+            return None
+        if key is None:
+            self.show_status(t("secrets.key_empty"))
+            return None
+        if self.store == "keyring":
+            if self.keyring is None and self.keyring_problem is None:
+                self.show_status(t("screen_apikey.still_probing"))
+                return None
+            if self.keyring is None or not self.keyring.available:
+                self.show_status(t("screen_apikey.keyring_unusable"))
+                return None
+        if self.store == "file" and not self.query_one("#file-consent", Checkbox).value:
+            self.show_status(t("screen_apikey.file_needs_consent"))
+            return None
+        new = dataclasses.replace(self.state, api_key=key, key_store=self.store)
+        if self.store == "env":
+            return dataclasses.replace(new, key_saved=False)
+        if (
+            self.state.key_saved
+            and self.state.api_key == key
+            and self.state.key_store == self.store
+        ):
+            return new
+        self._confirm_store(new, key)
+        return None
+
+    def _confirm_store(self, new: WizardState, key: ApiKey) -> None:
+        """The key store is written only after the user said yes to exactly this."""
+        where = self._location(self.store)
+        body = t(
+            "screen_apikey.confirm_body",
+            masked=key.masked(),
+            where=where,
+            profile=self.state.profile_name,
+        )
+        if self.store == "file":
+            body += "\n" + t("screen_apikey.confirm_plaintext")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._writing = True
+                self.show_status(t("screen_apikey.storing"), error=False)
+                self.write_key(new, key)
+            else:
+                self.show_status(t("screen_apikey.not_stored"), error=False)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                t("screen_apikey.confirm_title"),
+                body,
+                t("screen_apikey.confirm_yes"),
+                t("screen_apikey.confirm_no"),
+                default_yes=True,
+            ),
+            callback=answered,
+        )
+
+    @work(thread=True, exclusive=True, group="key-store", exit_on_error=False)
+    def write_key(self, new: WizardState, key: ApiKey) -> None:
+        try:
+            store = self.services.key_store_factory(new.key_store)
+            call_with_timeout(
+                lambda: store.set(new.profile_name, key), self.services.keyring_timeout
+            )
+        except _TimedOut:
+            timeout = f"{self.services.keyring_timeout:g}"
+            self.post_message(KeyStored(None, t("screen_apikey.store_timeout", seconds=timeout)))
+            return
+        except Exception as exc:
+            self.post_message(KeyStored(None, _safe_error(exc)))
+            return
+        self.post_message(KeyStored(dataclasses.replace(new, key_saved=True), None))
+
+    def on_key_stored(self, message: KeyStored) -> None:
+        self._writing = False
+        if message.state is None:
+            self.show_status(t("screen_apikey.store_failed", why=message.problem or ""))
+            return
+        self.finish(message.state)

@@ -1,0 +1,252 @@
+"""Step 2, Recommendation: region and scope, why, what it costs, and a picture of both.
+
+The recommendation itself comes from app.recommend. The picture answers the question users
+actually ask ("where does my data go?"): one row for where data is stored (the region), one
+for where inference may run (the scope), across four areas. The user may pick another region
+or scope; the consequences are then re-explained from the catalog's facts, so an override is
+always an informed one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Select, Static
+
+from app.catalog import Catalog, load_catalog
+from app.i18n import t
+from app.wizard_state import WizardState
+from screens.base import StepScreen
+from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN
+
+AREAS = ("americas", "europe", "asia", "china")
+# Where inference may run, per scope (MODEL_STUDIO.md section 1 boundaries).
+SCOPE_AREAS: dict[str, tuple[str, ...]] = {
+    "global": AREAS,
+    "mainland": ("china",),
+    "international": ("americas", "europe", "asia"),
+    "us": ("americas",),
+    "eu": ("europe",),
+    "japan": ("asia",),
+    "hongkong": ("asia",),
+}
+YES = "■"
+NO = "·"
+
+
+def placement_diagram(catalog: Catalog, region_id: str, scope_id: str, lang: str) -> Table:
+    """Two rows over four areas: where data is stored, where inference may run."""
+    region = catalog.regions[region_id]
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
+    table.add_column("")
+    for area in AREAS:
+        table.add_column(t(f"screen_recommendation.area_{area}"), justify="center")
+    stored = [YES if region.geo == area else NO for area in AREAS]
+    runs = [YES if area in SCOPE_AREAS.get(scope_id, AREAS) else NO for area in AREAS]
+    table.add_row(t("screen_recommendation.row_data"), *stored)
+    table.add_row(t("screen_recommendation.row_inference"), *runs)
+    table.caption = t(
+        "screen_recommendation.legend",
+        yes=YES,
+        no=NO,
+        region=region.name.get(lang),
+        scope=catalog.scopes[scope_id].name.get(lang),
+    )
+    return table
+
+
+class RecommendationScreen(StepScreen):
+    STEP = "recommendation"
+    FOCUS: ClassVar[str | None] = None
+
+    def __init__(self, state: WizardState, services: object) -> None:
+        super().__init__(state, services)  # type: ignore[arg-type]
+        self.catalog = load_catalog()
+        self.rec = self._recommend()
+        self.chosen_region = (
+            state.region if state.region in self.catalog.regions else self.rec.region
+        )
+        regions_scopes = self.catalog.regions[self.chosen_region].scopes
+        if state.region == self.chosen_region and state.scope in regions_scopes:
+            self.scope = state.scope
+        elif self.chosen_region == self.rec.region:
+            self.scope = self.rec.scope
+        else:
+            self.scope = regions_scopes[0]
+
+    def _recommend(self) -> Any:
+        from app.recommend import Answers, recommend
+
+        answers = Answers(
+            residency=self.state.residency or "none", needs=self.state.needs, near=self.state.near
+        )
+        return recommend(answers, self.state.lang)
+
+    async def relocalize(self) -> None:
+        self.state = self.collect()
+        self.rec = self._recommend()
+        await super().relocalize()
+
+    # -- layout -------------------------------------------------------------------------------
+    def compose_step(self) -> ComposeResult:
+        yield Static(self._card(), id="rec-card")
+        yield Static(self._diagram(), id="diagram", classes="diagram")
+        yield Static(self._why(), id="rec-why")
+        yield Static(t("screen_recommendation.override"), classes="field-label tight")
+        lang = self.state.lang
+        yield Select(
+            [(r.name.get(lang), r.id) for r in self.catalog.regions.values()],
+            value=self.chosen_region,
+            allow_blank=False,
+            id="region",
+        )
+        yield Select(self._scope_options(), value=self.scope, allow_blank=False, id="scope")
+        yield Static(self._consequences(), id="consequences")
+
+    def _scope_options(self) -> list[tuple[str, str]]:
+        lang = self.state.lang
+        return [
+            (self.catalog.scopes[s].name.get(lang), s)
+            for s in self.catalog.regions[self.chosen_region].scopes
+        ]
+
+    def _card(self) -> Text:
+        lang = self.state.lang
+        region = self.catalog.regions[self.chosen_region]
+        scope = self.catalog.scopes[self.scope]
+        text = Text()
+        chosen = (self.chosen_region, self.scope) == (self.rec.region, self.rec.scope)
+        head = (
+            "screen_recommendation.recommended" if chosen else "screen_recommendation.your_choice"
+        )
+        text.append(t(head) + "\n")
+        text.append(f"{region.name.get(lang)} ({region.id})", style="bold")
+        text.append(f" · {scope.name.get(lang)}\n", style="bold")
+        text.append(scope.boundary.get(lang))
+        return text
+
+    def _diagram(self) -> Table:
+        return placement_diagram(self.catalog, self.chosen_region, self.scope, self.state.lang)
+
+    def _why(self) -> Text:
+        rec = self.rec
+        text = Text()
+        text.append(t("screen_recommendation.why", region=rec.region_name) + "\n", style="bold")
+        for reason in rec.reasons:
+            text.append(f"• {reason}\n")
+        for caveat in rec.caveats:
+            text.append(f"{MARK_WARN} {caveat}\n")
+        if rec.unmet_needs:
+            needs = ", ".join(t(f"screen_scenario.need_{n}") for n in rec.unmet_needs)
+            key = (
+                "screen_recommendation.conflict" if rec.conflict else "screen_recommendation.unmet"
+            )
+            text.append(f"{MARK_FAIL} {t(key, needs=needs)}\n")
+        if rec.alternatives:
+            text.append(t("screen_recommendation.alternatives") + "\n", style="bold")
+            for alt in rec.alternatives:
+                name = alt.region_name or alt.region
+                scope = alt.scope_name or alt.scope
+                text.append(f"→ {name} · {scope}: {alt.why}\n")
+        return text
+
+    def _consequences(self) -> Text:
+        """What the chosen placement means, recomputed from catalog facts on every change."""
+        lang = self.state.lang
+        region = self.catalog.regions[self.chosen_region]
+        scope = self.catalog.scopes[self.scope]
+        rec = self.rec
+        lines: list[str] = []
+        if (self.chosen_region, self.scope) == (rec.region, rec.scope):
+            lines.append(f"{MARK_OK} {t('screen_recommendation.is_recommended')}")
+        else:
+            alt = next(
+                (
+                    a
+                    for a in rec.alternatives
+                    if (a.region, a.scope) == (self.chosen_region, self.scope)
+                ),
+                None,
+            )
+            if alt is not None:
+                lines.append(f"→ {alt.why}")
+                if not getattr(alt, "keeps_residency", True):
+                    lines.append(f"{MARK_FAIL} {t('screen_recommendation.breaks_residency')}")
+            else:
+                residency = self.catalog.scenarios.get(self.state.residency or "none")
+                lines.append(
+                    f"{MARK_WARN} "
+                    + t(
+                        "screen_recommendation.not_an_option",
+                        residency=residency.name.get(lang) if residency else "-",
+                    )
+                )
+        lines.append(
+            t(
+                "screen_recommendation.data_and_inference",
+                region=region.name.get(lang),
+                boundary=scope.boundary.get(lang),
+            )
+        )
+        marks = {"yes": MARK_OK, "no": MARK_FAIL, "unknown": "?"}
+        for need in self.state.needs:
+            value = region.features.get(need, "unknown")
+            lines.append(
+                f"{marks[value]} "
+                + t(
+                    f"screen_recommendation.feature_{value}",
+                    feature=t(f"screen_scenario.need_{need}"),
+                )
+            )
+        if not region.has_shared_host:
+            lines.append(f"{MARK_WARN} {t('screen_recommendation.needs_workspace')}")
+        if self.scope == "us":
+            lines.append(f"{MARK_WARN} {t('screen_recommendation.us_suffix')}")
+        if region.scope_choice == "workspace":
+            at_creation = t("screen_recommendation.scope_at_creation", scope=scope.name.get(lang))
+            lines.append(f"{MARK_WARN} {at_creation}")
+        for conflict in region.doc_conflicts:
+            lines.append(f"{MARK_WARN} {conflict.get(lang)}")
+        return Text("\n".join(lines))
+
+    def _refresh_choice(self) -> None:
+        self.query_one("#rec-card", Static).update(self._card())
+        self.query_one("#diagram", Static).update(self._diagram())
+        self.query_one("#consequences", Static).update(self._consequences())
+
+    # -- events -------------------------------------------------------------------------------
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if not isinstance(event.value, str):
+            return
+        if event.select.id == "region" and event.value != self.chosen_region:
+            self.chosen_region = event.value
+            scopes = self.catalog.regions[self.chosen_region].scopes
+            self.scope = self.rec.scope if self.rec.scope in scopes else scopes[0]
+            if self.chosen_region == self.rec.region:
+                self.scope = self.rec.scope
+            scope_select = self.query_one("#scope", Select)
+            with self.prevent(Select.Changed):
+                scope_select.set_options(self._scope_options())
+                scope_select.value = self.scope
+        elif event.select.id == "scope":
+            self.scope = event.value
+        self._refresh_choice()
+
+    # -- results ------------------------------------------------------------------------------
+    def collect(self) -> WizardState:
+        return dataclasses.replace(
+            self.state, recommendation=self.rec, region=self.chosen_region, scope=self.scope
+        )
+
+    def submit(self) -> WizardState:
+        new = self.collect()
+        scope_changed = self.state.scope != self.scope and new.model is not None
+        if scope_changed and new.model not in self.catalog.ping_models(self.scope):
+            new = dataclasses.replace(new, model=None)
+        return new

@@ -1,0 +1,183 @@
+"""Step 1, Scenario: data residency, needed features, where the callers run.
+
+Residency is a legal decision, so it is never taken silently: the default (or the saved
+answer) is highlighted with its explanation, and the user confirms it with Enter. Where the
+callers run can be measured: TCP+TLS handshakes to every region at once (app.latency), in an
+exclusive async worker so a slow network never freezes the screen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Checkbox, RadioButton, RadioSet, Select, Static
+
+from app.catalog import load_catalog
+from app.i18n import t
+from app.wizard_state import WizardState
+from screens.base import StepScreen
+from screens.widgets import MARK_FAIL, MARK_OK, ChoiceRadioSet
+
+NEEDS = ("batch", "fine-tuning", "alerting")
+NEAR = ("americas", "europe", "asia", "china")
+DEFAULT_RESIDENCY = "none"
+
+
+class ScenarioScreen(StepScreen):
+    STEP = "scenario"
+    FOCUS: ClassVar[str | None] = "#residency"
+
+    def __init__(self, state: WizardState, services: object) -> None:
+        super().__init__(state, services)  # type: ignore[arg-type]
+        self.catalog = load_catalog()
+        self.residencies = list(self.catalog.scenarios)
+        self.residency: str | None = state.residency
+        self.measured = state.measured_latency
+
+    def compose_step(self) -> ComposeResult:
+        lang = self.state.lang
+        highlight = self.residencies.index(self.residency or DEFAULT_RESIDENCY)
+        yield Static(t("screen_scenario.residency"), classes="field-label tight")
+        yield ChoiceRadioSet(
+            *(
+                RadioButton(s.name.get(lang), value=s.id == self.residency)
+                for s in self.catalog.scenarios.values()
+            ),
+            highlight=highlight,
+            id="residency",
+        )
+        yield Static("", id="residency-explain", classes="hint tight")
+        yield Static(self._residency_status(), id="residency-status", classes="field-status")
+        yield Static(t("screen_scenario.needs"), classes="field-label tight")
+        with Horizontal(classes="row"):
+            for need in NEEDS:
+                yield Checkbox(
+                    t(f"screen_scenario.need_{need}"), need in self.state.needs, id=f"need-{need}"
+                )
+        yield Static(t("screen_scenario.near"), classes="field-label tight")
+        yield Select(
+            [(t(f"screen_scenario.near_{z}"), z) for z in NEAR],
+            value=self.state.near if self.state.near in NEAR else Select.NULL,
+            prompt=t("screen_scenario.near_unknown"),
+            id="near",
+        )
+        with Horizontal(classes="row"):
+            yield Button(t("screen_scenario.measure"), id="measure", compact=True)
+        yield Static(self._latency_text(), id="latency-result")
+
+    # -- residency ------------------------------------------------------------------------------
+    def _residency_status(self) -> Text:
+        if self.residency is None:
+            return Text(t("screen_scenario.confirm_hint"))
+        name = self.catalog.scenarios[self.residency].name.get(self.state.lang)
+        return Text(f"{MARK_OK} {t('screen_scenario.chosen', name=name)}")
+
+    def on_choice_radio_set_highlighted(self, event: ChoiceRadioSet.Highlighted) -> None:
+        if event.radio_set.id != "residency":
+            return
+        scenario = self.catalog.scenarios[self.residencies[event.index]]
+        self.query_one("#residency-explain", Static).update(
+            Text(scenario.explain.get(self.state.lang))
+        )
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        if event.radio_set.id != "residency":
+            return
+        event.stop()
+        self.residency = self.residencies[event.index]
+        self.query_one("#residency-status", Static).update(self._residency_status())
+        self.show_status("", error=False)
+        # Chosen: Enter now means Next (the needs and location stay one Tab away).
+        self.query_one("#next", Button).focus()
+
+    # -- latency --------------------------------------------------------------------------------
+    def _latency_text(self) -> Text:
+        if not self.measured:
+            return Text(t("screen_scenario.measure_hint"), style="italic")
+        text = Text()
+        for rank, (region_id, ms) in enumerate(self.measured, start=1):
+            name = self.catalog.regions[region_id].name.get(self.state.lang)
+            if ms is None:
+                text.append(f"   {MARK_FAIL} {name}: {t('screen_scenario.not_measured')}\n")
+            else:
+                text.append(f"{rank:>2}. {MARK_OK} {name}: {ms:.0f} ms\n")
+        return text
+
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "measure":
+            event.stop()
+            self.measure_latency()
+        # Next and Back: StepScreen.on_button_pressed runs too (Textual calls every class's).
+
+    @work(exclusive=True, group="latency", exit_on_error=False)
+    async def measure_latency(self) -> None:
+        """Handshake with every region concurrently; the fastest suggests the callers' area."""
+        from app.latency import measure_with_options
+
+        result_view = self.query_one("#latency-result", Static)
+        result_view.update(Text(t("screen_scenario.measuring")))
+        self.query_one("#measure", Button).disabled = True
+        try:
+            results = await measure_with_options(self.services.probe_options)
+        finally:
+            self.query_one("#measure", Button).disabled = False
+        self.measured = tuple((r.region, r.ms) for r in results)
+        text = Text()
+        rank = 0
+        for r in results:
+            name = self.catalog.regions[r.region].name.get(self.state.lang)
+            if r.ms is None:
+                text.append(
+                    f"    {MARK_FAIL} {name}: {t(r.problem or 'screen_scenario.latency_failed')}\n"
+                )
+            else:
+                rank += 1
+                text.append(f"{rank:>2}. {MARK_OK} {name}: {r.ms:.0f} ms\n")
+        fastest = next((r for r in results if r.ms is not None), None)
+        near = self.query_one("#near", Select)
+        if fastest is not None and near.value is Select.NULL:
+            geo = self.catalog.regions[fastest.region].geo
+            near.value = geo
+            text.append(
+                t("screen_scenario.near_from_latency", near=t(f"screen_scenario.near_{geo}"))
+            )
+        elif fastest is None:
+            text.append(t("screen_scenario.nothing_measured"))
+        result_view.update(text)
+
+    # -- results ------------------------------------------------------------------------------
+    def _answers(self) -> tuple[tuple[str, ...], str | None]:
+        needs = tuple(n for n in NEEDS if self.query_one(f"#need-{n}", Checkbox).value)
+        near_value = self.query_one("#near", Select).value
+        near = near_value if isinstance(near_value, str) else None
+        return needs, near
+
+    def collect(self) -> WizardState:
+        if not self.is_mounted:
+            return self.state
+        needs, near = self._answers()
+        return dataclasses.replace(
+            self.state,
+            residency=self.residency,
+            needs=needs,
+            near=near,
+            measured_latency=self.measured,
+        )
+
+    def submit(self) -> WizardState | None:
+        if self.residency is None:
+            self.show_status(t("screen_scenario.residency_required"))
+            self.query_one("#residency").focus()
+            return None
+        new = self.collect()
+        before = (self.state.residency, self.state.needs, self.state.near)
+        after = (new.residency, new.needs, new.near)
+        if before != after and (self.state.residency is not None or new.region is None):
+            # Other answers, other recommendation: the earlier choice of region is void.
+            new = dataclasses.replace(new, recommendation=None, region=None, scope=None)
+        return new

@@ -1,0 +1,173 @@
+"""Step 0, Welcome: what will happen, what will be written where, and which profile.
+
+Before asking anything, the user learns that nothing is written until Export (except the key
+store, after an explicit confirmation) and where each file goes. Existing profiles are found
+in the config file: the user can edit one, troubleshoot one (the doctor screen) or create a
+new one. The language switches live here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Input, RadioButton, RadioSet, Select, Static
+
+from app.errors import UserError
+from app.i18n import LANGUAGES, t
+from app.wizard_state import WizardState
+from screens.base import StepScreen
+from screens.widgets import MARK_WARN, ChoiceRadioSet
+
+ACTIONS = ("new", "edit", "troubleshoot")
+LANGUAGE_NAMES = {"en": "English", "zh": "简体中文"}
+
+
+class WelcomeScreen(StepScreen):
+    STEP = "welcome"
+    FOCUS: ClassVar[str | None] = None  # Next: Enter starts the wizard
+
+    def __init__(self, state: WizardState, services: object) -> None:
+        super().__init__(state, services)  # type: ignore[arg-type]
+        self._config, self._config_problem = self._load_profiles()
+        self._action = "edit" if state.editing_existing else "new"
+
+    def _load_profiles(self) -> tuple[object | None, str | None]:
+        """The existing config, or why it could not be read (then only "new" is offered)."""
+        try:
+            from app.profiles import load_config
+
+            return load_config(self.services.config_path), None
+        except UserError as exc:
+            return None, exc.message
+
+    @property
+    def profile_names(self) -> list[str]:
+        return list(getattr(self._config, "profiles", {}) or {})
+
+    def _suggested_name(self) -> str:
+        names = set(self.profile_names)
+        if self.state.editing_existing or self.state.profile_name not in names:
+            return self.state.profile_name
+        n = 2
+        while f"{self.state.profile_name}-{n}" in names:
+            n += 1
+        return f"{self.state.profile_name}-{n}"
+
+    def compose_step(self) -> ComposeResult:
+        yield Static(t("screen_welcome.intro"), id="welcome-intro")
+        yield Static(
+            Text(
+                t(
+                    "screen_welcome.writes",
+                    config=str(self.services.config_path),
+                )
+            ),
+            id="welcome-writes",
+        )
+        yield Static(t("screen_welcome.language"), classes="field-label")
+        with RadioSet(id="language"):
+            for lang in LANGUAGES:
+                yield RadioButton(LANGUAGE_NAMES[lang], value=lang == self.state.lang)
+        if self._config_problem:
+            problem = t("screen_welcome.config_unreadable", problem=self._config_problem)
+            yield Static(
+                Text(f"{MARK_WARN} {problem}"),
+                classes="field-status -warning",
+            )
+        names = self.profile_names
+        if names:
+            yield Static(
+                t("screen_welcome.found", count=len(names), path=str(self.services.config_path)),
+                classes="field-label",
+            )
+            yield ChoiceRadioSet(
+                *(
+                    RadioButton(t(f"screen_welcome.action_{a}"), value=a == self._action)
+                    for a in ACTIONS
+                ),
+                highlight=ACTIONS.index(self._action),
+                id="action",
+            )
+            selected = self.state.profile_name if self.state.profile_name in names else names[0]
+            yield Select([(n, n) for n in names], value=selected, allow_blank=False, id="existing")
+        yield Static(t("screen_welcome.profile_name"), classes="field-label tight")
+        yield Input(
+            self._suggested_name(),
+            id="profile-name",
+            disabled=self._action != "new",
+            select_on_focus=False,
+        )
+
+    # -- events -------------------------------------------------------------------------------
+    async def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        event.stop()
+        if event.radio_set.id == "language":
+            lang = LANGUAGES[event.index]
+            if lang != self.state.lang:
+                await self.app.run_action(f"switch_language('{lang}')")
+        elif event.radio_set.id == "action":
+            self._action = ACTIONS[event.index]
+            self.query_one("#profile-name", Input).disabled = self._action != "new"
+
+    # -- results ------------------------------------------------------------------------------
+    def _selected_profile(self) -> str | None:
+        if not self.profile_names:
+            return None
+        value = self.query_one("#existing", Select).value
+        return value if isinstance(value, str) else None
+
+    def collect(self) -> WizardState:
+        if not self.is_mounted:
+            return self.state
+        name = self.query_one("#profile-name", Input).value.strip()
+        return dataclasses.replace(self.state, profile_name=name or self.state.profile_name)
+
+    def submit(self) -> WizardState | None:
+        if self._action == "troubleshoot":
+            name = self._selected_profile()
+            if name is not None:
+                self.app.push_screen(_doctor(name, self.services))
+            return None
+        if self._action == "edit":
+            name = self._selected_profile()
+            if name is None:
+                return None
+            return self._prefill(self._config.profiles[name])  # type: ignore[union-attr]
+        from app.profiles import check_profile_name
+
+        name = self.query_one("#profile-name", Input).value.strip()
+        try:
+            check_profile_name(name)
+        except UserError as exc:
+            self.show_status(exc.message)
+            return None
+        if name in self.profile_names:
+            self.show_status(t("screen_welcome.name_taken", name=name))
+            return None
+        return dataclasses.replace(self.state, profile_name=name, editing_existing=False)
+
+    def _prefill(self, profile: object) -> WizardState:
+        """Start from a saved profile: every later step shows its values as the defaults."""
+        p = profile
+        return dataclasses.replace(
+            self.state,
+            profile_name=p.name,  # type: ignore[attr-defined]
+            editing_existing=True,
+            residency=p.residency,  # type: ignore[attr-defined]
+            region=p.region,  # type: ignore[attr-defined]
+            scope=p.scope,  # type: ignore[attr-defined]
+            endpoint_style=p.endpoint_style,  # type: ignore[attr-defined]
+            workspace_id=p.workspace_id,  # type: ignore[attr-defined]
+            model=p.model,  # type: ignore[attr-defined]
+            key_store=p.api_key.store,  # type: ignore[attr-defined]
+            key_env=p.api_key.env,  # type: ignore[attr-defined]
+        )
+
+
+def _doctor(profile_name: str, services: object) -> object:
+    from screens.doctor import DoctorScreen
+
+    return DoctorScreen(profile_name, services)

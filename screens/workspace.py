@@ -1,0 +1,252 @@
+"""Step 3, Workspace: the workspace ID, the host style, and the base URLs as they will be written.
+
+The workspace ID becomes part of the host name that receives the API key, so it is validated
+on every keystroke by app.endpoints (the one place URLs are built) and the reason for a refusal
+is shown right under the field. The three base URLs are previewed live, exactly as Export
+will write them; the user sees the normalised ID, not what they pasted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.validation import ValidationResult, Validator
+from textual.widgets import Input, RadioButton, RadioSet, Select, Static
+
+from app.catalog import Region, load_catalog
+from app.endpoints import EndpointError, InvalidWorkspaceId, base_urls, normalize_workspace_id
+from app.i18n import t
+from app.wizard_state import WizardState
+from screens.base import StepScreen
+from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN
+
+STYLES = ("workspace", "shared")
+SURFACE_LABELS = ("openai", "anthropic", "dashscope")
+
+
+class WorkspaceIdValidator(Validator):
+    """Textual validator over app.endpoints: the failure text is the core's own message."""
+
+    def __init__(self, screen: WorkspaceScreen) -> None:
+        super().__init__()
+        self.screen = screen
+
+    def validate(self, value: str) -> ValidationResult:
+        if not value.strip():
+            if self.screen.style == "workspace":
+                return self.failure(self.screen.missing_message())
+            return self.success()
+        try:
+            normalize_workspace_id(value)
+        except InvalidWorkspaceId as exc:
+            return self.failure(exc.message)
+        return self.success()
+
+
+class WorkspaceScreen(StepScreen):
+    STEP = "workspace"
+    FOCUS: ClassVar[str | None] = "#workspace-id"
+
+    def __init__(self, state: WizardState, services: object) -> None:
+        super().__init__(state, services)  # type: ignore[arg-type]
+        self.catalog = load_catalog()
+        region_id = state.region or "ap-southeast-1"
+        self.region_info: Region = self.catalog.regions[region_id]
+        self.scope = (
+            state.scope if state.scope in self.region_info.scopes else self.region_info.scopes[0]
+        )
+        if not self.region_info.has_shared_host:
+            self.style = "workspace"
+        elif state.workspace_id or state.endpoint_style == "shared":
+            self.style = state.endpoint_style
+        else:
+            # No ID yet: the shared host works without one; typing an ID switches to the
+            # workspace host (the one the docs recommend) unless the user picked a style.
+            self.style = "shared"
+        self._style_chosen = bool(state.workspace_id)
+        self.model = self._default_model()
+
+    def _default_model(self) -> str:
+        models = self.catalog.ping_models(self.scope)
+        return self.state.model or models[0]
+
+    def missing_message(self) -> str:
+        key = (
+            "endpoints.workspace_required"
+            if not self.region_info.has_shared_host
+            else ("endpoints.workspace_missing")
+        )
+        return t(key, region=self.region_info.id, console=self.region_info.console_workspaces)
+
+    # -- layout -------------------------------------------------------------------------------
+    def compose_step(self) -> ComposeResult:
+        lang = self.state.lang
+        region, scope = self.region_info, self.catalog.scopes[self.scope]
+        yield Static(
+            Text(
+                t(
+                    "screen_workspace.where",
+                    region=region.name.get(lang),
+                    console=region.console_workspaces,
+                )
+            ),
+            id="console-link",
+        )
+        if region.scope_choice == "workspace":
+            reminder = t("screen_workspace.scope_reminder", scope=scope.name.get(lang))
+            yield Static(
+                Text(f"{MARK_WARN} {reminder}"),
+                classes="field-status -warning",
+            )
+        if region.has_shared_host:
+            yield Static(t("screen_workspace.style"), classes="field-label tight")
+            with RadioSet(id="style"):
+                yield RadioButton(
+                    t("screen_workspace.style_workspace", host=region.hosts.workspace),
+                    value=self.style == "workspace",
+                )
+                yield RadioButton(
+                    t("screen_workspace.style_shared", host=region.hosts.shared),
+                    value=self.style == "shared",
+                )
+            yield Static(t("screen_workspace.style_difference"), classes="hint")
+        else:
+            yield Static(
+                Text(
+                    f"{MARK_WARN} {t('screen_workspace.no_shared', region=region.name.get(lang))}"
+                ),
+                classes="field-status -warning",
+            )
+        yield Static(t("screen_workspace.id_label"), classes="field-label tight")
+        yield Input(
+            self.state.workspace_id or "",
+            placeholder="ws-g3ganedl8go5vc5i",
+            validators=[WorkspaceIdValidator(self)],
+            validate_on=["changed", "submitted"],
+            select_on_focus=False,
+            id="workspace-id",
+        )
+        yield Static("", id="workspace-status", classes="field-status tight")
+        yield Static(t("screen_workspace.model"), classes="field-label tight")
+        models = list(self.catalog.ping_models(self.scope))
+        if self.model not in models:
+            models.insert(0, self.model)
+        yield Select([(m, m) for m in models], value=self.model, allow_blank=False, id="model")
+        yield Static(t("screen_workspace.preview"), classes="field-label tight")
+        yield Static("", id="url-preview", classes="preview")
+
+    def on_mount(self) -> None:
+        self._refresh(self.query_one("#workspace-id", Input).value, touched=False)
+
+    # -- live validation ----------------------------------------------------------------------
+    def _refresh(self, raw: str, *, touched: bool = True) -> None:
+        """Update the reason under the field and the URL preview for the text as it is now."""
+        status = self.query_one("#workspace-status", Static)
+        status.remove_class("-invalid", "-warning", "-valid")
+        ws = None
+        lines: list[str] = []
+        if raw.strip():
+            try:
+                ws = normalize_workspace_id(raw)
+            except InvalidWorkspaceId as exc:
+                status.add_class("-invalid")
+                lines.append(f"{MARK_FAIL} {exc.message}")
+            else:
+                notices = [f"{MARK_WARN} {n.message}" for n in ws.notices]
+                if ws.changed:
+                    lines.append(f"{MARK_OK} {t('screen_workspace.normalised', value=ws.value)}")
+                else:
+                    lines.append(f"{MARK_OK} {t('screen_workspace.valid', value=ws.value)}")
+                lines.extend(notices)
+                status.add_class("-warning" if notices else "-valid")
+        elif self.style == "workspace" and touched:
+            status.add_class("-invalid")
+            lines.append(f"{MARK_FAIL} {self.missing_message()}")
+        elif self.style == "workspace":
+            lines.append(t("screen_workspace.type_id"))
+        status.update(Text("\n".join(lines)))
+        self.query_one("#url-preview", Static).update(self._preview(ws, raw))
+
+    def _preview(self, ws: object, raw: str) -> Text:
+        if raw.strip() and ws is None:
+            return Text(f"{MARK_FAIL} {t('screen_workspace.preview_blocked')}")
+        try:
+            urls = base_urls(self.region_info, self.style, str(ws) if ws else None)
+        except EndpointError as exc:
+            return Text(f"{MARK_FAIL} {exc.message}")
+        text = Text()
+        host_kind = t(f"screen_workspace.host_{self.style}")
+        text.append(f"{host_kind}: {urls.host}\n", style="bold")
+        for surface in SURFACE_LABELS:
+            text.append(f"{t(f'screen_workspace.surface_{surface}')}: ")
+            text.append(getattr(urls, surface) + ("\n" if surface != "dashscope" else ""))
+        return text
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "workspace-id":
+            return
+        event.stop()
+        if (
+            not self._style_chosen
+            and self.region_info.has_shared_host
+            and event.value.strip()
+            and self.style == "shared"
+        ):
+            self._set_style("workspace")
+        self._refresh(event.value)
+
+    def _set_style(self, style: str) -> None:
+        self.style = style
+        radio = self.query_one("#style", RadioSet)
+        with self.prevent(RadioSet.Changed):
+            radio.query(RadioButton)[STYLES.index(style)].value = True
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        if event.radio_set.id != "style":
+            return
+        event.stop()
+        self.style = STYLES[event.index]
+        self._style_chosen = True
+        field = self.query_one("#workspace-id", Input)
+        field.validate(field.value)
+        self._refresh(field.value, touched=False)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "model" and isinstance(event.value, str):
+            event.stop()
+            self.model = event.value
+
+    # -- results ------------------------------------------------------------------------------
+    def collect(self) -> WizardState:
+        if not self.is_mounted:
+            return self.state
+        raw = self.query_one("#workspace-id", Input).value
+        try:
+            ws: str | None = normalize_workspace_id(raw).value if raw.strip() else None
+        except InvalidWorkspaceId:
+            ws = self.state.workspace_id
+        return dataclasses.replace(
+            self.state, endpoint_style=self.style, workspace_id=ws, model=self.model
+        )
+
+    def submit(self) -> WizardState | None:
+        raw = self.query_one("#workspace-id", Input).value
+        self._refresh(raw)
+        ws = None
+        if raw.strip():
+            try:
+                ws = normalize_workspace_id(raw).value
+            except InvalidWorkspaceId as exc:
+                self.show_status(exc.message)
+                return None
+        try:
+            base_urls(self.region_info, self.style, ws)
+        except (EndpointError, InvalidWorkspaceId) as exc:
+            self.show_status(exc.message)
+            return None
+        return dataclasses.replace(
+            self.state, endpoint_style=self.style, workspace_id=ws, model=self.model
+        )
