@@ -34,7 +34,22 @@ def build_parser() -> argparse.ArgumentParser:
         default=401,
         help=t("simulator.opt_wrong_ws"),
     )
+    parser.add_argument("--proxy", action="store_true", help=t("simulator.opt_proxy"))
     return parser
+
+
+def proxy_banner(sim, proxy) -> str:  # sim: Simulator, proxy: ConnectProxy
+    """The environment that sends unchanged programs and SDKs to the simulator."""
+    ca = sim.ca_file
+    return "\n".join(
+        [
+            t("simulator.proxy_listening", url=proxy.url),
+            t("simulator.example_proxy"),
+            f"  export HTTPS_PROXY={proxy.url} NO_PROXY= "
+            f"SSL_CERT_FILE={ca} REQUESTS_CA_BUNDLE={ca}",
+            "",
+        ]
+    )
 
 
 def banner(sim) -> str:  # sim: app.simulator.Simulator
@@ -95,6 +110,13 @@ async def _serve(args: argparse.Namespace) -> None:
         wrong_workspace_status=args.wrong_workspace_status,
     )
     await sim.start(args.host, args.port)
+    proxy = None
+    if args.proxy:
+        from app.simulator_proxy import ConnectProxy
+
+        proxy = ConnectProxy(upstream=(sim.host, sim.port))
+        await proxy.start(args.host)
+        print(proxy_banner(sim, proxy), flush=True)
     print(banner(sim), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -104,6 +126,8 @@ async def _serve(args: argparse.Namespace) -> None:
     try:
         await stop.wait()
     finally:
+        if proxy is not None:
+            await proxy.stop()
         await sim.stop()
         print(t("simulator.stopped"), flush=True)
 
@@ -113,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.tls_dir is not None and args.plain:
         build_parser().error(t("simulator.plain_and_tls_dir"))
+    if args.proxy and args.plain:
+        build_parser().error(t("simulator.plain_and_proxy"))
     try:
         asyncio.run(_serve(args))
     except OSError as exc:

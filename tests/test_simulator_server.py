@@ -387,3 +387,44 @@ def test_banner_for_a_region_without_a_shared_host(simulator_ca):
     with Simulator([acc], ca=simulator_ca) as sim:
         text = banner(sim)
     assert "https://ws-t.ap-northeast-1.maas.aliyuncs.com/compatible-mode/v1/models" in text
+
+
+def test_standalone_command_with_proxy_prints_working_exports(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.simulator", "--proxy"],
+        cwd=ROOT,
+        env={**os.environ, "LANG": "C.UTF-8", "LC_ALL": ""},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines: list[str] = []
+        for line in proc.stdout:
+            lines.append(line)
+            if "Ctrl+C" in line:
+                break
+        exports = next(line for line in lines if line.strip().startswith("export HTTPS_PROXY="))
+        env = dict(item.split("=", 1) for item in exports.split()[1:])
+        assert env["NO_PROXY"] == "" and env["SSL_CERT_FILE"] == env["REQUESTS_CA_BUNDLE"]
+        key = next(line.split()[3] for line in lines if line.strip().startswith("demo "))
+        verify = ssl.create_default_context(cafile=env["SSL_CERT_FILE"])
+        with httpx.Client(proxy=env["HTTPS_PROXY"], verify=verify, trust_env=False) as c:
+            r = c.get(MODELS, headers={"Authorization": f"Bearer {key}"})
+        assert r.status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+    assert proc.returncode == 0
+
+
+def test_standalone_command_refuses_plain_with_proxy():
+    out = subprocess.run(
+        [sys.executable, "-m", "app.simulator", "--plain", "--proxy"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2 and "--proxy" in out.stderr
