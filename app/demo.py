@@ -68,8 +68,11 @@ def _probe_options(simulator: Any) -> Any:
     """Probe options pinned to the simulator: every production host name connects to the
     loopback port, and TLS trusts only the simulator's throwaway CA."""
     from app.probe import ProbeOptions
+    from app.transport import Pins
 
-    return ProbeOptions(connect_to=(simulator.connect_to,), ca_file=simulator.ca_file)
+    return ProbeOptions(
+        pins=Pins.parse(None, [simulator.connect_to]), ca_file=str(simulator.ca_file)
+    )
 
 
 def start_demo(root: Path, *, lang: str = "en") -> DemoEnvironment:

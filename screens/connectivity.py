@@ -49,6 +49,7 @@ class RowModel:
     phases: dict[str, float | None] = dataclasses.field(default_factory=dict)
     http_status: int | None = None
     request_id: str | None = None
+    steps: dict[str, bool] = dataclasses.field(default_factory=dict)  # auth/inference: ok?
 
 
 def render_row(row: RowModel, show_timings: bool = True) -> str:
@@ -58,10 +59,18 @@ def render_row(row: RowModel, show_timings: bool = True) -> str:
     """
     symbol = SYMBOLS.get(row.status, "?")
     word = t(f"screen_connectivity.status.{row.status}")
-    name = t(f"screen_connectivity.surface.{row.surface}")
-    head = f"{symbol} {name:<22} {word:<10} {row.host}"
+    surface, _, region = row.surface.partition("@")
+    name = t(f"screen_connectivity.surface.{surface}")
+    if region:
+        name = f"{name} · {region}"
+    head = f"{symbol} {_pad(name, 24)} {_pad(word, 10)}"
     if row.http_status:
         head += f"  HTTP {row.http_status}"
+    for step, ok in row.steps.items():
+        label = t(f"screen_connectivity.phase.{step}")
+        head += f"  {label} {'✓' if ok else '✗'}"
+    if region:  # another region's host (ownership check): name it, it is not the profile's
+        head += f"  {row.host}"
     parts = []
     for phase in TIMED_PHASES:
         ms = row.phases.get(phase)
@@ -77,6 +86,13 @@ def render_row(row: RowModel, show_timings: bool = True) -> str:
     bar = waterfall(row.phases, show_timings)
     detail = f"  {bar}  {'  '.join(parts)}" if parts else ""
     return head + ("\n" + detail if detail else "")
+
+
+def _pad(text: str, width: int) -> str:
+    """Pad to a number of terminal cells (CJK characters take two)."""
+    from rich.cells import cell_len
+
+    return text + " " * max(width - cell_len(text), 0)
 
 
 def waterfall(phases: dict[str, float | None], show_timings: bool = True) -> str:
@@ -139,6 +155,7 @@ class ProbeView(Widget):
     DEFAULT_CSS = """
     ProbeView { height: auto; }
     ProbeView .probe-row { height: auto; padding: 0 1; }
+    ProbeView #probe-host { padding: 0 1; color: $text-muted; }
     ProbeView #probe-legend { color: $text-muted; padding: 0 1; }
     ProbeView #probe-verdict { padding: 1 1 0 1; text-style: bold; }
     ProbeView #probe-findings-title { padding: 1 1 0 1; text-style: bold; }
@@ -159,6 +176,7 @@ class ProbeView(Widget):
             self.show_result(self.result)
 
     def compose(self) -> ComposeResult:
+        yield Static("", id="probe-host", markup=False)
         yield Vertical(id="probe-rows")
         yield Static(t("screen_connectivity.legend"), id="probe-legend")
         yield Static("", id="probe-verdict")
@@ -174,42 +192,53 @@ class ProbeView(Widget):
             surface = str(_get(target, "surface"))
             self.rows[surface] = RowModel(surface=surface, host=str(_get(target, "host", "")))
         self._redraw_rows(rebuild=True)
+        hosts = sorted({row.host for row in self.rows.values() if row.host})
+        self.query_one("#probe-host", Static).update(
+            t("screen_connectivity.testing", host=", ".join(hosts))
+        )
         self.query_one("#probe-verdict", Static).update(t("screen_connectivity.verdict.running"))
         self.query_one("#probe-findings-title", Static).update("")
         self.query_one("#probe-findings", Vertical).remove_children()
 
     def apply_event(self, event: Any) -> None:
-        """Update one row from a probe event (check started, phase done, check finished)."""
+        """Update one row from a probe event (check started, phase done, check finished).
+
+        Rows of the profile's own hosts exist from the start; rows for other regions'
+        hosts (only after consent) appear when their check starts.
+        """
         surface = _get(event, "surface")
         if surface is None:
             return
-        region = _get(event, "region")
-        if region and surface not in self.rows and f"{surface}@{region}" in self.rows:
-            surface = f"{surface}@{region}"
+        kind = type(event).__name__
         row = self.rows.get(surface)
         if row is None:
-            return
-        kind = type(event).__name__.lower() if not isinstance(event, dict) else event.get("kind")
-        phase = _get(event, "phase")
-        ms = _get(event, "ms", _get(event, "elapsed_ms"))
-        if phase and ms is not None:
-            row.phases[_phase_key(str(phase))] = float(ms)
-        status = _get(event, "status")
-        if status in SYMBOLS:
-            row.status = status
-        elif row.status == "pending" or (kind and "start" in str(kind)):
+            if kind != "CheckStarted":
+                return
+            row = self.rows[surface] = RowModel(surface=surface, host=_get(event, "host", ""))
+            self._redraw_rows(rebuild=True)
+        if kind == "CheckStarted":
             row.status = "running"
-        if _get(event, "http_status"):
-            row.http_status = int(_get(event, "http_status"))
-        if _get(event, "request_id"):
-            row.request_id = str(_get(event, "request_id"))
+            row.host = _get(event, "host", row.host) or row.host
+        elif kind == "PhaseDone":
+            phase = str(_get(event, "phase"))
+            ms = _get(event, "ms")
+            if phase in TIMED_PHASES:
+                if ms is not None:
+                    row.phases[phase] = float(ms)
+            elif phase in ("auth", "inference"):
+                row.steps[phase] = bool(_get(event, "ok"))
+        elif kind == "CheckFinished":
+            row.status = str(_get(event, "status", row.status))
+            row.http_status = _get(event, "http_status") or row.http_status
+            row.request_id = _get(event, "request_id") or row.request_id
         self._redraw_rows()
 
     def show_result(self, result: Any) -> None:
         """Final rows, verdict and findings from a finished ProbeResult."""
         self.result = result
-        for check in _get(result, "checks", ()) or ():
-            surface = str(_get(check, "surface"))
+        checks = list(_get(result, "checks", ()) or ()) + list(_get(result, "ownership", ()) or ())
+        for check in checks:
+            surface = str(_get(check, "event_surface") or _get(check, "surface"))
             row = self.rows.setdefault(surface, RowModel(surface=surface))
             row.host = str(_get(check, "host", row.host) or row.host)
             row.status = str(_get(check, "status", row.status))
@@ -221,6 +250,10 @@ class ProbeView(Widget):
                     row.phases[_phase_key(name)] = float(ms)
             row.http_status = _get(check, "http_status", row.http_status)
             row.request_id = _get(check, "request_id", row.request_id)
+            for step in _get(check, "steps", ()) or ():
+                name = _get(step, "name")
+                if name in ("auth", "inference"):
+                    row.steps[name] = _get(step, "ms") is not None and status_ok(check, name)
         self._redraw_rows(rebuild=True)
         verdict = str(_get(result, "verdict", "fail"))
         self.query_one("#probe-verdict", Static).update(t(f"screen_connectivity.verdict.{verdict}"))
@@ -256,6 +289,13 @@ class ProbeView(Widget):
                 widget.update(render_row(row, show))
 
 
+def status_ok(check: Any, step: str) -> bool:
+    """A step passed unless the check's finding came from it (the last step run)."""
+    steps = [_get(x, "name") for x in _get(check, "steps", ()) or ()]
+    failed_last = _get(check, "finding") is not None and steps and steps[-1] == step
+    return not failed_last
+
+
 def _phase_key(name: str) -> str:
     """Accept the probe's `dns_ms` JSON names as well as bare phase names."""
     return name[:-3] if name.endswith("_ms") else name
@@ -281,11 +321,11 @@ class ConnectivityScreen(StepScreen):
     def compose_step(self) -> ComposeResult:
         model = self.state.model or "-"
         yield Static(t("screen_connectivity.intro", model=model), id="conn-intro")
-        yield ProbeView(id="probe", result=self._result)
+        with Horizontal(id="conn-actions", classes="row"):
+            yield Button(t("screen_connectivity.retry"), id="conn-retry", compact=True)
+            yield Button(t("screen_connectivity.find_region"), id="conn-find-region", compact=True)
         yield Static("", id="conn-hint")
-        with Horizontal(id="conn-actions"):
-            yield Button(t("screen_connectivity.retry"), id="conn-retry")
-            yield Button(t("screen_connectivity.find_region"), id="conn-find-region")
+        yield ProbeView(id="probe", result=self._result)
 
     def on_mount(self) -> None:
         self.query_one("#conn-find-region", Button).display = False
@@ -394,7 +434,7 @@ def _options(base: Any, consent_all_regions: bool, model: str | None) -> Any:
 
     options = base if base is not None else ProbeOptions()
     changes: dict[str, Any] = {"consent_all_regions": consent_all_regions}
-    if model and hasattr(options, "model"):
+    if model:
         changes["model"] = model
     return dataclasses.replace(options, **changes)
 

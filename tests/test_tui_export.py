@@ -11,6 +11,7 @@ import yaml
 from app.secrets import ApiKey, KeyringStatus, MemoryStore
 from app.tui import make_app
 from app.wizard_state import Services, WizardState
+from tests.test_tui_connect_helpers import assert_key_not_shown, screen_text
 
 RAW_KEY = "sk-" + "5eca1" * 6 + "77"
 
@@ -44,13 +45,6 @@ def _state(**changes: object) -> WizardState:
     return replace(base, **changes)
 
 
-def screen_text(app) -> str:
-    """Everything the terminal shows, as text (an SVG screenshot holds every cell)."""
-    import html
-
-    return html.unescape(app.export_screenshot())
-
-
 async def _select(pilot, app, *formats: str) -> None:
     targets = app.screen.query_one("#export-targets")
     for fmt in formats:
@@ -69,15 +63,14 @@ async def test_preview_references_the_key_and_never_shows_it(tmp_path: Path) -> 
         assert "DASHSCOPE_API_KEY" in preview
         assert "ws-g3ganedl8go5vc5i.ap-southeast-1.maas.aliyuncs.com" in preview
         assert RAW_KEY not in preview
-        assert RAW_KEY not in screen_text(app)
+        assert_key_not_shown(screen_text(app), RAW_KEY)
         # Opting in shows the masked key in the preview and the warning, never the key.
         screen.query_one("#export-include-key").value = True
         await pilot.pause()
         preview = str(screen.query_one("#export-preview").content)
         assert "sk-…5e77" in preview or ApiKey(RAW_KEY).masked() in preview
         assert RAW_KEY not in preview
-        text = screen_text(app)
-        assert RAW_KEY not in text
+        assert_key_not_shown(screen_text(app), RAW_KEY)
         assert "plain text" in str(screen.query_one("#export-key-note").content)
 
 
@@ -129,7 +122,7 @@ async def test_written_files_modes_and_contents(tmp_path: Path) -> None:
         next_cmds = str(app.screen.query_one("#done-next").content)
         assert 'eval "$(modelstudio-setup env --profile work)"' in next_cmds
         assert "modelstudio-setup doctor --profile work" in next_cmds
-        assert RAW_KEY not in screen_text(app)
+        assert_key_not_shown(screen_text(app), RAW_KEY)
 
 
 async def test_include_key_writes_0600_files_that_hold_it(tmp_path: Path) -> None:
@@ -151,7 +144,7 @@ async def test_include_key_writes_0600_files_that_hold_it(tmp_path: Path) -> Non
         assert RAW_KEY not in by_target["yaml"].path.read_text()
         assert RAW_KEY not in by_target["config"].path.read_text()
         assert "(contains the key)" in str(app.screen.query_one("#export-written").content)
-        assert RAW_KEY not in screen_text(app)
+        assert_key_not_shown(screen_text(app), RAW_KEY)
 
 
 async def test_existing_claude_settings_are_merged_not_clobbered(tmp_path: Path) -> None:
