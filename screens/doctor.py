@@ -49,6 +49,7 @@ class DoctorScreen(Screen[Any]):
         self.profile: Any = None
         self.key: Any = None
         self.result: Any = None
+        self._store_text: str | None = None
 
     def compose(self) -> ComposeResult:
         if getattr(self.services, "demo_key", None) is not None:
@@ -88,7 +89,8 @@ class DoctorScreen(Screen[Any]):
             t("screen_doctor.subtitle", region=p.region, scope=p.scope, host=p.host)
         )
         store = _store_for(p, self.services)
-        status.update(t("screen_doctor.loading_key", store=_describe(store)))
+        self._store_text = _describe(store)
+        status.update(t("screen_doctor.loading_key", store=self._store_text))
         try:
             # Blocking keyring call: a thread, bounded, so the UI stays responsive.
             self.key = await asyncio.wait_for(
@@ -177,7 +179,7 @@ class DoctorScreen(Screen[Any]):
         stamp = self.services.clock().strftime("%Y%m%d-%H%M%S")
         path = Path(self.services.export_dir) / f"modelstudio-doctor-{self.profile.name}-{stamp}.md"
         try:
-            text = render_markdown(self.result)
+            text = render_markdown(self._report())
             written = atomic_write(path, text, secret=True, backup=False)
         except (UserError, OSError) as exc:
             message = exc.message if isinstance(exc, UserError) else type(exc).__name__
@@ -187,6 +189,21 @@ class DoctorScreen(Screen[Any]):
             t("screen_doctor.report_saved", path=str(written.path), mode=f"{written.mode:04o}")
         )
         return written.path
+
+    def _report(self) -> Any:
+        """The same report `doctor --report` writes: redacted, the key masked at most."""
+        from app.report import DoctorReport, environment
+
+        p, result = self.profile, self.result
+        env = environment(
+            proxy=result.proxy,
+            no_proxy=False,
+            trust=result.trust.describe(),
+            keyring_backend=None,
+            key_source=self._store_text,
+            key_masked=self.key.masked() if self.key is not None else None,
+        )
+        return DoctorReport(p.name, p.region, p.scope, p.model, result, env)
 
     @on(Button.Pressed, "#doctor-close")
     def _close_pressed(self, event: Button.Pressed) -> None:
