@@ -401,7 +401,8 @@ class FileStore:
             self._check_file(path, os.lstat(path))
         fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{profile}.", suffix=".tmp")
         try:
-            os.fchmod(fd, KEY_FILE_MODE)
+            if hasattr(os, "fchmod"):  # mkstemp already made it 0600 on POSIX; be explicit
+                os.fchmod(fd, KEY_FILE_MODE)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(key.reveal().encode("ascii") + b"\n")
                 fh.flush()
@@ -443,6 +444,7 @@ class FileStore:
                 os.makedirs(folder, mode=KEY_DIR_MODE, exist_ok=True)
                 if folder == self.dir:
                     os.chmod(folder, KEY_DIR_MODE)
+                    _write_gitignore(folder)
                 continue
             if folder == self.dir:
                 if stat.S_ISLNK(st.st_mode):
@@ -548,6 +550,14 @@ def choose_store(
     store = KeyringStore(timeout=keyring_timeout)
     store.backend_name = status.backend
     return StoreChoice(KeyRef("keyring", env_var), store, status)
+
+
+def _write_gitignore(folder: Path) -> None:
+    """Keys next to a config inside a project must not be committed by `git add .` (T10)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder / ".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write("# API keys (modelstudio-setup --store file): never commit these.\n*\n")
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -47,8 +47,26 @@ def test_file_store_writes_0600_in_0700_dir_despite_umask(tmp_path: Path, umask_
     assert _mode(path.parent) == 0o700
     assert path.read_text() == KEY.reveal() + "\n"
     assert store.get("default") == KEY
-    # Only the key file is left: the temporary file went through os.replace.
-    assert [p.name for p in path.parent.iterdir()] == ["default.key"]
+    # No temporary file is left behind: it went through os.replace.
+    assert sorted(p.name for p in path.parent.iterdir()) == [".gitignore", "default.key"]
+
+
+def test_file_store_keys_are_ignored_by_git(tmp_path: Path) -> None:
+    """A config kept inside a project must not get its key committed by `git add .`."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    FileStore(tmp_path / "cfg").set("default", KEY)
+    out = subprocess.run(
+        ["git", "-C", str(tmp_path), "status", "--porcelain", "--untracked-files=all"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "default.key" not in out
 
 
 def test_file_store_tightens_an_existing_loose_keys_dir(tmp_path: Path, umask_022: None) -> None:
@@ -188,8 +206,8 @@ def test_env_store_refuses_variable_names_unsafe_for_exports(bad: str) -> None:
     assert info.value.key == "secrets.bad_env_var"
 
 
-def test_memory_store_round_trip() -> None:
-    store = MemoryStore()
+def test_memory_store_round_trip(memory_store: MemoryStore) -> None:
+    store = memory_store
     assert store.kind == "memory"
     assert store.get("p") is None
     store.set("p", KEY)
