@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 from dotenv import dotenv_values
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.errors import UserError
 from app.exporters import FORMATS, SHELLS, export, merge_json_settings
@@ -341,3 +343,63 @@ def test_merge_drops_a_previously_included_token() -> None:
     with_key = export(P, "claude-code", ApiKey(KEY), include_key=True)
     merged = merge_json_settings(with_key, export(P, "claude-code"), "claude-code")
     assert KEY not in merged
+
+
+# --------------------------------------------------------------- quoting of the literal key
+
+NASTY_KEY = "sk-a'b\"c$d`e\\f${HOME}$(id);g|h&i*j#k!l~m%n"
+
+
+def test_nasty_key_round_trips_through_every_literal_format() -> None:
+    key = ApiKey(NASTY_KEY)
+    assert (
+        dotenv_values(stream=io.StringIO(export(P, "dotenv", key, True)), interpolate=False)[
+            "DASHSCOPE_API_KEY"
+        ]
+        == NASTY_KEY
+    )
+    for fmt in ("openai-python", "anthropic-python", "dashscope-python"):
+        assert ast.literal_eval(_parse(fmt, export(P, fmt, key, True))["api_key"]) == NASTY_KEY
+    assert json.loads(export(P, "claude-code", key, True))["env"]["ANTHROPIC_AUTH_TOKEN"] == (
+        NASTY_KEY
+    )
+    assert (
+        yaml.safe_load(export(P, "litellm", key, True))["model_list"][0]["litellm_params"][
+            "api_key"
+        ]
+        == NASTY_KEY
+    )
+
+
+def test_nasty_key_round_trips_through_sh(tmp_path: Path) -> None:
+    script = tmp_path / "k.sh"
+    script.write_text(export(P, "sh", ApiKey(NASTY_KEY), include_key=True))
+    out = _run_shell(["sh", "-c", f'. {script}; printf "%s" "$OPENAI_API_KEY"'], _shell_env())
+    assert out == NASTY_KEY
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed (CI installs it)")
+def test_nasty_key_round_trips_through_fish(tmp_path: Path) -> None:
+    script = tmp_path / "k.fish"
+    script.write_text(export(P, "fish", ApiKey(NASTY_KEY), include_key=True))
+    out = _run_shell(["fish", "-c", f"source {script}; printf '%s' $OPENAI_API_KEY"], _shell_env())
+    assert out == NASTY_KEY
+
+
+_KEY_CHARS = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(_KEY_CHARS, min_size=8, max_size=120))
+def test_any_valid_key_round_trips_through_dotenv_and_python(raw: str) -> None:
+    try:
+        key = ApiKey(raw)
+    except UserError:
+        return  # e.g. quotes around the whole text are stripped as paste artefacts
+    value = key.reveal()
+    env = dotenv_values(stream=io.StringIO(export(P, "dotenv", key, True)), interpolate=False)
+    assert env["DASHSCOPE_API_KEY"] == value
+    assert (
+        ast.literal_eval(_parse("openai-python", export(P, "openai-python", key, True))["api_key"])
+        == value
+    )
