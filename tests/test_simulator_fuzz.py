@@ -55,7 +55,7 @@ def plain_sim():
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(path=st.sampled_from(PATHS), body=bodies)
 def test_random_json_bodies_get_an_answer_not_a_crash(plain_sim, path, body):
