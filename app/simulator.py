@@ -433,7 +433,7 @@ class Simulator:
             reply.headers.append(("x-request-id", record.request_id))
         if route.surface == "anthropic":
             reply.headers.append(("request-id", record.request_id))
-        ok = await self._send(conn, writer, reply, delivery)
+        ok = await self._send(conn, writer, reply, delivery, head=method == "HEAD")
         record.t_end = time.monotonic()
         return ok
 
@@ -468,6 +468,8 @@ class Simulator:
         writer: asyncio.StreamWriter,
         reply: Reply,
         delivery: Fault | None,
+        *,
+        head: bool = False,
     ) -> bool:
         """Write the reply; False when the connection must not be reused."""
         import h11
@@ -490,6 +492,8 @@ class Simulator:
         )
         await writer.drain()
         pieces: Iterable[bytes] = [reply.body] if reply.stream is None else reply.stream
+        if head:  # same headers as GET, never a body
+            pieces = []
         if delivery is not None and delivery.kind == "reset":
             data = b"".join(pieces) if reply.stream is None else next(iter(pieces), b"")
             half = data[: max(1, len(data) // 2)] if len(data) > 1 else b""

@@ -512,3 +512,12 @@ def test_trial_host_accepts_keys_of_its_region_only(simulator, sim_client):
     url = f"https://trial.ap-southeast-1.maas.aliyuncs.com{OPENAI}/models"
     assert sim_client.get(url, headers=bearer(simulator, "demo")).status_code == 200
     assert sim_client.get(url, headers=bearer(simulator, "cn-beijing")).status_code == 401
+
+
+def test_other_methods_are_405_on_a_reused_connection(simulator, sim_client):
+    url = f"https://dashscope-intl.aliyuncs.com{OPENAI}/models"
+    for method in ("HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"):
+        r = sim_client.request(method, url, headers=bearer(simulator, "demo"))
+        assert (r.status_code, r.headers["allow"]) == (405, "GET"), method
+    assert sim_client.get(url, headers=bearer(simulator, "demo")).status_code == 200
+    assert simulator.errors == []
