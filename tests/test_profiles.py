@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from app.errors import UserError
 from app.profiles import (
@@ -440,3 +442,39 @@ def test_a_held_lock_times_out_with_a_message(tmp_path: Path, monkeypatch) -> No
     with profiles.file_lock(path), pytest.raises(ConfigWriteError, match="Another"):
         modify_config(path, lambda c: c.with_profile(_profile("b")))
     assert path.read_bytes() == before
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ws=st.text(max_size=40), host=st.sampled_from(["maas", "evil"]))
+@example(ws="ws-abc", host="maas")
+@example(ws="ws-abc", host="evil")
+def test_a_loaded_profile_never_points_anywhere_else(tmp_path: Path, ws: str, host: str) -> None:
+    """T3: whatever a config file says, a profile that loads sends the key only to the host
+    built from its region and workspace."""
+    domain = "ap-southeast-1.maas.aliyuncs.com" if host == "maas" else "evil.example"
+    urls = {
+        "openai": f"https://{ws}.{domain}/compatible-mode/v1",
+        "anthropic": f"https://{ws}.{domain}/apps/anthropic",
+        "dashscope": f"https://{ws}.{domain}/api/v1",
+    }
+    path = tmp_path / "prop.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "version": 1,
+                "default_profile": "default",
+                "profiles": {"default": good_profile(workspace_id=ws, base_urls=urls)},
+            }
+        )
+    )
+    try:
+        p = load_config(path).profile()
+    except ConfigError:
+        return
+    assert host == "maas"
+    assert p.host == f"{p.workspace_id}.ap-southeast-1.maas.aliyuncs.com"
+    assert p.workspace_id == ws
+    for url in p.base_urls.values():
+        assert url.startswith(f"https://{p.host}/")
