@@ -61,9 +61,9 @@ def written_lines(state: Any) -> list[str]:
 
 
 def _mode(mode: int) -> str:
-    import stat
+    from screens.export import mode_text
 
-    return f"{stat.filemode(mode)} ({mode & 0o777:04o})"
+    return mode_text(mode)
 
 
 def _verdict(state: Any) -> str:

@@ -79,7 +79,7 @@ class ExportScreen(StepScreen):
     """Step 6: targets, destinations, previews, the include-key opt-in, then one write."""
 
     STEP = "export"
-    FOCUS = "#export-targets"
+    AUTO_FOCUS = "#export-targets"
 
     def __init__(self, state: WizardState, services: Any) -> None:
         from app.exporters import FORMATS
