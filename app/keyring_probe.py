@@ -135,6 +135,20 @@ def _detail(exc: BaseException, secret: str | None) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _prompt_dismissed(exc: BaseException) -> bool:
+    chain: BaseException | None = exc
+    for _ in range(5):
+        if chain is None:
+            break
+        if (
+            type(chain).__name__ == "PromptDismissedException"
+            or "prompt dismissed" in str(chain).lower()
+        ):
+            return True
+        chain = chain.__cause__ or chain.__context__
+    return False
+
+
 def failure(
     exc: BaseException, *, backend: str = "?", timeout: float = 0.0, secret: str | None = None
 ) -> tuple[str, str, dict[str, str]]:
@@ -151,6 +165,9 @@ def failure(
     if isinstance(exc, errors.KeyringLocked):
         return "secrets.keyring_locked", _unlock_hint(), params
     params["detail"] = _detail(exc, secret)
+    if _prompt_dismissed(exc):
+        # No unlocked default keyring and no desktop to show the password prompt (SSH, CI).
+        return "secrets.keyring_no_prompt", _unlock_hint(), params
     if isinstance(exc, errors.InitError):
         return "secrets.keyring_init_error", "secrets.next_check_service", params
     if isinstance(exc, (errors.PasswordSetError, errors.PasswordDeleteError)):

@@ -122,6 +122,36 @@ def _secret_service_session() -> Iterator[SecretServiceSession]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def bare_dbus_env() -> Iterator[dict[str, str]]:
+    """A D-Bus session with NO Secret Service on it: a headless server's usual state.
+
+    Returned as a subprocess environment (keyring auto-detection is cached per process).
+    """
+    if shutil.which("dbus-daemon") is None:
+        pytest.skip("needs dbus-daemon (Debian: apt-get install dbus; .ci/run installs it)")
+    root = Path(tempfile.mkdtemp(prefix="msetup-bare-dbus-"))
+    (root / "home").mkdir()
+    (root / "run").mkdir(mode=0o700)
+    private = {"HOME": str(root / "home"), "XDG_RUNTIME_DIR": str(root / "run")}
+    out = subprocess.run(
+        ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+        env={**os.environ, **private},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout.split()
+    address, pid = out[0], int(out[1])
+    env = {k: v for k, v in os.environ.items() if k != "PYTHON_KEYRING_BACKEND"}
+    env.update({**private, "DBUS_SESSION_BUS_ADDRESS": address})
+    try:
+        yield env
+    finally:
+        _kill(pid)
+        shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.fixture
 def secret_service(
     _secret_service_session: SecretServiceSession, monkeypatch: pytest.MonkeyPatch

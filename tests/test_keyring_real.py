@@ -3,9 +3,11 @@ session with a temporary HOME (tests/fixtures_keyring.py), the path a Linux desk
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import secretstorage
 
@@ -107,3 +109,62 @@ def test_locked_collection_is_reported_with_the_unlock_step_that_works(
     assert probe_keyring(timeout=15).available
     assert store.get(profile) == KEY
     store.delete(profile)
+
+
+_PROBE = "from app.secrets import probe_keyring; s = probe_keyring(20); print(s.reason, s.backend)"
+
+
+def test_headless_session_bus_is_refused_with_the_unlock_step(
+    bare_dbus_env: dict[str, str],
+) -> None:
+    """SSH into a server: D-Bus runs, no keyring is unlocked. Where gnome-keyring is
+    installed, D-Bus activates it, but it has no login keyring and no desktop to ask for a
+    password ("Prompt dismissed"); where it is not, there is no backend at all. Either way
+    the keyring is refused with a reason, quickly, and the next step says what to do."""
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE + "; print(s.message())"],
+        env=bare_dbus_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    reason, backend = out.split()[:2]
+    if shutil.which("gnome-keyring-daemon"):
+        assert (reason, backend) == (
+            "secrets.keyring_no_prompt",
+            "keyring.backends.SecretService.Keyring",
+        ), out
+        assert "gnome-keyring-daemon --replace --unlock --daemonize" in out
+    else:
+        assert (reason, backend) == ("secrets.keyring_no_backend", "keyring.backends.fail.Keyring")
+
+
+def test_configure_on_a_headless_session_fails_closed(
+    bare_dbus_env: dict[str, str], tmp_path: Path
+) -> None:
+    config = tmp_path / "cfg" / "config.yaml"
+    env = {**bare_dbus_env, "MODELSTUDIO_SETUP_CONFIG": str(config), "LC_ALL": "C.UTF-8"}
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "configure",
+            "--region",
+            "ap-southeast-1",
+            "--workspace-id",
+            "ws-headless1",
+            "--api-key-stdin",
+        ],
+        input=KEY.reveal(),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert r.returncode == 3, r.stderr
+    assert "--store env" in r.stderr and "--store file" in r.stderr
+    assert KEY.reveal() not in r.stdout + r.stderr
+    assert not config.parent.exists() or not any(config.parent.iterdir())
