@@ -270,9 +270,13 @@ print(response.output.choices[0].message.content)
 def _claude_code(
     profile: Profile, key: ApiKey | None, include_key: bool, config: str | None
 ) -> dict[str, object]:
+    model = anthropic_model(profile)
     env: dict[str, str] = {
         "ANTHROPIC_BASE_URL": profile.base_urls["anthropic"],
-        "ANTHROPIC_MODEL": anthropic_model(profile),
+        "ANTHROPIC_MODEL": model,
+        # Claude Code's background tasks ask for a small Claude model by name, which Model
+        # Studio does not serve: point them at the same model.
+        "ANTHROPIC_SMALL_FAST_MODEL": model,
     }
     settings: dict[str, object] = {"env": env}
     if include_key:

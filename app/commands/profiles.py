@@ -83,7 +83,7 @@ def _list(config: Any, path: Path, as_json: bool) -> int:
         mark = "*" if p.name == config.default_profile else " "
         where = p.workspace_id or t("profiles.style_shared")
         print(
-            f" {mark} {p.name:<{width}}  {p.region:<15} {p.scope:<13} {where:<22} "
+            f" {mark} {p.name:<{width}}  {p.region:<15} {p.scope:<13} {_pad(where, 22)} "
             f"{p.model:<16} {p.api_key.store:<8} {_verified(p)}"
         )
     return 0
