@@ -355,3 +355,51 @@ def test_store_for_a_keyring_ref_does_not_probe_or_write(
     assert store.kind == "keyring"
     assert store.get("p") is None
     assert backend.items == {}  # type: ignore[attr-defined]
+
+
+def test_invalid_value_in_the_keyring_is_reported_without_showing_it(
+    use_backend: Callable[[object], object],
+) -> None:
+    backend = use_backend(DictKeyring())
+    backend.items[(KEYRING_SERVICE, "work")] = "sk-pasted with spaces 123"  # type: ignore[attr-defined]
+    with pytest.raises(KeyStoreError) as info:
+        KeyringStore(timeout=5).get("work")
+    assert info.value.reason == "secrets.stored_key_invalid"
+    assert "with spaces" not in info.value.message
+    assert "OS keyring, service modelstudio-setup, user work" in info.value.message
+
+
+_HANGING_SCRIPT = """
+import threading, keyring
+from keyring import backend as kb
+from app.secrets import probe_keyring, KeyringStore, ApiKey, KeyStoreError
+
+class Hang(kb.KeyringBackend):
+    priority = 5
+    def get_password(self, s, u): threading.Event().wait()
+    def set_password(self, s, u, p): threading.Event().wait()
+    def delete_password(self, s, u): threading.Event().wait()
+
+keyring.set_keyring(Hang())
+print(probe_keyring(timeout=0.3).reason)
+try:
+    KeyringStore(timeout=0.3).set("p", ApiKey("sk-hangingbackend0123456789"))
+except KeyStoreError as exc:
+    print(exc.reason)
+"""
+
+
+def test_a_hanging_keyring_does_not_keep_the_process_alive() -> None:
+    """Both abandoned calls still block forever, yet the interpreter exits normally."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", _HANGING_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=60,  # a guard against a hang, not a speed assertion
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["secrets.keyring_timeout", "secrets.keyring_timeout"]

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.errors import UserError
 from app.i18n import get_language, set_language, t
@@ -261,3 +263,19 @@ def test_messages_have_both_languages() -> None:
     assert t("secrets.describe_file", "zh", path="/x") != t(
         "secrets.describe_file", "en", path="/x"
     )
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    body=st.text(
+        alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=5, max_size=200
+    )
+)
+def test_file_store_round_trips_any_valid_key(tmp_path: Path, body: str) -> None:
+    key = ApiKey("sk-" + body)  # every printable ASCII character may be part of a key
+    store = FileStore(tmp_path / "rt")
+    store.set("p", key)
+    assert store.get("p") == key
+    assert (tmp_path / "rt" / "keys" / "p.key").read_text() == key.reveal() + "\n"
