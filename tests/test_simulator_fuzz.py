@@ -7,6 +7,7 @@ it shows up as what it is. Plain HTTP keeps the many short connections cheap.
 from __future__ import annotations
 
 import socket
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -54,21 +55,25 @@ def plain_sim():
     sim.stop_thread()
 
 
+@pytest.fixture(scope="module")
+def plain_http():
+    """One client for all examples: building a client per example costs more than the request."""
+    with httpx.Client(trust_env=False, timeout=5) as client:
+        yield client
+
+
 @settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(path=st.sampled_from(PATHS), body=bodies)
-def test_random_json_bodies_get_an_answer_not_a_crash(plain_sim, path, body):
-    with httpx.Client(trust_env=False, timeout=5) as c:
-        r = c.post(
-            f"{plain_sim.url}{path}",
-            json=body,
-            headers={"Authorization": f"Bearer {plain_sim.key('demo')}"},
-        )
+def test_random_json_bodies_get_an_answer_not_a_crash(plain_sim, plain_http, path, body):
+    r = plain_http.post(
+        f"{plain_sim.url}{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {plain_sim.key('demo')}"},
+    )
     assert r.status_code in (200, 400, 403, 404)
     assert "x-request-id" in r.headers
-    if r.status_code == 200:
-        r.read()
     assert plain_sim.errors == []
 
 
@@ -98,3 +103,41 @@ def test_server_answers_after_the_fuzzing(plain_sim):
             headers={"Authorization": f"Bearer {plain_sim.key('demo')}"},
         )
     assert r.status_code == 200
+
+
+header_text = st.text(
+    alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=40
+)
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    method=st.sampled_from(["GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH", "BREW"]),
+    path=st.sampled_from([*PATHS, "/compatible-mode/v1/models", "/api/v1/models", "/"])
+    | st.text(max_size=30).map(lambda p: "/" + quote(p, safe="/?&=")),
+    host=st.sampled_from(
+        [
+            "dashscope-intl.aliyuncs.com",
+            "x.cn-beijing.maas.aliyuncs.com",
+            "coding.dashscope.aliyuncs.com",
+        ]
+    )
+    | header_text,
+    auth=st.none() | header_text,
+    api_key=st.none() | header_text,
+    body=st.binary(max_size=200),
+)
+def test_random_requests_get_a_well_formed_answer(
+    plain_sim, plain_http, method, path, host, auth, api_key, body
+):
+    headers = {"Host": host}
+    if auth is not None:
+        headers["Authorization"] = auth
+    if api_key is not None:
+        headers["x-api-key"] = api_key
+    r = plain_http.request(method, plain_sim.url + path, headers=headers, content=body or None)
+    assert 200 <= r.status_code < 600
+    assert "x-request-id" in r.headers
+    assert plain_sim.errors == []
