@@ -19,7 +19,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -83,6 +83,7 @@ class Simulator:
         request_timeout: float = 30.0,
         max_body: int = MAX_BODY_BYTES,
         catalog: Catalog | None = None,
+        request_id_factory: Callable[[], str] | None = None,
     ) -> None:
         if wrong_workspace_status not in (401, 403):
             raise ValueError("wrong_workspace_status must be 401 or 403")
@@ -99,6 +100,8 @@ class Simulator:
         self.request_timeout = request_timeout
         self.max_body = max_body
         self.requests: list[RequestRecord] = []
+        # Snapshot tests need stable request ids; None = a fresh UUID4 per request.
+        self.request_id_factory = request_id_factory
         self.errors: list[str] = []  # internal errors (simulator bugs); tests expect none
         self.host = "127.0.0.1"
         self.port = 0
@@ -379,7 +382,7 @@ class Simulator:
             auth_scheme=scheme,
             key_fingerprint=_fingerprint(key) if key else None,
             status=None,
-            request_id=resp.new_request_id(),
+            request_id=(self.request_id_factory or resp.new_request_id)(),
             t_start=time.monotonic(),
             account=account.name if account else None,
         )

@@ -521,3 +521,13 @@ def test_other_methods_are_405_on_a_reused_connection(simulator, sim_client):
         assert (r.status_code, r.headers["allow"]) == (405, "GET"), method
     assert sim_client.get(url, headers=bearer(simulator, "demo")).status_code == 200
     assert simulator.errors == []
+
+
+def test_request_id_factory_makes_ids_predictable(simulator_ca):
+    ids = iter(f"00000000-0000-4000-8000-{n:012d}" for n in range(1, 100))
+    sim = Simulator(ca=simulator_ca, request_id_factory=lambda: next(ids))
+    with sim, pinned_client(sim) as c:
+        first = c.get(f"https://dashscope-intl.aliyuncs.com{NATIVE}/models")
+        second = c.get(f"https://dashscope-intl.aliyuncs.com{NATIVE}/models")
+    assert first.headers["x-request-id"] == "00000000-0000-4000-8000-000000000001"
+    assert second.json()["request_id"] == "00000000-0000-4000-8000-000000000002"
