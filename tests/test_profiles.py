@@ -478,3 +478,22 @@ def test_a_loaded_profile_never_points_anywhere_else(tmp_path: Path, ws: str, ho
     assert p.workspace_id == ws
     for url in p.base_urls.values():
         assert url.startswith(f"https://{p.host}/")
+
+
+def test_binary_and_oversized_files_are_refused(tmp_path: Path) -> None:
+    binary = tmp_path / "bin.yaml"
+    binary.write_bytes(b"\xff\xfe\x00version: 1")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_config(binary)
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("#" * 1_000_001)
+    with pytest.raises(ConfigError, match="larger than"):
+        load_config(huge)
+
+
+def test_config_errors_are_shown_in_chinese_with_the_field(cli) -> None:
+    write_config(cli.config, {"default": good_profile(region="mars-1")})
+    r = cli("--lang", "zh", "profiles", "show")
+    assert r.rc == 2
+    assert "配置文件" in r.stderr and "profiles.default.region" in r.stderr
+    assert "未知地域" in r.stderr
