@@ -531,3 +531,12 @@ def test_request_id_factory_makes_ids_predictable(simulator_ca):
         second = c.get(f"https://dashscope-intl.aliyuncs.com{NATIVE}/models")
     assert first.headers["x-request-id"] == "00000000-0000-4000-8000-000000000001"
     assert second.json()["request_id"] == "00000000-0000-4000-8000-000000000002"
+
+
+def test_docs_cite_the_real_fake_keys():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "simulator.md").read_text()
+    for acc in default_accounts():
+        assert acc.key in doc, acc.name
+        assert acc.workspace_id in doc, acc.name
