@@ -203,7 +203,7 @@ def test_env_store_profile_reads_the_variable_and_deletes_nothing(run_cli: CliRu
     got = run_cli("key", "get", env={"TEAM_KEY": KEY})
     assert (got.rc, got.stdout) == (0, KEY + "\n")
     unset = run_cli("key", "get")
-    assert unset.rc == 1 and "TEAM_KEY" in unset.stderr
+    assert unset.rc == 1 and "TEAM_KEY, which is not set" in unset.stderr
     deleted = run_cli("key", "delete", "--yes", env={"TEAM_KEY": KEY})
     assert deleted.rc == 0 and "TEAM_KEY" in deleted.stdout
     stored = run_cli("key", "set", "--api-key-stdin", input=KEY)

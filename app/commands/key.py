@@ -61,10 +61,9 @@ def run(args: argparse.Namespace) -> int:
     if args.key_action == "get":
         key = store.get(profile.name)
         if key is None:
-            print(
-                f"modelstudio-setup: {t('secrets.key_missing', profile=profile.name, where=where)}",
-                file=sys.stderr,
-            )
+            missing = "secrets.key_missing_env" if store.kind == "env" else "secrets.key_missing"
+            text = t(missing, profile=profile.name, where=where, var=profile.api_key.env)
+            print(f"modelstudio-setup: {text}", file=sys.stderr)
             return 1
         sys.stdout.write(key.reveal() + "\n")
         sys.stdout.flush()
