@@ -233,11 +233,13 @@ def _names(config: Config) -> str:
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     """`--config PATH` > $MODELSTUDIO_SETUP_CONFIG > the per-user config dir."""
+    # Absolute, so the key file directory and `key get --config` references do not depend
+    # on the directory a later command happens to run in.
     if explicit:
-        return Path(explicit).expanduser()
+        return Path(explicit).expanduser().absolute()
     from_env = os.environ.get(CONFIG_ENV)
     if from_env:
-        return Path(from_env).expanduser()
+        return Path(from_env).expanduser().absolute()
     import platformdirs
 
     return platformdirs.user_config_path(APP_NAME) / CONFIG_FILE

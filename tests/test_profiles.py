@@ -497,3 +497,10 @@ def test_config_errors_are_shown_in_chinese_with_the_field(cli) -> None:
     assert r.rc == 2
     assert "配置文件" in r.stderr and "profiles.default.region" in r.stderr
     assert "未知地域" in r.stderr
+
+
+def test_relative_config_path_is_made_absolute(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert config_path("sub/config.yaml") == tmp_path / "sub" / "config.yaml"
+    monkeypatch.setenv("MODELSTUDIO_SETUP_CONFIG", "env.yaml")
+    assert config_path(None) == tmp_path / "env.yaml"
