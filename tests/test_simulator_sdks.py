@@ -175,28 +175,9 @@ def test_dashscope_sdk_through_the_proxy_with_env_only(simulator, sim_proxy):
     )
 
 
-def test_dashscope_sdk_set_region_with_workspace(simulator, sim_proxy):
-    acc = simulator.accounts["ap-southeast-1"]
-    env = proxy_env(simulator, sim_proxy) | {"DASHSCOPE_API_KEY": acc.key}
-    result = _run_isolated(
-        f"""
-        import json, dashscope
-        dashscope.set_region("ap-southeast-1", "{acc.workspace_id}")
-        r = dashscope.Generation.call(
-            model="qwen-plus",
-            messages=[{{"role": "user", "content": "hi"}}],
-            result_format="message",
-        )
-        print(json.dumps({{"status": r.status_code, "text": r.output.choices[0].message.content}}))
-        """,
-        env,
-    )
-    assert result == {"status": 200, "text": "pong"}
-    assert simulator.requests[-1].host == f"{acc.workspace_id}.ap-southeast-1.maas.aliyuncs.com"
-
-
 def test_dashscope_2x_client_all_protocols_from_env(simulator, sim_proxy):
-    """dashscope 2.x `Client` reads DASHSCOPE_REGION + DASHSCOPE_WORKSPACE (not ..._ID)."""
+    """dashscope 2.x `Client` reads DASHSCOPE_REGION + DASHSCOPE_WORKSPACE (not ..._ID); the
+    1.x-style API reaches the same workspace host through `dashscope.set_region`."""
     acc = simulator.accounts["ap-southeast-1"]
     env = proxy_env(simulator, sim_proxy) | {
         "DASHSCOPE_API_KEY": acc.key,
@@ -205,22 +186,29 @@ def test_dashscope_2x_client_all_protocols_from_env(simulator, sim_proxy):
     }
     result = _run_isolated(
         """
-        import json, dashscope
+        import json, os, dashscope
         out = {}
         for protocol in ("native", "openai", "anthropic"):
             r = dashscope.Client(protocol=protocol).chat.completions.create(
                 model="qwen-plus", messages=[{"role": "user", "content": "hi"}], max_tokens=1)
             out[protocol] = r.is_error
+        # The 1.x-style API pointed at the workspace host in code.
+        dashscope.set_region("ap-southeast-1", os.environ["DASHSCOPE_WORKSPACE"])
+        r = dashscope.Generation.call(
+            model="qwen-plus", messages=[{"role": "user", "content": "hi"}],
+            result_format="message")
+        out["set_region"] = r.output.choices[0].message.content
         print(json.dumps(out))
         """,
         env,
     )
-    assert result == {"native": False, "openai": False, "anthropic": False}
+    assert result == {"native": False, "openai": False, "anthropic": False, "set_region": "pong"}
     host = f"{acc.workspace_id}.ap-southeast-1.maas.aliyuncs.com"
     assert [(r.host, r.surface, r.status) for r in simulator.requests] == [
         (host, "dashscope", 200),
         (host, "openai", 200),
         (host, "anthropic", 200),
+        (host, "dashscope", 200),
     ]
 
 
