@@ -107,7 +107,7 @@ class StepScreen(Screen[Any]):
         self.call_after_refresh(self._initial_focus)
 
     def _initial_focus(self) -> None:
-        target = self.query(self.FOCUS).first() if self.FOCUS else None
+        target = self.query(self.AUTO_FOCUS).first() if self.AUTO_FOCUS else None
         if target is None or not target.focusable:
             target = self.query_one("#next", Button)
         target.focus()

@@ -73,11 +73,11 @@ class RecommendationScreen(StepScreen):
         )
         regions_scopes = self.catalog.regions[self.chosen_region].scopes
         if state.region == self.chosen_region and state.scope in regions_scopes:
-            self.scope = state.scope
+            self.chosen_scope = state.scope
         elif self.chosen_region == self.rec.region:
-            self.scope = self.rec.scope
+            self.chosen_scope = self.rec.scope
         else:
-            self.scope = regions_scopes[0]
+            self.chosen_scope = regions_scopes[0]
 
     def _recommend(self) -> Any:
         from app.recommend import Answers, recommend
@@ -105,7 +105,7 @@ class RecommendationScreen(StepScreen):
             allow_blank=False,
             id="region",
         )
-        yield Select(self._scope_options(), value=self.scope, allow_blank=False, id="scope")
+        yield Select(self._scope_options(), value=self.chosen_scope, allow_blank=False, id="scope")
         yield Static(self._consequences(), id="consequences")
 
     def _scope_options(self) -> list[tuple[str, str]]:
@@ -118,9 +118,9 @@ class RecommendationScreen(StepScreen):
     def _card(self) -> Text:
         lang = self.state.lang
         region = self.catalog.regions[self.chosen_region]
-        scope = self.catalog.scopes[self.scope]
+        scope = self.catalog.scopes[self.chosen_scope]
         text = Text()
-        chosen = (self.chosen_region, self.scope) == (self.rec.region, self.rec.scope)
+        chosen = (self.chosen_region, self.chosen_scope) == (self.rec.region, self.rec.scope)
         head = (
             "screen_recommendation.recommended" if chosen else "screen_recommendation.your_choice"
         )
@@ -131,7 +131,9 @@ class RecommendationScreen(StepScreen):
         return text
 
     def _diagram(self) -> Table:
-        return placement_diagram(self.catalog, self.chosen_region, self.scope, self.state.lang)
+        return placement_diagram(
+            self.catalog, self.chosen_region, self.chosen_scope, self.state.lang
+        )
 
     def _why(self) -> Text:
         rec = self.rec
@@ -159,17 +161,17 @@ class RecommendationScreen(StepScreen):
         """What the chosen placement means, recomputed from catalog facts on every change."""
         lang = self.state.lang
         region = self.catalog.regions[self.chosen_region]
-        scope = self.catalog.scopes[self.scope]
+        scope = self.catalog.scopes[self.chosen_scope]
         rec = self.rec
         lines: list[str] = []
-        if (self.chosen_region, self.scope) == (rec.region, rec.scope):
+        if (self.chosen_region, self.chosen_scope) == (rec.region, rec.scope):
             lines.append(f"{MARK_OK} {t('screen_recommendation.is_recommended')}")
         else:
             alt = next(
                 (
                     a
                     for a in rec.alternatives
-                    if (a.region, a.scope) == (self.chosen_region, self.scope)
+                    if (a.region, a.scope) == (self.chosen_region, self.chosen_scope)
                 ),
                 None,
             )
@@ -205,7 +207,7 @@ class RecommendationScreen(StepScreen):
             )
         if not region.has_shared_host:
             lines.append(f"{MARK_WARN} {t('screen_recommendation.needs_workspace')}")
-        if self.scope == "us":
+        if self.chosen_scope == "us":
             lines.append(f"{MARK_WARN} {t('screen_recommendation.us_suffix')}")
         if region.scope_choice == "workspace":
             at_creation = t("screen_recommendation.scope_at_creation", scope=scope.name.get(lang))
@@ -227,26 +229,26 @@ class RecommendationScreen(StepScreen):
         if event.select.id == "region" and event.value != self.chosen_region:
             self.chosen_region = event.value
             scopes = self.catalog.regions[self.chosen_region].scopes
-            self.scope = self.rec.scope if self.rec.scope in scopes else scopes[0]
+            self.chosen_scope = self.rec.scope if self.rec.scope in scopes else scopes[0]
             if self.chosen_region == self.rec.region:
-                self.scope = self.rec.scope
+                self.chosen_scope = self.rec.scope
             scope_select = self.query_one("#scope", Select)
             with self.prevent(Select.Changed):
                 scope_select.set_options(self._scope_options())
-                scope_select.value = self.scope
+                scope_select.value = self.chosen_scope
         elif event.select.id == "scope":
-            self.scope = event.value
+            self.chosen_scope = event.value
         self._refresh_choice()
 
     # -- results ------------------------------------------------------------------------------
     def collect(self) -> WizardState:
         return dataclasses.replace(
-            self.state, recommendation=self.rec, region=self.chosen_region, scope=self.scope
+            self.state, recommendation=self.rec, region=self.chosen_region, scope=self.chosen_scope
         )
 
     def submit(self) -> WizardState:
         new = self.collect()
-        scope_changed = self.state.scope != self.scope and new.model is not None
-        if scope_changed and new.model not in self.catalog.ping_models(self.scope):
+        scope_changed = self.state.scope != self.chosen_scope and new.model is not None
+        if scope_changed and new.model not in self.catalog.ping_models(self.chosen_scope):
             new = dataclasses.replace(new, model=None)
         return new

@@ -38,6 +38,8 @@ class ScenarioScreen(StepScreen):
         self.residencies = list(self.catalog.scenarios)
         self.residency: str | None = state.residency
         self.measured = state.measured_latency
+        # Coming back with a residency already chosen: Enter goes straight on.
+        self.AUTO_FOCUS = "#next" if state.residency else "#residency"
 
     def compose_step(self) -> ComposeResult:
         lang = self.state.lang
