@@ -366,7 +366,8 @@ def test_real_keyring_round_trip(run_cli, secret_service) -> None:
         keyring_backend=backend,
     )
     assert r.rc == 0, r
-    assert "OS keyring (SecretService.Keyring), service modelstudio-setup, user cfg-real" in r.stdout
+    where = "OS keyring (SecretService.Keyring), service modelstudio-setup, user cfg-real"
+    assert where in r.stdout
     assert "sk-…cdef" in r.stdout
     assert KEY not in r.output
     assert KEY not in run_cli.config.read_text()
