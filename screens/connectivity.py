@@ -27,7 +27,7 @@ from screens.consent import ConsentScreen
 SURFACES = ("openai", "anthropic", "dashscope")
 TIMED_PHASES = ("dns", "tcp", "tls", "ttfb")
 BAR_GLYPHS = {"dns": "░", "tcp": "▒", "tls": "▓", "ttfb": "█"}
-BAR_WIDTH = 24
+BAR_WIDTH = 16
 SYMBOLS = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "-", "pending": "·", "running": "…"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -72,20 +72,16 @@ def render_row(row: RowModel, show_timings: bool = True) -> str:
     if region:  # another region's host (ownership check): name it, it is not the profile's
         head += f"  {row.host}"
     parts = []
-    for phase in TIMED_PHASES:
+    hidden = t("screen_connectivity.timing_hidden")
+    for phase in (*TIMED_PHASES, "total"):
         ms = row.phases.get(phase)
         if ms is None:
             continue
         label = t(f"screen_connectivity.phase.{phase}")
-        value = f"{ms:.0f} ms" if show_timings else t("screen_connectivity.timing_hidden")
-        parts.append(f"{label} {value}")
-    total = row.phases.get("total")
-    if total is not None:
-        value = f"{total:.0f} ms" if show_timings else t("screen_connectivity.timing_hidden")
-        parts.append(f"{t('screen_connectivity.phase.total')} {value}")
-    bar = waterfall(row.phases, show_timings)
-    detail = f"  {bar}  {'  '.join(parts)}" if parts else ""
-    return head + ("\n" + detail if detail else "")
+        parts.append(f"{label} {ms:.0f}" if show_timings else f"{label} {hidden}")
+    if not parts:
+        return head
+    return f"{head}\n  {waterfall(row.phases, show_timings)}  {'  '.join(parts)} ms"
 
 
 def _pad(text: str, width: int) -> str:
@@ -154,6 +150,7 @@ class ProbeView(Widget):
 
     DEFAULT_CSS = """
     ProbeView { height: auto; }
+    ProbeView #probe-rows, ProbeView #probe-findings { height: auto; }
     ProbeView .probe-row { height: auto; padding: 0 1; }
     ProbeView #probe-host { padding: 0 1; color: $text-muted; }
     ProbeView #probe-legend { color: $text-muted; padding: 0 1; }
@@ -329,14 +326,20 @@ class ConnectivityScreen(StepScreen):
 
     def on_mount(self) -> None:
         self.query_one("#conn-find-region", Button).display = False
+        self._hint("")
         self.run_probe(consent_all_regions=False)
+
+    def _hint(self, text: str) -> None:
+        hint = self.query_one("#conn-hint", Static)
+        hint.update(text)
+        hint.display = bool(text)
 
     # -- probe ---------------------------------------------------------------------------
     @work(exclusive=True, group="probe")
     async def run_probe(self, consent_all_regions: bool = False) -> None:
         view = self.query_one(ProbeView)
         self.query_one("#conn-find-region", Button).display = False
-        self.query_one("#conn-hint", Static).update("")
+        self._hint("")
         if self.state.api_key is None:
             view.show_error(t("screen_connectivity.no_key"))
             return
@@ -362,9 +365,9 @@ class ConnectivityScreen(StepScreen):
             self.query_one("#conn-find-region", Button).display = True
             hint = t("screen_connectivity.find_region_hint")
             hint += "\n" + t("screen_connectivity.back_hint")
-            self.query_one("#conn-hint", Static).update(hint)
+            self._hint(hint)
         elif _get(result, "verdict") == "fail":
-            self.query_one("#conn-hint", Static).update(t("screen_connectivity.back_hint"))
+            self._hint(t("screen_connectivity.back_hint"))
 
     @on(ProbeEventMessage)
     def _on_probe_event(self, message: ProbeEventMessage) -> None:
@@ -385,11 +388,9 @@ class ConnectivityScreen(StepScreen):
             if yes:
                 self.run_probe(consent_all_regions=True)
             else:
-                self.query_one("#conn-hint", Static).update(
-                    t("screen_connectivity.find_region_declined")
-                )
+                self._hint(t("screen_connectivity.find_region_declined"))
 
-        hosts = _other_region_hosts(self.state.region)
+        hosts = _other_region_hosts(self.state)
         self.app.push_screen(ConsentScreen(masked, hosts), answered)
 
     def collect(self) -> Any:
@@ -439,12 +440,13 @@ def _options(base: Any, consent_all_regions: bool, model: str | None) -> Any:
     return dataclasses.replace(options, **changes)
 
 
-def _other_region_hosts(region_id: str | None) -> list[str]:
-    """The shared hosts the key would be sent to, listed in the consent dialog."""
-    from app.catalog import load_catalog
+def _other_region_hosts(state: Any) -> list[str]:
+    """Exactly the hosts the probe would send the key to, listed in the consent dialog."""
+    from app.endpoints import host_for
+    from app.probe import ownership_targets
 
-    hosts = []
-    for region in load_catalog().regions.values():
-        if region.hosts.shared:
-            hosts.append(region.hosts.shared)
-    return hosts
+    if not state.region:
+        return []
+    own = host_for(state.region, state.endpoint_style, state.workspace_id)
+    targets, _unchecked = ownership_targets(state.region, own)
+    return sorted({target.host for target in targets})

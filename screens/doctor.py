@@ -34,7 +34,8 @@ class DoctorScreen(Screen[Any]):
         Binding("r", "retry", t("screen_doctor.retry")),
     ]
     DEFAULT_CSS = """
-    DoctorScreen #doctor-body { padding: 0 1; }
+    DoctorScreen #doctor-body { padding: 0 1; height: 1fr; }
+    DoctorScreen #doctor-scroll { height: 1fr; }
     DoctorScreen #doctor-title { text-style: bold; color: $text-accent; }
     DoctorScreen #doctor-subtitle { color: $text-muted; margin-bottom: 1; }
     DoctorScreen #doctor-actions { height: auto; margin-top: 1; }
@@ -63,9 +64,15 @@ class DoctorScreen(Screen[Any]):
                 yield ProbeView(id="probe")
                 yield Static("", id="doctor-status", markup=False)
             with Horizontal(id="doctor-actions"):
-                yield Button(t("screen_doctor.retry"), id="doctor-retry", disabled=True)
-                yield Button(t("screen_doctor.report"), id="doctor-report", disabled=True)
-                yield Button(t("screen_doctor.close"), id="doctor-close", variant="primary")
+                yield Button(
+                    t("screen_doctor.retry"), id="doctor-retry", disabled=True, compact=True
+                )
+                yield Button(
+                    t("screen_doctor.report"), id="doctor-report", disabled=True, compact=True
+                )
+                yield Button(
+                    t("screen_doctor.close"), id="doctor-close", variant="primary", compact=True
+                )
         yield Footer()
 
     def on_mount(self) -> None:

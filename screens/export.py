@@ -16,7 +16,7 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Checkbox, Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
@@ -80,6 +80,15 @@ class ExportScreen(StepScreen):
 
     STEP = "export"
     AUTO_FOCUS = "#export-targets"
+    DEFAULT_CSS = """
+    ExportScreen #export-main { height: 14; }
+    ExportScreen #export-left { width: 34; height: 14; }
+    ExportScreen #export-targets { height: 12; }
+    ExportScreen #export-right { width: 1fr; height: 14; padding-left: 1; }
+    ExportScreen #export-preview-title { text-style: bold; }
+    ExportScreen #export-preview-box { height: 13; border: round $primary-muted; }
+    ExportScreen #export-destination-note, ExportScreen #export-key-note { height: auto; }
+    """
 
     def __init__(self, state: WizardState, services: Any) -> None:
         from app.exporters import FORMATS
@@ -106,22 +115,28 @@ class ExportScreen(StepScreen):
             id="export-config-row",
             markup=False,
         )
-        yield Static(t("screen_export.targets_title"), classes="section-title")
-        yield SelectionList[str](
-            *(
-                Selection(t(f"screen_export.target.{fmt}"), fmt, fmt in chosen, id=fmt)
-                for fmt in self.formats
-            ),
-            id="export-targets",
-        )
-        yield Static("", id="export-destination-label")
-        yield Input("", id="export-destination")
+        with Horizontal(id="export-main"):
+            with Vertical(id="export-left"):
+                yield Static(t("screen_export.targets_title"), classes="section-title")
+                yield SelectionList[str](
+                    *(
+                        Selection(t(f"screen_export.target.{fmt}"), fmt, fmt in chosen, id=fmt)
+                        for fmt in self.formats
+                    ),
+                    id="export-targets",
+                    compact=True,
+                )
+            with Vertical(id="export-right"):
+                yield Static(t("screen_export.preview_config"), id="export-preview-title")
+                with VerticalScroll(id="export-preview-box"):
+                    yield Static("", id="export-preview", markup=False)
+        yield Static("", id="export-destination-label", classes="tight")
+        yield Input("", id="export-destination", compact=True, classes="tight")
         yield Static("", id="export-destination-note", markup=False)
-        yield Checkbox(t("screen_export.include_key"), s.include_key, id="export-include-key")
+        yield Checkbox(
+            t("screen_export.include_key"), s.include_key, id="export-include-key", compact=True
+        )
         yield Static("", id="export-key-note", markup=False)
-        yield Static(t("screen_export.preview_config"), id="export-preview-title")
-        with VerticalScroll(id="export-preview-box"):
-            yield Static("", id="export-preview", markup=False)
         yield Static(self._written_text(), id="export-written", markup=False)
 
     def next_label(self) -> str:
@@ -185,7 +200,9 @@ class ExportScreen(StepScreen):
             path = self.paths[self.current]
             if path.exists() and not any(w.path == path for w in self.state.written):
                 note = t("screen_export.destination_exists", path=str(path))
-        self.query_one("#export-destination-note", Static).update(note)
+        widget = self.query_one("#export-destination-note", Static)
+        widget.update(note)
+        widget.display = bool(note)
 
     def _update_key_note(self) -> None:
         include = self.query_one("#export-include-key", Checkbox).value
