@@ -42,9 +42,9 @@ def next_commands(state: Any) -> list[tuple[str, str]]:
     )
     return [
         (t("screen_done.next_env"), f'eval "$(modelstudio-setup env --profile {profile})"'),
+        (t("screen_done.next_doctor"), f"modelstudio-setup doctor --profile {profile}"),
         (t("screen_done.next_curl"), curl),
         (t("screen_done.next_python"), python),
-        (t("screen_done.next_doctor"), f"modelstudio-setup doctor --profile {profile}"),
     ]
 
 

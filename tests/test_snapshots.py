@@ -156,3 +156,31 @@ def test_no_snapshot_holds_a_key() -> None:
             secret = account.key.split("-")[-1]
             assert account.key not in text, svg.name
             assert not re.search(re.escape(secret[:12]), text), svg.name
+
+
+# The README's screenshots are copies of these snapshots:
+#     uv run python -m tests.test_snapshots
+SCREENSHOTS = {
+    **{f"test_step_en[{step}]": step for step in STEPS},
+    "test_step_zh[connectivity]": "connectivity-zh",
+    "test_consent_dialog": "consent",
+    "test_doctor_screen": "doctor",
+}
+
+
+def export_screenshots(target: Path | None = None) -> list[Path]:
+    root = Path(__file__).resolve().parent.parent
+    source = root / "tests" / "__snapshots__" / "test_snapshots"
+    target = target or root / "docs" / "screenshots"
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for snapshot, name in SCREENSHOTS.items():
+        path = target / f"{name}.svg"
+        shutil.copyfile(source / f"{snapshot}.raw", path)
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for path in export_screenshots():
+        print(path)
