@@ -174,3 +174,45 @@ async def test_each_surface_sends_its_own_auth_header(simulator, surface):
     schemes = {r.auth_scheme for r in simulator.requests}
     assert schemes == ({"x-api-key"} if surface == "anthropic" else {"bearer"})
     assert {r.key_fingerprint for r in simulator.requests} == {key.fingerprint()}
+
+
+async def test_connect_to_a_name_resolves_that_name_and_tries_its_addresses(simulator):
+    """curl semantics: the DNS phase looks up the --connect-to target. `localhost` may give
+    ::1 first, where nothing listens: the retry moves on to the next address."""
+    opts = ProbeOptions(
+        pins=Pins.parse(None, [f"::localhost:{simulator.port}"]),
+        ca_file=str(simulator.ca_file),
+        env={},
+        timeout=5.0,
+    )
+    result = await run_checks(
+        profile_targets(simulator)[:1], ApiKey(simulator.key("ap-southeast-1")), opts
+    )
+    check = result.checks[0]
+    assert check.status == "pass", check.finding
+    assert check.address == f"127.0.0.1:{simulator.port}"
+    assert check.phases["dns_ms"] is not None
+
+
+async def test_resolve_pins_the_address_and_keeps_the_port():
+    """--resolve HOST:443:127.0.0.1 connects to 127.0.0.1:443 (nothing listens there here),
+    proving the pin replaced the name lookup of the production host."""
+    target = targets_for("ap-southeast-1", "shared", None)[:1]
+    host = target[0].host
+    opts = ProbeOptions(pins=Pins.parse([f"{host}:443:127.0.0.1"], None), env={}, timeout=3.0)
+    result = await run_checks(target, None, opts)
+    check = result.checks[0]
+    assert check.address == "127.0.0.1:443"
+    assert check.finding.code == "connect_refused"
+
+
+async def test_debug_logs_never_contain_the_key(simulator, caplog):
+    import logging
+
+    key = ApiKey(simulator.key("cn-beijing"))
+    with caplog.at_level(logging.DEBUG):
+        await run_checks(
+            profile_targets(simulator), key, options(simulator, consent_all_regions=True)
+        )
+    assert caplog.records, "httpx/httpcore debug logging was captured"
+    assert key.reveal() not in caplog.text
