@@ -159,6 +159,25 @@ def _phase_text(phases: dict[str, float | None]) -> str:
     return " · ".join(parts)
 
 
+def _connection_text(check: CheckResult) -> str:
+    """Where the connection went and what TLS said: what a pin or a proxy changed."""
+    parts = []
+    if check.address:
+        parts.append(t("doctor.connected_to", address=check.address))
+    if check.proxy:
+        parts.append(t("doctor.via_proxy", proxy=check.proxy))
+    if check.tls:
+        parts.append(
+            t(
+                "doctor.tls_line",
+                version=check.tls.version or "-",
+                issuer=check.tls.issuer or "-",
+                not_after=check.tls.not_after or "-",
+            )
+        )
+    return " · ".join(parts)
+
+
 def _header(report: DoctorReport) -> list[str]:
     r = report.result
     host = r.checks[0].host if r.checks else "-"
@@ -186,6 +205,9 @@ def render_text(report: DoctorReport | ProbeResult) -> str:
         detail = _phase_text(check.phases)
         if detail:
             lines.append(f"    {detail}")
+        connection = _connection_text(check)
+        if connection:
+            lines.append(f"    {connection}")
         if check.request_id:
             lines.append("    " + t("doctor.request_id", id=check.request_id))
     if r.ownership:

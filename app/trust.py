@@ -132,10 +132,18 @@ def tls_info(ssl_object: object) -> TlsInfo | None:
 def _name(rdns: object) -> str | None:
     if not rdns:
         return None
+    short = {
+        "commonName": "CN",
+        "organizationName": "O",
+        "organizationalUnitName": "OU",
+        "countryName": "C",
+        "localityName": "L",
+        "stateOrProvinceName": "ST",
+    }
     parts = []
     for rdn in rdns:  # type: ignore[union-attr]
         for attr, value in rdn:
-            parts.append(f"{attr}={value}")
+            parts.append(f"{short.get(attr, attr)}={value}")
     return ", ".join(parts)
 
 
