@@ -67,6 +67,7 @@ def write_config(
     region: str | None = None,
     model: str = "qwen-plus",
     style: str = "workspace",
+    store: str = "env",
 ) -> Path:
     acct = sim.accounts[account]
     region = region or acct.region
@@ -76,7 +77,7 @@ def write_config(
         endpoint_style=style,
         workspace_id=acct.workspace_id if style == "workspace" else None,
         model=model,
-        api_key=KeyRef(store="env", env=KEY_VAR),
+        api_key=KeyRef(store=store, env=KEY_VAR if store == "env" else "DASHSCOPE_API_KEY"),
     )
     path = tmp_path / "config.yaml"
     atomic_write(path, Config().with_profile(profile, make_default=True).dump())
@@ -575,3 +576,31 @@ def test_terminal_sees_live_progress_on_stderr_and_stdout_stays_clean(
     assert "checking openai at" in captured.err
     assert "✓ dashscope" in captured.err
     assert "checking" not in captured.out
+
+
+def test_key_from_the_real_secret_service(capsys, env, tmp_path, simulator, secret_service):
+    """The stored key comes from the OS keyring; the environment names the backend, and a
+    stale DASHSCOPE_API_KEY next to it is reported."""
+    from app.secrets import ApiKey, KeyringStore
+
+    write_config(tmp_path, simulator, store="keyring")
+    key = simulator.key("ap-southeast-1")
+    KeyringStore().set("default", ApiKey(key))
+    try:
+        env.setenv("DASHSCOPE_API_KEY", simulator.key("demo"))
+        run = doctor(capsys, env, tmp_path, simulator, None)
+        assert key not in run.out + run.err + run.report
+        assert run.codes == {"env_key_differs"}
+        environment = run.data["environment"]
+        assert "SecretService" in (environment["keyring_backend"] or "")
+        assert all(c["status"] == "pass" for c in run.data["checks"])
+    finally:
+        KeyringStore().delete("default")
+
+
+def test_consent_alone_sends_the_key_nowhere_else_when_it_works(capsys, env, tmp_path, simulator):
+    write_config(tmp_path, simulator)
+    run = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"), "--all-regions")
+    assert run.code == 0
+    assert run.data["ownership"] == []
+    assert {r.host for r in simulator.requests} == {run.data["checks"][0]["host"]}
