@@ -216,3 +216,34 @@ async def test_debug_logs_never_contain_the_key(simulator, caplog):
         )
     assert caplog.records, "httpx/httpcore debug logging was captured"
     assert key.reveal() not in caplog.text
+
+
+async def test_dns_lookup_is_bounded_by_the_check_deadline(simulator, monkeypatch):
+    """httpx's timeouts do not cover DNS; the check's own deadline does. A resolver that
+    never answers (simulated here: the only stand-in in this test) ends as dns_failed."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+
+    async def never_answers(*args, **kwargs):
+        await asyncio.sleep(30)
+
+    monkeypatch.setattr(loop, "getaddrinfo", never_answers)
+    opts = ProbeOptions(
+        pins=Pins.parse(None, [f"::slow-dns.example:{simulator.port}"]),
+        ca_file=str(simulator.ca_file),
+        env={},
+        timeout=0.5,
+    )
+    result = await run_checks(profile_targets(simulator)[:1], None, opts)
+    check = result.checks[0]
+    assert check.finding.code == "dns_failed"
+    assert check.finding.params["reason"] == "timeout"
+    assert check.t_end - check.t_start < 2.0
+
+
+async def test_plain_http_where_tls_was_expected_is_tls_failed(plain_simulator):
+    opts = ProbeOptions(pins=Pins.parse(None, [plain_simulator.connect_to]), env={}, timeout=3.0)
+    target = targets_for("ap-southeast-1", "shared", None)[:1]
+    result = await run_checks(target, None, opts)
+    assert result.checks[0].finding.code == "tls_failed"
