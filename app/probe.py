@@ -328,6 +328,9 @@ class _Check:
         )
         self.timeline = _Timeline(self)
         self.deadline = 0.0
+        self._in_dns = False
+        self._dns_name = "-"
+        self._routed: tuple[str, int] = (url.host, self.port)
 
     # -- events
     def emit(self, event: ProbeEvent) -> None:
@@ -365,7 +368,7 @@ class _Check:
                 self.fail("dns_failed", name=self._dns_name, reason="timeout")
             elif self.proxy.url and phase in ("tcp", "proxy"):
                 self.fail("proxy_failed", detail="timeout", proxy=self.proxy.redacted)
-            elif phase == "tcp":
+            elif phase in ("tcp", "tls"):
                 self.fail("connect_timeout", seconds=opts.timeout)
             else:
                 self.fail("timeout", seconds=opts.timeout, phase=phase)
@@ -387,9 +390,6 @@ class _Check:
             )
         )
         return r
-
-    _in_dns = False
-    _dns_name = "-"
 
     async def _body(self) -> None:
         addresses = await self._dns()

@@ -247,3 +247,18 @@ async def test_plain_http_where_tls_was_expected_is_tls_failed(plain_simulator):
     target = targets_for("ap-southeast-1", "shared", None)[:1]
     result = await run_checks(target, None, opts)
     assert result.checks[0].finding.code == "tls_failed"
+
+
+async def test_tls_handshake_that_never_completes_is_connect_timeout():
+    """TCP is accepted (by the kernel's backlog) but no ServerHello ever comes."""
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        opts = ProbeOptions(pins=Pins.parse(None, [f"::127.0.0.1:{port}"]), env={}, timeout=0.7)
+        result = await run_checks(targets_for("ap-southeast-1", "shared", None)[:1], None, opts)
+    check = result.checks[0]
+    assert check.phases["tcp_ms"] is not None and check.phases["tls_ms"] is None
+    assert check.finding.code == "connect_timeout"
