@@ -33,7 +33,16 @@ from app.i18n import t
 from app.secrets import ApiKey, InvalidApiKey, KeyringStatus
 from app.wizard_state import WizardState
 from screens.base import StepScreen
-from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, ConfirmDialog, SecretInput
+from screens.widgets import (
+    MARK_FAIL,
+    MARK_OK,
+    MARK_WARN,
+    ConfirmDialog,
+    MarkedCheckbox,
+    MarkedRadioButton,
+    SecretInput,
+    gap,
+)
 
 STORES = ("keyring", "env", "file")
 
@@ -67,6 +76,11 @@ def call_with_timeout(fn: Callable[[], Any], timeout: float) -> Any:
     return box["result"]
 
 
+def short_backend(name: str) -> str:
+    """`keyring.backends.SecretService.Keyring` -> `SecretService.Keyring` (fits a label)."""
+    return ".".join(name.split(".")[-2:]) if name.startswith("keyring.backends.") else name
+
+
 def _safe_error(exc: BaseException) -> str:
     """A key-free description: a UserError's own message, else only the exception's type."""
     return exc.message if isinstance(exc, UserError) else type(exc).__name__
@@ -95,6 +109,10 @@ class SavedKeyLoaded(Message):
 class ApiKeyScreen(StepScreen):
     STEP = "apikey"
     FOCUS: ClassVar[str | None] = "#api-key"
+    STEP_BINDINGS = (
+        *StepScreen.STEP_BINDINGS,
+        ("ctrl+t", "toggle_key", "screen_apikey.binding_toggle", True),
+    )
 
     def __init__(self, state: WizardState, services: Any) -> None:
         super().__init__(state, services)
@@ -132,10 +150,10 @@ class ApiKeyScreen(StepScreen):
         yield Static(t("screen_apikey.store_label"), classes="field-label tight")
         with RadioSet(id="store"):
             for kind in STORES:
-                yield RadioButton(
+                yield MarkedRadioButton(
                     self._store_label(kind), value=kind == self.store, id=f"store-{kind}"
                 )
-        yield Checkbox(
+        yield MarkedCheckbox(
             t("screen_apikey.file_consent", path=self._location("file")),
             False,
             id="file-consent",
@@ -164,7 +182,7 @@ class ApiKeyScreen(StepScreen):
     def _store_label(self, kind: str) -> str:
         if kind == "keyring":
             if self.keyring is not None and self.keyring.available:
-                return t("screen_apikey.store_keyring", backend=self.keyring.backend)
+                return t("screen_apikey.store_keyring", backend=short_backend(self.keyring.backend))
             if self.keyring is not None or self.keyring_problem:
                 return t("screen_apikey.store_keyring_unavailable")
             return t("screen_apikey.store_keyring_checking")
@@ -190,14 +208,14 @@ class ApiKeyScreen(StepScreen):
         if not raw:
             if self.known_key is not None:
                 using = t("screen_apikey.using", masked=self.known_key.masked())
-                return Text(f"{MARK_OK} {using}"), "-valid"
+                return Text(f"{MARK_OK}{gap()}{using}"), "-valid"
             return Text(t("screen_apikey.type_key")), ""
         try:
             key, notices = ApiKey.parse(raw)
         except InvalidApiKey as exc:
-            return Text(f"{MARK_FAIL} {exc.message}"), "-invalid"
-        lines = [f"{MARK_OK} {t('screen_apikey.masked', masked=key.masked())}"]
-        lines += [f"{MARK_WARN} {n.message}" for n in notices]
+            return Text(f"{MARK_FAIL}{gap()}{exc.message}"), "-invalid"
+        lines = [f"{MARK_OK}{gap()}{t('screen_apikey.masked', masked=key.masked())}"]
+        lines += [f"{MARK_WARN}{gap()}{n.message}" for n in notices]
         return Text("\n".join(lines)), "-warning" if notices else "-valid"
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -273,12 +291,11 @@ class ApiKeyScreen(StepScreen):
         self.keyring_problem = message.problem
         status_view = self.query_one("#keyring-status", Static)
         if message.status is not None and message.status.available:
-            status_view.update(
-                Text(f"{MARK_OK} {t('screen_apikey.keyring_ok', backend=message.status.backend)}")
-            )
+            ok = t("screen_apikey.keyring_ok", backend=message.status.backend)
+            status_view.update(Text(f"{MARK_OK}{gap()}{ok}"))
         else:
             why = message.problem or (message.status.message() if message.status else "")
-            status_view.update(Text(f"{MARK_FAIL} {t('screen_apikey.keyring_bad', why=why)}"))
+            status_view.update(Text(f"{MARK_FAIL}{gap()}{t('screen_apikey.keyring_bad', why=why)}"))
             if self.store == "keyring" and not self._store_chosen:
                 # The default cannot be used: move to the one that writes nothing, visibly.
                 self.store = "env"
@@ -313,9 +330,14 @@ class ApiKeyScreen(StepScreen):
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "toggle-visibility":
             event.stop()
-            hidden = self.query_one("#api-key", SecretInput).toggle_visibility()
-            event.button.label = t("screen_apikey.show" if hidden else "screen_apikey.hide")
+            self.action_toggle_key()
         # Next and Back: StepScreen.on_button_pressed runs too (Textual calls every class's).
+
+    def action_toggle_key(self) -> None:
+        """Show or hide the key: the user's explicit request, never automatic."""
+        hidden = self.query_one("#api-key", SecretInput).toggle_visibility()
+        button = self.query_one("#toggle-visibility", Button)
+        button.label = t("screen_apikey.show" if hidden else "screen_apikey.hide")
 
     # -- results ------------------------------------------------------------------------------
     def _typed_key(self) -> ApiKey | None:

@@ -22,7 +22,7 @@ from app.catalog import Catalog, load_catalog
 from app.i18n import t
 from app.wizard_state import WizardState
 from screens.base import StepScreen
-from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN
+from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, gap
 
 AREAS = ("americas", "europe", "asia", "china")
 # Where inference may run, per scope (MODEL_STUDIO.md section 1 boundaries).
@@ -39,7 +39,7 @@ YES = "■"
 NO = "·"
 
 
-def placement_diagram(catalog: Catalog, region_id: str, scope_id: str, lang: str) -> Table:
+def placement_diagram(catalog: Catalog, region_id: str, scope_id: str) -> Table:
     """Two rows over four areas: where data is stored, where inference may run."""
     region = catalog.regions[region_id]
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
@@ -50,13 +50,7 @@ def placement_diagram(catalog: Catalog, region_id: str, scope_id: str, lang: str
     runs = [YES if area in SCOPE_AREAS.get(scope_id, AREAS) else NO for area in AREAS]
     table.add_row(t("screen_recommendation.row_data"), *stored)
     table.add_row(t("screen_recommendation.row_inference"), *runs)
-    table.caption = t(
-        "screen_recommendation.legend",
-        yes=YES,
-        no=NO,
-        region=region.name.get(lang),
-        scope=catalog.scopes[scope_id].name.get(lang),
-    )
+    table.caption = t("screen_recommendation.legend", yes=YES, no=NO)
     return table
 
 
@@ -131,30 +125,28 @@ class RecommendationScreen(StepScreen):
         return text
 
     def _diagram(self) -> Table:
-        return placement_diagram(
-            self.catalog, self.chosen_region, self.chosen_scope, self.state.lang
-        )
+        return placement_diagram(self.catalog, self.chosen_region, self.chosen_scope)
 
     def _why(self) -> Text:
         rec = self.rec
         text = Text()
         text.append(t("screen_recommendation.why", region=rec.region_name) + "\n", style="bold")
         for reason in rec.reasons:
-            text.append(f"• {reason}\n")
+            text.append(f"•{gap()}{reason}\n")
         for caveat in rec.caveats:
-            text.append(f"{MARK_WARN} {caveat}\n")
+            text.append(f"{MARK_WARN}{gap()}{caveat}\n")
         if rec.unmet_needs:
             needs = ", ".join(t(f"screen_scenario.need_{n}") for n in rec.unmet_needs)
             key = (
                 "screen_recommendation.conflict" if rec.conflict else "screen_recommendation.unmet"
             )
-            text.append(f"{MARK_FAIL} {t(key, needs=needs)}\n")
+            text.append(f"{MARK_FAIL}{gap()}{t(key, needs=needs)}\n")
         if rec.alternatives:
             text.append(t("screen_recommendation.alternatives") + "\n", style="bold")
             for alt in rec.alternatives:
                 name = alt.region_name or alt.region
                 scope = alt.scope_name or alt.scope
-                text.append(f"→ {name} · {scope}: {alt.why}\n")
+                text.append(f"→{gap()}{name} · {scope}: {alt.why}\n")
         return text
 
     def _consequences(self) -> Text:
@@ -165,7 +157,7 @@ class RecommendationScreen(StepScreen):
         rec = self.rec
         lines: list[str] = []
         if (self.chosen_region, self.chosen_scope) == (rec.region, rec.scope):
-            lines.append(f"{MARK_OK} {t('screen_recommendation.is_recommended')}")
+            lines.append(f"{MARK_OK}{gap()}{t('screen_recommendation.is_recommended')}")
         else:
             alt = next(
                 (
@@ -176,13 +168,13 @@ class RecommendationScreen(StepScreen):
                 None,
             )
             if alt is not None:
-                lines.append(f"→ {alt.why}")
+                lines.append(f"→{gap()}{alt.why}")
                 if not getattr(alt, "keeps_residency", True):
-                    lines.append(f"{MARK_FAIL} {t('screen_recommendation.breaks_residency')}")
+                    lines.append(f"{MARK_FAIL}{gap()}{t('screen_recommendation.breaks_residency')}")
             else:
                 residency = self.catalog.scenarios.get(self.state.residency or "none")
                 lines.append(
-                    f"{MARK_WARN} "
+                    f"{MARK_WARN}{gap()}"
                     + t(
                         "screen_recommendation.not_an_option",
                         residency=residency.name.get(lang) if residency else "-",
@@ -206,14 +198,14 @@ class RecommendationScreen(StepScreen):
                 )
             )
         if not region.has_shared_host:
-            lines.append(f"{MARK_WARN} {t('screen_recommendation.needs_workspace')}")
+            lines.append(f"{MARK_WARN}{gap()}{t('screen_recommendation.needs_workspace')}")
         if self.chosen_scope == "us":
-            lines.append(f"{MARK_WARN} {t('screen_recommendation.us_suffix')}")
+            lines.append(f"{MARK_WARN}{gap()}{t('screen_recommendation.us_suffix')}")
         if region.scope_choice == "workspace":
             at_creation = t("screen_recommendation.scope_at_creation", scope=scope.name.get(lang))
-            lines.append(f"{MARK_WARN} {at_creation}")
+            lines.append(f"{MARK_WARN}{gap()}{at_creation}")
         for conflict in region.doc_conflicts:
-            lines.append(f"{MARK_WARN} {conflict.get(lang)}")
+            lines.append(f"{MARK_WARN}{gap()}{conflict.get(lang)}")
         return Text("\n".join(lines))
 
     def _refresh_choice(self) -> None:

@@ -15,13 +15,20 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Checkbox, RadioButton, RadioSet, Select, Static
+from textual.widgets import Button, Checkbox, RadioSet, Select, Static
 
 from app.catalog import load_catalog
 from app.i18n import t
 from app.wizard_state import WizardState
 from screens.base import StepScreen
-from screens.widgets import MARK_FAIL, MARK_OK, ChoiceRadioSet
+from screens.widgets import (
+    MARK_FAIL,
+    MARK_OK,
+    ChoiceRadioSet,
+    MarkedCheckbox,
+    MarkedRadioButton,
+    gap,
+)
 
 NEEDS = ("batch", "fine-tuning", "alerting")
 NEAR = ("americas", "europe", "asia", "china")
@@ -47,7 +54,7 @@ class ScenarioScreen(StepScreen):
         yield Static(t("screen_scenario.residency"), classes="field-label tight")
         yield ChoiceRadioSet(
             *(
-                RadioButton(s.name.get(lang), value=s.id == self.residency)
+                MarkedRadioButton(s.name.get(lang), value=s.id == self.residency)
                 for s in self.catalog.scenarios.values()
             ),
             highlight=highlight,
@@ -58,7 +65,7 @@ class ScenarioScreen(StepScreen):
         yield Static(t("screen_scenario.needs"), classes="field-label tight")
         with Horizontal(classes="row"):
             for need in NEEDS:
-                yield Checkbox(
+                yield MarkedCheckbox(
                     t(f"screen_scenario.need_{need}"), need in self.state.needs, id=f"need-{need}"
                 )
         yield Static(t("screen_scenario.near"), classes="field-label tight")
@@ -77,7 +84,7 @@ class ScenarioScreen(StepScreen):
         if self.residency is None:
             return Text(t("screen_scenario.confirm_hint"))
         name = self.catalog.scenarios[self.residency].name.get(self.state.lang)
-        return Text(f"{MARK_OK} {t('screen_scenario.chosen', name=name)}")
+        return Text(f"{MARK_OK}{gap()}{t('screen_scenario.chosen', name=name)}")
 
     def on_choice_radio_set_highlighted(self, event: ChoiceRadioSet.Highlighted) -> None:
         if event.radio_set.id != "residency":
@@ -105,9 +112,9 @@ class ScenarioScreen(StepScreen):
         for rank, (region_id, ms) in enumerate(self.measured, start=1):
             name = self.catalog.regions[region_id].name.get(self.state.lang)
             if ms is None:
-                text.append(f"   {MARK_FAIL} {name}: {t('screen_scenario.not_measured')}\n")
+                text.append(f"   {MARK_FAIL}{gap()}{name}: {t('screen_scenario.not_measured')}\n")
             else:
-                text.append(f"{rank:>2}. {MARK_OK} {name}: {ms:.0f} ms\n")
+                text.append(f"{rank:>2}. {MARK_OK}{gap()}{name}: {ms:.0f} ms\n")
         return text
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -134,12 +141,11 @@ class ScenarioScreen(StepScreen):
         for r in results:
             name = self.catalog.regions[r.region].name.get(self.state.lang)
             if r.ms is None:
-                text.append(
-                    f"    {MARK_FAIL} {name}: {t(r.problem or 'screen_scenario.latency_failed')}\n"
-                )
+                problem = t(r.problem or "screen_scenario.latency_failed")
+                text.append(f"    {MARK_FAIL}{gap()}{name}: {problem}\n")
             else:
                 rank += 1
-                text.append(f"{rank:>2}. {MARK_OK} {name}: {r.ms:.0f} ms\n")
+                text.append(f"{rank:>2}. {MARK_OK}{gap()}{name}: {r.ms:.0f} ms\n")
         fastest = next((r for r in results if r.ms is not None), None)
         near = self.query_one("#near", Select)
         if fastest is not None and near.value is Select.NULL:

@@ -13,13 +13,13 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Input, RadioButton, RadioSet, Select, Static
+from textual.widgets import Input, RadioSet, Select, Static
 
 from app.errors import UserError
 from app.i18n import LANGUAGES, t
 from app.wizard_state import WizardState
 from screens.base import StepScreen
-from screens.widgets import MARK_WARN, ChoiceRadioSet
+from screens.widgets import MARK_WARN, ChoiceRadioSet, MarkedRadioButton, gap
 
 ACTIONS = ("new", "edit", "troubleshoot")
 LANGUAGE_NAMES = {"en": "English", "zh": "简体中文"}
@@ -70,11 +70,11 @@ class WelcomeScreen(StepScreen):
         yield Static(t("screen_welcome.language"), classes="field-label")
         with RadioSet(id="language"):
             for lang in LANGUAGES:
-                yield RadioButton(LANGUAGE_NAMES[lang], value=lang == self.state.lang)
+                yield MarkedRadioButton(LANGUAGE_NAMES[lang], value=lang == self.state.lang)
         if self._config_problem:
             problem = t("screen_welcome.config_unreadable", problem=self._config_problem)
             yield Static(
-                Text(f"{MARK_WARN} {problem}"),
+                Text(f"{MARK_WARN}{gap()}{problem}"),
                 classes="field-status -warning",
             )
         names = self.profile_names
@@ -85,7 +85,7 @@ class WelcomeScreen(StepScreen):
             )
             yield ChoiceRadioSet(
                 *(
-                    RadioButton(t(f"screen_welcome.action_{a}"), value=a == self._action)
+                    MarkedRadioButton(t(f"screen_welcome.action_{a}"), value=a == self._action)
                     for a in ACTIONS
                 ),
                 highlight=ACTIONS.index(self._action),

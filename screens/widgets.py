@@ -18,9 +18,9 @@ from textual.events import Mount
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Input, RadioSet, Static
+from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
-from app.i18n import t
+from app.i18n import get_language, t
 from app.wizard_state import STEPS
 
 MARK_DONE = "✓"
@@ -29,6 +29,15 @@ MARK_TODO = "·"
 MARK_OK = "✓"
 MARK_WARN = "!"
 MARK_FAIL = "✗"
+
+
+def gap() -> str:
+    """The space after a mark or bullet: none before Chinese text.
+
+    Text wrapping breaks at spaces only; a Chinese sentence has none, so after "✓ " it
+    would be pushed whole onto the next line, leaving the mark alone on its own line.
+    """
+    return "" if get_language() == "zh" else " "
 
 
 class StepList(Static):
@@ -148,6 +157,24 @@ class SecretInput(Input):
         """Show or hide the key; returns True when it is now hidden."""
         self.password = not self.password
         return self.password
+
+
+class MarkedRadioButton(RadioButton):
+    """A radio button whose state shows as a glyph (● on, blank off), not only as a colour."""
+
+    @property
+    def _button(self) -> object:
+        self.BUTTON_INNER = "●" if self.value else " "
+        return super()._button
+
+
+class MarkedCheckbox(Checkbox):
+    """A checkbox whose state shows as a glyph (✓ on, blank off), not only as a colour."""
+
+    @property
+    def _button(self) -> object:
+        self.BUTTON_INNER = "✓" if self.value else " "
+        return super()._button
 
 
 class ChoiceRadioSet(RadioSet):

@@ -21,7 +21,7 @@ from app.endpoints import EndpointError, InvalidWorkspaceId, base_urls, normaliz
 from app.i18n import t
 from app.wizard_state import WizardState
 from screens.base import StepScreen
-from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN
+from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, MarkedRadioButton, gap
 
 STYLES = ("workspace", "shared")
 SURFACE_LABELS = ("openai", "anthropic", "dashscope")
@@ -98,26 +98,25 @@ class WorkspaceScreen(StepScreen):
         if region.scope_choice == "workspace":
             reminder = t("screen_workspace.scope_reminder", scope=scope.name.get(lang))
             yield Static(
-                Text(f"{MARK_WARN} {reminder}"),
+                Text(f"{MARK_WARN}{gap()}{reminder}"),
                 classes="field-status -warning",
             )
         if region.has_shared_host:
             yield Static(t("screen_workspace.style"), classes="field-label tight")
             with RadioSet(id="style"):
-                yield RadioButton(
+                yield MarkedRadioButton(
                     t("screen_workspace.style_workspace", host=region.hosts.workspace),
                     value=self.style == "workspace",
                 )
-                yield RadioButton(
+                yield MarkedRadioButton(
                     t("screen_workspace.style_shared", host=region.hosts.shared),
                     value=self.style == "shared",
                 )
             yield Static(t("screen_workspace.style_difference"), classes="hint")
         else:
+            no_shared = t("screen_workspace.no_shared", region=region.name.get(lang))
             yield Static(
-                Text(
-                    f"{MARK_WARN} {t('screen_workspace.no_shared', region=region.name.get(lang))}"
-                ),
+                Text(f"{MARK_WARN}{gap()}{no_shared}"),
                 classes="field-status -warning",
             )
         yield Static(t("screen_workspace.id_label"), classes="field-label tight")
@@ -153,18 +152,20 @@ class WorkspaceScreen(StepScreen):
                 ws = normalize_workspace_id(raw)
             except InvalidWorkspaceId as exc:
                 status.add_class("-invalid")
-                lines.append(f"{MARK_FAIL} {exc.message}")
+                lines.append(f"{MARK_FAIL}{gap()}{exc.message}")
             else:
-                notices = [f"{MARK_WARN} {n.message}" for n in ws.notices]
+                notices = [f"{MARK_WARN}{gap()}{n.message}" for n in ws.notices]
                 if ws.changed:
-                    lines.append(f"{MARK_OK} {t('screen_workspace.normalised', value=ws.value)}")
+                    lines.append(
+                        f"{MARK_OK}{gap()}{t('screen_workspace.normalised', value=ws.value)}"
+                    )
                 else:
-                    lines.append(f"{MARK_OK} {t('screen_workspace.valid', value=ws.value)}")
+                    lines.append(f"{MARK_OK}{gap()}{t('screen_workspace.valid', value=ws.value)}")
                 lines.extend(notices)
                 status.add_class("-warning" if notices else "-valid")
         elif self.style == "workspace" and touched:
             status.add_class("-invalid")
-            lines.append(f"{MARK_FAIL} {self.missing_message()}")
+            lines.append(f"{MARK_FAIL}{gap()}{self.missing_message()}")
         elif self.style == "workspace":
             lines.append(t("screen_workspace.type_id"))
         status.update(Text("\n".join(lines)))
@@ -172,11 +173,11 @@ class WorkspaceScreen(StepScreen):
 
     def _preview(self, ws: object, raw: str) -> Text:
         if raw.strip() and ws is None:
-            return Text(f"{MARK_FAIL} {t('screen_workspace.preview_blocked')}")
+            return Text(f"{MARK_FAIL}{gap()}{t('screen_workspace.preview_blocked')}")
         try:
             urls = base_urls(self.region_info, self.style, str(ws) if ws else None)
         except EndpointError as exc:
-            return Text(f"{MARK_FAIL} {exc.message}")
+            return Text(f"{MARK_FAIL}{gap()}{exc.message}")
         text = Text()
         host_kind = t(f"screen_workspace.host_{self.style}")
         text.append(f"{host_kind}: {urls.host}\n", style="bold")

@@ -471,7 +471,7 @@ async def test_show_hide_toggle_reveals_only_on_request(services: Services) -> N
         await pilot.click("#toggle-visibility")
         await pilot.pause()
         assert app.screen.query_one("#api-key", SecretInput).password is False
-        await pilot.click("#toggle-visibility")
+        await pilot.press("ctrl+t")  # the same toggle from the keyboard
         await pilot.pause()
         assert app.screen.query_one("#api-key", SecretInput).password is True
         assert KEY not in screen_text(app)
