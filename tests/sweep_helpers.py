@@ -142,14 +142,25 @@ def scan_tree(
 
 # ------------------------------------------------------------------------- "nothing written"
 def tree_state(*roots: Path) -> dict[str, tuple[int, int, int]]:
-    """(mtime_ns, size, mode) of every entry under the roots: compare before/after a run."""
+    """(mtime_ns, size, mode) of every file and the mode of every directory under the roots:
+    compare before/after a run.
+
+    `<config>.lock` files are left out: `configure` takes an flock on one before reading the
+    config, and a lock file is deliberately never deleted (deleting it would race with the
+    next run); it is empty and 0600. Directory mtimes are left out for the same reason.
+    """
     state: dict[str, tuple[int, int, int]] = {}
     for root in roots:
         if not root.exists():
             continue
         for p in [root, *root.rglob("*")]:
+            if p.name.endswith(".lock"):
+                continue
             st = os.lstat(p)
-            state[str(p)] = (st.st_mtime_ns, st.st_size, st.st_mode)
+            if stat.S_ISDIR(st.st_mode):
+                state[str(p)] = (0, 0, st.st_mode)
+            else:
+                state[str(p)] = (st.st_mtime_ns, st.st_size, st.st_mode)
     return state
 
 
