@@ -65,6 +65,7 @@ class WizardApp(App[WizardState | None]):
     APP_BINDINGS: tuple[tuple[str, str, str, bool, bool], ...] = (
         ("ctrl+q", "quit", "wizard.binding.quit", True, True),
         ("f2", "switch_language", "wizard.binding.language", True, False),
+        ("ctrl+p", "command_palette", "wizard.binding.palette", False, True),
     )
 
     def __init__(
@@ -85,6 +86,7 @@ class WizardApp(App[WizardState | None]):
         self.doctor_profile = doctor_profile
         self.current_step = start_step
         self._flow: asyncio.Task[None] | None = None
+        self._base_bindings: BindingsMap | None = None
         set_language(state.lang)
         self._localize_bindings()
 
@@ -147,10 +149,16 @@ class WizardApp(App[WizardState | None]):
 
     # -- language -----------------------------------------------------------------------------
     def _localize_bindings(self) -> None:
-        self._bindings = BindingsMap(
-            Binding(keys, action, t(label), show=show, priority=priority)
-            for keys, action, label, show, priority in self.APP_BINDINGS
-        )
+        """Our bindings with labels in the current language, over Textual's own ones."""
+        if self._base_bindings is None:
+            self._base_bindings = self._bindings.copy()
+        bindings: BindingsMap = self._base_bindings.copy()
+        for keys, action, label, show, priority in self.APP_BINDINGS:
+            for key in keys.split(","):
+                bindings.key_to_bindings[key] = [
+                    Binding(key, action, t(label), show=show, priority=priority)
+                ]
+        self._bindings = bindings
 
     async def action_switch_language(self, lang: str | None = None) -> None:
         """Switch every visible text between English and Chinese, keeping the inputs."""

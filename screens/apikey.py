@@ -123,6 +123,7 @@ class ApiKeyScreen(StepScreen):
         self.probe_started = 0.0
         self.store = state.key_store if state.key_store in STORES else "keyring"
         self._store_chosen = state.key_store in STORES
+        self.saved_key: ApiKey | None = None  # read back from the profile's store (editing)
         self._ticker: Timer | None = None
         self._writing = False
 
@@ -321,7 +322,7 @@ class ApiKeyScreen(StepScreen):
     def on_saved_key_loaded(self, message: SavedKeyLoaded) -> None:
         if message.key is None or self.known_key is not None:
             return
-        self.known_key = message.key
+        self.known_key = self.saved_key = message.key
         field = self.query_one("#api-key", SecretInput)
         field.placeholder = t("screen_apikey.placeholder_kept", masked=message.key.masked())
         if not field.value:
@@ -392,6 +393,9 @@ class ApiKeyScreen(StepScreen):
             and self.state.key_store == self.store
         ):
             return new
+        if key == self.saved_key and self.store == self.state.key_store:
+            # Editing a profile and keeping its key where it already is: nothing to write.
+            return dataclasses.replace(new, key_saved=True)
         self._confirm_store(new, key)
         return None
 

@@ -32,7 +32,10 @@ class WelcomeScreen(StepScreen):
     def __init__(self, state: WizardState, services: object) -> None:
         super().__init__(state, services)  # type: ignore[arg-type]
         self._config, self._config_problem = self._load_profiles()
-        self._action = "edit" if state.editing_existing else "new"
+        # A profile of that name exists (e.g. `--profile work`, or "default" on a second
+        # run): editing it is the likelier wish than creating "default-2".
+        existing = state.profile_name in self.profile_names
+        self._action = "edit" if state.editing_existing or existing else "new"
 
     def _load_profiles(self) -> tuple[object | None, str | None]:
         """The existing config, or why it could not be read (then only "new" is offered)."""

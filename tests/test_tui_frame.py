@@ -248,3 +248,44 @@ def test_without_a_terminal_the_wizard_explains_the_flags_and_exits_2(
     expected = t("wizard.not_interactive", "zh" if "zh" in args else "en").splitlines()[0]
     assert expected in result.stderr
     assert result.stdout == ""
+
+
+async def test_palette_is_reached_with_ctrl_p_and_switches_language(
+    services: Services,
+) -> None:
+    app = make_app(services, WizardState())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Switch language")
+        await pilot.pause(0.5)
+        await pilot.press("down", "enter")
+        await pilot.pause(0.3)
+        await settle(app, pilot)
+        assert app.state.lang == "zh"
+        assert t("wizard.title.welcome", "zh") in plain(app)
+
+
+MY_DOMAINS = (
+    "wizard",
+    "screen_welcome",
+    "screen_scenario",
+    "screen_recommendation",
+    "screen_workspace",
+    "screen_apikey",
+)
+
+
+@pytest.mark.parametrize("domain", MY_DOMAINS)
+def test_wizard_messages_exist_in_both_languages_with_the_same_placeholders(
+    domain: str,
+) -> None:
+    from app.i18n import messages, placeholders
+
+    en = {k: v for k, v in messages("en").items() if k.startswith(domain + ".")}
+    zh = {k: v for k, v in messages("zh").items() if k.startswith(domain + ".")}
+    assert en, f"no messages for {domain}"
+    assert set(en) == set(zh)
+    for key, text in en.items():
+        assert placeholders(text) == placeholders(zh[key]), key

@@ -681,3 +681,62 @@ async def test_welcome_offers_edit_troubleshoot_and_new(services: Services) -> N
         assert step_of(app) == "scenario"
         assert app.state.editing_existing and app.state.profile_name == "work"
         assert app.state.region == "ap-southeast-1" and app.state.workspace_id == WS
+
+
+async def test_troubleshoot_opens_the_doctor_screen_for_the_selected_profile(
+    services: Services,
+) -> None:
+    _write_profile(services.config_path)
+    app = make_app(services, WizardState())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.screen.query_one("#action", RadioSet).query(RadioButton)[2].value = True
+        await settle(app, pilot)
+        await pilot.click("#next")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "DoctorScreen"
+        assert "work" in repr(vars(app.screen)) or "work" in screen_text(app)
+
+
+async def test_editing_a_profile_keeps_its_stored_key_without_retyping(
+    services: Services, memory_store: MemoryStore
+) -> None:
+    _write_profile(services.config_path)
+    memory_store.set("work", ApiKey(KEY))
+    app = make_app(services, WizardState())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.screen.query_one("#action", RadioSet).query(RadioButton)[1].value = True
+        await settle(app, pilot)
+        await pilot.click("#next")
+        await settle(app, pilot)
+        await pilot.press("enter", "enter")  # confirm the residency, Next
+        await settle(app, pilot)
+        assert step_of(app) == "recommendation"
+        assert app.screen.chosen_region == "ap-southeast-1"  # the profile's, not a new pick
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen.query_one("#workspace-id", Input).value == WS
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert step_of(app) == "apikey"
+        assert "sk-…cdef" in app.screen.query_one("#api-key", Input).placeholder
+        assert KEY not in screen_text(app)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        # Same key, same store: no confirmation, nothing rewritten.
+        assert step_of(app) == "connectivity"
+        assert app.state.api_key == ApiKey(KEY) and app.state.key_saved
+
+
+async def test_profile_given_on_the_command_line_is_edited_by_default(
+    services: Services,
+) -> None:
+    _write_profile(services.config_path)
+    app = make_app(services, WizardState(profile_name="work"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert step_of(app) == "scenario"
+        assert app.state.editing_existing and app.state.workspace_id == WS
