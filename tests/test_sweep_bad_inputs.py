@@ -200,6 +200,57 @@ def test_pasted_workspace_id_is_normalised_and_shown(typed, shown, guard):
     assert_no_leak("configure", r.output)
 
 
+BAD_CONFIGURE_FLAGS = {
+    "unknown-region": (("--region", "mars-1", "--shared-host"), "mars-1"),
+    "region-injection": (("--region", "ap-southeast-1.evil.com", "--shared-host"), "region"),
+    "unknown-scope": (("--region", REGION, "--shared-host", "--scope", "galactic"), "scope"),
+    "scope-not-offered": (("--region", REGION, "--shared-host", "--scope", "us"), "scope"),
+    "unknown-residency": (("--region", REGION, "--shared-host", "--residency", "moon"), "moon"),
+    "model-newline": (("--region", REGION, "--shared-host", "--model", "qwen\nplus"), "model"),
+    "profile-traversal": (("--region", REGION, "--shared-host", "--profile", "../x"), "profile"),
+    "profile-empty": pytest.param(
+        ("--region", REGION, "--shared-host", "--profile", ""),
+        "profile",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="BUG (sweep_bugs.md S5): --profile '' silently means the default profile",
+        ),
+    ),
+    "unknown-store": (("--region", REGION, "--shared-host", "--store", "cloud"), "--store"),
+    "no-ws-no-shared": (
+        (
+            "--region",
+            "eu-central-1",
+        ),
+        "workspace",
+    ),
+}
+BAD_ENV_NAMES = ["LD_PRELOAD", "PATH", "1ABC", "A B", "A;rm -rf ~", "PYTHONPATH", ""]
+
+
+@pytest.mark.parametrize(
+    ("flags", "says"),
+    list(BAD_CONFIGURE_FLAGS.values()),
+    ids=list(BAD_CONFIGURE_FLAGS),
+)
+def test_bad_configure_flag_is_refused_before_anything(flags, says, guard):
+    store = () if "--store" in flags else ("--store", "file")
+    guard.refused("configure", *flags, *store, "--api-key-stdin", input=K, says=(says,))
+    assert not guard.cli.config.exists()
+
+
+@pytest.mark.parametrize("name", BAD_ENV_NAMES, ids=repr)
+def test_bad_key_variable_name_is_refused_everywhere(name, guard):
+    shared = ("configure", "--region", REGION, "--shared-host")
+    guard.refused(*shared, "--store", "env", "--api-key-env", name, says=("variable",))
+    guard.refused(*shared, "--store", "file", "--api-key-env", name, says=("variable",))
+    write_config(guard.cli.config, store="file")
+    if name in ("LD_PRELOAD", "PATH", "PYTHONPATH"):
+        return  # `key set` only reads the variable (no export names it): see sweep_bugs S6
+    says = ("variable",) if name else ("--api-key-env",)  # "" is "no key given"
+    guard.refused("key", "set", "--api-key-env", name, says=says)
+
+
 def _poisoned_config(path: Path, ws: str, *, store: str = "file") -> None:
     """What an attacker would commit: a workspace_id and base URLs that agree with it."""
     write_config(path, store=store)

@@ -648,3 +648,20 @@ def test_no_environment_dump_reaches_outputs(cli, net):
         r = cli(command, "--help", env={"DASHSCOPE_API_KEY": SWEEP_KEY})
         assert r.rc == 0, (command, r.output)
         assert_no_leak(f"{command} --help", r.output)
+
+
+# ---------------------------------------------------------------------------------------------
+# Screenshots and snapshots: no simulator key (not even the demo's) in any committed image.
+# ---------------------------------------------------------------------------------------------
+def test_screenshots_and_snapshots_hold_no_key() -> None:
+    from app.simulator_accounts import default_accounts
+
+    root = Path(__file__).resolve().parent.parent
+    images = [
+        *sorted((root / "docs" / "screenshots").glob("*.svg")),
+        *sorted((root / "tests" / "__snapshots__").rglob("*.svg")),
+    ]
+    assert images, "the README screenshots are expected under docs/screenshots"
+    keys = [a.key for a in default_accounts()] + [SWEEP_KEY]
+    problems = {str(p.relative_to(root)): leaks(p.read_bytes(), keys) for p in images}
+    assert not {k: v for k, v in problems.items() if v}, problems
