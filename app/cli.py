@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
 
@@ -29,14 +30,45 @@ COMMANDS = (
 )
 
 
+_UNESCAPED_PERCENT = re.compile(r"%(?![(%])")
+_QUOTED = re.compile(r"'([^'\s]*)'")
+
+
+def _looks_secret(value: str) -> bool:
+    """A stray value that may be a pasted API key is never echoed back."""
+    return value.startswith("sk-") or len(value) >= 24
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Help texts come from the locales and may contain a literal '%' (printf '%s')."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        return _UNESCAPED_PERCENT.sub("%%", action.help) if action.help else action.help
+
+
+class _RawHelpFormatter(_HelpFormatter, argparse.RawDescriptionHelpFormatter):
+    pass
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that exits 2 with our message, never printing a value that may be secret."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        formatter = kwargs.get("formatter_class")
+        if formatter is None or formatter is argparse.HelpFormatter:
+            kwargs["formatter_class"] = _HelpFormatter
+        elif formatter is argparse.RawDescriptionHelpFormatter:
+            kwargs["formatter_class"] = _RawHelpFormatter
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def error(self, message: str) -> None:  # type: ignore[override]
         if message.startswith("unrecognized arguments:"):
             # A stray word may be an API key pasted as an argument: count, never echo.
             count = len(message.split(":", 1)[1].split())
             message = f"unrecognized arguments ({count}; not shown, they may be secret)"
+        message = _QUOTED.sub(
+            lambda m: "'<hidden>'" if _looks_secret(m.group(1)) else m.group(0), message
+        )
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
