@@ -16,6 +16,14 @@ EXIT_USAGE = 2
 EXIT_NO_SECURE_STORE = 3
 
 
+def _hide_keys(params: dict[str, Any]) -> dict[str, Any]:
+    """A user may paste the key where another value belongs; never echo such a value back."""
+    return {
+        k: "<hidden>" if isinstance(v, str) and v.lstrip().startswith("sk-") and len(v) >= 12 else v
+        for k, v in params.items()
+    }
+
+
 class UserError(Exception):
     """Bad input or an unusable environment; the CLI prints it and exits with `exit_code`."""
 
@@ -28,7 +36,7 @@ class UserError(Exception):
 
     @property
     def message(self) -> str:
-        return t(self.key, **self.params)
+        return t(self.key, **_hide_keys(self.params))
 
     def __str__(self) -> str:
         return self.message
@@ -43,7 +51,7 @@ class Notice:
 
     @property
     def message(self) -> str:
-        return t(self.key, **self.params)
+        return t(self.key, **_hide_keys(self.params))
 
     def __str__(self) -> str:
         return self.message
