@@ -290,21 +290,36 @@ class ApiKeyScreen(StepScreen):
             self._ticker.stop()
         self.keyring = message.status
         self.keyring_problem = message.problem
+        usable = message.status is not None and message.status.available
+        if not usable and self.store == "keyring" and not self._store_chosen:
+            # The default cannot be used: move to the one that writes nothing, visibly.
+            self.store = "env"
+            with self.prevent(RadioSet.Changed):
+                self.query_one("#store-env", RadioButton).value = True
+        self._render_keyring()
+        self._update_store_widgets()
+
+    def _render_keyring(self) -> None:
+        """The probe's verdict under the store choice (nothing yet while it runs)."""
+        if self.keyring is None and self.keyring_problem is None:
+            self._tick_probe()
+            return
         status_view = self.query_one("#keyring-status", Static)
-        if message.status is not None and message.status.available:
-            ok = t("screen_apikey.keyring_ok", backend=message.status.backend)
+        if self.keyring is not None and self.keyring.available:
+            ok = t("screen_apikey.keyring_ok", backend=self.keyring.backend)
             status_view.update(Text(f"{MARK_OK}{gap()}{ok}"))
         else:
-            why = message.problem or (message.status.message() if message.status else "")
-            status_view.update(Text(f"{MARK_FAIL}{gap()}{t('screen_apikey.keyring_bad', why=why)}"))
-            if self.store == "keyring" and not self._store_chosen:
-                # The default cannot be used: move to the one that writes nothing, visibly.
-                self.store = "env"
-                radio = self.query_one("#store", RadioSet)
-                with self.prevent(RadioSet.Changed):
-                    self.query_one("#store-env", RadioButton).value = True
-                radio.refresh()
+            why = self.keyring_problem or (self.keyring.message() if self.keyring else "")
+            bad = t("screen_apikey.keyring_bad", why=why)
+            status_view.update(Text(f"{MARK_FAIL}{gap()}{bad}"))
+
+    async def relocalize(self) -> None:
+        """Redraw in the other language; the typed key moves out of the field into memory."""
+        self.known_key = self.collect().api_key or self.known_key
+        await super().relocalize()
+        self._render_keyring()
         self._update_store_widgets()
+        self.query_one("#key-preview", Static).update(self._preview(""))
 
     @work(thread=True, exclusive=True, group="keyring-read", exit_on_error=False)
     def load_saved_key(self) -> None:

@@ -740,3 +740,25 @@ async def test_profile_given_on_the_command_line_is_edited_by_default(
         await settle(app, pilot)
         assert step_of(app) == "scenario"
         assert app.state.editing_existing and app.state.workspace_id == WS
+
+
+async def test_language_switch_on_the_key_step_keeps_key_and_keyring_verdict(
+    services: Services, memory_store: MemoryStore
+) -> None:
+    app = make_app(services, KEY_STATE, start_step="apikey")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*KEY)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert t("wizard.title.apikey", "zh") in screen_text(app)
+        assert "系统钥匙串可用" in text_of(app, "#keyring-status")
+        assert "sk-…cdef" in text_of(app, "#key-preview")
+        assert KEY not in screen_text(app)
+        app.screen.query_one("#api-key").focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert step_of(app) == "connectivity"
+    assert memory_store.get("default") == ApiKey(KEY)
