@@ -66,6 +66,7 @@ class WelcomeScreen(StepScreen):
                 t(
                     "screen_welcome.writes",
                     config=str(self.services.config_path),
+                    exports=str(self.services.export_dir),
                 )
             ),
             id="welcome-writes",

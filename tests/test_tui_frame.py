@@ -289,3 +289,10 @@ def test_wizard_messages_exist_in_both_languages_with_the_same_placeholders(
     assert set(en) == set(zh)
     for key, text in en.items():
         assert placeholders(text) == placeholders(zh[key]), key
+
+
+def test_bad_profile_flag_is_refused_before_anything_else() -> None:
+    result = _run_cli("--profile", "../etc/passwd")
+    assert result.returncode == 2
+    assert "../etc/passwd" in result.stderr or "profile" in result.stderr.lower()
+    assert t("wizard.not_interactive", "en").splitlines()[0] not in result.stderr

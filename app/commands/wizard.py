@@ -82,13 +82,15 @@ def run_wizard(services: Any, state: Any) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    demo = getattr(args, "demo", False)
+    # Bad flags get their own message first (exit 2 via UserError), terminal or not.
+    services, state = (None, None) if demo else real_services(args)
     if not is_interactive():
         print(t("wizard.not_interactive"), file=sys.stderr, end="")
         return EXIT_USAGE
-    if getattr(args, "demo", False):
+    if demo:
         from app.demo import demo_services
 
         with demo_services(lang=get_language()) as (services, state):
             return run_wizard(services, state)
-    services, state = real_services(args)
     return run_wizard(services, state)
