@@ -670,3 +670,66 @@ def test_catalog_regions_all_refuse_a_host_like_workspace_id(guard):
             input=K,
             says=("workspace",),
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Keyrings that cannot be trusted: fail closed (exit 3), nothing written, key nowhere.
+# ---------------------------------------------------------------------------------------------
+def _backends():
+    import keyring.backend
+    from keyring.backends import fail, null
+
+    class Broken(keyring.backend.KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def get_password(self, service, username):
+            raise OSError(f"dbus exploded holding {username}")
+
+        def set_password(self, service, username, password):
+            raise OSError(f"cannot store {password}")  # a backend that quotes its input
+
+        def delete_password(self, service, username):
+            raise OSError("no")
+
+    class Forgetful(keyring.backend.KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self):
+            self.items = {}
+
+        def get_password(self, service, username):
+            value = self.items.get((service, username))
+            return None if value is None else value[::-1]  # reads back something else
+
+        def set_password(self, service, username, password):
+            self.items[(service, username)] = password
+
+        def delete_password(self, service, username):
+            self.items.pop((service, username), None)
+
+    return {
+        "fail": fail.Keyring,
+        "null": null.Keyring,
+        "oserror-quoting-the-key": Broken,
+        "read-back-differs": Forgetful,
+    }
+
+
+@pytest.mark.parametrize("backend", list(_backends()), ids=list(_backends()))
+@pytest.mark.parametrize("store", [(), ("--store", "keyring")], ids=["default", "explicit"])
+def test_untrustworthy_keyring_fails_closed(backend, store, guard, use_backend):
+    use_backend(_backends()[backend]())
+    r = guard.refused(
+        "configure",
+        "--region",
+        REGION,
+        "--workspace-id",
+        SWEEP_WS,
+        *store,
+        "--api-key-stdin",
+        input=K,
+        rc=3,
+        says=("--store file",),
+    )
+    assert "keyring" in r.stderr.lower()
+    assert not guard.cli.config.exists()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import stat
+import sys
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
@@ -34,6 +35,7 @@ from tests.sweep_helpers import (
     OTHER_REGION_KEY,
     OTHER_WS_KEY,
     PLAN_KEY,
+    REGION,
     SWEEP_KEY,
     SWEEP_WS,
     UNKNOWN_KEY,
@@ -372,10 +374,14 @@ def test_doctor_findings_never_carry_the_key(
             refuse=proxy_kind == "refuse",
         ).start_in_thread()
         env.update({"HTTPS_PROXY": proxy.url, "NO_PROXY": "", "SSL_CERT_FILE": str(sim.ca_file)})
+    first_request = len(sim.requests)
     try:
         report = tmp_path / "report.md"
         as_json = cli("doctor", *args, "--json", "--report", str(report), env=env)
-        text = cli("doctor", *args, env=env)
+        # Text in Chinese, on a "terminal" stderr: the live progress lines are swept too.
+        with monkeypatch.context() as m:
+            m.setattr(sys.stderr, "isatty", lambda: True)
+            text = cli("doctor", *args, "--lang", "zh", env=env)
     finally:
         if proxy is not None:
             proxy.stop_thread()
@@ -394,9 +400,18 @@ def test_doctor_findings_never_carry_the_key(
         ("doctor report", report.read_text()),
     ):
         assert_no_leak(label, blob)
+    assert "✓" in text.stderr or "✗" in text.stderr or "!" in text.stderr  # progress shown
     key_file = cli.config.parent / "keys" / "default.key"
     problems = scan_tree(cli.root, [key_file])
     assert not problems, problems
+    # T5: the key went only to the profile's own host (other regions only with consent).
+    from app.secrets import ApiKey
+
+    fingerprint = ApiKey(key).fingerprint()
+    hosts = {r.host for r in sim.requests[first_request:] if r.key_fingerprint == fingerprint}
+    if "--all-regions" not in extra:
+        assert hosts <= {f"{ws}.{REGION}.maas.aliyuncs.com"}, hosts
+    assert not any("evil" in h for h in hosts)
 
 
 def test_doctor_with_an_unreadable_stored_key_never_prints_it(cli, net, tmp_path):
