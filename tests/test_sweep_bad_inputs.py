@@ -733,3 +733,26 @@ def test_untrustworthy_keyring_fails_closed(backend, store, guard, use_backend):
     )
     assert "keyring" in r.stderr.lower()
     assert not guard.cli.config.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# The TUI's doctor loads the same config: a poisoned one is refused there too (T3).
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("ws", ["evil.com#", "ws-\u212aey", "u@evil.com#"], ids=repr)
+async def test_tui_doctor_refuses_a_poisoned_config_without_a_packet(ws, sim, proxy, tmp_path):
+    from app.secrets import ApiKey, MemoryStore
+    from app.tui import make_app
+    from app.wizard_state import WizardState
+    from tests.test_tui_connect_helpers import screen_text, services_for, settle
+
+    store = MemoryStore({"default": ApiKey(K)})
+    services = services_for(tmp_path, sim, store)
+    _poisoned_config(services.config_path, ws)
+    before = (len(sim.requests), len(proxy.tunnels))
+    app = make_app(services, WizardState(lang="en"), doctor_profile="default")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(app, pilot, "doctor")
+        shown = screen_text(app)
+    assert "workspace_id" in shown, shown
+    assert_no_leak("TUI doctor with a poisoned config", shown)
+    assert (len(sim.requests), len(proxy.tunnels)) == before

@@ -123,8 +123,10 @@ def _sweep_commands(
     results: list[tuple[str, CliResult]] = []
     allowed: list[Path] = []
 
-    def go(label: str, *args: str, rc: int | tuple[int, ...] = 0) -> CliResult:
-        r = run(*args, env=env)
+    def go(
+        label: str, *args: str, rc: int | tuple[int, ...] = 0, input: str | None = None
+    ) -> CliResult:
+        r = run(*args, env=env, input=input)
         assert r.rc in ((rc,) if isinstance(rc, int) else rc), (label, r.output)
         results.append((label, r))
         return r
@@ -173,6 +175,8 @@ def _sweep_commands(
     assert "…" in report.read_text()  # the masked key is in the environment section
     go("doctor text", "doctor", *p, *pins)
     go("doctor --all-regions", "doctor", *p, *pins, "--all-regions", "--json")
+    rotated = go("key set", "key", "set", *p, "--api-key-stdin", input=SWEEP_KEY + "\n")
+    assert "…" in rotated.stdout or kind == "env"
     go("recommend", "recommend", "--residency", "none", "--near", "asia")
     go("recommend --json", "recommend", "--residency", "eu", "--need", "batch", "--json")
     return allowed, results
@@ -680,3 +684,23 @@ def test_screenshots_and_snapshots_hold_no_key() -> None:
     keys = [a.key for a in default_accounts()] + [SWEEP_KEY]
     problems = {str(p.relative_to(root)): leaks(p.read_bytes(), keys) for p in images}
     assert not {k: v for k, v in problems.items() if v}, problems
+
+
+@pytest.mark.parametrize("fmt", [f for f, spec in FORMATS.items() if spec.can_hold_key])
+def test_include_key_over_an_existing_readable_file_ends_0600(fmt, cli, net, tmp_path):
+    """T10/T11: a key written into a file that was 0644 (or merged into settings.json) must
+    not stay readable by others."""
+    write_config(cli.config, store="file")
+    assert cli("key", "set", "--api-key-stdin", input=SWEEP_KEY).rc == 0
+    target = tmp_path / "out" / f"{fmt}.out"
+    target.parent.mkdir()
+    target.write_text("{}\n" if FORMATS[fmt].kind == "json" else "# old\n")
+    target.chmod(0o644)
+    r = cli("export", "--format", fmt, "--include-key", "-o", str(target))
+    assert r.rc == 0, r.output
+    assert SWEEP_KEY in target.read_text()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert_no_leak(f"export {fmt} messages", r.output)
+    for other in target.parent.iterdir():  # backups of the old file hold no key
+        if other != target:
+            assert_no_leak(str(other), other.read_bytes())
