@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from rich.traceback import Traceback
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingsMap
 from textual.screen import Screen
@@ -250,6 +249,7 @@ class WizardApp(App[WizardState | None]):
     def _fatal_error(self) -> None:
         """A crash prints the traceback without local variables: a local may hold the key."""
         from rich.segment import Segments
+        from rich.traceback import Traceback  # only on a crash: it costs startup time
 
         self.bell()
         traceback = Traceback(show_locals=False, width=None)
