@@ -121,3 +121,31 @@ async def test_scenario_measure_button_ranks_regions_and_suggests_where_callers_
         await pilot.pause()
         assert app.state.near == near
         assert app.state.measured_latency and app.state.measured_latency[0][0] == fastest
+
+
+async def test_a_failing_measurement_is_reported_once_and_the_screen_stays_usable(
+    tmp_path: Path,
+) -> None:
+    """A worker error (here: an unreadable --ca-file) becomes one notification, no crash."""
+    store = MemoryStore()
+    services = Services(
+        config_path=tmp_path / "config.yaml",
+        key_store_factory=lambda kind: store,
+        keyring_probe=lambda: KeyringStatus(available=True, backend="memory"),
+        probe_options=ProbeOptions(ca_file=str(tmp_path / "missing-ca.pem")),
+    )
+    app = make_app(services, WizardState(), start_step="scenario")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#measure").focus()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert len(messages) == 1
+        assert "missing-ca.pem" in messages[0]
+        assert app.screen.query_one("#measure").disabled is False
+        app.screen.query_one("#residency").focus()
+        await pilot.press("enter", "enter")
+        await pilot.pause()
+        assert app.screen.STEP == "recommendation"
