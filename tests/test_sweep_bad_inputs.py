@@ -395,6 +395,8 @@ BAD_CONFIGS = {
     "a-directory": (lambda p: p.mkdir(), "not a regular file"),
     "dangling-symlink": (lambda p: p.symlink_to(p.parent / "gone.yaml"), "does not exist"),
     "fifo": (lambda p: os.mkfifo(p), "not a regular file"),
+    "symlink-to-dev-zero": (lambda p: p.symlink_to("/dev/zero"), "config"),
+    "symlink-loop": (lambda p: p.symlink_to(p), "config"),
 }
 
 
