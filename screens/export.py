@@ -12,10 +12,11 @@ from __future__ import annotations
 import dataclasses
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Checkbox, Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
@@ -32,6 +33,21 @@ DEFAULT_PATHS: dict[str, str] = {
     "qwen-code": ".qwen/settings.json",
 }
 MERGED_JSON = ("claude-code", "qwen-code")
+
+
+class TargetList(SelectionList[str], inherit_bindings=False):
+    """The optional targets: Space toggles, and Enter is left to the step (Next), so that
+    pressing Enter walks through the wizard as on every other step."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "cursor_down", show=False),
+        Binding("up", "cursor_up", show=False),
+        Binding("home", "first", show=False),
+        Binding("end", "last", show=False),
+        Binding("pagedown", "page_down", show=False),
+        Binding("pageup", "page_up", show=False),
+        Binding("space", "select", show=False),
+    ]
 
 
 def build_profile(state: WizardState, clock: Any = None) -> Any:
@@ -118,7 +134,7 @@ class ExportScreen(StepScreen):
         with Horizontal(id="export-main"):
             with Vertical(id="export-left"):
                 yield Static(t("screen_export.targets_title"), classes="section-title")
-                yield SelectionList[str](
+                yield TargetList(
                     *(
                         Selection(t(f"screen_export.target.{fmt}"), fmt, fmt in chosen, id=fmt)
                         for fmt in self.formats

@@ -186,3 +186,22 @@ async def test_export_write_failure_is_reported_and_stays(tmp_path: Path, lang: 
         # The config was written first and is listed; nothing else claims success.
         written = [w.target for w in app.screen.state.written]
         assert written == ["config"]
+
+
+async def test_space_toggles_a_target_and_enter_means_next(tmp_path: Path) -> None:
+    services = _services(tmp_path)
+    app = make_app(services, _state(), start_step="export")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        targets = app.screen.query_one("#export-targets")
+        targets.focus()
+        await pilot.press("down", "space")  # .env (second in the list)
+        assert list(targets.selected) == ["dotenv"]
+        await pilot.press("enter")  # Next = write
+        await pilot.pause()
+        assert {w.target for w in app.screen.state.written} == {"config", "dotenv"}
+        assert list(targets.selected) == ["dotenv"]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.STEP == "done"
