@@ -52,7 +52,9 @@ def real_services(args: argparse.Namespace) -> tuple[Any, Any]:
         config_path=path,
         key_store_factory=key_store_factory,
         keyring_probe=lambda: probe_keyring(KEYRING_PROBE_TIMEOUT),
-        probe_options=_default_probe_options(),
+        # None = the probe's defaults, built when Connectivity runs: importing the probe
+        # engine (httpx, httpcore, ssl) at startup would cost ~0.4 s before the first paint.
+        probe_options=None,
         keyring_timeout=KEYRING_PROBE_TIMEOUT + 2.0,
     )
     return services, state
