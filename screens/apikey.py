@@ -31,7 +31,7 @@ from app.catalog import load_catalog
 from app.errors import UserError
 from app.i18n import t
 from app.secrets import ApiKey, InvalidApiKey, KeyringStatus
-from app.wizard_state import WizardState
+from app.wizard_state import Services, WizardState
 from screens.base import StepScreen
 from screens.widgets import (
     MARK_FAIL,
@@ -114,7 +114,7 @@ class ApiKeyScreen(StepScreen):
         ("ctrl+t", "toggle_key", "screen_apikey.binding_toggle", True),
     )
 
-    def __init__(self, state: WizardState, services: Any) -> None:
+    def __init__(self, state: WizardState, services: Services) -> None:
         super().__init__(state, services)
         self.catalog = load_catalog()
         self.known_key: ApiKey | None = state.api_key or services.demo_key

@@ -20,7 +20,7 @@ from textual.widgets import Select, Static
 
 from app.catalog import Catalog, load_catalog
 from app.i18n import t
-from app.wizard_state import WizardState
+from app.wizard_state import Services, WizardState
 from screens.base import StepScreen
 from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, gap
 
@@ -58,8 +58,8 @@ class RecommendationScreen(StepScreen):
     STEP = "recommendation"
     FOCUS: ClassVar[str | None] = None
 
-    def __init__(self, state: WizardState, services: object) -> None:
-        super().__init__(state, services)  # type: ignore[arg-type]
+    def __init__(self, state: WizardState, services: Services) -> None:
+        super().__init__(state, services)
         self.catalog = load_catalog()
         self.rec = self._recommend()
         self.chosen_region = (

@@ -19,7 +19,7 @@ from textual.widgets import Button, Checkbox, RadioSet, Select, Static
 
 from app.catalog import load_catalog
 from app.i18n import t
-from app.wizard_state import WizardState
+from app.wizard_state import Services, WizardState
 from screens.base import StepScreen
 from screens.widgets import (
     MARK_FAIL,
@@ -39,8 +39,8 @@ class ScenarioScreen(StepScreen):
     STEP = "scenario"
     FOCUS: ClassVar[str | None] = "#residency"
 
-    def __init__(self, state: WizardState, services: object) -> None:
-        super().__init__(state, services)  # type: ignore[arg-type]
+    def __init__(self, state: WizardState, services: Services) -> None:
+        super().__init__(state, services)
         self.catalog = load_catalog()
         self.residencies = list(self.catalog.scenarios)
         self.residency: str | None = state.residency
@@ -54,7 +54,9 @@ class ScenarioScreen(StepScreen):
         yield Static(t("screen_scenario.residency"), classes="field-label tight")
         yield ChoiceRadioSet(
             *(
-                MarkedRadioButton(s.name.get(lang), value=s.id == self.residency)
+                MarkedRadioButton(
+                    s.name.get(lang), value=s.id == self.residency, tooltip=s.explain.get(lang)
+                )
                 for s in self.catalog.scenarios.values()
             ),
             highlight=highlight,

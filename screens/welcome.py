@@ -9,7 +9,7 @@ new one. The language switches live here.
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,9 +17,14 @@ from textual.widgets import Input, RadioSet, Select, Static
 
 from app.errors import UserError
 from app.i18n import LANGUAGES, t
-from app.wizard_state import WizardState
+from app.wizard_state import Services, WizardState
 from screens.base import StepScreen
 from screens.widgets import MARK_WARN, ChoiceRadioSet, MarkedRadioButton, gap
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from app.profiles import Config, Profile
 
 ACTIONS = ("new", "edit", "troubleshoot")
 LANGUAGE_NAMES = {"en": "English", "zh": "简体中文"}
@@ -29,15 +34,15 @@ class WelcomeScreen(StepScreen):
     STEP = "welcome"
     FOCUS: ClassVar[str | None] = None  # Next: Enter starts the wizard
 
-    def __init__(self, state: WizardState, services: object) -> None:
-        super().__init__(state, services)  # type: ignore[arg-type]
+    def __init__(self, state: WizardState, services: Services) -> None:
+        super().__init__(state, services)
         self._config, self._config_problem = self._load_profiles()
         # A profile of that name exists (e.g. `--profile work`, or "default" on a second
         # run): editing it is the likelier wish than creating "default-2".
         existing = state.profile_name in self.profile_names
         self._action = "edit" if state.editing_existing or existing else "new"
 
-    def _load_profiles(self) -> tuple[object | None, str | None]:
+    def _load_profiles(self) -> tuple[Config | None, str | None]:
         """The existing config, or why it could not be read (then only "new" is offered)."""
         try:
             from app.profiles import load_config
@@ -139,7 +144,8 @@ class WelcomeScreen(StepScreen):
             name = self._selected_profile()
             if name is None:
                 return None
-            return self._prefill(self._config.profiles[name])  # type: ignore[union-attr]
+            assert self._config is not None  # names come from it
+            return self._prefill(self._config.profiles[name])
         from app.profiles import check_profile_name
 
         name = self.query_one("#profile-name", Input).value.strip()
@@ -153,25 +159,24 @@ class WelcomeScreen(StepScreen):
             return None
         return dataclasses.replace(self.state, profile_name=name, editing_existing=False)
 
-    def _prefill(self, profile: object) -> WizardState:
+    def _prefill(self, profile: Profile) -> WizardState:
         """Start from a saved profile: every later step shows its values as the defaults."""
-        p = profile
         return dataclasses.replace(
             self.state,
-            profile_name=p.name,  # type: ignore[attr-defined]
+            profile_name=profile.name,
             editing_existing=True,
-            residency=p.residency,  # type: ignore[attr-defined]
-            region=p.region,  # type: ignore[attr-defined]
-            scope=p.scope,  # type: ignore[attr-defined]
-            endpoint_style=p.endpoint_style,  # type: ignore[attr-defined]
-            workspace_id=p.workspace_id,  # type: ignore[attr-defined]
-            model=p.model,  # type: ignore[attr-defined]
-            key_store=p.api_key.store,  # type: ignore[attr-defined]
-            key_env=p.api_key.env,  # type: ignore[attr-defined]
+            residency=profile.residency,
+            region=profile.region,
+            scope=profile.scope,
+            endpoint_style=profile.endpoint_style,
+            workspace_id=profile.workspace_id,
+            model=profile.model,
+            key_store=profile.api_key.store,
+            key_env=profile.api_key.env,
         )
 
 
-def _doctor(profile_name: str, services: object) -> object:
+def _doctor(profile_name: str, services: Services) -> Screen[object]:
     from screens.doctor import DoctorScreen
 
     return DoctorScreen(profile_name, services)

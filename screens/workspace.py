@@ -19,7 +19,7 @@ from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 from app.catalog import Region, load_catalog
 from app.endpoints import EndpointError, InvalidWorkspaceId, base_urls, normalize_workspace_id
 from app.i18n import t
-from app.wizard_state import WizardState
+from app.wizard_state import Services, WizardState
 from screens.base import StepScreen
 from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, MarkedRadioButton, gap
 
@@ -50,8 +50,8 @@ class WorkspaceScreen(StepScreen):
     STEP = "workspace"
     FOCUS: ClassVar[str | None] = "#workspace-id"
 
-    def __init__(self, state: WizardState, services: object) -> None:
-        super().__init__(state, services)  # type: ignore[arg-type]
+    def __init__(self, state: WizardState, services: Services) -> None:
+        super().__init__(state, services)
         self.catalog = load_catalog()
         region_id = state.region or "ap-southeast-1"
         self.region_info: Region = self.catalog.regions[region_id]
