@@ -368,6 +368,8 @@ BAD_CONFIGS = {
     "unknown-region": (lambda p: _edit(p, lambda d: d.update(region="mars-1")), "region"),
     "unknown-scope": (lambda p: _edit(p, lambda d: d.update(scope="galactic")), "scope"),
     "scope-not-offered": (lambda p: _edit(p, lambda d: d.update(scope="us")), "scope"),
+    "region-list": (lambda p: _edit(p, lambda d: d.update(region=["x"])), "region"),
+    "style-mapping": (lambda p: _edit(p, lambda d: d.update(endpoint_style={"a": 1})), "style"),
     "unknown-store": (
         lambda p: _edit(p, lambda d: d.update(api_key={"store": "cloud"})),
         "api_key.store",
@@ -758,3 +760,70 @@ async def test_tui_doctor_refuses_a_poisoned_config_without_a_packet(ws, sim, pr
     assert "workspace_id" in shown, shown
     assert_no_leak("TUI doctor with a poisoned config", shown)
     assert (len(sim.requests), len(proxy.tunnels)) == before
+
+
+# ---------------------------------------------------------------------------------------------
+# A YAML alias bomb: 1 KB on disk, 9**9 leaves once expanded.
+# ---------------------------------------------------------------------------------------------
+def _alias_bomb(field: str) -> str:
+    levels = ['&a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    levels += [f"&a{i} [{','.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    host = f"{SWEEP_WS}.{REGION}.maas.aliyuncs.com"
+    return (
+        "version: 1\nprofiles:\n  default:\n"
+        f"    region: {REGION}\n    scope: international\n    endpoint_style: workspace\n"
+        f"    workspace_id: {SWEEP_WS}\n"
+        f"    base_urls: {{openai: 'https://{host}/compatible-mode/v1', "
+        f"anthropic: 'https://{host}/apps/anthropic', dashscope: 'https://{host}/api/v1'}}\n"
+        f"    api_key: {{store: env}}\n    model: qwen-plus\n"
+        f"    {field}: [{', '.join(levels)}]\n"
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG (see /work/notes/sweep_bugs.md S7): profiles._safe_repr calls repr() on the "
+    "whole value before truncating, so a 1 KB alias bomb in a config field makes every "
+    "command expand 9**9 items (GBs of memory, minutes)",
+)
+@pytest.mark.parametrize("field", ["model", "endpoint_style"])
+def test_yaml_alias_bomb_in_a_config_is_refused_cheaply(field, run_cli):
+    """Run with a 100 MB address-space limit: refusing the file must not need more."""
+    import resource
+    import subprocess
+    import sys
+
+    run_cli.config.parent.mkdir(parents=True, exist_ok=True)
+    cfg = run_cli.config.with_name("bomb.yaml")
+    text = _alias_bomb(field)
+    text = text.replace(f"    {field}: qwen-plus\n", "").replace(f"    {field}: workspace\n", "")
+    cfg.write_text(text)
+    assert len(text) < 2000
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (100_000_000, 100_000_000))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "app", "profiles", "list", "--config", str(cfg)],
+        env=run_cli.base_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=limit,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr[-500:]
+    assert field in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG (see /work/notes/sweep_bugs.md S8): a list or mapping as `residency` in the "
+    "config crashes every command with TypeError (unhashable) instead of exit 2",
+)
+@pytest.mark.parametrize("value", [["eu"], {"eu": 1}], ids=["list", "mapping"])
+def test_residency_of_the_wrong_type_is_refused(value, guard, monkeypatch):
+    cfg = guard.cli.root / "shared" / "config.yaml"
+    _edit(cfg, lambda d: d.update(residency=value))
+    monkeypatch.setenv("MODELSTUDIO_SETUP_CONFIG", str(cfg))
+    guard.refused("profiles", "show", says=("residency",))
