@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
+from app.errors import UserError
 from app.i18n import t
 from screens.base import StepScreen
 from screens.consent import ConsentScreen
@@ -313,6 +314,7 @@ class ConnectivityScreen(StepScreen):
 
     def __init__(self, state: Any, services: Any) -> None:
         self._result: Any = None
+        self._consented = False
         super().__init__(state, services)
 
     def compose_step(self) -> ComposeResult:
@@ -355,19 +357,41 @@ class ConnectivityScreen(StepScreen):
                 consent_all_regions=consent_all_regions,
                 on_event=lambda ev: self.post_message(ProbeEventMessage(ev)),
             )
-        except Exception as exc:  # one visible message; the key is never in probe errors
+        except UserError as exc:  # unusable settings (CA file, proxy variables): say which
+            view.show_error(t("screen_connectivity.crashed", error=exc.message))
+            return
+        except Exception as exc:  # named by type only: an error text may quote a header
             view.show_error(t("screen_connectivity.crashed", error=type(exc).__name__))
             return
         self._result = result
+        self._consented = consent_all_regions
         view.show_result(result)
+        self._show_next_moves()
+
+    def _show_next_moves(self) -> None:
+        """After a result: offer the region search (401, no consent yet) and say what Back
+        is for when something failed."""
+        result = self._result
+        if result is None:
+            return
         codes = {str(_get(f, "code")) for f in _get(result, "findings", ()) or ()}
-        if "key_rejected" in codes and not consent_all_regions:
-            self.query_one("#conn-find-region", Button).display = True
+        offer = "key_rejected" in codes and not self._consented
+        self.query_one("#conn-find-region", Button).display = offer
+        if offer:
             hint = t("screen_connectivity.find_region_hint")
-            hint += "\n" + t("screen_connectivity.back_hint")
-            self._hint(hint)
+            self._hint(hint + "\n" + t("screen_connectivity.back_hint"))
         elif _get(result, "verdict") == "fail":
             self._hint(t("screen_connectivity.back_hint"))
+        else:
+            self._hint("")
+
+    async def relocalize(self) -> None:
+        """Language switch: redraw, then restore what only exists after a result."""
+        await super().relocalize()
+        self._show_next_moves()
+        if self._result is None:
+            self.query_one("#conn-find-region", Button).display = False
+            self._hint("")
 
     @on(ProbeEventMessage)
     def _on_probe_event(self, message: ProbeEventMessage) -> None:

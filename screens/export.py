@@ -162,6 +162,13 @@ class ExportScreen(StepScreen):
         self._update_key_note()
         self._show_target(next(iter(self.state.export_targets), None) or next(iter(self.formats)))
 
+    async def relocalize(self) -> None:
+        """Language switch: redraw with the inputs kept, then refill preview and notes."""
+        current = self.current
+        await super().relocalize()
+        self._update_key_note()
+        self._show_target(current)
+
     # -- inputs --------------------------------------------------------------------------
     @on(SelectionList.SelectionHighlighted, "#export-targets")
     def _highlighted(self, event: SelectionList.SelectionHighlighted) -> None:

@@ -157,3 +157,18 @@ async def test_no_key_says_so_and_sends_nothing(simulator, tmp_path: Path):
         await settle(app, pilot, "probe")
         assert "No API key" in widget_text(app.screen, "#probe-verdict")
         assert simulator.requests == []
+
+
+async def test_language_switch_after_a_401_keeps_the_offer(simulator, tmp_path: Path):
+    state = state_for(simulator, "demo", key_account="us-east-1")
+    app = make_app(services_for(tmp_path, simulator), state, start_step="connectivity")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(app, pilot, "probe")
+        await pilot.press("f2")
+        await pilot.pause()
+        await pilot.pause()
+        screen = app.screen
+        button = screen.query_one("#conn-find-region")
+        assert button.display and "查找" in str(button.label)
+        assert "解决办法" in widget_text(screen, ".probe-finding")
+        assert "失败" in widget_text(screen, ".probe-row")

@@ -205,3 +205,19 @@ async def test_space_toggles_a_target_and_enter_means_next(tmp_path: Path) -> No
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen.STEP == "done"
+
+
+async def test_language_switch_keeps_choices_and_redraws_the_preview(tmp_path: Path) -> None:
+    app = make_app(_services(tmp_path), _state(), start_step="export")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await _select(pilot, app, "dotenv")
+        app.screen._show_target("dotenv")
+        await pilot.press("f2")
+        await pilot.pause()
+        await pilot.pause()
+        screen = app.screen
+        assert list(screen.query_one("#export-targets").selected) == ["dotenv"]
+        assert "预览" in str(screen.query_one("#export-preview-title").content)
+        assert "DASHSCOPE_API_KEY" in str(screen.query_one("#export-preview").content)
+        assert "只引用 Key" in str(screen.query_one("#export-key-note").content)
