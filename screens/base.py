@@ -25,8 +25,15 @@ Button.Pressed for its own buttons must not call super(): the base one runs anyw
 dialog/worker and later call `self.finish(new_state)` itself (return None meanwhile).
 
 The screen is a view of one frozen WizardState: `compose` reads `self.state` only, so a
-language switch is `relocalize()` = collect the inputs, recompose. Screens hold no decisions:
-validation and recommendations come from app/.
+language switch is `relocalize()` = collect the inputs, recompose (override it, calling
+super(), when a step shows results that live outside `self.state`, e.g. a worker's verdict).
+Screens hold no decisions: validation and recommendations come from app/.
+
+Other knobs: `FOCUS` (CSS selector of the widget focused on entry; default the Next button),
+`STEP_BINDINGS` (extra keys as (keys, action, locale key, show); labels follow the
+language), `title_text()` / `next_label()`, `show_status(message)` for the line between
+Back and Next. Careful with attribute names: Screen already has `region`, `size`, `styles`.
+Workers: a failed worker of a step is reported once, by `WizardApp.report_worker_error`.
 """
 
 from __future__ import annotations
