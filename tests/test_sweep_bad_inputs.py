@@ -827,3 +827,27 @@ def test_residency_of_the_wrong_type_is_refused(value, guard, monkeypatch):
     _edit(cfg, lambda d: d.update(residency=value))
     monkeypatch.setenv("MODELSTUDIO_SETUP_CONFIG", str(cfg))
     guard.refused("profiles", "show", says=("residency",))
+
+
+BAD_OTHER_FLAGS = {
+    "recommend-residency": (("recommend", "--residency", "mars"), "mars"),
+    "recommend-need": (("recommend", "--residency", "eu", "--need", "teleport"), "teleport"),
+    "recommend-near": (("recommend", "--residency", "eu", "--near", "moon"), "moon"),
+    "doctor-profile-traversal": (("doctor", "--profile", "../x"), "../x"),
+    "show-profile-traversal": (("profiles", "show", "../../etc"), "profile"),
+    "export-profile-slash": (("export", "--format", "yaml", "--profile", "a/b"), "a/b"),
+    "export-unknown-format": (("export", "--format", "toml"), "--format"),
+    "keyring-timeout-nan": (("key", "get", "--keyring-timeout", "nan"), "--keyring-timeout"),
+    "keyring-timeout-inf": (("key", "get", "--keyring-timeout", "inf"), "--keyring-timeout"),
+    "keyring-timeout-neg": (("key", "get", "--keyring-timeout", "-1"), "--keyring-timeout"),
+    "key-as-stray-argument": (("key", "set", K), "not shown"),
+    "unknown-lang": (("profiles", "list", "--lang", "xx"), "--lang"),
+}
+
+
+@pytest.mark.parametrize(
+    ("args", "says"), list(BAD_OTHER_FLAGS.values()), ids=list(BAD_OTHER_FLAGS)
+)
+def test_other_bad_flags_are_refused(args, says, guard):
+    write_config(guard.cli.config, store="file")
+    guard.refused(*args, says=(says,))
