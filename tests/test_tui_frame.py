@@ -259,8 +259,19 @@ async def test_palette_is_reached_with_ctrl_p_and_switches_language(
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Switch language")
-        await pilot.pause(0.5)
-        await pilot.press("down", "enter")
+        from textual.widgets import OptionList
+
+        options = app.screen.query_one(OptionList)
+        for _ in range(50):  # the palette searches in the background
+            if options.option_count:
+                break
+            await pilot.pause(0.05)
+        assert options.option_count >= 1
+        first = str(options.get_option_at_index(0).prompt)
+        assert t("wizard.cmd.language") in first
+        if options.highlighted != 0:
+            options.highlighted = 0
+        await pilot.press("enter")
         await pilot.pause(0.3)
         await settle(app, pilot)
         assert app.state.lang == "zh"
