@@ -414,6 +414,12 @@ class ApiKeyScreen(StepScreen):
         self._confirm_store(new, key)
         return None
 
+    def action_back(self) -> None:
+        if self._writing:  # the store is being written: its answer decides what Back means
+            self.show_status(t("screen_apikey.storing"), error=False)
+            return
+        super().action_back()
+
     def _confirm_store(self, new: WizardState, key: ApiKey) -> None:
         """The key store is written only after the user said yes to exactly this."""
         where = self._location(self.store)
