@@ -337,6 +337,7 @@ DOCTOR_CASES = [
     ("reset", SWEEP_KEY, [Fault("reset")], [], None, "connect_failed"),
     ("tls_untrusted", SWEEP_KEY, [], ["no-ca"], None, "tls_untrusted"),
     ("connect_refused", SWEEP_KEY, [], ["closed-port"], None, "connect_refused"),
+    ("dns_failed", SWEEP_KEY, [], ["nxdomain"], None, "dns_failed"),
     ("proxy_auth", SWEEP_KEY, [], [], "auth", "proxy_auth_required"),
     ("proxy_refused", SWEEP_KEY, [], [], "refuse", "proxy_failed"),
     ("env_key_differs", SWEEP_KEY, [], ["env-other"], None, "env_key_differs"),
@@ -386,7 +387,9 @@ def test_doctor_findings_never_carry_the_key(
     for fault in faults:
         sim.inject(fault)
     args = ["--timeout", "5"]
-    if "closed-port" in extra:
+    if "nxdomain" in extra:
+        args += ["--connect-to", "::no-such-host.invalid:443", "--ca-file", str(sim.ca_file)]
+    elif "closed-port" in extra:
         args += ["--connect-to", f"::127.0.0.1:{_closed_port()}", "--ca-file", str(sim.ca_file)]
     elif proxy_kind is None:
         args += ["--connect-to", sim.connect_to]
@@ -442,6 +445,28 @@ def test_doctor_findings_never_carry_the_key(
     if "--all-regions" not in extra:
         assert hosts <= {f"{ws}.{REGION}.maas.aliyuncs.com"}, hosts
     assert not any("evil" in h for h in hosts)
+
+
+@pytest.mark.parametrize(
+    ("cert", "code"), [("wrong_host", "tls_hostname_mismatch"), ("expired", "tls_expired")]
+)
+def test_doctor_certificate_findings_never_carry_the_key(cert, code, simulator_ca, cli, tmp_path):
+    from tests.sweep_helpers import sweep_accounts
+
+    bad = Simulator(sweep_accounts(), ca=simulator_ca, cert=cert).start_in_thread()
+    try:
+        write_config(cli.config, store="env", env="SWEEP_TLS_KEY")
+        report = tmp_path / "tls.md"
+        pins = ["--connect-to", bad.connect_to, "--ca-file", str(bad.ca_file)]
+        env = {"SWEEP_TLS_KEY": SWEEP_KEY}
+        r = cli("doctor", *pins, "--json", "--report", str(report), env=env)
+        text = cli("doctor", *pins, "--lang", "zh", env=env)
+        assert {f["code"] for f in json.loads(r.stdout)["findings"]} == {code}
+        for blob in (r.output, text.output, report.read_text()):
+            assert_no_leak(f"doctor with a {cert} certificate", blob)
+        assert bad.requests == []  # the key never left: TLS failed first
+    finally:
+        bad.stop_thread()
 
 
 def test_doctor_with_an_unreadable_stored_key_never_prints_it(cli, net, tmp_path):
