@@ -44,6 +44,7 @@ from tests.sweep_helpers import (
     leaks,
     needles,
     scan_tree,
+    sweep_accounts,
     sweep_simulator,
     write_config,
 )
@@ -450,9 +451,9 @@ def test_doctor_findings_never_carry_the_key(
 @pytest.mark.parametrize(
     ("cert", "code"), [("wrong_host", "tls_hostname_mismatch"), ("expired", "tls_expired")]
 )
-def test_doctor_certificate_findings_never_carry_the_key(cert, code, simulator_ca, cli, tmp_path):
-    from tests.sweep_helpers import sweep_accounts
-
+def test_doctor_certificate_findings_never_carry_the_key(
+    cert, code, simulator_ca, cli, net, tmp_path
+):
     bad = Simulator(sweep_accounts(), ca=simulator_ca, cert=cert).start_in_thread()
     try:
         write_config(cli.config, store="env", env="SWEEP_TLS_KEY")
