@@ -28,7 +28,7 @@ from screens.consent import ConsentScreen
 SURFACES = ("openai", "anthropic", "dashscope")
 TIMED_PHASES = ("dns", "tcp", "tls", "ttfb")
 BAR_GLYPHS = {"dns": "░", "tcp": "▒", "tls": "▓", "ttfb": "█"}
-BAR_WIDTH = 16
+BAR_WIDTH = 10
 SYMBOLS = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "-", "pending": "·", "running": "…"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -64,9 +64,9 @@ def render_row(row: RowModel, show_timings: bool = True) -> str:
     name = t(f"screen_connectivity.surface.{surface}")
     if region:
         name = f"{name} · {region}"
-    head = f"{symbol} {_pad(name, 24)} {_pad(word, 10)}"
-    if row.http_status:
-        head += f"  HTTP {row.http_status}"
+    head = f"{symbol} {_pad(name, 21)} {_pad(word, 9)}"
+    if row.http_status and not (row.status == "pass" and 200 <= int(row.http_status) < 300):
+        head += f"  HTTP {row.http_status}"  # a 2xx on a passed row says nothing new
     for step, ok in row.steps.items():
         label = t(f"screen_connectivity.phase.{step}")
         head += f"  {label} {'✓' if ok else '✗'}"
@@ -82,7 +82,7 @@ def render_row(row: RowModel, show_timings: bool = True) -> str:
         parts.append(f"{label} {ms:.0f}" if show_timings else f"{label} {hidden}")
     if not parts:
         return head
-    return f"{head}\n  {waterfall(row.phases, show_timings)}  {'  '.join(parts)} ms"
+    return f"{head}\n  {waterfall(row.phases, show_timings)} {' '.join(parts)} ms"
 
 
 def _pad(text: str, width: int) -> str:

@@ -104,7 +104,14 @@ class ExportScreen(StepScreen):
     ExportScreen #export-preview-title { text-style: bold; }
     ExportScreen #export-preview-box { height: 13; border: round $primary-muted; }
     ExportScreen #export-destination-note, ExportScreen #export-key-note { height: auto; }
+    ExportScreen.-narrow #export-main { layout: vertical; height: auto; }
+    ExportScreen.-narrow #export-left { width: 1fr; height: auto; }
+    ExportScreen.-narrow #export-targets { height: 11; }
+    ExportScreen.-narrow #export-right { width: 1fr; height: 12; padding-left: 0; }
+    ExportScreen.-narrow #export-preview-box { height: 11; }
     """
+    # Side by side from 96 columns; below that (80x24) the preview goes under the list.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (96, "-wide")]
 
     def __init__(self, state: WizardState, services: Any) -> None:
         from app.exporters import FORMATS
