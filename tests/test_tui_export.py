@@ -221,3 +221,29 @@ async def test_language_switch_keeps_choices_and_redraws_the_preview(tmp_path: P
         assert "预览" in str(screen.query_one("#export-preview-title").content)
         assert "DASHSCOPE_API_KEY" in str(screen.query_one("#export-preview").content)
         assert "只引用 Key" in str(screen.query_one("#export-key-note").content)
+
+
+async def test_back_from_done_and_export_keeps_what_was_written(tmp_path: Path) -> None:
+    services = _services(tmp_path)
+    app = make_app(services, _state(), start_step="export")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await _select(pilot, app, "sh")
+        await app.screen.action_next()  # write
+        await pilot.pause()
+        await app.screen.action_next()  # Done
+        await pilot.pause()
+        assert app.screen.STEP == "done"
+        await pilot.press("escape")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.STEP == "export"
+        assert list(screen.query_one("#export-targets").selected) == ["sh"]
+        assert "modelstudio.sh" in str(screen.query_one("#export-written").content)
+        assert "Next" in str(screen.query_one("#next").label)
+        # Nothing changed: Next goes on without writing again.
+        before = (services.export_dir / "modelstudio.sh").stat().st_mtime_ns
+        await screen.action_next()
+        await pilot.pause()
+        assert app.screen.STEP == "done"
+        assert (services.export_dir / "modelstudio.sh").stat().st_mtime_ns == before
