@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from app.i18n import fast_safe_load
+
 CATALOG_FILE = "regions.yaml"
 FEATURES = ("realtime", "batch", "alerting", "fine-tuning")
 FEATURE_VALUES = ("yes", "no", "unknown")
@@ -316,7 +318,7 @@ def load_catalog() -> Catalog:
     """The packaged catalog, parsed once per process."""
     ref = resources.files("assets").joinpath(CATALOG_FILE)
     try:
-        data = yaml.safe_load(ref.read_text(encoding="utf-8"))
+        data = fast_safe_load(ref.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CatalogError(f"{CATALOG_FILE}: not valid YAML: {exc}") from None
     return parse_catalog(data, CATALOG_FILE)
