@@ -172,3 +172,30 @@ async def test_language_switch_after_a_401_keeps_the_offer(simulator, tmp_path: 
         assert button.display and "查找" in str(button.label)
         assert "解决办法" in widget_text(screen, ".probe-finding")
         assert "失败" in widget_text(screen, ".probe-row")
+
+
+async def test_rows_fill_in_live_while_a_surface_is_still_waiting(simulator, tmp_path: Path):
+    # The native surface never answers: the other rows finish and show it while that one is
+    # still being checked; then its deadline turns it into a timeout finding.
+    import asyncio
+    import dataclasses
+
+    simulator.inject(Fault(kind="hang", path_prefix="/api/v1"))
+    services = services_for(tmp_path, simulator)
+    services.probe_options = dataclasses.replace(services.probe_options, timeout=3.0)
+    app = make_app(services, state_for(simulator), start_step="connectivity")
+    async with app.run_test(size=(100, 32)) as pilot:
+        rows = ""
+        for _ in range(200):  # bounded wait for the two answering surfaces
+            await asyncio.sleep(0.05)
+            rows = widget_text(app.screen, ".probe-row")
+            if rows.count("passed") == 2:
+                break
+        lines = [line for line in rows.splitlines() if line.startswith(("✓", "…", "✗"))]
+        native = next(line for line in lines if "DashScope native" in line)
+        assert native.startswith("…") and "checking" in native, rows
+        assert "Checking" in widget_text(app.screen, "#probe-verdict")
+        await settle(app, pilot, "probe")
+        codes = {f.code for f in app.screen.collect().probe_result.findings}
+        assert codes == {"timeout"}
+        assert "✗ DashScope native" in widget_text(app.screen, ".probe-row")
