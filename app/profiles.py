@@ -651,6 +651,7 @@ class WriteResult:
     mode: int
     backup: Path | None = None
     notices: tuple[Notice, ...] = ()
+    replaced: bool = False  # an existing file was overwritten
 
     @property
     def via_symlink(self) -> bool:
@@ -681,6 +682,32 @@ def file_lock(path: Path) -> Iterator[None]:
         raise ConfigWriteError(
             "profiles.dir_not_writable", dir=str(path.parent), error=exc.strerror or str(exc)
         ) from None
+    try:
+        _lock_fd(fd)
+        yield
+    finally:
+        _unlock_fd(fd)
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def dir_lock(directory: Path) -> Iterator[None]:
+    """An exclusive lock on the directory itself, for writes outside the config dir.
+
+    Exports land in the user's project: a `<file>.lock` beside them would show up in
+    `git status` and get committed, so they lock the directory's own inode instead (POSIX
+    flock on a directory fd); where that is not possible the write is still atomic.
+    """
+    try:
+        import fcntl  # noqa: F401
+    except ImportError:
+        yield
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        yield
+        return
     try:
         _lock_fd(fd)
         yield
@@ -788,10 +815,47 @@ def _write_new(directory: Path, final: Path, data: bytes, mode: int) -> None:
 
 
 def _public_mode() -> int:
-    """0666 minus the umask: the mode an ordinary new file would get."""
+    """0666 minus the umask, and never group/other writable (at most 0644).
+
+    A key-less export still carries the base URLs: whoever can rewrite them receives the
+    key on the next request (the T3 threat, moved from the config to the export).
+    """
     mask = os.umask(0o077)
     os.umask(mask)
-    return 0o666 & ~mask
+    return 0o666 & ~mask & ~0o022
+
+
+def _write_error(target: Path, exc: OSError, is_config: bool) -> ConfigWriteError:
+    error = exc.strerror or str(exc)
+    if is_config:
+        return ConfigWriteError("profiles.dir_not_writable", dir=str(target.parent), error=error)
+    return ConfigWriteError("profiles.file_not_writable", path=str(target), error=error)
+
+
+def _ensure_parent(target: Path, is_config: bool, secret: bool) -> tuple[Notice, ...]:
+    """The config dir is created as needed; elsewhere at most ONE missing level, said aloud.
+
+    A typo in `--output a/typo/deep/.env` must not silently grow a directory tree; one level
+    covers the tool directories (`.claude/`, `.qwen/`) of a project.
+    """
+    parent = target.parent
+    if parent.is_dir():
+        return ()
+    try:
+        if is_config:
+            parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            return ()
+        if not parent.parent.is_dir():
+            missing = parent
+            while not missing.parent.is_dir() and missing.parent != missing:
+                missing = missing.parent
+            if missing.exists():  # a file where a directory should be
+                raise NotADirectoryError(20, os.strerror(20), str(missing))
+            raise ConfigWriteError("profiles.no_such_dir", dir=str(missing), path=str(target))
+        parent.mkdir(mode=0o700 if secret else 0o755)
+    except OSError as exc:
+        raise _write_error(target, exc, is_config) from None
+    return (Notice("profiles.dir_created", dir=str(parent)),)
 
 
 def atomic_write(
@@ -799,26 +863,25 @@ def atomic_write(
     data: str | bytes,
     *,
     secret: bool = True,
-    backup: bool = True,
+    backup: bool = False,
     locked: bool = False,
+    is_config: bool = False,
     now: _dt.datetime | None = None,
 ) -> WriteResult:
     """Replace `path` atomically; 0600 when `secret` (always for the config).
 
-    `locked=True` means the caller already holds file_lock(path's target).
+    Backups are opt-in (the config asks for them; they stay in the config dir): an export's
+    old version may hold the key, and a `.env.bak-…` beside `.env` is not covered by a
+    `.gitignore` entry for `.env` (QA B16). `locked=True` means the caller already holds
+    file_lock(path's target); otherwise the directory is locked (no `.lock` file is left).
     """
     requested = Path(path).expanduser().absolute()
     target, notices_t = resolve_target(requested)
     notices = list(notices_t)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     now = now or _dt.datetime.now(_dt.timezone.utc)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except OSError as exc:
-        raise ConfigWriteError(
-            "profiles.dir_not_writable", dir=str(target.parent), error=exc.strerror or str(exc)
-        ) from None
-    ctx = contextlib.nullcontext() if locked else file_lock(target)
+    notices.extend(_ensure_parent(target, is_config, secret))
+    ctx = contextlib.nullcontext() if locked else dir_lock(target.parent)
     with ctx:
         backup_path: Path | None = None
         old_mode: int | None = None
@@ -826,6 +889,8 @@ def atomic_write(
             st = target.stat()
         except FileNotFoundError:
             st = None
+        except OSError as exc:
+            raise _write_error(target, exc, is_config) from None
         if st is not None:
             if not stat.S_ISREG(st.st_mode):
                 raise ConfigWriteError(
@@ -842,9 +907,7 @@ def atomic_write(
                 os.chmod(target, 0o600)
                 final_mode = stat.S_IMODE(target.stat().st_mode)
         except OSError as exc:
-            raise ConfigWriteError(
-                "profiles.dir_not_writable", dir=str(target.parent), error=exc.strerror or str(exc)
-            ) from None
+            raise _write_error(target, exc, is_config) from None
         if secret and final_mode & 0o077:
             notices.append(
                 Notice("profiles.mode_still_loose", path=str(target), mode=f"{final_mode:04o}")
@@ -857,6 +920,7 @@ def atomic_write(
         mode=final_mode,
         backup=backup_path,
         notices=tuple(notices),
+        replaced=st is not None,
     )
 
 
@@ -905,7 +969,9 @@ def modify_config(
             before_write(new)
         # A malformed file is always backed up: it may be the user's only copy of something.
         keep = backup or bool(notices)
-        result = atomic_write(requested, new.dump(), secret=True, backup=keep, locked=True)
+        result = atomic_write(
+            requested, new.dump(), secret=True, backup=keep, locked=True, is_config=True
+        )
     if notices:
         result = replace(result, notices=tuple(notices) + result.notices)
     return new, result

@@ -308,8 +308,8 @@ def test_export_over_a_symlink_says_so(cli, tmp_path: Path) -> None:
     assert "symbolic link" in r.stderr and str(real) in r.stderr
     assert link.is_symlink()
     assert "OPENAI_BASE_URL" in real.read_text()
-    backups = list(tmp_path.glob("real.env.bak-*"))
-    assert len(backups) == 1 and backups[0].read_text() == "OLD=1\n"
+    assert not list(tmp_path.glob("real.env.bak-*"))  # an export keeps no backup (B16)
+    assert "was replaced" in r.stderr
 
 
 def test_settings_json_is_merged_not_clobbered(cli, tmp_path: Path) -> None:
@@ -403,3 +403,71 @@ def test_any_valid_key_round_trips_through_dotenv_and_python(raw: str) -> None:
         ast.literal_eval(_parse("openai-python", export(P, "openai-python", key, True))["api_key"])
         == value
     )
+
+
+# ------------------------------------------------------------- what an export leaves behind
+
+
+def test_reexport_without_the_key_leaves_no_backup_holding_the_key(cli, tmp_path: Path) -> None:
+    """QA B16: `.env.bak-<stamp>` beside `.env` is not covered by a `.env` gitignore line."""
+    _configured_file_store(cli)
+    project = tmp_path / "project"
+    project.mkdir()
+    env_file = project / ".env"
+    assert cli("export", "--format", "dotenv", "-o", str(env_file), "--include-key").rc == 0
+    r = cli("export", "--format", "dotenv", "-o", str(env_file))
+    assert r.rc == 0, r
+    assert "no backup is kept" in r.stderr
+    assert [p.name for p in project.iterdir()] == [".env"]
+    assert KEY not in env_file.read_text()
+
+
+def test_export_leaves_no_lock_file_and_creates_one_missing_level(cli, tmp_path: Path) -> None:
+    """QA B17 / sweep S9: only the exported files appear in the project."""
+    _configured_file_store(cli)
+    project = tmp_path / "project"
+    project.mkdir()
+    r = cli("export", "--format", "claude-code", "-o", str(project / ".claude" / "settings.json"))
+    assert r.rc == 0, r
+    assert "Created the directory" in r.stderr and ".claude" in r.stderr
+    assert cli("export", "--format", "dotenv", "-o", str(project / ".env")).rc == 0
+    made = sorted(str(p.relative_to(project)) for p in project.rglob("*"))
+    assert made == [".claude", ".claude/settings.json", ".env"]
+
+
+def test_export_into_a_mistyped_deep_path_is_refused(cli, tmp_path: Path) -> None:
+    """QA B18: a typo must not silently grow a directory tree."""
+    _configured_file_store(cli)
+    target = tmp_path / "typo" / "dir" / "deep" / ".env"
+    r = cli("export", "--format", "dotenv", "-o", str(target))
+    assert r.rc == 2
+    assert f"{tmp_path / 'typo'} does not exist" in r.stderr
+    assert not (tmp_path / "typo").exists()
+
+
+def test_export_write_error_names_the_file_not_config(cli, tmp_path: Path) -> None:
+    """Sweep S10: an export that cannot be written must not talk about --config."""
+    _configured_file_store(cli)
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    r = cli("export", "--format", "dotenv", "-o", str(blocker / "x" / ".env"))
+    assert r.rc == 2 and "--config" not in r.stderr
+    r = cli("export", "--format", "dotenv", "-o", str(blocker / ".env"))
+    assert r.rc == 2, r
+    assert "--config" not in r.stderr and "choose another location" in r.stderr
+
+
+def test_keyless_export_is_never_group_or_world_writable(cli, tmp_path: Path) -> None:
+    """QA B31: whoever can rewrite OPENAI_BASE_URL in a .env receives the key next time."""
+    _configured_file_store(cli)
+    old = os.umask(0)
+    try:
+        out = tmp_path / "out.env"
+        assert cli("export", "--format", "dotenv", "-o", str(out)).rc == 0
+        made = tmp_path / "made" / "settings.json"
+        assert cli("export", "--format", "qwen-code", "-o", str(made)).rc == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    assert stat.S_IMODE(made.parent.stat().st_mode) & 0o022 == 0
+    assert stat.S_IMODE(made.stat().st_mode) & 0o022 == 0

@@ -758,11 +758,6 @@ def test_include_key_over_an_existing_readable_file_ends_0600(fmt, cli, net, tmp
             assert_no_leak(str(other), other.read_bytes())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (see /work/notes/sweep_bugs.md S9): every export leaves an empty "
-    "`<file>.lock` next to the exported file (e.g. .env.lock in the user's project)",
-)
 def test_export_into_a_project_leaves_only_the_exported_files(cli, tmp_path):
     write_config(cli.config, store="file")
     assert cli("key", "set", "--api-key-stdin", input=SWEEP_KEY).rc == 0

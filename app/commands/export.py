@@ -112,8 +112,9 @@ def run(args: argparse.Namespace) -> int:
     )
     if merged:
         print(t("exporters.merged", path=str(result.path)), file=sys.stderr)
-    if result.backup:
-        print(t("exporters.backup", backup=str(result.backup)), file=sys.stderr)
+    if result.replaced and not merged:
+        # No backup on purpose: the old version may hold the key (QA B16).
+        print(t("exporters.replaced", path=str(result.path)), file=sys.stderr)
     if args.include_key:
         print(t("exporters.include_key_warning"), file=sys.stderr)
     return 0
