@@ -85,6 +85,7 @@ class WelcomeScreen(StepScreen):
             yield Static(
                 Text(f"{MARK_WARN}{gap()}{problem}"),
                 classes="field-status -warning",
+                id="config-problem",
             )
         names = self.profile_names
         if names:

@@ -762,3 +762,20 @@ async def test_language_switch_on_the_key_step_keeps_key_and_keyring_verdict(
         await settle(app, pilot)
         assert step_of(app) == "connectivity"
     assert memory_store.get("default") == ApiKey(KEY)
+
+
+async def test_unreadable_config_is_named_and_never_touched(services: Services) -> None:
+    services.config_path.parent.mkdir(parents=True, exist_ok=True)
+    services.config_path.write_text("profiles: [unclosed\n")
+    before = services.config_path.read_bytes()
+    app = make_app(services, WizardState())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        problem = text_of(app, "#config-problem")
+        assert problem.startswith("!") and "cannot be used" in problem
+        assert "line" in problem  # where the YAML breaks
+        assert not app.screen.query("#action")  # only "new" can be offered
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert step_of(app) == "scenario"
+    assert services.config_path.read_bytes() == before
