@@ -176,9 +176,9 @@ class ProbeView(Widget):
     def compose(self) -> ComposeResult:
         yield Static("", id="probe-host", markup=False)
         yield Vertical(id="probe-rows")
-        yield Static(t("screen_connectivity.legend"), id="probe-legend")
-        yield Static("", id="probe-verdict")
-        yield Static("", id="probe-findings-title")
+        yield Static(t("screen_connectivity.legend"), id="probe-legend", markup=False)
+        yield Static("", id="probe-verdict", markup=False)
+        yield Static("", id="probe-findings-title", markup=False)
         yield Vertical(id="probe-findings")
 
     # -- feeding -------------------------------------------------------------------------
@@ -262,10 +262,15 @@ class ProbeView(Widget):
         box = self.query_one("#probe-findings", Vertical)
         box.remove_children()
         if not findings:
-            box.mount(Static(t("screen_connectivity.no_findings"), classes="probe-finding"))
+            none = t("screen_connectivity.no_findings")
+            box.mount(Static(none, classes="probe-finding", markup=False))
         else:
             box.mount_all(
-                Static(render_finding(f), classes=f"probe-finding -{_get(f, 'severity')}")
+                Static(
+                    render_finding(f),
+                    classes=f"probe-finding -{_get(f, 'severity')}",
+                    markup=False,
+                )
                 for f in findings
             )
 
@@ -278,7 +283,7 @@ class ProbeView(Widget):
         if rebuild or len(box.children) != len(self.rows):
             box.remove_children()
             box.mount_all(
-                Static(render_row(row, show), classes="probe-row", name=surface)
+                Static(render_row(row, show), classes="probe-row", name=surface, markup=False)
                 for surface, row in self.rows.items()
             )
             return
@@ -319,11 +324,11 @@ class ConnectivityScreen(StepScreen):
 
     def compose_step(self) -> ComposeResult:
         model = self.state.model or "-"
-        yield Static(t("screen_connectivity.intro", model=model), id="conn-intro")
+        yield Static(t("screen_connectivity.intro", model=model), id="conn-intro", markup=False)
         with Horizontal(id="conn-actions", classes="row"):
             yield Button(t("screen_connectivity.retry"), id="conn-retry", compact=True)
             yield Button(t("screen_connectivity.find_region"), id="conn-find-region", compact=True)
-        yield Static("", id="conn-hint")
+        yield Static("", id="conn-hint", markup=False)
         yield ProbeView(id="probe", result=self._result)
 
     def on_mount(self) -> None:

@@ -45,9 +45,10 @@ class ConsentScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="consent-box"):
             yield Static(t("screen_connectivity.consent_title"), id="consent-title")
-            yield Static(t("screen_connectivity.consent_body", key=self._key_masked))
+            yield Static(t("screen_connectivity.consent_body", key=self._key_masked), markup=False)
             if self._hosts:
-                yield Static("\n".join(f"• {h}" for h in self._hosts), id="consent-hosts")
+                hosts = "\n".join(f"• {h}" for h in self._hosts)
+                yield Static(hosts, id="consent-hosts", markup=False)
             yield Static(t("screen_connectivity.consent_readonly"))
             with Horizontal(id="consent-buttons"):
                 yield Button(t("screen_connectivity.consent_no"), id="consent-no")

@@ -58,7 +58,11 @@ class DoctorScreen(Screen[Any]):
 
             yield DemoBanner()
         with Vertical(id="doctor-body"):
-            yield Static(t("screen_doctor.title", profile=self.profile_name), id="doctor-title")
+            yield Static(
+                t("screen_doctor.title", profile=self.profile_name),
+                id="doctor-title",
+                markup=False,
+            )
             yield Static("", id="doctor-subtitle", markup=False)
             with VerticalScroll(id="doctor-scroll"):
                 yield ProbeView(id="probe")

@@ -96,8 +96,9 @@ class DoneScreen(StepScreen):
                 model=s.model or "-",
             ),
             id="done-summary",
+            markup=False,
         )
-        yield Static(_verdict(s), id="done-verdict")
+        yield Static(_verdict(s), id="done-verdict", markup=False)
         yield Static(t("screen_done.written_title"), classes="section-title")
         yield Static("\n".join(written_lines(s)), id="done-written", markup=False)
         if s.demo:

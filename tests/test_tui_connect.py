@@ -199,3 +199,37 @@ async def test_rows_fill_in_live_while_a_surface_is_still_waiting(simulator, tmp
         codes = {f.code for f in app.screen.collect().probe_result.findings}
         assert codes == {"timeout"}
         assert "✗ DashScope native" in widget_text(app.screen, ".probe-row")
+
+
+async def test_findings_and_rows_are_drawn_as_text_not_markup():
+    """A message with square brackets (API texts, paths) must not be parsed as markup."""
+    from types import SimpleNamespace
+
+    from textual.app import App
+
+    from screens.connectivity import ProbeView
+
+    finding = SimpleNamespace(
+        code="server_error",
+        severity="error",
+        message="Upstream said [bold]boom[/] at [0]",
+        remedy="Retry [later]",
+        surface="openai",
+        region="ap-southeast-1",
+        request_ids=("r-1",),
+    )
+    check = SimpleNamespace(
+        surface="openai", host="h[1]", status="fail", phases={}, http_status=500, steps=()
+    )
+    result = SimpleNamespace(checks=[check], ownership=[], findings=[finding], verdict="fail")
+
+    class Host(App):
+        def compose(self):
+            yield ProbeView(id="probe", result=result)
+
+    app = Host()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)  # what is drawn, not the source string
+        assert "[bold]boom[/]" in text and "Retry [later]" in text
+        assert "HTTP 500" in widget_text(app.screen, ".probe-row")
