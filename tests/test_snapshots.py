@@ -40,18 +40,23 @@ STEPS = (
 
 @pytest.fixture
 def demo(monkeypatch: pytest.MonkeyPatch) -> Iterator:
+    import fcntl
+
     monkeypatch.setattr(ProbeView, "SHOW_TIMINGS", False)
     monkeypatch.setattr("app.simulator_responses.new_request_id", lambda: FIXED_REQUEST_ID)
-    shutil.rmtree(DEMO_ROOT, ignore_errors=True)
-    DEMO_ROOT.mkdir(parents=True)
-    env = None
-    try:
-        env = start_demo(DEMO_ROOT)
-        yield env
-    finally:
-        if env is not None:
-            env.simulator.stop_thread()
+    # The directory is fixed, so two test runs on one machine take turns.
+    with open(f"{DEMO_ROOT}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         shutil.rmtree(DEMO_ROOT, ignore_errors=True)
+        DEMO_ROOT.mkdir(parents=True)
+        env = None
+        try:
+            env = start_demo(DEMO_ROOT)
+            yield env
+        finally:
+            if env is not None:
+                env.simulator.stop_thread()
+            shutil.rmtree(DEMO_ROOT, ignore_errors=True)
 
 
 def _no_blink(app) -> None:
