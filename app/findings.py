@@ -27,21 +27,25 @@ CODES: dict[str, str] = {
     "connect_refused": ERROR,
     "connect_timeout": ERROR,
     "connect_failed": ERROR,
+    "connection_reset": ERROR,
     "tls_untrusted": ERROR,
     "tls_hostname_mismatch": ERROR,
     "tls_expired": ERROR,
     "tls_failed": ERROR,
+    "proxy_unreachable": ERROR,
     "proxy_failed": ERROR,
     "proxy_auth_required": ERROR,
     "timeout": ERROR,
     "redirect_refused": ERROR,
     "unexpected_response": ERROR,
+    "request_refused": ERROR,
     "key_rejected": ERROR,
     "key_other_region": ERROR,
     "key_other_workspace": ERROR,
     "plan_key_mismatch": ERROR,
     "model_not_found": ERROR,
     "access_denied": ERROR,
+    "workspace_access_denied": ERROR,
     "workspace_not_found": ERROR,
     "arrears": ERROR,
     "rate_limited": WARNING,
@@ -49,6 +53,9 @@ CODES: dict[str, str] = {
     "server_error": ERROR,
     "env_key_differs": WARNING,
     "no_key": ERROR,
+    "ssl_cert_env_broken": WARNING,
+    "anthropic_model_unserved": INFO,
+    "pins_not_applied": INFO,
 }
 
 # API error codes (OpenAI-compatible, native and Anthropic-compatible envelopes) -> finding.
@@ -62,6 +69,8 @@ _DENIED_CODES = {
     "permission_error",
 }
 WORKSPACE_DENIED_CODES = {"Workspace.AccessDenied"}
+# How remedies name a doctor re-run; `doctor` puts in the user's --profile, --config, pins.
+DOCTOR_COMMAND = "modelstudio-setup doctor"
 # Placeholders some messages use; "-" when a finding has no such detail.
 _DETAIL_PARAMS = (
     "reason",
@@ -82,6 +91,9 @@ _DETAIL_PARAMS = (
     "env_key",
     "stored_key",
     "source",
+    "variable",
+    "path",
+    "profile",
 )
 _MODEL_CODES = {"model_not_found", "ModelNotFound", "not_found_error"}
 
@@ -121,8 +133,17 @@ class Finding:
             surface=self.surface or "-",
             surfaces=self.surface or "-",
             region=self.region or "-",
+            command=DOCTOR_COMMAND,
         )
         base.update({k: v for k, v in self.params.items() if v is not None})
+        detail = self.params.get("detail")
+        if isinstance(detail, str):
+            # A short tag (e.g. `refused`) shown as words of the current language when the
+            # code has them; rendered here, not when found, so a language switch applies.
+            key = f"findings.{self.code}.detail_{detail}"
+            words = t(key)
+            if words != key:
+                base["detail"] = words
         return base
 
     def to_json(self) -> dict[str, Any]:
@@ -234,13 +255,17 @@ def _judge_error(
     if code == "WorkSpaceNotFound":
         return Judgement("workspace_not_found", True, code, params)
     if code in WORKSPACE_DENIED_CODES:
-        return Judgement("access_denied", True, code, params)
+        # Undocumented answer for another workspace's key (MODEL_STUDIO.md section 10): point
+        # to the workspace, not to model grants.
+        return Judgement("workspace_access_denied", True, code, params)
     if code in _DENIED_CODES or status == 403:
         return Judgement("access_denied", True, code, params)
     if code in _MODEL_CODES or (inference and status in (400, 404) and code == "InvalidParameter"):
         # The 1-token call varies only the model: a native InvalidParameter means the model.
         return Judgement("model_not_found", True, code, params)
-    return Judgement("unexpected_response", True, code, {**params, "reason": "status"})
+    # A Model Studio error envelope with a code this tool does not know (e.g. content
+    # moderation's data_inspection_failed): the key authenticated; name the code.
+    return Judgement("request_refused", True, code, params)
 
 
 def _location_host(location: str | None) -> str:
@@ -306,6 +331,13 @@ def classify_exception(exc: BaseException, phase: str) -> tuple[str, dict[str, A
     for item in chain:
         if isinstance(item, httpx.TimeoutException | TimeoutError):
             return ("connect_timeout" if phase == "tcp" else "timeout"), {}
+    if phase == "http" and any(
+        isinstance(i, ConnectionResetError | httpx.RemoteProtocolError | httpx.ReadError)
+        for i in chain
+    ):
+        # The request went out and the connection was cut (a reset mid-body, a middlebox
+        # dropping the stream): not a connect failure, so it gets its own stable code.
+        return "connection_reset", {"detail": _first_os_error(chain)}
     if phase in ("tcp", "tls"):
         return "connect_failed", {"detail": _first_os_error(chain)}
     return "timeout" if phase == "deadline" else "connect_failed", {

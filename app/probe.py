@@ -30,6 +30,7 @@ import httpx
 from app.catalog import Catalog, load_catalog
 from app.findings import (
     CODES,
+    INFO,
     WARNING,
     WORKSPACE_DENIED_CODES,
     Finding,
@@ -47,7 +48,15 @@ PHASE_KEYS = ("dns_ms", "tcp_ms", "tls_ms", "ttfb_ms", "total_ms")
 DEFAULT_TIMEOUT = 10.0
 MAX_BODY_BYTES = 1_000_000
 ANTHROPIC_VERSION = "2023-06-01"
-_RETRYABLE = {"connect_refused", "connect_failed"}
+_RETRYABLE = {"connect_refused", "connect_failed", "connection_reset"}
+_PROXY_CODES = {"proxy_failed", "proxy_auth_required", "proxy_unreachable"}
+# Connection failures towards a proxy -> the `detail` tag of proxy_unreachable.
+_UNREACHABLE = {
+    "connect_refused": "refused",
+    "connect_timeout": "timeout",
+    "dns_failed": "dns",
+    "connect_failed": "failed",
+}
 _PING = [{"role": "user", "content": "ping"}]
 
 
@@ -63,6 +72,40 @@ class Target:
     base_url: str
     model: str | None = None
     role: str = "profile"
+    # The profile's model when the Anthropic surface serves none for this scope: its
+    # inference is skipped (an info finding says why) instead of failing a correct setup.
+    unserved_model: str | None = None
+
+
+def anthropic_probe_model(
+    region: str, scope: str | None, model: str | None, catalog: Catalog | None = None
+) -> str | None:
+    """The model the Anthropic-surface check asks for: the profile's own when that surface
+    serves it, else the first of the scope's models it serves (the rule of
+    exporters.anthropic_model, so the check proves what the export writes), None if none.
+
+    The Anthropic surface serves only a few models (catalog `anthropic_models`, `-us` forms
+    in model-suffix regions), while e.g. the EU scope's default model is not among them:
+    asking for it there would report a correct setup as broken. Without a scope (the TUI
+    before the profile is saved), only models of every scope listing `model` are picked.
+    """
+    catalog = catalog or load_catalog()
+    reg = catalog.region(region)
+    served = list(catalog.anthropic_models)
+    if reg.scope_choice == "model-suffix":
+        served += [f"{m}-us" for m in catalog.anthropic_models]
+        if scope not in reg.scopes:
+            us = model is not None and model.endswith("-us") and "us" in reg.scopes
+            scope = "us" if us else reg.scopes[0]
+    if model is not None and model in served:
+        return model
+    if scope in reg.scopes:
+        scopes = [scope]
+    else:
+        scopes = [s for s in reg.scopes if model in catalog.ping_models(s)] or list(reg.scopes)
+    first, *others = (catalog.ping_models(s) for s in scopes)
+    common = [m for m in first if all(m in other for other in others)]
+    return next((m for m in common if m in served), None)
 
 
 def targets_for(
@@ -72,8 +115,10 @@ def targets_for(
     model: str | None = None,
     base_urls: Mapping[str, str] | None = None,
     catalog: Catalog | None = None,
+    scope: str | None = None,
 ) -> list[Target]:
-    """The three surfaces of an endpoint, URLs built by endpoints.py (the only URL builder)."""
+    """The three surfaces of an endpoint, URLs built by endpoints.py (the only URL builder).
+    The Anthropic target carries the model that surface serves (anthropic_probe_model)."""
     from app.endpoints import base_urls as build_base_urls
 
     built = build_base_urls(region, endpoint_style, workspace_id, catalog)
@@ -81,7 +126,15 @@ def targets_for(
     if base_urls is not None and dict(base_urls) != urls:
         # profiles.py refuses such a file already; the engine never trusts a URL it did not build
         raise ValueError("base URLs differ from the ones built for this region")
-    return [Target(s, region, built.host, urls[s], model) for s in SURFACES]
+    out = []
+    for s in SURFACES:
+        if s == "anthropic" and model is not None:
+            served = anthropic_probe_model(region, scope, model, catalog)
+            unserved = model if served is None else None
+            out.append(Target(s, region, built.host, urls[s], served, unserved_model=unserved))
+        else:
+            out.append(Target(s, region, built.host, urls[s], model))
+    return out
 
 
 def ownership_targets(
@@ -189,6 +242,7 @@ class CheckResult:
     finding: Finding | None = None
     key_accepted: bool | None = None
     auth_checked: bool = False
+    keyless: bool = False  # judged on an answer to a request sent without the key
     api_code: str | None = None
     tls: TlsInfo | None = None
     address: str | None = None
@@ -251,7 +305,10 @@ def verdict_of(findings: list[Finding]) -> str:
 def status_of(finding: Finding | None) -> str:
     if finding is None:
         return "pass"
-    return "warn" if CODES.get(finding.code) == WARNING else "fail"
+    severity = CODES.get(finding.code)
+    if severity == INFO:
+        return "skip"
+    return "warn" if severity == WARNING else "fail"
 
 
 # --------------------------------------------------------------------------------- engine
@@ -366,7 +423,9 @@ class _Check:
             phase = self.timeline.phase
             if phase == "dns" or self._in_dns:
                 self.fail("dns_failed", name=self._dns_name, reason="timeout")
-            elif self.proxy.url and phase in ("tcp", "proxy"):
+            elif self.proxy.url and phase == "tcp":
+                self.fail("proxy_unreachable", detail="timeout", proxy=self.proxy.redacted)
+            elif self.proxy.url and phase == "proxy":
                 self.fail("proxy_failed", detail="timeout", proxy=self.proxy.redacted)
             elif phase in ("tcp", "tls"):
                 self.fail("connect_timeout", seconds=opts.timeout)
@@ -375,6 +434,10 @@ class _Check:
         r.t_end = time.monotonic()
         r.phases["total_ms"] = round((r.t_end - r.t_start) * 1000, 1)
         r.status = status_of(r.finding)
+        if r.finding is None and r.keyless:
+            # Reachable, but the key was not sent (none usable, or --no-inference on the
+            # Anthropic surface): a 401 here proves nothing about the key, so never "pass".
+            r.status = "skip"
         if r.role == "ownership" and r.finding is not None and r.finding.code == "key_rejected":
             r.status = "fail"
         self.emit(
@@ -443,7 +506,10 @@ class _Check:
         attempts = 1 + max(opts.connect_retries, 0)
         for attempt in range(attempts):
             r.attempts = attempt + 1
-            backend = PinnedBackend(pins=opts.pins, inner=self.run.inner_backend())
+            # Pins route the origin connection only: through a proxy the proxy's own
+            # address must not be rewritten (S3), and the proxy resolves the origin itself.
+            pins = Pins() if self.proxy.url else opts.pins
+            backend = PinnedBackend(pins=pins, inner=self.run.inner_backend())
             if addresses:
                 backend.resolved[self._routed] = addresses[attempt % len(addresses)]
                 r.address = f"{addresses[attempt % len(addresses)]}:{self._routed[1]}"
@@ -459,12 +525,12 @@ class _Check:
                 return
             except httpx.TransportError as exc:
                 code, params = classify_exception(exc, self.timeline.phase)
-                if (
-                    self.proxy.url
-                    and not self.timeline.tls_started
-                    and code != "proxy_auth_required"
-                ):
-                    if code not in ("proxy_failed",) and self.timeline.phase in ("tcp", "proxy"):
+                if self.proxy.url and not self.timeline.tls_started:
+                    if self.timeline.phase == "tcp" and code in _UNREACHABLE:
+                        # The TCP connection to the proxy itself failed (B5): say so.
+                        params = {"detail": _UNREACHABLE[code]}
+                        code = "proxy_unreachable"
+                    elif code not in _PROXY_CODES and self.timeline.phase in ("tcp", "proxy"):
                         params = {"detail": code}
                         code = "proxy_failed"
                     params["proxy"] = self.proxy.redacted
@@ -529,7 +595,9 @@ class _Check:
             # 1-token message is both the auth and the inference check. With --no-inference
             # (nothing billable) the same request goes WITHOUT the key: a JSON 401 proves the
             # surface answers; the key itself is judged on the other surfaces of this host.
-            keyless = key is None or not opts.inference or not model
+            # A model this surface does not serve in the profile's scope: reachability only.
+            unserved = t.unserved_model is not None
+            keyless = key is None or not opts.inference or not model or unserved
             headers = {"anthropic-version": ANTHROPIC_VERSION}
             if not keyless:
                 headers["x-api-key"] = key.reveal()  # type: ignore[union-attr]
@@ -537,6 +605,8 @@ class _Check:
             answer = await self._send(client, "POST", "/v1/messages", headers, body)
             step_name = "reachability" if keyless else "inference"
             self._judge(answer, step_name, keyless=keyless, inference=not keyless)
+            if unserved and r.finding is None and key is not None and opts.inference:
+                self.fail("anthropic_model_unserved", model=t.unserved_model)
             return
         headers = {} if key is None else {"Authorization": f"Bearer {key.reveal()}"}
         answer = await self._send(client, "GET", "/models", headers, None)
@@ -577,6 +647,7 @@ class _Check:
         if judged.api_code:
             r.api_code = judged.api_code
         if keyless:
+            r.keyless = True
             if judged.code == "key_rejected" or judged.code is None:
                 return  # the surface answered as Model Studio does; the key was not sent
         else:
@@ -753,7 +824,31 @@ async def run_checks(
     result.findings = _merge_findings(
         [c.finding for c in checks if c.finding is not None] + result.findings
     )
+    pinned = [c for c in checks if c.role == "profile" and c.proxy and _pinned(options, c)]
+    if pinned:
+        first = pinned[0]
+        params = {"proxy": first.proxy}
+        result.findings.append(
+            Finding("pins_not_applied", None, first.region, first.host, (), params)
+        )
+    for variable, value in run.trust.broken:
+        params = {"variable": variable, "path": _printable(value)}
+        result.findings.append(Finding("ssl_cert_env_broken", None, None, None, (), params))
     return result
+
+
+def _pinned(options: ProbeOptions, check: CheckResult) -> bool:
+    """Whether a --resolve / --connect-to rule matches this check's host (and so was not
+    applied, the check having gone through a proxy)."""
+    url = httpx.URL(check.target.base_url)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    return options.pins.route(url.host, port) != (url.host, port, False)
+
+
+def _printable(text: str) -> str:
+    """A user-set value as shown in a message: control characters (a terminal escape in an
+    environment variable) escaped, everything else as typed."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def _key_refused(check: CheckResult) -> bool:
@@ -779,9 +874,12 @@ async def _explain_refusal(
     if key.is_plan_key:
         replace("plan_key_mismatch")
         return
+    workspace_denied = any(c.api_code in WORKSPACE_DENIED_CODES for c in refused)
     if not run.options.consent_all_regions:
         if first.finding is not None and first.finding.code == "key_rejected":
             replace("key_rejected", consent="no")
+        elif workspace_denied:
+            replace("workspace_access_denied", status=403, api_code="Workspace.AccessDenied")
         return
     targets, unchecked = ownership_targets(region, host)
     result.unchecked_regions = unchecked
@@ -798,6 +896,8 @@ async def _explain_refusal(
         replace("key_other_region", regions=names, unchecked=unchecked_names)
     elif first.finding is not None and first.finding.code == "key_rejected":
         replace("key_rejected", consent="yes", unchecked=unchecked_names)
+    elif workspace_denied:
+        replace("workspace_access_denied", status=403, api_code="Workspace.AccessDenied")
 
 
 def _merge_findings(findings: list[Finding]) -> list[Finding]:

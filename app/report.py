@@ -100,6 +100,8 @@ def _check_json(check: CheckResult) -> dict[str, Any]:
         "http_status": check.http_status,
         "request_id": check.request_id,
         "finding": check.finding.code if check.finding else None,
+        "model": check.target.model,
+        "key_sent": not check.keyless if check.http_status is not None else None,
         "address": check.address,
         "tls": (
             {
@@ -202,6 +204,8 @@ def render_text(report: DoctorReport | ProbeResult) -> str:
         name = t(f"doctor.surface_{check.surface}")
         http = f"HTTP {check.http_status}" if check.http_status else "-"
         lines.append(f"{symbol} {name:<22} {word:<6} {http:<9} {waterfall(check.phases)}")
+        if check.status == "skip" and check.keyless:
+            lines.append("    " + t("doctor.row_keyless"))
         detail = _phase_text(check.phases)
         if detail:
             lines.append(f"    {detail}")
@@ -223,7 +227,8 @@ def render_text(report: DoctorReport | ProbeResult) -> str:
             lines.append(f"{SEVERITY_SYMBOLS.get(f.severity, '?')} [{f.code}] {f.message}")
             lines.append("    " + t("doctor.remedy", remedy=f.remedy))
             where = f.params.get("surfaces") or f.surface or "-"
-            lines.append("    " + t("doctor.where", surfaces=where, region=f.region or "-"))
+            if where != "-":
+                lines.append("    " + t("doctor.where", surfaces=where, region=f.region or "-"))
             if f.request_ids:
                 lines.append("    " + t("doctor.request_ids", ids=", ".join(f.request_ids)))
         lines.append("")

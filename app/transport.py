@@ -30,7 +30,18 @@ _HOSTNAME = re.compile(r"(?:\*|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)"
 
 
 class PinError(UserError):
-    """A malformed --resolve / --connect-to value (exit 2, nothing sent)."""
+    """A malformed --resolve / --connect-to value (exit 2, nothing sent). The value is
+    quoted back with control characters escaped: a terminal escape typed into a flag must
+    not reach the terminal."""
+
+    def __init__(self, key: str, /, **params: Any) -> None:
+        super().__init__(key, **{k: _printable(v) for k, v in params.items()})
+
+
+def _printable(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in value)
 
 
 @dataclass(frozen=True)
@@ -49,21 +60,28 @@ class Pin:
         return host_ok and (self.port1 is None or self.port1 == port)
 
 
-def _split_fields(value: str, count: int) -> list[str]:
-    """Split on ':' while keeping bracketed IPv6 literals whole."""
+def _split_fields(value: str, count: int) -> list[str] | None:
+    """Split on ':' while keeping bracketed IPv6 literals whole; None when the brackets
+    do not pair up (a stray `]`, an unclosed or nested `[`), so callers refuse the value."""
     fields: list[str] = []
     current = ""
     depth = 0
     for ch in value:
         if ch == "[":
             depth += 1
+            if depth > 1:
+                return None
         elif ch == "]":
             depth -= 1
+            if depth < 0:
+                return None
         if ch == ":" and depth == 0 and len(fields) < count - 1:
             fields.append(current)
             current = ""
         else:
             current += ch
+    if depth != 0:
+        return None
     fields.append(current)
     return fields
 
@@ -96,10 +114,15 @@ def parse_resolve(raw: str) -> Pin:
     option = "--resolve"
     if not isinstance(raw, str) or raw.count(":") < 2 or any(c.isspace() for c in raw):
         raise PinError("probe.pin_shape_resolve", value=raw)
-    host, port, addr = _split_fields(raw, 3)
+    fields = _split_fields(raw, 3)
+    if fields is None or len(fields) != 3:
+        raise PinError("probe.pin_shape_resolve", value=raw)
+    host, port, addr = fields
     host1 = _host(host, option, raw, allow_empty=False)
     port1 = _port(port, option, raw, allow_empty=False)
-    addr = addr.strip("[]")
+    if addr.startswith("[") != addr.endswith("]"):
+        raise PinError("probe.pin_bad_addr", value=raw, addr=addr)
+    addr = addr[1:-1] if addr.startswith("[") else addr
     try:
         ipaddress.ip_address(addr)
     except ValueError:
@@ -113,7 +136,7 @@ def parse_connect_to(raw: str) -> Pin:
     if not isinstance(raw, str) or any(c.isspace() for c in raw):
         raise PinError("probe.pin_shape_connect_to", value=raw)
     fields = _split_fields(raw, 4)
-    if len(fields) != 4:
+    if fields is None or len(fields) != 4:
         raise PinError("probe.pin_shape_connect_to", value=raw)
     host1 = _host(fields[0], option, raw, allow_empty=True)
     port1 = _port(fields[1], option, raw, allow_empty=True)

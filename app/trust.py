@@ -34,6 +34,9 @@ class TrustSource:
     kind: str
     detail: str
     note: str | None = None  # locale key: e.g. SSL_CERT_FILE set but unreadable, ignored
+    # (variable, value) of SSL_CERT_FILE / SSL_CERT_DIR settings that could not be used:
+    # doctor names each one (a broken variable breaks other tools too, and hides itself).
+    broken: tuple[tuple[str, str], ...] = ()
 
     def describe(self) -> str:
         return f"{self.kind}: {self.detail}"
@@ -82,9 +85,14 @@ def build_ssl_context(
         return _load_ca_file(path), TrustSource("ca-file", str(path))
     note = None
     cert_file, cert_dir = env.get("SSL_CERT_FILE"), env.get("SSL_CERT_DIR")
+    broken: list[tuple[str, str]] = []
     if cert_file or cert_dir:
-        usable_file = cert_file if cert_file and os.path.isfile(cert_file) else None
+        usable_file = cert_file if cert_file and _pem_file_usable(cert_file) else None
         usable_dir = cert_dir if cert_dir and os.path.isdir(cert_dir) else None
+        if cert_file and usable_file is None:
+            broken.append(("SSL_CERT_FILE", cert_file))
+        if cert_dir and usable_dir is None:
+            broken.append(("SSL_CERT_DIR", cert_dir))
         if usable_file or usable_dir:
             try:
                 ctx = _client_context(cafile=usable_file, capath=usable_dir)
@@ -93,7 +101,7 @@ def build_ssl_context(
                     for n, v in (("SSL_CERT_FILE", usable_file), ("SSL_CERT_DIR", usable_dir))
                     if v
                 )
-                return ctx, TrustSource("ssl-cert-env", detail)
+                return ctx, TrustSource("ssl-cert-env", detail, broken=tuple(broken))
             except (ssl.SSLError, OSError):
                 pass
         note = "probe.trust_env_ignored"
@@ -102,12 +110,25 @@ def build_ssl_context(
             import truststore
 
             ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-            return ctx, TrustSource("os", f"truststore {truststore.__version__}", note)
+            source = TrustSource("os", f"truststore {truststore.__version__}", note, tuple(broken))
+            return ctx, source
         except Exception:  # noqa: S110 - any failure here means: fall back to certifi
             pass
     import certifi
 
-    return _client_context(cafile=certifi.where()), TrustSource("certifi", certifi.where(), note)
+    source = TrustSource("certifi", certifi.where(), note, tuple(broken))
+    return _client_context(cafile=certifi.where()), source
+
+
+def _pem_file_usable(path: str) -> bool:
+    """A file OpenSSL can load CA certificates from (missing, a directory or junk: not)."""
+    if not os.path.isfile(path):
+        return False
+    try:
+        ssl.create_default_context(cafile=path)
+    except (ssl.SSLError, OSError, ValueError):
+        return False
+    return True
 
 
 def tls_info(ssl_object: object) -> TlsInfo | None:

@@ -346,12 +346,14 @@ def test_slow_drip_past_the_deadline_is_timeout(capsys, env, tmp_path, simulator
     assert "timeout" in run.codes
 
 
-def test_reset_mid_body_is_a_connection_failure(capsys, env, tmp_path, simulator):
+def test_reset_mid_body_is_connection_reset_a_documented_code(capsys, env, tmp_path, simulator):
+    """B6: a reset after the answer started is its own stable code, not connect_failed."""
     write_config(tmp_path, simulator)
     simulator.inject(Fault("reset"))
     run = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"))
-    assert run.codes == {"connect_failed"}
-    assert "ECONNRESET" in run.data["findings"][0]["message"]
+    assert run.codes == {"connection_reset"}
+    message = run.data["findings"][0]["message"]
+    assert "ECONNRESET" in message and "after the request was sent" in message
     assert run.code == 1
 
 
@@ -496,16 +498,23 @@ def test_refusing_proxy_is_proxy_failed(capsys, env, tmp_path, simulator):
         proxy.stop_thread()
 
 
-def test_proxy_port_closed_is_proxy_failed_and_no_proxy_bypasses_it(
+def test_proxy_port_closed_is_proxy_unreachable_and_no_proxy_bypasses_it(
     capsys, env, tmp_path, simulator
 ):
+    """B5: the connection TO the proxy failed, and it says so; S3: the --connect-to pin
+    does not redirect the connection to the proxy (it used to reach the simulator)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     write_config(tmp_path, simulator)
     env.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
     run = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"))
-    assert run.codes == {"proxy_failed"}
+    assert run.codes == {"proxy_unreachable", "pins_not_applied"}
+    finding = next(f for f in run.data["findings"] if f["code"] == "proxy_unreachable")
+    assert finding["message"] == (
+        f"Could not connect to the proxy http://127.0.0.1:{port} (connection refused)."
+    )
+    assert simulator.requests == []
     run = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"), "--no-proxy")
     assert run.code == 0
     env.setenv("NO_PROXY", ".aliyuncs.com")

@@ -581,18 +581,13 @@ BAD_DOCTOR_FLAGS = {
 }
 
 
-_BRACKET_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG (see /work/notes/sweep_bugs.md S2): an unbalanced bracket in --resolve "
-    "crashes doctor with a ValueError traceback instead of exit 2 and a message",
-)
 DOCTOR_FLAG_CASES = [
     *(pytest.param(*v, id=k) for k, v in BAD_DOCTOR_FLAGS.items()),
     pytest.param(
-        ("--resolve", "a]:443:1.2.3.4"), "--resolve", id="resolve-stray-]", marks=_BRACKET_BUG
+        ("--resolve", "a]:443:1.2.3.4"), "--resolve", id="resolve-stray-]"
     ),
     pytest.param(
-        ("--resolve", "[::1:443:1.2.3.4"), "--resolve", id="resolve-open-[", marks=_BRACKET_BUG
+        ("--resolve", "[::1:443:1.2.3.4"), "--resolve", id="resolve-open-["
     ),
 ]
 
@@ -613,12 +608,6 @@ def test_unusable_proxy_variable_is_refused_before_any_packet(value, guard):
     guard.refused("doctor", env={"SWEEP_VAR": K, "HTTPS_PROXY": value}, says=("HTTPS_PROXY",))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (see /work/notes/sweep_bugs.md S1): doctor validates --report only after "
-    "the probes ran, so an unusable report path costs network calls (with the key) and "
-    "then exit 2",
-)
 def test_unwritable_report_target_is_refused_before_any_packet(guard):
     write_config(guard.cli.config, store="env", env="SWEEP_VAR")
     target = guard.roots[1]  # a directory, not a file

@@ -74,6 +74,10 @@ def test_first_matching_connect_to_wins():
         "hóst:443:127.0.0.1",
         "host:443:[zz::1]",
         "evil.com/#:443:127.0.0.1",
+        "a]:443:1.2.3.4",  # S2: stray bracket (used to crash with a ValueError)
+        "[::1:443:1.2.3.4",  # S2: unclosed bracket swallowing every ':'
+        "host:443:[::1",  # half-bracketed address
+        "host:443:[[::1]]",
     ],
 )
 def test_malformed_resolve_is_a_usage_error(value):
@@ -85,7 +89,18 @@ def test_malformed_resolve_is_a_usage_error(value):
 
 @pytest.mark.parametrize(
     "value",
-    ["", "a:b:c", "::127.0.0.1", "a:1:b:2:3", "::host:port", ":::70000", "::*:1", "a b::c:1"],
+    [
+        "",
+        "a:b:c",
+        "::127.0.0.1",
+        "a:1:b:2:3",
+        "::host:port",
+        ":::70000",
+        "::*:1",
+        "a b::c:1",
+        "::[::1:443",
+        "]::127.0.0.1:1",
+    ],
 )
 def test_malformed_connect_to_is_a_usage_error(value):
     with pytest.raises(PinError) as info:
@@ -227,3 +242,10 @@ def test_missing_or_invalid_ca_file_is_a_usage_error(tmp_path):
     with pytest.raises(UserError) as info:
         build_ssl_context(bad, {})
     assert info.value.exit_code == 2
+
+
+def test_a_terminal_escape_in_a_pin_is_not_echoed_raw():
+    with pytest.raises(PinError) as info:
+        Pins.parse(["host:443:\x1b[2Jx"], None)
+    assert "\x1b" not in info.value.message
+    assert "\\x1b" in info.value.message

@@ -9,8 +9,10 @@ profile's store, sent only to the profile's own hosts (other regions only with
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from app.errors import EXIT_OK, EXIT_PROBLEMS, UserError
@@ -49,6 +51,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--ca-file", metavar="FILE", help=t("doctor.opt_ca_file"))
     p.add_argument("--timeout", metavar="SECONDS", default="10", help=t("doctor.opt_timeout"))
     p.add_argument("--report", metavar="FILE", help=t("doctor.opt_report"))
+    p.add_argument("--tui", action="store_true", help=t("doctor.opt_tui"))
 
 
 def parse_timeout(raw: str) -> float:
@@ -63,6 +66,7 @@ def parse_timeout(raw: str) -> float:
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
+    import dataclasses
     from datetime import datetime, timezone
 
     from app.probe import ProbeOptions, prepare, run_checks, targets_for, verdict_of
@@ -82,6 +86,11 @@ def run(args: argparse.Namespace) -> int:
         consent_all_regions=args.all_regions,
     )
     prepare(options)  # CA file readable, proxy variables usable
+    report_path = check_report_target(args.report) if args.report else None
+    if args.tui:
+        if args.json or args.report:
+            raise UserError("doctor.tui_with_output")
+        return _run_tui(args, options)
 
     # 2. The profile and its key.
     path = cli_config_path(args)
@@ -94,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         profile.workspace_id,
         model=profile.model,
         base_urls=profile.base_urls,
+        scope=profile.scope,
     )
 
     # 3. The checks.
@@ -101,6 +111,11 @@ def run(args: argparse.Namespace) -> int:
     result = asyncio.run(run_checks(targets, key, options, on_event=on_event))
     for finding in _key_findings(profile, key, store_desc, key_problem, targets[0]):
         result.add_finding(finding)
+    command = rerun_command(args, profile.name)
+    result.findings = [
+        dataclasses.replace(f, params={**f.params, "command": command, "profile": profile.name})
+        for f in result.findings
+    ]
     report = DoctorReport(
         profile=profile.name,
         region=profile.region,
@@ -118,8 +133,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(to_json(report), ensure_ascii=False, indent=2))
     else:
         sys.stdout.write(render_text(report))
-    if args.report:
-        _write_report(args.report, render_markdown(report))
+    if report_path is not None:
+        write_report(report_path, render_markdown(report))
+        print(t("doctor.report_written", path=_printable(str(report_path))), file=sys.stderr)
     try:
         from app.profiles import update_verified
 
@@ -161,7 +177,7 @@ def _read_key(profile: Any, path: Any) -> tuple[Any, str, str | None, str | None
         store = store_for(profile.api_key, path.parent)
     except UserError as exc:
         return None, profile.api_key.store, None, exc.message
-    desc = store.describe()
+    desc = _file_source(store, profile.name) or store.describe()
     backend = None
     try:
         key = store.get(profile.name)
@@ -171,6 +187,20 @@ def _read_key(profile: Any, path: Any) -> tuple[Any, str, str | None, str | None
         backend = getattr(store, "backend_name", None)
         desc = store.describe()
     return key, desc, backend, None
+
+
+def _file_source(store: Any, name: str) -> str | None:
+    """For a plain-text key file: its path and its ACTUAL mode (B25: the generic description
+    says 0600, which is wrong exactly when it matters, for a file made readable to others)."""
+    path_for = getattr(store, "path_for", None)
+    if path_for is None:
+        return None
+    try:
+        path = Path(path_for(name))
+        mode = path.stat().st_mode & 0o777
+    except (OSError, UserError, TypeError, ValueError):
+        return None
+    return t("doctor.key_source_file", path=_printable(str(path)), mode=f"{mode:04o}")
 
 
 def _key_findings(
@@ -228,11 +258,91 @@ def _environment(
     )
 
 
-def _write_report(target: str, text: str) -> None:
-    """The Markdown report, atomically; it holds no key, so ordinary permissions apply."""
-    from pathlib import Path
+def check_report_target(raw: str) -> Path:
+    """Where `--report` will write, checked before the first packet (S1): an existing
+    regular file or a new name in an existing, writable directory. A missing directory is
+    refused rather than created: it is usually a typo (B18). Symlinks are followed."""
+    path = Path(raw).expanduser().absolute()
+    shown = _printable(str(path))
+    try:
+        target = path.resolve(strict=False) if path.is_symlink() else path
+    except (OSError, RuntimeError):
+        raise UserError("doctor.report_not_file", path=shown) from None
+    if target.exists() and not target.is_file():
+        raise UserError("doctor.report_not_file", path=shown)
+    parent = target.parent
+    if not parent.is_dir():
+        raise UserError("doctor.report_no_dir", dir=_printable(str(parent)))
+    if not os.access(parent, os.W_OK | os.X_OK) or (
+        target.exists() and not os.access(target, os.W_OK)
+    ):
+        raise UserError("doctor.report_not_writable", path=shown)
+    return target
 
-    from app.profiles import atomic_write
 
-    atomic_write(Path(target).expanduser(), text, secret=False, backup=False)
-    print(t("doctor.report_written", path=target), file=sys.stderr)
+def write_report(target: Path, text: str) -> None:
+    """Atomically, mode 0600 whatever the umask (B23/B31: one policy with the TUI's report;
+    it names the workspace, hosts and proxy, so it is shared deliberately, not by default),
+    and nothing else left in the directory (no lock or temp file)."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, text.encode("utf-8"))
+            os.fchmod(fd, 0o600)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise UserError(
+            "doctor.report_write_failed",
+            path=_printable(str(target)),
+            error=exc.strerror or type(exc).__name__,
+        ) from None
+
+
+def rerun_command(args: argparse.Namespace, profile: str) -> str:
+    """The doctor command line a remedy suggests, addressing the same profile, config and
+    network settings (B7: a bare `doctor --all-regions` would test the default profile)."""
+    import shlex
+
+    parts = ["modelstudio-setup", "doctor", "--profile", profile]
+    if getattr(args, "config", None):
+        parts += ["--config", str(Path(args.config).expanduser().absolute())]
+    for value in args.resolve:
+        parts += ["--resolve", value]
+    for value in args.connect_to:
+        parts += ["--connect-to", value]
+    if args.ca_file:
+        parts += ["--ca-file", args.ca_file]
+    if args.no_proxy:
+        parts.append("--no-proxy")
+    return _printable(shlex.join(parts))
+
+
+def _printable(text: str) -> str:
+    """User-typed text in a message, with control characters escaped (S4)."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
+def _run_tui(args: argparse.Namespace, options: Any) -> int:
+    """`doctor --tui`: the TUI's doctor screen for the profile, with the validated network
+    options (pins, CA file, proxy, timeout). Textual is imported only here."""
+    import dataclasses
+
+    from app.commands.wizard import is_interactive, real_services
+    from app.profiles import load_config
+
+    services, state = real_services(args)
+    profile = load_config(services.config_path).profile(getattr(args, "profile", None))
+    if not is_interactive():
+        raise UserError("doctor.tui_not_interactive", profile=profile.name)
+    services = dataclasses.replace(services, probe_options=options)
+    from app.tui import make_app
+
+    app = make_app(services, state, doctor_profile=profile.name)
+    app.run()
+    return int(app.return_code or 0)
