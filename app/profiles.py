@@ -287,8 +287,22 @@ def check_model(model: object) -> str:
 
 
 def _safe_repr(value: object, limit: int = 80) -> str:
-    """Show a bad value without letting control characters reach the terminal."""
-    text = repr(value) if not isinstance(value, str) else ascii(value)
+    """Show a bad value without letting control characters reach the terminal.
+
+    Bounded work whatever the value: a list or mapping from a hostile file may share its
+    parts (aliases) and expand to billions of items under a plain repr() (sweep S7).
+    """
+    import reprlib
+
+    if isinstance(value, str):
+        text = ascii(value[: limit + 1])
+    elif value is None or isinstance(value, (bool, int, float)):
+        text = repr(value)
+    else:
+        shown = reprlib.Repr()
+        shown.maxlevel, shown.maxlist, shown.maxdict, shown.maxstring = 2, 4, 4, limit
+        shown.maxother = limit
+        text = shown.repr(value).encode("ascii", "backslashreplace").decode("ascii")
     return text if len(text) <= limit else text[:limit] + "…"
 
 
@@ -499,7 +513,9 @@ def _parse_profile(name: Any, raw: Any, catalog: Catalog) -> Profile:
     if not _env_name_ok(env):
         raise _Invalid("api_key.env", "profiles.reason_bad_env", value=_safe_repr(env))
     residency = raw.get("residency")
-    if residency is not None and residency not in catalog.scenarios:
+    if residency is not None and (
+        not isinstance(residency, str) or residency not in catalog.scenarios
+    ):
         raise _Invalid(
             "residency",
             "profiles.reason_bad_choice",
@@ -619,13 +635,54 @@ class MalformedYaml(ConfigError):
     """The file is not YAML at all (as opposed to YAML that fails validation)."""
 
 
+class _AliasFound(Exception):
+    def __init__(self, where: str, line: int) -> None:
+        super().__init__(where)
+        self.where = where
+        self.line = line
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases (`*name`).
+
+    The tool never writes anchors or aliases, and they are how a 1 KB file becomes a
+    billion-item document (the "YAML bomb"): a config that uses them is refused outright,
+    naming the field, instead of being expanded by anything downstream (sweep S7).
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._path: list[str] = []
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        label = index.value if isinstance(index, yaml.ScalarNode) else None
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            where = ".".join(str(p) for p in [*self._path, label] if p is not None)
+            raise _AliasFound(where or "<root>", event.start_mark.line + 1)
+        if label is not None:
+            self._path.append(str(label))
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            if label is not None:
+                self._path.pop()
+
+
 def _parse_yaml(text: str, path: Path) -> Any:
+    loader = _NoAliasLoader(text)
     try:
-        return yaml.safe_load(text)
+        return loader.get_single_data()
+    except _AliasFound as exc:
+        raise ConfigError(
+            path, f"{_safe_repr(exc.where)[1:-1]} (line {exc.line})", "profiles.reason_alias"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else "?"
         raise MalformedYaml(path, f"line {line}", "profiles.reason_malformed") from None
+    finally:
+        loader.dispose()
 
 
 def load_config(path: Path | str | None = None, catalog: Catalog | None = None) -> Config:

@@ -504,3 +504,55 @@ def test_relative_config_path_is_made_absolute(tmp_path: Path, monkeypatch) -> N
     assert config_path("sub/config.yaml") == tmp_path / "sub" / "config.yaml"
     monkeypatch.setenv("MODELSTUDIO_SETUP_CONFIG", "env.yaml")
     assert config_path(None) == tmp_path / "env.yaml"
+
+
+# ------------------------------------------------------------------ hostile YAML (sweep S7/S8)
+
+
+def _bomb(levels: int = 9) -> str:
+    rows = ['&a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    rows += [f"&a{i} [{','.join([f'*a{i - 1}'] * 9)}]" for i in range(1, levels)]
+    return "[" + ", ".join(rows) + "]"
+
+
+@pytest.mark.parametrize("field", ["model", "residency", "endpoint_style"])
+def test_yaml_aliases_are_refused_naming_the_field(field: str, tmp_path: Path) -> None:
+    """A 1 KB alias bomb must be refused at once, not expanded (every command loads it)."""
+    path = write_config(tmp_path / "config.yaml", {"default": good_profile()})
+    text = path.read_text()
+    lines = [ln for ln in text.splitlines() if not ln.startswith(f"    {field}:")]
+    lines.insert(lines.index("  default:") + 1, f"    {field}: {_bomb()}")
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert f"profiles.default.{field}" in info.value.message
+    assert "aliases" in info.value.message
+
+
+def test_a_harmless_alias_is_refused_too(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        yaml.safe_dump({"version": 1, "default_profile": "a", "profiles": {}}) + "x: &m qwen-plus\n"
+    )
+    path.write_text(path.read_text().replace("x: &m qwen-plus\n", "default_profile2: *m\n"))
+    with pytest.raises(ConfigError, match="aliases"):
+        load_config(path)
+
+
+def test_bad_value_display_is_bounded_for_shared_structures() -> None:
+    """Defence in depth: an error message about a huge shared structure stays short."""
+    from app.profiles import _safe_repr
+
+    leaf = ["lol"] * 9
+    for _ in range(8):
+        leaf = [leaf] * 9  # 9**9 leaves, shared: cheap to build, huge to repr()
+    shown = _safe_repr(leaf)
+    assert len(shown) <= 81 and shown.startswith("[[")
+    assert _safe_repr("a\x1b[2Jb") == "'a\\x1b[2Jb'"
+
+
+@pytest.mark.parametrize("value", [["eu"], {"eu": 1}], ids=["list", "mapping"])
+def test_residency_of_the_wrong_type_is_refused(value: object, tmp_path: Path) -> None:
+    path = write_config(tmp_path / "config.yaml", {"default": good_profile(residency=value)})
+    with pytest.raises(ConfigError, match=r"profiles\.default\.residency"):
+        load_config(path)
