@@ -171,6 +171,7 @@ def _sweep_commands(
     got = run("key", "get", *p, env=env)
     assert (got.rc, got.stdout, got.stderr) == (0, SWEEP_KEY + "\n", ""), got.output
     report = root / "reports" / "doctor.md"
+    report.parent.mkdir(exist_ok=True)  # doctor --report refuses a missing directory (B18)
     pins = ["--connect-to", sim.connect_to, "--ca-file", str(sim.ca_file), "--timeout", "5"]
     go("doctor --json --report", "doctor", *p, *pins, "--json", "--report", str(report))
     assert "…" in report.read_text()  # the masked key is in the environment section
@@ -335,7 +336,7 @@ DOCTOR_CASES = [
         None,
         "timeout",
     ),
-    ("reset", SWEEP_KEY, [Fault("reset")], [], None, "connect_failed"),
+    ("reset", SWEEP_KEY, [Fault("reset")], [], None, "connection_reset"),  # B6: its own code
     ("tls_untrusted", SWEEP_KEY, [], ["no-ca"], None, "tls_untrusted"),
     ("connect_refused", SWEEP_KEY, [], ["closed-port"], None, "connect_refused"),
     ("dns_failed", SWEEP_KEY, [], ["nxdomain"], None, "dns_failed"),
