@@ -16,10 +16,38 @@ EXIT_USAGE = 2
 EXIT_NO_SECURE_STORE = 3
 
 
+_BIDI = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+
+
+def _escape_controls(text: str) -> str:
+    """Show control characters as escapes (`\\x1b`), so a typed value cannot drive the terminal.
+
+    Newlines and tabs stay: messages nest other messages. ESC, CR, BEL, DEL, C1 controls
+    and bidi overrides are what can clear the screen or disguise the text around them.
+    """
+
+    def shown(ch: str) -> str:
+        code = ord(ch)
+        if ch in "\n\t":
+            return ch
+        if code < 0x20 or code == 0x7F or 0x80 <= code < 0xA0 or ch in _BIDI:
+            return repr(ch)[1:-1] if code < 0x100 else f"\\u{code:04x}"
+        return ch
+
+    if all(ch.isprintable() or ch in "\n\t" for ch in text):
+        return text
+    return "".join(shown(ch) for ch in text)
+
+
 def _hide_keys(params: dict[str, Any]) -> dict[str, Any]:
-    """A user may paste the key where another value belongs; never echo such a value back."""
+    """A user may paste the key where another value belongs; never echo such a value back.
+
+    Every other text parameter has its control characters escaped (sweep S4).
+    """
     return {
-        k: "<hidden>" if isinstance(v, str) and v.lstrip().startswith("sk-") and len(v) >= 12 else v
+        k: ("<hidden>" if v.lstrip().startswith("sk-") and len(v) >= 12 else _escape_controls(v))
+        if isinstance(v, str)
+        else v
         for k, v in params.items()
     }
 

@@ -186,8 +186,15 @@ class Config:
     profiles: dict[str, Profile] = field(default_factory=dict)
 
     def profile(self, name: str | None = None) -> Profile:
-        """The named profile, else the default one; a clear error when there is none."""
-        wanted = name or self.default_profile
+        """The named profile, else the default one; a clear error when there is none.
+
+        An explicitly given name is checked first: `--profile ""` (an unset variable in a
+        script) must not mean "the default profile", and `--profile ../x` is an invalid
+        name, not a profile to create (sweep S4/S5, QA B12).
+        """
+        if name is not None:
+            check_profile_name(name)
+        wanted = name if name is not None else self.default_profile
         if wanted is None:
             if len(self.profiles) == 1:
                 return next(iter(self.profiles.values()))

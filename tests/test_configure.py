@@ -198,6 +198,7 @@ def test_plan_key_is_accepted_with_a_warning(cli) -> None:
         (("--store", "env", "--scope", "moon"), {"DASHSCOPE_API_KEY": KEY}, "Unknown scope"),
         (("--store", "env", "--residency", "moon"), {"DASHSCOPE_API_KEY": KEY}, "Unknown resid"),
         (("--store", "env", "--profile", "../x"), {"DASHSCOPE_API_KEY": KEY}, "profile name"),
+        (("--store", "env", "--profile", ""), {"DASHSCOPE_API_KEY": KEY}, "profile name"),
         (("--store", "env"), {"DASHSCOPE_API_KEY": "bad key"}, "space"),
     ],
 )
@@ -399,3 +400,35 @@ def test_real_keyring_round_trip(run_cli, secret_service) -> None:
     assert gone.rc == 0, gone
     assert keyring.get_password("modelstudio-setup", "cfg-real") is None
     assert "cfg-real" not in yaml.safe_load(run_cli.config.read_text())["profiles"]
+
+
+def test_empty_profile_name_never_overwrites_the_default_profile(cli) -> None:
+    """Sweep S5: `--profile "$UNSET"` in a script must not replace the default profile."""
+    base = ("configure", "--region", "ap-southeast-1", "--shared-host", "--store", "env")
+    assert cli(*base, env={"DASHSCOPE_API_KEY": KEY}).rc == 0
+    before = cli.config.read_bytes()
+    r = cli(*base, "--model", "qwen-max", "--profile", "", env={"DASHSCOPE_API_KEY": KEY})
+    assert r.rc == 2 and "'' is not a valid profile name" in r.stderr
+    assert cli.config.read_bytes() == before
+    for command in (("export", "--format", "dotenv"), ("env",), ("profiles", "show")):
+        r = cli(*command, "--profile", "", env={"DASHSCOPE_API_KEY": KEY})
+        assert r.rc == 2 and "not a valid profile name" in r.stderr, (command, r)
+
+
+def test_an_invalid_profile_name_is_not_suggested_for_creation(cli) -> None:
+    """QA B12: `--profile ../x` is an invalid name, not a profile configure could create."""
+    base = ("configure", "--region", "ap-southeast-1", "--shared-host", "--store", "env")
+    assert cli(*base, env={"DASHSCOPE_API_KEY": KEY}).rc == 0
+    for command in (("export", "--format", "dotenv"), ("env",), ("key", "get")):
+        r = cli(*command, "--profile", "../x")
+        assert r.rc == 2 and "not a valid profile name" in r.stderr, (command, r)
+        assert "to create it" not in r.stderr
+
+
+def test_typed_control_characters_are_shown_escaped(cli) -> None:
+    """Sweep S4: an escape sequence in a typed value must not reach the terminal."""
+    r = cli("configure", "--region", "x\x1b[2J\x07", "--shared-host", "--store", "env")
+    assert r.rc == 2
+    assert "\x1b" not in r.stderr and "\x07" not in r.stderr
+    assert "x\\x1b[2J\\x07" in r.stderr
+    _nothing_written(cli.root, cli.config)

@@ -293,3 +293,17 @@ def test_key_get_and_delete_with_the_real_keyring(
     )
     assert gone.rc == 1 and gone.stdout == ""
     _no_key_leak(r, got, deleted, gone)
+
+
+@pytest.mark.parametrize("var", ["PATH", "LD_PRELOAD", "DYLD_LIBRARY_PATH", "HOME"])
+def test_key_set_refuses_reserved_variable_names_like_configure(
+    run_cli: CliRunner, var: str
+) -> None:
+    """Sweep S6: `key set --api-key-env PATH` must not store $PATH as the API key."""
+    _add_profile(run_cli.config, "default", "file")
+    store = FileStore(run_cli.config.parent)
+    store.set("default", ApiKey(KEY))
+    r = run_cli("key", "set", "--api-key-env", var, env={var: "sk-notakey0123456789abcdef"})
+    assert r.rc == 2, r.output
+    assert "not a usable environment variable name" in r.stderr
+    assert store.get("default") == ApiKey(KEY)

@@ -211,10 +211,6 @@ BAD_CONFIGURE_FLAGS = {
     "profile-empty": pytest.param(
         ("--region", REGION, "--shared-host", "--profile", ""),
         "profile",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="BUG (sweep_bugs.md S5): --profile '' silently means the default profile",
-        ),
     ),
     "unknown-store": (("--region", REGION, "--shared-host", "--store", "cloud"), "--store"),
     "no-ws-no-shared": (

@@ -86,13 +86,22 @@ def run(args: argparse.Namespace) -> int:
 
     from app.catalog import load_catalog
     from app.errors import Notice
-    from app.profiles import cli_config_path, cli_suffix, make_profile, modify_config
+    from app.profiles import (
+        check_profile_name,
+        cli_config_path,
+        cli_suffix,
+        make_profile,
+        modify_config,
+    )
     from app.profiles import print_notices as show
     from app.secrets import DEFAULT_ENV_VAR, ApiKey, choose_store
 
     catalog = load_catalog()
     path = cli_config_path(args)
-    name = getattr(args, "profile", None) or "default"
+    name = getattr(args, "profile", None)
+    if name is None:
+        name = "default"
+    check_profile_name(name)  # `--profile ""` is refused, never the default profile (S5)
 
     # 1. Validate every input; nothing below this block may be skipped by a bad one.
     key, key_notices, var = _read_key(args)

@@ -37,7 +37,9 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(path)
     if args.action == "list":
         return _list(config, path, args.json)
-    name = getattr(args, "name", None) or getattr(args, "profile", None)
+    name = getattr(args, "name", None)
+    if name is None:
+        name = getattr(args, "profile", None)
     if name is not None:
         check_profile_name(name)
     profile = config.profile(name)
