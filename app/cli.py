@@ -117,15 +117,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "lang", None):
         set_language(args.lang)
     command = args.command or "wizard"
+    if getattr(args, "demo", False) and command != "wizard":
+        # --demo promises "touches no real config or keyring": silently running a real
+        # `configure` or `doctor` under it would break that promise (QA B35).
+        message = t("cli.demo_wizard_only", command=command)
+        parser.exit(EXIT_USAGE, f"modelstudio-setup: {message}\n")
     module = importlib.import_module(f"app.commands.{command}")
     try:
-        return int(module.run(args) or 0)
+        code = int(module.run(args) or 0)
+        sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
+        return code
+    except BrokenPipeError:
+        return _closed_pipe()
     except UserError as exc:
         print(f"modelstudio-setup: {exc.message}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
+
+
+EXIT_CLOSED_PIPE = 141  # what a shell shows for a tool ended by SIGPIPE (128 + 13)
+
+
+def _closed_pipe() -> int:
+    """The reader went away (`| head -1`): stop quietly, like any Unix filter (QA B32).
+
+    Standard output is pointed at /dev/null so the interpreter's final flush cannot raise
+    again and print "Exception ignored ... BrokenPipeError".
+    """
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+    return EXIT_CLOSED_PIPE
 
 
 def _early_lang(argv: list[str]) -> str | None:

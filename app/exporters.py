@@ -79,6 +79,27 @@ def anthropic_model(profile: Profile, catalog: Catalog | None = None) -> str:
     return profile.model
 
 
+def references_key_command(profile: Profile, fmt: str, include_key: bool) -> bool:
+    """True when the export runs `modelstudio-setup key get` to fetch the key."""
+    if include_key:
+        return False
+    if fmt == "claude-code":
+        return True
+    return fmt in SHELLS and profile.api_key.store != "env"
+
+
+def key_command_missing() -> bool:
+    """True when `modelstudio-setup` is not on PATH (run via `uv run` or `python -m app`).
+
+    The export keeps the bare command name on purpose: an absolute path into a project's
+    .venv would break when the venv is rebuilt or the file is shared, and would put a local
+    path into committed settings. The user is told instead how to make the name resolve.
+    """
+    import shutil
+
+    return shutil.which(KEY_COMMAND) is None
+
+
 def _key_command(profile: Profile, config: str | None) -> list[str]:
     cmd = [KEY_COMMAND, "key", "get", "--profile", profile.name]
     if config:

@@ -47,3 +47,37 @@ def test_a_key_pasted_as_an_argument_is_never_printed(argv, capsys):
 def test_an_ordinary_bad_choice_is_still_named(capsys):
     assert run(["recommend", "--residency", "mars"]) == 2
     assert "'mars'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--demo", "configure", "--region", "ap-southeast-1", "--shared-host", "--store", "env"],
+        ["--demo", "profiles", "list"],
+        ["--demo", "doctor"],
+    ],
+)
+def test_demo_with_a_subcommand_is_refused_before_it_touches_anything(argv, cli):
+    """QA B35: `--demo configure` used to write the REAL config and key store."""
+    r = cli(*argv, env={"DASHSCOPE_API_KEY": KEY})
+    assert r.rc == 2
+    assert "--demo only applies to the wizard" in r.stderr and argv[1] in r.stderr
+    assert not cli.config.exists()
+
+
+def test_output_into_a_closed_pipe_ends_quietly(run_cli):
+    """QA B32: `modelstudio-setup ... | head -1` must not print a BrokenPipeError traceback."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "recommend", "--residency", "eu", "--json"],
+        env=run_cli.base_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # the reader is gone before the first byte is written
+    err = proc.stderr.read().decode()
+    rc = proc.wait(timeout=60)
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert rc == 141

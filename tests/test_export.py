@@ -471,3 +471,23 @@ def test_keyless_export_is_never_group_or_world_writable(cli, tmp_path: Path) ->
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
     assert stat.S_IMODE(made.parent.stat().st_mode) & 0o022 == 0
     assert stat.S_IMODE(made.stat().st_mode) & 0o022 == 0
+
+
+def test_key_reference_export_warns_when_the_command_is_not_on_path(cli, tmp_path: Path) -> None:
+    """QA B1: run the README way (`uv run`), `$(modelstudio-setup key get)` finds nothing."""
+    _configured_file_store(cli)
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    r = cli("export", "--format", "sh", env={"PATH": str(empty)})
+    assert r.rc == 0 and "modelstudio-setup key get" in r.stdout
+    assert "not on your PATH" in r.stderr and "uv tool install ." in r.stderr
+    r = cli("export", "--format", "dotenv", env={"PATH": str(empty)})
+    assert "not on your PATH" not in r.stderr  # .env references the variable only
+
+    tool = tmp_path / "bin" / "modelstudio-setup"
+    tool.parent.mkdir()
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o755)
+    r = cli("export", "--format", "claude-code", env={"PATH": str(tool.parent)})
+    assert r.rc == 0 and "apiKeyHelper" in r.stdout
+    assert "not on your PATH" not in r.stderr

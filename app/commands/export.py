@@ -86,6 +86,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"modelstudio-setup: {key_missing_message(profile, path)}", file=sys.stderr)
             return 1
     text = export(profile, fmt, key, args.include_key, config=config_ref(path))
+    from app.exporters import key_command_missing, references_key_command
+
+    if references_key_command(profile, fmt, args.include_key) and key_command_missing():
+        print(t("exporters.command_not_on_path"), file=sys.stderr)
     if not args.output:
         sys.stdout.write(text)
         if args.include_key:
