@@ -236,7 +236,7 @@ def test_key_is_never_an_argument(cli) -> None:
         ("us-east-1", None, "global", "qwen-flash"),
         ("us-east-1", "none", "global", "qwen-flash"),
         ("eu-central-1", "eu", "eu", "qwen3.5-flash"),
-        ("eu-central-1", None, "global", "qwen-flash"),
+        ("eu-central-1", "none", "global", "qwen-flash"),
         ("cn-beijing", None, "mainland", "qwen-flash"),
         ("cn-hongkong", "hongkong", "hongkong", "qwen3.5-flash"),
         ("ap-northeast-1", "japan", "japan", "qwen3.5-flash"),
@@ -432,3 +432,19 @@ def test_typed_control_characters_are_shown_escaped(cli) -> None:
     assert "\x1b" not in r.stderr and "\x07" not in r.stderr
     assert "x\\x1b[2J\\x07" in r.stderr
     _nothing_written(cli.root, cli.config)
+
+
+@pytest.mark.parametrize("region", ["eu-central-1", "ap-northeast-1", "cn-hongkong"])
+def test_per_workspace_scope_regions_need_scope_or_residency(cli, region: str) -> None:
+    """QA B11: guessing Global for an EU/Japan/HK-scope workspace breaks every model name."""
+    base = ("configure", "--region", region, "--workspace-id", "ws-abc", "--store", "env")
+    env = {"DASHSCOPE_API_KEY": KEY}
+    r = cli(*base, env=env)
+    assert r.rc == 2
+    assert "chosen per workspace" in r.stderr and "--scope" in r.stderr
+    _nothing_written(cli.root, cli.config)
+    assert cli(*base, "--scope", "global", env=env).rc == 0
+    assert load_config(cli.config).profile().scope == "global"
+    local = {"eu-central-1": "eu", "ap-northeast-1": "japan", "cn-hongkong": "hongkong"}[region]
+    assert cli(*base, "--residency", local, env=env).rc == 0
+    assert load_config(cli.config).profile().scope == local

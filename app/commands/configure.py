@@ -81,6 +81,32 @@ def _read_key(args: argparse.Namespace) -> tuple[object, tuple, str | None]:
     return None, (), None
 
 
+def _require_workspace_scope(args: argparse.Namespace, catalog: object) -> None:
+    """Frankfurt, Tokyo and Hong Kong: the scope was chosen when the workspace was created.
+
+    Guessing Global there gives an EU/Japan/Hong Kong-scope workspace the wrong model names,
+    and the first call fails with a confusing "model not found" (QA B11). Unless --residency
+    already places the profile in this region, the user must say which scope it has.
+    """
+    from app.errors import UserError
+
+    region = catalog.regions[args.region]  # type: ignore[attr-defined]
+    if args.scope is not None or region.scope_choice != "workspace":
+        return
+    if args.residency is not None:
+        scenario = catalog.scenarios[args.residency]  # type: ignore[attr-defined]
+        for placement in (scenario.placement, *scenario.near.values()):
+            if placement.region == args.region and placement.scope in region.scopes:
+                return
+    raise UserError(
+        "configure.scope_required",
+        region=args.region,
+        scopes=", ".join(region.scopes),
+        example=region.scopes[-1],
+        console=region.console_workspaces,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
@@ -125,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
         catalog=catalog,
     )
     notices = list(profile_notices) + notices
+    _require_workspace_scope(args, catalog)
 
     # 2. Pick the store, failing closed (exit 3) before anything is written.
     choice = choose_store(args.store, config_dir=path.parent, env_var=env_var)
