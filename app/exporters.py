@@ -166,6 +166,10 @@ def _dotenv(profile: Profile, key: ApiKey | None, include_key: bool, catalog: Ca
         lines.append(f'# Set {own} in your environment, e.g. eval "$(modelstudio-setup env)".')
     for name, value in _env_pairs(profile, catalog):
         lines.append(f"{name}={_dotenv_quote(_clean(value, name))}")
+    if include_key and "${" in key.reveal():  # type: ignore[union-attr]
+        # python-dotenv expands ${...} in every quoting style and has no escape for it, so
+        # the file would silently yield a different key (QA B27): refuse instead.
+        raise ExportError("exporters.dotenv_key_expands")
     for name in _key_vars(profile):
         if include_key:
             lines.append(f"{name}={_dotenv_quote(_clean(key.reveal(), name))}")  # type: ignore[union-attr]

@@ -76,7 +76,9 @@ def test_env_exits_1_when_the_key_is_not_in_its_store(cli) -> None:
     r = cli("env")
     assert r.rc == 1
     assert r.stdout == ""
-    assert "not in environment variable DASHSCOPE_API_KEY" in r.stderr
+    # QA B19: the fix is to set the variable (configure refuses --api-key-stdin here).
+    assert "variable DASHSCOPE_API_KEY, which is not set. Export it first" in r.stderr
+    assert "--api-key-stdin" not in r.stderr
 
     # file store whose key file was removed
     _configure(cli, "--store", "file", "--api-key-stdin", "--profile", "f", input=KEY)
@@ -84,6 +86,7 @@ def test_env_exits_1_when_the_key_is_not_in_its_store(cli) -> None:
     r = cli("env", "--profile", "f")
     assert r.rc == 1 and r.stdout == ""
     assert "f.key" in r.stderr
+    assert "modelstudio-setup key set --profile f" in r.stderr  # the advice key get gives
 
 
 def test_env_without_a_config_is_a_clear_usage_error(cli) -> None:

@@ -287,7 +287,8 @@ def test_include_key_with_missing_key_exits_1(cli) -> None:
     cli("configure", "--region", "cn-beijing", "--shared-host", "--store", "env")
     r = cli("export", "--format", "dotenv", "--include-key")
     assert r.rc == 1
-    assert "is not in environment variable DASHSCOPE_API_KEY" in r.stderr
+    assert "environment variable DASHSCOPE_API_KEY, which is not set" in r.stderr
+    assert "--api-key-stdin" not in r.stderr  # configure refuses it with --store env (B19)
 
 
 def test_export_refuses_unknown_profile_and_format(cli) -> None:
@@ -348,16 +349,15 @@ def test_merge_drops_a_previously_included_token() -> None:
 # --------------------------------------------------------------- quoting of the literal key
 
 NASTY_KEY = "sk-a'b\"c$d`e\\f${HOME}$(id);g|h&i*j#k!l~m%n"
+NASTY_DOTENV_KEY = "sk-a'b\"c$d`e\\f$HOME$(id);g|h&i*j#k!l~m%n{x}"
 
 
 def test_nasty_key_round_trips_through_every_literal_format() -> None:
     key = ApiKey(NASTY_KEY)
-    assert (
-        dotenv_values(stream=io.StringIO(export(P, "dotenv", key, True)), interpolate=False)[
-            "DASHSCOPE_API_KEY"
-        ]
-        == NASTY_KEY
-    )
+    dotenv_key = ApiKey(NASTY_DOTENV_KEY)
+    # Read the way applications read it: load_dotenv interpolates by default.
+    text = export(P, "dotenv", dotenv_key, True)
+    assert dotenv_values(stream=io.StringIO(text))["DASHSCOPE_API_KEY"] == NASTY_DOTENV_KEY
     for fmt in ("openai-python", "anthropic-python", "dashscope-python"):
         assert ast.literal_eval(_parse(fmt, export(P, fmt, key, True))["api_key"]) == NASTY_KEY
     assert json.loads(export(P, "claude-code", key, True))["env"]["ANTHROPIC_AUTH_TOKEN"] == (
@@ -397,8 +397,12 @@ def test_any_valid_key_round_trips_through_dotenv_and_python(raw: str) -> None:
     except UserError:
         return  # e.g. quotes around the whole text are stripped as paste artefacts
     value = key.reveal()
-    env = dotenv_values(stream=io.StringIO(export(P, "dotenv", key, True)), interpolate=False)
-    assert env["DASHSCOPE_API_KEY"] == value
+    if "${" in value:
+        with pytest.raises(UserError, match="expand"):
+            export(P, "dotenv", key, True)
+    else:
+        env = dotenv_values(stream=io.StringIO(export(P, "dotenv", key, True)))
+        assert env["DASHSCOPE_API_KEY"] == value
     assert (
         ast.literal_eval(_parse("openai-python", export(P, "openai-python", key, True))["api_key"])
         == value
@@ -491,3 +495,23 @@ def test_key_reference_export_warns_when_the_command_is_not_on_path(cli, tmp_pat
     r = cli("export", "--format", "claude-code", env={"PATH": str(tool.parent)})
     assert r.rc == 0 and "apiKeyHelper" in r.stdout
     assert "not on your PATH" not in r.stderr
+
+
+def test_dotenv_refuses_a_key_that_python_dotenv_would_expand(cli, tmp_path: Path) -> None:
+    """QA B27: `${IFS}` in a key came back from load_dotenv as a different key."""
+    r = cli(
+        "configure",
+        "--region",
+        "ap-southeast-1",
+        "--shared-host",
+        "--store",
+        "file",
+        "--api-key-stdin",
+        input="sk-0123${IFS}4567abcdef",
+    )
+    assert r.rc == 0, r
+    out = tmp_path / ".env"
+    r = cli("export", "--format", "dotenv", "--include-key", "-o", str(out))
+    assert r.rc == 2 and "expand" in r.stderr
+    assert not out.exists()
+    assert cli("export", "--format", "sh", "--include-key").rc == 0

@@ -47,11 +47,14 @@ def read_key(profile: Profile, path: Path) -> ApiKey | None:
 
 
 def key_missing_message(profile: Profile, path: Path) -> str:
+    """The same advice `key get` gives (QA B19): set the variable, or `key set`."""
     from app.secrets import store_for
 
+    if profile.api_key.store == "env":
+        return t("secrets.key_missing_env", profile=profile.name, var=profile.api_key.env)
     store = store_for(profile.api_key, path.parent)
     where = store.location(profile.name) if hasattr(store, "location") else store.describe()
-    return t("exporters.key_not_found", profile=profile.name, where=where)
+    return t("secrets.key_missing", profile=profile.name, where=where)
 
 
 def config_ref(path: Path) -> str | None:
