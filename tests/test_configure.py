@@ -448,3 +448,39 @@ def test_per_workspace_scope_regions_need_scope_or_residency(cli, region: str) -
     local = {"eu-central-1": "eu", "ap-northeast-1": "japan", "cn-hongkong": "hongkong"}[region]
     assert cli(*base, "--residency", local, env=env).rc == 0
     assert load_config(cli.config).profile().scope == local
+
+
+def test_switching_store_removes_the_old_plain_text_key(cli) -> None:
+    """QA B33: a key file left behind by an earlier `--store file` was never mentioned again."""
+    base = ("configure", "--region", "ap-southeast-1", "--shared-host")
+    assert cli(*base, "--store", "file", "--api-key-stdin", input=KEY).rc == 0
+    key_file = cli.config.parent / "keys" / "default.key"
+    assert key_file.exists()
+    r = cli(*base, "--store", "env", "--api-key-env", "MYK", env={"MYK": KEY})
+    assert r.rc == 0, r
+    assert not key_file.exists()
+    assert "was removed from plain text file" in r.stderr and str(key_file) in r.stderr
+    assert KEY not in r.output
+
+
+def test_switching_to_an_unset_variable_keeps_the_old_key_and_says_where(cli) -> None:
+    base = ("configure", "--region", "ap-southeast-1", "--shared-host")
+    assert cli(*base, "--store", "file", "--api-key-stdin", input=KEY).rc == 0
+    key_file = cli.config.parent / "keys" / "default.key"
+    r = cli(*base, "--store", "env", "--api-key-env", "UNSET_KEY_VAR")
+    assert r.rc == 0, r
+    assert key_file.read_text().strip() == KEY  # the only copy of the key is not destroyed
+    assert "previous key is still in" in r.stderr and f"rm {key_file}" in r.stderr
+
+
+def test_profiles_delete_also_removes_a_leftover_key_file(cli) -> None:
+    base = ("configure", "--region", "ap-southeast-1", "--shared-host", "--profile", "w")
+    assert cli(*base, "--store", "file", "--api-key-stdin", input=KEY).rc == 0
+    key_file = cli.config.parent / "keys" / "w.key"
+    # A leftover from an older version of the tool (or a failed clean-up).
+    assert cli(*base, "--store", "env", "--api-key-env", "UNSET_KEY_VAR").rc == 0
+    assert key_file.exists()
+    r = cli("profiles", "delete", "w", "--yes")
+    assert r.rc == 0, r
+    assert not key_file.exists()
+    assert "Also removed a key" in r.stdout

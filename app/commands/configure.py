@@ -158,6 +158,8 @@ def run(args: argparse.Namespace) -> int:
     profile = replace(profile, api_key=choice.ref)
     store = choice.store
 
+    previous = _previous_key_ref(path, name, catalog)
+
     # 3. Write: the key under the config lock, then the config; undo the key on failure.
     stored = {"done": False, "old": None}
 
@@ -240,8 +242,51 @@ def run(args: argparse.Namespace) -> int:
         )
         print(t("configure.line_key", masked=key.masked(), where=where), file=out)  # type: ignore[union-attr]
     suffix = cli_suffix(path, name, config.default_profile)
+    _clean_previous_store(previous, profile.api_key, name, path, key is not None)
     print(t("configure.next", profile_opt=suffix), file=out)
     return 0
+
+
+def _previous_key_ref(path: object, name: str, catalog: object) -> object:
+    """Where the profile's key lived before this run (None: new profile or unreadable)."""
+    from app.profiles import load_config
+
+    try:
+        old = load_config(path, catalog).profiles.get(name)  # type: ignore[arg-type]
+    except Exception:  # a broken config is being repaired: nothing to clean up
+        return None
+    return old.api_key if old is not None else None
+
+
+def _clean_previous_store(
+    previous: object, new: object, name: str, path: object, have_key: bool
+) -> None:
+    """A key left in the store the profile no longer uses would be an orphan nobody
+    mentions again, possibly in plain text (QA B33): remove it once the new one is saved,
+    or say exactly where it remains."""
+    from app.secrets import store_for
+
+    if previous is None or previous.store == new.store or previous.store == "env":  # type: ignore[attr-defined]
+        return
+    import shlex
+
+    old_store = store_for(previous, path.parent)  # type: ignore[arg-type, attr-defined]
+    where = old_store.location(name)  # type: ignore[attr-defined]
+    if old_store.kind == "file":  # type: ignore[attr-defined]
+        command = f"rm {shlex.quote(str(old_store.path_for(name)))}"  # type: ignore[attr-defined]
+    else:
+        command = f"python -m keyring del modelstudio-setup {shlex.quote(name)}"
+    kept = t("configure.old_key_kept", where=where, command=command)
+    if not have_key:  # the new store holds nothing yet: removing the old copy loses the key
+        print(kept, file=sys.stderr)
+        return
+    try:
+        removed = old_store.delete(name)
+    except Exception:  # a locked keyring, a permission problem: say where the key stays
+        print(kept, file=sys.stderr)
+        return
+    if removed:
+        print(t("configure.old_key_removed", where=where), file=sys.stderr)
 
 
 def _lang() -> str:

@@ -219,6 +219,28 @@ def _delete(profile: Any, path: Path, yes: bool, was_default: bool) -> int:
         print(t("profiles.deleted_key", where=where))
     else:
         print(t("profiles.key_already_gone", where=where))
+    _remove_leftover_key_file(profile, path)
     if was_default and config.default_profile:
         print(t("profiles.new_default", name=config.default_profile))
     return 0
+
+
+def _remove_leftover_key_file(profile: Any, path: Path) -> None:
+    """A plain-text key file of this profile from an earlier `--store file` goes too (B33):
+    after the profile is deleted nothing would ever mention it again."""
+    from app.secrets import FileStore
+
+    if profile.api_key.store == "file":
+        return
+    store = FileStore(path.parent)
+    if not store.path_for(profile.name).exists():
+        return
+    where = store.location(profile.name)
+    try:
+        removed = store.delete(profile.name)
+    except Exception:
+        removed = False
+    if removed:
+        print(t("profiles.leftover_key_removed", where=where))
+    else:
+        print(t("profiles.leftover_key_kept", where=where), file=sys.stderr)
