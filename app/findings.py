@@ -94,6 +94,7 @@ _DETAIL_PARAMS = (
     "variable",
     "path",
     "profile",
+    "models",
 )
 _MODEL_CODES = {"model_not_found", "ModelNotFound", "not_found_error"}
 

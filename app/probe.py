@@ -75,6 +75,7 @@ class Target:
     # The profile's model when the Anthropic surface serves none for this scope: its
     # inference is skipped (an info finding says why) instead of failing a correct setup.
     unserved_model: str | None = None
+    scope: str | None = None  # the profile's scope when known (names the models it offers)
 
 
 def anthropic_probe_model(
@@ -108,6 +109,23 @@ def anthropic_probe_model(
     return next((m for m in common if m in served), None)
 
 
+def offered_models(target: Target, catalog: Catalog | None = None) -> list[str]:
+    """Models to suggest after a model_not_found: the scope's (every scope's of the region
+    when the scope is unknown), only those the surface serves on the Anthropic surface."""
+    catalog = catalog or load_catalog()
+    try:
+        region = catalog.region(target.region)
+    except KeyError:
+        return []
+    scopes = [target.scope] if target.scope in region.scopes else list(region.scopes)
+    names = list(dict.fromkeys(m for s in scopes for m in catalog.ping_models(s)))
+    if target.surface == "anthropic":
+        served = set(catalog.anthropic_models)
+        served |= {f"{m}-us" for m in served if region.scope_choice == "model-suffix"}
+        names = [m for m in names if m in served]
+    return names
+
+
 def targets_for(
     region: str,
     endpoint_style: str,
@@ -131,9 +149,11 @@ def targets_for(
         if s == "anthropic" and model is not None:
             served = anthropic_probe_model(region, scope, model, catalog)
             unserved = model if served is None else None
-            out.append(Target(s, region, built.host, urls[s], served, unserved_model=unserved))
+            out.append(
+                Target(s, region, built.host, urls[s], served, unserved_model=unserved, scope=scope)
+            )
         else:
-            out.append(Target(s, region, built.host, urls[s], model))
+            out.append(Target(s, region, built.host, urls[s], model, scope=scope))
     return out
 
 
@@ -658,6 +678,8 @@ class _Check:
             params = dict(judged.params)
             if inference:
                 params["model"] = self.target.model or self.run.options.model
+            if judged.code == "model_not_found":
+                params["models"] = ", ".join(offered_models(self.target))
             self.fail(judged.code, request_ids=(request_id,) if request_id else (), **params)
 
     async def _send(

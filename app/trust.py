@@ -14,6 +14,7 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from app.errors import UserError
 
@@ -24,7 +25,19 @@ _UNTRUSTED = {2, 18, 19, 20, 21, 27}  # unknown issuer, self-signed, untrusted c
 
 
 class TrustError(UserError):
-    """A trust setting given by the user cannot be used (exit 2, nothing sent)."""
+    """A trust setting given by the user cannot be used (exit 2, nothing sent). The path is
+    quoted back with control characters escaped, so a typed terminal escape stays inert."""
+
+    def __init__(self, key: str, /, **params: Any) -> None:
+        super().__init__(
+            key,
+            **{
+                k: "".join(c if c.isprintable() else ascii(c)[1:-1] for c in v)
+                if isinstance(v, str)
+                else v
+                for k, v in params.items()
+            },
+        )
 
 
 @dataclass(frozen=True)

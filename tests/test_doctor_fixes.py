@@ -349,3 +349,14 @@ def test_doctor_tui_opens_the_doctor_screen_of_the_profile(env, tmp_path, simula
     assert seen["options"].ca_file == str(simulator.ca_file)
     assert seen["options"].pins
     assert seen["options"].timeout == 10.0
+
+
+# ---------------------------------------------------------------------------------- B11
+def test_model_not_found_names_the_models_of_the_profile_scope(capsys, env, tmp_path, simulator):
+    """An EU profile is not told about `-us` names: the remedy lists the EU scope's models."""
+    account = simulator.accounts["eu-central-1"]
+    write_scoped_config(tmp_path, account, "eu", model="qwen-flash")  # a Global-scope model
+    run = doctor(capsys, env, tmp_path, simulator, account.key)
+    finding = next(f for f in run.data["findings"] if f["code"] == "model_not_found")
+    assert "qwen3.5-flash, qwen-plus, qwen3-max" in finding["remedy"]
+    assert "-us" not in finding["remedy"]

@@ -249,3 +249,12 @@ def test_a_terminal_escape_in_a_pin_is_not_echoed_raw():
         Pins.parse(["host:443:\x1b[2Jx"], None)
     assert "\x1b" not in info.value.message
     assert "\\x1b" in info.value.message
+
+
+def test_a_terminal_escape_in_the_ca_file_path_is_not_echoed_raw(tmp_path):
+    from app.trust import TrustError, build_ssl_context
+
+    with pytest.raises(TrustError) as info:
+        build_ssl_context(str(tmp_path / "\x1b[2Jx.pem"), {})
+    assert "\x1b" not in info.value.message
+    assert "\\x1b[2Jx.pem" in info.value.message
