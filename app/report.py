@@ -242,6 +242,8 @@ def _environment_lines(env: dict[str, Any]) -> list[tuple[str, str]]:
     for key, value in env.items():
         if isinstance(value, dict):
             value = ", ".join(f"{k} {v or '-'}" for k, v in value.items())
+        elif isinstance(value, bool):  # words, not Python's True/False (B28)
+            value = t("doctor.bool_yes" if value else "doctor.bool_no")
         out.append((t(f"doctor.env_{key}"), "-" if value in (None, "") else str(value)))
     return out
 

@@ -360,3 +360,13 @@ def test_model_not_found_names_the_models_of_the_profile_scope(capsys, env, tmp_
     finding = next(f for f in run.data["findings"] if f["code"] == "model_not_found")
     assert "qwen3.5-flash, qwen-plus, qwen3-max" in finding["remedy"]
     assert "-us" not in finding["remedy"]
+
+
+def test_environment_flags_read_as_words_not_python_booleans(capsys, env, tmp_path, simulator):
+    write_config(tmp_path, simulator)
+    env.setenv(KEY_VAR, simulator.key("ap-southeast-1"))
+    argv = ["doctor", "--lang", "en", "--config", str(tmp_path / "config.yaml"), "--no-proxy"]
+    argv += ["--connect-to", simulator.connect_to, "--ca-file", str(simulator.ca_file)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "--no-proxy: yes" in out and "True" not in out
