@@ -105,7 +105,7 @@ def _read_new_key(args: argparse.Namespace) -> object:
     from app.profiles import check_env_name
     from app.secrets import ApiKey
 
-    if args.api_key_env is not None:
+    if args.api_key_env:  # "" falls through to "no key source given"
         # The same rule as configure: PATH, LD_*, PYTHON*, ... never hold a key (S6).
         var = check_env_name(args.api_key_env)
         raw = os.environ.get(var)
