@@ -351,7 +351,7 @@ class ConnectivityScreen(StepScreen):
             view.show_error(t("screen_connectivity.no_key"))
             return
         s = self.state
-        targets = probe_targets(s.region, s.endpoint_style, s.workspace_id, s.model)
+        targets = probe_targets(s.region, s.endpoint_style, s.workspace_id, s.model, s.scope)
         view.start(targets)
         try:
             result = await run_probe_checks(
@@ -432,13 +432,22 @@ class ConnectivityScreen(StepScreen):
 
 
 def probe_targets(
-    region: str | None, endpoint_style: str, workspace_id: str | None, model: str | None
+    region: str | None,
+    endpoint_style: str,
+    workspace_id: str | None,
+    model: str | None,
+    scope: str | None = None,
 ) -> list[Any]:
-    """The probe targets (one per API surface) of a region / style / workspace."""
+    """The probe targets (one per API surface) of a region / style / workspace; the scope
+    picks the model the Anthropic-compatible surface serves there."""
     from app.probe import targets_for
 
     return targets_for(
-        region=region, endpoint_style=endpoint_style, workspace_id=workspace_id, model=model
+        region=region,
+        endpoint_style=endpoint_style,
+        workspace_id=workspace_id,
+        model=model,
+        scope=scope,
     )
 
 

@@ -124,7 +124,7 @@ class DoctorScreen(Screen[Any]):
         self.query_one("#doctor-retry", Button).disabled = True
         self.query_one("#doctor-report", Button).disabled = True
         p = self.profile
-        targets = probe_targets(p.region, p.endpoint_style, p.workspace_id, p.model)
+        targets = probe_targets(p.region, p.endpoint_style, p.workspace_id, p.model, p.scope)
         view.start(targets)
         try:
             self.result = await run_probe_checks(
