@@ -41,7 +41,7 @@ async def test_doctor_runs_the_saved_profile_and_saves_a_redacted_report(simulat
         assert type(screen).__name__ == "DoctorScreen"
         assert "Doctor: work" in screen_text(app)
         rows = widget_text(screen, ".probe-row")
-        assert rows.count("passed") == 3, rows
+        assert rows.count("passed") == 3, (rows, widget_text(screen, "#doctor-status"))
         assert "All checks passed" in widget_text(screen, "#probe-verdict")
         path = screen.save_report()
         await pilot.pause()
