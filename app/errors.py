@@ -6,6 +6,7 @@ Parameters must never contain the API key: callers pass masked values only.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from app.i18n import t
@@ -16,6 +17,8 @@ EXIT_USAGE = 2
 EXIT_NO_SECURE_STORE = 3
 
 
+# A key anywhere in a value, also quoted ('sk-…' from a repr); a masked key (sk-…a1b2) is not.
+_KEY_LIKE = re.compile(r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{8,}")
 _BIDI = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
 
 
@@ -39,15 +42,18 @@ def _escape_controls(text: str) -> str:
     return "".join(shown(ch) for ch in text)
 
 
+def looks_like_key(value: str) -> bool:
+    """True when an API key (not a masked one) appears in `value`."""
+    return _KEY_LIKE.search(value) is not None
+
+
 def _hide_keys(params: dict[str, Any]) -> dict[str, Any]:
     """A user may paste the key where another value belongs; never echo such a value back.
 
     Every other text parameter has its control characters escaped (sweep S4).
     """
     return {
-        k: ("<hidden>" if v.lstrip().startswith("sk-") and len(v) >= 12 else _escape_controls(v))
-        if isinstance(v, str)
-        else v
+        k: ("<hidden>" if _KEY_LIKE.search(v) else _escape_controls(v)) if isinstance(v, str) else v
         for k, v in params.items()
     }
 

@@ -274,10 +274,19 @@ class _Invalid(Exception):
         self.params = params
 
 
+def _refuse_key_like(value: str, what: str) -> None:
+    """A key pasted into --profile or --model would be stored in the config (and echoed)."""
+    from app.errors import looks_like_key
+
+    if looks_like_key(value):
+        raise UserError("profiles.value_looks_like_key", what=what)
+
+
 def check_profile_name(name: object) -> str:
     """Profile names become keyring user names and key file names: one safe path segment."""
     if not isinstance(name, str) or not PROFILE_NAME.fullmatch(name) or ".." in name:
         raise UserError("profiles.bad_profile_name", name=_safe_repr(name))
+    _refuse_key_like(name, "--profile")
     return name
 
 
@@ -290,6 +299,7 @@ def check_env_name(name: object) -> str:
 def check_model(model: object) -> str:
     if not isinstance(model, str) or not MODEL_NAME.fullmatch(model):
         raise UserError("profiles.bad_model", model=_safe_repr(model))
+    _refuse_key_like(model, "--model")
     return model
 
 

@@ -484,3 +484,13 @@ def test_profiles_delete_also_removes_a_leftover_key_file(cli) -> None:
     assert r.rc == 0, r
     assert not key_file.exists()
     assert "Also removed a key" in r.stdout
+
+
+@pytest.mark.parametrize("flag", ["--profile", "--model"])
+def test_a_key_pasted_into_another_flag_is_not_echoed(cli, flag: str) -> None:
+    """Sweep S4: the bad value is quoted in the message ('sk-…'), and was shown in full."""
+    r = cli("configure", "--region", "ap-southeast-1", "--shared-host", flag, KEY, "--store", "env")
+    assert r.rc == 2
+    assert KEY not in r.output and KEY[3:15] not in r.output
+    assert f"The value given for {flag} looks like an API key" in r.stderr
+    _nothing_written(cli.root, cli.config)
