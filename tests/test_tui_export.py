@@ -247,3 +247,24 @@ async def test_back_from_done_and_export_keeps_what_was_written(tmp_path: Path) 
         await pilot.pause()
         assert app.screen.STEP == "done"
         assert (services.export_dir / "modelstudio.sh").stat().st_mtime_ns == before
+
+
+async def test_edited_destination_is_where_the_file_goes(tmp_path: Path) -> None:
+    services = _services(tmp_path)
+    custom = tmp_path / "elsewhere" / "my.env"
+    app = make_app(services, _state(), start_step="export")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await _select(pilot, app, "dotenv")
+        app.screen._show_target("dotenv")
+        await pilot.pause()
+        field = app.screen.query_one("#export-destination")
+        field.focus()
+        field.value = ""
+        await pilot.press(*str(custom))
+        await pilot.pause()
+        await app.screen.action_next()
+        await pilot.pause()
+        by_target = {w.target: w for w in app.screen.state.written}
+        assert by_target["dotenv"].path == custom
+        assert custom.exists() and not (services.export_dir / ".env").exists()
