@@ -98,6 +98,66 @@ _DETAIL_PARAMS = (
 )
 _MODEL_CODES = {"model_not_found", "ModelNotFound", "not_found_error"}
 
+# Length caps for text that comes from the network (B45): enough for any real value, small
+# enough that a hostile server cannot flood the terminal or the report.
+REQUEST_ID_MAX = 128
+API_CODE_MAX = 100
+MESSAGE_MAX = 300
+CERT_NAME_MAX = 200
+SHORT_MAX = 40  # Retry-After and similar single values
+ELLIPSIS = "…"
+
+
+def inert(value: object, limit: int | None = None) -> str:
+    """Server- or network-supplied text made safe to show (B45).
+
+    A request id, an API error code, a certificate's issuer or a proxy's error line can be
+    chosen by whoever answers (a captive portal, a TLS-inspecting middlebox, a hostile
+    proxy): printed raw, an escape sequence in it retitles the terminal, writes the
+    clipboard (OSC 52) or hides lines. Every non-printable character (C0 and C1 controls,
+    DEL, bidi overrides, line separators) is shown as its `\\x1b`-style escape, so it stays
+    visible to support without acting, and the result is cut to `limit` characters.
+    """
+    text = value if isinstance(value, str) else str(value)
+    if limit is not None:
+        text = text[: limit + 1]  # every character becomes at least one: enough to decide
+    out = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+    if limit is not None and len(out) > limit:
+        out = out[: max(limit - 1, 0)] + ELLIPSIS
+    return out
+
+
+# Message placeholders whose values come from the network (B45): escaped in Markdown.
+NETWORK_PARAMS = frozenset(
+    {
+        "issuer",
+        "subject",
+        "names",
+        "not_after",
+        "location",
+        "api_code",
+        "retry_after",
+        "detail",
+        "reason",
+    }
+)
+_MARKDOWN_SPECIAL = set("\\`*_[]<>|~&!#")
+
+
+def markdown_inline(text: str) -> str:
+    """Text placed in a Markdown paragraph or table cell, shown literally: every character
+    that could start a link, an HTML tag, emphasis, a code span or a cell is backslash-
+    escaped (CommonMark lets any ASCII punctuation be escaped), and no line break."""
+    out = "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text)
+    return out.replace("\n", " ").replace("\r", " ")
+
+
+def inert_or_none(value: object, limit: int) -> str | None:
+    """`inert` for optional values: None and "" stay None (nothing was sent)."""
+    if value is None or value == "":
+        return None
+    return inert(value, limit)
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -126,7 +186,15 @@ class Finding:
     def remedy(self) -> str:
         return t(f"findings.{self.code}.remedy", **self._render_params())
 
-    def _render_params(self) -> dict[str, Any]:
+    def markdown_message(self) -> str:
+        """The message for the Markdown report: values a server chose (an issuer, an API
+        code) cannot open a link, an HTML tag or a code span in the support ticket (B45)."""
+        return t(f"findings.{self.code}.message", **self._render_params(markdown=True))
+
+    def markdown_remedy(self) -> str:
+        return t(f"findings.{self.code}.remedy", **self._render_params(markdown=True))
+
+    def _render_params(self, *, markdown: bool = False) -> dict[str, Any]:
         base: dict[str, Any] = dict.fromkeys(_DETAIL_PARAMS, "-")
         base.update(
             host=self.host or "-",
@@ -145,6 +213,13 @@ class Finding:
             words = t(key)
             if words != key:
                 base["detail"] = words
+        # Whatever a caller stored, no control character reaches a terminal (B45).
+        for name, value in base.items():
+            if isinstance(value, str):
+                value = inert(value)
+                if markdown and name in NETWORK_PARAMS:
+                    value = markdown_inline(value)
+                base[name] = value
         return base
 
     def to_json(self) -> dict[str, Any]:
@@ -156,7 +231,7 @@ class Finding:
             "surface": self.surface,
             "region": self.region,
             "host": self.host,
-            "request_ids": list(self.request_ids),
+            "request_ids": [inert(i, REQUEST_ID_MAX) for i in self.request_ids],
         }
 
 
@@ -180,10 +255,10 @@ def api_error_code(body: Any) -> str | None:
         for name in ("code", "type"):
             value = err.get(name)
             if isinstance(value, str) and value:
-                return value
+                return inert(value, API_CODE_MAX)
     code = body.get("code")
     if isinstance(code, str) and code:
-        return code
+        return inert(code, API_CODE_MAX)
     return None
 
 
@@ -192,7 +267,7 @@ def body_request_id(body: Any) -> str | None:
         for name in ("request_id", "requestId"):
             value = body.get(name)
             if isinstance(value, str) and value:
-                return value
+                return inert(value, REQUEST_ID_MAX)
     return None
 
 
@@ -249,7 +324,7 @@ def _judge_error(
     if code == "Arrearage":
         return Judgement("arrears", True, code, params)
     if status == 429 or code in _RATE_CODES or code in _QUOTA_CODES:
-        params["retry_after"] = retry_after or "-"
+        params["retry_after"] = inert(retry_after, SHORT_MAX) if retry_after else "-"
         if code in _QUOTA_CODES:
             return Judgement("quota_exceeded", True, code, params)
         return Judgement("rate_limited", True, code, params)
@@ -275,7 +350,7 @@ def _location_host(location: str | None) -> str:
     from urllib.parse import urlsplit
 
     try:
-        return urlsplit(location).hostname or "-"
+        return inert(urlsplit(location).hostname or "-", CERT_NAME_MAX)
     except ValueError:
         return "-"
 
@@ -306,7 +381,8 @@ def classify_exception(exc: BaseException, phase: str) -> tuple[str, dict[str, A
     chain = exception_chain(exc)
     for item in chain:
         if isinstance(item, ssl.SSLCertVerificationError):
-            return classify_verify_error(item), {"detail": getattr(item, "verify_message", "")}
+            detail = inert(getattr(item, "verify_message", None) or "-", MESSAGE_MAX)
+            return classify_verify_error(item), {"detail": detail}
     for item in chain:
         if isinstance(item, httpx.ProxyError) or type(item).__name__ == "ProxyError":
             status = str(item).split(" ", 1)[0]
@@ -328,7 +404,9 @@ def classify_exception(exc: BaseException, phase: str) -> tuple[str, dict[str, A
             return "connect_timeout", {}
     for item in chain:
         if isinstance(item, ssl.SSLError):
-            return "tls_failed", {"detail": getattr(item, "reason", None) or "-"}
+            return "tls_failed", {
+                "detail": inert(getattr(item, "reason", None) or "-", MESSAGE_MAX)
+            }
     for item in chain:
         if isinstance(item, httpx.TimeoutException | TimeoutError):
             return ("connect_timeout" if phase == "tcp" else "timeout"), {}
@@ -351,10 +429,11 @@ def _first_os_error(chain: list[BaseException]) -> str:
         if isinstance(item, OSError) and item.errno:
             import errno
 
-            return errno.errorcode.get(item.errno, str(item.errno))
+            return inert(errno.errorcode.get(item.errno, str(item.errno)), SHORT_MAX)
     return type(chain[-1]).__name__ if chain else "-"
 
 
 def _safe_detail(item: BaseException) -> str:
-    """httpcore's proxy error text is a status line or a SOCKS reply: no key, short."""
-    return str(item)[:80]
+    """httpcore's proxy error text is a status line or a SOCKS reply: no key, but the
+    proxy chose it, so it is shown inert and short."""
+    return inert(str(item), 120)

@@ -31,11 +31,13 @@ from app.catalog import Catalog, load_catalog
 from app.findings import (
     CODES,
     INFO,
+    REQUEST_ID_MAX,
     WARNING,
     WORKSPACE_DENIED_CODES,
     Finding,
     body_request_id,
     classify_exception,
+    inert_or_none,
     judge_response,
 )
 from app.proxy_config import ProxyChoice, ProxySettings, choose_proxy, settings_from_env
@@ -720,7 +722,8 @@ class _Check:
             content_type=response.headers.get("content-type", ""),
             body=b"".join(chunks),
             oversized=oversized,
-            request_id=response.headers.get("x-request-id"),
+            # Whoever answers chooses this header (B45): inert and bounded from here on.
+            request_id=inert_or_none(response.headers.get("x-request-id"), REQUEST_ID_MAX),
             location=response.headers.get("location"),
             retry_after=response.headers.get("retry-after"),
             ms=(time.monotonic() - started) * 1000,

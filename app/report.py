@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
+from app.findings import inert, markdown_inline
 from app.i18n import t
 from app.probe import PHASE_KEYS, CheckResult, ProbeResult
 
@@ -120,9 +121,24 @@ def _check_json(check: CheckResult) -> dict[str, Any]:
     }
 
 
+def _inert_tree(value: Any) -> Any:
+    """Every string of the JSON document without control characters (B45): json.dumps
+    escapes C0 but writes C1 characters such as U+009B (CSI) raw, which some terminals run."""
+    if isinstance(value, str):
+        return inert(value)
+    if isinstance(value, dict):
+        return {k: _inert_tree(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_inert_tree(v) for v in value]
+    return value
+
+
 def to_json(report: DoctorReport | ProbeResult) -> dict[str, Any]:
     """The stable `doctor --json` schema (issue 3 section 3), plus a few extra fields."""
-    report = DoctorReport.of(report)
+    return _inert_tree(_json(DoctorReport.of(report)))
+
+
+def _json(report: DoctorReport) -> dict[str, Any]:
     r = report.result
     return {
         "profile": report.profile,
@@ -234,7 +250,9 @@ def render_text(report: DoctorReport | ProbeResult) -> str:
         lines.append("")
     lines.append(t("doctor.environment_title"))
     lines += [f"  {k}: {v}" for k, v in _environment_lines(report.environment)]
-    return "\n".join(lines) + "\n"
+    # Values are made inert where they are captured; this pass guarantees that nothing a
+    # server or an environment variable chose can drive the terminal (B45).
+    return "\n".join(inert(line) for line in lines) + "\n"
 
 
 def _environment_lines(env: dict[str, Any]) -> list[tuple[str, str]]:
@@ -250,8 +268,22 @@ def _environment_lines(env: dict[str, Any]) -> list[tuple[str, str]]:
 
 # -------------------------------------------------------------------------------- Markdown
 def _md(value: object) -> str:
-    """Table-cell safe text (no pipes, no newlines)."""
-    return str(value if value is not None else "-").replace("|", "\\|").replace("\n", " ")
+    """Table-cell / list-item safe text: shown literally (no link, tag, emphasis or code
+    span can open), no pipe ends the cell, no control character (B45)."""
+    return markdown_inline(inert(value if value is not None else "-"))
+
+
+def _md_code(value: object) -> str:
+    """A value as a Markdown code span that its content cannot close: the fence is one
+    backtick longer than the longest run inside (CommonMark), pipes escaped for tables."""
+    text = inert(value if value is not None else "-").replace("|", "\\|")
+    longest, run = 0, 0
+    for ch in text:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    pad = " " if longest or text.startswith(" ") or text.endswith(" ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def render_markdown(report: DoctorReport | ProbeResult) -> str:
@@ -259,7 +291,7 @@ def render_markdown(report: DoctorReport | ProbeResult) -> str:
     report = DoctorReport.of(report)
     r = report.result
     out = [f"# {t('doctor.report_title')}", ""]
-    out += [f"- {line}" for line in _header(report)]
+    out += [f"- {_md(line)}" for line in _header(report)]
     out += [f"- {t('doctor.verdict_label')}: **{report.verdict}**", f"- {r.started_at}", ""]
     out += [f"## {t('doctor.checks_title')}", ""]
     cols = ["surface", "host", "status", "HTTP", "dns", "tcp", "tls", "ttfb", "total", "request id"]
@@ -271,22 +303,22 @@ def render_markdown(report: DoctorReport | ProbeResult) -> str:
             f"{SYMBOLS.get(c.status, '?')} {c.status}",
             c.http_status,
             *(c.phases.get(k) for k in PHASE_KEYS),
-            c.request_id,
         ]
-        out.append("| " + " | ".join(_md(v) for v in row) + " |")
+        rid = _md_code(c.request_id) if c.request_id else "-"
+        out.append("| " + " | ".join([*(_md(v) for v in row), rid]) + " |")
     out += ["", f"## {t('doctor.findings_title')}", ""]
     if not r.findings:
         out.append(t("doctor.no_findings"))
     for f in r.findings:
         out.append(f"### {SEVERITY_SYMBOLS.get(f.severity, '?')} `{f.code}` ({f.severity})")
         out.append("")
-        out.append(f.message)
+        out.append(f.markdown_message())
         out.append("")
-        out.append(t("doctor.remedy", remedy=f.remedy))
+        out.append(t("doctor.remedy", remedy=f.markdown_remedy()))
         if f.request_ids:
             out.append("")
-            out.append(t("doctor.request_ids", ids=", ".join(f"`{i}`" for i in f.request_ids)))
+            out.append(t("doctor.request_ids", ids=", ".join(_md_code(i) for i in f.request_ids)))
         out.append("")
     out += ["", f"## {t('doctor.environment_title')}", ""]
     out += [f"- {k}: {_md(v)}" for k, v in _environment_lines(report.environment)]
-    return "\n".join(out) + "\n"
+    return "\n".join(inert(line) for line in out) + "\n"

@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import UserError
+from app.findings import CERT_NAME_MAX, SHORT_MAX, inert, inert_or_none
 
 # OpenSSL verify codes (X509_V_ERR_*) that name a specific, fixable cause.
 _EXPIRED = {9, 10}  # CERT_NOT_YET_VALID, CERT_HAS_EXPIRED
 _HOSTNAME = {62}  # HOSTNAME_MISMATCH
 _UNTRUSTED = {2, 18, 19, 20, 21, 27}  # unknown issuer, self-signed, untrusted chain
+MAX_SAN_NAMES = 5  # a certificate may list hundreds; the first few explain a mismatch
 
 
 class TrustError(UserError):
@@ -155,11 +157,11 @@ def tls_info(ssl_object: object) -> TlsInfo | None:
     except (ValueError, AttributeError, ssl.SSLError):
         return None
     return TlsInfo(
-        version=version,
-        cipher=cipher[0] if cipher else None,
-        subject=_name(cert.get("subject")),
-        issuer=_name(cert.get("issuer")),
-        not_after=cert.get("notAfter"),
+        version=inert_or_none(version, SHORT_MAX),
+        cipher=inert_or_none(cipher[0], SHORT_MAX) if cipher else None,
+        subject=inert_or_none(_name(cert.get("subject")), CERT_NAME_MAX),
+        issuer=inert_or_none(_name(cert.get("issuer")), CERT_NAME_MAX),
+        not_after=inert_or_none(cert.get("notAfter"), SHORT_MAX),
     )
 
 
@@ -215,11 +217,13 @@ def describe_presented(der: bytes) -> PresentedCert | None:
         except x509.ExtensionNotFound:
             names = ()
         after = getattr(cert, "not_valid_after_utc", None) or cert.not_valid_after
+        # Names of an untrusted certificate are whatever its maker typed (B45): inert,
+        # bounded, and only the first few SAN names.
         return PresentedCert(
-            subject=cert.subject.rfc4514_string(),
-            issuer=cert.issuer.rfc4514_string(),
+            subject=inert_or_none(cert.subject.rfc4514_string(), CERT_NAME_MAX),
+            issuer=inert_or_none(cert.issuer.rfc4514_string(), CERT_NAME_MAX),
             not_after=after.strftime("%Y-%m-%d %H:%M:%S UTC"),
-            names=names,
+            names=tuple(inert(n, CERT_NAME_MAX) for n in names[:MAX_SAN_NAMES]),
         )
     except Exception:
         return None
