@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingsMap
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
@@ -29,10 +29,11 @@ from screens.connectivity import ProbeEventMessage, ProbeView, probe_targets, ru
 class DoctorScreen(Screen[Any]):
     """Doctor for one profile; dismisses (None) on Close / Esc."""
 
-    BINDINGS: ClassVar[list[Binding]] = [
-        Binding("escape", "close", t("screen_doctor.close")),
-        Binding("r", "retry", t("screen_doctor.retry")),
-    ]
+    # (key, action, locale key): labels are looked up per instance, in the current language.
+    DOCTOR_BINDINGS: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        ("escape", "close", "screen_doctor.close"),
+        ("r", "retry", "screen_doctor.retry"),
+    )
     DEFAULT_CSS = """
     DoctorScreen #doctor-body { padding: 0 1; height: 1fr; }
     DoctorScreen #doctor-scroll { height: 1fr; }
@@ -51,6 +52,9 @@ class DoctorScreen(Screen[Any]):
         self.key: Any = None
         self.result: Any = None
         self._store_text: str | None = None
+        self._bindings = BindingsMap(
+            Binding(key, action, t(label)) for key, action, label in self.DOCTOR_BINDINGS
+        )
 
     def compose(self) -> ComposeResult:
         if getattr(self.services, "demo_key", None) is not None:

@@ -98,3 +98,25 @@ async def test_doctor_unknown_profile_names_the_file(simulator, tmp_path: Path):
         await pilot.pause()
     assert app.return_value is None
     assert simulator.requests == []
+
+
+async def test_doctor_in_chinese_keys_and_labels(simulator, tmp_path: Path):
+    from app.i18n import set_language
+
+    store = MemoryStore()
+    services = services_for(tmp_path, simulator, store)
+    _save_profile(services, simulator)
+    store.set("work", ApiKey(simulator.key("demo")))
+    set_language("zh")
+    try:
+        app = make_app(services, WizardState(lang="zh"), doctor_profile="work")
+        async with app.run_test(size=(100, 32)) as pilot:
+            await settle(app, pilot, "doctor")
+            text = screen_text(app)
+            assert "诊断：work" in text and "重新运行" in text
+            assert widget_text(app.screen, ".probe-row").count("通过") == 3
+            await pilot.press("r")  # the footer's "run again" key works in any language
+            await settle(app, pilot, "doctor")
+            assert widget_text(app.screen, ".probe-row").count("通过") == 3
+    finally:
+        set_language("en")
