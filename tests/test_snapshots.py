@@ -19,7 +19,10 @@ import pytest
 from app.demo import start_demo
 from app.tui import make_app
 from screens.connectivity import ProbeView
-from tests.test_tui_connect_helpers import settle
+from tests.test_tui_connect_helpers import (
+    restore_language,  # noqa: F401 (autouse)
+    settle,
+)
 
 SIZE = (100, 32)
 # A fixed place: the config path and export paths are drawn on the Welcome, Export and Done

@@ -14,6 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from app.secrets import ApiKey, KeyringStatus, MemoryStore
 from app.wizard_state import Services, WizardState
 
@@ -91,3 +93,14 @@ def assert_key_not_shown(text: str, raw_key: str) -> None:
 
 def widget_text(screen: Any, selector: str) -> str:
     return "\n".join(str(w.content) for w in screen.query(selector))
+
+
+@pytest.fixture(autouse=True)
+def restore_language():
+    """The wizard sets the process-wide message language (make_app, F2); put it back so
+    later tests in the same process are not silently in Chinese."""
+    from app.i18n import get_language, set_language
+
+    before = get_language()
+    yield
+    set_language(before)

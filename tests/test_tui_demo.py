@@ -10,7 +10,12 @@ from keyring.backend import KeyringBackend
 
 from app.demo import demo_services
 from app.tui import make_app
-from tests.test_tui_connect_helpers import assert_key_not_shown, screen_text, settle
+from tests.test_tui_connect_helpers import (
+    assert_key_not_shown,
+    restore_language,  # noqa: F401 (autouse)
+    screen_text,
+    settle,
+)
 
 
 class RecordingKeyring(KeyringBackend):

@@ -12,6 +12,7 @@ from app.tui import make_app
 from app.wizard_state import WizardState
 from tests.test_tui_connect_helpers import (
     assert_key_not_shown,
+    restore_language,  # noqa: F401 (autouse)
     screen_text,
     services_for,
     settle,

@@ -11,7 +11,11 @@ import yaml
 from app.secrets import ApiKey, KeyringStatus, MemoryStore
 from app.tui import make_app
 from app.wizard_state import Services, WizardState
-from tests.test_tui_connect_helpers import assert_key_not_shown, screen_text
+from tests.test_tui_connect_helpers import (
+    assert_key_not_shown,
+    restore_language,  # noqa: F401 (autouse)
+    screen_text,
+)
 
 RAW_KEY = "sk-" + "5eca1" * 6 + "77"
 
