@@ -199,6 +199,9 @@ class ProbeOptions:
     ssl_context: ssl.SSLContext | None = None  # with `trust`, replaces the trust chain
     trust: TrustSource | None = None
     network_backend: Any = None  # inner httpcore backend (default: httpcore's AutoBackend)
+    # Called with each finished run's result: how `doctor --tui` learns the verdict of the
+    # screen's last run for its exit code, without the UI having to pass it back.
+    on_result: Callable[[ProbeResult], None] | None = field(default=None, compare=False)
 
 
 # --------------------------------------------------------------------------------- events
@@ -859,6 +862,8 @@ async def run_checks(
     for variable, value in run.trust.broken:
         params = {"variable": variable, "path": _printable(value)}
         result.findings.append(Finding("ssl_cert_env_broken", None, None, None, (), params))
+    if options.on_result is not None:
+        options.on_result(result)
     return result
 
 

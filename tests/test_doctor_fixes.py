@@ -325,9 +325,16 @@ def test_doctor_tui_without_a_terminal_is_refused_with_exit_2(capsys, env, tmp_p
     assert simulator.requests == []
 
 
-def test_doctor_tui_opens_the_doctor_screen_of_the_profile(env, tmp_path, simulator, monkeypatch):
+@pytest.mark.parametrize(("verdict", "code"), [("ok", 0), ("fail", 1), ("warn", 1), (None, 1)])
+def test_doctor_tui_opens_the_doctor_screen_of_the_profile(
+    env, tmp_path, simulator, monkeypatch, verdict, code
+):
     """With a terminal, `doctor --tui` builds the TUI's doctor app for the profile, with the
-    validated network options; App.run is replaced so no real terminal is needed."""
+    validated network options; App.run is replaced so no real terminal is needed. It exits
+    like `doctor`: 0 only for an ok verdict of the screen's run, 1 for any other verdict
+    and when no run finished (QA: it exited 0 on a failing verdict)."""
+    import types
+
     import app.commands.wizard as wizard_cmd
 
     write_config(tmp_path, simulator)
@@ -337,6 +344,8 @@ def test_doctor_tui_opens_the_doctor_screen_of_the_profile(env, tmp_path, simula
     def fake_run(self):
         seen["profile"] = self.doctor_profile
         seen["options"] = self.services.probe_options
+        if verdict is not None:  # what run_checks reports when the screen's run ends
+            self.services.probe_options.on_result(types.SimpleNamespace(verdict=verdict))
         return None
 
     from app.tui import WizardApp
@@ -344,7 +353,7 @@ def test_doctor_tui_opens_the_doctor_screen_of_the_profile(env, tmp_path, simula
     monkeypatch.setattr(WizardApp, "run", fake_run)
     argv = ["doctor", "--tui", "--config", str(tmp_path / "config.yaml")]
     argv += ["--connect-to", simulator.connect_to, "--ca-file", str(simulator.ca_file)]
-    assert main(argv) == 0
+    assert main(argv) == code
     assert seen["profile"] == "default"
     assert seen["options"].ca_file == str(simulator.ca_file)
     assert seen["options"].pins

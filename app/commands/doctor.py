@@ -340,9 +340,36 @@ def _run_tui(args: argparse.Namespace, options: Any) -> int:
     profile = load_config(services.config_path).profile(getattr(args, "profile", None))
     if not is_interactive():
         raise UserError("doctor.tui_not_interactive", profile=profile.name)
-    services = dataclasses.replace(services, probe_options=options)
+    app, verdicts = tui_app(
+        dataclasses.replace(services, probe_options=options), state, profile.name
+    )
+    app.run()
+    return tui_exit_code(app.return_code, verdicts)
+
+
+def tui_app(services: Any, state: Any, profile: str) -> tuple[Any, list[str]]:
+    """The doctor screen's App, and the list every finished run's verdict is appended to
+    (through ProbeOptions.on_result), so the exit code can follow the last run."""
+    import dataclasses
+
+    from app.probe import ProbeOptions
     from app.tui import make_app
 
-    app = make_app(services, state, doctor_profile=profile.name)
-    app.run()
-    return int(app.return_code or 0)
+    verdicts: list[str] = []
+    options = services.probe_options or ProbeOptions()
+    options = dataclasses.replace(options, on_result=lambda result: verdicts.append(result.verdict))
+    app = make_app(
+        dataclasses.replace(services, probe_options=options), state, doctor_profile=profile
+    )
+    return app, verdicts
+
+
+def tui_exit_code(return_code: int | None, verdicts: list[str]) -> int:
+    """`doctor --tui` exits like `doctor`: 0 only when the last run the user saw was ok;
+    1 for warnings or errors, and also when no run finished (no key, quit mid-run), since
+    nothing was verified. A crash keeps the App's own non-zero code."""
+    if return_code:
+        return int(return_code)
+    if verdicts and verdicts[-1] == "ok":
+        return EXIT_OK
+    return EXIT_PROBLEMS
