@@ -29,6 +29,7 @@ import httpx
 
 from app.catalog import Catalog, load_catalog
 from app.findings import (
+    CERT_NAME_MAX,
     CODES,
     INFO,
     REQUEST_ID_MAX,
@@ -37,6 +38,7 @@ from app.findings import (
     Finding,
     body_request_id,
     classify_exception,
+    inert,
     inert_or_none,
     judge_response,
 )
@@ -604,7 +606,7 @@ class _Check:
         return {
             "issuer": cert.issuer or "-",
             "subject": cert.subject or "-",
-            "names": ", ".join(cert.names) or "-",
+            "names": inert(", ".join(cert.names), 2 * CERT_NAME_MAX) or "-",
             "not_after": cert.not_after or "-",
         }
 

@@ -147,3 +147,37 @@ def test_redirect_names_the_target_host_and_oversized_wins_over_parsing():
     assert judged.code == "redirect_refused" and judged.params["location"] == "a.example"
     judged = judge_response(200, "application/json", b"{", oversized=True, inference=False)
     assert judged.code == "unexpected_response" and judged.params["reason"] == "oversized"
+
+
+def test_server_chosen_codes_and_ids_in_bodies_are_inert_and_bounded():
+    """B45: an error code or request id in a JSON body is shown escaped and cut; a real code
+    is unchanged, so judgement by code still works."""
+    from app.findings import API_CODE_MAX, REQUEST_ID_MAX, api_error_code, body_request_id
+
+    hostile = {"code": "\x1b]52;c;cHduZWQ=\x07" + "X" * 500, "request_id": "\x9b" + "r" * 500}
+    code = api_error_code(hostile)
+    assert code.startswith("\\x1b]52;c;cHduZWQ=\\x07") and len(code) <= API_CODE_MAX
+    rid = body_request_id(hostile)
+    assert rid.startswith("\\x9b") and len(rid) <= REQUEST_ID_MAX
+    assert api_error_code({"error": {"code": "Arrearage"}}) == "Arrearage"
+    body = _json({"code": "Arrearage", "request_id": "7d0f"})
+    judged = judge_response(400, "application/json", body, oversized=False, inference=False)
+    assert judged.code == "arrears"
+
+
+def test_finding_text_never_carries_a_control_character():
+    """Whatever a caller stored in a finding's params, message and JSON are inert."""
+    f = Finding(
+        "request_refused",
+        "openai",
+        "ap-southeast-1",
+        "h",
+        ("id\x1b[2J",),
+        {
+            "status": 400,
+            "api_code": "x\x1b]0;t\x07\x9b",
+        },
+    )
+    for text in (f.message, f.remedy, json.dumps(f.to_json(), ensure_ascii=False)):
+        assert not any(ch in text for ch in "\x1b\x07\x9b")
+    assert "x\\x1b]0;t\\x07\\x9b" in f.message
