@@ -219,10 +219,17 @@ def _shell(
     if include_key:
         lines.append(assign(own, key.reveal()))  # type: ignore[union-attr]
     elif profile.api_key.store != "env":
+        # A failed `key get` (not installed, locked keyring) must not pass silently as an
+        # empty key: the assignment's status is the command's, so say so on stderr (QA B1).
+        warn = f"modelstudio-setup key get failed: {own} is empty"
         if shell == "sh":
-            lines.append(f'export {own}="$({shlex.join(cmd)})"')
+            lines.append(f'{own}="$({shlex.join(cmd)})" || echo {shlex.quote(warn)} >&2')
+            lines.append(f"export {own}")
         elif shell == "fish":
-            lines.append(f"set -gx {own} ({' '.join(_fish_quote(c) for c in cmd)})")
+            lines.append(
+                f"set -gx {own} ({' '.join(_fish_quote(c) for c in cmd)}); "
+                f"or echo {_fish_quote(warn)} >&2"
+            )
         else:
             lines.append(f"$env:{own} = (& {' '.join(_ps_quote(c) for c in cmd)})")
     else:

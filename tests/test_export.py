@@ -515,3 +515,38 @@ def test_dotenv_refuses_a_key_that_python_dotenv_would_expand(cli, tmp_path: Pat
     assert r.rc == 2 and "expand" in r.stderr
     assert not out.exists()
     assert cli("export", "--format", "sh", "--include-key").rc == 0
+
+
+def test_sh_reference_says_so_when_key_get_cannot_run(cli, tmp_path: Path) -> None:
+    """QA B1: without modelstudio-setup on PATH the key was exported as '' silently."""
+    _configured_file_store(cli)
+    r = cli("export", "--format", "sh")
+    script = tmp_path / "ref.sh"
+    script.write_text(r.stdout)
+    proc = subprocess.run(
+        ["sh", "-c", f'. {script}; printf "[%s]" "$DASHSCOPE_API_KEY"'],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.stdout == "[]"
+    assert "modelstudio-setup key get failed: DASHSCOPE_API_KEY is empty" in proc.stderr
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed (CI installs it)")
+def test_fish_reference_says_so_when_key_get_cannot_run(cli, tmp_path: Path) -> None:
+    _configured_file_store(cli)
+    r = cli("export", "--format", "fish")
+    script = tmp_path / "ref.fish"
+    script.write_text(r.stdout)
+    proc = subprocess.run(
+        ["fish", "-c", f"source {script}; printf '[%s]' $DASHSCOPE_API_KEY"],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "modelstudio-setup key get failed" in proc.stderr
