@@ -204,7 +204,7 @@ class ExportScreen(StepScreen):
     def _mark_unwritten(self) -> None:
         """Any change after a write means the files on disk no longer match: write again."""
         if self.state.written and self.is_mounted:
-            self.query_one("#next").label = t("screen_export.write")  # type: ignore[attr-defined]
+            self.query_one("#next").label = f"{t('screen_export.write')} →"  # type: ignore[attr-defined]
             self._dirty = True
 
     def _show_target(self, fmt: str | None) -> None:
@@ -284,7 +284,7 @@ class ExportScreen(StepScreen):
         self.state = dataclasses.replace(state, written=written)
         self._dirty = False
         self.query_one("#export-written", Static).update(self._written_text())
-        self.query_one("#next").label = t("wizard.nav.next")  # type: ignore[attr-defined]
+        self.query_one("#next").label = f"{t('wizard.nav.next')} →"  # type: ignore[attr-defined]
         self.show_status(t("screen_export.next_hint"), error=False)
         return None
 
