@@ -9,17 +9,22 @@ target syntax (T13). These are pure functions so the wizard can preview them.
 from __future__ import annotations
 
 import json
+import os
+import re
 import shlex
+import stat
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
 
 from app.catalog import Catalog, load_catalog
 from app.errors import UserError
+from app.i18n import t
 
 if TYPE_CHECKING:
-    from app.profiles import Profile
+    from app.profiles import Profile, WriteResult
     from app.secrets import ApiKey
 
 KEY_COMMAND = "modelstudio-setup"
@@ -67,16 +72,32 @@ def _clean(value: str, what: str) -> str:
     return value
 
 
-def anthropic_model(profile: Profile, catalog: Catalog | None = None) -> str:
-    """A model the Anthropic surface accepts, preferring the profile's and its scope's."""
-    catalog = catalog or load_catalog()
-    accepted = catalog.anthropic_models
-    if profile.model in accepted:
-        return profile.model
-    for model in catalog.ping_models(profile.scope):
-        if model in accepted:
-            return model
-    return profile.model
+def anthropic_model(profile: Profile, catalog: Catalog | None = None) -> str | None:
+    """The model the Anthropic surface serves for this profile, or None when none fits.
+
+    The rule is the doctor's (`app.probe.anthropic_probe_model`), so the check proves what
+    the export writes, `-us` forms in model-suffix regions included. None means writing
+    any model would fail on that surface: callers leave ANTHROPIC_MODEL out and say so.
+    Imported here because app.probe imports httpx, which `--help` must not load.
+    """
+    from app.probe import anthropic_probe_model
+
+    return anthropic_probe_model(profile.region, profile.scope, profile.model, catalog)
+
+
+NO_ANTHROPIC_MODEL_COMMENT = (
+    "# ANTHROPIC_MODEL is left out: the Anthropic-compatible surface serves none of this "
+    "scope's models."
+)
+# Formats that would name an Anthropic-surface model (ANTHROPIC_MODEL or a snippet's model).
+ANTHROPIC_FORMATS = ("dotenv", "sh", "fish", "powershell", "anthropic-python", "claude-code")
+
+
+def anthropic_model_notice(profile: Profile, fmt: str) -> str | None:
+    """A message for the user when `fmt` leaves ANTHROPIC_MODEL out (None otherwise)."""
+    if fmt not in ANTHROPIC_FORMATS or anthropic_model(profile) is not None:
+        return None
+    return t("exporters.no_anthropic_model", scope=profile.scope, region=profile.region)
 
 
 def references_key_command(profile: Profile, fmt: str, include_key: bool) -> bool:
@@ -124,9 +145,11 @@ def _env_pairs(profile: Profile, catalog: Catalog) -> list[tuple[str, str]]:
         ("DASHSCOPE_API_BASE", urls["openai"]),
         ("OPENAI_BASE_URL", urls["openai"]),
         ("ANTHROPIC_BASE_URL", urls["anthropic"]),
-        ("ANTHROPIC_MODEL", anthropic_model(profile, catalog)),
-        ("MODELSTUDIO_MODEL", profile.model),
     ]
+    model = anthropic_model(profile, catalog)
+    if model is not None:
+        pairs.append(("ANTHROPIC_MODEL", model))
+    pairs.append(("MODELSTUDIO_MODEL", profile.model))
     return pairs
 
 
@@ -164,6 +187,8 @@ def _dotenv(profile: Profile, key: ApiKey | None, include_key: bool, catalog: Ca
     own = profile.api_key.env
     if not include_key:
         lines.append(f'# Set {own} in your environment, e.g. eval "$(modelstudio-setup env)".')
+    if anthropic_model(profile, catalog) is None:
+        lines.append(NO_ANTHROPIC_MODEL_COMMENT)
     for name, value in _env_pairs(profile, catalog):
         lines.append(f"{name}={_dotenv_quote(_clean(value, name))}")
     if include_key and "${" in key.reveal():  # type: ignore[union-attr]
@@ -198,6 +223,8 @@ def _shell(
     lines = _header(profile, comment, include_key)
     own = profile.api_key.env
     cmd = _key_command(profile, config)
+    if anthropic_model(profile, catalog) is None:
+        lines.append(NO_ANTHROPIC_MODEL_COMMENT)
 
     def assign(name: str, value: str) -> str:
         _clean(value, name)
@@ -249,6 +276,10 @@ def _python(profile: Profile, sdk: str, key: ApiKey | None, include_key: bool) -
     head = "\n".join(_header(profile, "#", include_key))
     urls = profile.base_urls
     model = profile.model
+    served = anthropic_model(profile)
+    anthropic_expr = repr(served) if served else 'os.environ["ANTHROPIC_MODEL"]'
+    if sdk == "anthropic" and served is None:
+        head += "\n" + NO_ANTHROPIC_MODEL_COMMENT
     if sdk == "openai":
         body = f"""import os
 
@@ -274,7 +305,7 @@ client = anthropic.Anthropic(
     base_url={urls["anthropic"]!r},
 )
 message = client.messages.create(
-    model={anthropic_model(profile)!r},
+    model={anthropic_expr},
     max_tokens=256,
     messages=[{{"role": "user", "content": "Hello"}}],
 )
@@ -303,13 +334,12 @@ def _claude_code(
     profile: Profile, key: ApiKey | None, include_key: bool, config: str | None
 ) -> dict[str, object]:
     model = anthropic_model(profile)
-    env: dict[str, str] = {
-        "ANTHROPIC_BASE_URL": profile.base_urls["anthropic"],
-        "ANTHROPIC_MODEL": model,
+    env: dict[str, str] = {"ANTHROPIC_BASE_URL": profile.base_urls["anthropic"]}
+    if model is not None:
+        env["ANTHROPIC_MODEL"] = model
         # Claude Code's background tasks ask for a small Claude model by name, which Model
         # Studio does not serve: point them at the same model.
-        "ANTHROPIC_SMALL_FAST_MODEL": model,
-    }
+        env["ANTHROPIC_SMALL_FAST_MODEL"] = model
     settings: dict[str, object] = {"env": env}
     if include_key:
         env["ANTHROPIC_AUTH_TOKEN"] = key.reveal()  # type: ignore[union-attr]
@@ -410,8 +440,11 @@ def merge_json_settings(existing: str, exported: str, fmt: str) -> str:
         env = current.get("env")
         env = dict(env) if isinstance(env, dict) else {}
         env.update(new["env"])
-        if "ANTHROPIC_AUTH_TOKEN" not in new["env"]:
-            env.pop("ANTHROPIC_AUTH_TOKEN", None)
+        # Tool-written values the new export leaves out must not linger: an old token, or a
+        # model the surface does not serve for this profile.
+        for name in ("ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_MODEL", "ANTHROPIC_SMALL_FAST_MODEL"):
+            if name not in new["env"]:
+                env.pop(name, None)
         current["env"] = env
         if "apiKeyHelper" in new:
             current["apiKeyHelper"] = new["apiKeyHelper"]
@@ -429,3 +462,243 @@ def merge_json_settings(existing: str, exported: str, fmt: str) -> str:
     else:
         raise ValueError(fmt)
     return json.dumps(current, indent=2) + "\n"
+
+
+# ------------------------------------------------------------------ writing an export to disk
+
+MARKER = "Written by modelstudio-setup"
+_KEY_WARNING = "# WARNING: this file contains the API key. Do not commit or share it."
+_KEY_REFERENCED = "# The API key is not in this file; it is referenced."
+# The header lines `_header` / `_dotenv` write: recognised so a re-export replaces them.
+_OWN_COMMENT = re.compile(
+    r"#\s*(?:Model Studio profile '.*|Written by modelstudio-setup export\.|"
+    r"WARNING: this file contains the API key\..*|The API key is not in this file; .*|"
+    r'Set [A-Za-z_][A-Za-z0-9_]* in your environment, e\.g\. eval "\$\(modelstudio-setup env\)"\.|'
+    r"ANTHROPIC_MODEL is left out: .*)\s*$"
+)
+_ASSIGN = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$")
+_REFERENCE = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
+
+
+def written_by_us(text: str) -> bool:
+    """True when the file starts with this tool's header (its first few comment lines)."""
+    head = text.lstrip("\ufeff").splitlines()[:5]
+    return any(line.startswith("#") and MARKER in line for line in head)
+
+
+def _quote_closed(value: str) -> bool:
+    """Whether a value opening with a quote closes it (backslash escapes, as python-dotenv)."""
+    quote, i = value[0], 1
+    while i < len(value):
+        if value[i] == "\\":
+            i += 2
+            continue
+        if value[i] == quote:
+            return True
+        i += 1
+    return False
+
+
+def _dotenv_entries(text: str) -> list[tuple[str | None, list[str]]]:
+    """The file as entries: (name, lines) per assignment, a quoted value may span lines;
+    (None, [line]) for comments, blank and unparsable lines (kept verbatim)."""
+    lines = text.splitlines()
+    entries: list[tuple[str | None, list[str]]] = []
+    i = 0
+    while i < len(lines):
+        match = _ASSIGN.match(lines[i])
+        if not match:
+            entries.append((None, [lines[i]]))
+            i += 1
+            continue
+        chunk, value = [lines[i]], match.group(2)
+        i += 1
+        if value[:1] in ("'", '"'):
+            while not _quote_closed(value) and i < len(lines):
+                chunk.append(lines[i])
+                value += "\n" + lines[i]
+                i += 1
+        entries.append((match.group(1), chunk))
+    return entries
+
+
+def _holds_literal(lines: list[str]) -> bool:
+    """True when an assignment's value is a literal (not empty, not a ${VAR} reference)."""
+    match = _ASSIGN.match(lines[0])
+    value = "\n".join([match.group(2) if match else "", *lines[1:]]).strip()
+    if value[:1] in ("'", '"') and value.endswith(value[0]) and len(value) > 1:
+        value = value[1:-1]
+    return bool(value) and not _REFERENCE.match(value)
+
+
+@dataclass(frozen=True)
+class DotenvMerge:
+    """The merged text and what changed in it, so the user can be told."""
+
+    text: str
+    updated: tuple[str, ...]
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    holds_key: bool
+
+
+def merge_dotenv(existing: str, exported: str, key_vars: tuple[str, ...] = ()) -> DotenvMerge:
+    """Merge an exported .env into an existing one: a project's .env holds other settings
+    (DATABASE_URL, ...) that a wholesale replace would destroy (QA B37).
+
+    Only the variables of `exported` are replaced (in place; later duplicates dropped, since
+    dotenv readers let the last one win) or appended; this tool's header comments move with
+    them; every other line stays, in order. Re-running gives the same file. A literal key
+    in `key_vars` that this tool wrote earlier (its WARNING header is there) is removed when
+    the new export only references the key; a key the user put there is kept.
+    """
+    new_entries = _dotenv_entries(exported)
+    header = [ls[0] for name, ls in new_entries if name is None and ls[0].strip()]
+    new_vars = {name: ls for name, ls in new_entries if name is not None}
+    ours_held_key = any(line.strip() == _KEY_WARNING for line in existing.splitlines())
+    drop = {n for n in key_vars if n not in new_vars} if ours_held_key else set()
+    out: list[str] = []
+    header_at: int | None = None
+    first_var_at: int | None = None
+    seen: set[str] = set()
+    updated: list[str] = []
+    removed: list[str] = []
+    for name, lines in _dotenv_entries(existing):
+        if name is None and _OWN_COMMENT.match(lines[0]):
+            if header_at is None:
+                header_at = len(out)
+            continue
+        if name in new_vars:
+            if name not in seen:
+                seen.add(name)
+                if lines != new_vars[name]:
+                    updated.append(name)
+                if first_var_at is None:
+                    first_var_at = len(out)
+                out.extend(new_vars[name])
+            continue
+        if name in drop and _holds_literal(lines):
+            removed.append(name)
+            continue
+        out.extend(lines)
+    added = [n for n in new_vars if n not in seen]
+    if header_at is None:
+        if added or first_var_at is None:
+            if out and out[-1].strip():
+                out.append("")
+            header_at = len(out)
+        else:
+            header_at = first_var_at
+    for name in added:
+        out.extend(new_vars[name])
+    entries = _dotenv_entries("\n".join(out))
+    holds_key = any(n in key_vars and _holds_literal(ls) for n, ls in entries)
+    if holds_key:
+        header = [_KEY_WARNING if line == _KEY_REFERENCED else line for line in header]
+    out[header_at:header_at] = header
+    return DotenvMerge(
+        text="\n".join(out) + "\n",
+        updated=tuple(updated),
+        added=tuple(added),
+        removed=tuple(removed),
+        holds_key=holds_key,
+    )
+
+
+@dataclass(frozen=True)
+class ExportWritten:
+    """What writing an export did: the file write, and whether it merged or forced."""
+
+    result: WriteResult
+    merged: bool = False
+    dotenv: DotenvMerge | None = None
+    forced: bool = False  # a file this tool did not write was replaced (--force)
+
+
+def _check_symlink(requested: Path, force: bool) -> None:
+    """Refuse a link leading out of its own directory: a cloned repo's `.env -> ~/.bashrc`
+    must not make an export overwrite the user's shell startup file (QA B37)."""
+    if not requested.is_symlink() or force:
+        return
+    target = Path(os.path.realpath(requested))
+    base = Path(os.path.realpath(requested.parent))
+    if not target.is_relative_to(base):
+        raise ExportError("exporters.symlink_outside", path=str(requested), target=str(target))
+
+
+def _existing(target: Path) -> tuple[bytes | None, int | None]:
+    """The bytes and mode of the file a write would replace; (None, None) when there is none
+    (what is not a regular file is left for atomic_write to refuse)."""
+    try:
+        st = target.stat()
+    except OSError:
+        return None, None
+    if not stat.S_ISREG(st.st_mode):
+        return None, None
+    try:
+        return target.read_bytes(), stat.S_IMODE(st.st_mode)
+    except OSError:
+        return None, None
+
+
+def write_export(
+    path: Path | str,
+    fmt: str,
+    text: str,
+    *,
+    profile: Profile,
+    include_key: bool,
+    force: bool = False,
+) -> ExportWritten:
+    """Write an export where the user asked, never destroying what this tool did not write.
+
+    .env and settings.json are merged into an existing file; the other formats replace only
+    a file carrying this tool's header, or any file with `force`. No backup is kept (an old
+    version may hold the key). The CLI and the wizard both write through here.
+    """
+    from app.profiles import atomic_write
+
+    requested = Path(path).expanduser().absolute()
+    try:
+        _check_symlink(requested, force)
+        target = Path(os.path.realpath(requested)) if requested.is_symlink() else requested
+    except OSError as exc:
+        raise ExportError(
+            "exporters.bad_output", path=str(requested), error=exc.strerror or str(exc)
+        ) from None
+    data, old_mode = _existing(target)
+    existing: str | None = None
+    if data is not None:
+        try:
+            existing = data.decode("utf-8")
+        except UnicodeDecodeError:
+            if not force:
+                raise ExportError("exporters.existing_not_text", path=str(requested)) from None
+    secret = include_key
+    merged, forced, dotenv_merge = False, False, None
+    blank = existing is not None and not existing.strip()
+    if data is not None and existing is None:
+        forced = True
+    elif existing is not None and not blank:
+        private = old_mode is not None and not old_mode & 0o077
+        if FORMATS[fmt].kind == "json":
+            try:
+                text = merge_json_settings(existing, text, fmt)
+                merged = True
+                # Settings we merge into may hold other secrets: keep a private file private.
+                secret = secret or private
+            except ExportError:
+                if not force:
+                    raise
+                forced = True
+        elif fmt == "dotenv":
+            dotenv_merge = merge_dotenv(existing, text, tuple(_key_vars(profile)))
+            text = dotenv_merge.text
+            merged = True
+            secret = secret or dotenv_merge.holds_key or private
+        elif not written_by_us(existing):
+            if not force:
+                raise ExportError("exporters.foreign_file", path=str(requested))
+            forced = True
+    result = atomic_write(requested, text, secret=secret)
+    return ExportWritten(result=result, merged=merged, dotenv=dotenv_merge, forced=forced)

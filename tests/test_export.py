@@ -309,8 +309,9 @@ def test_export_over_a_symlink_says_so(cli, tmp_path: Path) -> None:
     assert "symbolic link" in r.stderr and str(real) in r.stderr
     assert link.is_symlink()
     assert "OPENAI_BASE_URL" in real.read_text()
+    assert real.read_text().startswith("OLD=1\n")  # merged into, not replaced (B37)
     assert not list(tmp_path.glob("real.env.bak-*"))  # an export keeps no backup (B16)
-    assert "was replaced" in r.stderr
+    assert "Merged into" in r.stderr
 
 
 def test_settings_json_is_merged_not_clobbered(cli, tmp_path: Path) -> None:
@@ -421,9 +422,10 @@ def test_reexport_without_the_key_leaves_no_backup_holding_the_key(cli, tmp_path
     assert cli("export", "--format", "dotenv", "-o", str(env_file), "--include-key").rc == 0
     r = cli("export", "--format", "dotenv", "-o", str(env_file))
     assert r.rc == 0, r
-    assert "no backup is kept" in r.stderr
+    assert "Removed the API key this tool had written earlier" in r.stderr
     assert [p.name for p in project.iterdir()] == [".env"]
     assert KEY not in env_file.read_text()
+    assert "contains the API key" not in env_file.read_text()
 
 
 def test_export_leaves_no_lock_file_and_creates_one_missing_level(cli, tmp_path: Path) -> None:

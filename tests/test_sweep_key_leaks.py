@@ -747,7 +747,9 @@ def test_include_key_over_an_existing_readable_file_ends_0600(fmt, cli, net, tmp
     assert cli("key", "set", "--api-key-stdin", input=SWEEP_KEY).rc == 0
     target = tmp_path / "out" / f"{fmt}.out"
     target.parent.mkdir()
-    target.write_text("{}\n" if FORMATS[fmt].kind == "json" else "# old\n")
+    # An earlier keyless export of this tool (a file it did not write is refused, B37).
+    old = "# Written by modelstudio-setup export.\n# old\n"
+    target.write_text("{}\n" if FORMATS[fmt].kind == "json" else old)
     target.chmod(0o644)
     r = cli("export", "--format", fmt, "--include-key", "-o", str(target))
     assert r.rc == 0, r.output

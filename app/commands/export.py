@@ -1,7 +1,9 @@
 """`export`: the profile as .env, shell exports, SDK snippets or tool settings.
 
 The key is referenced, not copied, unless `--include-key` is given; then the file is 0600
-and a warning is printed (SECURITY.md T10). Files are written atomically like the config.
+and a warning is printed (SECURITY.md T10). Files are written atomically like the config,
+through exporters.write_export: .env / settings.json are merged, a file this tool did not
+write is replaced only with --force, a symlink out of its directory is refused (QA B37).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument("--output", "-o", metavar="PATH", help=t("exporters.opt_output"))
     p.add_argument("--include-key", action="store_true", help=t("exporters.opt_include_key"))
+    p.add_argument("--force", action="store_true", help=t("exporters.opt_force"))
 
 
 def read_key(profile: Profile, path: Path) -> ApiKey | None:
@@ -69,10 +72,8 @@ def config_ref(path: Path) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import stat
-
-    from app.exporters import FORMATS, export, merge_json_settings
-    from app.profiles import atomic_write, cli_config_path, load_config, print_notices
+    from app.exporters import FORMATS, export
+    from app.profiles import cli_config_path, load_config, print_notices
 
     path = cli_config_path(args)
     config = load_config(path)
@@ -89,37 +90,61 @@ def run(args: argparse.Namespace) -> int:
             print(f"modelstudio-setup: {key_missing_message(profile, path)}", file=sys.stderr)
             return 1
     text = export(profile, fmt, key, args.include_key, config=config_ref(path))
-    from app.exporters import key_command_missing, references_key_command
+    from app.exporters import (
+        anthropic_model_notice,
+        key_command_missing,
+        references_key_command,
+        write_export,
+    )
 
     if references_key_command(profile, fmt, args.include_key) and key_command_missing():
         print(t("exporters.command_not_on_path"), file=sys.stderr)
+    notice = anthropic_model_notice(profile, fmt)
+    if notice:
+        print(notice, file=sys.stderr)
     if not args.output:
         sys.stdout.write(text)
         if args.include_key:
             print(t("exporters.include_key_warning"), file=sys.stderr)
         return 0
-    out = Path(args.output).expanduser()
-    secret = args.include_key
-    merged = False
-    if FORMATS[fmt].kind == "json" and out.exists():
-        from app.profiles import _read_text
-
-        existing = _read_text(out.resolve())
-        if existing is not None and existing.strip():
-            text = merge_json_settings(existing, text, fmt)
-            merged = True
-            # Settings we merge into may hold other secrets: keep a private file private.
-            secret = secret or not (stat.S_IMODE(out.resolve().stat().st_mode) & 0o077)
-    result = atomic_write(out, text, secret=secret)
+    done = write_export(
+        args.output,
+        fmt,
+        text,
+        profile=profile,
+        include_key=args.include_key,
+        force=getattr(args, "force", False),
+    )
+    result = done.result
     print_notices(result.notices)
-    done = "exporters.written_with_key" if args.include_key else "exporters.written"
+    key = "exporters.written_with_key" if args.include_key else "exporters.written"
     print(
-        t(done, fmt=fmt, profile=profile.name, path=str(result.path), mode=f"{result.mode:04o}"),
+        t(key, fmt=fmt, profile=profile.name, path=str(result.path), mode=f"{result.mode:04o}"),
         file=sys.stderr,
     )
-    if merged:
+    if done.dotenv is not None:
+        none = t("exporters.none")
+        print(
+            t(
+                "exporters.dotenv_merged",
+                path=str(result.path),
+                updated=", ".join(done.dotenv.updated) or none,
+                added=", ".join(done.dotenv.added) or none,
+            ),
+            file=sys.stderr,
+        )
+        if done.dotenv.removed:
+            print(
+                t("exporters.dotenv_key_removed", names=", ".join(done.dotenv.removed)),
+                file=sys.stderr,
+            )
+        if done.dotenv.holds_key and not args.include_key:
+            print(t("exporters.dotenv_still_holds_key", path=str(result.path)), file=sys.stderr)
+    elif done.merged:
         print(t("exporters.merged", path=str(result.path)), file=sys.stderr)
-    if result.replaced and not merged:
+    elif done.forced:
+        print(t("exporters.forced_replaced", path=str(result.path)), file=sys.stderr)
+    elif result.replaced:
         # No backup on purpose: the old version may hold the key (QA B16).
         print(t("exporters.replaced", path=str(result.path)), file=sys.stderr)
     if args.include_key:
