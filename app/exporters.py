@@ -266,7 +266,9 @@ def _shell(
     return "\n".join(lines) + "\n"
 
 
-def _python(profile: Profile, sdk: str, key: ApiKey | None, include_key: bool) -> str:
+def _python(
+    profile: Profile, sdk: str, key: ApiKey | None, include_key: bool, catalog: Catalog
+) -> str:
     own = profile.api_key.env
     key_expr = (
         repr(_clean(key.reveal(), "key"))  # type: ignore[union-attr]
@@ -276,7 +278,7 @@ def _python(profile: Profile, sdk: str, key: ApiKey | None, include_key: bool) -
     head = "\n".join(_header(profile, "#", include_key))
     urls = profile.base_urls
     model = profile.model
-    served = anthropic_model(profile)
+    served = anthropic_model(profile, catalog)
     anthropic_expr = repr(served) if served else 'os.environ["ANTHROPIC_MODEL"]'
     if sdk == "anthropic" and served is None:
         head += "\n" + NO_ANTHROPIC_MODEL_COMMENT
@@ -331,9 +333,9 @@ print(response.output.choices[0].message.content)
 
 
 def _claude_code(
-    profile: Profile, key: ApiKey | None, include_key: bool, config: str | None
+    profile: Profile, key: ApiKey | None, include_key: bool, config: str | None, catalog: Catalog
 ) -> dict[str, object]:
-    model = anthropic_model(profile)
+    model = anthropic_model(profile, catalog)
     env: dict[str, str] = {"ANTHROPIC_BASE_URL": profile.base_urls["anthropic"]}
     if model is not None:
         env["ANTHROPIC_MODEL"] = model
@@ -413,9 +415,9 @@ def export(
     if fmt in SHELLS:
         return _shell(profile, fmt, key, include_key, catalog, config)
     if fmt.endswith("-python"):
-        return _python(profile, fmt.removesuffix("-python"), key, include_key)
+        return _python(profile, fmt.removesuffix("-python"), key, include_key, catalog)
     if fmt == "claude-code":
-        return json.dumps(_claude_code(profile, key, include_key, config), indent=2) + "\n"
+        return json.dumps(_claude_code(profile, key, include_key, config, catalog), indent=2) + "\n"
     if fmt == "qwen-code":
         return json.dumps(_qwen_code(profile), indent=2) + "\n"
     # litellm

@@ -96,14 +96,18 @@ def test_scope_profile_with_its_default_model_passes_its_own_check(
 def test_anthropic_check_model_agrees_with_the_exported_model():
     """For every region, scope and model of the scope, the probe asks the Anthropic surface
     for the model the claude-code / anthropic exports write."""
-    from app.exporters import anthropic_model
+    from app.exporters import anthropic_model, export
     from app.probe import anthropic_probe_model
 
     catalog = load_catalog()
     compared = 0
     for region in catalog.regions.values():
         for scope in region.scopes:
-            for model in catalog.ping_models(scope):
+            models = list(catalog.ping_models(scope))
+            if region.scope_choice == "model-suffix":
+                # US Virginia: `-us` models, served on the Anthropic surface or not.
+                models += [f"{m}-us" for m in catalog.anthropic_models] + ["qwen3.5-flash-us"]
+            for model in models:
                 profile, _ = make_profile(
                     "p",
                     region=region.id,
@@ -115,6 +119,13 @@ def test_anthropic_check_model_agrees_with_the_exported_model():
                 )
                 probed = anthropic_probe_model(region.id, scope, model, catalog)
                 assert probed == anthropic_model(profile, catalog), (region.id, scope, model)
+                written = [
+                    line
+                    for line in export(profile, "dotenv", catalog=catalog).splitlines()
+                    if line.startswith("ANTHROPIC_MODEL=")
+                ]
+                expected = [f'ANTHROPIC_MODEL="{probed}"'] if probed else []
+                assert written == expected, (region.id, scope, model)
                 compared += 1
     assert compared > 20
 

@@ -1,0 +1,322 @@
+"""Writing an export over what is already there (QA B37): a project's .env is merged, a file
+this tool did not write is refused unless --force, a symlink out of its directory is refused,
+and no file left behind holds the key unless it was asked for."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from dotenv import dotenv_values
+
+from app.catalog import load_catalog
+from app.exporters import FORMATS, anthropic_model, export, merge_dotenv
+from app.profiles import make_profile
+from app.secrets import ApiKey, KeyRef
+from tests.test_export import KEY, URLS, _configured_file_store
+
+PROJECT_ENV = """\
+# database of the app
+DATABASE_URL=postgres://u:pw@db/app
+STRIPE_KEY='sk_live_xxx'
+
+export OPENAI_BASE_URL=https://api.openai.com/v1
+CERT="-----BEGIN-----
+DASHSCOPE_REGION=not-a-variable-but-part-of-CERT
+-----END-----"
+# trailing comment
+"""
+WS = "ws-abcdefghijklmnop"
+REPLACED = ("FORMAT", [f for f, s in FORMATS.items() if s.kind not in ("json",) and f != "dotenv"])
+
+
+def _project(tmp_path: Path, text: str = PROJECT_ENV) -> Path:
+    project = tmp_path / "project"
+    project.mkdir(exist_ok=True)
+    env_file = project / ".env"
+    env_file.write_text(text)
+    return env_file
+
+
+def _other_lines(text: str) -> list[str]:
+    """The lines that are not this tool's (its variables and header comments)."""
+    ours = ("DASHSCOPE_", "OPENAI_", "ANTHROPIC_", "MODELSTUDIO_", "export OPENAI_")
+    lines = text.splitlines()
+    kept = []
+    for line in lines:
+        if line.startswith(ours) and "not-a-variable" not in line:
+            continue
+        if line.startswith("# ") and ("Model Studio" in line or "modelstudio-setup" in line):
+            continue
+        if line.startswith("# The API key") or line.startswith("# WARNING"):
+            continue
+        kept.append(line)
+    return kept
+
+
+# ------------------------------------------------------------------------------ dotenv merge
+
+
+def test_dotenv_export_merges_into_a_project_env_keeping_everything_else(cli, tmp_path):
+    _configured_file_store(cli)
+    env_file = _project(tmp_path)
+    r = cli("export", "--format", "dotenv", "--output", str(env_file))
+    assert r.rc == 0, r
+    text = env_file.read_text()
+    # Every line that is not ours is still there, in order (a blank separates our block).
+    assert [x for x in _other_lines(text) if x] == [
+        x for x in PROJECT_ENV.splitlines() if x and not x.startswith("export OPENAI_BASE_URL")
+    ]
+    assert "Merged into" in r.stderr and "updated OPENAI_BASE_URL" in r.stderr
+    assert "DASHSCOPE_REGION" in r.stderr.split("added", 1)[1]
+    values = dotenv_values(env_file, interpolate=False)
+    assert values["DATABASE_URL"] == "postgres://u:pw@db/app"
+    assert values["STRIPE_KEY"] == "sk_live_xxx"
+    assert values["CERT"].startswith("-----BEGIN-----\nDASHSCOPE_REGION=not-a-variable")
+    assert values["OPENAI_BASE_URL"] == URLS["openai"]  # replaced in place
+    assert values["DASHSCOPE_REGION"] == "ap-southeast-1"
+    assert text.index("OPENAI_BASE_URL") < text.index("CERT=")
+    assert KEY not in text
+    assert stat.S_IMODE(env_file.stat().st_mode) & 0o077 == 0o044 & ~_umask()
+
+    # Idempotent: the same export again changes nothing.
+    r = cli("export", "--format", "dotenv", "--output", str(env_file))
+    assert r.rc == 0, r
+    assert env_file.read_text() == text
+    assert "updated none; added none" in r.stderr
+
+
+def _umask() -> int:
+    old = os.umask(0)
+    os.umask(old)
+    return old
+
+
+def test_python_dotenv_reads_the_merged_file_with_interpolation(cli, tmp_path, monkeypatch):
+    """What a project does at startup: load_dotenv with the key in the environment."""
+    _configured_file_store(cli)
+    env_file = _project(tmp_path)
+    assert cli("export", "--format", "dotenv", "--output", str(env_file)).rc == 0
+    monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
+    values = dotenv_values(env_file)
+    assert values["OPENAI_API_KEY"] == KEY and values["ANTHROPIC_AUTH_TOKEN"] == KEY
+    assert values["DATABASE_URL"] == "postgres://u:pw@db/app"
+    assert values["ANTHROPIC_BASE_URL"] == URLS["anthropic"]
+
+
+def test_merge_replaces_duplicates_so_the_last_value_is_ours() -> None:
+    """dotenv readers let the last assignment win: a later stale duplicate must not stay."""
+    p = make_profile("default", region="cn-beijing", workspace_id=WS, api_key=KeyRef("file"))[0]
+    new = export(p, "dotenv")
+    old = "DASHSCOPE_REGION=one\nA=1\nDASHSCOPE_REGION=two\n"
+    merged = merge_dotenv(old, new, ("DASHSCOPE_API_KEY",))
+    values = dotenv_values(stream=io.StringIO(merged.text), interpolate=False)
+    assert values["DASHSCOPE_REGION"] == "cn-beijing" and values["A"] == "1"
+    assert merged.text.count("DASHSCOPE_REGION=") == 1
+    assert merged.text.startswith('DASHSCOPE_REGION="cn-beijing"\nA=1\n')
+    assert merge_dotenv(merged.text, new, ("DASHSCOPE_API_KEY",)).text == merged.text
+
+
+def test_merge_into_an_empty_file_is_the_export() -> None:
+    p = make_profile("default", region="cn-beijing", workspace_id=WS, api_key=KeyRef("file"))[0]
+    new = export(p, "dotenv")
+    assert merge_dotenv(new, new).text == new
+
+
+def test_include_key_merge_is_private_and_a_keyless_reexport_removes_our_key(cli, tmp_path):
+    _configured_file_store(cli)
+    env_file = _project(tmp_path)
+    env_file.chmod(0o644)
+    r = cli("export", "--format", "dotenv", "--output", str(env_file), "--include-key")
+    assert r.rc == 0, r
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    values = dotenv_values(env_file, interpolate=False)
+    assert values["DASHSCOPE_API_KEY"] == KEY and values["DATABASE_URL"].startswith("postgres")
+    assert "WARNING: this file contains the API key" in env_file.read_text()
+    assert KEY not in r.output
+
+    r = cli("export", "--format", "dotenv", "--output", str(env_file))
+    assert r.rc == 0, r
+    text = env_file.read_text()
+    assert KEY not in text and "WARNING" not in text
+    assert dotenv_values(env_file, interpolate=False)["DATABASE_URL"].startswith("postgres")
+    assert [p.name for p in env_file.parent.iterdir()] == [".env"]  # no backup, no lock
+
+
+def test_a_key_the_user_put_in_env_is_kept_and_the_file_stays_private(cli, tmp_path):
+    _configured_file_store(cli)
+    env_file = _project(tmp_path, f"DATABASE_URL=x\nDASHSCOPE_API_KEY={KEY}\n")
+    env_file.chmod(0o644)
+    r = cli("export", "--format", "dotenv", "--output", str(env_file))
+    assert r.rc == 0, r
+    assert dotenv_values(env_file, interpolate=False)["DASHSCOPE_API_KEY"] == KEY
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    assert "still holds an API key" in r.stderr
+    assert "WARNING: this file contains the API key" in env_file.read_text()
+    assert KEY not in r.output
+
+
+# --------------------------------------------------------------- files replaced, not merged
+
+
+@pytest.mark.parametrize(*REPLACED)
+def test_a_file_this_tool_did_not_write_is_refused_then_replaced_with_force(FORMAT, cli, tmp_path):
+    _configured_file_store(cli)
+    target = tmp_path / "mine.txt"
+    target.write_text("precious user content\n")
+    r = cli("export", "--format", FORMAT, "--output", str(target))
+    assert r.rc == 2, r
+    assert str(target) in r.stderr and "--force" in r.stderr
+    assert target.read_text() == "precious user content\n"
+
+    r = cli("export", "--format", FORMAT, "--output", str(target), "--force")
+    assert r.rc == 0, r
+    assert "was not written by modelstudio-setup; it was replaced" in r.stderr
+    assert "Written by modelstudio-setup" in target.read_text()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("mine")] == ["mine.txt"]
+
+
+@pytest.mark.parametrize(*REPLACED)
+def test_a_file_this_tool_wrote_is_replaced_without_force(FORMAT, cli, tmp_path):
+    _configured_file_store(cli)
+    target = tmp_path / "out.txt"
+    assert cli("export", "--format", FORMAT, "--output", str(target)).rc == 0
+    target.write_text(target.read_text() + "# edited\n")
+    r = cli("export", "--format", FORMAT, "--output", str(target))
+    assert r.rc == 0, r
+    assert "# edited" not in target.read_text()
+    assert "--force" not in r.stderr
+
+
+def test_an_empty_existing_file_is_simply_written(cli, tmp_path):
+    _configured_file_store(cli)
+    target = tmp_path / "modelstudio.sh"
+    target.write_text("")
+    assert cli("export", "--format", "sh", "--output", str(target)).rc == 0
+    assert "OPENAI_BASE_URL" in target.read_text()
+
+
+def test_a_settings_file_that_is_not_json_is_replaced_only_with_force(cli, tmp_path):
+    _configured_file_store(cli)
+    target = tmp_path / "settings.json"
+    target.write_text("{ not json")
+    assert cli("export", "--format", "claude-code", "--output", str(target)).rc == 2
+    assert target.read_text() == "{ not json"
+    assert cli("export", "--format", "claude-code", "--output", str(target), "--force").rc == 0
+    assert "apiKeyHelper" in target.read_text()
+
+
+# ---------------------------------------------------------------------------------- symlinks
+
+
+def test_a_symlink_out_of_its_directory_is_refused(cli, tmp_path):
+    """A cloned repo's `.env -> ../home/.bashrc` must not receive the key (QA B37 repro 2)."""
+    _configured_file_store(cli)
+    home = tmp_path / "home"
+    home.mkdir()
+    bashrc = home / ".bashrc"
+    bashrc.write_text("alias ll='ls -l'\n")
+    bashrc.chmod(0o644)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    link = repo / ".env"
+    link.symlink_to("../home/.bashrc")
+    for fmt in ("dotenv", "sh"):
+        r = cli("export", "--format", fmt, "--output", str(link), "--include-key")
+        assert r.rc == 2, r
+        assert str(link) in r.stderr and str(bashrc) in r.stderr
+        assert bashrc.read_text() == "alias ll='ls -l'\n"
+        assert stat.S_IMODE(bashrc.stat().st_mode) == 0o644
+    dangling = repo / "new.sh"
+    dangling.symlink_to(home / "new.sh")
+    assert cli("export", "--format", "sh", "--output", str(dangling)).rc == 2
+    assert not (home / "new.sh").exists()
+    for path in (*repo.iterdir(), *home.iterdir()):
+        assert not path.exists() or KEY not in path.read_text()
+
+    r = cli("export", "--format", "dotenv", "--output", str(link), "--force")
+    assert r.rc == 0, r
+    assert link.is_symlink() and "OPENAI_BASE_URL" in bashrc.read_text()
+    assert bashrc.read_text().startswith("alias ll='ls -l'\n")  # merged, even when forced
+
+
+def test_a_symlink_within_its_directory_is_followed(cli, tmp_path):
+    _configured_file_store(cli)
+    (tmp_path / "config").mkdir()
+    real = tmp_path / "config" / "app.env"
+    real.write_text("A=1\n")
+    link = tmp_path / ".env"
+    link.symlink_to("config/app.env")
+    r = cli("export", "--format", "dotenv", "--output", str(link))
+    assert r.rc == 0, r
+    assert "symbolic link" in r.stderr
+    assert dotenv_values(real, interpolate=False)["A"] == "1"
+
+
+def test_an_overlong_output_name_is_a_clean_error(cli, tmp_path):
+    """QA B44: exit 2 with the reason, no traceback."""
+    _configured_file_store(cli)
+    r = cli("export", "--format", "dotenv", "--output", str(tmp_path / ("a" * 300) / "x.env"))
+    assert r.rc == 2, r
+    assert "Traceback" not in r.output
+
+
+# ------------------------------------------------------------------ the Anthropic model
+
+
+def _us(model: str):
+    return make_profile(
+        "us", region="us-east-1", scope="us", model=model, workspace_id=WS, api_key=KeyRef("env")
+    )[0]
+
+
+def test_us_scope_exports_a_served_us_model() -> None:
+    from app.probe import anthropic_probe_model
+
+    profile = _us("qwen3.5-flash-us")
+    model = anthropic_model(profile)
+    assert model is not None and model.endswith("-us")
+    assert model == anthropic_probe_model("us-east-1", "us", "qwen3.5-flash-us")
+    values = dotenv_values(stream=io.StringIO(export(profile, "dotenv")), interpolate=False)
+    assert values["ANTHROPIC_MODEL"] == model
+    assert _us("qwen-plus-us") and anthropic_model(_us("qwen-plus-us")) == "qwen-plus-us"
+
+
+def test_no_served_model_leaves_anthropic_model_out_and_says_so(cli) -> None:
+    catalog = dataclasses.replace(load_catalog(), anthropic_models=("qwen3-coder-plus",))
+    profile = make_profile(
+        "eu",
+        region="eu-central-1",
+        scope="eu",
+        workspace_id="ws-abcdefghijklmnop",
+        api_key=KeyRef("env"),
+    )[0]
+    assert anthropic_model(profile, catalog) is None
+    for fmt in ("dotenv", "sh", "claude-code", "anthropic-python"):
+        text = export(profile, fmt, catalog=catalog)
+        assert "ANTHROPIC_MODEL=" not in text and '"ANTHROPIC_MODEL"' not in text.replace(
+            'os.environ["ANTHROPIC_MODEL"]', ""
+        ), fmt
+        assert "ANTHROPIC_BASE_URL" in text or "base_url" in text
+    assert "left out" in export(profile, "dotenv", catalog=catalog)
+    assert "ANTHROPIC_SMALL_FAST_MODEL" not in export(profile, "claude-code", catalog=catalog)
+
+
+def test_keyless_export_holds_no_key_anywhere(cli, tmp_path) -> None:
+    """After refusals, merges and forced replaces, only --include-key files hold the key."""
+    _configured_file_store(cli)
+    env_file = _project(tmp_path)
+    for fmt in FORMATS:
+        out = env_file.parent / f"x-{fmt}"
+        out.write_text("user file\n")
+        cli("export", "--format", fmt, "--output", str(out))
+        cli("export", "--format", fmt, "--output", str(out), "--force")
+    cli("export", "--format", "dotenv", "--output", str(env_file))
+    for path in env_file.parent.rglob("*"):
+        if path.is_file():
+            assert KEY not in path.read_text(errors="replace"), path
+    assert ApiKey(KEY).masked() not in env_file.read_text()
