@@ -662,12 +662,14 @@ def write_export(
 
     requested = Path(path).expanduser().absolute()
     try:
+        if "\x00" in str(requested):
+            raise ValueError("embedded null byte")
         _check_symlink(requested, force)
         target = Path(os.path.realpath(requested)) if requested.is_symlink() else requested
-    except OSError as exc:
-        raise ExportError(
-            "exporters.bad_output", path=str(requested), error=exc.strerror or str(exc)
-        ) from None
+    except (OSError, ValueError) as exc:
+        # ENAMETOOLONG, a NUL byte (QA B41 / B44): bad input, not a traceback.
+        error = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ExportError("exporters.bad_output", path=str(requested), error=error) from None
     data, old_mode = _existing(target)
     existing: str | None = None
     if data is not None:

@@ -735,7 +735,15 @@ class WriteResult:
 def resolve_target(path: Path) -> tuple[Path, tuple[Notice, ...]]:
     """Where a write to `path` really lands: symlinks are followed, never silently."""
     path = Path(path).expanduser().absolute()
-    if not path.is_symlink():
+    try:
+        if "\x00" in str(path):
+            raise ValueError("embedded null byte")
+        linked = path.is_symlink()
+    except (OSError, ValueError) as exc:
+        # ENAMETOOLONG, a NUL byte, ...: bad input, not a crash (QA B44 / B41).
+        error = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigWriteError("profiles.file_not_writable", path=str(path), error=error) from None
+    if not linked:
         return path, ()
     try:
         target = path.resolve(strict=False)

@@ -320,3 +320,29 @@ def test_keyless_export_holds_no_key_anywhere(cli, tmp_path) -> None:
         if path.is_file():
             assert KEY not in path.read_text(errors="replace"), path
     assert ApiKey(KEY).masked() not in env_file.read_text()
+
+
+def test_a_nul_byte_in_the_destination_is_a_user_error_not_a_crash(tmp_path) -> None:
+    """QA B41: the wizard passes what was typed; a ValueError would end the app."""
+    from app.errors import UserError
+    from app.exporters import write_export
+
+    p = make_profile("default", region="cn-beijing", workspace_id=WS, api_key=KeyRef("file"))[0]
+    with pytest.raises(UserError):
+        write_export(
+            tmp_path / "a\x00b.env", "dotenv", export(p, "dotenv"), profile=p, include_key=False
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_cli_says_when_anthropic_model_is_left_out(cli, tmp_path, monkeypatch) -> None:
+    import app.exporters
+
+    _configured_file_store(cli)
+    monkeypatch.setattr(app.exporters, "anthropic_model", lambda profile, catalog=None: None)
+    r = cli("export", "--format", "claude-code")
+    assert r.rc == 0, r
+    assert "ANTHROPIC_MODEL is left out" in r.stderr
+    assert "ANTHROPIC_MODEL" not in r.stdout
+    r = cli("export", "--format", "openai-python")
+    assert "left out" not in r.stderr

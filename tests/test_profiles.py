@@ -556,3 +556,14 @@ def test_residency_of_the_wrong_type_is_refused(value: object, tmp_path: Path) -
     path = write_config(tmp_path / "config.yaml", {"default": good_profile(residency=value)})
     with pytest.raises(ConfigError, match=r"profiles\.default\.residency"):
         load_config(path)
+
+
+@pytest.mark.parametrize("name", ["a" * 300 + "/c.yaml", "bad\x00name.yaml"])
+def test_an_unusable_path_is_a_clean_error_not_a_traceback(tmp_path: Path, name: str) -> None:
+    """QA B44 / B41: an over-long component or a NUL byte is bad input (exit 2)."""
+    from app.profiles import atomic_write
+
+    with pytest.raises(UserError) as info:
+        atomic_write(tmp_path / name, "x: 1\n")
+    assert info.value.exit_code == 2
+    assert list(tmp_path.iterdir()) == []
