@@ -478,6 +478,8 @@ _OWN_COMMENT = re.compile(
     r'Set [A-Za-z_][A-Za-z0-9_]* in your environment, e\.g\. eval "\$\(modelstudio-setup env\)"\.|'
     r"ANTHROPIC_MODEL is left out: .*)\s*$"
 )
+# Variables an export writes only for some profiles.
+_OPTIONAL_VARS = ("DASHSCOPE_WORKSPACE_ID", "DASHSCOPE_WORKSPACE", "ANTHROPIC_MODEL")
 _ASSIGN = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$")
 _REFERENCE = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
 
@@ -540,7 +542,8 @@ class DotenvMerge:
     text: str
     updated: tuple[str, ...]
     added: tuple[str, ...]
-    removed: tuple[str, ...]
+    removed: tuple[str, ...]  # written earlier, no longer set by the profile
+    key_removed: tuple[str, ...]  # a literal key written earlier, now referenced
     holds_key: bool
 
 
@@ -552,19 +555,25 @@ def merge_dotenv(existing: str, exported: str, key_vars: tuple[str, ...] = ()) -
     dotenv readers let the last one win) or appended; this tool's header comments move with
     them; every other line stays, in order. Re-running gives the same file. A literal key
     in `key_vars` that this tool wrote earlier (its WARNING header is there) is removed when
-    the new export only references the key; a key the user put there is kept.
+    the new export only references the key; a key the user put there is kept. Variables an
+    earlier export wrote that this profile no longer sets are removed too.
     """
     new_entries = _dotenv_entries(exported)
     header = [ls[0] for name, ls in new_entries if name is None and ls[0].strip()]
     new_vars = {name: ls for name, ls in new_entries if name is not None}
-    ours_held_key = any(line.strip() == _KEY_WARNING for line in existing.splitlines())
+    old_lines = [line.strip() for line in existing.splitlines()]
+    ours_held_key = _KEY_WARNING in old_lines
     drop = {n for n in key_vars if n not in new_vars} if ours_held_key else set()
+    # What an earlier export of this tool wrote and this profile no longer sets (a workspace
+    # ID after a move to the shared host, an unserved ANTHROPIC_MODEL) must not linger.
+    stale = set(_OPTIONAL_VARS) - set(new_vars) if f"# {MARKER} export." in old_lines else set()
     out: list[str] = []
     header_at: int | None = None
     first_var_at: int | None = None
     seen: set[str] = set()
     updated: list[str] = []
     removed: list[str] = []
+    key_removed: list[str] = []
     for name, lines in _dotenv_entries(existing):
         if name is None and _OWN_COMMENT.match(lines[0]):
             if header_at is None:
@@ -579,8 +588,11 @@ def merge_dotenv(existing: str, exported: str, key_vars: tuple[str, ...] = ()) -
                     first_var_at = len(out)
                 out.extend(new_vars[name])
             continue
-        if name in drop and _holds_literal(lines):
+        if name in stale:
             removed.append(name)
+            continue
+        if name in drop and _holds_literal(lines):
+            key_removed.append(name)
             continue
         out.extend(lines)
     added = [n for n in new_vars if n not in seen]
@@ -603,6 +615,7 @@ def merge_dotenv(existing: str, exported: str, key_vars: tuple[str, ...] = ()) -
         updated=tuple(updated),
         added=tuple(added),
         removed=tuple(removed),
+        key_removed=tuple(key_removed),
         holds_key=holds_key,
     )
 

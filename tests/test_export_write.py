@@ -346,3 +346,21 @@ def test_the_cli_says_when_anthropic_model_is_left_out(cli, tmp_path, monkeypatc
     assert "ANTHROPIC_MODEL" not in r.stdout
     r = cli("export", "--format", "openai-python")
     assert "left out" not in r.stderr
+
+
+def test_a_workspace_id_from_an_earlier_export_goes_when_the_profile_has_none() -> None:
+    """A stale DASHSCOPE_WORKSPACE_ID would send requests to the old workspace."""
+    with_ws = make_profile("default", region="cn-beijing", workspace_id=WS, api_key=KeyRef("file"))
+    shared = make_profile(
+        "default", region="cn-beijing", endpoint_style="shared", api_key=KeyRef("file")
+    )
+    first = merge_dotenv("A=1\n", export(with_ws[0], "dotenv")).text
+    assert dotenv_values(stream=io.StringIO(first))["DASHSCOPE_WORKSPACE_ID"] == WS
+    merged = merge_dotenv(first, export(shared[0], "dotenv"))
+    values = dotenv_values(stream=io.StringIO(merged.text), interpolate=False)
+    assert "DASHSCOPE_WORKSPACE_ID" not in values and "DASHSCOPE_WORKSPACE" not in values
+    assert set(merged.removed) == {"DASHSCOPE_WORKSPACE_ID", "DASHSCOPE_WORKSPACE"}
+    assert values["A"] == "1"
+    # A foreign file's own DASHSCOPE_WORKSPACE_ID is not ours to remove.
+    kept = merge_dotenv(f"DASHSCOPE_WORKSPACE_ID={WS}\n", export(shared[0], "dotenv"))
+    assert kept.removed == () and f"DASHSCOPE_WORKSPACE_ID={WS}" in kept.text

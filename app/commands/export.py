@@ -135,7 +135,12 @@ def run(args: argparse.Namespace) -> int:
         )
         if done.dotenv.removed:
             print(
-                t("exporters.dotenv_key_removed", names=", ".join(done.dotenv.removed)),
+                t("exporters.dotenv_removed", names=", ".join(done.dotenv.removed)),
+                file=sys.stderr,
+            )
+        if done.dotenv.key_removed:
+            print(
+                t("exporters.dotenv_key_removed", names=", ".join(done.dotenv.key_removed)),
                 file=sys.stderr,
             )
         if done.dotenv.holds_key and not args.include_key:
