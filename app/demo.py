@@ -36,7 +36,8 @@ from app.wizard_state import Services, WizardState
 DEMO_ACCOUNT = "demo"
 DEMO_PROFILE = "demo"
 DEMO_RESIDENCY = "outside-mainland"
-# Fixed so demo runs (and snapshots built on them) look the same every time.
+# Fixed for snapshots only (start_demo's default); a real demo run uses the real clock, so
+# the verdict time it records is true (QA B10).
 DEMO_CLOCK = _dt.datetime(2026, 1, 15, 9, 30, tzinfo=_dt.timezone.utc)
 # Variables that could otherwise lead a component to the user's real config or keyring.
 _ENV_REDIRECTS = ("MODELSTUDIO_SETUP_CONFIG",)
@@ -76,8 +77,18 @@ def _probe_options(simulator: Any) -> Any:
     )
 
 
-def start_demo(root: Path, *, lang: str = "en") -> DemoEnvironment:
-    """Start the simulator and build demo services under `root` (a fresh temp dir)."""
+def _now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc)
+
+
+def start_demo(
+    root: Path, *, lang: str = "en", clock: Callable[[], _dt.datetime] | None = None
+) -> DemoEnvironment:
+    """Start the simulator and build demo services under `root` (a fresh temp dir).
+
+    `clock` defaults to the fixed DEMO_CLOCK so snapshots built on this are stable;
+    demo_services (the real `--demo`) passes the real clock.
+    """
     from app.simulator import Simulator
 
     simulator = Simulator(tls=True).start_in_thread()
@@ -91,7 +102,7 @@ def start_demo(root: Path, *, lang: str = "en") -> DemoEnvironment:
         keyring_probe=_demo_keyring_status,
         probe_options=_probe_options(simulator),
         export_dir=export_dir,
-        clock=lambda: DEMO_CLOCK,
+        clock=clock or (lambda: DEMO_CLOCK),
         demo_key=ApiKey(simulator.key(DEMO_ACCOUNT)),
     )
     # Pre-filled so pressing Enter walks to a passing test: the demo account lives in
@@ -108,19 +119,62 @@ def start_demo(root: Path, *, lang: str = "en") -> DemoEnvironment:
     return DemoEnvironment(services=services, state=state, simulator=simulator, root=root)
 
 
+# Signals that end the process without running `finally` blocks: closing the terminal
+# (SIGHUP) and a plain `kill` (SIGTERM). Without handlers the temp dir stays in /tmp (B43).
+_FATAL_SIGNALS = ("SIGHUP", "SIGTERM")
+
+
+@contextlib.contextmanager
+def _removed_on_signal(root: Path) -> Iterator[None]:
+    """Remove `root` if a fatal signal arrives, then die of that signal as before.
+
+    Only the main thread may install handlers; elsewhere (a test's worker thread) the
+    `finally` of demo_services is the only cleanup.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous: dict[int, Any] = {}
+
+    def handler(signum: int, _frame: Any) -> None:
+        shutil.rmtree(root, ignore_errors=True)
+        old = previous.get(signum, signal.SIG_DFL)
+        if callable(old):
+            old(signum, _frame)
+            return
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    for name in _FATAL_SIGNALS:
+        signum = getattr(signal, name, None)
+        if signum is None:  # Windows has no SIGHUP
+            continue
+        previous[signum] = signal.signal(signum, handler)
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old if old is not None else signal.SIG_DFL)
+
+
 @contextlib.contextmanager
 def demo_services(lang: str = "en") -> Iterator[tuple[Services, WizardState]]:
     """Run a block with the simulator up and the environment pointed away from real files.
 
-    On exit the simulator stops and the temporary directory (config, exports) is removed.
+    On exit (normal, exception, SIGHUP/SIGTERM) the simulator stops and the temporary
+    directory (config, exports) is removed.
     """
     root = Path(tempfile.mkdtemp(prefix="modelstudio-setup-demo-"))
     saved = {name: os.environ.get(name) for name in _ENV_REDIRECTS}
     env = None
     try:
-        env = start_demo(root, lang=lang)
-        os.environ["MODELSTUDIO_SETUP_CONFIG"] = str(env.services.config_path)
-        yield env.services, env.state
+        with _removed_on_signal(root):
+            env = start_demo(root, lang=lang, clock=_now)
+            os.environ["MODELSTUDIO_SETUP_CONFIG"] = str(env.services.config_path)
+            yield env.services, env.state
     finally:
         for name, value in saved.items():
             if value is None:

@@ -18,11 +18,20 @@ from app.i18n import t
 from screens.base import StepScreen
 
 
-def next_commands(state: Any) -> list[tuple[str, str]]:
-    """(caption, command) pairs for the profile just written; the key stays in the env var."""
+def next_commands(state: Any, config_path: Any = None) -> list[tuple[str, str]]:
+    """(caption, command) pairs for the profile just written; the key stays in the env var.
+
+    A config outside the default location is named with `--config`: without it the
+    commands would read the default config and not find the profile (QA B34).
+    """
+    from pathlib import Path
+
     from app.endpoints import base_urls
+    from app.profiles import is_default_location
 
     profile = shlex.quote(state.profile_name)
+    if config_path is not None and not is_default_location(Path(config_path)):
+        profile += f" --config {shlex.quote(str(config_path))}"
     env_var = state.key_env
     urls = base_urls(state.region, state.endpoint_style, state.workspace_id)
     model = state.model or "qwen-plus"
@@ -106,6 +115,6 @@ class DoneScreen(StepScreen):
         yield Static(t("screen_done.next_title"), classes="section-title")
         commands = []
         if s.region:
-            for caption, command in next_commands(s):
+            for caption, command in next_commands(s, self.services.config_path):
                 commands.append(f"{caption}\n  {command}")
         yield Static("\n".join(commands), id="done-next", markup=False)

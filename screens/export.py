@@ -4,27 +4,36 @@ apart from the key store the API-key step filled after asking).
 Previews are the real exporter output with the key masked, so what the user approves is
 what lands on disk. The literal key is only written after an explicit opt-in whose warning
 is on screen; files that hold it are 0600. Writing goes through app.profiles (atomic,
-locked, backed up) and app.exporters: this screen decides nothing itself.
+locked; exports keep no backup, an old version may hold the key) and app.exporters: this
+screen decides nothing itself, except that a destination it cannot even hand to the OS
+(a control character, a name longer than the file system allows) is refused under the
+field, so no keystroke or paste can crash the wizard and lose what was entered.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
 import stat
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.segment import Segment
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.strip import Strip
 from textual.widgets import Checkbox, Input, SelectionList, Static
+from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 
 from app.errors import UserError
 from app.i18n import t
 from app.wizard_state import WizardState, WrittenFile
 from screens.base import StepScreen
+from screens.widgets import MarkedCheckbox
 
 # Where each target goes by default, relative to Services.export_dir. Claude Code and Qwen
 # Code read these project-level files; an existing one is merged, never clobbered.
@@ -33,6 +42,66 @@ DEFAULT_PATHS: dict[str, str] = {
     "qwen-code": ".qwen/settings.json",
 }
 MERGED_JSON = ("claude-code", "qwen-code")
+# POSIX NAME_MAX / PATH_MAX of the common file systems (ext4, APFS, NTFS counts UTF-16 units,
+# which never exceeds the UTF-8 byte count for these limits' purpose).
+NAME_MAX_BYTES = 255
+PATH_MAX_BYTES = 4096
+# Refusals of the export core that an explicit "replace it" (force) may override.
+REFUSALS: dict[str, str] = {
+    "exporters.foreign_file": "screen_export.foreign_file",
+    "exporters.existing_not_text": "screen_export.existing_not_text",
+    "exporters.symlink_outside": "screen_export.symlink_outside",
+}
+MARK_ON = "✓"
+MARK_OFF = " "
+
+
+def _export_core() -> Any:
+    """app.exporters.write_export (merge / refuse foreign files), when this build has it."""
+    import app.exporters
+
+    return getattr(app.exporters, "write_export", None)
+
+
+def destination_problem(raw: str) -> str | None:
+    """Why `raw` cannot be a destination at all, or None.
+
+    Checked before the OS sees it: a NUL makes every os call raise ValueError, a component
+    over NAME_MAX raises ENAMETOOLONG even from `exists()`. Both arrive by paste.
+    """
+    text = raw.strip()
+    if not text:
+        return t("screen_export.destination_empty")
+    for index, char in enumerate(text, start=1):
+        code = ord(char)
+        if code < 0x20 or 0x7F <= code < 0xA0:
+            return t("screen_export.destination_control", code=f"U+{code:04X}", position=index)
+    try:
+        encoded = [os.fsencode(part) for part in Path(text).expanduser().parts]
+    except (ValueError, RuntimeError):  # undecodable surrogates; no home for "~user"
+        return t("screen_export.destination_unusable")
+    for part in encoded:
+        if len(part) > NAME_MAX_BYTES:
+            return t(
+                "screen_export.destination_name_too_long",
+                length=len(part),
+                limit=NAME_MAX_BYTES,
+            )
+    if sum(len(part) + 1 for part in encoded) > PATH_MAX_BYTES:
+        return t("screen_export.destination_too_long", limit=PATH_MAX_BYTES)
+    return None
+
+
+def _ours(path: Path) -> bool:
+    """Whether `path` carries this tool's header (an earlier export it may replace)."""
+    from app import exporters
+
+    written_by_us = getattr(exporters, "written_by_us", None)
+    try:
+        head = path.read_bytes()[:4096].decode("utf-8", errors="replace")
+    except (OSError, ValueError):
+        return False
+    return bool(written_by_us and written_by_us(head))
 
 
 class TargetList(SelectionList[str], inherit_bindings=False):
@@ -48,6 +117,21 @@ class TargetList(SelectionList[str], inherit_bindings=False):
         Binding("pageup", "page_up", show=False),
         Binding("space", "select", show=False),
     ]
+
+    def render_line(self, y: int) -> Strip:
+        """The toggle shows ✓ or a blank, not only a colour (tmux capture, no colour)."""
+        strip = super().render_line(y)
+        segments = list(strip)
+        if len(segments) < 2:
+            return strip
+        try:
+            selection = self.get_option_at_index(self.scroll_offset.y + y)
+        except OptionDoesNotExist:
+            return strip
+        inner = segments[1]
+        mark = MARK_ON if selection.value in self._selected else MARK_OFF
+        segments[1] = Segment(mark, inner.style, inner.control)
+        return Strip(segments, strip.cell_length)
 
 
 def build_profile(state: WizardState, clock: Any = None) -> Any:
@@ -125,14 +209,21 @@ class ExportScreen(StepScreen):
         for item in state.written:
             if item.target in self.paths:
                 self.paths[item.target] = item.path
+        # What the user typed per target, kept even when it cannot be used, so moving the
+        # highlight away and back does not silently swap it for the last good path.
+        self.typed: dict[str, str] = {}
+        self.problems: dict[str, str] = {}  # target -> why its destination is refused
+        self.write_errors: dict[str, str] = {}  # target -> why the last write of it failed
+        self.forced: set[str] = set()  # targets the user chose to replace although foreign
         self.current: str | None = None
         self._dirty = False  # inputs changed after the last write
+        self._incomplete = False  # the last write stopped at a failure
 
     # -- layout --------------------------------------------------------------------------
     def compose_step(self) -> ComposeResult:
         s = self.state
         chosen = set(s.export_targets)
-        yield Static(t("screen_export.intro"), id="export-intro")
+        yield Static(self._intro_text(), id="export-intro")
         yield Static(
             t("screen_export.config_row", profile=s.profile_name, path=self.services.config_path),
             id="export-config-row",
@@ -156,7 +247,7 @@ class ExportScreen(StepScreen):
         yield Static("", id="export-destination-label", classes="tight")
         yield Input("", id="export-destination", compact=True, classes="tight")
         yield Static("", id="export-destination-note", markup=False)
-        yield Checkbox(
+        yield MarkedCheckbox(
             t("screen_export.include_key"), s.include_key, id="export-include-key", compact=True
         )
         yield Static("", id="export-key-note", markup=False)
@@ -195,17 +286,36 @@ class ExportScreen(StepScreen):
     def _destination_changed(self, event: Input.Changed) -> None:
         if self.current is None:
             return
-        raw = event.value.strip()
-        if raw:
-            self.paths[self.current] = Path(raw).expanduser()
+        self._set_destination(self.current, event.value)
         self._update_destination_note()
         self._mark_unwritten()
+
+    def _set_destination(self, fmt: str, raw: str) -> None:
+        self.typed[fmt] = raw
+        self.forced.discard(fmt)  # a "replace it" was for the file named before
+        self.write_errors.pop(fmt, None)
+        problem = destination_problem(raw)
+        if problem is None:
+            self.paths[fmt] = Path(raw.strip()).expanduser()
+            self.problems.pop(fmt, None)
+        else:
+            self.problems[fmt] = problem
 
     def _mark_unwritten(self) -> None:
         """Any change after a write means the files on disk no longer match: write again."""
         if self.state.written and self.is_mounted:
             self.query_one("#next").label = f"{t('screen_export.write')} →"  # type: ignore[attr-defined]
             self._dirty = True
+            self.query_one("#export-intro", Static).update(self._intro_text())
+
+    def _intro_text(self) -> str:
+        if not self.state.written:
+            return f"{t('screen_export.intro')} {t('screen_export.not_written_yet')}"
+        if self._incomplete:
+            return f"{t('screen_export.intro')} {t('screen_export.write_incomplete')}"
+        if self._dirty:
+            return f"{t('screen_export.intro')} {t('screen_export.changed_since_write')}"
+        return f"{t('screen_export.intro')} {t('screen_export.written_below')}"
 
     def _show_target(self, fmt: str | None) -> None:
         if fmt is None:
@@ -217,7 +327,7 @@ class ExportScreen(StepScreen):
         )
         field = self.query_one("#export-destination", Input)
         with field.prevent(Input.Changed):
-            field.value = str(self.paths[fmt])
+            field.value = self.typed.get(fmt, str(self.paths[fmt]))
         self._update_destination_note()
         self.query_one("#export-preview-title", Static).update(
             t("screen_export.preview_title", target=label)
@@ -227,12 +337,37 @@ class ExportScreen(StepScreen):
     def _update_destination_note(self) -> None:
         note = ""
         if self.current is not None:
-            path = self.paths[self.current]
-            if path.exists() and not any(w.path == path for w in self.state.written):
-                note = t("screen_export.destination_exists", path=str(path))
+            note = self._destination_note(self.current)
         widget = self.query_one("#export-destination-note", Static)
         widget.update(note)
         widget.display = bool(note)
+
+    def _destination_note(self, fmt: str) -> str:
+        """What will happen at this destination, in the terms app.profiles really acts on:
+        JSON settings are merged, anything else is replaced and no backup is kept."""
+        problem = self.problems.get(fmt) or self.write_errors.get(fmt)
+        if problem is not None:
+            return t("screen_export.destination_refused", reason=problem)
+        path = self.paths[fmt]
+        try:
+            exists = path.exists()
+            is_file = path.is_file()
+        except (OSError, ValueError) as exc:  # e.g. a component the OS refuses (ENAMETOOLONG)
+            reason = getattr(exc, "strerror", None) or type(exc).__name__
+            return t("screen_export.destination_refused", reason=reason)
+        if not exists or any(w.path == path for w in self.state.written):
+            return ""
+        if not is_file:
+            return t("screen_export.destination_not_file", path=str(path))
+        if fmt in MERGED_JSON:
+            return t("screen_export.destination_merged", path=str(path))
+        if _export_core() is None:
+            return t("screen_export.destination_exists", path=str(path))
+        if fmt == "dotenv":
+            return t("screen_export.destination_merged_env", path=str(path))
+        if fmt in self.forced or _ours(path):
+            return t("screen_export.destination_exists", path=str(path))
+        return t("screen_export.destination_foreign", path=str(path))
 
     def _update_key_note(self) -> None:
         include = self.query_one("#export-include-key", Checkbox).value
@@ -278,15 +413,20 @@ class ExportScreen(StepScreen):
         state = self.collect()
         if state.written and not self._dirty:
             return state
+        self._write_and_show(state)
+        return None
+
+    def _write_and_show(self, state: WizardState) -> None:
         written = self._write(state)
         if written is None:
-            return None
+            return
         self.state = dataclasses.replace(state, written=written)
-        self._dirty = False
+        self._dirty = self._incomplete = False
+        self.query_one("#export-intro", Static).update(self._intro_text())
         self.query_one("#export-written", Static).update(self._written_text())
+        self._update_destination_note()
         self.query_one("#next").label = f"{t('wizard.nav.next')} →"  # type: ignore[attr-defined]
         self.show_status(t("screen_export.next_hint"), error=False)
-        return None
 
     def _written_text(self) -> str:
         if not self.state.written:
@@ -307,10 +447,16 @@ class ExportScreen(StepScreen):
     def _write(self, state: WizardState) -> tuple[WrittenFile, ...] | None:
         """Config first (so exports never reference a profile that does not exist), then
         each selected target; stop at the first failure and say what was written."""
-        from app.exporters import merge_json_settings
-        from app.profiles import atomic_write, modify_config
+        from app.profiles import modify_config
 
         written: list[WrittenFile] = []
+        self.write_errors.clear()
+        for fmt in state.export_targets:
+            if fmt in self.problems:
+                self._focus_target(fmt)
+                self.show_status(t("screen_export.fix_destination", target=self._label(fmt)))
+                return None
+        failing: str | None = None
         try:
             profile = build_profile(state, self.services.clock)
             _config, result = modify_config(
@@ -320,21 +466,85 @@ class ExportScreen(StepScreen):
             )
             written.append(WrittenFile("config", result.path, result.mode, False))
             for fmt in state.export_targets:
+                failing = fmt
                 text, holds_key = self._export_text(fmt)
-                path = self.paths[fmt]
-                if fmt in MERGED_JSON and path.is_file():
-                    text = merge_json_settings(path.read_text(encoding="utf-8"), text, fmt)
-                result = atomic_write(path, text, secret=holds_key or fmt in MERGED_JSON)
+                result = self._write_one(fmt, text, holds_key, profile)
                 written.append(WrittenFile(fmt, result.path, result.mode, holds_key))
+            failing = None
         except UserError as exc:
-            self._report_failure(written, exc.message)
+            refusal = REFUSALS.get(exc.key)
+            if refusal is not None and failing is not None:
+                self._report_failure(written, t(refusal, **exc.params), failing)
+                self._offer_replace(failing)
+            else:
+                self._report_failure(written, exc.message, failing)
             return None
-        except OSError as exc:
-            self._report_failure(written, exc.strerror or type(exc).__name__)
+        except (OSError, ValueError) as exc:  # never crash: the wizard state must survive
+            message = getattr(exc, "strerror", None) or type(exc).__name__
+            self._report_failure(written, message, failing)
             return None
         return tuple(written)
 
-    def _report_failure(self, written: list[WrittenFile], message: str) -> None:
+    def _write_one(self, fmt: str, text: str, holds_key: bool, profile: Any) -> Any:
+        """One export through the export core (merge .env / settings, refuse a file this
+        tool did not write unless the user chose to replace it); the WriteResult."""
+        path = self.paths[fmt]
+        core = _export_core()
+        if core is not None:
+            done = core(
+                path, fmt, text, profile=profile, include_key=holds_key, force=fmt in self.forced
+            )
+            return done.result
+        from app.exporters import merge_json_settings
+        from app.profiles import atomic_write
+
+        if fmt in MERGED_JSON and path.is_file():
+            text = merge_json_settings(path.read_text(encoding="utf-8"), text, fmt)
+        return atomic_write(path, text, secret=holds_key or fmt in MERGED_JSON)
+
+    def _offer_replace(self, fmt: str) -> None:
+        """The explicit "replace it" choice the export core allows (`force`); No is the
+        default, and a yes writes again with only this file forced."""
+        from screens.widgets import ConfirmDialog
+
+        path = str(self.paths[fmt])
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            self.forced.add(fmt)
+            self.write_errors.pop(fmt, None)
+            self._write_and_show(self.collect())
+
+        self.app.push_screen(
+            ConfirmDialog(
+                t("screen_export.replace_title"),
+                t("screen_export.replace_body", path=path),
+                t("screen_export.replace_yes"),
+                t("screen_export.replace_no"),
+                default_yes=False,
+            ),
+            answered,
+        )
+
+    def _report_failure(self, written: list[WrittenFile], message: str, fmt: str | None) -> None:
+        """Say what was written and why the rest was not; the reason also goes under the
+        destination of the target that failed (highlighted), where it can be fixed."""
         self.state = dataclasses.replace(self.state, written=tuple(written))
+        self._dirty = self._incomplete = True  # the next Enter writes again, not Done
         self.query_one("#export-written", Static).update(self._written_text())
+        self.query_one("#export-intro", Static).update(self._intro_text())
+        if fmt is not None:
+            self.write_errors[fmt] = message
+            self._focus_target(fmt)
         self.show_status(t("screen_export.write_failed", error=message))
+
+    def _label(self, fmt: str) -> str:
+        return t(f"screen_export.target.{fmt}")
+
+    def _focus_target(self, fmt: str) -> None:
+        """Highlight `fmt` so its destination field and note are the ones on screen."""
+        targets = self.query_one("#export-targets", SelectionList)
+        with contextlib.suppress(OptionDoesNotExist):
+            targets.highlighted = targets.get_option_index(fmt)
+        self._show_target(fmt)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from pathlib import Path
 
 import keyring
 import pytest
+import yaml
 from keyring.backend import KeyringBackend
 
-from app.demo import demo_services
+from app.demo import DEMO_CLOCK, demo_services
 from app.tui import make_app
 from tests.test_tui_connect_helpers import (
     assert_key_not_shown,
@@ -76,6 +78,7 @@ async def walk_to_done(app, pilot, *, on_screen=None) -> list[str]:
 async def test_enter_walks_the_demo_to_done_and_touches_nothing_real(isolated_home, lang):
     dirs, recorder = isolated_home
     banners: dict[str, bool] = {}
+    started = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
     with demo_services(lang=lang) as (services, state):
         root = services.config_path.parent.parent
         raw_key = services.demo_key.reveal()
@@ -104,6 +107,10 @@ async def test_enter_walks_the_demo_to_done_and_touches_nothing_real(isolated_ho
         assert all(w.path.is_relative_to(root) for w in final.written)
         assert services.config_path.exists()
         assert raw_key not in services.config_path.read_text()
+        # The verdict is stamped with the real time, not the snapshots' fixed clock (B10).
+        saved = yaml.safe_load(services.config_path.read_text())
+        stamped = _dt.datetime.fromisoformat(saved["profiles"]["demo"]["verified"]["at"])
+        assert stamped != DEMO_CLOCK and stamped >= started
     steps = {s: v for s, v in banners.items() if s != "ConfirmDialog"}
     assert steps and all(steps.values()), banners
     # Gone afterwards, and nothing was ever put in HOME, XDG dirs or the keyring.

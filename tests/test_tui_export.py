@@ -124,8 +124,10 @@ async def test_written_files_modes_and_contents(tmp_path: Path) -> None:
         done = str(app.screen.query_one("#done-written").content)
         assert str(by_target["dotenv"].path) in done
         next_cmds = str(app.screen.query_one("#done-next").content)
-        assert 'eval "$(modelstudio-setup env --profile work)"' in next_cmds
-        assert "modelstudio-setup doctor --profile work" in next_cmds
+        # The config is not at the default location: the commands name it (QA B34).
+        cfg = services.config_path
+        assert f'eval "$(modelstudio-setup env --profile work --config {cfg})"' in next_cmds
+        assert f"modelstudio-setup doctor --profile work --config {cfg}" in next_cmds
         assert_key_not_shown(screen_text(app), RAW_KEY)
 
 
