@@ -28,6 +28,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     delete = actions.add_parser("delete", parents=[common], help=t("profiles.help_delete"))
     delete.add_argument("name", nargs="?", metavar="NAME", help=t("profiles.opt_name"))
     delete.add_argument("--yes", action="store_true", help=t("profiles.opt_yes"))
+    delete.add_argument("--keep-key", action="store_true", help=t("profiles.opt_keep_key"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     profile = config.profile(name)
     if args.action == "show":
         return _show(config, profile, path, args.json)
-    return _delete(profile, path, args.yes, config.default_profile == profile.name)
+    return _delete(profile, path, args.yes, config.default_profile == profile.name, args.keep_key)
 
 
 def _verified(profile: Any) -> str:
@@ -188,7 +189,7 @@ def _key_line(key: dict[str, Any]) -> str:
     return t("profiles.key_not_found", where=where)
 
 
-def _delete(profile: Any, path: Path, yes: bool, was_default: bool) -> int:
+def _delete(profile: Any, path: Path, yes: bool, was_default: bool, keep_key: bool = False) -> int:
     from app.errors import UserError
     from app.profiles import modify_config, print_notices
     from app.secrets import store_for
@@ -208,13 +209,23 @@ def _delete(profile: Any, path: Path, yes: bool, was_default: bool) -> int:
         if answer.strip().lower() not in ("y", "yes", "是"):
             print(t("profiles.delete_cancelled"))
             return 0
-    # The key first: if its store refuses (locked keyring), the profile still points at it.
-    removed_key = store.delete(profile.name)
+    # The key first: if its store refuses (locked keyring), the profile still points at it,
+    # and the error names --keep-key for a user whose keyring is the reason to start over.
+    if keep_key:
+        removed_key = False
+    else:
+        try:
+            removed_key = store.delete(profile.name)
+        except UserError as exc:
+            print(t("profiles.delete_key_failed_hint"), file=sys.stderr)
+            raise exc from None
     config, result = modify_config(path, lambda c: c.without_profile(profile.name))
     print_notices(result.notices)
     print(t("profiles.deleted", name=profile.name, path=str(result.path)))
     if profile.api_key.store == "env":
         print(t("profiles.key_left_in_env", env=profile.api_key.env))
+    elif keep_key:
+        print(t("profiles.key_kept_on_request", where=where, name=profile.name))
     elif removed_key:
         print(t("profiles.deleted_key", where=where))
     else:
