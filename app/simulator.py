@@ -436,6 +436,9 @@ class Simulator:
             reply.headers.append(("x-request-id", record.request_id))
         if route.surface == "anthropic":
             reply.headers.append(("request-id", record.request_id))
+        # Stamped before the bytes go out too: a client holding the whole response may read
+        # the record before this coroutine resumes after the last drain (t_end was None then).
+        record.t_end = time.monotonic()
         ok = await self._send(conn, writer, reply, delivery, head=method == "HEAD")
         record.t_end = time.monotonic()
         return ok
@@ -544,6 +547,7 @@ class Simulator:
         reply.headers.append(("x-request-id", record.request_id))
         reply.headers.append(("connection", "close"))
         record.status = reply.status
+        record.t_end = time.monotonic()  # before sending, as in _handle (a reader may be first)
         with contextlib.suppress(Exception):
             await self._send(conn, writer, reply, None)
         record.t_end = time.monotonic()

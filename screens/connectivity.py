@@ -277,6 +277,22 @@ class ProbeView(Widget):
     def show_error(self, message: str) -> None:
         self.query_one("#probe-verdict", Static).update(message)
 
+    def relocalize(self) -> None:
+        """Redraw in the current language in place (the doctor screen is not recomposed)."""
+        self.query_one("#probe-legend", Static).update(t("screen_connectivity.legend"))
+        if self.result is not None:
+            self.show_result(self.result)
+            return
+        if self.rows:
+            hosts = sorted({row.host for row in self.rows.values() if row.host})
+            self.query_one("#probe-host", Static).update(
+                t("screen_connectivity.testing", host=", ".join(hosts))
+            )
+            self.query_one("#probe-verdict", Static).update(
+                t("screen_connectivity.verdict.running")
+            )
+            self._redraw_rows(rebuild=True)
+
     def _redraw_rows(self, rebuild: bool = False) -> None:
         box = self.query_one("#probe-rows", Vertical)
         show = type(self).SHOW_TIMINGS

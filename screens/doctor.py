@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
 from app.errors import UserError
-from app.i18n import t
+from app.i18n import get_language, t
 from screens.connectivity import ProbeEventMessage, ProbeView, probe_targets, run_probe_checks
 
 
@@ -52,6 +52,11 @@ class DoctorScreen(Screen[Any]):
         self.key: Any = None
         self.result: Any = None
         self._store_text: str | None = None
+        self._status: tuple[str, dict[str, Any]] | None = None  # locale key + params
+        self._lang = get_language()
+        self._localize_bindings()
+
+    def _localize_bindings(self) -> None:
         self._bindings = BindingsMap(
             Binding(key, action, t(label)) for key, action, label in self.DOCTOR_BINDINGS
         )
@@ -85,42 +90,84 @@ class DoctorScreen(Screen[Any]):
 
     def on_mount(self) -> None:
         self.query_one("#doctor-close", Button).focus()
+        # The app's language switch (F2, palette) relocalizes wizard steps only; it ends by
+        # refreshing the bindings of the top screen, which is how this screen learns of it.
+        self.bindings_updated_signal.subscribe(self, self._follow_language)
         self.load_and_run()
+
+    def on_screen_resume(self) -> None:
+        self._follow_language()  # switched while a dialog (the palette) was on top
+
+    def _follow_language(self, _screen: Any = None) -> None:
+        if self._lang != get_language() and self.is_mounted:
+            self.relocalize()
+
+    def relocalize(self) -> None:
+        """Redraw every text in the current language, keeping the run and its result."""
+        self._lang = get_language()
+        self._localize_bindings()
+        self.query_one("#doctor-title", Static).update(
+            t("screen_doctor.title", profile=self.profile_name)
+        )
+        if self.profile is not None:
+            self._show_subtitle()
+        for button_id, key in (
+            ("#doctor-retry", "retry"),
+            ("#doctor-report", "report"),
+            ("#doctor-close", "close"),
+        ):
+            self.query_one(button_id, Button).label = t(f"screen_doctor.{key}")
+        with contextlib.suppress(Exception):
+            from screens.widgets import DemoBanner
+
+            self.query_one(DemoBanner).update(t("wizard.demo_banner"))
+        self._set_status(*(self._status or ("", {})))
+        self.query_one(ProbeView).relocalize()
+        self.refresh_bindings()
+
+    def _set_status(self, key: str, params: dict[str, Any] | None = None) -> None:
+        """Show a status line and remember it, so a language switch can redraw it."""
+        params = params or {}
+        self._status = (key, params) if key else None
+        self.query_one("#doctor-status", Static).update(t(key, **params) if key else "")
+
+    def _show_subtitle(self) -> None:
+        p = self.profile
+        self.query_one("#doctor-subtitle", Static).update(
+            t("screen_doctor.subtitle", region=p.region, scope=p.scope, host=p.host)
+        )
 
     # -- loading -------------------------------------------------------------------------
     @work(exclusive=True, group="doctor")
     async def load_and_run(self) -> None:
-        status = self.query_one("#doctor-status", Static)
         from app.profiles import load_config
 
         try:
             config = load_config(self.services.config_path)
             self.profile = config.profile(self.profile_name)
         except UserError as exc:
-            status.update(t("screen_doctor.bad_config", error=exc.message))
+            self._set_status("screen_doctor.bad_config", {"error": exc.message})
             return
         p = self.profile
-        self.query_one("#doctor-subtitle", Static).update(
-            t("screen_doctor.subtitle", region=p.region, scope=p.scope, host=p.host)
-        )
+        self._show_subtitle()
         store = _store_for(p, self.services)
         self._store_text = _describe(store)
-        status.update(t("screen_doctor.loading_key", store=self._store_text))
+        self._set_status("screen_doctor.loading_key", {"store": self._store_text})
         try:
             # Blocking keyring call: a thread, bounded, so the UI stays responsive.
             self.key = await asyncio.wait_for(
                 asyncio.to_thread(store.get, p.name), timeout=self.services.keyring_timeout
             )
         except UserError as exc:
-            status.update(t("screen_doctor.key_store_failed", error=exc.message))
+            self._set_status("screen_doctor.key_store_failed", {"error": exc.message})
             return
         except (asyncio.TimeoutError, OSError) as exc:
-            status.update(t("screen_doctor.key_store_failed", error=type(exc).__name__))
+            self._set_status("screen_doctor.key_store_failed", {"error": type(exc).__name__})
             return
         if self.key is None:
-            status.update(t("screen_doctor.no_key", profile=p.name, store=_describe(store)))
+            self._set_status("screen_doctor.no_key", {"profile": p.name, "store": _describe(store)})
             return
-        status.update("")
+        self._set_status("")
         await self._run()
 
     async def _run(self) -> None:
@@ -188,7 +235,6 @@ class DoctorScreen(Screen[Any]):
         from app.profiles import atomic_write
         from app.report import render_markdown
 
-        status = self.query_one("#doctor-status", Static)
         if self.result is None:
             return None
         stamp = self.services.clock().strftime("%Y%m%d-%H%M%S")
@@ -198,10 +244,10 @@ class DoctorScreen(Screen[Any]):
             written = atomic_write(path, text, secret=True, backup=False)
         except (UserError, OSError) as exc:
             message = exc.message if isinstance(exc, UserError) else type(exc).__name__
-            status.update(t("screen_doctor.report_failed", error=message))
+            self._set_status("screen_doctor.report_failed", {"error": message})
             return None
-        status.update(
-            t("screen_doctor.report_saved", path=str(written.path), mode=f"{written.mode:04o}")
+        self._set_status(
+            "screen_doctor.report_saved", {"path": str(written.path), "mode": f"{written.mode:04o}"}
         )
         return written.path
 
