@@ -458,7 +458,16 @@ def merge_json_settings(existing: str, exported: str, fmt: str) -> str:
         entries = providers.get("openai")
         entries = [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
         entry = new["modelProviders"]["openai"][0]
-        entries = [e for e in entries if e.get("id") != entry["id"]] + [entry]
+        # Replace only this profile's own entry (same model at the same endpoint, or the same
+        # name): a CN and an international account may both offer qwen-flash (QA B46).
+        entries = [
+            e
+            for e in entries
+            if not (
+                (e.get("id") == entry["id"] and e.get("baseUrl") == entry["baseUrl"])
+                or e.get("name") == entry["name"]
+            )
+        ] + [entry]
         providers["openai"] = entries
         current["modelProviders"] = providers
     else:

@@ -552,3 +552,17 @@ def test_fish_reference_says_so_when_key_get_cannot_run(cli, tmp_path: Path) -> 
         check=False,
     )
     assert "modelstudio-setup key get failed" in proc.stderr
+
+
+def test_qwen_code_keeps_the_same_model_of_another_account() -> None:
+    """A CN and an international account may both offer qwen-flash: both entries stay (B46)."""
+    beijing = make_profile(
+        "cn", region="cn-beijing", endpoint_style="shared", api_key=KeyRef("file")
+    )[0]
+    assert beijing.model == P.model
+    merged = merge_json_settings(export(beijing, "qwen-code"), export(P, "qwen-code"), "qwen-code")
+    merged = merge_json_settings(merged, export(P, "qwen-code"), "qwen-code")
+    entries = json.loads(merged)["modelProviders"]["openai"]
+    assert sorted(e["baseUrl"] for e in entries) == sorted(
+        [beijing.base_urls["openai"], P.base_urls["openai"]]
+    )
