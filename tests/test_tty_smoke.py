@@ -130,6 +130,7 @@ def test_demo_walks_to_done_with_enter_in_a_real_terminal(terminal_env, tmp_path
     keys = [a.key for a in default_accounts()]
     tmux = Tmux(terminal_env)
     screens: list[str] = []
+    export_written = False
     try:
         tmux.start(_command())
         first = tmux.wait_for(lambda s: "DEMO" in s and "Welcome" in s, "the Welcome step")
@@ -143,6 +144,15 @@ def test_demo_walks_to_done_with_enter_in_a_real_terminal(terminal_env, tmp_path
                 seen.append(step)
             if step == "Done" and "Finish" in screen:
                 break
+            if step == "Export":
+                flat = " ".join(screen.split())
+                if "Write files" in screen:  # before the write: states readable without colour
+                    assert "▐ ▌ .env file" in screen, screen
+                    assert "▐ ▌ Write the key itself" in screen, screen
+                    assert "Nothing has been written yet." in flat, screen
+                else:  # after it, the intro says so (QA B9)
+                    assert "Nothing has been written yet." not in flat, screen
+                    export_written = True
             if step == "Connectivity":
                 screen = tmux.wait_for(
                     lambda s: "All checks passed" in s or "failed" in s, "the probe verdict"
@@ -156,6 +166,7 @@ def test_demo_walks_to_done_with_enter_in_a_real_terminal(terminal_env, tmp_path
             raise AssertionError(f"never reached Done; steps seen: {seen}")
         assert seen[0] == "Welcome" and seen[-1] == "Done", seen
         assert {"Connectivity", "Export"} <= set(seen), seen
+        assert export_written
         done = tmux.wait_for(lambda s: "Connectivity test passed" in s, "the Done summary")
         screens.append(done)
         assert "config.yaml" in done and "-rw-------" in done
