@@ -106,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMANDS:
         module = importlib.import_module(f"app.commands.{name}")
         module.register(sub, common)
+    # No command means the wizard: its network options work without `wizard` too (B15).
+    importlib.import_module("app.commands.wizard").add_network_options(parser, top_level=True)
     return parser
 
 
@@ -124,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.exit(EXIT_USAGE, f"modelstudio-setup: {message}\n")
     module = importlib.import_module(f"app.commands.{command}")
     try:
+        importlib.import_module("app.commands.wizard").refuse_misplaced(args, command)
         code = int(module.run(args) or 0)
         sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
         return code

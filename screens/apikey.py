@@ -126,6 +126,7 @@ class ApiKeyScreen(StepScreen):
         self.saved_key: ApiKey | None = None  # read back from the profile's store (editing)
         self._ticker: Timer | None = None
         self._writing = False
+        self._declined_store = False  # "Not now" was answered: say what happens instead
 
     # -- layout -------------------------------------------------------------------------------
     def compose_step(self) -> ComposeResult:
@@ -154,11 +155,14 @@ class ApiKeyScreen(StepScreen):
                 yield MarkedRadioButton(
                     self._store_label(kind), value=kind == self.store, id=f"store-{kind}"
                 )
-        yield MarkedCheckbox(
-            t("screen_apikey.file_consent", path=self._location("file")),
-            False,
-            id="file-consent",
+        # The path in a wrapping Static, the box short: a long label inside a Checkbox is cut
+        # at the edge, and the user must read where the plain-text key goes (QA B30, T6).
+        yield Static(
+            Text(t("screen_apikey.file_consent", path=self._location("file"))),
+            id="file-consent-text",
+            classes="hint tight",
         )
+        yield MarkedCheckbox(t("screen_apikey.file_consent_box"), False, id="file-consent")
         yield Static("", id="keyring-status")
         yield Static("", id="store-explain", classes="hint")
 
@@ -208,8 +212,12 @@ class ApiKeyScreen(StepScreen):
         """The masked preview (or the reason the text is no key) and its status class."""
         if not raw:
             if self.known_key is not None:
+                # The kept key gets the same shape checks as a typed one (QA B40: the plan-key
+                # warning vanished after F2 or on coming back to this step).
                 using = t("screen_apikey.using", masked=self.known_key.masked())
-                return Text(f"{MARK_OK}{gap()}{using}"), "-valid"
+                kept = [f"{MARK_OK}{gap()}{using}"]
+                kept += [f"{MARK_WARN}{gap()}{n.message}" for n in self.known_key.notices()]
+                return Text("\n".join(kept)), "-warning" if len(kept) > 1 else "-valid"
             return Text(t("screen_apikey.type_key")), ""
         try:
             key, notices = ApiKey.parse(raw)
@@ -244,11 +252,14 @@ class ApiKeyScreen(StepScreen):
 
     def _update_store_widgets(self) -> None:
         self.query_one("#file-consent", Checkbox).display = self.store == "file"
+        self.query_one("#file-consent-text", Static).display = self.store == "file"
         explain = t(
             f"screen_apikey.explain_{self.store}",
             var=self.state.key_env,
             path=self._location("file"),
         )
+        if self._declined_store and self.store == "env":
+            explain = t("screen_apikey.declined_explain", var=self.state.key_env) + "\n" + explain
         self.query_one("#store-explain", Static).update(Text(explain))
         for kind in STORES:
             self.query_one(f"#store-{kind}", RadioButton).label = self._store_label(kind)
@@ -438,7 +449,7 @@ class ApiKeyScreen(StepScreen):
                 self.show_status(t("screen_apikey.storing"), error=False)
                 self.write_key(new, key)
             else:
-                self.show_status(t("screen_apikey.not_stored"), error=False)
+                self._declined()
 
         self.app.push_screen(
             ConfirmDialog(
@@ -450,6 +461,22 @@ class ApiKeyScreen(StepScreen):
             ),
             callback=answered,
         )
+
+    def _declined(self) -> None:
+        """ "Not now": nothing is stored, and the way on is made visible (QA B47).
+
+        Asking the same question on the next Enter would loop. The one choice that stores
+        nothing is "Only in the environment variable": it is selected for the user, so Next
+        goes on with the key held in memory for the connectivity test only, and the line
+        under the buttons says so. The user can still pick another store and confirm it.
+        """
+        self.store = "env"
+        self._store_chosen = True
+        self._declined_store = True
+        with self.prevent(RadioSet.Changed):
+            self.query_one("#store-env", RadioButton).value = True
+        self._update_store_widgets()
+        self.show_status(t("screen_apikey.not_stored", var=self.state.key_env), error=False)
 
     @work(thread=True, exclusive=True, group="key-store", exit_on_error=False)
     def write_key(self, new: WizardState, key: ApiKey) -> None:

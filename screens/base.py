@@ -29,7 +29,9 @@ language switch is `relocalize()` = collect the inputs, recompose (override it, 
 super(), when a step shows results that live outside `self.state`, e.g. a worker's verdict).
 Screens hold no decisions: validation and recommendations come from app/.
 
-Other knobs: `FOCUS` (CSS selector of the widget focused on entry; default the Next button),
+Other knobs: `FOCUS` (CSS selector of the widget focused on entry; default the Next button;
+a class-level `AUTO_FOCUS` is honoured the same way). The focused widget must make the step's
+on-screen hint true: a list whose label says "↑/↓ to move" is focused, not Next (QA B13).
 `STEP_BINDINGS` (extra keys as (keys, action, locale key, show); labels follow the
 language), `title_text()` / `next_label()`, `show_status(message)` for the line between
 Back and Next. Careful with attribute names: Screen already has `region`, `size`, `styles`.
@@ -68,7 +70,11 @@ class StepScreen(Screen[Any]):
 
     def __init__(self, state: WizardState, services: Services) -> None:
         super().__init__()
-        self.AUTO_FOCUS = self.FOCUS or "#next"
+        # A step that declares Textual's own AUTO_FOCUS gets it too (QA B13: Export did, and
+        # the frame used to override it with Next).
+        declared = type(self).AUTO_FOCUS
+        own = declared if declared != Screen.AUTO_FOCUS else None
+        self.AUTO_FOCUS = self.FOCUS or own or "#next"
         self.state = state
         self.services = services
         # What Back hands to the driver: the inputs of this step as they were left.
@@ -117,7 +123,11 @@ class StepScreen(Screen[Any]):
         target = self.query(self.AUTO_FOCUS).first() if self.AUTO_FOCUS else None
         if target is None or not target.focusable:
             target = self.query_one("#next", Button)
-        target.focus()
+        # Without scrolling: focusing a list would scroll its label (the hint that says how
+        # to use it) out of view at 80x24; the step opens at its top.
+        target.focus(scroll_visible=False)
+        content = self.query_one("#step-content", VerticalScroll)
+        self.call_after_refresh(content.scroll_home, animate=False)
 
     def _localize_bindings(self) -> None:
         """Footer labels in the current language (class-level BINDINGS cannot be translated)."""

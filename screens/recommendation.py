@@ -74,12 +74,9 @@ class RecommendationScreen(StepScreen):
             self.chosen_scope = regions_scopes[0]
 
     def _recommend(self) -> Any:
-        from app.recommend import Answers, recommend
+        from app.recommend import recommend
 
-        answers = Answers(
-            residency=self.state.residency or "none", needs=self.state.needs, near=self.state.near
-        )
-        return recommend(answers, self.state.lang)
+        return recommend(self._answers(), self.state.lang)
 
     async def relocalize(self) -> None:
         self.state = self.collect()
@@ -114,7 +111,7 @@ class RecommendationScreen(StepScreen):
         region = self.catalog.regions[self.chosen_region]
         scope = self.catalog.scopes[self.chosen_scope]
         text = Text()
-        chosen = (self.chosen_region, self.chosen_scope) == (self.rec.region, self.rec.scope)
+        chosen = self._is_recommended()
         head = (
             "screen_recommendation.recommended" if chosen else "screen_recommendation.your_choice"
         )
@@ -127,7 +124,27 @@ class RecommendationScreen(StepScreen):
     def _diagram(self) -> Table:
         return placement_diagram(self.catalog, self.chosen_region, self.chosen_scope)
 
+    def _is_recommended(self) -> bool:
+        return (self.chosen_region, self.chosen_scope) == (self.rec.region, self.rec.scope)
+
+    def _answers(self) -> Any:
+        from app.recommend import Answers
+
+        return Answers(
+            residency=self.state.residency or "none", needs=self.state.needs, near=self.state.near
+        )
+
+    def _placement(self) -> Any:
+        """The chosen placement explained like an alternative (app.recommend decides)."""
+        from app.recommend import explain_placement
+
+        return explain_placement(
+            self._answers(), self.chosen_region, self.chosen_scope, self.state.lang
+        )
+
     def _why(self) -> Text:
+        if not self._is_recommended():
+            return self._why_choice()
         rec = self.rec
         text = Text()
         text.append(t("screen_recommendation.why", region=rec.region_name) + "\n", style="bold")
@@ -149,37 +166,45 @@ class RecommendationScreen(StepScreen):
                 text.append(f"→{gap()}{name} · {scope}: {alt.why}\n")
         return text
 
+    def _why_choice(self) -> Text:
+        """An override, re-explained: the recommendation's reasons and caveats were about
+        another placement, so they give way to what this one means (QA B49)."""
+        placement = self._placement()
+        text = Text()
+        head = t(
+            "screen_recommendation.about_choice",
+            region=placement.region_name,
+            scope=placement.scope_name,
+        )
+        text.append(head + "\n", style="bold")
+        text.append(f"•{gap()}{placement.why}\n")
+        back = t(
+            "screen_recommendation.recommended_instead",
+            region=self.rec.region_name,
+            scope=self.rec.scope_name,
+        )
+        text.append(f"→{gap()}{back}\n")
+        return text
+
+    def _residency_line(self, keeps: bool) -> str:
+        residency = self.state.residency or "none"
+        if residency == "none":
+            return f"{MARK_OK}{gap()}{t('screen_recommendation.no_requirement')}"
+        name = self.catalog.scenarios[residency].name.get(self.state.lang)
+        if keeps:
+            return f"{MARK_OK}{gap()}{t('screen_recommendation.meets', requirement=name)}"
+        return f"{MARK_FAIL}{gap()}{t('screen_recommendation.breaks', requirement=name)}"
+
     def _consequences(self) -> Text:
         """What the chosen placement means, recomputed from catalog facts on every change."""
         lang = self.state.lang
         region = self.catalog.regions[self.chosen_region]
         scope = self.catalog.scopes[self.chosen_scope]
-        rec = self.rec
         lines: list[str] = []
-        if (self.chosen_region, self.chosen_scope) == (rec.region, rec.scope):
+        if self._is_recommended():
             lines.append(f"{MARK_OK}{gap()}{t('screen_recommendation.is_recommended')}")
         else:
-            alt = next(
-                (
-                    a
-                    for a in rec.alternatives
-                    if (a.region, a.scope) == (self.chosen_region, self.chosen_scope)
-                ),
-                None,
-            )
-            if alt is not None:
-                lines.append(f"→{gap()}{alt.why}")
-                if not getattr(alt, "keeps_residency", True):
-                    lines.append(f"{MARK_FAIL}{gap()}{t('screen_recommendation.breaks_residency')}")
-            else:
-                residency = self.catalog.scenarios.get(self.state.residency or "none")
-                lines.append(
-                    f"{MARK_WARN}{gap()}"
-                    + t(
-                        "screen_recommendation.not_an_option",
-                        residency=residency.name.get(lang) if residency else "-",
-                    )
-                )
+            lines.append(self._residency_line(self._placement().keeps_residency))
         lines.append(
             t(
                 "screen_recommendation.data_and_inference",
@@ -211,6 +236,7 @@ class RecommendationScreen(StepScreen):
     def _refresh_choice(self) -> None:
         self.query_one("#rec-card", Static).update(self._card())
         self.query_one("#diagram", Static).update(self._diagram())
+        self.query_one("#rec-why", Static).update(self._why())
         self.query_one("#consequences", Static).update(self._consequences())
 
     # -- events -------------------------------------------------------------------------------
@@ -240,6 +266,23 @@ class RecommendationScreen(StepScreen):
 
     def submit(self) -> WizardState:
         new = self.collect()
+        # A workspace belongs to one region: an ID entered (or pre-filled) for the region
+        # shown before cannot serve the new one, so it is cleared, and the user is told why
+        # (QA B49) rather than finding a "valid" foreign ID on the Workspace step.
+        before = self.state.region or self.rec.region
+        if new.workspace_id and self.chosen_region != before:
+            lang = self.state.lang
+            self.app.notify(
+                t(
+                    "screen_recommendation.workspace_cleared",
+                    workspace=new.workspace_id,
+                    old=self.catalog.regions[before].name.get(lang),
+                    new=self.catalog.regions[self.chosen_region].name.get(lang),
+                ),
+                severity="warning",
+                timeout=20,
+            )
+            new = dataclasses.replace(new, workspace_id=None)
         scope_changed = self.state.scope != self.chosen_scope and new.model is not None
         if scope_changed and new.model not in self.catalog.ping_models(self.chosen_scope):
             new = dataclasses.replace(new, model=None)

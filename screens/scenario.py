@@ -45,8 +45,9 @@ class ScenarioScreen(StepScreen):
         self.residencies = list(self.catalog.scenarios)
         self.residency: str | None = state.residency
         self.measured = state.measured_latency
-        # Coming back with a residency already chosen: Enter goes straight on.
-        self.AUTO_FOCUS = "#next" if state.residency else "#residency"
+        # Always the residency list, even when an answer is already chosen (coming back, the
+        # demo): the hint above it says "↑/↓ to move, Enter to choose", and Enter on the chosen
+        # answer confirms it and moves on to Next, so Enter-only still walks through (B13).
 
     def compose_step(self) -> ComposeResult:
         lang = self.state.lang
@@ -102,8 +103,18 @@ class ScenarioScreen(StepScreen):
         event.stop()
         self.residency = self.residencies[event.index]
         self.query_one("#residency-status", Static).update(self._residency_status())
-        self.show_status("", error=False)
-        # Chosen: Enter now means Next (the needs and location stay one Tab away).
+        self._confirmed()
+
+    def on_choice_radio_set_confirmed(self, event: ChoiceRadioSet.Confirmed) -> None:
+        if event.radio_set.id != "residency":
+            return
+        event.stop()
+        self._confirmed()
+
+    def _confirmed(self) -> None:
+        """Chosen: Enter now means Next (the needs and location stay one Tab away)."""
+        self.query_one("#residency-status", Static).update(self._residency_status())
+        self.show_status(t("screen_scenario.enter_continues"), error=False)
         self.query_one("#next", Button).focus()
 
     # -- latency --------------------------------------------------------------------------------

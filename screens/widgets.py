@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Mount
+from textual.geometry import Size
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
@@ -159,8 +160,20 @@ class SecretInput(Input):
         return self.password
 
 
+def _wrapped_height(button: Widget, width: int) -> int:
+    """Lines a toggle button's label needs at `width`: Textual's ToggleButton claims one line
+    always, so a long label (a host name, a Chinese sentence at 80 columns) was cut (B22)."""
+    try:
+        return max(1, len(button.render().wrap(max(width, 1))))  # type: ignore[union-attr]
+    except Exception:  # a Textual without Content.wrap: the old single line
+        return 1
+
+
 class MarkedRadioButton(RadioButton):
     """A radio button whose state shows as a glyph (● on, blank off), not only as a colour."""
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return _wrapped_height(self, width)
 
     @property
     def _button(self) -> object:
@@ -170,6 +183,9 @@ class MarkedRadioButton(RadioButton):
 
 class MarkedCheckbox(Checkbox):
     """A checkbox whose state shows as a glyph (✓ on, blank off), not only as a colour."""
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return _wrapped_height(self, width)
 
     @property
     def _button(self) -> object:
@@ -184,6 +200,18 @@ class ChoiceRadioSet(RadioSet):
     default and asks the user to confirm it with Enter needs the highlight on that default.
     `Highlighted` lets the screen explain the option under the cursor.
     """
+
+    class Confirmed(Message):
+        """Enter (or Space) on the option that is already chosen: the answer stands."""
+
+        def __init__(self, radio_set: ChoiceRadioSet, index: int) -> None:
+            super().__init__()
+            self.radio_set = radio_set
+            self.index = index
+
+        @property
+        def control(self) -> ChoiceRadioSet:
+            return self.radio_set
 
     class Highlighted(Message):
         def __init__(self, radio_set: ChoiceRadioSet, index: int) -> None:
@@ -207,6 +235,14 @@ class ChoiceRadioSet(RadioSet):
         Widget._on_mount(self, event)
         if 0 <= self._initial_highlight < len(self._nodes):
             self._selected = self._initial_highlight
+
+    def action_toggle_button(self) -> None:
+        # A RadioSet ignores Enter on the button that is already on, so a user confirming a
+        # pre-chosen answer would see nothing happen: say so with `Confirmed` instead.
+        if self._selected is not None and self._selected == self.pressed_index:
+            self.post_message(self.Confirmed(self, self._selected))
+            return
+        super().action_toggle_button()
 
     def watch__selected(self) -> None:
         super().watch__selected()

@@ -86,6 +86,14 @@ def screen_text(app: WizardApp) -> str:
     return "\n".join(lines) + "\n" + app.export_screenshot()
 
 
+def painted(app: WizardApp, widget: Any) -> str:
+    """The characters a widget shows on screen, its wrapped lines joined without breaks."""
+    lines = [strip.text for strip in app.screen._compositor.render_strips()]
+    region = widget.region
+    rows = range(max(region.y, 0), min(region.bottom, len(lines)))
+    return "".join(lines[y][region.x : region.right].strip() for y in rows)
+
+
 def step_of(app: WizardApp) -> str:
     return getattr(app.screen, "STEP", type(app.screen).__name__)
 
@@ -198,7 +206,13 @@ async def test_back_from_every_step_keeps_input(services: Services) -> None:
         assert scenario.residency == "eu"
         assert scenario.query_one("#need-batch", Checkbox).value is True
         assert scenario.query_one("#near").value == "europe"
-        await pilot.press("enter")  # focus is on Next once a residency is chosen
+        # Focus is on the residency list again (its hint says ↑/↓ and Enter): Enter
+        # confirms the chosen answer and moves to Next, the second Enter goes on.
+        assert app.focused is scenario.query_one("#residency")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert scenario.residency == "eu"
+        await pilot.press("enter")
         await settle(app, pilot)
         assert step_of(app) == "recommendation"
         # Recommendation: override the scope, go back, come again: the override is kept.
@@ -524,7 +538,13 @@ async def test_plain_text_file_needs_explicit_consent(tmp_path: Path, services: 
         await settle(app, pilot)
         consent = app.screen.query_one("#file-consent", Checkbox)
         assert consent.display and consent.value is False
-        assert "plain text" in str(consent.label)
+        # B30: the whole path is readable on the 80x24 screen, wrapped, not cut at the edge.
+        consent_text = app.screen.query_one("#file-consent-text", Static)
+        consent_text.scroll_visible(animate=False, immediate=True)
+        await settle(app, pilot)
+        shown = painted(app, consent_text)
+        assert "plain text" in shown
+        assert str(config_dir / "keys" / "default.key") in shown
         app.screen.query_one("#api-key").focus()
         await pilot.press("enter")
         await settle(app, pilot)

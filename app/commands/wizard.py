@@ -4,6 +4,12 @@ A wizard needs a person at a terminal. Without one (a pipe, CI, cron) it would h
 escape codes into a log, so it refuses with the scriptable commands to use instead and exit
 code 2. Textual and the screens are imported only here, inside `run`, so `--help` and
 `--version` stay light.
+
+The network options are doctor's (--ca-file, --resolve, --connect-to, --no-proxy, --timeout):
+the Connectivity step's remedies name them, so the wizard must take them too (QA B15). They are
+parsed and checked by the same code as doctor's (Pins.parse, parse_timeout, probe.prepare)
+before the TUI starts: a malformed pin is exit 2 with nothing drawn and nothing sent. Without
+any of them the probe engine is not imported at startup (it costs ~0.4 s before first paint).
 """
 
 from __future__ import annotations
@@ -12,17 +18,109 @@ import argparse
 import sys
 from typing import Any
 
-from app.errors import EXIT_OK, EXIT_USAGE
+from app.errors import EXIT_OK, EXIT_USAGE, UserError
 from app.i18n import get_language, t
+
+NETWORK_OPTIONS = ("ca_file", "resolve", "connect_to", "no_proxy", "timeout")
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    sub.add_parser(
+    parser = sub.add_parser(
         "wizard",
         parents=[common],
         help=t("wizard.cmd_help"),
         description=t("wizard.cmd_description"),
     )
+    add_network_options(parser)
+
+
+def add_network_options(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
+    """doctor's network options; also on the top-level parser, since no command = wizard.
+
+    Defaults are SUPPRESS (absent = not given). The top-level copies get their own dests
+    (`top_<name>`): argparse copies a subcommand's namespace over the top-level one, so shared
+    dests would let `modelstudio-setup --timeout 5 doctor` lose the 5 silently; with their
+    own dests `refuse_misplaced` can say where the option belongs instead.
+    """
+    prefix = "top_" if top_level else ""
+    group = parser.add_argument_group(t("wizard.network_options"))
+    suppress = argparse.SUPPRESS
+    group.add_argument(
+        "--ca-file",
+        dest=f"{prefix}ca_file",
+        metavar="FILE",
+        default=suppress,
+        help=t("doctor.opt_ca_file"),
+    )
+    group.add_argument(
+        "--resolve",
+        dest=f"{prefix}resolve",
+        action="append",
+        metavar="HOST:PORT:ADDR",
+        default=suppress,
+        help=t("doctor.opt_resolve"),
+    )
+    group.add_argument(
+        "--connect-to",
+        dest=f"{prefix}connect_to",
+        action="append",
+        metavar="HOST1:PORT1:HOST2:PORT2",
+        default=suppress,
+        help=t("doctor.opt_connect_to"),
+    )
+    group.add_argument(
+        "--no-proxy",
+        dest=f"{prefix}no_proxy",
+        action="store_true",
+        default=suppress,
+        help=t("doctor.opt_no_proxy"),
+    )
+    group.add_argument(
+        "--timeout",
+        dest=f"{prefix}timeout",
+        metavar="SECONDS",
+        default=suppress,
+        help=t("doctor.opt_timeout"),
+    )
+
+
+def _given(args: argparse.Namespace, name: str) -> Any:
+    """The value of a network option, given before or after `wizard`; None when absent."""
+    return getattr(args, name, getattr(args, f"top_{name}", None))
+
+
+def network_options_given(args: argparse.Namespace) -> bool:
+    return any(_given(args, name) is not None for name in NETWORK_OPTIONS)
+
+
+def refuse_misplaced(args: argparse.Namespace, command: str) -> None:
+    """`modelstudio-setup --resolve … doctor`: the option was parsed for the wizard, not for
+    `command`; say where it goes rather than ignore it (exit 2)."""
+    given = [n for n in NETWORK_OPTIONS if getattr(args, f"top_{n}", None) is not None]
+    if command != "wizard" and given:
+        option = "--" + given[0].replace("_", "-")
+        raise UserError("wizard.misplaced_network_option", option=option, command=command)
+
+
+def probe_options_from(args: argparse.Namespace) -> Any:
+    """ProbeOptions from the network options, validated like doctor's; None when none given.
+
+    Raises UserError (exit 2) for a malformed pin, timeout, CA file or proxy variable.
+    """
+    if not network_options_given(args):
+        return None
+    from app.commands.doctor import parse_timeout
+    from app.probe import ProbeOptions, prepare
+    from app.transport import Pins
+
+    options = ProbeOptions(
+        timeout=parse_timeout(_given(args, "timeout") or "10"),
+        no_proxy=bool(_given(args, "no_proxy")),
+        pins=Pins.parse(_given(args, "resolve") or [], _given(args, "connect_to") or []),
+        ca_file=_given(args, "ca_file"),
+    )
+    prepare(options)
+    return options
 
 
 def is_interactive() -> bool:
@@ -54,7 +152,7 @@ def real_services(args: argparse.Namespace) -> tuple[Any, Any]:
         keyring_probe=lambda: probe_keyring(KEYRING_PROBE_TIMEOUT),
         # None = the probe's defaults, built when Connectivity runs: importing the probe
         # engine (httpx, httpcore, ssl) at startup would cost ~0.4 s before the first paint.
-        probe_options=None,
+        probe_options=probe_options_from(args),
         keyring_timeout=KEYRING_PROBE_TIMEOUT + 2.0,
     )
     return services, state
@@ -85,6 +183,9 @@ def run_wizard(services: Any, state: Any) -> int:
 
 def run(args: argparse.Namespace) -> int:
     demo = getattr(args, "demo", False)
+    if demo and network_options_given(args):
+        # The demo talks to its own loopback simulator: pins or a CA file cannot apply.
+        raise UserError("wizard.demo_network_options")
     # Bad flags get their own message first (exit 2 via UserError), terminal or not.
     services, state = (None, None) if demo else real_services(args)
     if not is_interactive():
