@@ -263,9 +263,14 @@ class ExportScreen(StepScreen):
     async def relocalize(self) -> None:
         """Language switch: redraw with the inputs kept, then refill preview and notes."""
         current = self.current
+        for fmt, raw in self.typed.items():  # reasons in the new language
+            problem = destination_problem(raw)
+            if problem is not None:
+                self.problems[fmt] = problem
         await super().relocalize()
         self._update_key_note()
-        self._show_target(current)
+        if current is not None:
+            self._focus_target(current)  # the rebuilt list would highlight its first row
 
     # -- inputs --------------------------------------------------------------------------
     @on(SelectionList.SelectionHighlighted, "#export-targets")
@@ -475,7 +480,7 @@ class ExportScreen(StepScreen):
             refusal = REFUSALS.get(exc.key)
             if refusal is not None and failing is not None:
                 self._report_failure(written, t(refusal, **exc.params), failing)
-                self._offer_replace(failing)
+                self._offer_replace(failing, exc.key, exc.params)
             else:
                 self._report_failure(written, exc.message, failing)
             return None
@@ -502,7 +507,7 @@ class ExportScreen(StepScreen):
             text = merge_json_settings(path.read_text(encoding="utf-8"), text, fmt)
         return atomic_write(path, text, secret=holds_key or fmt in MERGED_JSON)
 
-    def _offer_replace(self, fmt: str) -> None:
+    def _offer_replace(self, fmt: str, refusal: str, params: dict[str, Any]) -> None:
         """The explicit "replace it" choice the export core allows (`force`); No is the
         default, and a yes writes again with only this file forced."""
         from screens.widgets import ConfirmDialog
@@ -519,7 +524,9 @@ class ExportScreen(StepScreen):
         self.app.push_screen(
             ConfirmDialog(
                 t("screen_export.replace_title"),
-                t("screen_export.replace_body", path=path),
+                t("screen_export.replace_body_link", path=path, target=params.get("target", ""))
+                if refusal == "exporters.symlink_outside"
+                else t("screen_export.replace_body", path=path),
                 t("screen_export.replace_yes"),
                 t("screen_export.replace_no"),
                 default_yes=False,

@@ -188,3 +188,43 @@ def test_done_commands_name_the_config_only_when_not_the_default(monkeypatch) ->
         "eval \"$(modelstudio-setup env --profile work --config '/srv/team config.yaml')\"" in other
     )
     assert "modelstudio-setup doctor --profile work --config '/srv/team config.yaml'" in other
+
+
+async def test_link_out_of_its_folder_is_refused_and_the_question_names_the_target(
+    tmp_path: Path,
+) -> None:
+    services = _services(tmp_path)
+    project = tmp_path / "project"
+    project.mkdir()
+    home_rc = tmp_path / "home" / ".bashrc"
+    home_rc.parent.mkdir()
+    home_rc.write_text("alias ll='ls -l'\n")
+    link = project / "profile.yaml"
+    link.symlink_to(home_rc)
+    app = make_app(services, _state(), start_step="export")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await _select(pilot, app, "yaml")
+        await _destination(pilot, app, "yaml", str(link))
+        await app.screen.action_next()
+        await pilot.pause()
+        assert "Replace this file?" in screen_text(app)
+        body = str(app.screen.query_one("#confirm-body").content)
+        assert f"Writing through it replaces {home_rc}" in body
+        await pilot.press("escape")  # Esc answers No
+        await pilot.pause()
+        assert home_rc.read_text() == "alias ll='ls -l'\n"
+        assert "symbolic link" in _note(app)
+
+
+async def test_refusal_reason_follows_a_language_switch(tmp_path: Path) -> None:
+    app = make_app(_services(tmp_path), _state(), start_step="export")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await _destination(pilot, app, "dotenv", "bad\x07.env")
+        assert "control character (U+0007" in _note(app)
+        await pilot.press("f2")
+        await pilot.pause()
+        await pilot.pause()
+        assert "控制字符" in _note(app)
+        assert app.screen.query_one("#export-destination").value == "bad\x07.env"
