@@ -126,8 +126,13 @@ class StepScreen(Screen[Any]):
         # Without scrolling: focusing a list would scroll its label (the hint that says how
         # to use it) out of view at 80x24; the step opens at its top.
         target.focus(scroll_visible=False)
+        self.call_after_refresh(self._scroll_to_start, target)
+
+    def _scroll_to_start(self, target: Any) -> None:
+        """The step from its top, scrolled only as far as the focused widget needs."""
         content = self.query_one("#step-content", VerticalScroll)
-        self.call_after_refresh(content.scroll_home, animate=False)
+        content.scroll_home(animate=False, immediate=True)
+        target.scroll_visible(animate=False, immediate=True)
 
     def _localize_bindings(self) -> None:
         """Footer labels in the current language (class-level BINDINGS cannot be translated)."""

@@ -116,6 +116,10 @@ async def test_every_step_focuses_what_its_hint_talks_about(
     async with app.run_test(size=SIZE) as pilot:
         await run_settled(app, pilot)
         assert app.focused is not None and app.focused.id == focused
+        # ... and it is on screen, below the step's title, above the nav bar.
+        frame = "#nav" if focused == "next" else "#step-content"
+        visible = app.screen.query_one(frame).region
+        assert visible.contains_region(app.focused.region), (visible, app.focused.region)
 
 
 # ---------------------------------------------------------------------------------------------
