@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from app import simulator_responses as resp
 from app.catalog import Catalog, load_catalog
+from app.loop_thread import ThreadedServer
 from app.simulator_accounts import Account, default_accounts
 from app.simulator_faults import Fault, FaultSet
 from app.simulator_service import Reply, RequestRecord, Service
@@ -66,8 +67,10 @@ def _host_of(header: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-class Simulator:
+class Simulator(ThreadedServer):
     """Model Studio on a loopback socket. See the module docstring and docs/simulator.md."""
+
+    _thread_name = "modelstudio-simulator"
 
     def __init__(
         self,
@@ -202,41 +205,6 @@ class Simulator:
         self._server = None
         if self._tmp_dir is not None:
             shutil.rmtree(self._tmp_dir, ignore_errors=True)
-
-    def start_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> Simulator:
-        """Serve from a daemon thread with its own event loop (sync tests, CLI subprocesses)."""
-        ready = threading.Event()
-        failure: list[BaseException] = []
-        loop = asyncio.new_event_loop()
-
-        def run() -> None:
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self.start(host, port))
-            except BaseException as exc:
-                failure.append(exc)
-                ready.set()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="modelstudio-simulator", daemon=True)
-        self._thread.start()
-        ready.wait()
-        if failure:
-            raise failure[0]
-        return self
-
-    def stop_thread(self) -> None:
-        if self._thread is None or self._loop is None:
-            return
-        loop = self._loop
-        asyncio.run_coroutine_threadsafe(self.stop(), loop).result(timeout=30)
-        loop.call_soon_threadsafe(loop.stop)
-        self._thread.join(timeout=30)
-        self._thread = None
 
     def __enter__(self) -> Simulator:
         return self.start_in_thread()

@@ -17,6 +17,8 @@ import hmac
 import threading
 from dataclasses import dataclass
 
+from app.loop_thread import ThreadedServer
+
 MAX_HEAD_BYTES = 64 * 1024
 
 
@@ -29,8 +31,10 @@ class TunnelRecord:
     user: str | None = None
 
 
-class ConnectProxy:
+class ConnectProxy(ThreadedServer):
     """HTTP proxy that only speaks CONNECT; `upstream` None means "the requested target"."""
+
+    _thread_name = "modelstudio-sim-proxy"
 
     def __init__(
         self,
@@ -78,38 +82,6 @@ class ConnectProxy:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._server.wait_closed()
         self._server = None
-
-    def start_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> ConnectProxy:
-        loop = asyncio.new_event_loop()
-        ready = threading.Event()
-        failure: list[BaseException] = []
-
-        def run() -> None:
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self.start(host, port))
-            except BaseException as exc:
-                failure.append(exc)
-                ready.set()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="modelstudio-sim-proxy", daemon=True)
-        self._thread.start()
-        ready.wait()
-        if failure:
-            raise failure[0]
-        return self
-
-    def stop_thread(self) -> None:
-        if self._thread is None or self._loop is None:
-            return
-        asyncio.run_coroutine_threadsafe(self.stop(), self._loop).result(timeout=30)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=30)
-        self._thread = None
 
     def __enter__(self) -> ConnectProxy:
         return self.start_in_thread()
