@@ -307,7 +307,7 @@ def parse_catalog(data: Any, source: str = CATALOG_FILE) -> Catalog:
 def load_catalog_file(path: Path) -> Catalog:
     """Load and validate a catalog from an explicit path (tests, custom catalogs)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = fast_safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CatalogError(f"{path}: not valid YAML: {exc}") from None
     return parse_catalog(data, str(path))

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.commands.network_options import add_network_options
 from app.errors import EXIT_OK, EXIT_PROBLEMS, UserError
 from app.i18n import t
 
@@ -33,25 +34,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--json", action="store_true", help=t("doctor.opt_json"))
     p.add_argument("--all-regions", action="store_true", help=t("doctor.opt_all_regions"))
     p.add_argument("--no-inference", action="store_true", help=t("doctor.opt_no_inference"))
-    p.add_argument("--no-proxy", action="store_true", help=t("doctor.opt_no_proxy"))
-    p.add_argument(
-        "--resolve",
-        action="append",
-        default=[],
-        metavar="HOST:PORT:ADDR",
-        help=t("doctor.opt_resolve"),
-    )
-    p.add_argument(
-        "--connect-to",
-        action="append",
-        default=[],
-        metavar="HOST1:PORT1:HOST2:PORT2",
-        help=t("doctor.opt_connect_to"),
-    )
-    p.add_argument("--ca-file", metavar="FILE", help=t("doctor.opt_ca_file"))
-    p.add_argument("--timeout", metavar="SECONDS", default="10", help=t("doctor.opt_timeout"))
     p.add_argument("--report", metavar="FILE", help=t("doctor.opt_report"))
     p.add_argument("--tui", action="store_true", help=t("doctor.opt_tui"))
+    add_network_options(p)
 
 
 def parse_timeout(raw: str) -> float:

@@ -18,10 +18,11 @@ import argparse
 import sys
 from typing import Any
 
+from app.commands import network_options
 from app.errors import EXIT_OK, EXIT_USAGE, UserError
 from app.i18n import get_language, t
 
-NETWORK_OPTIONS = ("ca_file", "resolve", "connect_to", "no_proxy", "timeout")
+NETWORK_OPTIONS = network_options.NAMES
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -42,45 +43,8 @@ def add_network_options(parser: argparse.ArgumentParser, *, top_level: bool = Fa
     dests would let `modelstudio-setup --timeout 5 doctor` lose the 5 silently; with their
     own dests `refuse_misplaced` can say where the option belongs instead.
     """
-    prefix = "top_" if top_level else ""
-    group = parser.add_argument_group(t("wizard.network_options"))
-    suppress = argparse.SUPPRESS
-    group.add_argument(
-        "--ca-file",
-        dest=f"{prefix}ca_file",
-        metavar="FILE",
-        default=suppress,
-        help=t("doctor.opt_ca_file"),
-    )
-    group.add_argument(
-        "--resolve",
-        dest=f"{prefix}resolve",
-        action="append",
-        metavar="HOST:PORT:ADDR",
-        default=suppress,
-        help=t("doctor.opt_resolve"),
-    )
-    group.add_argument(
-        "--connect-to",
-        dest=f"{prefix}connect_to",
-        action="append",
-        metavar="HOST1:PORT1:HOST2:PORT2",
-        default=suppress,
-        help=t("doctor.opt_connect_to"),
-    )
-    group.add_argument(
-        "--no-proxy",
-        dest=f"{prefix}no_proxy",
-        action="store_true",
-        default=suppress,
-        help=t("doctor.opt_no_proxy"),
-    )
-    group.add_argument(
-        "--timeout",
-        dest=f"{prefix}timeout",
-        metavar="SECONDS",
-        default=suppress,
-        help=t("doctor.opt_timeout"),
+    network_options.add_network_options(
+        parser, dest_prefix="top_" if top_level else "", with_defaults=False
     )
 
 

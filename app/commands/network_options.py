@@ -1,0 +1,42 @@
+"""doctor's network options (--ca-file, --resolve, --connect-to, --no-proxy, --timeout).
+
+The wizard takes the same options, because its Connectivity step's remedies name them; one
+table keeps the two parsers from drifting apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from app.i18n import t
+
+# (flag, argparse keyword arguments, default when the command gives defaults, help key)
+_OPTIONS: tuple[tuple[str, dict[str, Any], Any, str], ...] = (
+    ("--no-proxy", {"action": "store_true"}, False, "doctor.opt_no_proxy"),
+    ("--resolve", {"action": "append", "metavar": "HOST:PORT:ADDR"}, [], "doctor.opt_resolve"),
+    (
+        "--connect-to",
+        {"action": "append", "metavar": "HOST1:PORT1:HOST2:PORT2"},
+        [],
+        "doctor.opt_connect_to",
+    ),
+    ("--ca-file", {"metavar": "FILE"}, None, "doctor.opt_ca_file"),
+    ("--timeout", {"metavar": "SECONDS"}, "10", "doctor.opt_timeout"),
+)
+NAMES = tuple(flag.lstrip("-").replace("-", "_") for flag, *_ in _OPTIONS)
+
+
+def add_network_options(
+    parser: argparse.ArgumentParser, *, dest_prefix: str = "", with_defaults: bool = True
+) -> None:
+    """Add the options; without defaults an absent option is absent from the namespace."""
+    group = parser.add_argument_group(t("wizard.network_options"))
+    for (flag, kwargs, default, help_key), name in zip(_OPTIONS, NAMES, strict=True):
+        group.add_argument(
+            flag,
+            dest=dest_prefix + name,
+            default=default if with_defaults else argparse.SUPPRESS,
+            help=t(help_key),
+            **kwargs,
+        )
