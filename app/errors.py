@@ -6,10 +6,10 @@ Parameters must never contain the API key: callers pass masked values only.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from app.i18n import t
+from app.text import hide_if_key, inert
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -17,34 +17,10 @@ EXIT_USAGE = 2
 EXIT_NO_SECURE_STORE = 3
 
 
-# A key anywhere in a value, also quoted ('sk-…' from a repr); a masked key (sk-…a1b2) is not.
-_KEY_LIKE = re.compile(r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{8,}")
-_BIDI = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
-
-
 def _escape_controls(text: str) -> str:
-    """Show control characters as escapes (`\\x1b`), so a typed value cannot drive the terminal.
-
-    Newlines and tabs stay: messages nest other messages. ESC, CR, BEL, DEL, C1 controls
-    and bidi overrides are what can clear the screen or disguise the text around them.
-    """
-
-    def shown(ch: str) -> str:
-        code = ord(ch)
-        if ch in "\n\t":
-            return ch
-        if code < 0x20 or code == 0x7F or 0x80 <= code < 0xA0 or ch in _BIDI:
-            return repr(ch)[1:-1] if code < 0x100 else f"\\u{code:04x}"
-        return ch
-
-    if all(ch.isprintable() or ch in "\n\t" for ch in text):
-        return text
-    return "".join(shown(ch) for ch in text)
-
-
-def looks_like_key(value: str) -> bool:
-    """True when an API key (not a masked one) appears in `value`."""
-    return _KEY_LIKE.search(value) is not None
+    """Messages nest other messages, so newlines and tabs stay; everything else that could
+    act on a terminal is escaped (one mechanism: app.text.inert)."""
+    return inert(text, keep_newlines=True)
 
 
 def _hide_keys(params: dict[str, Any]) -> dict[str, Any]:
@@ -52,10 +28,7 @@ def _hide_keys(params: dict[str, Any]) -> dict[str, Any]:
 
     Every other text parameter has its control characters escaped (sweep S4).
     """
-    return {
-        k: ("<hidden>" if _KEY_LIKE.search(v) else _escape_controls(v)) if isinstance(v, str) else v
-        for k, v in params.items()
-    }
+    return {k: hide_if_key(v) if isinstance(v, str) else v for k, v in params.items()}
 
 
 class UserError(Exception):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.i18n import t
+from app.text import inert
 
 ERROR = "error"
 WARNING = "warning"
@@ -105,26 +106,6 @@ API_CODE_MAX = 100
 MESSAGE_MAX = 300
 CERT_NAME_MAX = 200
 SHORT_MAX = 40  # Retry-After and similar single values
-ELLIPSIS = "…"
-
-
-def inert(value: object, limit: int | None = None) -> str:
-    """Server- or network-supplied text made safe to show (B45).
-
-    A request id, an API error code, a certificate's issuer or a proxy's error line can be
-    chosen by whoever answers (a captive portal, a TLS-inspecting middlebox, a hostile
-    proxy): printed raw, an escape sequence in it retitles the terminal, writes the
-    clipboard (OSC 52) or hides lines. Every non-printable character (C0 and C1 controls,
-    DEL, bidi overrides, line separators) is shown as its `\\x1b`-style escape, so it stays
-    visible to support without acting, and the result is cut to `limit` characters.
-    """
-    text = value if isinstance(value, str) else str(value)
-    if limit is not None:
-        text = text[: limit + 1]  # every character becomes at least one: enough to decide
-    out = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
-    if limit is not None and len(out) > limit:
-        out = out[: max(limit - 1, 0)] + ELLIPSIS
-    return out
 
 
 # Message placeholders whose values come from the network (B45): escaped in Markdown.

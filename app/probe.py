@@ -862,7 +862,7 @@ async def run_checks(
             Finding("pins_not_applied", None, first.region, first.host, (), params)
         )
     for variable, value in run.trust.broken:
-        params = {"variable": variable, "path": _printable(value)}
+        params = {"variable": variable, "path": inert(value)}
         result.findings.append(Finding("ssl_cert_env_broken", None, None, None, (), params))
     if options.on_result is not None:
         options.on_result(result)
@@ -875,12 +875,6 @@ def _pinned(options: ProbeOptions, check: CheckResult) -> bool:
     url = httpx.URL(check.target.base_url)
     port = url.port or (443 if url.scheme == "https" else 80)
     return options.pins.route(url.host, port) != (url.host, port, False)
-
-
-def _printable(text: str) -> str:
-    """A user-set value as shown in a message: control characters (a terminal escape in an
-    environment variable) escaped, everything else as typed."""
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def _key_refused(check: CheckResult) -> bool:

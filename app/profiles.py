@@ -276,7 +276,7 @@ class _Invalid(Exception):
 
 def _refuse_key_like(value: str, what: str) -> None:
     """A key pasted into --profile or --model would be stored in the config (and echoed)."""
-    from app.errors import looks_like_key
+    from app.text import looks_like_key
 
     if looks_like_key(value):
         raise UserError("profiles.value_looks_like_key", what=what)

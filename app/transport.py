@@ -25,6 +25,7 @@ from httpcore._backends.auto import AutoBackend
 
 from app.errors import UserError
 from app.proxy_config import proxy_credentials, strip_credentials
+from app.text import inert
 
 _HOSTNAME = re.compile(r"(?:\*|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)")
 
@@ -35,13 +36,9 @@ class PinError(UserError):
     not reach the terminal."""
 
     def __init__(self, key: str, /, **params: Any) -> None:
-        super().__init__(key, **{k: _printable(v) for k, v in params.items()})
-
-
-def _printable(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in value)
+        super().__init__(
+            key, **{k: inert(v) if isinstance(v, str) else v for k, v in params.items()}
+        )
 
 
 @dataclass(frozen=True)

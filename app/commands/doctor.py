@@ -18,6 +18,7 @@ from typing import Any
 from app.commands.network_options import add_network_options
 from app.errors import EXIT_OK, EXIT_PROBLEMS, UserError
 from app.i18n import t
+from app.text import inert
 
 MIN_TIMEOUT = 0.1
 MAX_TIMEOUT = 600.0
@@ -120,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(render_text(report))
     if report_path is not None:
         write_report(report_path, render_markdown(report))
-        print(t("doctor.report_written", path=_printable(str(report_path))), file=sys.stderr)
+        print(t("doctor.report_written", path=inert(str(report_path))), file=sys.stderr)
     try:
         from app.profiles import update_verified
 
@@ -185,7 +186,7 @@ def _file_source(store: Any, name: str) -> str | None:
         mode = path.stat().st_mode & 0o777
     except (OSError, UserError, TypeError, ValueError):
         return None
-    return t("doctor.key_source_file", path=_printable(str(path)), mode=f"{mode:04o}")
+    return t("doctor.key_source_file", path=inert(str(path)), mode=f"{mode:04o}")
 
 
 def _key_findings(
@@ -248,7 +249,7 @@ def check_report_target(raw: str) -> Path:
     regular file or a new name in an existing, writable directory. A missing directory is
     refused rather than created: it is usually a typo (B18). Symlinks are followed."""
     path = Path(raw).expanduser().absolute()
-    shown = _printable(str(path))
+    shown = inert(str(path))
     try:
         target = path.resolve(strict=False) if path.is_symlink() else path
     except (OSError, RuntimeError):
@@ -257,7 +258,7 @@ def check_report_target(raw: str) -> Path:
         raise UserError("doctor.report_not_file", path=shown)
     parent = target.parent
     if not parent.is_dir():
-        raise UserError("doctor.report_no_dir", dir=_printable(str(parent)))
+        raise UserError("doctor.report_no_dir", dir=inert(str(parent)))
     if not os.access(parent, os.W_OK | os.X_OK) or (
         target.exists() and not os.access(target, os.W_OK)
     ):
@@ -284,7 +285,7 @@ def write_report(target: Path, text: str) -> None:
             tmp.unlink()
         raise UserError(
             "doctor.report_write_failed",
-            path=_printable(str(target)),
+            path=inert(str(target)),
             error=exc.strerror or type(exc).__name__,
         ) from None
 
@@ -305,12 +306,7 @@ def rerun_command(args: argparse.Namespace, profile: str) -> str:
         parts += ["--ca-file", args.ca_file]
     if args.no_proxy:
         parts.append("--no-proxy")
-    return _printable(shlex.join(parts))
-
-
-def _printable(text: str) -> str:
-    """User-typed text in a message, with control characters escaped (S4)."""
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+    return inert(shlex.join(parts))
 
 
 def _run_tui(args: argparse.Namespace, options: Any) -> int:
