@@ -3,10 +3,12 @@ config, as a script or a user runs it. The key appears on stdout of `key get` on
 
 from __future__ import annotations
 
+import fcntl
 import os
 import select
 import subprocess
 import sys
+import termios
 from pathlib import Path
 
 import pytest
@@ -90,6 +92,12 @@ def test_key_delete_without_a_terminal_needs_yes(run_cli: CliRunner) -> None:
     assert FileStore(run_cli.config.parent).get("default") == ApiKey(KEY)
 
 
+def _take_controlling_terminal() -> None:
+    """In the child, after setsid: make its stdin (the pty slave) the controlling terminal,
+    so getpass reads from it. `os.login_tty` does this too, but only from Python 3.11."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 def _run_on_tty(env: dict[str, str], args: list[str], prompt: str, answer: str) -> tuple[int, str]:
     """Run the CLI with a pseudo-terminal as its controlling terminal; type `answer` once
     `prompt` is on screen (getpass flushes input typed before it turns echo off)."""
@@ -101,7 +109,7 @@ def _run_on_tty(env: dict[str, str], args: list[str], prompt: str, answer: str) 
         stdout=slave,
         stderr=slave,
         start_new_session=True,
-        preexec_fn=lambda: os.login_tty(slave),
+        preexec_fn=_take_controlling_terminal,
     )
     os.close(slave)
     output = b""
