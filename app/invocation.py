@@ -53,7 +53,7 @@ def prefix(env: Mapping[str, str] | None = None) -> list[str]:
         return [COMMAND]
     if under_uv_run(env):
         return ["uv", "run", COMMAND]
-    return [str(Path(sys.executable)), "-m", "app"]
+    return [str(Path(sys.executable)), "-m", "modelstudio_setup"]
 
 
 def command(*args: str, env: Mapping[str, str] | None = None) -> str:

@@ -47,7 +47,7 @@ def test_an_installed_tool_is_called_by_its_name(tmp_path: Path) -> None:
 def test_without_the_name_or_uv_the_interpreter_runs_the_module(tmp_path: Path) -> None:
     env = {"PATH": str(tmp_path)}
     words = invocation.prefix(env)
-    assert words[1:] == ["-m", "app"]
+    assert words[1:] == ["-m", "modelstudio_setup"]
     # The printed command really starts this tool.
     out = subprocess.run(
         [*words, "--version"],

@@ -68,22 +68,36 @@ def installed(wheel, tmp_path_factory) -> Path:
     return venv
 
 
+PRIVATE = "modelstudio_setup/_private/"
+
+
 def test_the_wheel_contains_every_asset(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "assets/regions.yaml" in names
-    assert "assets/app.tcss" in names
+    assert PRIVATE + "assets/regions.yaml" in names
+    assert PRIVATE + "assets/app.tcss" in names
     for lang in ("en", "zh"):
-        locales = {n for n in names if n.startswith(f"assets/locales/{lang}/")}
-        assert f"assets/locales/{lang}/cli.yaml" in locales
-        assert f"assets/locales/{lang}/recommend.yaml" in locales
+        locales = {n for n in names if n.startswith(f"{PRIVATE}assets/locales/{lang}/")}
+        assert f"{PRIVATE}assets/locales/{lang}/cli.yaml" in locales
+        assert f"{PRIVATE}assets/locales/{lang}/recommend.yaml" in locales
     in_checkout = {
-        p.relative_to(ROOT).as_posix()
+        PRIVATE + p.relative_to(ROOT).as_posix()
         for p in (ROOT / "assets").rglob("*")
         if p.is_file() and "__pycache__" not in p.parts
     }
     assert in_checkout - names == set(), "files in assets/ missing from the wheel"
-    assert "app/cli.py" in names and "app/recommend.py" in names and "screens/__init__.py" in names
-    assert not any(n.startswith("tests/") for n in names)
+    for module in ("app/cli.py", "app/recommend.py", "screens/__init__.py"):
+        assert PRIVATE + module in names
+    assert not any("/tests/" in n or n.startswith("tests/") for n in names)
+    assert not any("__pycache__" in n for n in names)
+
+
+def test_the_wheel_adds_one_top_level_import_name(wheel):
+    """Generic names (`app`, `screens`, `assets`) in site-packages break, and are broken by,
+    any other package of that name in the same environment."""
+    tops = {n.split("/")[0] for n in zipfile.ZipFile(wheel).namelist()}
+    dist_info = {t for t in tops if t.endswith(".dist-info")}
+    assert len(dist_info) == 1
+    assert tops - dist_info == {"modelstudio_setup"}
 
 
 def test_the_console_script_works_from_outside_the_checkout(installed, tmp_path):
@@ -109,6 +123,7 @@ def test_the_console_script_works_from_outside_the_checkout(installed, tmp_path)
 def test_the_installed_package_is_the_wheel_not_the_checkout(installed, tmp_path):
     python = installed / "bin" / "python"
     code = (
+        "import modelstudio_setup; modelstudio_setup.use_private_packages(); "
         "import app, json; from importlib import resources; "
         "print(json.dumps({'file': app.__file__, "
         "'tcss': resources.files('assets').joinpath('app.tcss').is_file()}))"
