@@ -55,12 +55,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def _read_key(args: argparse.Namespace) -> tuple[object, tuple, str | None]:
     """The key from stdin or a variable (validated), its notices, and the variable named."""
     from app.errors import Notice, UserError
-    from app.profiles import check_env_name
+    from app.key_env import check_key_env_name
     from app.secrets import ApiKey
 
     var = args.api_key_env
     if var is not None:
-        check_env_name(var)
+        check_key_env_name(var)
     if args.api_key_stdin:
         if args.store == "env":
             raise UserError("configure.stdin_with_env_store")
