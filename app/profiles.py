@@ -277,6 +277,16 @@ def default_scope(region_id: str, residency: str | None, catalog: Catalog | None
     return "global" if "global" in region.scopes else region.scopes[0]
 
 
+def model_known(model: str, scope: str, catalog: Catalog | None = None) -> bool:
+    """Whether the catalog lists `model` for `scope` (its test models, and the models the
+    Anthropic-compatible surface serves: `-us` variants in the US scope)."""
+    catalog = catalog or load_catalog()
+    known = set(catalog.ping_models(scope))
+    suffix = "-us" if scope == "us" else ""
+    known.update(f"{m}{suffix}" for m in catalog.anthropic_models)
+    return model in known
+
+
 def make_profile(
     name: str,
     *,
