@@ -55,7 +55,7 @@ def _key_in_argv(argv: list[str]) -> UserError | None:
             before = argv[i - 1] if i else ""
             what = before if before.startswith("--") else t("cli.an_argument")
         try:
-            refuse_if_key(value, what)
+            refuse_if_key(value, what, "profiles.value_looks_like_key")
         except KeyInField as exc:
             return exc
     return None

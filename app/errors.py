@@ -42,7 +42,7 @@ def render(key: str, /, **params: Any) -> str:
     return t(key, **_hide_keys(params))
 
 
-def refuse_if_key(value: object, what: str, message: str = "profiles.value_looks_like_key") -> None:
+def refuse_if_key(value: object, what: str, message: str = "profiles.field_looks_like_key") -> None:
     """A non-secret field (workspace ID, model, profile name, path, proxy, pin) that holds
     an API key is refused without echoing it (SECURITY.md T16): it would be written into the
     config and key-less exports, shown, or resolved in DNS."""

@@ -234,15 +234,21 @@ def check_profile_name(name: object) -> str:
     """Profile names become keyring user names and key file names: one safe path segment."""
     if not isinstance(name, str) or not PROFILE_NAME.fullmatch(name) or ".." in name:
         raise UserError("profiles.bad_profile_name", name=_safe_repr(name))
-    refuse_if_key(name, "--profile")
+    refuse_if_key(name, _what("profiles.what_profile_name"))
     return name
 
 
 def check_model(model: object) -> str:
     if not isinstance(model, str) or not MODEL_NAME.fullmatch(model):
         raise UserError("profiles.bad_model", model=_safe_repr(model))
-    refuse_if_key(model, "--model")
+    refuse_if_key(model, _what("profiles.what_model"))
     return model
+
+
+def _what(key: str) -> str:
+    from app.i18n import t
+
+    return t(key)
 
 
 def _safe_repr(value: object, limit: int = 80) -> str:

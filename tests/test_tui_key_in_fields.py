@@ -61,3 +61,29 @@ async def test_a_pasted_key_is_refused_as_workspace_id_and_not_echoed(services, 
         assert app.state.workspace_id is None
         assert key.lower() not in text_of(app, "#nav-status").lower()
     assert not services.config_path.exists()
+
+
+@pytest.mark.parametrize("key", KEYS, ids=KEY_IDS)
+async def test_a_pasted_key_is_refused_as_profile_name_and_not_echoed(services, key) -> None:
+    app = make_app(services, WizardState())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.screen.query_one("#profile-name", Input).value = key
+        await pilot.click("#next")
+        await settle(app, pilot)
+        assert step_of(app) == "welcome"
+        status = text_of(app, "#nav-status").replace("\n", " ")
+        assert "looks like an API key, not a profile name" in status
+        assert key.lower() not in status.lower()
+    assert not services.config_path.exists()
+
+
+@pytest.mark.parametrize("key", KEYS, ids=KEY_IDS)
+def test_a_pasted_key_is_refused_as_export_destination(key, tmp_path) -> None:
+    from screens.export import destination_problem
+
+    for raw in (key, f"{tmp_path}/{key}/.env", f"  ~/{key}.env\n"):
+        problem = destination_problem(raw)
+        assert problem is not None and "looks like an API key" in problem
+        assert key.lower() not in problem.lower()
+    assert destination_problem(f"{tmp_path}/project/.env") is None
