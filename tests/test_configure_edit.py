@@ -224,3 +224,13 @@ def test_enumerated_choices_accept_any_case(cli):
         "outside-mainland",
         "env",
     )
+
+
+def test_a_key_for_an_existing_profile_without_region_points_to_key_set(cli):
+    _create(cli)
+    before = cli.config.read_bytes()
+    r = cli("configure", "--profile", "work", "--api-key-stdin", input="sk-other0123456789")
+    assert r.rc == 2 and "Profile 'work' exists" in r.stderr
+    assert "key set --profile work" in r.stderr and "Nothing was written" in r.stderr
+    assert cli.config.read_bytes() == before
+    assert cli("key", "get", "--profile", "work").stdout == KEY + "\n"

@@ -122,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from app.catalog import load_catalog
-    from app.errors import Notice, UserError
+    from app.errors import Notice
     from app.profiles import (
         check_profile_name,
         cli_config_path,
@@ -144,7 +144,9 @@ def run(args: argparse.Namespace) -> int:
     if editing_existing(args, path, name, catalog):
         return run_edit(args, path, name, catalog)
     if args.region is None:
-        raise UserError("configure.region_required", profile=name, path=str(path))
+        from app.commands.configure_edit import region_missing
+
+        raise region_missing(args, path, name, catalog)
 
     # 1. Validate every input; nothing below this block may be skipped by a bad one.
     key, key_notices, var = _read_key(args)

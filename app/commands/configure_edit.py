@@ -33,6 +33,28 @@ def editing_existing(args: argparse.Namespace, path: Path, name: str, catalog: o
         return False
 
 
+def region_missing(args: argparse.Namespace, path: Path, name: str, catalog: object) -> Exception:
+    """Why --region is needed here: a new profile, or a key given for an existing one."""
+    from app.errors import UserError
+    from app.invocation import command
+    from app.profiles import cli_suffix, load_config
+
+    try:
+        exists = name in load_config(path, catalog).profiles  # type: ignore[arg-type]
+    except UserError:
+        exists = False
+    if not exists:
+        return UserError("configure.region_required", profile=name, path=str(path))
+    import shlex
+
+    suffix = shlex.split(cli_suffix(path, name, None))
+    return UserError(
+        "configure.region_required_with_key",
+        profile=name,
+        key_set=command("key", "set", *suffix),
+    )
+
+
 def run_edit(args: argparse.Namespace, path: Path, name: str, catalog: object) -> int:
     from argparse import Namespace
 
