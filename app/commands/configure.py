@@ -341,6 +341,8 @@ def model_notices(profile: object, path: object, catalog: object) -> list:
 
     if model_known(profile.model, profile.scope, catalog):  # type: ignore[attr-defined]
         return []
+    if profile.scope == "us" and not profile.model.endswith("-us"):  # type: ignore[attr-defined]
+        return []  # make_profile's us_model_suffix notice already says what is wrong
     import shlex
 
     suffix = shlex.split(cli_suffix(path, profile.name, None))  # type: ignore[arg-type, attr-defined]
