@@ -39,6 +39,28 @@ def _looks_secret(value: str) -> bool:
     return value.startswith("sk-") or len(value) >= 24
 
 
+def _key_in_argv(argv: list[str]) -> UserError | None:
+    """No argument of any command is secret (the key comes from stdin or a variable), so a
+    key-shaped word anywhere (--workspace-id, --model, --profile, a path, a pin, a variable
+    name) is a pasted key: refused before anything else runs, naming only the option
+    (SECURITY.md T16). Nothing is parsed, read, written or sent."""
+    from app.errors import KeyInField, refuse_if_key
+
+    for i, word in enumerate(argv):
+        option, eq, value = word.partition("=")
+        if eq and option.startswith("--"):
+            what = option
+        else:
+            value = word
+            before = argv[i - 1] if i else ""
+            what = before if before.startswith("--") else t("cli.an_argument")
+        try:
+            refuse_if_key(value, what, "profiles.value_looks_like_key")
+        except KeyInField as exc:
+            return exc
+    return None
+
+
 class _HelpFormatter(argparse.HelpFormatter):
     """Help texts come from the locales and may contain a literal '%' (printf '%s')."""
 
@@ -114,6 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     set_language(_early_lang(argv) or detect_language())
+    refused = _key_in_argv(argv)
+    if refused is not None:
+        print(f"modelstudio-setup: {refused.message}", file=sys.stderr)
+        return refused.exit_code
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "lang", None):

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from app.catalog import Catalog, Region, load_catalog
 from app.errors import Notice, UserError
+from app.text import looks_like_key
 
 STYLES = ("workspace", "shared")
 MAX_RAW_INPUT = 1000
@@ -59,6 +60,10 @@ def normalize_workspace_id(raw: object, catalog: Catalog | None = None) -> Works
         raise InvalidWorkspaceId("endpoints.ws_empty")
     if len(raw) > MAX_RAW_INPUT:
         raise InvalidWorkspaceId("endpoints.ws_too_long_input", length=len(raw))
+    if looks_like_key(raw):
+        # `sk-` + 32 hex is a valid DNS label: it would be shown as valid, written into the
+        # config and key-less exports, and looked up in DNS (SECURITY.md T16).
+        raise InvalidWorkspaceId("endpoints.ws_looks_like_key")
     stripped = raw.strip(_PASTE_WHITESPACE)
     if not stripped:
         raise InvalidWorkspaceId("endpoints.ws_empty")

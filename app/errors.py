@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.i18n import t
-from app.text import hide_if_key, inert
+from app.text import hide_if_key, inert, looks_like_key
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -31,6 +31,25 @@ def _hide_keys(params: dict[str, Any]) -> dict[str, Any]:
     return {k: hide_if_key(v) if isinstance(v, str) else v for k, v in params.items()}
 
 
+def render(key: str, /, **params: Any) -> str:
+    """The message `key` with every text parameter made inert and hidden when key-shaped.
+
+    The one way an error or notice turns parameters into text: a subclass that renders
+    several messages (a reason inside a frame, a next step) calls this for each of them, so
+    no parameter that came from a config file, a variable or a server reaches the terminal
+    raw (QA B7: ConfigError formatted raw YAML keys and profile names itself).
+    """
+    return t(key, **_hide_keys(params))
+
+
+def refuse_if_key(value: object, what: str, message: str = "profiles.field_looks_like_key") -> None:
+    """A non-secret field (workspace ID, model, profile name, path, proxy, pin) that holds
+    an API key is refused without echoing it (SECURITY.md T16): it would be written into the
+    config and key-less exports, shown, or resolved in DNS."""
+    if looks_like_key(value):
+        raise KeyInField(message, what=what)
+
+
 class UserError(Exception):
     """Bad input or an unusable environment; the CLI prints it and exits with `exit_code`."""
 
@@ -43,10 +62,14 @@ class UserError(Exception):
 
     @property
     def message(self) -> str:
-        return t(self.key, **_hide_keys(self.params))
+        return render(self.key, **self.params)
 
     def __str__(self) -> str:
         return self.message
+
+
+class KeyInField(UserError):
+    """An API key was given where a non-secret value belongs (exit 2, never echoed)."""
 
 
 class Notice:
@@ -58,7 +81,7 @@ class Notice:
 
     @property
     def message(self) -> str:
-        return t(self.key, **_hide_keys(self.params))
+        return render(self.key, **self.params)
 
     def __str__(self) -> str:
         return self.message

@@ -42,7 +42,13 @@ from app.findings import (
     inert_or_none,
     judge_response,
 )
-from app.proxy_config import ProxyChoice, ProxySettings, choose_proxy, settings_from_env
+from app.proxy_config import (
+    ProxyChoice,
+    ProxySettings,
+    choose_proxy,
+    refuse_key_in_settings,
+    settings_from_env,
+)
 from app.secrets import ApiKey
 from app.transport import PinnedBackend, PinnedTransport, Pins
 from app.trust import TlsInfo, TrustSource, build_ssl_context, describe_presented, tls_info
@@ -770,6 +776,7 @@ class _Run:
         self.options = options
         self.on_event = on_event
         env = options.env if options.env is not None else os.environ
+        refuse_key_in_settings(env, options.ca_file, key.reveal() if key else None)
         self.proxy_settings: ProxySettings | None = (
             None if options.no_proxy else settings_from_env(env)
         )

@@ -24,8 +24,10 @@ import yaml
 
 from app.catalog import Catalog, load_catalog
 from app.endpoints import STYLES, base_urls, normalize_workspace_id
-from app.errors import Notice, UserError
+from app.errors import Notice, UserError, refuse_if_key, render
+from app.key_env import check_key_env_name, key_env_name_ok
 from app.secrets import DEFAULT_ENV_VAR, STORE_KINDS, KeyRef
+from app.text import looks_like_key
 
 APP_NAME = "modelstudio-setup"
 CONFIG_ENV = "MODELSTUDIO_SETUP_CONFIG"
@@ -33,57 +35,10 @@ CONFIG_FILE = "config.yaml"
 SCHEMA_VERSION = 1
 BACKUPS_KEPT = 3
 MAX_CONFIG_BYTES = 1_000_000
+MAX_YAML_DEPTH = 16  # the schema nests 4 levels (profiles.NAME.base_urls.SURFACE)
 PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 VERDICTS = ("ok", "warn", "fail")
-# Names the key variable must not take: `env` output is eval'd, and exporting the key as
-# PATH, LD_PRELOAD or one of the base-URL variables would break the shell or the clients.
-_SHELL_CRITICAL_ENV = frozenset(
-    {
-        "PATH",
-        "HOME",
-        "SHELL",
-        "IFS",
-        "ENV",
-        "BASH_ENV",
-        "PROMPT_COMMAND",
-        "PS1",
-        "PS2",
-        "PS4",
-        "CDPATH",
-        "PWD",
-        "OLDPWD",
-        "USER",
-        "LOGNAME",
-        "TERM",
-        "LANG",
-        "TMPDIR",
-        "MODELSTUDIO_SETUP_CONFIG",
-        "OPENAI_BASE_URL",
-        "ANTHROPIC_BASE_URL",
-        "ANTHROPIC_MODEL",
-        "DASHSCOPE_HTTP_BASE_URL",
-        "DASHSCOPE_BASE_URL",
-        "DASHSCOPE_REGION",
-        "DASHSCOPE_WORKSPACE_ID",
-        "DASHSCOPE_WORKSPACE",
-        "DASHSCOPE_API_BASE",
-        "MODELSTUDIO_MODEL",
-    }
-)
-_SHELL_CRITICAL_PREFIXES = ("LD_", "DYLD_", "PYTHON", "LC_", "KEYRING", "DBUS_", "XDG_")
-
-
-def _env_name_ok(name: object) -> bool:
-    return (
-        isinstance(name, str)
-        and ENV_NAME.fullmatch(name) is not None
-        and name not in _SHELL_CRITICAL_ENV
-        and not name.startswith(_SHELL_CRITICAL_PREFIXES)
-    )
-
-
 PROFILE_FIELDS = (
     "region",
     "scope",
@@ -117,10 +72,10 @@ class ConfigError(UserError):
 
     @property
     def message(self) -> str:
-        from app.i18n import t
-
-        reason = t(self.reason_key, **self.reason_params)
-        return t(self.key, path=self.params["path"], where=self.where, reason=reason)
+        # Every part came from the file (its YAML keys, profile names, values) or its path:
+        # each goes through the one sanitiser and key detector (render), not raw (QA B7).
+        reason = render(self.reason_key, **self.reason_params)
+        return render(self.key, path=self.params["path"], where=self.where, reason=reason)
 
 
 class ProfileNotFound(UserError):
@@ -246,6 +201,7 @@ def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
         return Path(explicit).expanduser().absolute()
     from_env = os.environ.get(CONFIG_ENV)
     if from_env:
+        refuse_if_key(from_env, CONFIG_ENV, "profiles.env_value_looks_like_key")
         return Path(from_env).expanduser().absolute()
     import platformdirs
 
@@ -274,33 +230,25 @@ class _Invalid(Exception):
         self.params = params
 
 
-def _refuse_key_like(value: str, what: str) -> None:
-    """A key pasted into --profile or --model would be stored in the config (and echoed)."""
-    from app.text import looks_like_key
-
-    if looks_like_key(value):
-        raise UserError("profiles.value_looks_like_key", what=what)
-
-
 def check_profile_name(name: object) -> str:
     """Profile names become keyring user names and key file names: one safe path segment."""
     if not isinstance(name, str) or not PROFILE_NAME.fullmatch(name) or ".." in name:
         raise UserError("profiles.bad_profile_name", name=_safe_repr(name))
-    _refuse_key_like(name, "--profile")
-    return name
-
-
-def check_env_name(name: object) -> str:
-    if not _env_name_ok(name):
-        raise UserError("profiles.bad_env_name")
+    refuse_if_key(name, _what("profiles.what_profile_name"))
     return name
 
 
 def check_model(model: object) -> str:
     if not isinstance(model, str) or not MODEL_NAME.fullmatch(model):
         raise UserError("profiles.bad_model", model=_safe_repr(model))
-    _refuse_key_like(model, "--model")
+    refuse_if_key(model, _what("profiles.what_model"))
     return model
+
+
+def _what(key: str) -> str:
+    from app.i18n import t
+
+    return t(key)
 
 
 def _safe_repr(value: object, limit: int = 80) -> str:
@@ -333,6 +281,16 @@ def default_scope(region_id: str, residency: str | None, catalog: Catalog | None
             if placement.region == region_id and placement.scope in region.scopes:
                 return placement.scope
     return "global" if "global" in region.scopes else region.scopes[0]
+
+
+def model_known(model: str, scope: str, catalog: Catalog | None = None) -> bool:
+    """Whether the catalog lists `model` for `scope` (its test models, and the models the
+    Anthropic-compatible surface serves: `-us` variants in the US scope)."""
+    catalog = catalog or load_catalog()
+    known = set(catalog.ping_models(scope))
+    suffix = "-us" if scope == "us" else ""
+    known.update(f"{m}{suffix}" for m in catalog.anthropic_models)
+    return model in known
 
 
 def make_profile(
@@ -408,7 +366,7 @@ def make_profile(
     key_ref = api_key or KeyRef()
     if key_ref.store not in STORE_KINDS:
         raise UserError("profiles.bad_store", store=key_ref.store, known=", ".join(STORE_KINDS))
-    check_env_name(key_ref.env)
+    check_key_env_name(key_ref.env)
     profile = Profile(
         name=name,
         region=region,
@@ -527,8 +485,8 @@ def _parse_profile(name: Any, raw: Any, catalog: Catalog) -> Profile:
             known="/".join(STORE_KINDS),
         )
     env = key_raw.get("env", DEFAULT_ENV_VAR)
-    if not _env_name_ok(env):
-        raise _Invalid("api_key.env", "profiles.reason_bad_env", value=_safe_repr(env))
+    if not key_env_name_ok(env):
+        raise _Invalid("api_key.env", "profiles.reason_bad_env")
     residency = raw.get("residency")
     if residency is not None and (
         not isinstance(residency, str) or residency not in catalog.scenarios
@@ -592,6 +550,7 @@ def parse_config(
     catalog = catalog or load_catalog()
     if data is None:
         return Config()
+    _refuse_keys_anywhere(data, source)
     if not isinstance(data, dict):
         raise ConfigError(source, "<root>", "profiles.reason_not_mapping")
     for key in data:
@@ -622,6 +581,30 @@ def parse_config(
     if default is not None and default not in profiles:
         default = None  # it was the profile being replaced
     return Config(version=SCHEMA_VERSION, default_profile=default, profiles=profiles)
+
+
+def _refuse_keys_anywhere(data: Any, source: Path | str) -> None:
+    """No field of the file is secret (the key lives in a store, never here): a key-shaped
+    key or value anywhere (workspace_id, model, region, base_urls, verified.*, a profile
+    name) is refused, naming the field but never showing the value (SECURITY.md T16).
+    The loader bounds the nesting, so this walk is bounded too."""
+    if looks_like_key(data):
+        raise ConfigError(source, "<root>", "profiles.reason_looks_like_key")
+    todo: list[tuple[Any, str]] = [(data, "")]
+    while todo:
+        value, where = todo.pop()
+        if isinstance(value, dict):
+            children = [(str(k), k, v) for k, v in value.items()]
+        elif isinstance(value, list):
+            children = [(f"[{i}]", None, v) for i, v in enumerate(value)]
+        else:
+            continue
+        for label, key, child in children:
+            at = f"{where}.{label}" if where and not label.startswith("[") else where + label
+            if looks_like_key(key) or looks_like_key(child):
+                at = f"{where}.<hidden>" if looks_like_key(key) and where else at
+                raise ConfigError(source, at or "<root>", "profiles.reason_looks_like_key")
+            todo.append((child, at))
 
 
 def _read_text(path: Path) -> str | None:
@@ -659,6 +642,12 @@ class _AliasFound(Exception):
         self.line = line
 
 
+class _TooDeep(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
 class _NoAliasLoader(yaml.SafeLoader):
     """SafeLoader that refuses aliases (`*name`).
 
@@ -670,6 +659,7 @@ class _NoAliasLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._path: list[str] = []
+        self._depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         label = index.value if isinstance(index, yaml.ScalarNode) else None
@@ -677,11 +667,18 @@ class _NoAliasLoader(yaml.SafeLoader):
             event = self.peek_event()
             where = ".".join(str(p) for p in [*self._path, label] if p is not None)
             raise _AliasFound(where or "<root>", event.start_mark.line + 1)
+        # PyYAML composes nested collections recursively: 400 `[` (800 bytes) end in a
+        # RecursionError in every command and the wizard (QA C11). The file never nests
+        # deeper than 4 levels, so anything past MAX_YAML_DEPTH is refused as not usable.
+        self._depth += 1
+        if self._depth > MAX_YAML_DEPTH:
+            raise _TooDeep(self.peek_event().start_mark.line + 1)
         if label is not None:
             self._path.append(str(label))
         try:
             return super().compose_node(parent, index)
         finally:
+            self._depth -= 1
             if label is not None:
                 self._path.pop()
 
@@ -694,6 +691,8 @@ def _parse_yaml(text: str, path: Path) -> Any:
         raise ConfigError(
             path, f"{_safe_repr(exc.where)[1:-1]} (line {exc.line})", "profiles.reason_alias"
         ) from None
+    except _TooDeep as exc:
+        raise MalformedYaml(path, f"line {exc.line}", "profiles.reason_too_deep") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else "?"

@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from app.errors import UserError
+from app.text import looks_like_key
 
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+PROXY_VARIABLES = ("https_proxy", "http_proxy", "all_proxy", "no_proxy")
+TRUST_VARIABLES = ("SSL_CERT_FILE", "SSL_CERT_DIR")
 
 
 class ProxyConfigError(UserError):
@@ -89,6 +92,29 @@ def normalize_proxy_url(raw: str, variable: str) -> str:
     if port is not None and not (0 < port < 65536):
         raise ProxyConfigError("probe.proxy_malformed", variable=variable)
     return value
+
+
+def refuse_key_in_settings(
+    env: Mapping[str, str], ca_file: object = None, key: str | None = None
+) -> None:
+    """A proxy or CA setting that holds the API key is never used or shown (T16/T17).
+
+    `export HTTPS_PROXY="$DASHSCOPE_API_KEY"` (or a key variable named HTTPS_PROXY) would
+    make doctor look the key up in DNS, send it to a proxy and print it as "Proxy: ...";
+    SSL_CERT_FILE set to the key would print it as a broken CA path. A key-shaped value
+    (credentials in a proxy URL are a password, not checked for shape) or one containing
+    `key`, the profile's own key, is refused naming only the variable: exit 2, nothing sent.
+    """
+    settings: list[tuple[str, str]] = []
+    for name in PROXY_VARIABLES:
+        settings += [(v, env[v]) for v in (name, name.upper()) if env.get(v)]
+    settings += [(v, env[v]) for v in TRUST_VARIABLES if env.get(v)]
+    if ca_file:
+        settings.append(("--ca-file", str(ca_file)))
+    for variable, value in settings:
+        shown = value.rpartition("@")[2] if "proxy" in variable.lower() else value
+        if looks_like_key(shown) or (key and key in value):
+            raise ProxyConfigError("probe.setting_holds_key", variable=variable)
 
 
 def settings_from_env(env: Mapping[str, str]) -> ProxySettings:

@@ -165,9 +165,18 @@ def _language(lang: str | None) -> str:
     return lang
 
 
+def _fold(value: object, valid: tuple[str, ...]) -> object:
+    """An id typed in any case (`EU`, `Fine-Tuning`) is that id (QA E28); anything else is
+    returned unchanged, for the message that refuses it."""
+    if isinstance(value, str) and value.strip().lower() in valid:
+        return value.strip().lower()
+    return value
+
+
 def validate(answers: Answers) -> Answers:
     """Check every answer before anything is computed; needs are de-duplicated in order."""
-    if not isinstance(answers.residency, str) or answers.residency not in RESIDENCIES:
+    residency = _fold(answers.residency, RESIDENCIES)
+    if not isinstance(residency, str) or residency not in RESIDENCIES:
         raise UserError(
             "recommend.bad_residency",
             value=_shown(answers.residency),
@@ -177,14 +186,16 @@ def validate(answers: Answers) -> Answers:
     if isinstance(raw_needs, str):  # "batch,alerting" from a caller that did not split it
         raw_needs = tuple(n.strip() for n in raw_needs.split(",") if n.strip())
     needs: list[str] = []
-    for need in raw_needs:
+    for raw_need in raw_needs:
+        need = _fold(raw_need, NEEDS)
         if not isinstance(need, str) or need not in NEEDS:
-            raise UserError("recommend.bad_need", value=_shown(need), valid=", ".join(NEEDS))
+            raise UserError("recommend.bad_need", value=_shown(raw_need), valid=", ".join(NEEDS))
         if need not in needs:
             needs.append(need)
-    if answers.near is not None and answers.near not in NEAR:
+    near = _fold(answers.near, NEAR)
+    if near is not None and near not in NEAR:
         raise UserError("recommend.bad_near", value=_shown(answers.near), valid=", ".join(NEAR))
-    return Answers(answers.residency, tuple(needs), answers.near)
+    return Answers(residency, tuple(needs), near)  # type: ignore[arg-type]
 
 
 class _Writer:

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from app.errors import EXIT_NO_SECURE_STORE, Notice, UserError
+from app.errors import EXIT_NO_SECURE_STORE, Notice, UserError, render
 from app.i18n import t
+from app.key_env import check_key_env_name
 
 MIN_KEY_LEN = 8
 MAX_KEY_LEN = 1000
@@ -146,7 +147,6 @@ KEYRING_PROBE_TIMEOUT = 15.0
 KEY_FILE_MODE = 0o600
 KEY_DIR_MODE = 0o700
 _MAX_KEY_FILE_BYTES = 16 * 1024
-_ENV_VAR_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 # Profile names become file names (FileStore) and keyring user names: one safe path segment.
 _PROFILE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
@@ -217,7 +217,7 @@ class KeyStoreError(UserError):
     @property
     def message(self) -> str:
         keys = [k for k in (self.reason, self.next_step, self.also) if k]
-        return " ".join(t(k, **self.params) for k in keys)
+        return " ".join(render(k, **self.params) for k in keys)
 
 
 class NoSecureStore(KeyStoreError):
@@ -243,13 +243,6 @@ def check_profile_name(profile: str) -> str:
     if not isinstance(profile, str) or not _PROFILE_RE.fullmatch(profile) or ".." in profile:
         raise UserError("secrets.bad_profile_name")
     return profile
-
-
-def check_env_var_name(name: str) -> str:
-    """A variable name that is safe to write into shell exports and .env files (T13)."""
-    if not isinstance(name, str) or not _ENV_VAR_RE.fullmatch(name):
-        raise UserError("secrets.bad_env_var")
-    return name
 
 
 class KeyringStore:
@@ -318,7 +311,7 @@ class EnvStore:
     kind = "env"
 
     def __init__(self, var: str = DEFAULT_ENV_VAR, environ: Mapping[str, str] | None = None):
-        self.var = check_env_var_name(var)
+        self.var = check_key_env_name(var)
         self._environ = environ
 
     def describe(self) -> str:
@@ -541,7 +534,7 @@ def choose_store(
     An explicit `keyring` is probed too: asking for the keyring is no reason to trust a null
     or plaintext backend. `env` and `file` are explicit opt-ins and are never probed.
     """
-    env_var = check_env_var_name(env_var)
+    env_var = check_key_env_name(env_var)
     if requested is not None and requested not in STORE_KINDS:
         raise UserError("secrets.unknown_store", store=str(requested), kinds=", ".join(STORE_KINDS))
     if requested == "env":

@@ -31,6 +31,7 @@ from textual.widgets.selection_list import Selection
 
 from app.errors import UserError
 from app.i18n import t
+from app.text import looks_like_key
 from app.wizard_state import WizardState, WrittenFile
 from screens.base import StepScreen
 from screens.widgets import MarkedCheckbox
@@ -72,6 +73,8 @@ def destination_problem(raw: str) -> str | None:
     text = raw.strip()
     if not text:
         return t("screen_export.destination_empty")
+    if looks_like_key(text):  # a pasted key would become a file name (T16)
+        return t("profiles.field_looks_like_key", what=t("profiles.what_destination"))
     for index, char in enumerate(text, start=1):
         code = ord(char)
         if code < 0x20 or 0x7F <= code < 0xA0:

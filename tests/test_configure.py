@@ -189,7 +189,7 @@ def test_plan_key_is_accepted_with_a_warning(cli) -> None:
         (("--store", "file"), {}, "No API key given"),
         (("--store", "keyring"), {}, "No API key given"),
         (("--store", "env", "--api-key-stdin"), {}, "thrown away"),
-        (("--store", "file", "--api-key-env", "NOPE_UNSET"), {}, "NOPE_UNSET is not set"),
+        (("--store", "file", "--api-key-env", "NOPE_UNSET_KEY"), {}, "NOPE_UNSET_KEY is not set"),
         (("--store", "file", "--api-key-env", "lower-case"), {}, "not a usable environment"),
         (("--store", "env", "--api-key-env", "LD_PRELOAD"), {"LD_PRELOAD": KEY}, "LD_*"),
         (("--store", "env", "--api-key-env", "PATH"), {}, "PATH"),
@@ -456,7 +456,7 @@ def test_switching_store_removes_the_old_plain_text_key(cli) -> None:
     assert cli(*base, "--store", "file", "--api-key-stdin", input=KEY).rc == 0
     key_file = cli.config.parent / "keys" / "default.key"
     assert key_file.exists()
-    r = cli(*base, "--store", "env", "--api-key-env", "MYK", env={"MYK": KEY})
+    r = cli(*base, "--store", "env", "--api-key-env", "MY_KEY", env={"MY_KEY": KEY})
     assert r.rc == 0, r
     assert not key_file.exists()
     assert "was removed from plain text file" in r.stderr and str(key_file) in r.stderr
@@ -467,7 +467,7 @@ def test_switching_to_an_unset_variable_keeps_the_old_key_and_says_where(cli) ->
     base = ("configure", "--region", "ap-southeast-1", "--shared-host")
     assert cli(*base, "--store", "file", "--api-key-stdin", input=KEY).rc == 0
     key_file = cli.config.parent / "keys" / "default.key"
-    r = cli(*base, "--store", "env", "--api-key-env", "UNSET_KEY_VAR")
+    r = cli(*base, "--store", "env", "--api-key-env", "UNSET_VAR_KEY")
     assert r.rc == 0, r
     assert key_file.read_text().strip() == KEY  # the only copy of the key is not destroyed
     assert "previous key is still in" in r.stderr and f"rm {key_file}" in r.stderr
@@ -478,7 +478,7 @@ def test_profiles_delete_also_removes_a_leftover_key_file(cli) -> None:
     assert cli(*base, "--store", "file", "--api-key-stdin", input=KEY).rc == 0
     key_file = cli.config.parent / "keys" / "w.key"
     # A leftover from an older version of the tool (or a failed clean-up).
-    assert cli(*base, "--store", "env", "--api-key-env", "UNSET_KEY_VAR").rc == 0
+    assert cli(*base, "--store", "env", "--api-key-env", "UNSET_VAR_KEY").rc == 0
     assert key_file.exists()
     r = cli("profiles", "delete", "w", "--yes")
     assert r.rc == 0, r

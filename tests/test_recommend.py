@@ -242,7 +242,7 @@ def test_chinese_texts():
     ("answers", "valid"),
     [
         (Answers("moon"), "none, mainland, outside-mainland, us, eu, japan, hongkong"),
-        (Answers("EU"), "none, mainland"),
+        (Answers("europe"), "none, mainland"),  # `EU` means `eu` now (QA E28)
         (Answers("eu", ("gpu",)), "batch, fine-tuning, alerting"),
         (Answers("eu", near="mars"), "americas, europe, asia, china"),
     ],

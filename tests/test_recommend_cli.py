@@ -134,3 +134,20 @@ def test_the_real_command_line(tmp_path):
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert (data["region"], data["scope"]) == ("cn-beijing", "mainland")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--residency", "EU", "--need", "Batch", "--near", "Europe"],
+        ["--residency", " Eu ", "--need", "BATCH", "--near", "EUROPE"],
+    ],
+)
+def test_choices_are_accepted_in_any_case(capsys, argv):
+    """QA E28: `recommend --residency EU` was refused; ids are matched case-insensitively
+    and reported in their canonical (lower-case) form."""
+    code, out, err = run_cli(capsys, "--lang", "en", "recommend", *argv, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert (data["residency"], data["region"], data["scope"]) == ("eu", "eu-central-1", "eu")
+    assert data["unmet_needs"] == ["batch"]

@@ -165,7 +165,7 @@ def test_key_set_replaces_the_key_from_stdin_or_env(run_cli: CliRunner) -> None:
     assert r.rc == 0, r.output
     assert "sk-…NEW1" in r.stdout and NEW_KEY not in r.output
     assert store.get("default") == ApiKey(NEW_KEY)
-    r = run_cli("key", "set", "--api-key-env", "ROTATED", env={"ROTATED": KEY})
+    r = run_cli("key", "set", "--api-key-env", "ROTATED_KEY", env={"ROTATED_KEY": KEY})
     assert r.rc == 0, r.output
     assert store.get("default") == ApiKey(KEY)
 
@@ -177,7 +177,7 @@ def test_key_set_replaces_the_key_from_stdin_or_env(run_cli: CliRunner) -> None:
         (["--api-key-stdin"], "\u201csk-0123456789abcdef", "U+201C"),
         (["--api-key-stdin"], "", "empty"),
         ([], "", "--api-key-stdin"),
-        (["--api-key-env", "UNSET_VARIABLE_X"], "", "UNSET_VARIABLE_X"),
+        (["--api-key-env", "UNSET_X_KEY"], "", "UNSET_X_KEY"),
         (["--api-key-env", "BAD;NAME"], "", "environment variable name"),
     ],
 )

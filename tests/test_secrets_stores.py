@@ -182,8 +182,8 @@ def test_env_store_reads_the_named_variable_and_stores_nothing() -> None:
     assert environ == {"MY_KEY": KEY.reveal() + "\n"}
     assert store.delete("anything") is False
     assert "MY_KEY" in store.describe()
-    assert EnvStore("UNSET_VAR", environ=environ).get("p") is None
-    assert EnvStore("EMPTY", environ={"EMPTY": "  "}).get("p") is None
+    assert EnvStore("UNSET_VAR_KEY", environ=environ).get("p") is None
+    assert EnvStore("EMPTY_KEY", environ={"EMPTY_KEY": "  "}).get("p") is None
 
 
 def test_env_store_defaults_to_dashscope_api_key(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -205,7 +205,7 @@ def test_env_store_bad_value_names_the_variable_not_the_key() -> None:
 def test_env_store_refuses_variable_names_unsafe_for_exports(bad: str) -> None:
     with pytest.raises(UserError) as info:
         EnvStore(bad)
-    assert info.value.key == "secrets.bad_env_var"
+    assert info.value.key == "profiles.bad_env_name"
 
 
 def test_memory_store_round_trip(memory_store: MemoryStore) -> None:
@@ -221,8 +221,8 @@ def test_memory_store_round_trip(memory_store: MemoryStore) -> None:
 
 def test_store_for_maps_each_kind(tmp_path: Path) -> None:
     assert store_for(KeyRef("keyring"), tmp_path).kind == "keyring"
-    env_store = store_for(KeyRef("env", "OTHER_VAR"), tmp_path)
-    assert env_store.kind == "env" and "OTHER_VAR" in env_store.describe()
+    env_store = store_for(KeyRef("env", "OTHER_KEY"), tmp_path)
+    assert env_store.kind == "env" and "OTHER_KEY" in env_store.describe()
     file_store = store_for(KeyRef("file"), tmp_path)
     assert file_store.kind == "file" and str(tmp_path) in file_store.describe()
     with pytest.raises(UserError) as info:
@@ -248,7 +248,7 @@ def test_choose_store_refuses_unknown_store_and_bad_var(tmp_path: Path) -> None:
     assert info.value.exit_code == 2
     with pytest.raises(UserError) as info:
         choose_store("env", config_dir=tmp_path, env_var="BAD VAR", probe=_no_probe)  # type: ignore[arg-type]
-    assert info.value.key == "secrets.bad_env_var"
+    assert info.value.key == "profiles.bad_env_name"
 
 
 def test_messages_have_both_languages() -> None:

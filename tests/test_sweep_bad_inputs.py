@@ -117,9 +117,9 @@ def guard(cli, sim, proxy, tmp_path, monkeypatch) -> Guard:
 
 def test_control_a_good_run_is_seen_by_the_network_guard(guard):
     """Without this, "no network call" could pass because the guard sees nothing."""
-    write_config(guard.cli.config, store="env", env="SWEEP_VAR")
+    write_config(guard.cli.config, store="env", env="SWEEP_VAR_KEY")
     before = guard.traffic()
-    r = guard.cli("doctor", "--json", env={"SWEEP_VAR": SWEEP_KEY})
+    r = guard.cli("doctor", "--json", env={"SWEEP_VAR_KEY": SWEEP_KEY})
     assert r.rc == 0, r.output
     sim_seen, proxy_seen = guard.traffic()
     assert sim_seen > before[0] and proxy_seen > before[1]
@@ -458,7 +458,7 @@ def test_bad_key_is_refused_by_every_key_input(raw, guard):
     shared = ("--region", REGION, "--shared-host")
     cases: list[tuple[tuple[str, ...], dict]] = [
         (("configure", *shared, "--store", "file", "--api-key-stdin"), {"input": raw}),
-        (("configure", *shared, "--store", "file", "--api-key-env", "SWEEP_IN"), {}),
+        (("configure", *shared, "--store", "file", "--api-key-env", "SWEEP_IN_KEY"), {}),
         (("configure", *shared, "--store", "env"), {}),
     ]
     if not raw.strip():
@@ -470,20 +470,20 @@ def test_bad_key_is_refused_by_every_key_input(raw, guard):
             "configure",
             *shared,
             "--api-key-env",
-            "SWEEP_IN",
+            "SWEEP_IN_KEY",
             "--store",
             "file",
-            env={"SWEEP_IN": raw},
-            says=("SWEEP_IN",),
+            env={"SWEEP_IN_KEY": raw},
+            says=("SWEEP_IN_KEY",),
         )
     for args, kw in cases:
-        env = {"SWEEP_IN": raw, "DASHSCOPE_API_KEY": raw}
+        env = {"SWEEP_IN_KEY": raw, "DASHSCOPE_API_KEY": raw}
         guard.refused(*args, env=env, says=("API key",), **kw)
     assert not guard.cli.config.exists()
     write_config(guard.cli.config, store="file")
     for args, kw in (
         (("key", "set", "--api-key-stdin"), {"input": raw}),
-        (("key", "set", "--api-key-env", "SWEEP_IN"), {"env": {"SWEEP_IN": raw}}),
+        (("key", "set", "--api-key-env", "SWEEP_IN_KEY"), {"env": {"SWEEP_IN_KEY": raw}}),
     ):
         guard.refused(*args, **kw)
     assert not (guard.cli.config.parent / "keys").exists()
@@ -579,20 +579,16 @@ BAD_DOCTOR_FLAGS = {
 
 DOCTOR_FLAG_CASES = [
     *(pytest.param(*v, id=k) for k, v in BAD_DOCTOR_FLAGS.items()),
-    pytest.param(
-        ("--resolve", "a]:443:1.2.3.4"), "--resolve", id="resolve-stray-]"
-    ),
-    pytest.param(
-        ("--resolve", "[::1:443:1.2.3.4"), "--resolve", id="resolve-open-["
-    ),
+    pytest.param(("--resolve", "a]:443:1.2.3.4"), "--resolve", id="resolve-stray-]"),
+    pytest.param(("--resolve", "[::1:443:1.2.3.4"), "--resolve", id="resolve-open-["),
 ]
 
 
 @pytest.mark.parametrize(("flags", "says"), DOCTOR_FLAG_CASES)
 def test_malformed_doctor_flag_is_refused_before_any_packet(flags, says, guard):
-    write_config(guard.cli.config, store="env", env="SWEEP_VAR")
+    write_config(guard.cli.config, store="env", env="SWEEP_VAR_KEY")
     report = guard.roots[1] / "report.md"
-    guard.refused("doctor", *flags, "--report", str(report), env={"SWEEP_VAR": K}, says=(says,))
+    guard.refused("doctor", *flags, "--report", str(report), env={"SWEEP_VAR_KEY": K}, says=(says,))
     assert not report.exists()
 
 
@@ -600,14 +596,14 @@ def test_malformed_doctor_flag_is_refused_before_any_packet(flags, says, guard):
     "value", ["ftp://proxy.example:21", "http://[::zz]:3128", "http://proxy:notaport"], ids=repr
 )
 def test_unusable_proxy_variable_is_refused_before_any_packet(value, guard):
-    write_config(guard.cli.config, store="env", env="SWEEP_VAR")
-    guard.refused("doctor", env={"SWEEP_VAR": K, "HTTPS_PROXY": value}, says=("HTTPS_PROXY",))
+    write_config(guard.cli.config, store="env", env="SWEEP_VAR_KEY")
+    guard.refused("doctor", env={"SWEEP_VAR_KEY": K, "HTTPS_PROXY": value}, says=("HTTPS_PROXY",))
 
 
 def test_unwritable_report_target_is_refused_before_any_packet(guard):
-    write_config(guard.cli.config, store="env", env="SWEEP_VAR")
+    write_config(guard.cli.config, store="env", env="SWEEP_VAR_KEY")
     target = guard.roots[1]  # a directory, not a file
-    guard.refused("doctor", *guard.pins, "--report", str(target), env={"SWEEP_VAR": K})
+    guard.refused("doctor", *guard.pins, "--report", str(target), env={"SWEEP_VAR_KEY": K})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -197,7 +197,7 @@ def test_every_command_in_process_never_leaks_the_key(kind, request, cli, net, t
     if kind == "keyring":
         request.getfixturevalue("secret_service")
     profile = f"sweep-{uuid.uuid4().hex[:8]}"
-    env_var = "SWEEP_KEY_VAR"
+    env_var = "SWEEP_VAR_KEY"
     # The key also sits in DASHSCOPE_API_KEY (where SDK users keep it): nothing may echo it.
     env = {"DASHSCOPE_API_KEY": SWEEP_KEY}
     if kind == "env":
@@ -563,7 +563,7 @@ def test_invalid_key_errors_never_contain_the_key(raw, tmp_path, monkeypatch):
         ApiKey(raw)
     _assert_exception_clean(parsed.value, "ApiKey()")
     with pytest.raises(UserError) as from_env:
-        EnvStore("SWEEP_BAD", environ={"SWEEP_BAD": raw}).get("p")
+        EnvStore("SWEEP_BAD_KEY", environ={"SWEEP_BAD_KEY": raw}).get("p")
     _assert_exception_clean(from_env.value, "EnvStore.get")
     store = FileStore(tmp_path / "cfg")
     store.set("p", ApiKey(SECRET))

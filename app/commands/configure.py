@@ -19,6 +19,7 @@ _STDIN_LIMIT = 4002  # more than any key plus paste whitespace; the rest is neve
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     from app.catalog import load_catalog
+    from app.endpoints import STYLES
     from app.secrets import STORE_KINDS
 
     catalog = load_catalog()
@@ -29,24 +30,34 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         description=t("configure.help"),
         allow_abbrev=False,
     )
+    # --region is required to create a profile, not to change one (run() says which).
     p.add_argument(
         "--region",
-        required=True,
         metavar="REGION",
+        type=_any_case(catalog.regions),
         help=t("configure.opt_region", regions=", ".join(catalog.regions)),
     )
-    p.add_argument("--scope", metavar="SCOPE", help=t("configure.opt_scope"))
+    p.add_argument(
+        "--scope", metavar="SCOPE", type=_any_case(catalog.scopes), help=t("configure.opt_scope")
+    )
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workspace-id", metavar="ID", help=t("configure.opt_workspace_id"))
     where.add_argument("--shared-host", action="store_true", help=t("configure.opt_shared_host"))
+    p.add_argument(
+        "--endpoint-style",
+        type=_any_case(STYLES),
+        choices=STYLES,
+        help=t("configure.opt_endpoint_style"),
+    )
     p.add_argument("--model", metavar="MODEL", help=t("configure.opt_model"))
     key = p.add_mutually_exclusive_group()
     key.add_argument("--api-key-stdin", action="store_true", help=t("configure.opt_api_key_stdin"))
     key.add_argument("--api-key-env", metavar="VAR", help=t("configure.opt_api_key_env"))
-    p.add_argument("--store", choices=STORE_KINDS, help=t("configure.opt_store"))
+    p.add_argument("--store", type=str.lower, choices=STORE_KINDS, help=t("configure.opt_store"))
     p.add_argument(
         "--residency",
         metavar="RESIDENCY",
+        type=_any_case(catalog.scenarios),
         help=t("configure.opt_residency", residencies=", ".join(catalog.scenarios)),
     )
     p.add_argument("--default", action="store_true", help=t("configure.opt_default"))
@@ -55,12 +66,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def _read_key(args: argparse.Namespace) -> tuple[object, tuple, str | None]:
     """The key from stdin or a variable (validated), its notices, and the variable named."""
     from app.errors import Notice, UserError
-    from app.profiles import check_env_name
+    from app.key_env import check_key_env_name
     from app.secrets import ApiKey
 
     var = args.api_key_env
     if var is not None:
-        check_env_name(var)
+        check_key_env_name(var)
     if args.api_key_stdin:
         if args.store == "env":
             raise UserError("configure.stdin_with_env_store")
@@ -128,6 +139,14 @@ def run(args: argparse.Namespace) -> int:
     if name is None:
         name = "default"
     check_profile_name(name)  # `--profile ""` is refused, never the default profile (S5)
+    from app.commands.configure_edit import editing_existing, run_edit
+
+    if editing_existing(args, path, name, catalog):
+        return run_edit(args, path, name, catalog)
+    if args.region is None:
+        from app.commands.configure_edit import region_missing
+
+        raise region_missing(args, path, name, catalog)
 
     # 1. Validate every input; nothing below this block may be skipped by a bad one.
     key, key_notices, var = _read_key(args)
@@ -144,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
         name,
         region=args.region,
         scope=args.scope,
-        endpoint_style="shared" if args.shared_host else "workspace",
+        endpoint_style=_style(args),
         workspace_id=args.workspace_id,
         model=args.model,
         residency=args.residency,
@@ -152,6 +171,7 @@ def run(args: argparse.Namespace) -> int:
     )
     notices = list(profile_notices) + notices
     _require_workspace_scope(args, catalog)
+    notices.extend(model_notices(profile, path, catalog))
 
     # 2. Pick the store, failing closed (exit 3) before anything is written.
     choice = choose_store(args.store, config_dir=path.parent, env_var=env_var)
@@ -287,6 +307,56 @@ def _clean_previous_store(
         return
     if removed:
         print(t("configure.old_key_removed", where=where), file=sys.stderr)
+
+
+def _style(args: argparse.Namespace) -> str:
+    """--shared-host and --endpoint-style say the same thing; they must not disagree."""
+    from app.errors import UserError
+
+    style = getattr(args, "endpoint_style", None)
+    if style == "workspace" and args.shared_host:
+        raise UserError("configure.style_conflict")
+    if style is not None:
+        return style
+    return "shared" if args.shared_host else "workspace"
+
+
+def _any_case(known: object) -> object:
+    """Ids of regions, scopes, residencies, stores and styles are lower-case: `EU` means
+    `eu` (QA E28). Anything else is passed on as typed, for the message that refuses it."""
+
+    def convert(value: str) -> str:
+        return value.lower() if value.lower() in known else value  # type: ignore[operator]
+
+    convert.__name__ = "value"  # argparse names the type in its error messages
+    return convert
+
+
+def model_notices(profile: object, path: object, catalog: object) -> list:
+    """A model the catalog does not list for the profile's scope is saved (the catalog may
+    be out of date), with a notice saying so and how to check it (QA E28)."""
+    from app.errors import Notice
+    from app.invocation import command
+    from app.profiles import cli_suffix, model_known
+
+    if model_known(profile.model, profile.scope, catalog):  # type: ignore[attr-defined]
+        return []
+    if profile.scope == "us" and not profile.model.endswith("-us"):  # type: ignore[attr-defined]
+        return []  # make_profile's us_model_suffix notice already says what is wrong
+    import shlex
+
+    suffix = shlex.split(cli_suffix(path, profile.name, None))  # type: ignore[arg-type, attr-defined]
+    scope = catalog.scopes[profile.scope]  # type: ignore[attr-defined]
+    return [
+        Notice(
+            "configure.model_not_in_catalog",
+            model=profile.model,  # type: ignore[attr-defined]
+            region=profile.region,  # type: ignore[attr-defined]
+            scope=profile.scope,  # type: ignore[attr-defined]
+            known=", ".join(scope.ping_models),
+            command=command("doctor", *suffix),
+        )
+    ]
 
 
 def _lang() -> str:

@@ -102,12 +102,12 @@ def _read_new_key(args: argparse.Namespace) -> object:
     import os
 
     from app.errors import UserError
-    from app.profiles import check_env_name
+    from app.key_env import check_key_env_name
     from app.secrets import ApiKey
 
     if args.api_key_env:  # "" falls through to "no key source given"
         # The same rule as configure: PATH, LD_*, PYTHON*, ... never hold a key (S6).
-        var = check_env_name(args.api_key_env)
+        var = check_key_env_name(args.api_key_env)
         raw = os.environ.get(var)
         if raw is None or not raw.strip():
             raise UserError("secrets.key_env_unset", var=var)

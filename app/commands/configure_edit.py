@@ -1,0 +1,120 @@
+"""`configure --profile P --model M`: change some fields of an existing profile (QA D19).
+
+The form every remedy prints (`configure --profile P --model M [--config C]`) needs no
+region, no workspace ID and no key: the fields given replace the profile's, the rest and
+the key reference are kept (app.profile_edit), the result is validated like a new profile,
+and the output says exactly what changed. The key is neither read nor written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from app.i18n import t
+
+
+def editing_existing(args: argparse.Namespace, path: Path, name: str, catalog: object) -> bool:
+    """True when this run edits profile `name`: it exists and no key input or store is given.
+
+    Without --region the profile must exist: the config is then loaded strictly, so a
+    broken file is reported as such rather than as "--region is needed".
+    """
+    from app.profiles import load_config
+
+    if args.api_key_stdin or args.api_key_env is not None or args.store is not None:
+        return False
+    if args.region is None:
+        return name in load_config(path, catalog).profiles  # type: ignore[arg-type]
+    try:
+        return name in load_config(path, catalog).profiles  # type: ignore[arg-type]
+    except Exception:  # a broken file is repaired by a full configure, not edited
+        return False
+
+
+def region_missing(args: argparse.Namespace, path: Path, name: str, catalog: object) -> Exception:
+    """Why --region is needed here: a new profile, or a key given for an existing one."""
+    from app.errors import UserError
+    from app.invocation import command
+    from app.profiles import cli_suffix, load_config
+
+    try:
+        exists = name in load_config(path, catalog).profiles  # type: ignore[arg-type]
+    except UserError:
+        exists = False
+    if not exists:
+        return UserError("configure.region_required", profile=name, path=str(path))
+    import shlex
+
+    suffix = shlex.split(cli_suffix(path, name, None))
+    return UserError(
+        "configure.region_required_with_key",
+        profile=name,
+        key_set=command("key", "set", *suffix),
+    )
+
+
+def run_edit(args: argparse.Namespace, path: Path, name: str, catalog: object) -> int:
+    from argparse import Namespace
+
+    from app.commands.configure import _require_workspace_scope, _style, model_notices
+    from app.profile_edit import Edit, edit_profile
+    from app.profiles import cli_suffix, load_config, modify_config
+    from app.profiles import print_notices as show
+
+    given_style = (
+        _style(args) if args.shared_host or getattr(args, "endpoint_style", None) else None
+    )
+    edit = Edit(
+        region=args.region,
+        scope=args.scope,
+        endpoint_style=given_style,
+        workspace_id=args.workspace_id,
+        model=args.model,
+        residency=args.residency,
+    )
+    old = load_config(path, catalog).profiles[name]  # type: ignore[arg-type]
+    result = edit_profile(old, edit, catalog)  # type: ignore[arg-type]
+    if result.profile.region != old.region and args.scope is None:
+        _require_workspace_scope(
+            Namespace(region=result.profile.region, scope=None, residency=edit.residency),
+            catalog,
+        )
+    config = load_config(path, catalog)  # type: ignore[arg-type]
+    makes_default = bool(args.default) and config.default_profile != name
+    if not result.changed and not makes_default:
+        show(result.notices)
+        print(t("configure.edit_nothing", profile=name, path=str(path)))
+        return 0
+
+    def change(current: object) -> object:
+        # Applied again to the file as it is under the lock (another run may have written).
+        fresh = edit_profile(current.profile(name), edit, catalog)  # type: ignore[attr-defined, arg-type]
+        return current.with_profile(fresh.profile, make_default=args.default)  # type: ignore[attr-defined]
+
+    new_config, write = modify_config(path, change, catalog=catalog)  # type: ignore[arg-type]
+    profile = new_config.profiles[name]
+    show([*result.notices, *model_notices(profile, path, catalog)])
+    show(write.notices)
+    out = sys.stdout
+    print(t("configure.edit_saved", profile=name, path=str(write.path)), file=out)
+    for field, before, after in result.changed:
+        print(t("configure.edit_line", field=field, old=before, new=after), file=out)
+    if profile.base_urls != old.base_urls:
+        for surface, url in profile.base_urls.items():
+            print(t("configure.line_url", surface=surface, url=url), file=out)
+    if makes_default:
+        print(t("profiles.new_default", name=name), file=out)
+    print(t("configure.edit_key_kept", where=_key_location(profile, path)), file=out)
+    suffix = cli_suffix(path, name, new_config.default_profile)
+    print(t("configure.next", profile_opt=suffix), file=out)
+    return 0
+
+
+def _key_location(profile: object, path: Path) -> str:
+    """Where the (untouched) key is, without opening the store."""
+    from app.secrets import store_for
+
+    store = store_for(profile.api_key, path.parent)  # type: ignore[attr-defined]
+    return store.location(profile.name)  # type: ignore[attr-defined]
