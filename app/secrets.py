@@ -149,6 +149,8 @@ _MAX_KEY_FILE_BYTES = 16 * 1024
 _ENV_VAR_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 # Profile names become file names (FileStore) and keyring user names: one safe path segment.
 _PROFILE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+# A scoped keyring user: `<profile>@<12 hex>`, the hex naming one config file (T21).
+ACCOUNT_RE = re.compile(r"(?P<profile>[A-Za-z0-9][A-Za-z0-9_.-]{0,63})@(?P<scope>[0-9a-f]{12})")
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,9 @@ class KeyRef:
 
     store: str = "keyring"  # keyring | env | file
     env: str = DEFAULT_ENV_VAR  # the variable exports reference (and the source for store=env)
+    # The keyring user name, scoped to one config file (`default@1a2b3c4d5e6f`, T21); None
+    # for an entry written by an earlier version under the bare profile name.
+    account: str | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +250,24 @@ def check_profile_name(profile: str) -> str:
     return profile
 
 
+def check_account(value: object) -> str:
+    """A scoped keyring user name as recorded in a config (`default@1a2b3c4d5e6f`), or refuse.
+
+    Only this exact form is accepted: a config file must not be able to point its key at
+    another program's keyring entry, nor carry a pasted key in this field (T16, T21).
+    """
+    from app.text import looks_like_key
+
+    if (
+        not isinstance(value, str)
+        or not ACCOUNT_RE.fullmatch(value)
+        or ".." in value
+        or looks_like_key(value)
+    ):
+        raise UserError("secrets.bad_account")
+    return value
+
+
 def check_env_var_name(name: str) -> str:
     """A variable name that is safe to write into shell exports and .env files (T13)."""
     if not isinstance(name, str) or not _ENV_VAR_RE.fullmatch(name):
@@ -262,10 +285,23 @@ class KeyringStore:
 
     kind = "keyring"
 
-    def __init__(self, *, timeout: float = KEYRING_PROBE_TIMEOUT, service: str = KEYRING_SERVICE):
+    def __init__(
+        self,
+        *,
+        timeout: float = KEYRING_PROBE_TIMEOUT,
+        service: str = KEYRING_SERVICE,
+        account: str | None = None,
+    ):
         self.timeout = timeout
         self.service = service
+        # The keyring user: the scoped account recorded in the config (T21), else the
+        # bare profile name an earlier version used.
+        self.account = account
         self.backend_name: str | None = None  # learned on the first call; describe() never blocks
+
+    def user(self, profile: str) -> str:
+        check_profile_name(profile)
+        return self.account or profile
 
     def describe(self) -> str:
         backend = self.backend_name or os.environ.get("PYTHON_KEYRING_BACKEND") or ""
@@ -275,13 +311,13 @@ class KeyringStore:
         return t("secrets.describe_keyring")
 
     def location(self, profile: str) -> str:
-        return t("secrets.location_keyring", service=self.service, user=profile)
+        return t("secrets.location_keyring", service=self.service, user=self.user(profile))
 
     def get(self, profile: str) -> ApiKey | None:
         from app import keyring_probe
 
-        check_profile_name(profile)
-        raw, self.backend_name = keyring_probe.keyring_get(self.service, profile, self.timeout)
+        user = self.user(profile)
+        raw, self.backend_name = keyring_probe.keyring_get(self.service, user, self.timeout)
         if raw is None:
             return None
         try:
@@ -297,14 +333,14 @@ class KeyringStore:
     def set(self, profile: str, key: ApiKey) -> None:
         from app import keyring_probe
 
-        check_profile_name(profile)
-        self.backend_name = keyring_probe.keyring_set(self.service, profile, key, self.timeout)
+        user = self.user(profile)
+        self.backend_name = keyring_probe.keyring_set(self.service, user, key, self.timeout)
 
     def delete(self, profile: str) -> bool:
         from app import keyring_probe
 
-        check_profile_name(profile)
-        found, self.backend_name = keyring_probe.keyring_delete(self.service, profile, self.timeout)
+        user = self.user(profile)
+        found, self.backend_name = keyring_probe.keyring_delete(self.service, user, self.timeout)
         return found
 
 
@@ -502,7 +538,7 @@ def store_for(
 ) -> KeyStore:
     """The store a profile's `api_key` mapping points at (no probing: reads must not write)."""
     if ref.store == "keyring":
-        return KeyringStore(timeout=keyring_timeout)
+        return KeyringStore(timeout=keyring_timeout, account=ref.account)
     if ref.store == "env":
         return EnvStore(ref.env)
     if ref.store == "file":
