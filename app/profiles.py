@@ -14,7 +14,6 @@ import datetime as _dt
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -947,21 +946,11 @@ def glob_escape(name: str) -> str:
 
 
 def _write_new(directory: Path, final: Path, data: bytes, mode: int) -> None:
-    """mkstemp (0600) in the target dir, write, fsync, chmod, os.replace, fsync the dir."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode != 0o600:
-            os.chmod(tmp, mode)
-        os.replace(tmp, final)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(directory)
+    """The one writer (app.atomic): a private, git-ignored temp file, fsync, os.replace,
+    fsync the dir; removed on SIGTERM/SIGHUP, swept after a SIGKILL (A4)."""
+    from app.atomic import write_replace
+
+    write_replace(directory, final, data, mode)
 
 
 def _public_mode() -> int:

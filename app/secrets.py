@@ -14,7 +14,6 @@ import hmac
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -476,20 +475,11 @@ class FileStore:
         self._check_dir(create=True)
         with contextlib.suppress(FileNotFoundError):
             self._check_file(path, os.lstat(path))
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{profile}.", suffix=".tmp")
-        try:
-            if hasattr(os, "fchmod"):  # mkstemp already made it 0600 on POSIX; be explicit
-                os.fchmod(fd, KEY_FILE_MODE)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(key.reveal().encode("ascii") + b"\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        _fsync_dir(self.dir)
+        from app.atomic import write_replace
+
+        # The one writer (A4); `.NAME.xxxx.tmp` is what an earlier version left on a kill.
+        payload = key.reveal().encode("ascii") + b"\n"
+        write_replace(self.dir, path, payload, KEY_FILE_MODE, legacy_prefixes=(f".{profile}.",))
         st = os.lstat(path)
         if not stat.S_ISREG(st.st_mode) or stat.S_IMODE(st.st_mode) != KEY_FILE_MODE:
             raise KeyStoreError(
