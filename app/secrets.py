@@ -46,9 +46,17 @@ class ApiKey:
 
     @classmethod
     def parse(cls, raw: str) -> tuple[ApiKey, tuple[Notice, ...]]:
-        """Validate pasted text; return the key and remarks about its shape."""
-        key = cls(raw)
-        return key, key.notices()
+        """Validate pasted text; return the key and remarks about its shape.
+
+        What users paste around a key is taken off and said aloud (E28): a shell line
+        (`DASHSCOPE_API_KEY=sk-…`, `export DASHSCOPE_API_KEY="sk-…"`) or a header value
+        (`Bearer sk-…`, `Authorization: Bearer sk-…`). Text on more than one line is
+        refused (which line is the key is a guess); empty lines around one line are fine.
+        """
+        text, stripped = _unwrap_paste(raw) if isinstance(raw, str) else (raw, None)
+        key = cls(text)
+        said = (Notice("secrets.prefix_stripped", what=stripped),) if stripped else ()
+        return key, said + key.notices()
 
     def reveal(self) -> str:
         """The raw key: only for building an auth header or an explicit user request."""
@@ -101,6 +109,37 @@ class ApiKey:
 
     def __deepcopy__(self, memo: object) -> ApiKey:
         return self
+
+
+_VAR = r"[A-Za-z_][A-Za-z0-9_]{0,127}"
+_ASSIGNMENT = re.compile(  # sh/bash/zsh, PowerShell ($env:), fish (set -gx), cmd (setx)
+    rf"(?:(?:export[ \t]+|\$env:)?{_VAR}[ \t]*=|set[ \t]+-[gxU]+[ \t]+{_VAR}|setx[ \t]+{_VAR})"
+    r"[ \t]*(?P<rest>\S.*)"
+)
+_BEARER = re.compile(r"(?:authorization[ \t]*:[ \t]*)?bearer[ \t]+(?P<rest>\S.*)", re.IGNORECASE)
+
+
+def _unwrap_paste(raw: str) -> tuple[str, str | None]:
+    """(the key part of pasted text, the prefix taken off or None); see ApiKey.parse."""
+    from app.text import inert, looks_like_key
+
+    if len(raw) > MAX_KEY_LEN * 4:
+        return raw, None  # _validate says "too long"
+    lines = [line for line in raw.splitlines() if line.strip(_PASTE_WHITESPACE)]
+    if len(lines) > 1:
+        raise InvalidApiKey("secrets.key_multiline", lines=len(lines))
+    text = lines[0].strip(_PASTE_WHITESPACE) if lines else raw
+    for pattern in (_BEARER, _ASSIGNMENT):
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        prefix = text[: match.start("rest")].strip()
+        if looks_like_key(prefix) or not prefix:
+            continue
+        if pattern is _ASSIGNMENT and prefix.lower().startswith("bearer"):
+            continue
+        return match.group("rest").rstrip(";"), inert(prefix, 60)
+    return text, None
 
 
 def _validate(raw: object) -> str:
