@@ -8,9 +8,10 @@ Now a keyring profile records its entry in the config file itself:
 
     api_key: {store: keyring, env: DASHSCOPE_API_KEY, account: default@1a2b3c4d5e6f}
 
-The 12 hex digits are random, chosen once per config file (every keyring profile of a file
-shares them), so the file says where its key is: moving the file or opening it through a
-symlink or another path keeps its key, and a second config gets its own digits.
+The 12 hex digits are chosen once per config file (every keyring profile of a file shares
+them; derived from the file's real path when the first entry is made), and then the file
+says where its key is: moving the file or opening it through a symlink or another path
+keeps its key, and a second config file gets its own digits.
 
 A COPY of a config file carries the same account. To notice that, the tool keeps a small
 index (`keyring-accounts.json` in the user state directory; names and paths only, never a
@@ -28,9 +29,9 @@ notice saying what moved. Until then every command still reads the old entry.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
-import secrets as _random
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -50,8 +51,11 @@ def index_path() -> Path:
     return platformdirs.user_state_path(APP_NAME) / INDEX_FILE
 
 
-def new_scope() -> str:
-    return _random.token_hex(6)
+def new_scope(path: Path | str) -> str:
+    """12 hex digits for a config file that has no keyring entry yet, derived from its real
+    path, so the CLI and the wizard (which stores the key before it writes the config)
+    arrive at the same entry; once written, the file records it and may move freely."""
+    return hashlib.sha256(_real(path).encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
 def config_scope(config: Any) -> str | None:
@@ -65,16 +69,49 @@ def config_scope(config: Any) -> str | None:
     return None
 
 
-def account_for(config: Any, name: str, *, fresh: bool = False) -> str:
-    """The keyring user for profile `name` of `config`: its recorded one, else a new one.
-
-    `fresh` asks for new digits (the recorded entry is shared with another file).
-    """
+def account_for(config: Any, name: str, path: Path, *, fresh: bool = False) -> str:
+    """The keyring user for profile `name` of the config at `path`: its recorded one, else
+    one in this file's scope. `fresh`: this file's own digits (the recorded entry is shared
+    with a copy of the file elsewhere)."""
     existing = config.profiles.get(name)
     if not fresh and existing is not None and existing.api_key.account:
         return str(existing.api_key.account)
     scope = None if fresh else config_scope(config)
-    return check_account(f"{name}@{scope or new_scope()}")
+    return check_account(f"{name}@{scope or new_scope(path)}")
+
+
+def scoped_account(path: Path, name: str, config: Any = None) -> tuple[str, Notice | None]:
+    """The entry a new key of `name` goes to, and the notice when a copy of this config
+    shares the recorded one (then this profile gets its own)."""
+    if config is None:
+        config = _load_tolerant(path)
+    account = account_for(config, name, path)
+    other = other_user(account, path)
+    if other is None:
+        return account, None
+    fresh = account_for(config, name, path, fresh=True)
+    return fresh, shared_notice(account, other, fresh)
+
+
+def wizard_account(path: Path, name: str) -> str | None:
+    """The entry the wizard reads and writes for `name`: like `scoped_account`, except that
+    a profile whose key is in an earlier version's entry keeps using it (None), so the
+    wizard still finds that key; the CLI migrates it on first use."""
+    config = _load_tolerant(path)
+    existing = config.profiles.get(name)
+    legacy = existing is not None and existing.api_key.store == "keyring"
+    if legacy and not existing.api_key.account:
+        return None
+    return scoped_account(path, name, config)[0]
+
+
+def _load_tolerant(path: Path) -> Any:
+    from app.profiles import Config, load_config
+
+    try:
+        return load_config(path)
+    except Exception:  # a broken config is about to be repaired: no recorded entries
+        return Config()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -190,11 +227,10 @@ def migrate(
             )
             return profile, (notice,)
         return profile, ()
-    account = account_for(load_config(path), name)
+    account, _ = scoped_account(path, name, load_config(path))
     scoped = KeyringStore(timeout=timeout, account=account)
-    if scoped.get(name) is not None:  # digits taken by something else: never overwrite
-        account = account_for(load_config(path), name, fresh=True)
-        scoped = KeyringStore(timeout=timeout, account=account)
+    if scoped.get(name) is not None:  # taken by something else: never overwrite it
+        return profile, (Notice("secrets.migration_target_taken", account=account),)
     scoped.set(name, value)  # reads the value back before returning
     new_ref = replace(ref, account=account)
     try:

@@ -366,17 +366,23 @@ class KeyringStore:
         timeout: float = KEYRING_PROBE_TIMEOUT,
         service: str = KEYRING_SERVICE,
         account: str | None = None,
+        account_of: Callable[[str], str | None] | None = None,
     ):
         self.timeout = timeout
         self.service = service
         # The keyring user: the scoped account recorded in the config (T21), else the
-        # bare profile name an earlier version used.
+        # bare profile name an earlier version used. `account_of(profile)` decides it per
+        # profile when the store serves a whole config (the wizard).
         self.account = account
+        self.account_of = account_of
         self.backend_name: str | None = None  # learned on the first call; describe() never blocks
 
     def user(self, profile: str) -> str:
         check_profile_name(profile)
-        return self.account or profile
+        if self.account:
+            return self.account
+        scoped = self.account_of(profile) if self.account_of is not None else None
+        return check_account(scoped) if scoped else profile
 
     def describe(self) -> str:
         backend = self.backend_name or os.environ.get("PYTHON_KEYRING_BACKEND") or ""

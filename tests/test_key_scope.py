@@ -163,3 +163,31 @@ def test_an_account_on_a_non_keyring_store_is_refused(cli) -> None:
     doc["profiles"]["default"]["api_key"]["account"] = "default@0123456789ab"
     cli.config.write_text(yaml.safe_dump(doc))
     assert cli("profiles", "show").rc == 2
+
+
+def test_the_wizard_uses_the_same_scoped_entry_as_the_cli(tmp_path, monkeypatch) -> None:
+    """The wizard stores the key (ApiKey step) before it writes the config (Export step):
+    both must name the same entry, and two config files must name different ones."""
+    import argparse
+
+    from app.commands.wizard import real_services
+    from screens.export import _scoped
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    users = []
+    for folder in ("one", "two"):
+        path = tmp_path / folder / "config.yaml"
+        services, _state = real_services(argparse.Namespace(config=str(path)))
+        user = services.key_store_factory("keyring").user("default")
+        assert re.fullmatch(r"default@[0-9a-f]{12}", user)
+        profile, _ = make_profile(
+            "default", region="ap-southeast-1", workspace_id="ws-scope1", api_key=KeyRef("keyring")
+        )
+        assert _scoped(profile, services).api_key.account == user
+        users.append(user)
+    assert users[0] != users[1]
+    # A profile whose key is in the earlier version's entry keeps finding it there.
+    legacy = tmp_path / "legacy" / "config.yaml"
+    _legacy_config(legacy)
+    services, _ = real_services(argparse.Namespace(config=str(legacy)))
+    assert services.key_store_factory("keyring").user("default") == "default"

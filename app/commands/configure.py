@@ -162,14 +162,11 @@ def run(args: argparse.Namespace) -> int:
     if store.kind == "keyring":
         # The entry is scoped to this config file (T21); a copy of this file elsewhere that
         # still names the same entry keeps its key: this profile gets its own.
-        from app.key_scope import account_for, other_user, shared_notice
+        from app.key_scope import scoped_account
 
-        account = account_for(current, name)
-        other = other_user(account, path)
-        if other is not None:
-            fresh = account_for(current, name, fresh=True)
-            notices.append(shared_notice(account, other, fresh))
-            account = fresh
+        account, shared = scoped_account(path, name, current)
+        if shared is not None:
+            notices.append(shared)
         store.account = account  # type: ignore[attr-defined]
         profile = replace(profile, api_key=replace(choice.ref, account=account))
 

@@ -159,7 +159,7 @@ def _set(
     records it; the entry is removed again if the config cannot be written (T19, T21)."""
     from dataclasses import replace
 
-    from app.key_scope import account_for, other_user, register, shared_notice
+    from app.key_scope import register, scoped_account
     from app.profiles import modify_config, print_notices
 
     name, env = profile.name, profile.api_key.env  # type: ignore[attr-defined]
@@ -173,12 +173,8 @@ def _set(
         print(t("secrets.key_stored", profile=name, where=where, masked=key.masked()))  # type: ignore[attr-defined]
         return 0
     ref = profile.api_key  # type: ignore[attr-defined]
-    account = ref.account or account_for(config, name)
-    other = other_user(account, path)  # type: ignore[arg-type]
-    if other is not None:
-        fresh = account_for(config, name, fresh=True)
-        print_notices([shared_notice(account, other, fresh)])
-        account = fresh
+    account, shared = scoped_account(path, name, config)  # type: ignore[arg-type]
+    print_notices([shared] if shared else [])
     store.account = account  # type: ignore[attr-defined]
     new_entry = account != ref.account
     store.set(name, key)  # type: ignore[attr-defined]
