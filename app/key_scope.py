@@ -182,6 +182,13 @@ def other_user(account: str | None, config_path: Path) -> Path | None:
     return Path(owner) if account in text else None
 
 
+def key_set_command(path: Path, name: str) -> str:
+    """`… key set --profile P --config C`, spelled the way it runs in this shell."""
+    from app.invocation import command
+
+    return command("key", "set", "--profile", name, "--config", str(path))
+
+
 def shared_notice(account: str, other: Path, new_account: str) -> Notice:
     return Notice("secrets.entry_shared_split", account=account, other=str(other), new=new_account)
 
@@ -224,6 +231,7 @@ def migrate(
                 profile=name,
                 account=str(moved.get("account", "?")),
                 other=str(moved.get("config", "?")),
+                command=key_set_command(path, name),
             )
             return profile, (notice,)
         return profile, ()
@@ -235,9 +243,11 @@ def migrate(
     new_ref = replace(ref, account=account)
     try:
         modify_config(path, lambda c: set_key_ref(c, name, new_ref), force=force)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(Exception):
             scoped.delete(name)  # the config still points at the old entry, which is whole
+        if isinstance(exc, UserError):  # a read-only config: use the old entry this time
+            return profile, (Notice("secrets.migration_failed", profile=name, why=exc.message),)
         raise
     register(account, path)
 

@@ -191,3 +191,46 @@ def test_the_wizard_uses_the_same_scoped_entry_as_the_cli(tmp_path, monkeypatch)
     _legacy_config(legacy)
     services, _ = real_services(argparse.Namespace(config=str(legacy)))
     assert services.key_store_factory("keyring").user("default") == "default"
+
+
+@pytest.mark.skipif(shutil.which("prlimit") is None, reason="needs prlimit")
+def test_a_config_that_cannot_be_written_still_gives_its_legacy_key(
+    run_cli, secret_service, tmp_path
+) -> None:
+    """Migration needs a config write; when that fails (full disk), `key get` still works,
+    from the old entry, and says why nothing moved."""
+    import keyring
+
+    config = tmp_path / "ro" / "config.yaml"
+    _legacy_config(config)
+    keyring.set_password("modelstudio-setup", "default", KEY_MAIN)
+    try:
+        got = _run(
+            run_cli, secret_service, "key", "get", "--config", str(config),
+            prefix=("prlimit", "--fsize=64", "--"),
+        )  # fmt: skip
+        assert got.rc == 0, got.output
+        assert got.stdout == KEY_MAIN + "\n"
+        assert "stays in the keyring entry of an earlier version" in got.stderr
+        assert load_config(config).profiles["default"].api_key.account is None
+        assert keyring.get_password("modelstudio-setup", "default") == KEY_MAIN
+    finally:
+        keyring.delete_password("modelstudio-setup", "default")
+
+
+def test_a_second_old_config_is_told_where_the_shared_entry_went(
+    run_cli, secret_service, tmp_path
+) -> None:
+    import keyring
+
+    first, second = tmp_path / "a" / "config.yaml", tmp_path / "b" / "config.yaml"
+    _legacy_config(first)
+    _legacy_config(second)
+    keyring.set_password("modelstudio-setup", "default", KEY_MAIN)  # shared, as 0.x did it
+    moved = _get(run_cli, secret_service, first)
+    assert moved.stdout == KEY_MAIN + "\n"
+    other = _get(run_cli, secret_service, second)
+    assert other.rc == 1
+    assert f"moved to {_account(first)} for the config file {first}" in other.stderr
+    assert f"key set --profile default --config {second}" in other.stderr
+    _no_key(moved, other)

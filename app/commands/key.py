@@ -96,7 +96,14 @@ def _refuse_shared(profile: object, path: object) -> None:
     account = profile.api_key.account  # type: ignore[attr-defined]
     other = other_user(account, path)  # type: ignore[arg-type]
     if other is not None:
-        raise UserError("secrets.entry_shared_kept", account=account, other=str(other))
+        from app.key_scope import key_set_command
+
+        raise UserError(
+            "secrets.entry_shared_kept",
+            account=account,
+            other=str(other),
+            command=key_set_command(path, profile.name),  # type: ignore[arg-type, attr-defined]
+        )
 
 
 def _delete(store: object, name: str, env: str, where: str, yes: bool) -> int:
@@ -108,7 +115,11 @@ def _delete(store: object, name: str, env: str, where: str, yes: bool) -> int:
     if not yes:
         if sys.stdin is None or not sys.stdin.isatty():
             raise UserError("secrets.delete_needs_yes", profile=name)
-        answer = input(t("secrets.confirm_delete", profile=name, where=where))
+        try:
+            answer = input(t("secrets.confirm_delete", profile=name, where=where))
+        except EOFError:  # Ctrl+D: the same as "no"
+            answer = ""
+            print()
         if answer.strip().lower() not in ("y", "yes", "是"):
             print(t("secrets.delete_cancelled"))
             return 0
@@ -142,7 +153,10 @@ def _read_new_key(args: argparse.Namespace) -> object:
             raise UserError("secrets.stdin_is_tty")
         raw = sys.stdin.read(_STDIN_LIMIT)
     elif sys.stdin is not None and sys.stdin.isatty():
-        raw = getpass.getpass(t("secrets.prompt_key"))
+        try:
+            raw = getpass.getpass(t("secrets.prompt_key"))
+        except EOFError:  # Ctrl+D at the hidden prompt: no key, nothing stored
+            raise UserError("secrets.key_empty") from None
     else:
         raise UserError("secrets.set_needs_source")
     key, notices = ApiKey.parse(raw)
