@@ -39,7 +39,7 @@ def test_cli_takes_the_key_out_of_a_pasted_line_and_says_so(
 def test_cli_refuses_two_pasted_lines_and_writes_nothing(cli: InProcessCli) -> None:
     r = cli(*CONF, "--store", "file", "--api-key-stdin", input=f"{KEY}\nsk-other0123456789abc\n")
     assert r.rc == 2
-    assert "has 2 lines" in r.stderr
+    assert "is 2 lines of text" in r.stderr
     assert not cli.config.exists()
     assert KEY not in r.output
 
@@ -73,4 +73,4 @@ async def test_wizard_refuses_a_two_line_paste_instead_of_keeping_the_first(serv
         await settle(app, pilot)
         assert field.value == ""
         notes = " ".join(str(n.message) for n in app._notifications)
-        assert "has 2 lines" in notes
+        assert "is 2 lines of text" in notes
