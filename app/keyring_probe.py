@@ -159,7 +159,7 @@ def _detail(exc: BaseException, secret: str | None) -> str:
 
     Redaction (every form of the key, then anything key-shaped) happens before the cut and
     the escaping, in app.secrets.redact, the one place that does it (B8)."""
-    from app.secrets import redact
+    from app.text import redact
 
     try:
         text = str(exc)

@@ -171,43 +171,6 @@ def _validate(raw: object) -> str:
     return value
 
 
-def secret_forms(secret: str) -> tuple[str, ...]:
-    """The ways a backend's error text may spell `secret`: as is, as `repr`/JSON escape it,
-    hex, and base64 (standard and URL-safe) at each of the three byte alignments, so a key
-    inside a larger base64 blob is found too. Longest first, for replacement."""
-    import base64
-    import json
-
-    forms = {secret, repr(secret)[1:-1], json.dumps(secret)[1:-1], secret.encode().hex()}
-    raw = secret.encode("utf-8", "replace")
-    for start in range(3):
-        chunk = raw[start:]
-        chunk = chunk[: len(chunk) // 3 * 3]
-        if len(chunk) >= 6:
-            forms.add(base64.b64encode(chunk).decode())
-            forms.add(base64.urlsafe_b64encode(chunk).decode())
-    return tuple(sorted((f for f in forms if len(f) >= MIN_KEY_LEN), key=len, reverse=True))
-
-
-def redact(text: object, secret: str | ApiKey | None = None, limit: int | None = None) -> str:
-    """Foreign text (a keyring backend's error) made safe to show: the ONE redaction step.
-
-    The secret is removed in every form `secret_forms` knows BEFORE anything is cut (a cut
-    could split the key so that no form matches any more), then anything else key-shaped
-    hides the text (app.text.hide_if_key), then it is made inert and cut to `limit`.
-    """
-    from app.text import hide_if_key, inert
-
-    value = text if isinstance(text, str) else str(text)
-    value = " ".join(value.split())
-    if secret is not None:
-        raw = secret.reveal() if isinstance(secret, ApiKey) else secret
-        for form in secret_forms(raw):
-            value = value.replace(form, "***")
-    value = hide_if_key(value, "<hidden: looks like a key>")
-    return inert(value, limit)
-
-
 # ---------------------------------------------------------------------------------------------
 # Key stores. CONTRACT (used by profiles, CLI, probe and TUI). Every keyring call runs in a
 # daemon thread with a timeout (app.keyring_probe), so a hanging backend cannot freeze the

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.secrets import redact, secret_forms
+from app.text import redact, secret_forms
 from tests.fixtures_cli import CliRunner
 
 KEY = "sk-chain0123456789abcdef012345678"
