@@ -10,7 +10,6 @@ carries the key (T8). `keyring` is imported here only, lazily, so `--help` stays
 
 from __future__ import annotations
 
-import re
 import secrets as _random
 import sys
 import threading
@@ -29,11 +28,21 @@ from app.secrets import (
 T = TypeVar("T")
 PROBE_USER_PREFIX = "modelstudio-setup-probe-"
 _DETAIL_MAX = 200
-_KEYLIKE = re.compile(r"sk-[A-Za-z0-9_\-]{4,}")
 
 
 class KeyringTimeout(Exception):
     """The keyring did not answer in time; the worker thread is abandoned (it is a daemon)."""
+
+
+class BackendAborted(Exception):
+    """A backend raised a BaseException that is not an Exception (SystemExit, ...)."""
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(type(exc).__name__)
+        self.original = type(exc).__name__
+
+    def __str__(self) -> str:
+        return f"the backend raised {self.original}"
 
 
 class _Refused(Exception):
@@ -54,8 +63,14 @@ def run_with_timeout(fn: Callable[[], T], timeout: float) -> T:
     def target() -> None:
         try:
             box["result"] = fn()
-        except BaseException as exc:
+        except Exception as exc:
             box["error"] = exc
+        except BaseException as exc:
+            # SystemExit / KeyboardInterrupt / GeneratorExit raised BY A BACKEND are its
+            # failure, not the user's wish to stop: re-raised as they are, they would end
+            # `configure` with the backend's exit code (even 0) and no message (B8). A real
+            # Ctrl+C arrives in the waiting (main) thread and still propagates.
+            box["error"] = BackendAborted(exc)
         finally:
             done.set()
 
@@ -92,10 +107,11 @@ def _insecure_reason(backend: object) -> _Refused | None:
     if isinstance(backend, null.Keyring):
         return _Refused("secrets.keyring_null", "secrets.next_no_backend", **params)
     if isinstance(backend, chainer.ChainerBackend):
+        # A chain is never used as such (see `vetted`): it falls through to the next
+        # backend whenever one refuses, down to a plain-text file (T20).
         chained = list(getattr(backend, "backends", []) or [])
         if not chained:
             return _Refused("secrets.keyring_no_backend", "secrets.next_no_backend", **params)
-        # set_password goes to the first (highest priority) chained backend.
         return _insecure_reason(chained[0])
     if "plaintext" in type(backend).__name__.lower() or module.startswith("keyrings.alt"):
         return _Refused("secrets.keyring_plaintext", "secrets.next_insecure_backend", **params)
@@ -108,14 +124,26 @@ def _insecure_reason(backend: object) -> _Refused | None:
     return None
 
 
-def _describe_backend(backend: object) -> str:
-    """The name users see; a chainer names the backend it actually writes to."""
+def vetted(backend: object) -> tuple[object, str]:
+    """The ONE backend every read and write goes to, and the name users see (T20).
+
+    A chainer tries its backends in turn and falls through whenever one raises
+    NotImplementedError (a read-only backend first, keyrings.alt's plain-text file next):
+    the key would land in whichever accepts it while the tool says "OS keyring". So the
+    chain is opened up and its first backend that passes `_insecure_reason` is used
+    directly; its refusals are then failures, never a fall-through. No such backend: the
+    chain itself is returned and refused for the reason of its first backend.
+    """
     from keyring.backends import chainer
 
-    name = backend_name(backend)
-    is_chainer = isinstance(backend, chainer.ChainerBackend)
-    chained = list(getattr(backend, "backends", []) or []) if is_chainer else []
-    return f"{name} -> {backend_name(chained[0])}" if chained else name
+    if not isinstance(backend, chainer.ChainerBackend):
+        return backend, backend_name(backend)
+    chained = list(getattr(backend, "backends", []) or [])
+    for candidate in chained:
+        if _insecure_reason(candidate) is None:
+            return candidate, f"{backend_name(backend)} -> {backend_name(candidate)}"
+    first = f" -> {backend_name(chained[0])}" if chained else ""
+    return backend, backend_name(backend) + first
 
 
 def _unlock_hint() -> str:
@@ -127,12 +155,19 @@ def _unlock_hint() -> str:
 
 
 def _detail(exc: BaseException, secret: str | None) -> str:
-    """A short, redacted description of a foreign exception: never the key, never huge."""
-    text = " ".join(str(exc).split())[:_DETAIL_MAX]
-    if secret:
-        text = text.replace(secret, "***")
-    text = _KEYLIKE.sub("sk-***", text)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    """A short, redacted description of a foreign exception: never the key, never huge.
+
+    Redaction (every form of the key, then anything key-shaped) happens before the cut and
+    the escaping, in app.secrets.redact, the one place that does it (B8)."""
+    from app.text import redact
+
+    try:
+        text = str(exc)
+    except Exception:  # a hostile __str__
+        text = ""
+    text = redact(text, secret, _DETAIL_MAX)
+    name = redact(type(exc).__name__, secret, 80)
+    return f"{name}: {text}" if text else name
 
 
 def _prompt_dismissed(exc: BaseException) -> bool:
@@ -192,8 +227,7 @@ def _call(
     def work() -> T:
         import keyring
 
-        backend = keyring.get_keyring()
-        seen["backend"] = _describe_backend(backend)
+        backend, seen["backend"] = vetted(keyring.get_keyring())
         return op(backend)
 
     try:
@@ -267,8 +301,7 @@ def probe_keyring(timeout: float = KEYRING_PROBE_TIMEOUT) -> KeyringStatus:
     def work() -> None:
         import keyring
 
-        backend = keyring.get_keyring()
-        seen["backend"] = _describe_backend(backend)
+        backend, seen["backend"] = vetted(keyring.get_keyring())
         refused = _insecure_reason(backend)
         if refused is not None:
             raise refused

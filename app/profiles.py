@@ -14,7 +14,6 @@ import datetime as _dt
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,7 +25,7 @@ from app.catalog import Catalog, load_catalog
 from app.endpoints import STYLES, base_urls, normalize_workspace_id
 from app.errors import Notice, UserError, refuse_if_key, render
 from app.key_env import check_key_env_name, key_env_name_ok
-from app.secrets import DEFAULT_ENV_VAR, STORE_KINDS, KeyRef
+from app.secrets import DEFAULT_ENV_VAR, STORE_KINDS, KeyRef, check_account
 from app.text import looks_like_key
 
 APP_NAME = "modelstudio-setup"
@@ -124,7 +123,7 @@ class Profile:
             "workspace_id": self.workspace_id,
             "base_urls": dict(self.base_urls),
             "model": self.model,
-            "api_key": {"store": self.api_key.store, "env": self.api_key.env},
+            "api_key": _key_ref_dict(self.api_key),
             "residency": self.residency,
             "verified": (
                 {"at": self.verified.at, "verdict": self.verified.verdict}
@@ -132,6 +131,13 @@ class Profile:
                 else None
             ),
         }
+
+
+def _key_ref_dict(ref: KeyRef) -> dict[str, str]:
+    doc = {"store": ref.store, "env": ref.env}
+    if ref.account is not None:
+        doc["account"] = ref.account  # where in the keyring this file's key is (T21)
+    return doc
 
 
 @dataclass(frozen=True)
@@ -367,6 +373,10 @@ def make_profile(
     if key_ref.store not in STORE_KINDS:
         raise UserError("profiles.bad_store", store=key_ref.store, known=", ".join(STORE_KINDS))
     check_key_env_name(key_ref.env)
+    if key_ref.account is not None:
+        if key_ref.store != "keyring":
+            raise UserError("secrets.bad_account")
+        check_account(key_ref.account)
     profile = Profile(
         name=name,
         region=region,
@@ -474,7 +484,7 @@ def _parse_profile(name: Any, raw: Any, catalog: Catalog) -> Profile:
     if not isinstance(key_raw, dict):
         raise _Invalid("api_key", "profiles.reason_not_mapping")
     for key in key_raw:
-        if key not in ("store", "env"):
+        if key not in ("store", "env", "account"):
             raise _Invalid(f"api_key.{key}", "profiles.reason_unknown_field")
     store = key_raw.get("store")
     if store not in STORE_KINDS:
@@ -487,6 +497,15 @@ def _parse_profile(name: Any, raw: Any, catalog: Catalog) -> Profile:
     env = key_raw.get("env", DEFAULT_ENV_VAR)
     if not key_env_name_ok(env):
         raise _Invalid("api_key.env", "profiles.reason_bad_env")
+    account = key_raw.get("account")
+    if account is not None:
+        # Only a keyring profile has one, and only of the scoped form (never echoed: T16).
+        try:
+            if store != "keyring":
+                raise UserError("secrets.bad_account")
+            check_account(account)
+        except UserError:
+            raise _Invalid("api_key.account", "profiles.reason_bad_account") from None
     residency = raw.get("residency")
     if residency is not None and (
         not isinstance(residency, str) or residency not in catalog.scenarios
@@ -506,7 +525,7 @@ def _parse_profile(name: Any, raw: Any, catalog: Catalog) -> Profile:
         workspace_id=ws_value,
         base_urls=expected,
         model=model,
-        api_key=KeyRef(store=store, env=env),
+        api_key=KeyRef(store=store, env=env, account=account),
         residency=residency,
         verified=verified,
     )
@@ -753,13 +772,61 @@ def resolve_target(path: Path) -> tuple[Path, tuple[Notice, ...]]:
     return target, (Notice("profiles.symlink_followed", path=str(path), target=str(target)),)
 
 
+def refuse_symlink_out(requested: Path, force: bool) -> None:
+    """A config that is a link leading out of its own folder is not rewritten silently.
+
+    `--config repo/team.yaml` -> `~/.gitconfig` in a cloned repo would otherwise make
+    `configure` overwrite the user's file (E28): refused unless `--force`. A link to a file
+    that already is a config of this tool (a dotfiles manager's link) is written through,
+    with the usual "symlink followed" notice.
+    """
+    if force or not requested.is_symlink():
+        return
+    target = Path(os.path.realpath(requested))
+    base = Path(os.path.realpath(requested.parent))
+    if target.is_relative_to(base) or _is_our_config(target):
+        return  # a dotfiles manager's link to a config of this tool is fine (said aloud)
+    raise ConfigWriteError("profiles.symlink_outside", path=str(requested), target=str(target))
+
+
+def _is_our_config(path: Path) -> bool:
+    """An existing file that already is a config of this tool (schema version and fields)."""
+    try:
+        text = _read_text(path)
+        doc = _parse_yaml(text, path) if text is not None else None
+    except (UserError, RecursionError):
+        return False
+    return isinstance(doc, dict) and doc.get("version") == SCHEMA_VERSION and "profiles" in doc
+
+
+def loose_config_notices(path: Path) -> tuple[Notice, ...]:
+    """A config others may write (group/world-writable file or folder) could redirect the
+    key: say so whenever it is used (the next write by this tool makes the file 0600)."""
+    notices = []
+    for where in (path, path.parent):
+        try:
+            st = where.stat()
+        except OSError:
+            continue
+        if stat.S_IMODE(st.st_mode) & 0o022 and not (st.st_mode & stat.S_ISVTX):
+            mode = f"{stat.S_IMODE(st.st_mode):04o}"
+            notices.append(Notice("profiles.writable_by_others", path=str(where), mode=mode))
+    return tuple(notices)
+
+
 @contextlib.contextmanager
 def file_lock(path: Path) -> Iterator[None]:
-    """An exclusive lock on `<path>.lock`, so two runs cannot interleave read-modify-write."""
+    """An exclusive lock on `<path>.lock`, so two runs cannot interleave read-modify-write.
+
+    The lock file is opened without following a symlink: a planted `config.yaml.lock ->
+    ~/.bashrc` must not make the tool create or open files elsewhere (E28).
+    """
     lock_path = path.with_name(path.name + ".lock")
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
     except OSError as exc:
+        if os.path.islink(lock_path):
+            raise ConfigWriteError("profiles.lock_is_symlink", path=str(lock_path)) from None
         raise ConfigWriteError(
             "profiles.dir_not_writable", dir=str(path.parent), error=exc.strerror or str(exc)
         ) from None
@@ -878,21 +945,11 @@ def glob_escape(name: str) -> str:
 
 
 def _write_new(directory: Path, final: Path, data: bytes, mode: int) -> None:
-    """mkstemp (0600) in the target dir, write, fsync, chmod, os.replace, fsync the dir."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode != 0o600:
-            os.chmod(tmp, mode)
-        os.replace(tmp, final)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(directory)
+    """The one writer (app.atomic): a private, git-ignored temp file, fsync, os.replace,
+    fsync the dir; removed on SIGTERM/SIGHUP, swept after a SIGKILL (A4)."""
+    from app.atomic import write_replace
+
+    write_replace(directory, final, data, mode)
 
 
 def _public_mode() -> int:
@@ -1013,6 +1070,7 @@ def modify_config(
     catalog: Catalog | None = None,
     before_write: Callable[[Config], None] | None = None,
     backup: bool = True,
+    force: bool = False,
 ) -> tuple[Config, WriteResult]:
     """Read, change and write the config under one lock.
 
@@ -1023,6 +1081,7 @@ def modify_config(
     raise to abort with nothing written.
     """
     requested = Path(path).expanduser().absolute()
+    refuse_symlink_out(requested, force)
     target, _ = resolve_target(requested)
     try:
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -1079,8 +1138,13 @@ def update_verified(path: Path | str, profile: str, verdict: str, at: _dt.dateti
 
 
 def cli_config_path(args: Any) -> Path:
-    """The config path for a parsed command line (common options use SUPPRESS defaults)."""
-    return config_path(getattr(args, "config", None))
+    """The config path for a parsed command line (common options use SUPPRESS defaults).
+
+    A config others can write is named on stderr every time it is used (E28).
+    """
+    path = config_path(getattr(args, "config", None))
+    print_notices(loose_config_notices(path))
+    return path
 
 
 def cli_suffix(path: Path, profile: str | None, default_profile: str | None) -> str:

@@ -14,7 +14,6 @@ import hmac
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,9 +47,17 @@ class ApiKey:
 
     @classmethod
     def parse(cls, raw: str) -> tuple[ApiKey, tuple[Notice, ...]]:
-        """Validate pasted text; return the key and remarks about its shape."""
-        key = cls(raw)
-        return key, key.notices()
+        """Validate pasted text; return the key and remarks about its shape.
+
+        What users paste around a key is taken off and said aloud (E28): a shell line
+        (`DASHSCOPE_API_KEY=sk-…`, `export DASHSCOPE_API_KEY="sk-…"`) or a header value
+        (`Bearer sk-…`, `Authorization: Bearer sk-…`). Text on more than one line is
+        refused (which line is the key is a guess); empty lines around one line are fine.
+        """
+        text, stripped = _unwrap_paste(raw) if isinstance(raw, str) else (raw, None)
+        key = cls(text)
+        said = (Notice("secrets.prefix_stripped", what=stripped),) if stripped else ()
+        return key, said + key.notices()
 
     def reveal(self) -> str:
         """The raw key: only for building an auth header or an explicit user request."""
@@ -105,6 +112,37 @@ class ApiKey:
         return self
 
 
+_VAR = r"[A-Za-z_][A-Za-z0-9_]{0,127}"
+_ASSIGNMENT = re.compile(  # sh/bash/zsh, PowerShell ($env:), fish (set -gx), cmd (setx)
+    rf"(?:(?:export[ \t]+|\$env:)?{_VAR}[ \t]*=|set[ \t]+-[gxU]+[ \t]+{_VAR}|setx[ \t]+{_VAR})"
+    r"[ \t]*(?P<rest>\S.*)"
+)
+_BEARER = re.compile(r"(?:authorization[ \t]*:[ \t]*)?bearer[ \t]+(?P<rest>\S.*)", re.IGNORECASE)
+
+
+def _unwrap_paste(raw: str) -> tuple[str, str | None]:
+    """(the key part of pasted text, the prefix taken off or None); see ApiKey.parse."""
+    from app.text import inert, looks_like_key
+
+    if len(raw) > MAX_KEY_LEN * 4:
+        return raw, None  # _validate says "too long"
+    lines = [line for line in raw.splitlines() if line.strip(_PASTE_WHITESPACE)]
+    if len(lines) > 1:
+        raise InvalidApiKey("secrets.key_multiline", lines=len(lines))
+    text = lines[0].strip(_PASTE_WHITESPACE) if lines else raw
+    for pattern in (_BEARER, _ASSIGNMENT):
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        prefix = text[: match.start("rest")].strip()
+        if looks_like_key(prefix) or not prefix:
+            continue
+        if pattern is _ASSIGNMENT and prefix.lower().startswith("bearer"):
+            continue
+        return match.group("rest").rstrip(";"), inert(prefix, 60)
+    return text, None
+
+
 def _validate(raw: object) -> str:
     """Strip paste artefacts and refuse anything that is not a plausible key.
 
@@ -149,6 +187,8 @@ KEY_DIR_MODE = 0o700
 _MAX_KEY_FILE_BYTES = 16 * 1024
 # Profile names become file names (FileStore) and keyring user names: one safe path segment.
 _PROFILE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+# A scoped keyring user: `<profile>@<12 hex>`, the hex naming one config file (T21).
+ACCOUNT_RE = re.compile(r"(?P<profile>[A-Za-z0-9][A-Za-z0-9_.-]{0,63})@(?P<scope>[0-9a-f]{12})")
 
 
 @dataclass(frozen=True)
@@ -157,6 +197,9 @@ class KeyRef:
 
     store: str = "keyring"  # keyring | env | file
     env: str = DEFAULT_ENV_VAR  # the variable exports reference (and the source for store=env)
+    # The keyring user name, scoped to one config file (`default@1a2b3c4d5e6f`, T21); None
+    # for an entry written by an earlier version under the bare profile name.
+    account: str | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +288,24 @@ def check_profile_name(profile: str) -> str:
     return profile
 
 
+def check_account(value: object) -> str:
+    """A scoped keyring user name as recorded in a config (`default@1a2b3c4d5e6f`), or refuse.
+
+    Only this exact form is accepted: a config file must not be able to point its key at
+    another program's keyring entry, nor carry a pasted key in this field (T16, T21).
+    """
+    from app.text import looks_like_key
+
+    if (
+        not isinstance(value, str)
+        or not ACCOUNT_RE.fullmatch(value)
+        or ".." in value
+        or looks_like_key(value)
+    ):
+        raise UserError("secrets.bad_account")
+    return value
+
+
 class KeyringStore:
     """The OS keyring (Secret Service, macOS Keychain, Windows Credential Locker, KWallet).
 
@@ -255,10 +316,29 @@ class KeyringStore:
 
     kind = "keyring"
 
-    def __init__(self, *, timeout: float = KEYRING_PROBE_TIMEOUT, service: str = KEYRING_SERVICE):
+    def __init__(
+        self,
+        *,
+        timeout: float = KEYRING_PROBE_TIMEOUT,
+        service: str = KEYRING_SERVICE,
+        account: str | None = None,
+        account_of: Callable[[str], str | None] | None = None,
+    ):
         self.timeout = timeout
         self.service = service
+        # The keyring user: the scoped account recorded in the config (T21), else the
+        # bare profile name an earlier version used. `account_of(profile)` decides it per
+        # profile when the store serves a whole config (the wizard).
+        self.account = account
+        self.account_of = account_of
         self.backend_name: str | None = None  # learned on the first call; describe() never blocks
+
+    def user(self, profile: str) -> str:
+        check_profile_name(profile)
+        if self.account:
+            return self.account
+        scoped = self.account_of(profile) if self.account_of is not None else None
+        return check_account(scoped) if scoped else profile
 
     def describe(self) -> str:
         backend = self.backend_name or os.environ.get("PYTHON_KEYRING_BACKEND") or ""
@@ -268,13 +348,13 @@ class KeyringStore:
         return t("secrets.describe_keyring")
 
     def location(self, profile: str) -> str:
-        return t("secrets.location_keyring", service=self.service, user=profile)
+        return t("secrets.location_keyring", service=self.service, user=self.user(profile))
 
     def get(self, profile: str) -> ApiKey | None:
         from app import keyring_probe
 
-        check_profile_name(profile)
-        raw, self.backend_name = keyring_probe.keyring_get(self.service, profile, self.timeout)
+        user = self.user(profile)
+        raw, self.backend_name = keyring_probe.keyring_get(self.service, user, self.timeout)
         if raw is None:
             return None
         try:
@@ -290,14 +370,14 @@ class KeyringStore:
     def set(self, profile: str, key: ApiKey) -> None:
         from app import keyring_probe
 
-        check_profile_name(profile)
-        self.backend_name = keyring_probe.keyring_set(self.service, profile, key, self.timeout)
+        user = self.user(profile)
+        self.backend_name = keyring_probe.keyring_set(self.service, user, key, self.timeout)
 
     def delete(self, profile: str) -> bool:
         from app import keyring_probe
 
-        check_profile_name(profile)
-        found, self.backend_name = keyring_probe.keyring_delete(self.service, profile, self.timeout)
+        user = self.user(profile)
+        found, self.backend_name = keyring_probe.keyring_delete(self.service, user, self.timeout)
         return found
 
 
@@ -396,20 +476,11 @@ class FileStore:
         self._check_dir(create=True)
         with contextlib.suppress(FileNotFoundError):
             self._check_file(path, os.lstat(path))
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{profile}.", suffix=".tmp")
-        try:
-            if hasattr(os, "fchmod"):  # mkstemp already made it 0600 on POSIX; be explicit
-                os.fchmod(fd, KEY_FILE_MODE)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(key.reveal().encode("ascii") + b"\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        _fsync_dir(self.dir)
+        from app.atomic import write_replace
+
+        # The one writer (A4); `.NAME.xxxx.tmp` is what an earlier version left on a kill.
+        payload = key.reveal().encode("ascii") + b"\n"
+        write_replace(self.dir, path, payload, KEY_FILE_MODE, legacy_prefixes=(f".{profile}.",))
         st = os.lstat(path)
         if not stat.S_ISREG(st.st_mode) or stat.S_IMODE(st.st_mode) != KEY_FILE_MODE:
             raise KeyStoreError(
@@ -495,7 +566,7 @@ def store_for(
 ) -> KeyStore:
     """The store a profile's `api_key` mapping points at (no probing: reads must not write)."""
     if ref.store == "keyring":
-        return KeyringStore(timeout=keyring_timeout)
+        return KeyringStore(timeout=keyring_timeout, account=ref.account)
     if ref.store == "env":
         return EnvStore(ref.env)
     if ref.store == "file":

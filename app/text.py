@@ -10,6 +10,9 @@ file, an environment variable, a server, a typed answer) before it is shown:
   (`sk-` + 32 hex) is even a valid DNS label. `looks_like_key` recognises the key shapes
   Model Studio issues, so a non-secret field can refuse such a value without echoing it.
 
+A third, `redact`, is for text that may hold THE key (a keyring backend's error message):
+every form of it is removed before the text is cut, then anything key-shaped hides it.
+
 This module has no dependencies: every layer may use it, and there is no other copy.
 """
 
@@ -70,3 +73,38 @@ def _high_entropy(token: str) -> bool:
 def hide_if_key(value: str, hidden: str = "<hidden>") -> str:
     """`value` made inert, or `hidden` when it holds a key: for echoing a field back."""
     return hidden if looks_like_key(value) else inert(value, keep_newlines=True)
+
+
+def secret_forms(secret: str) -> tuple[str, ...]:
+    """The ways a backend's error text may spell `secret`: as is, as `repr`/JSON escape it,
+    hex, and base64 (standard and URL-safe) at each of the three byte alignments, so a key
+    inside a larger base64 blob is found too. Longest first, for replacement."""
+    import base64
+    import json
+
+    forms = {secret, repr(secret)[1:-1], json.dumps(secret)[1:-1], secret.encode().hex()}
+    raw = secret.encode("utf-8", "replace")
+    for start in range(3):
+        chunk = raw[start:]
+        chunk = chunk[: len(chunk) // 3 * 3]
+        if len(chunk) >= 6:
+            forms.add(base64.b64encode(chunk).decode())
+            forms.add(base64.urlsafe_b64encode(chunk).decode())
+    return tuple(sorted((f for f in forms if len(f) >= 8), key=len, reverse=True))
+
+
+def redact(text: object, secret: str | None = None, limit: int | None = None) -> str:
+    """Foreign text (a keyring backend's error) made safe to show: the ONE redaction step
+    (`secret` is the raw key the failed call was handling, if any).
+
+    The secret is removed in every form `secret_forms` knows BEFORE anything is cut (a cut
+    could split the key so that no form matches any more), then anything else key-shaped
+    hides the text (app.text.hide_if_key), then it is made inert and cut to `limit`.
+    """
+    value = text if isinstance(text, str) else str(text)
+    value = " ".join(value.split())
+    if secret is not None:
+        for form in secret_forms(secret):
+            value = value.replace(form, "***")
+    value = hide_if_key(value, "<hidden: looks like a key>")
+    return inert(value, limit)

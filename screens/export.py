@@ -161,6 +161,23 @@ def build_profile(state: WizardState, clock: Any = None) -> Any:
     return profile
 
 
+def _scoped(profile: Any, services: Any) -> Any:
+    """Record the keyring entry the key was stored under (T21): the one the real key store
+    factory chose (app.commands.wizard); other stores (demo, tests) record none."""
+    import dataclasses
+
+    if profile.api_key.store != "keyring":
+        return profile
+    store = services.key_store_factory("keyring")
+    account_of = getattr(store, "account_of", None)
+    account = account_of(profile.name) if account_of is not None else None
+    if not account:
+        return profile
+    return dataclasses.replace(
+        profile, api_key=dataclasses.replace(profile.api_key, account=account)
+    )
+
+
 def _get(obj: Any, name: str) -> Any:
     if obj is None:
         return None
@@ -467,6 +484,7 @@ class ExportScreen(StepScreen):
         failing: str | None = None
         try:
             profile = build_profile(state, self.services.clock)
+            profile = _scoped(profile, self.services)
             _config, result = modify_config(
                 self.services.config_path,
                 lambda config: config.with_profile(profile),

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.events import Mount
+from textual.events import Mount, Paste
 from textual.geometry import Size
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -143,6 +143,18 @@ class SecretInput(Input):
         kwargs.setdefault("password", True)
         kwargs["select_on_focus"] = False
         super().__init__(value, **kwargs)  # type: ignore[arg-type]
+
+    def _on_paste(self, event: Paste) -> None:
+        """Textual's Input keeps only the first line of a paste, silently (E28): a paste
+        with text on more than one line is refused and said, one line goes in whole."""
+        event.prevent_default()  # Textual would run Input._on_paste after this one
+        event.stop()
+        lines = [line for line in event.text.splitlines() if line.strip()]
+        if len(lines) > 1:
+            self.app.notify(t("secrets.key_multiline", lines=len(lines)), severity="error")
+            return
+        if lines:
+            Input._on_paste(self, Paste(lines[0]))
 
     def action_copy(self) -> None:
         self._refuse()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import stat
 from pathlib import Path
 
@@ -367,12 +368,15 @@ def test_real_keyring_round_trip(run_cli, secret_service) -> None:
         keyring_backend=backend,
     )
     assert r.rc == 0, r
-    where = "OS keyring (SecretService.Keyring), service modelstudio-setup, user cfg-real"
+    # The keyring user is scoped to this config file, which records it (T21).
+    account = load_config(run_cli.config).profiles["cfg-real"].api_key.account
+    assert re.fullmatch(r"cfg-real@[0-9a-f]{12}", account)
+    where = f"OS keyring (SecretService.Keyring), service modelstudio-setup, user {account}"
     assert where in r.stdout
     assert "sk-…cdef" in r.stdout
     assert KEY not in r.output
     assert KEY not in run_cli.config.read_text()
-    assert keyring.get_password("modelstudio-setup", "cfg-real") == KEY
+    assert keyring.get_password("modelstudio-setup", account) == KEY
 
     show = run_cli("profiles", "show", "cfg-real", "--json", env=env, keyring_backend=backend)
     doc = json.loads(show.stdout)
@@ -394,11 +398,11 @@ def test_real_keyring_round_trip(run_cli, secret_service) -> None:
         keyring_backend=backend,
     )
     assert r.rc == 0, r
-    assert keyring.get_password("modelstudio-setup", "cfg-real") == KEY2
+    assert keyring.get_password("modelstudio-setup", account) == KEY2
 
     gone = run_cli("profiles", "delete", "cfg-real", "--yes", env=env, keyring_backend=backend)
     assert gone.rc == 0, gone
-    assert keyring.get_password("modelstudio-setup", "cfg-real") is None
+    assert keyring.get_password("modelstudio-setup", account) is None
     assert "cfg-real" not in yaml.safe_load(run_cli.config.read_text())["profiles"]
 
 

@@ -61,6 +61,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help=t("configure.opt_residency", residencies=", ".join(catalog.scenarios)),
     )
     p.add_argument("--default", action="store_true", help=t("configure.opt_default"))
+    p.add_argument("--force", action="store_true", help=t("configure.opt_force"))
 
 
 def _read_key(args: argparse.Namespace) -> tuple[object, tuple, str | None]:
@@ -177,14 +178,27 @@ def run(args: argparse.Namespace) -> int:
     choice = choose_store(args.store, config_dir=path.parent, env_var=env_var)
     profile = replace(profile, api_key=choice.ref)
     store = choice.store
+    current, previous = _current(path, name, catalog)
+    if store.kind == "keyring":
+        # The entry is scoped to this config file (T21); a copy of this file elsewhere that
+        # still names the same entry keeps its key: this profile gets its own.
+        from app.key_scope import scoped_account
 
-    previous = _previous_key_ref(path, name, catalog)
+        account, shared = scoped_account(path, name, current)
+        if shared is not None:
+            notices.append(shared)
+        store.account = account  # type: ignore[attr-defined]
+        profile = replace(profile, api_key=replace(choice.ref, account=account))
 
-    # 3. Write: the key under the config lock, then the config; undo the key on failure.
+    # 3. Write. Keyring: the new entry first (an interrupted run leaves at worst an unused
+    # entry inside the keyring), then the config, undoing the entry if the config write
+    # fails. File: the config first, then the key file, so an interrupted run never leaves
+    # a plain-text key that no config mentions (T19); a failed key write restores the
+    # config. The old entry or file goes last, once nothing can fail any more.
     stored = {"done": False, "old": None}
 
     def store_key(_new: object) -> None:
-        if key is None or store.kind == "env":
+        if key is None or store.kind != "keyring":
             return
         try:
             stored["old"] = store.get(name)
@@ -193,6 +207,7 @@ def run(args: argparse.Namespace) -> int:
         store.set(name, key)
         stored["done"] = True
 
+    force = getattr(args, "force", False)
     try:
         config, result = modify_config(
             path,
@@ -200,6 +215,7 @@ def run(args: argparse.Namespace) -> int:
             replacing=name,
             catalog=catalog,
             before_write=store_key,
+            force=force,
         )
     except BaseException:
         if stored["done"]:
@@ -209,6 +225,12 @@ def run(args: argparse.Namespace) -> int:
                 else:
                     store.delete(name)
         raise
+    if key is not None and store.kind == "file":
+        _store_file_key(store, name, key, path, previous, catalog, force)
+    if store.kind == "keyring":
+        from app.key_scope import register
+
+        register(profile.api_key.account, path)  # type: ignore[arg-type]
 
     # 4. Tell the user what happened, with normalised values and where the key lives.
     show(notices)
@@ -250,7 +272,7 @@ def run(args: argparse.Namespace) -> int:
                 "configure.keyring_where",
                 backend=store.describe(),
                 service=getattr(store, "service", "modelstudio-setup"),
-                user=name,
+                user=store.user(name),  # type: ignore[attr-defined]
             )
             if store.kind == "keyring"
             else store.describe()
@@ -262,32 +284,71 @@ def run(args: argparse.Namespace) -> int:
         )
         print(t("configure.line_key", masked=key.masked(), where=where), file=out)  # type: ignore[union-attr]
     suffix = cli_suffix(path, name, config.default_profile)
-    _clean_previous_store(previous, profile.api_key, name, path, key is not None)
+    _clean_previous_store(
+        previous.api_key if previous is not None else None, profile.api_key, name, path, key
+    )
     print(t("configure.next", profile_opt=suffix), file=out)
     return 0
 
 
-def _previous_key_ref(path: object, name: str, catalog: object) -> object:
-    """Where the profile's key lived before this run (None: new profile or unreadable)."""
-    from app.profiles import load_config
+def _current(path: object, name: str, catalog: object) -> tuple[object, object]:
+    """The config as it is (empty when unreadable: it is being repaired) and the profile
+    this run replaces (None: new, or no longer loadable)."""
+    from app.profiles import Config, load_config
 
     try:
-        old = load_config(path, catalog).profiles.get(name)  # type: ignore[arg-type]
+        current = load_config(path, catalog)  # type: ignore[arg-type]
     except Exception:  # a broken config is being repaired: nothing to clean up
-        return None
-    return old.api_key if old is not None else None
+        return Config(), None
+    return current, current.profiles.get(name)
+
+
+def _store_file_key(
+    store: object,
+    name: str,
+    key: object,
+    path: object,
+    previous: object,
+    catalog: object,
+    force: bool,
+) -> None:
+    """Write the key file after the config; if that fails, put the config back as it was."""
+    from app.profiles import modify_config
+
+    try:
+        store.set(name, key)  # type: ignore[attr-defined]
+    except BaseException:
+
+        def restore(c: object) -> object:
+            if previous is None:
+                return c.without_profile(name)  # type: ignore[attr-defined]
+            return c.with_profile(previous)  # type: ignore[attr-defined]
+
+        with contextlib.suppress(Exception):
+            modify_config(path, restore, replacing=name, catalog=catalog, force=force)
+        raise
 
 
 def _clean_previous_store(
-    previous: object, new: object, name: str, path: object, have_key: bool
+    previous: object, new: object, name: str, path: object, key: object
 ) -> None:
     """A key left in the store the profile no longer uses would be an orphan nobody
     mentions again, possibly in plain text (QA B33): remove it once the new one is saved,
-    or say exactly where it remains."""
+    or say exactly where it remains.
+
+    An earlier version's keyring entry (user = profile name) may also be the key of another
+    config file with the same profile name (T21): it is removed only when it holds the key
+    just stored, so nobody's key is lost; otherwise it is named and kept.
+    """
     from app.secrets import store_for
 
-    if previous is None or previous.store == new.store or previous.store == "env":  # type: ignore[attr-defined]
+    if previous is None or previous.store == "env":  # type: ignore[attr-defined]
         return
+    same_store = previous.store == new.store  # type: ignore[attr-defined]
+    if same_store and (previous.store != "keyring" or previous.account == new.account):  # type: ignore[attr-defined]
+        return
+    if same_store and previous.account is not None:  # type: ignore[attr-defined]
+        return  # a shared entry was split off: it belongs to the other file too
     import shlex
 
     old_store = store_for(previous, path.parent)  # type: ignore[arg-type, attr-defined]
@@ -295,13 +356,17 @@ def _clean_previous_store(
     if old_store.kind == "file":  # type: ignore[attr-defined]
         command = f"rm {shlex.quote(str(old_store.path_for(name)))}"  # type: ignore[attr-defined]
     else:
-        command = f"python -m keyring del modelstudio-setup {shlex.quote(name)}"
+        user = old_store.user(name)  # type: ignore[attr-defined]
+        command = f"python -m keyring del modelstudio-setup {shlex.quote(user)}"
     kept = t("configure.old_key_kept", where=where, command=command)
-    if not have_key:  # the new store holds nothing yet: removing the old copy loses the key
+    if key is None:  # the new store holds nothing yet: removing the old copy loses the key
         print(kept, file=sys.stderr)
         return
     try:
-        removed = old_store.delete(name)
+        if old_store.kind == "keyring" and old_store.get(name) not in (None, key):  # type: ignore[attr-defined]
+            print(kept, file=sys.stderr)  # another key: maybe another config's (T21)
+            return
+        removed = old_store.delete(name)  # type: ignore[attr-defined]
     except Exception:  # a locked keyring, a permission problem: say where the key stays
         print(kept, file=sys.stderr)
         return

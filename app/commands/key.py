@@ -36,6 +36,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     source = put.add_mutually_exclusive_group()
     source.add_argument("--api-key-stdin", action="store_true", help=t("secrets.opt_stdin"))
     source.add_argument("--api-key-env", metavar="VAR", help=t("secrets.opt_key_env"))
+    put.add_argument("--force", action="store_true", help=t("secrets.opt_force"))
     for action in (get, put, delete):
         action.add_argument(
             "--keyring-timeout",
@@ -49,13 +50,26 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     from app.errors import UserError
     from app.profiles import cli_config_path, load_config
-    from app.secrets import store_for
+    from app.secrets import KeyStoreError, store_for
 
     timeout = args.keyring_timeout
     if not 0 < timeout <= 300:
         raise UserError("secrets.bad_timeout")
+    from app.key_scope import migrate
+    from app.profiles import print_notices
+
     path = cli_config_path(args)
-    profile = load_config(path).profile(getattr(args, "profile", None))
+    config = load_config(path)
+    profile = config.profile(getattr(args, "profile", None))
+    # An entry of the earlier version (user = profile name) moves to this file's scope.
+    force = getattr(args, "force", False)
+    try:
+        profile, moved = migrate(path, profile, timeout=timeout, force=force)
+    except KeyStoreError:
+        if args.key_action != "set":
+            raise
+        moved = ()  # `set` reports the keyring's state itself (exit 3 when it cannot store)
+    print_notices(moved)
     store = store_for(profile.api_key, path.parent, keyring_timeout=timeout)
     where = store.location(profile.name)  # type: ignore[attr-defined]
     if args.key_action == "get":
@@ -69,8 +83,27 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         return 0
     if args.key_action == "set":
-        return _set(args, store, profile.name, profile.api_key.env, where)
+        return _set(args, path, config, profile, store)
+    _refuse_shared(profile, path)
     return _delete(store, profile.name, profile.api_key.env, where, args.yes)
+
+
+def _refuse_shared(profile: object, path: object) -> None:
+    """The entry is also the key of another config file (a copy of this one): keep it."""
+    from app.errors import UserError
+    from app.key_scope import other_user
+
+    account = profile.api_key.account  # type: ignore[attr-defined]
+    other = other_user(account, path)  # type: ignore[arg-type]
+    if other is not None:
+        from app.key_scope import key_set_command
+
+        raise UserError(
+            "secrets.entry_shared_kept",
+            account=account,
+            other=str(other),
+            command=key_set_command(path, profile.name),  # type: ignore[arg-type, attr-defined]
+        )
 
 
 def _delete(store: object, name: str, env: str, where: str, yes: bool) -> int:
@@ -82,7 +115,11 @@ def _delete(store: object, name: str, env: str, where: str, yes: bool) -> int:
     if not yes:
         if sys.stdin is None or not sys.stdin.isatty():
             raise UserError("secrets.delete_needs_yes", profile=name)
-        answer = input(t("secrets.confirm_delete", profile=name, where=where))
+        try:
+            answer = input(t("secrets.confirm_delete", profile=name, where=where))
+        except EOFError:  # Ctrl+D: the same as "no"
+            answer = ""
+            print()
         if answer.strip().lower() not in ("y", "yes", "是"):
             print(t("secrets.delete_cancelled"))
             return 0
@@ -116,7 +153,10 @@ def _read_new_key(args: argparse.Namespace) -> object:
             raise UserError("secrets.stdin_is_tty")
         raw = sys.stdin.read(_STDIN_LIMIT)
     elif sys.stdin is not None and sys.stdin.isatty():
-        raw = getpass.getpass(t("secrets.prompt_key"))
+        try:
+            raw = getpass.getpass(t("secrets.prompt_key"))
+        except EOFError:  # Ctrl+D at the hidden prompt: no key, nothing stored
+            raise UserError("secrets.key_empty") from None
     else:
         raise UserError("secrets.set_needs_source")
     key, notices = ApiKey.parse(raw)
@@ -125,11 +165,50 @@ def _read_new_key(args: argparse.Namespace) -> object:
     return key
 
 
-def _set(args: argparse.Namespace, store: object, name: str, env: str, where: str) -> int:
+def _set(
+    args: argparse.Namespace, path: object, config: object, profile: object, store: object
+) -> int:
+    """Store the new key. A keyring profile without a scoped entry yet (or one whose entry a
+    copy of this config also uses) gets its own: the new entry first, then the config
+    records it; the entry is removed again if the config cannot be written (T19, T21)."""
+    from dataclasses import replace
+
+    from app.key_scope import register, scoped_account
+    from app.profiles import modify_config, print_notices
+
+    name, env = profile.name, profile.api_key.env  # type: ignore[attr-defined]
     key = _read_new_key(args)
     if store.kind == "env":  # type: ignore[attr-defined]
         print(t("secrets.set_env_store", profile=name, var=env))
         return 0
+    if store.kind != "keyring":  # type: ignore[attr-defined]
+        store.set(name, key)  # type: ignore[attr-defined]
+        where = store.location(name)  # type: ignore[attr-defined]
+        print(t("secrets.key_stored", profile=name, where=where, masked=key.masked()))  # type: ignore[attr-defined]
+        return 0
+    ref = profile.api_key  # type: ignore[attr-defined]
+    account, shared = scoped_account(path, name, config)  # type: ignore[arg-type]
+    print_notices([shared] if shared else [])
+    store.account = account  # type: ignore[attr-defined]
+    new_entry = account != ref.account
     store.set(name, key)  # type: ignore[attr-defined]
+    if new_entry:
+        new_ref = replace(ref, account=account)
+
+        def change(c: object) -> object:
+            from app.key_scope import set_key_ref
+
+            return set_key_ref(c, name, new_ref)
+
+        try:
+            modify_config(path, change, force=getattr(args, "force", False))  # type: ignore[arg-type]
+        except BaseException:
+            import contextlib
+
+            with contextlib.suppress(Exception):
+                store.delete(name)  # type: ignore[attr-defined]
+            raise
+    register(account, path)  # type: ignore[arg-type]
+    where = store.location(name)  # type: ignore[attr-defined]
     print(t("secrets.key_stored", profile=name, where=where, masked=key.masked()))  # type: ignore[attr-defined]
     return 0

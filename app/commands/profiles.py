@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     delete.add_argument("name", nargs="?", metavar="NAME", help=t("profiles.opt_name"))
     delete.add_argument("--yes", action="store_true", help=t("profiles.opt_yes"))
     delete.add_argument("--keep-key", action="store_true", help=t("profiles.opt_keep_key"))
+    delete.add_argument("--force", action="store_true", help=t("profiles.opt_force"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     profile = config.profile(name)
     if args.action == "show":
         return _show(config, profile, path, args.json)
-    return _delete(profile, path, args.yes, config.default_profile == profile.name, args.keep_key)
+    was_default = config.default_profile == profile.name
+    return _delete(profile, path, args.yes, was_default, args.keep_key, args.force)
 
 
 def _verified(profile: Any) -> str:
@@ -189,8 +191,21 @@ def _key_line(key: dict[str, Any]) -> str:
     return t("profiles.key_not_found", where=where)
 
 
-def _delete(profile: Any, path: Path, yes: bool, was_default: bool, keep_key: bool = False) -> int:
+def _delete(
+    profile: Any,
+    path: Path,
+    yes: bool,
+    was_default: bool,
+    keep_key: bool = False,
+    force: bool = False,
+) -> int:
+    """Delete the profile, then its key: the config write is the step that can fail (read-
+    only folder, full disk), so it goes first and a failure leaves both whole (T19). A key
+    that a copy of this config also uses stays (T21)."""
+    import shlex
+
     from app.errors import UserError
+    from app.key_scope import other_user
     from app.profiles import modify_config, print_notices
     from app.secrets import store_for
 
@@ -205,35 +220,56 @@ def _delete(profile: Any, path: Path, yes: bool, was_default: bool, keep_key: bo
     if not yes:
         if sys.stdin is None or not sys.stdin.isatty():
             raise UserError("profiles.delete_needs_yes")
-        answer = input(t("profiles.confirm_delete", name=profile.name, path=str(path), where=where))
+        try:
+            answer = input(
+                t("profiles.confirm_delete", name=profile.name, path=str(path), where=where)
+            )
+        except EOFError:
+            answer = ""
         if answer.strip().lower() not in ("y", "yes", "是"):
             print(t("profiles.delete_cancelled"))
             return 0
-    # The key first: if its store refuses (locked keyring), the profile still points at it,
-    # and the error names --keep-key for a user whose keyring is the reason to start over.
-    if keep_key:
-        removed_key = False
+    shared = (
+        other_user(profile.api_key.account, path) if profile.api_key.store == "keyring" else None
+    )
+    touch_key = not keep_key and shared is None and profile.api_key.store != "env"
+    if touch_key:
+        # Can the store be reached at all? If not (locked keyring), nothing is changed and
+        # the error names --keep-key for a user whose keyring is the reason to start over.
+        try:
+            store.get(profile.name)
+        except UserError as exc:
+            print(t("profiles.delete_key_failed_hint"), file=sys.stderr)
+            raise exc from None
+    config, result = modify_config(path, lambda c: c.without_profile(profile.name), force=force)
+    print_notices(result.notices)
+    print(t("profiles.deleted", name=profile.name, path=str(result.path)))
+    rc = 0
+    user = store.user(profile.name) if hasattr(store, "user") else profile.name
+    if profile.api_key.store == "env":
+        print(t("profiles.key_left_in_env", env=profile.api_key.env))
+    elif shared is not None:
+        print(t("profiles.key_kept_shared", where=where, other=str(shared)))
+    elif keep_key:
+        print(t("profiles.key_kept_on_request", where=where, name=shlex.quote(user)))
     else:
         try:
             removed_key = store.delete(profile.name)
         except UserError as exc:
-            print(t("profiles.delete_key_failed_hint"), file=sys.stderr)
-            raise exc from None
-    config, result = modify_config(path, lambda c: c.without_profile(profile.name))
-    print_notices(result.notices)
-    print(t("profiles.deleted", name=profile.name, path=str(result.path)))
-    if profile.api_key.store == "env":
-        print(t("profiles.key_left_in_env", env=profile.api_key.env))
-    elif keep_key:
-        print(t("profiles.key_kept_on_request", where=where, name=profile.name))
-    elif removed_key:
-        print(t("profiles.deleted_key", where=where))
-    else:
-        print(t("profiles.key_already_gone", where=where))
+            # The profile is gone (that write succeeded); say exactly where the key stays.
+            print(
+                t("profiles.key_delete_failed_after", where=where, reason=exc.message),
+                file=sys.stderr,
+            )
+            removed_key, rc = None, 1
+        if removed_key:
+            print(t("profiles.deleted_key", where=where))
+        elif removed_key is not None:
+            print(t("profiles.key_already_gone", where=where))
     _remove_leftover_key_file(profile, path)
     if was_default and config.default_profile:
         print(t("profiles.new_default", name=config.default_profile))
-    return 0
+    return rc
 
 
 def _remove_leftover_key_file(profile: Any, path: Path) -> None:

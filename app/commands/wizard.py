@@ -108,7 +108,12 @@ def real_services(args: argparse.Namespace) -> tuple[Any, Any]:
     state = WizardState(lang=get_language(), profile_name=profile or "default")
 
     def key_store_factory(kind: str) -> Any:
-        return store_for(KeyRef(kind), path.parent, keyring_timeout=KEYRING_PROBE_TIMEOUT)
+        store = store_for(KeyRef(kind), path.parent, keyring_timeout=KEYRING_PROBE_TIMEOUT)
+        if kind == "keyring":  # the entry scoped to this config file (T21), as the CLI uses
+            from app.key_scope import wizard_account
+
+            store.account_of = lambda profile: wizard_account(path, profile)  # type: ignore[attr-defined]
+        return store
 
     services = Services(
         config_path=path,

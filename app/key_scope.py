@@ -1,0 +1,263 @@
+"""Keyring entries scoped to one config file, so two configs cannot share a key (T21).
+
+Before, the keyring user name was the profile name: two config files with a profile
+`default` (the user's config and a project's `--config ./cli.yaml`) shared one entry, so
+configuring one overwrote the other's key and deleting one deleted the other's.
+
+Now a keyring profile records its entry in the config file itself:
+
+    api_key: {store: keyring, env: DASHSCOPE_API_KEY, account: default@1a2b3c4d5e6f}
+
+The 12 hex digits are chosen once per config file (every keyring profile of a file shares
+them; derived from the file's real path when the first entry is made), and then the file
+says where its key is: moving the file or opening it through a symlink or another path
+keeps its key, and a second config file gets its own digits.
+
+A COPY of a config file carries the same account. To notice that, the tool keeps a small
+index (`keyring-accounts.json` in the user state directory; names and paths only, never a
+key) of the config file that last wrote each account. When another existing file still
+names the account, the entry is shared: `configure` and `key set` give this profile a new
+entry of its own instead of overwriting, `profiles delete` and `key delete` leave it alone,
+and the message names the other file.
+
+Entries of the earlier version (user = profile name) are migrated on first use by `key`,
+`configure` and `profiles delete`: the new entry is written and read back, the config then
+records it, and only then is the old entry deleted (never the other way round), with a
+notice saying what moved. Until then every command still reads the old entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from app.errors import Notice, UserError
+from app.secrets import ACCOUNT_RE, KeyringStore, KeyStoreError, check_account
+
+INDEX_FILE = "keyring-accounts.json"
+_MAX_INDEX_BYTES = 512 * 1024
+
+
+def index_path() -> Path:
+    import platformdirs
+
+    from app.profiles import APP_NAME
+
+    return platformdirs.user_state_path(APP_NAME) / INDEX_FILE
+
+
+def new_scope(path: Path | str) -> str:
+    """12 hex digits for a config file that has no keyring entry yet, derived from its real
+    path, so the CLI and the wizard (which stores the key before it writes the config)
+    arrive at the same entry; once written, the file records it and may move freely."""
+    return hashlib.sha256(_real(path).encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def config_scope(config: Any) -> str | None:
+    """The scope digits this config's keyring profiles already use, if any."""
+    for profile in config.profiles.values():
+        account = profile.api_key.account
+        if profile.api_key.store == "keyring" and account:
+            match = ACCOUNT_RE.fullmatch(account)
+            if match:
+                return match.group("scope")
+    return None
+
+
+def account_for(config: Any, name: str, path: Path, *, fresh: bool = False) -> str:
+    """The keyring user for profile `name` of the config at `path`: its recorded one, else
+    one in this file's scope. `fresh`: this file's own digits (the recorded entry is shared
+    with a copy of the file elsewhere)."""
+    existing = config.profiles.get(name)
+    if not fresh and existing is not None and existing.api_key.account:
+        return str(existing.api_key.account)
+    scope = None if fresh else config_scope(config)
+    return check_account(f"{name}@{scope or new_scope(path)}")
+
+
+def scoped_account(path: Path, name: str, config: Any = None) -> tuple[str, Notice | None]:
+    """The entry a new key of `name` goes to, and the notice when a copy of this config
+    shares the recorded one (then this profile gets its own)."""
+    if config is None:
+        config = _load_tolerant(path)
+    account = account_for(config, name, path)
+    other = other_user(account, path)
+    if other is None:
+        return account, None
+    fresh = account_for(config, name, path, fresh=True)
+    return fresh, shared_notice(account, other, fresh)
+
+
+def wizard_account(path: Path, name: str) -> str | None:
+    """The entry the wizard reads and writes for `name`: like `scoped_account`, except that
+    a profile whose key is in an earlier version's entry keeps using it (None), so the
+    wizard still finds that key; the CLI migrates it on first use."""
+    config = _load_tolerant(path)
+    existing = config.profiles.get(name)
+    legacy = existing is not None and existing.api_key.store == "keyring"
+    if legacy and not existing.api_key.account:
+        return None
+    return scoped_account(path, name, config)[0]
+
+
+def _load_tolerant(path: Path) -> Any:
+    from app.profiles import Config, load_config
+
+    try:
+        return load_config(path)
+    except Exception:  # a broken config is about to be repaired: no recorded entries
+        return Config()
+
+
+# ---------------------------------------------------------------------------------------------
+# The index of which config file uses which account
+# ---------------------------------------------------------------------------------------------
+
+
+def _read_index() -> dict[str, Any]:
+    try:
+        data = index_path().read_bytes()[:_MAX_INDEX_BYTES]
+        doc = json.loads(data.decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {"accounts": {}, "moved": {}}
+    if not isinstance(doc, dict):
+        return {"accounts": {}, "moved": {}}
+    accounts = doc.get("accounts") if isinstance(doc.get("accounts"), dict) else {}
+    moved = doc.get("moved") if isinstance(doc.get("moved"), dict) else {}
+    return {"accounts": accounts, "moved": moved}
+
+
+def _update_index(change: Any) -> None:
+    """Best effort: the index only sharpens collision messages; it never holds a key."""
+    from app.profiles import atomic_write, file_lock
+
+    path = index_path()
+    with contextlib.suppress(OSError, UserError):
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with file_lock(path):
+            doc = _read_index()
+            change(doc)
+            atomic_write(path, json.dumps(doc, indent=1, sort_keys=True), locked=True)
+
+
+def _real(path: Path | str) -> str:
+    return os.path.realpath(os.fspath(path))
+
+
+def register(account: str, config_path: Path) -> None:
+    """Record that `config_path` now uses `account`."""
+
+    def change(doc: dict[str, Any]) -> None:
+        doc["accounts"][account] = _real(config_path)
+
+    _update_index(change)
+
+
+def _same_file(a: Path | str, b: Path | str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return _real(a) == _real(b)
+
+
+def other_user(account: str | None, config_path: Path) -> Path | None:
+    """Another existing config file that still names `account` (a copy of this one), if any.
+
+    A file that was moved away or no longer names the account is not a collision.
+    """
+    if not account:
+        return None
+    owner = _read_index()["accounts"].get(account)
+    if not isinstance(owner, str) or _same_file(owner, config_path):
+        return None
+    try:
+        text = Path(owner).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    return Path(owner) if account in text else None
+
+
+def key_set_command(path: Path, name: str) -> str:
+    """`… key set --profile P --config C`, spelled the way it runs in this shell."""
+    from app.invocation import command
+
+    return command("key", "set", "--profile", name, "--config", str(path))
+
+
+def shared_notice(account: str, other: Path, new_account: str) -> Notice:
+    return Notice("secrets.entry_shared_split", account=account, other=str(other), new=new_account)
+
+
+# ---------------------------------------------------------------------------------------------
+# Migration of entries written under the bare profile name
+# ---------------------------------------------------------------------------------------------
+
+
+def set_key_ref(config: Any, name: str, ref: Any) -> Any:
+    from app.profiles import Config
+
+    profiles = dict(config.profiles)
+    profiles[name] = replace(profiles[name], api_key=ref)
+    return Config(config.version, config.default_profile, profiles)
+
+
+def migrate(
+    path: Path, profile: Any, *, timeout: float, force: bool = False
+) -> tuple[Any, tuple[Notice, ...]]:
+    """Move a legacy keyring entry (user = profile name) to this config's scoped account.
+
+    Returns the profile as it is now recorded and the notices to show. Nothing is lost on
+    any failure: the old entry is deleted only after the new one was read back and the
+    config records it.
+    """
+    from app.profiles import load_config, modify_config
+
+    ref = profile.api_key
+    if ref.store != "keyring" or ref.account is not None:
+        return profile, ()
+    name = profile.name
+    legacy = KeyringStore(timeout=timeout)
+    value = legacy.get(name)
+    if value is None:
+        moved = _read_index()["moved"].get(name)
+        if isinstance(moved, dict) and not _same_file(str(moved.get("config", "")), path):
+            notice = Notice(
+                "secrets.legacy_entry_moved",
+                profile=name,
+                account=str(moved.get("account", "?")),
+                other=str(moved.get("config", "?")),
+                command=key_set_command(path, name),
+            )
+            return profile, (notice,)
+        return profile, ()
+    account, _ = scoped_account(path, name, load_config(path))
+    scoped = KeyringStore(timeout=timeout, account=account)
+    if scoped.get(name) is not None:  # taken by something else: never overwrite it
+        return profile, (Notice("secrets.migration_target_taken", account=account),)
+    scoped.set(name, value)  # reads the value back before returning
+    new_ref = replace(ref, account=account)
+    try:
+        modify_config(path, lambda c: set_key_ref(c, name, new_ref), force=force)
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            scoped.delete(name)  # the config still points at the old entry, which is whole
+        if isinstance(exc, UserError):  # a read-only config: use the old entry this time
+            return profile, (Notice("secrets.migration_failed", profile=name, why=exc.message),)
+        raise
+    register(account, path)
+
+    def record(doc: dict[str, Any]) -> None:
+        doc["moved"][name] = {"account": account, "config": _real(path)}
+
+    _update_index(record)
+    notices = [Notice("secrets.migrated", profile=name, account=account, path=str(path))]
+    try:
+        legacy.delete(name)
+    except KeyStoreError:
+        notices.append(Notice("secrets.migrated_old_kept", profile=name))
+    return replace(profile, api_key=new_ref), tuple(notices)

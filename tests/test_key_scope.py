@@ -1,0 +1,236 @@
+"""Keyring entries are scoped to one config file (T21), against the REAL Secret Service.
+
+Two config files with a profile `default` must never overwrite or delete each other's key;
+moving a config or opening it through a symlink keeps its key; an entry of the earlier
+version (user = profile name) moves to the scoped name on first use; a copied config that
+shares an entry is detected and named.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from app.profiles import load_config, make_profile, modify_config
+from app.secrets import KeyRef
+from tests.fixtures_cli import CliRunner
+from tests.fixtures_keyring import SecretServiceSession
+
+KEY_MAIN = "sk-scopemain0123456789abcdef01"
+KEY_CLI = "sk-scopecli00123456789abcdef02"
+CONF = ("configure", "--region", "ap-southeast-1", "--workspace-id", "ws-scope1")
+
+
+def _run(run_cli: CliRunner, ss: SecretServiceSession, *args: str, **kw: object):
+    env = dict(ss.env)
+    return run_cli(*args, env=env, keyring_backend=env["PYTHON_KEYRING_BACKEND"], **kw)  # type: ignore[arg-type]
+
+
+def _configure(run_cli, ss, config: Path, key: str):
+    r = _run(run_cli, ss, *CONF, "--config", str(config), "--api-key-stdin", input=key + "\n")
+    assert r.rc == 0, r.output
+    return r
+
+
+def _get(run_cli, ss, config: Path):
+    return _run(run_cli, ss, "key", "get", "--config", str(config))
+
+
+def _account(config: Path) -> str:
+    return load_config(config).profiles["default"].api_key.account  # type: ignore[return-value]
+
+
+def _no_key(*results, keys=(KEY_MAIN, KEY_CLI)) -> None:
+    for r in results:
+        for key in keys:
+            assert key not in r.stderr
+
+
+def test_two_configs_with_default_keep_their_own_keys(run_cli, secret_service, tmp_path) -> None:
+    main = tmp_path / "home-cfg" / "config.yaml"
+    cli = tmp_path / "project" / "cli.yaml"
+    a = _configure(run_cli, secret_service, main, KEY_MAIN)
+    b = _configure(run_cli, secret_service, cli, KEY_CLI)
+    assert _account(main) != _account(cli)
+    assert re.fullmatch(r"default@[0-9a-f]{12}", _account(cli))
+    assert _get(run_cli, secret_service, main).stdout == KEY_MAIN + "\n"
+    assert _get(run_cli, secret_service, cli).stdout == KEY_CLI + "\n"
+    gone = _run(
+        run_cli, secret_service, "profiles", "delete", "default", "--config", str(cli), "--yes"
+    )
+    assert gone.rc == 0, gone.output
+    assert _get(run_cli, secret_service, main).stdout == KEY_MAIN + "\n"
+    _no_key(a, b, gone)
+    assert KEY_MAIN not in main.read_text()
+
+
+def test_moving_or_linking_a_config_keeps_its_key(run_cli, secret_service, tmp_path) -> None:
+    first = tmp_path / "a" / "config.yaml"
+    _configure(run_cli, secret_service, first, KEY_MAIN)
+    moved = tmp_path / "b" / "renamed.yaml"
+    moved.parent.mkdir()
+    shutil.move(first, moved)
+    assert _get(run_cli, secret_service, moved).stdout == KEY_MAIN + "\n"
+    link = moved.parent / "link.yaml"
+    link.symlink_to(moved.name)
+    assert _get(run_cli, secret_service, link).stdout == KEY_MAIN + "\n"
+    # Configuring the moved file again replaces its own key: no "shared" warning.
+    again = _configure(run_cli, secret_service, moved, KEY_CLI)
+    assert "also used" not in again.stderr
+    assert _get(run_cli, secret_service, moved).stdout == KEY_CLI + "\n"
+
+
+def _legacy_config(config: Path) -> None:
+    profile, _ = make_profile(
+        "default", region="ap-southeast-1", workspace_id="ws-scope1", api_key=KeyRef("keyring")
+    )
+    modify_config(config, lambda c: c.with_profile(profile))
+
+
+def test_an_entry_of_the_earlier_version_is_migrated_on_first_use(
+    run_cli, secret_service, tmp_path
+) -> None:
+    import keyring
+
+    config = tmp_path / "old" / "config.yaml"
+    _legacy_config(config)
+    keyring.set_password("modelstudio-setup", "default", KEY_MAIN)  # what 0.x wrote
+    try:
+        got = _get(run_cli, secret_service, config)
+        assert got.rc == 0, got.output
+        assert got.stdout == KEY_MAIN + "\n"
+        account = _account(config)
+        assert re.fullmatch(r"default@[0-9a-f]{12}", account)
+        assert "Moved the key of profile 'default'" in got.stderr and account in got.stderr
+        assert keyring.get_password("modelstudio-setup", account) == KEY_MAIN
+        assert keyring.get_password("modelstudio-setup", "default") is None
+        # Second use: nothing more to move, same key.
+        again = _get(run_cli, secret_service, config)
+        assert again.stdout == KEY_MAIN + "\n" and "Moved" not in again.stderr
+        _no_key(got, again)
+    finally:
+        if keyring.get_password("modelstudio-setup", "default") is not None:
+            keyring.delete_password("modelstudio-setup", "default")
+
+
+def test_a_copied_config_is_detected_and_named(run_cli, secret_service, tmp_path) -> None:
+    main = tmp_path / "main" / "config.yaml"
+    _configure(run_cli, secret_service, main, KEY_MAIN)
+    copy = tmp_path / "copy" / "config.yaml"
+    copy.parent.mkdir()
+    shutil.copy(main, copy)
+    # Deleting the profile in the copy keeps the entry the original still uses.
+    gone = _run(run_cli, secret_service, "profiles", "delete", "--config", str(copy), "--yes")
+    assert gone.rc == 0, gone.output
+    assert "was kept" in gone.stdout and str(main) in gone.stdout
+    assert _get(run_cli, secret_service, main).stdout == KEY_MAIN + "\n"
+    # `key delete` in a copy refuses, naming the other file.
+    shutil.copy(main, copy)
+    refused = _run(run_cli, secret_service, "key", "delete", "--config", str(copy), "--yes")
+    assert refused.rc == 2 and str(main) in refused.stderr
+    # Configuring the copy gives it an entry of its own, said aloud.
+    split = _configure(run_cli, secret_service, copy, KEY_CLI)
+    assert "also used by the config file" in split.stderr and str(main) in split.stderr
+    assert _account(copy) != _account(main)
+    assert _get(run_cli, secret_service, main).stdout == KEY_MAIN + "\n"
+    assert _get(run_cli, secret_service, copy).stdout == KEY_CLI + "\n"
+    _no_key(gone, refused, split)
+
+
+@pytest.mark.parametrize(
+    "account",
+    ["sk-0123456789abcdef0123456789abcdef", "default", "other@zz", "default@0123456789ab\n"],
+)
+def test_the_loader_refuses_a_bad_account_without_echoing_it(cli, account: str) -> None:
+    cli("configure", "--region", "ap-southeast-1", "--shared-host", "--store", "env")
+    doc = yaml.safe_load(cli.config.read_text())
+    doc["profiles"]["default"]["api_key"] = {"store": "keyring", "account": account}
+    cli.config.write_text(yaml.safe_dump(doc))
+    r = cli("profiles", "show")
+    assert r.rc == 2
+    assert "api_key.account" in r.stderr
+    if account.startswith("sk-"):
+        assert account not in r.output
+
+
+def test_an_account_on_a_non_keyring_store_is_refused(cli) -> None:
+    cli("configure", "--region", "ap-southeast-1", "--shared-host", "--store", "env")
+    doc = yaml.safe_load(cli.config.read_text())
+    doc["profiles"]["default"]["api_key"]["account"] = "default@0123456789ab"
+    cli.config.write_text(yaml.safe_dump(doc))
+    assert cli("profiles", "show").rc == 2
+
+
+def test_the_wizard_uses_the_same_scoped_entry_as_the_cli(tmp_path, monkeypatch) -> None:
+    """The wizard stores the key (ApiKey step) before it writes the config (Export step):
+    both must name the same entry, and two config files must name different ones."""
+    import argparse
+
+    from app.commands.wizard import real_services
+    from screens.export import _scoped
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    users = []
+    for folder in ("one", "two"):
+        path = tmp_path / folder / "config.yaml"
+        services, _state = real_services(argparse.Namespace(config=str(path)))
+        user = services.key_store_factory("keyring").user("default")
+        assert re.fullmatch(r"default@[0-9a-f]{12}", user)
+        profile, _ = make_profile(
+            "default", region="ap-southeast-1", workspace_id="ws-scope1", api_key=KeyRef("keyring")
+        )
+        assert _scoped(profile, services).api_key.account == user
+        users.append(user)
+    assert users[0] != users[1]
+    # A profile whose key is in the earlier version's entry keeps finding it there.
+    legacy = tmp_path / "legacy" / "config.yaml"
+    _legacy_config(legacy)
+    services, _ = real_services(argparse.Namespace(config=str(legacy)))
+    assert services.key_store_factory("keyring").user("default") == "default"
+
+
+@pytest.mark.skipif(shutil.which("prlimit") is None, reason="needs prlimit")
+def test_a_config_that_cannot_be_written_still_gives_its_legacy_key(
+    run_cli, secret_service, tmp_path
+) -> None:
+    """Migration needs a config write; when that fails (full disk), `key get` still works,
+    from the old entry, and says why nothing moved."""
+    import keyring
+
+    config = tmp_path / "ro" / "config.yaml"
+    _legacy_config(config)
+    keyring.set_password("modelstudio-setup", "default", KEY_MAIN)
+    try:
+        got = _run(
+            run_cli, secret_service, "key", "get", "--config", str(config),
+            prefix=("prlimit", "--fsize=64", "--"),
+        )  # fmt: skip
+        assert got.rc == 0, got.output
+        assert got.stdout == KEY_MAIN + "\n"
+        assert "stays in the keyring entry of an earlier version" in got.stderr
+        assert load_config(config).profiles["default"].api_key.account is None
+        assert keyring.get_password("modelstudio-setup", "default") == KEY_MAIN
+    finally:
+        keyring.delete_password("modelstudio-setup", "default")
+
+
+def test_a_second_old_config_is_told_where_the_shared_entry_went(
+    run_cli, secret_service, tmp_path
+) -> None:
+    import keyring
+
+    first, second = tmp_path / "a" / "config.yaml", tmp_path / "b" / "config.yaml"
+    _legacy_config(first)
+    _legacy_config(second)
+    keyring.set_password("modelstudio-setup", "default", KEY_MAIN)  # shared, as 0.x did it
+    moved = _get(run_cli, secret_service, first)
+    assert moved.stdout == KEY_MAIN + "\n"
+    other = _get(run_cli, secret_service, second)
+    assert other.rc == 1
+    assert f"moved to {_account(first)} for the config file {first}" in other.stderr
+    assert f"key set --profile default --config {second}" in other.stderr
+    _no_key(moved, other)
