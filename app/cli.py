@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from app import __version__
 from app.errors import EXIT_USAGE, UserError
 from app.i18n import LANGUAGES, detect_language, set_language, t
+from app.text import hide_if_key
 
 # Each module in app/commands/ has `register(subparsers, common)` and `run(args) -> int`.
 COMMANDS = (
@@ -135,9 +136,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"modelstudio-setup: {exc.message}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        # A full disk, a file we may not read, a directory where a file belongs: the
+        # environment, not a bug. Name the file and the reason, never a traceback (QA C14).
+        error = os_error(exc)
+        print(f"modelstudio-setup: {error.message}", file=sys.stderr)
+        return error.exit_code
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
+
+
+_SPACE_ERRNOS = ("ENOSPC", "EFBIG", "EDQUOT")
+_ACCESS_ERRNOS = ("EACCES", "EPERM")
+
+
+def os_error(exc: OSError) -> UserError:
+    """The message for an OSError that reached the CLI boundary: the path (when the error
+    has one) and the system's reason, with what to do for the common causes. Exit 2, like
+    the config and export writers' own file errors (README "Exit codes")."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or -1, "")
+    reason = exc.strerror or type(exc).__name__
+    path = exc.filename if isinstance(exc.filename, str) else None
+    hint = ""
+    if name in _SPACE_ERRNOS:
+        hint = t("cli.os_hint_space")
+    elif name in _ACCESS_ERRNOS and path:
+        hint = t("cli.os_hint_access", path=hide_if_key(path))
+    elif name == "EROFS":
+        hint = t("cli.os_hint_read_only")
+    if path is None:
+        return UserError("cli.os_error_no_path", reason=reason, hint=hint)
+    return UserError("cli.os_error", path=path, reason=reason, hint=hint)
 
 
 EXIT_CLOSED_PIPE = 141  # what a shell shows for a tool ended by SIGPIPE (128 + 13)

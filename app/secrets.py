@@ -384,9 +384,17 @@ class FileStore:
                 path=str(path),
                 mode=f"{stat.S_IMODE(st.st_mode):04o}",
             )
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, "rb") as fh:
-            data = fh.read(_MAX_KEY_FILE_BYTES + 1)
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(fd, "rb") as fh:
+                data = fh.read(_MAX_KEY_FILE_BYTES + 1)
+        except OSError as exc:  # mode 0000, another owner's ACL, EIO (QA C14)
+            raise KeyStoreError(
+                "secrets.file_unreadable",
+                "secrets.next_chmod_unreadable",
+                path=str(path),
+                reason=exc.strerror or type(exc).__name__,
+            ) from None
         try:
             return ApiKey(data.decode("utf-8"))
         except (UnicodeDecodeError, InvalidApiKey) as exc:
@@ -403,7 +411,10 @@ class FileStore:
         self._check_dir(create=True)
         with contextlib.suppress(FileNotFoundError):
             self._check_file(path, os.lstat(path))
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{profile}.", suffix=".tmp")
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{profile}.", suffix=".tmp")
+        except OSError as exc:
+            raise self._write_failed(path, exc) from None
         try:
             if hasattr(os, "fchmod"):  # mkstemp already made it 0600 on POSIX; be explicit
                 os.fchmod(fd, KEY_FILE_MODE)
@@ -412,9 +423,11 @@ class FileStore:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+            if isinstance(exc, OSError):  # full disk, file size limit (QA C14)
+                raise self._write_failed(path, exc) from None
             raise
         _fsync_dir(self.dir)
         st = os.lstat(path)
@@ -425,6 +438,12 @@ class FileStore:
                 path=str(path),
                 mode=f"{stat.S_IMODE(st.st_mode):04o}",
             )
+
+    @staticmethod
+    def _write_failed(path: Path, exc: OSError) -> KeyStoreError:
+        return KeyStoreError(
+            "secrets.file_write_failed", path=str(path), reason=exc.strerror or type(exc).__name__
+        )
 
     def delete(self, profile: str) -> bool:
         path = self.path_for(profile)

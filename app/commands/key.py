@@ -82,8 +82,9 @@ def _delete(store: object, name: str, env: str, where: str, yes: bool) -> int:
     if not yes:
         if sys.stdin is None or not sys.stdin.isatty():
             raise UserError("secrets.delete_needs_yes", profile=name)
-        answer = input(t("secrets.confirm_delete", profile=name, where=where))
-        if answer.strip().lower() not in ("y", "yes", "是"):
+        from app.prompts import confirm
+
+        if not confirm(t("secrets.confirm_delete", profile=name, where=where)):
             print(t("secrets.delete_cancelled"))
             return 0
     if store.delete(name):  # type: ignore[attr-defined]
@@ -98,7 +99,6 @@ _STDIN_LIMIT = 4002  # more than any key plus paste whitespace; the rest is neve
 
 def _read_new_key(args: argparse.Namespace) -> object:
     """The new key from stdin, a variable, or a no-echo prompt; validated, never echoed."""
-    import getpass
     import os
 
     from app.errors import UserError
@@ -116,7 +116,9 @@ def _read_new_key(args: argparse.Namespace) -> object:
             raise UserError("secrets.stdin_is_tty")
         raw = sys.stdin.read(_STDIN_LIMIT)
     elif sys.stdin is not None and sys.stdin.isatty():
-        raw = getpass.getpass(t("secrets.prompt_key"))
+        from app.prompts import hidden
+
+        raw = hidden(t("secrets.prompt_key"))
     else:
         raise UserError("secrets.set_needs_source")
     key, notices = ApiKey.parse(raw)

@@ -205,8 +205,10 @@ def _delete(profile: Any, path: Path, yes: bool, was_default: bool, keep_key: bo
     if not yes:
         if sys.stdin is None or not sys.stdin.isatty():
             raise UserError("profiles.delete_needs_yes")
-        answer = input(t("profiles.confirm_delete", name=profile.name, path=str(path), where=where))
-        if answer.strip().lower() not in ("y", "yes", "是"):
+        from app.prompts import confirm
+
+        question = t("profiles.confirm_delete", name=profile.name, path=str(path), where=where)
+        if not confirm(question):
             print(t("profiles.delete_cancelled"))
             return 0
     # The key first: if its store refuses (locked keyring), the profile still points at it,
