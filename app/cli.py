@@ -123,7 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "demo", False) and command != "wizard":
         # --demo promises "touches no real config or keyring": silently running a real
         # `configure` or `doctor` under it would break that promise (QA B35).
-        message = t("cli.demo_wizard_only", command=command)
+        from app import invocation
+
+        message = t("cli.demo_wizard_only", command=command, demo=invocation.command("--demo"))
         parser.exit(EXIT_USAGE, f"modelstudio-setup: {message}\n")
     module = importlib.import_module(f"app.commands.{command}")
     try:

@@ -109,23 +109,14 @@ def references_key_command(profile: Profile, fmt: str, include_key: bool) -> boo
     return fmt in SHELLS and profile.api_key.store != "env"
 
 
-def key_command_missing() -> bool:
-    """True when `modelstudio-setup` is not on PATH (run via `uv run` or `python -m app`).
-
-    The export keeps the bare command name on purpose: an absolute path into a project's
-    .venv would break when the venv is rebuilt or the file is shared, and would put a local
-    path into committed settings. The user is told instead how to make the name resolve.
-    """
-    import shutil
-
-    return shutil.which(KEY_COMMAND) is None
+def _address(profile: Profile, config: str | None) -> list[str]:
+    """`--profile P [--config C]`: what a file used later needs to reach this very profile
+    (the default profile may change meanwhile, the file may be used from another shell)."""
+    return ["--profile", profile.name, *(["--config", config] if config else [])]
 
 
 def _key_command(profile: Profile, config: str | None) -> list[str]:
-    cmd = [KEY_COMMAND, "key", "get", "--profile", profile.name]
-    if config:
-        cmd += ["--config", config]
-    return cmd
+    return [KEY_COMMAND, "key", "get", *_address(profile, config)]
 
 
 def _env_pairs(profile: Profile, catalog: Catalog) -> list[tuple[str, str]]:
@@ -209,11 +200,18 @@ def _dotenv_reference(source: str) -> str:
     return '"${' + source + '}"'
 
 
-def _dotenv(profile: Profile, key: ApiKey | None, include_key: bool, catalog: Catalog) -> str:
+def _dotenv(
+    profile: Profile, key: ApiKey | None, include_key: bool, catalog: Catalog, config: str | None
+) -> str:
+    from app import invocation
+
     lines = _header(profile, "#", include_key)
     own = profile.api_key.env
     if not include_key:
-        lines.append(f'# Set {own} in your environment, e.g. eval "$(modelstudio-setup env)".')
+        # Addressed like the `key get` references: this profile of this config, spelt the way
+        # it runs from the user's shell (D19, D26).
+        env = invocation.command("env", *_address(profile, config))
+        lines.append(f'# Set {own} in your environment, e.g. eval "$({env})".')
     if anthropic_model(profile, catalog) is None:
         lines.append(NO_ANTHROPIC_MODEL_COMMENT)
     for name, value in _env_pairs(profile, catalog):
@@ -447,7 +445,7 @@ def export(
         doc = Config(default_profile=profile.name, profiles={profile.name: profile}).dump()
         return "\n".join(_header(profile, "#", False)) + "\n" + doc
     if fmt == "dotenv":
-        return _dotenv(profile, key, include_key, catalog)
+        return _dotenv(profile, key, include_key, catalog, config)
     if fmt in SHELLS:
         return _shell(profile, fmt, key, include_key, catalog, config)
     if fmt.endswith("-python"):
@@ -520,7 +518,7 @@ _KEY_REFERENCED = "# The API key is not in this file; it is referenced."
 _OWN_COMMENT = re.compile(
     r"#\s*(?:Model Studio profile '.*|Written by modelstudio-setup export\.|"
     r"WARNING: this file contains the API key\..*|The API key is not in this file; .*|"
-    r'Set [A-Za-z_][A-Za-z0-9_]* in your environment, e\.g\. eval "\$\(modelstudio-setup env\)"\.|'
+    r'Set [A-Za-z_][A-Za-z0-9_]* in your environment, e\.g\. eval "\$\(.*\benv\b.*\)"\.|'
     r"ANTHROPIC_MODEL is left out: .*)\s*$"
 )
 # Variables an export writes only for some profiles.

@@ -49,15 +49,20 @@ def read_key(profile: Profile, path: Path) -> ApiKey | None:
     return store_for(profile.api_key, path.parent).get(profile.name)
 
 
-def key_missing_message(profile: Profile, path: Path) -> str:
-    """The same advice `key get` gives (QA B19): set the variable, or `key set`."""
+def key_missing_message(profile: Profile, path: Path, default_profile: str | None) -> str:
+    """The advice of `key get`, `env` and `export --include-key` alike (QA B19): set the
+    variable, or run `key set` for this very profile and config, spelt the way it runs from
+    the user's shell (D19, D26)."""
+    from app import invocation
+    from app.profiles import cli_address
     from app.secrets import store_for
 
     if profile.api_key.store == "env":
         return t("secrets.key_missing_env", profile=profile.name, var=profile.api_key.env)
     store = store_for(profile.api_key, path.parent)
     where = store.location(profile.name) if hasattr(store, "location") else store.describe()
-    return t("secrets.key_missing", profile=profile.name, where=where)
+    command = invocation.command("key", "set", *cli_address(path, profile.name, default_profile))
+    return t("secrets.key_missing", profile=profile.name, where=where, command=command)
 
 
 def config_ref(path: Path) -> str | None:
@@ -87,18 +92,17 @@ def run(args: argparse.Namespace) -> int:
             raise ExportError("exporters.cannot_hold_key", fmt=fmt)
         key = read_key(profile, path)
         if key is None:
-            print(f"modelstudio-setup: {key_missing_message(profile, path)}", file=sys.stderr)
+            message = key_missing_message(profile, path, config.default_profile)
+            print(f"modelstudio-setup: {message}", file=sys.stderr)
             return 1
     text = export(profile, fmt, key, args.include_key, config=config_ref(path))
-    from app.exporters import (
-        anthropic_model_notice,
-        key_command_missing,
-        references_key_command,
-        write_export,
-    )
+    from app.exporters import anthropic_model_notice, references_key_command, write_export
+    from app.invocation import install_hint
 
-    if references_key_command(profile, fmt, args.include_key) and key_command_missing():
-        print(t("exporters.command_not_on_path"), file=sys.stderr)
+    hint = install_hint() if references_key_command(profile, fmt, args.include_key) else None
+    if hint:
+        # The file runs the bare name later, from wherever it is used (D26).
+        print(t("exporters.command_not_on_path", hint=hint), file=sys.stderr)
     notice = anthropic_model_notice(profile, fmt)
     if notice:
         print(notice, file=sys.stderr)

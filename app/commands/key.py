@@ -55,14 +55,16 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < timeout <= 300:
         raise UserError("secrets.bad_timeout")
     path = cli_config_path(args)
-    profile = load_config(path).profile(getattr(args, "profile", None))
+    config = load_config(path)
+    profile = config.profile(getattr(args, "profile", None))
     store = store_for(profile.api_key, path.parent, keyring_timeout=timeout)
     where = store.location(profile.name)  # type: ignore[attr-defined]
     if args.key_action == "get":
         key = store.get(profile.name)
         if key is None:
-            missing = "secrets.key_missing_env" if store.kind == "env" else "secrets.key_missing"
-            text = t(missing, profile=profile.name, where=where, var=profile.api_key.env)
+            from app.commands.export import key_missing_message
+
+            text = key_missing_message(profile, path, config.default_profile)
             print(f"modelstudio-setup: {text}", file=sys.stderr)
             return 1
         sys.stdout.write(key.reveal() + "\n")
