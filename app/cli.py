@@ -62,16 +62,58 @@ class _Parser(argparse.ArgumentParser):
             kwargs["formatter_class"] = _RawHelpFormatter
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
-    def error(self, message: str) -> None:  # type: ignore[override]
-        if message.startswith("unrecognized arguments:"):
+    def parse_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def,override]
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
             # A stray word may be an API key pasted as an argument: count, never echo.
-            count = len(message.split(":", 1)[1].split())
-            message = f"unrecognized arguments ({count}; not shown, they may be secret)"
+            self.error(t("cli.argparse_unrecognized", count=len(extras)))
+        return parsed
+
+    def error(self, message: str) -> None:  # type: ignore[override]
         message = _QUOTED.sub(
             lambda m: "'<hidden>'" if _looks_secret(m.group(1)) else m.group(0), message
         )
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_USAGE, t("cli.argparse_error", prog=self.prog, message=message) + "\n")
+
+
+# argparse's own texts by their gettext message id (Python 3.10 to 3.13), so that usage,
+# help headings and errors read in the chosen language like the rest (E27). argparse looks
+# up its module-level `_` / `ngettext` each time it speaks: those are what is installed.
+_ARGPARSE_TEXTS = {
+    "usage: ": "argparse_usage",
+    "positional arguments": "argparse_positionals",
+    "options": "argparse_options",
+    "show this help message and exit": "argparse_help",
+    "argument %(argument_name)s: %(message)s": "argparse_argument",
+    "the following arguments are required: %s": "argparse_required",
+    "one of the arguments %s is required": "argparse_one_required",
+    "not allowed with argument %s": "argparse_not_allowed",
+    "ignored explicit argument %r": "argparse_ignored_explicit",
+    "expected one argument": "argparse_expected_one",
+    "expected at most one argument": "argparse_expected_at_most_one",
+    "expected at least one argument": "argparse_expected_at_least_one",
+    "expected %s argument": "argparse_expected_n",
+    "expected %s arguments": "argparse_expected_n",
+    "ambiguous option: %(option)s could match %(matches)s": "argparse_ambiguous",
+    "invalid %(type)s value: %(value)r": "argparse_invalid_value",
+    "invalid choice: %(value)r (choose from %(choices)s)": "argparse_invalid_choice",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": "argparse_unknown_parser",
+}
+
+
+def _argparse_text(message: str) -> str:
+    key = _ARGPARSE_TEXTS.get(message)
+    return t(f"cli.{key}") if key else message
+
+
+def _argparse_ntext(singular: str, plural: str, n: int) -> str:
+    return _argparse_text(singular if n == 1 else plural)
+
+
+def _install_argparse_texts() -> None:
+    argparse._ = _argparse_text  # type: ignore[attr-defined]
+    argparse.ngettext = _argparse_ntext  # type: ignore[attr-defined]
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -93,6 +135,7 @@ def common_options() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    _install_argparse_texts()
     common = common_options()
     parser = _Parser(
         prog="modelstudio-setup",
@@ -101,7 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}", help=t("cli.opt_version")
+    )
     parser.add_argument("--demo", action="store_true", help=t("cli.opt_demo"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
