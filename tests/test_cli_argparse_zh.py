@@ -19,11 +19,8 @@ ENGLISH = (
     ("args", "said"),
     [
         (("export",), "modelstudio-setup export：错误：缺少以下必需参数：--format"),
-        (
-            ("env", "--shell", "zsh"),
-            # How the choices are listed differs between Python versions.
-            (("env", "--shell", "zsh"), "参数 --shell：无效的选项值：'zsh'（可选："),
-        ),
+        # How the choices are listed differs between Python versions.
+        (("env", "--shell", "zsh"), "参数 --shell：无效的选项值：'zsh'（可选："),
         (("key", "get", "one", "two"), "无法识别的参数（2 个；未显示，因为其中可能含有密钥）"),
         (("export", "--format"), "参数 --format：需要一个值"),
     ],
