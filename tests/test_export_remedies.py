@@ -198,3 +198,21 @@ def test_the_demo_remedy_is_spelt_for_uv_run(run_cli: CliRunner, tmp_path: Path)
     r = run_cli("--demo", "doctor", env=_uv_run(tmp_path))
     assert r.rc == 2
     assert "(run: uv run modelstudio-setup --demo)" in r.stderr
+
+
+def test_an_unusable_stored_key_names_the_exact_command_to_store_it_again(
+    run_cli: CliRunner, tmp_path: Path
+) -> None:
+    config = tmp_path / "team" / "cli.yaml"
+    _two_profiles(run_cli, config)
+    key_file = config.parent / "keys" / "work.key"
+    key_file.write_text("not a key\n")
+    key_file.chmod(0o600)
+    for args in (("key", "get"), ("env",), ("export", "--format", "dotenv", "--include-key")):
+        r = run_cli(*args, "--profile", "work", "--config", str(config), env=INSTALLED)
+        assert r.rc == 2, r
+        remedy = r.stderr.rstrip().split("Store it again with: ", 1)[1]
+        assert remedy == f"modelstudio-setup key set --profile work --config {config}", args
+    pasted = _sh(f"{remedy} --api-key-stdin", INSTALLED, tmp_path, stdin=KEY)
+    assert pasted.returncode == 0, pasted.stderr
+    assert key_file.read_text().strip() == KEY

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     path = cli_config_path(args)
     config = load_config(path)
     profile = config.profile(getattr(args, "profile", None))
-    key = read_key(profile, path)
+    key = read_key(profile, path, config.default_profile)
     if key is None:
         message = key_missing_message(profile, path, config.default_profile)
         print(f"modelstudio-setup: {message}", file=sys.stderr)

@@ -60,10 +60,10 @@ def run(args: argparse.Namespace) -> int:
     store = store_for(profile.api_key, path.parent, keyring_timeout=timeout)
     where = store.location(profile.name)  # type: ignore[attr-defined]
     if args.key_action == "get":
-        key = store.get(profile.name)
-        if key is None:
-            from app.commands.export import key_missing_message
+        from app.commands.export import key_missing_message, read_key
 
+        key = read_key(profile, path, config.default_profile, store)
+        if key is None:
             text = key_missing_message(profile, path, config.default_profile)
             print(f"modelstudio-setup: {text}", file=sys.stderr)
             return 1
