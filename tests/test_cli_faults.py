@@ -86,6 +86,18 @@ def test_profiles_show_says_why_the_key_cannot_be_read(run_cli: CliRunner) -> No
     _clean(r)
 
 
+def test_doctor_reports_the_unreadable_key_file_and_still_runs(run_cli: CliRunner) -> None:
+    key_file = _file_store(run_cli)
+    key_file.chmod(0o000)
+    # Every surface goes to a closed loopback port: nothing leaves the machine.
+    pin = "dashscope-intl.aliyuncs.com:443:127.0.0.1:9"
+    r = run_cli("doctor", "--connect-to", pin, "--timeout", "2", prefix=_no_root_bypass())
+    assert r.rc == 1, r
+    assert f"The key file {key_file} cannot be read (Permission denied)" in r.stdout
+    assert f"chmod 600 {key_file}" in r.stdout
+    _clean(r)
+
+
 def test_an_os_error_escaping_a_command_names_the_path_and_reason(run_cli: CliRunner) -> None:
     """The CLI boundary: a keys folder nobody may enter (lstat fails with EACCES)."""
     key_file = _file_store(run_cli)
