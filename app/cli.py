@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from app import __version__
 from app.errors import EXIT_USAGE, UserError
 from app.i18n import LANGUAGES, detect_language, set_language, t
-from app.text import hide_if_key
+from app.text import hide_if_key, inert, looks_like_key
 
 # Each module in app/commands/ has `register(subparsers, common)` and `run(args) -> int`.
 COMMANDS = (
@@ -36,8 +36,9 @@ _QUOTED = re.compile(r"'([^'\s]*)'")
 
 
 def _looks_secret(value: str) -> bool:
-    """A stray value that may be a pasted API key is never echoed back."""
-    return value.startswith("sk-") or len(value) >= 24
+    """A stray value that may be a pasted API key is never echoed back: a key shape (the one
+    detector, app.text), or any long value (another provider's token)."""
+    return looks_like_key(value) or len(value) >= 24
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -73,6 +74,9 @@ class _Parser(argparse.ArgumentParser):
         message = _QUOTED.sub(
             lambda m: "'<hidden>'" if _looks_secret(m.group(1)) else m.group(0), message
         )
+        # argparse quotes some values with %r, others raw (`ambiguous option: --co=…`): an
+        # escape sequence typed on the command line must not act on the terminal.
+        message = inert(message, keep_newlines=True)
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, t("cli.argparse_error", prog=self.prog, message=message) + "\n")
 

@@ -61,3 +61,12 @@ def test_english_is_unchanged(cli) -> None:
     r = cli("key", "get", KEY)
     assert "unrecognized arguments (1; not shown, they may be secret)" in r.stderr
     assert KEY not in r.output
+
+
+def test_argparse_messages_escape_terminal_sequences(cli) -> None:
+    """`ambiguous option` echoes the typed option raw: an OSC 52 clipboard write."""
+    for lang in ("en", "zh"):
+        r = cli("--lang", lang, "--co=\x1b]52;c;SGVsbG8=\x07")
+        assert r.rc == 2
+        assert "\x1b" not in r.stderr and "\x07" not in r.stderr
+        assert "--co=\\x1b]52;c;SGVsbG8=\\x07" in r.stderr
