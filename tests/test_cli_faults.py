@@ -112,6 +112,26 @@ def test_an_os_error_escaping_a_command_names_the_path_and_reason(run_cli: CliRu
     _clean(r)
 
 
+@pytest.mark.parametrize("args", [("key", "get"), ("env",), ("export", "--format", "sh")])
+def test_standard_output_on_a_full_disk_is_a_clear_message(run_cli: CliRunner, args) -> None:
+    """The CLI boundary with no path to name: stdout is /dev/full (ENOSPC on flush)."""
+    _file_store(run_cli)
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "app", *args],
+            env=run_cli.base_env(),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            timeout=120,
+            check=False,
+        )
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert "No space left on device. The command stopped at that step." in err
+    assert "Free some disk space" in err
+    assert "Traceback" not in err and "Exception ignored" not in err and KEY not in err
+
+
 def test_key_set_on_a_full_disk_keeps_the_old_key(run_cli: CliRunner) -> None:
     key_file = _file_store(run_cli)
     r = run_cli("key", "set", "--api-key-stdin", input=NEW_KEY, prefix=DISK_FULL)
