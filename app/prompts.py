@@ -10,6 +10,7 @@ be asked at all (no terminal, `--yes` needed); 130 for Ctrl-C, as everywhere in 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 from app.errors import EXIT_USAGE, UserError
 
@@ -25,7 +26,7 @@ class Cancelled(UserError):
         self.exit_code = EXIT_INTERRUPTED if interrupted else EXIT_USAGE
 
 
-def _ask(read, question: str) -> str:  # type: ignore[no-untyped-def]
+def _ask(read: Callable[[str], str], question: str) -> str:
     try:
         return read(question)
     except EOFError:
