@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from app import __version__
 from app.errors import EXIT_USAGE, UserError
 from app.i18n import LANGUAGES, detect_language, set_language, t
+from app.text import hide_if_key, inert, looks_like_key
 
 # Each module in app/commands/ has `register(subparsers, common)` and `run(args) -> int`.
 COMMANDS = (
@@ -35,8 +36,9 @@ _QUOTED = re.compile(r"'([^'\s]*)'")
 
 
 def _looks_secret(value: str) -> bool:
-    """A stray value that may be a pasted API key is never echoed back."""
-    return value.startswith("sk-") or len(value) >= 24
+    """A stray value that may be a pasted API key is never echoed back: a key shape (the one
+    detector, app.text), or any long value (another provider's token)."""
+    return looks_like_key(value) or len(value) >= 24
 
 
 def _key_in_argv(argv: list[str]) -> UserError | None:
@@ -83,16 +85,61 @@ class _Parser(argparse.ArgumentParser):
             kwargs["formatter_class"] = _RawHelpFormatter
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
-    def error(self, message: str) -> None:  # type: ignore[override]
-        if message.startswith("unrecognized arguments:"):
+    def parse_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def,override]
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
             # A stray word may be an API key pasted as an argument: count, never echo.
-            count = len(message.split(":", 1)[1].split())
-            message = f"unrecognized arguments ({count}; not shown, they may be secret)"
+            self.error(t("cli.argparse_unrecognized", count=len(extras)))
+        return parsed
+
+    def error(self, message: str) -> None:  # type: ignore[override]
         message = _QUOTED.sub(
             lambda m: "'<hidden>'" if _looks_secret(m.group(1)) else m.group(0), message
         )
+        # argparse quotes some values with %r, others raw (`ambiguous option: --co=…`): an
+        # escape sequence typed on the command line must not act on the terminal.
+        message = inert(message, keep_newlines=True)
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_USAGE, t("cli.argparse_error", prog=self.prog, message=message) + "\n")
+
+
+# argparse's own texts by their gettext message id (Python 3.10 to 3.13), so that usage,
+# help headings and errors read in the chosen language like the rest (E27). argparse looks
+# up its module-level `_` / `ngettext` each time it speaks: those are what is installed.
+_ARGPARSE_TEXTS = {
+    "usage: ": "argparse_usage",
+    "positional arguments": "argparse_positionals",
+    "options": "argparse_options",
+    "show this help message and exit": "argparse_help",
+    "argument %(argument_name)s: %(message)s": "argparse_argument",
+    "the following arguments are required: %s": "argparse_required",
+    "one of the arguments %s is required": "argparse_one_required",
+    "not allowed with argument %s": "argparse_not_allowed",
+    "ignored explicit argument %r": "argparse_ignored_explicit",
+    "expected one argument": "argparse_expected_one",
+    "expected at most one argument": "argparse_expected_at_most_one",
+    "expected at least one argument": "argparse_expected_at_least_one",
+    "expected %s argument": "argparse_expected_n",
+    "expected %s arguments": "argparse_expected_n",
+    "ambiguous option: %(option)s could match %(matches)s": "argparse_ambiguous",
+    "invalid %(type)s value: %(value)r": "argparse_invalid_value",
+    "invalid choice: %(value)r (choose from %(choices)s)": "argparse_invalid_choice",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": "argparse_unknown_parser",
+}
+
+
+def _argparse_text(message: str) -> str:
+    key = _ARGPARSE_TEXTS.get(message)
+    return t(f"cli.{key}") if key else message
+
+
+def _argparse_ntext(singular: str, plural: str, n: int) -> str:
+    return _argparse_text(singular if n == 1 else plural)
+
+
+def _install_argparse_texts() -> None:
+    argparse._ = _argparse_text  # type: ignore[attr-defined]
+    argparse.ngettext = _argparse_ntext  # type: ignore[attr-defined]
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -114,6 +161,7 @@ def common_options() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    _install_argparse_texts()
     common = common_options()
     parser = _Parser(
         prog="modelstudio-setup",
@@ -122,7 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}", help=t("cli.opt_version")
+    )
     parser.add_argument("--demo", action="store_true", help=t("cli.opt_demo"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
@@ -148,7 +198,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "demo", False) and command != "wizard":
         # --demo promises "touches no real config or keyring": silently running a real
         # `configure` or `doctor` under it would break that promise (QA B35).
-        message = t("cli.demo_wizard_only", command=command)
+        from app import invocation
+
+        message = t("cli.demo_wizard_only", command=command, demo=invocation.command("--demo"))
         parser.exit(EXIT_USAGE, f"modelstudio-setup: {message}\n")
     module = importlib.import_module(f"app.commands.{command}")
     try:
@@ -161,9 +213,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"modelstudio-setup: {exc.message}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        # A full disk, a file we may not read, a directory where a file belongs: the
+        # environment, not a bug. Name the file and the reason, never a traceback (QA C14).
+        error = os_error(exc)
+        print(f"modelstudio-setup: {error.message}", file=sys.stderr)
+        return error.exit_code
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
+
+
+_SPACE_ERRNOS = ("ENOSPC", "EFBIG", "EDQUOT")
+_ACCESS_ERRNOS = ("EACCES", "EPERM")
+
+
+def os_error(exc: OSError) -> UserError:
+    """The message for an OSError that reached the CLI boundary: the path (when the error
+    has one) and the system's reason, with what to do for the common causes. Exit 2, like
+    the config and export writers' own file errors (README "Exit codes")."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or -1, "")
+    reason = exc.strerror or type(exc).__name__
+    path = exc.filename if isinstance(exc.filename, str) else None
+    hint = ""
+    if name in _SPACE_ERRNOS:
+        hint = t("cli.os_hint_space")
+    elif name in _ACCESS_ERRNOS and path:
+        hint = t("cli.os_hint_access", path=hide_if_key(path))
+    elif name == "EROFS":
+        hint = t("cli.os_hint_read_only")
+    if path is None:
+        return UserError("cli.os_error_no_path", reason=reason, hint=hint)
+    return UserError("cli.os_error", path=path, reason=reason, hint=hint)
 
 
 EXIT_CLOSED_PIPE = 141  # what a shell shows for a tool ended by SIGPIPE (128 + 13)

@@ -109,23 +109,14 @@ def references_key_command(profile: Profile, fmt: str, include_key: bool) -> boo
     return fmt in SHELLS and profile.api_key.store != "env"
 
 
-def key_command_missing() -> bool:
-    """True when `modelstudio-setup` is not on PATH (run via `uv run` or `python -m app`).
-
-    The export keeps the bare command name on purpose: an absolute path into a project's
-    .venv would break when the venv is rebuilt or the file is shared, and would put a local
-    path into committed settings. The user is told instead how to make the name resolve.
-    """
-    import shutil
-
-    return shutil.which(KEY_COMMAND) is None
+def _address(profile: Profile, config: str | None) -> list[str]:
+    """`--profile P [--config C]`: what a file used later needs to reach this very profile
+    (the default profile may change meanwhile, the file may be used from another shell)."""
+    return ["--profile", profile.name, *(["--config", config] if config else [])]
 
 
 def _key_command(profile: Profile, config: str | None) -> list[str]:
-    cmd = [KEY_COMMAND, "key", "get", "--profile", profile.name]
-    if config:
-        cmd += ["--config", config]
-    return cmd
+    return [KEY_COMMAND, "key", "get", *_address(profile, config)]
 
 
 def _env_pairs(profile: Profile, catalog: Catalog) -> list[tuple[str, str]]:
@@ -178,28 +169,58 @@ def _header(profile: Profile, comment: str, include_key: bool) -> list[str]:
     return lines
 
 
-def _dotenv_quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+# What bash gives a meaning inside double quotes, and python-dotenv's escape character.
+_DOUBLE_QUOTE_SPECIAL = frozenset('$`"\\')
 
 
-def _dotenv(profile: Profile, key: ApiKey | None, include_key: bool, catalog: Catalog) -> str:
+def _dotenv_quote(value: str, name: str) -> str:
+    """The one quoting of every literal .env value, read back the same by both kinds of
+    reader: `set -a; . ./.env` in bash or sh, and python-dotenv (QA B9).
+
+    Single quotes, inside which a shell expands nothing (no `$VAR`, no backtick command).
+    python-dotenv reads a backslash before `\\` or `'` (or before the closing quote) as an
+    escape there, so a value holding `'`, `\\\\` or a final backslash is double-quoted
+    instead, when that is exact for both (no `$`, backtick, `"` or backslash in it).
+    python-dotenv expands `${...}` in every quoting style. A value that no form holds
+    exactly is refused: a .env that reads back differently, or runs a command when
+    sourced, is worse than none.
+    """
+    _clean(value, name)
+    if "${" in value:
+        raise ExportError("exporters.dotenv_key_expands", name=name)
+    if "'" not in value and "\\\\" not in value and not value.endswith("\\"):
+        return f"'{value}'"
+    if not _DOUBLE_QUOTE_SPECIAL.intersection(value):
+        return f'"{value}"'
+    raise ExportError("exporters.dotenv_unquotable", name=name)
+
+
+def _dotenv_reference(source: str) -> str:
+    """`"${SOURCE}"`: expanded by a shell and by python-dotenv alike (a checked name)."""
+    return '"${' + source + '}"'
+
+
+def _dotenv(
+    profile: Profile, key: ApiKey | None, include_key: bool, catalog: Catalog, config: str | None
+) -> str:
+    from app import invocation
+
     lines = _header(profile, "#", include_key)
     own = profile.api_key.env
     if not include_key:
-        lines.append(f'# Set {own} in your environment, e.g. eval "$(modelstudio-setup env)".')
+        # Addressed like the `key get` references: this profile of this config, spelt the way
+        # it runs from the user's shell (D19, D26).
+        env = invocation.command("env", *_address(profile, config))
+        lines.append(f'# Set {own} in your environment, e.g. eval "$({env})".')
     if anthropic_model(profile, catalog) is None:
         lines.append(NO_ANTHROPIC_MODEL_COMMENT)
     for name, value in _env_pairs(profile, catalog):
-        lines.append(f"{name}={_dotenv_quote(_clean(value, name))}")
-    if include_key and "${" in key.reveal():  # type: ignore[union-attr]
-        # python-dotenv expands ${...} in every quoting style and has no escape for it, so
-        # the file would silently yield a different key (QA B27): refuse instead.
-        raise ExportError("exporters.dotenv_key_expands")
+        lines.append(f"{name}={_dotenv_quote(value, name)}")
     for name in _key_vars(profile):
         if include_key:
-            lines.append(f"{name}={_dotenv_quote(_clean(key.reveal(), name))}")  # type: ignore[union-attr]
+            lines.append(f"{name}={_dotenv_quote(key.reveal(), name)}")  # type: ignore[union-attr]
         elif name != own:
-            lines.append(f"{name}={_dotenv_quote('${' + own + '}')}")
+            lines.append(f"{name}={_dotenv_reference(own)}")
     return "\n".join(lines) + "\n"
 
 
@@ -207,8 +228,15 @@ def _fish_quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+# PowerShell ends a single-quoted string at any of these, not only at ASCII ' (about_Quoting_
+# Rules: U+2018 to U+201B are single quotes too); doubling one keeps it as a literal character.
+PS_SINGLE_QUOTES = ("'", "\u2018", "\u2019", "\u201a", "\u201b")
+
+
 def _ps_quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+    for quote in PS_SINGLE_QUOTES:
+        value = value.replace(quote, quote * 2)
+    return "'" + value + "'"
 
 
 def _shell(
@@ -258,7 +286,13 @@ def _shell(
                 f"or echo {_fish_quote(warn)} >&2"
             )
         else:
+            # `$?` is false when the command was not found, $LASTEXITCODE non-zero when it
+            # ran and failed: either way say so on stderr, as the sh and fish forms do.
             lines.append(f"$env:{own} = (& {' '.join(_ps_quote(c) for c in cmd)})")
+            lines.append(
+                "if (-not $? -or $LASTEXITCODE -ne 0) "
+                f"{{ [Console]::Error.WriteLine({_ps_quote(warn)}) }}"
+            )
     else:
         lines.append(f"{comment} {own} must already be set in your environment.")
     for name in _key_vars(profile)[1:]:
@@ -411,7 +445,7 @@ def export(
         doc = Config(default_profile=profile.name, profiles={profile.name: profile}).dump()
         return "\n".join(_header(profile, "#", False)) + "\n" + doc
     if fmt == "dotenv":
-        return _dotenv(profile, key, include_key, catalog)
+        return _dotenv(profile, key, include_key, catalog, config)
     if fmt in SHELLS:
         return _shell(profile, fmt, key, include_key, catalog, config)
     if fmt.endswith("-python"):
@@ -484,7 +518,7 @@ _KEY_REFERENCED = "# The API key is not in this file; it is referenced."
 _OWN_COMMENT = re.compile(
     r"#\s*(?:Model Studio profile '.*|Written by modelstudio-setup export\.|"
     r"WARNING: this file contains the API key\..*|The API key is not in this file; .*|"
-    r'Set [A-Za-z_][A-Za-z0-9_]* in your environment, e\.g\. eval "\$\(modelstudio-setup env\)"\.|'
+    r'Set [A-Za-z_][A-Za-z0-9_]* in your environment, e\.g\. eval "\$\(.*\benv\b.*\)"\.|'
     r"ANTHROPIC_MODEL is left out: .*)\s*$"
 )
 # Variables an export writes only for some profiles.

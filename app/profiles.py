@@ -1147,16 +1147,24 @@ def cli_config_path(args: Any) -> Path:
     return path
 
 
-def cli_suffix(path: Path, profile: str | None, default_profile: str | None) -> str:
-    """` --profile P --config C`, as far as needed to address this profile again."""
-    parts = []
+def cli_address(path: Path, profile: str | None, default_profile: str | None) -> list[str]:
+    """`--profile P --config C` as words, as far as needed to address this profile again
+    from the user's shell now (a command printed in a message or a remedy)."""
+    words = []
     if profile and profile != default_profile:
-        parts.append(f" --profile {profile}")
-    if not is_default_location(path) and not os.environ.get(CONFIG_ENV):
-        import shlex
+        words += ["--profile", profile]
+    # Left out only where the same shell finds this file without it (the default place, or
+    # $MODELSTUDIO_SETUP_CONFIG naming it); a --config other than the variable stays.
+    if Path(path).expanduser().absolute() != config_path(None):
+        words += ["--config", str(path)]
+    return words
 
-        parts.append(f" --config {shlex.quote(str(path))}")
-    return "".join(parts)
+
+def cli_suffix(path: Path, profile: str | None, default_profile: str | None) -> str:
+    """` --profile P --config C` (cli_address, quoted for a POSIX shell)."""
+    import shlex
+
+    return "".join(f" {shlex.quote(word)}" for word in cli_address(path, profile, default_profile))
 
 
 def print_notices(notices: Any, stream: Any = None) -> None:

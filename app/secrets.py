@@ -457,9 +457,17 @@ class FileStore:
                 path=str(path),
                 mode=f"{stat.S_IMODE(st.st_mode):04o}",
             )
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, "rb") as fh:
-            data = fh.read(_MAX_KEY_FILE_BYTES + 1)
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(fd, "rb") as fh:
+                data = fh.read(_MAX_KEY_FILE_BYTES + 1)
+        except OSError as exc:  # mode 0000, another owner's ACL, EIO (QA C14)
+            raise KeyStoreError(
+                "secrets.file_unreadable",
+                "secrets.next_chmod_unreadable",
+                path=str(path),
+                reason=exc.strerror or type(exc).__name__,
+            ) from None
         try:
             return ApiKey(data.decode("utf-8"))
         except (UnicodeDecodeError, InvalidApiKey) as exc:
@@ -480,7 +488,12 @@ class FileStore:
 
         # The one writer (A4); `.NAME.xxxx.tmp` is what an earlier version left on a kill.
         payload = key.reveal().encode("ascii") + b"\n"
-        write_replace(self.dir, path, payload, KEY_FILE_MODE, legacy_prefixes=(f".{profile}.",))
+        try:
+            write_replace(
+                self.dir, path, payload, KEY_FILE_MODE, legacy_prefixes=(f".{profile}.",)
+            )
+        except OSError as exc:  # full disk, file size limit (QA C14)
+            raise self._write_failed(path, exc) from None
         st = os.lstat(path)
         if not stat.S_ISREG(st.st_mode) or stat.S_IMODE(st.st_mode) != KEY_FILE_MODE:
             raise KeyStoreError(
@@ -489,6 +502,12 @@ class FileStore:
                 path=str(path),
                 mode=f"{stat.S_IMODE(st.st_mode):04o}",
             )
+
+    @staticmethod
+    def _write_failed(path: Path, exc: OSError) -> KeyStoreError:
+        return KeyStoreError(
+            "secrets.file_write_failed", path=str(path), reason=exc.strerror or type(exc).__name__
+        )
 
     def delete(self, profile: str) -> bool:
         path = self.path_for(profile)

@@ -117,7 +117,7 @@ def test_merge_replaces_duplicates_so_the_last_value_is_ours() -> None:
     values = dotenv_values(stream=io.StringIO(merged.text), interpolate=False)
     assert values["DASHSCOPE_REGION"] == "cn-beijing" and values["A"] == "1"
     assert merged.text.count("DASHSCOPE_REGION=") == 1
-    assert merged.text.startswith('DASHSCOPE_REGION="cn-beijing"\nA=1\n')
+    assert merged.text.startswith("DASHSCOPE_REGION='cn-beijing'\nA=1\n")
     assert merge_dotenv(merged.text, new, ("DASHSCOPE_API_KEY",)).text == merged.text
 
 

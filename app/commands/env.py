@@ -31,10 +31,12 @@ def run(args: argparse.Namespace) -> int:
     from app.profiles import cli_config_path, load_config
 
     path = cli_config_path(args)
-    profile = load_config(path).profile(getattr(args, "profile", None))
-    key = read_key(profile, path)
+    config = load_config(path)
+    profile = config.profile(getattr(args, "profile", None))
+    key = read_key(profile, path, config.default_profile)
     if key is None:
-        print(f"modelstudio-setup: {key_missing_message(profile, path)}", file=sys.stderr)
+        message = key_missing_message(profile, path, config.default_profile)
+        print(f"modelstudio-setup: {message}", file=sys.stderr)
         return 1
     sys.stdout.write(export(profile, args.shell, key, True, config=config_ref(path)))
     return 0

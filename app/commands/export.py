@@ -42,22 +42,48 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--force", action="store_true", help=t("exporters.opt_force"))
 
 
-def read_key(profile: Profile, path: Path) -> ApiKey | None:
-    """The profile's key from its store; None when it is not there (a broken store raises)."""
-    from app.secrets import store_for
+def key_set_command(profile: Profile, path: Path, default_profile: str | None) -> str:
+    """`key set` for this very profile and config, spelt the way it runs from the user's
+    shell: the remedy of a missing or unusable stored key (D19, D26)."""
+    from app import invocation
+    from app.profiles import cli_address
 
-    return store_for(profile.api_key, path.parent).get(profile.name)
+    return invocation.command("key", "set", *cli_address(path, profile.name, default_profile))
 
 
-def key_missing_message(profile: Profile, path: Path) -> str:
-    """The same advice `key get` gives (QA B19): set the variable, or `key set`."""
+def read_key(
+    profile: Profile, path: Path, default_profile: str | None, store: object = None
+) -> ApiKey | None:
+    """The profile's key from its store; None when it is not there (a broken store raises).
+
+    A stored key that is unusable names the exact `key set` command to store it again.
+    """
+    from app.secrets import KeyStoreError, store_for
+
+    store = store or store_for(profile.api_key, path.parent)
+    try:
+        return store.get(profile.name)  # type: ignore[attr-defined]
+    except KeyStoreError as exc:
+        if exc.next_step != "secrets.next_store_again":
+            raise
+        command = key_set_command(profile, path, default_profile)
+        params = {**exc.params, "command": command}
+        raise KeyStoreError(
+            exc.reason, "secrets.next_store_again_command", also=exc.also, **params
+        ) from None
+
+
+def key_missing_message(profile: Profile, path: Path, default_profile: str | None) -> str:
+    """The advice of `key get`, `env` and `export --include-key` alike (QA B19): set the
+    variable, or run `key set` for this very profile and config."""
     from app.secrets import store_for
 
     if profile.api_key.store == "env":
         return t("secrets.key_missing_env", profile=profile.name, var=profile.api_key.env)
     store = store_for(profile.api_key, path.parent)
     where = store.location(profile.name) if hasattr(store, "location") else store.describe()
-    return t("secrets.key_missing", profile=profile.name, where=where)
+    command = key_set_command(profile, path, default_profile)
+    return t("secrets.key_missing", profile=profile.name, where=where, command=command)
 
 
 def config_ref(path: Path) -> str | None:
@@ -85,20 +111,19 @@ def run(args: argparse.Namespace) -> int:
             from app.exporters import ExportError
 
             raise ExportError("exporters.cannot_hold_key", fmt=fmt)
-        key = read_key(profile, path)
+        key = read_key(profile, path, config.default_profile)
         if key is None:
-            print(f"modelstudio-setup: {key_missing_message(profile, path)}", file=sys.stderr)
+            message = key_missing_message(profile, path, config.default_profile)
+            print(f"modelstudio-setup: {message}", file=sys.stderr)
             return 1
     text = export(profile, fmt, key, args.include_key, config=config_ref(path))
-    from app.exporters import (
-        anthropic_model_notice,
-        key_command_missing,
-        references_key_command,
-        write_export,
-    )
+    from app.exporters import anthropic_model_notice, references_key_command, write_export
+    from app.invocation import install_hint
 
-    if references_key_command(profile, fmt, args.include_key) and key_command_missing():
-        print(t("exporters.command_not_on_path"), file=sys.stderr)
+    hint = install_hint() if references_key_command(profile, fmt, args.include_key) else None
+    if hint:
+        # The file runs the bare name later, from wherever it is used (D26).
+        print(t("exporters.command_not_on_path", hint=hint), file=sys.stderr)
     notice = anthropic_model_notice(profile, fmt)
     if notice:
         print(notice, file=sys.stderr)

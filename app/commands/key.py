@@ -73,10 +73,11 @@ def run(args: argparse.Namespace) -> int:
     store = store_for(profile.api_key, path.parent, keyring_timeout=timeout)
     where = store.location(profile.name)  # type: ignore[attr-defined]
     if args.key_action == "get":
-        key = store.get(profile.name)
+        from app.commands.export import key_missing_message, read_key
+
+        key = read_key(profile, path, config.default_profile, store)
         if key is None:
-            missing = "secrets.key_missing_env" if store.kind == "env" else "secrets.key_missing"
-            text = t(missing, profile=profile.name, where=where, var=profile.api_key.env)
+            text = key_missing_message(profile, path, config.default_profile)
             print(f"modelstudio-setup: {text}", file=sys.stderr)
             return 1
         sys.stdout.write(key.reveal() + "\n")
@@ -115,12 +116,9 @@ def _delete(store: object, name: str, env: str, where: str, yes: bool) -> int:
     if not yes:
         if sys.stdin is None or not sys.stdin.isatty():
             raise UserError("secrets.delete_needs_yes", profile=name)
-        try:
-            answer = input(t("secrets.confirm_delete", profile=name, where=where))
-        except EOFError:  # Ctrl+D: the same as "no"
-            answer = ""
-            print()
-        if answer.strip().lower() not in ("y", "yes", "是"):
+        from app.prompts import confirm
+
+        if not confirm(t("secrets.confirm_delete", profile=name, where=where)):
             print(t("secrets.delete_cancelled"))
             return 0
     if store.delete(name):  # type: ignore[attr-defined]
@@ -135,7 +133,6 @@ _STDIN_LIMIT = 4002  # more than any key plus paste whitespace; the rest is neve
 
 def _read_new_key(args: argparse.Namespace) -> object:
     """The new key from stdin, a variable, or a no-echo prompt; validated, never echoed."""
-    import getpass
     import os
 
     from app.errors import UserError
@@ -153,10 +150,9 @@ def _read_new_key(args: argparse.Namespace) -> object:
             raise UserError("secrets.stdin_is_tty")
         raw = sys.stdin.read(_STDIN_LIMIT)
     elif sys.stdin is not None and sys.stdin.isatty():
-        try:
-            raw = getpass.getpass(t("secrets.prompt_key"))
-        except EOFError:  # Ctrl+D at the hidden prompt: no key, nothing stored
-            raise UserError("secrets.key_empty") from None
+        from app.prompts import hidden
+
+        raw = hidden(t("secrets.prompt_key"))
     else:
         raise UserError("secrets.set_needs_source")
     key, notices = ApiKey.parse(raw)

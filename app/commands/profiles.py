@@ -220,13 +220,10 @@ def _delete(
     if not yes:
         if sys.stdin is None or not sys.stdin.isatty():
             raise UserError("profiles.delete_needs_yes")
-        try:
-            answer = input(
-                t("profiles.confirm_delete", name=profile.name, path=str(path), where=where)
-            )
-        except EOFError:
-            answer = ""
-        if answer.strip().lower() not in ("y", "yes", "是"):
+        from app.prompts import confirm
+
+        question = t("profiles.confirm_delete", name=profile.name, path=str(path), where=where)
+        if not confirm(question):
             print(t("profiles.delete_cancelled"))
             return 0
     shared = (
