@@ -10,6 +10,7 @@ their messages say "key accepted, but ...".
 from __future__ import annotations
 
 import json
+import re
 import socket
 import ssl
 from dataclasses import dataclass, field
@@ -186,14 +187,16 @@ class Finding:
             command=DOCTOR_COMMAND,
         )
         base.update({k: v for k, v in self.params.items() if v is not None})
-        detail = self.params.get("detail")
-        if isinstance(detail, str):
-            # A short tag (e.g. `refused`) shown as words of the current language when the
-            # code has them; rendered here, not when found, so a language switch applies.
-            key = f"findings.{self.code}.detail_{detail}"
-            words = t(key)
-            if words != key:
-                base["detail"] = words
+        for tagged in ("detail", "reason"):
+            tag = self.params.get(tagged)
+            if isinstance(tag, str):
+                # A short tag (e.g. `refused`) shown as words of the current language when
+                # the code has them; rendered here, not when found, so a language switch
+                # applies.
+                key = f"findings.{self.code}.{tagged}_{tag}"
+                words = t(key)
+                if words != key:
+                    base[tagged] = words
         # Whatever a caller stored, no control character reaches a terminal (B45).
         for name, value in base.items():
             if isinstance(value, str):
@@ -252,13 +255,51 @@ def body_request_id(body: Any) -> str | None:
     return None
 
 
+# Deepest nesting of arrays/objects accepted in an answer (T18). Model Studio's envelopes
+# nest 4-5 levels; a hostile 2 KB `[[[…]]]` would overflow the recursive parser.
+JSON_MAX_DEPTH = 64
+_JSON_TOKENS = re.compile(rb'["\\\[\]{}]')
+
+
+def json_too_deep(raw: bytes, limit: int = JSON_MAX_DEPTH) -> bool:
+    """Whether `raw` nests arrays/objects deeper than `limit` (brackets inside strings do
+    not count). Linear, and it stops at the first level too deep."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    depth = 0
+    in_string = False
+    skip_to = -1
+    for match in _JSON_TOKENS.finditer(raw):
+        pos = match.start()
+        if pos < skip_to:
+            continue
+        token = match.group()
+        if in_string:
+            if token == b"\\":
+                skip_to = pos + 2
+            elif token == b'"':
+                in_string = False
+        elif token == b'"':
+            in_string = True
+        elif token in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
 def parse_json(content_type: str, raw: bytes) -> tuple[bool, Any]:
-    """(is_json, value): a body is JSON only if it says so or parses as an object."""
-    if "html" in content_type.lower():
+    """(is_json, value): a body is JSON only if it says so or parses as an object.
+
+    The one parser of every answer the probe reads: nesting is limited (T18), so a hostile
+    body is "not JSON" (an unexpected_response), never a RecursionError."""
+    if "html" in content_type.lower() or json_too_deep(raw):
         return False, None
     try:
         return True, json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return False, None
 
 
@@ -280,16 +321,20 @@ def judge_response(
         return Judgement("unexpected_response", None, params={"reason": "oversized"})
     is_json, body = parse_json(content_type, raw)
     code = api_error_code(body) if is_json else None
+    if "html" in content_type.lower():
+        reason = "html"
+    else:
+        reason = "too_deep" if json_too_deep(raw) else "not_json"
     if 200 <= status < 300:
         if not is_json or not isinstance(body, dict | list):
-            reason = "html" if "html" in content_type.lower() else "not_json"
             return Judgement("unexpected_response", None, params={"reason": reason})
         if isinstance(body, dict) and code and not body.get("choices") and not body.get("output"):
             # The native SDK treats a 200 whose body carries a `code` as a failure.
             return _judge_error(400, code, inference, retry_after)
         return Judgement(None, True)
-    if not is_json and status < 500 and status != 401:
-        reason = "html" if "html" in content_type.lower() else "not_json"
+    if reason == "too_deep" or (not is_json and status < 500 and status != 401):
+        # A hostile nesting is no Model Studio answer, whatever its status (a 401 or a 5xx
+        # of such a body proves nothing either).
         return Judgement("unexpected_response", None, params={"reason": reason, "status": status})
     return _judge_error(status, code, inference, retry_after)
 

@@ -548,7 +548,7 @@ class _Check:
                     await self._conversation(client)
                 return
             except httpx.DecodingError:
-                self.fail("unexpected_response", reason="undecodable body")
+                self.fail("unexpected_response", reason="undecodable")
                 return
             except httpx.TransportError as exc:
                 code, params = classify_exception(exc, self.timeline.phase)

@@ -1,0 +1,70 @@
+"""Issue 7, doctor stream: hostile answers and proxies (C12, C13, C15) end in a finding,
+never a traceback; real simulator over loopback TLS, real sockets for the proxies."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.cli import main
+from app.simulator import Fault
+from tests.test_doctor import KEY_VAR, doctor, write_config
+from tests.test_doctor_fixes import _MACHINE_VARS
+
+
+@pytest.fixture
+def env(monkeypatch):
+    """No proxy, trust or key variables leak in from the machine running the tests."""
+    for var in _MACHINE_VARS:
+        monkeypatch.delenv(var, raising=False)
+    return monkeypatch
+
+
+HOSTILE_BODIES = [
+    pytest.param(Fault("nested_json"), id="nested-200"),
+    pytest.param(Fault("nested_json", status=400), id="nested-400"),
+    pytest.param(Fault("nested_json", status=401), id="nested-401"),
+    pytest.param(Fault("endless_brackets"), id="endless-200"),
+    pytest.param(Fault("endless_brackets", status=403), id="endless-403"),
+]
+
+
+@pytest.mark.parametrize("fault", HOSTILE_BODIES)
+def test_hostile_json_is_unexpected_response_in_json_and_report(
+    capsys, env, tmp_path, simulator, fault
+):
+    write_config(tmp_path, simulator)
+    simulator.inject(fault)
+    run = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"))
+    assert run.code == 1
+    assert "unexpected_response" in run.codes, run.data["findings"]
+    assert run.data["verdict"] == "fail"
+    assert "unexpected_response" in run.report
+    assert "Traceback" not in run.err
+
+
+def test_nested_json_text_output_names_the_answer(capsys, env, tmp_path, simulator):
+    write_config(tmp_path, simulator)
+    simulator.inject(Fault("nested_json"))
+    env.setenv(KEY_VAR, simulator.key("ap-southeast-1"))
+    argv = ["doctor", "--lang", "en", "--config", str(tmp_path / "config.yaml")]
+    argv += ["--connect-to", simulator.connect_to, "--ca-file", str(simulator.ca_file)]
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "[unexpected_response]" in out
+    assert "nested too deeply" in out
+    assert "Verdict: FAIL" in out
+
+
+def test_parse_json_refuses_deep_nesting_and_keeps_normal_bodies():
+    from app.findings import parse_json
+
+    assert parse_json("application/json", b"[" * 1000 + b"]" * 1000) == (False, None)
+    assert parse_json("application/json", b"[" * 100000) == (False, None)
+    assert parse_json("application/json", b'{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}') == (
+        True,
+        {"a": "[" * 34},
+    )
+    ok, value = parse_json("application/json", json.dumps({"x": [[[1]]]}).encode())
+    assert ok and value == {"x": [[[1]]]}
