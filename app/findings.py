@@ -37,6 +37,7 @@ CODES: dict[str, str] = {
     "proxy_unreachable": ERROR,
     "proxy_failed": ERROR,
     "proxy_auth_required": ERROR,
+    "proxy_protocol": ERROR,
     "timeout": ERROR,
     "redirect_refused": ERROR,
     "unexpected_response": ERROR,
@@ -448,6 +449,15 @@ def classify_exception(exc: BaseException, phase: str) -> tuple[str, dict[str, A
     return "timeout" if phase == "deadline" else "connect_failed", {
         "detail": _first_os_error(chain)
     }
+
+
+def is_socks_protocol_error(exc: BaseException) -> bool:
+    """Whether a SOCKS reply could not be parsed (socksio's ProtocolError, anywhere in the
+    chain): the proxy at a socks5:// URL answered with something else, or hung up."""
+    return any(
+        type(item).__name__ == "ProtocolError" and type(item).__module__.startswith("socksio")
+        for item in exception_chain(exc)
+    )
 
 
 def _first_os_error(chain: list[BaseException]) -> str:

@@ -40,6 +40,7 @@ from app.findings import (
     classify_exception,
     inert,
     inert_or_none,
+    is_socks_protocol_error,
     judge_response,
 )
 from app.proxy_config import ProxyChoice, ProxySettings, choose_proxy, settings_from_env
@@ -53,7 +54,7 @@ DEFAULT_TIMEOUT = 10.0
 MAX_BODY_BYTES = 1_000_000
 ANTHROPIC_VERSION = "2023-06-01"
 _RETRYABLE = {"connect_refused", "connect_failed", "connection_reset"}
-_PROXY_CODES = {"proxy_failed", "proxy_auth_required", "proxy_unreachable"}
+_PROXY_CODES = {"proxy_failed", "proxy_auth_required", "proxy_unreachable", "proxy_protocol"}
 # Connection failures towards a proxy -> the `detail` tag of proxy_unreachable.
 _UNREACHABLE = {
     "connect_refused": "refused",
@@ -576,6 +577,13 @@ class _Check:
                 if code == "timeout" and self.timeline.phase == "tls":
                     code = "connect_timeout"
                 self.fail(code, **params)
+                return
+            except Exception as exc:
+                # httpcore lets the SOCKS parser's error through unwrapped (socksio
+                # ProtocolError): a proxy that does not speak SOCKS is a finding (C13).
+                if self.proxy.url is None or not is_socks_protocol_error(exc):
+                    raise
+                self.fail("proxy_protocol", proxy=self.proxy.redacted)
                 return
 
     async def _presented_certificate(self, backend: PinnedBackend) -> dict[str, str]:

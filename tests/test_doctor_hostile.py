@@ -68,3 +68,61 @@ def test_parse_json_refuses_deep_nesting_and_keeps_normal_bodies():
     )
     ok, value = parse_json("application/json", json.dumps({"x": [[[1]]]}).encode())
     assert ok and value == {"x": [[[1]]]}
+
+
+class GarbageServer:
+    """A loopback TCP server that answers every connection with `reply` and hangs up: an
+    HTTP proxy (or anything else) behind a socks5:// URL."""
+
+    def __init__(self, reply: bytes) -> None:
+        import socket
+        import threading
+
+        self.reply = reply
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                try:
+                    conn.recv(1024)
+                    conn.sendall(self.reply)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", b"\x04\x5a\x00\x00garbage"],
+    ids=["http-reply", "socks4-bytes"],
+)
+def test_socks_proxy_answering_non_socks_bytes_is_a_proxy_finding(
+    capsys, env, tmp_path, simulator, reply
+):
+    server = GarbageServer(reply)
+    try:
+        write_config(tmp_path, simulator)
+        env.setenv("ALL_PROXY", f"socks5://user:s3cret@127.0.0.1:{server.port}")
+        run = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"), pin=False)
+    finally:
+        server.close()
+    assert run.code == 1
+    assert run.codes == {"proxy_protocol"}, run.data["findings"]
+    finding = run.data["findings"][0]
+    assert f"socks5://***:***@127.0.0.1:{server.port}" in finding["message"]
+    assert "not speak SOCKS" in finding["message"]
+    assert "http://" in finding["remedy"]
+    assert "s3cret" not in run.out + run.err + run.report
+    assert server.connections >= 1 and simulator.requests == []
