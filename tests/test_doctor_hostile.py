@@ -126,3 +126,24 @@ def test_socks_proxy_answering_non_socks_bytes_is_a_proxy_finding(
     assert "http://" in finding["remedy"]
     assert "s3cret" not in run.out + run.err + run.report
     assert server.connections >= 1 and simulator.requests == []
+
+
+@pytest.mark.parametrize("variable", ["HTTPS_PROXY", "ALL_PROXY"])
+def test_proxy_with_a_bracketed_host_that_is_no_ipv6_address_is_exit_2(
+    capsys, env, tmp_path, simulator, variable
+):
+    """C15: Python 3.10's urlsplit accepts `[::zz]`, httpx refused it mid-run with an
+    InvalidURL traceback; now every Python refuses it before the first packet, naming the
+    variable and not its value (which may hold a password)."""
+    write_config(tmp_path, simulator)
+    env.setenv(KEY_VAR, simulator.key("ap-southeast-1"))
+    env.setenv(variable, "http://alice:pr0xyPw@[::zz]:3128")
+    report = tmp_path / "r.md"
+    argv = ["doctor", "--lang", "en", "--config", str(tmp_path / "config.yaml")]
+    argv += ["--ca-file", str(simulator.ca_file), "--report", str(report)]
+    capsys.readouterr()
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert f"The proxy in {variable} is not a valid URL" in err
+    assert "pr0xyPw" not in out + err and "Traceback" not in err
+    assert not report.exists() and simulator.requests == []
