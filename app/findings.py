@@ -3,8 +3,11 @@
 Codes are an interface (scripts read `doctor --json`, support reads the report), so they
 never change meaning. Judgement uses the HTTP status and the API's error code, never the
 message text, which changes and often ends with a docs link (MODEL_STUDIO.md section 4).
-Only a 401 means the key was not accepted: 400/403/404/429 prove it authenticated, so
-their messages say "key accepted, but ...".
+What an answer says about the key is one rule, `key_proven` (MODEL_STUDIO.md section 4):
+a 401 refuses it; a 2xx, and a 400/404 naming the request's model or content, prove it;
+a 429 (a rate limiter may answer before the key is checked), a 403 (a plan/key mismatch
+answers 403 too), a 5xx and a missing workspace prove nothing. Only the messages of
+proving answers say "key accepted, but ...".
 """
 
 from __future__ import annotations
@@ -332,7 +335,7 @@ def judge_response(
         if isinstance(body, dict) and code and not body.get("choices") and not body.get("output"):
             # The native SDK treats a 200 whose body carries a `code` as a failure.
             return _judge_error(400, code, inference, retry_after)
-        return Judgement(None, True)
+        return Judgement(None, key_proven(status, None))
     if reason == "too_deep" or (not is_json and status < 500 and status != 401):
         # A hostile nesting is no Model Studio answer, whatever its status (a 401 or a 5xx
         # of such a body proves nothing either).
@@ -340,35 +343,61 @@ def judge_response(
     return _judge_error(status, code, inference, retry_after)
 
 
+def key_proven(status: int, code: str | None) -> bool | None:
+    """What one answer proves about the key: True accepted, False refused, None nothing.
+
+    The one copy of MODEL_STUDIO.md section 4's rule. A 401 refuses the key (it may still
+    be right for another region or plan: the ownership probe tells). A 2xx proves it. A
+    429 proves nothing (a rate limiter may answer before the key is checked), nor does a
+    403 (a plan/key mismatch answers 403 as well; only `Arrearage` names the account), a
+    5xx, or a workspace that does not exist. Other 4xx with a Model Studio error code
+    (unknown model, content moderation) were judged for an authenticated caller.
+    """
+    if 200 <= status < 300:
+        return True
+    if status == 401:
+        return False
+    if code == "Arrearage":
+        return True
+    if status == 429 or status == 403 or status >= 500:
+        return None
+    if code in _RATE_CODES or code in _QUOTA_CODES or code in _DENIED_CODES:
+        return None
+    if code in WORKSPACE_DENIED_CODES or code == "WorkSpaceNotFound":
+        return None
+    return True
+
+
 def _judge_error(
     status: int, code: str | None, inference: bool, retry_after: str | None
 ) -> Judgement:
     params: dict[str, Any] = {"status": status, "api_code": code or "-"}
+    proven = key_proven(status, code)
     if status == 401:
-        return Judgement("key_rejected", False, code, params)
+        return Judgement("key_rejected", proven, code, params)
     if status >= 500:
-        return Judgement("server_error", None, code, params)
+        return Judgement("server_error", proven, code, params)
     if code == "Arrearage":
-        return Judgement("arrears", True, code, params)
+        return Judgement("arrears", proven, code, params)
     if status == 429 or code in _RATE_CODES or code in _QUOTA_CODES:
         params["retry_after"] = inert(retry_after, SHORT_MAX) if retry_after else "-"
         if code in _QUOTA_CODES:
-            return Judgement("quota_exceeded", True, code, params)
-        return Judgement("rate_limited", True, code, params)
+            return Judgement("quota_exceeded", proven, code, params)
+        return Judgement("rate_limited", proven, code, params)
     if code == "WorkSpaceNotFound":
-        return Judgement("workspace_not_found", True, code, params)
+        return Judgement("workspace_not_found", proven, code, params)
     if code in WORKSPACE_DENIED_CODES:
         # Undocumented answer for another workspace's key (MODEL_STUDIO.md section 10): point
         # to the workspace, not to model grants.
-        return Judgement("workspace_access_denied", True, code, params)
+        return Judgement("workspace_access_denied", proven, code, params)
     if code in _DENIED_CODES or status == 403:
-        return Judgement("access_denied", True, code, params)
+        return Judgement("access_denied", proven, code, params)
     if code in _MODEL_CODES or (inference and status in (400, 404) and code == "InvalidParameter"):
         # The 1-token call varies only the model: a native InvalidParameter means the model.
-        return Judgement("model_not_found", True, code, params)
+        return Judgement("model_not_found", proven, code, params)
     # A Model Studio error envelope with a code this tool does not know (e.g. content
     # moderation's data_inspection_failed): the key authenticated; name the code.
-    return Judgement("request_refused", True, code, params)
+    return Judgement("request_refused", proven, code, params)
 
 
 def _location_host(location: str | None) -> str:

@@ -316,6 +316,21 @@ class ProbeResult:
     def verdict(self) -> str:
         return verdict_of(self.findings)
 
+    @property
+    def key_verified(self) -> bool:
+        """False when the key went to a profile host and no answer proved it either way
+        (a 429, a 403: findings.key_proven): then nothing says the setup works."""
+        return not any(_unverified(c) for c in self.checks)
+
+    @property
+    def verdict_words(self) -> str:
+        """Which verdict sentence applies: a warning verdict whose key was never proven is
+        "not verified", never "it works" (D17)."""
+        verdict = self.verdict
+        if verdict == "warn" and not self.key_verified:
+            return "warn_unverified"
+        return verdict
+
     def add_finding(self, finding: Finding) -> None:
         self.findings.append(finding)
 
@@ -859,6 +874,9 @@ async def run_checks(
         ]
     if refused and key is not None:
         await _explain_refusal(run, result, refused, key)
+    unverified = [c for c in checks if _unverified(c) and c.finding is not None]
+    if unverified and not refused and key is not None and options.consent_all_regions:
+        await _find_owner_of_unverified(run, result, unverified)
     result.findings = _merge_findings(
         [c.finding for c in checks if c.finding is not None] + result.findings
     )
@@ -883,6 +901,39 @@ def _pinned(options: ProbeOptions, check: CheckResult) -> bool:
     url = httpx.URL(check.target.base_url)
     port = url.port or (443 if url.scheme == "https" else 80)
     return options.pins.route(url.host, port) != (url.host, port, False)
+
+
+def _unverified(check: CheckResult) -> bool:
+    """The key was sent to a profile host, answers came back, and none proved it."""
+    return (
+        check.role == "profile"
+        and not check.keyless
+        and check.http_status is not None
+        and check.key_accepted is None
+    )
+
+
+async def _find_owner_of_unverified(
+    run: _Run, result: ProbeResult, unverified: list[CheckResult]
+) -> None:
+    """With consent, after answers that prove nothing (a 429 before the key was checked):
+    ask the other regions' shared hosts. Only a key accepted elsewhere and not in this
+    region changes the finding; otherwise the original one (e.g. rate_limited) stands."""
+    first = unverified[0]
+    targets, unchecked = ownership_targets(first.region, first.host)
+    result.unchecked_regions = unchecked
+    result.ownership = await run.check_all(targets)
+    accepted = [c for c in result.ownership if c.key_accepted]
+    if not accepted or any(c.region == first.region for c in accepted):
+        return
+    catalog = load_catalog()
+    names = ", ".join(f"{catalog.regions[c.region].name.en} ({c.region})" for c in accepted)
+    unchecked_names = ", ".join(catalog.regions[u].name.en for u in unchecked) or "-"
+    ids = tuple(sorted({c.request_id for c in unverified if c.request_id}))
+    for c in unverified:
+        params = {"regions": names, "unchecked": unchecked_names}
+        c.finding = Finding("key_other_region", c.surface, c.region, c.host, ids, params)
+        c.status = status_of(c.finding)
 
 
 def _key_refused(check: CheckResult) -> bool:

@@ -101,6 +101,7 @@ def _check_json(check: CheckResult) -> dict[str, Any]:
         "http_status": check.http_status,
         "request_id": check.request_id,
         "finding": check.finding.code if check.finding else None,
+        "key_accepted": check.key_accepted,
         "model": check.target.model,
         "key_sent": not check.keyless if check.http_status is not None else None,
         "address": check.address,
@@ -146,6 +147,7 @@ def _json(report: DoctorReport) -> dict[str, Any]:
         "scope": report.scope,
         "model": report.model,
         "verdict": report.verdict,
+        "key_verified": r.key_verified,
         "checks": [_check_json(c) for c in r.checks],
         "findings": [f.to_json() for f in r.findings],
         "ownership": [_check_json(c) for c in r.ownership],
@@ -236,7 +238,7 @@ def render_text(report: DoctorReport | ProbeResult) -> str:
             accepted = {True: "✓", False: "✗", None: "?"}[check.key_accepted]
             http = f"HTTP {check.http_status}" if check.http_status else "-"
             lines.append(f"  {accepted} {check.region:<16} {check.host:<40} {http}")
-    lines += ["", t(f"doctor.verdict_{report.verdict}"), ""]
+    lines += ["", t(f"doctor.verdict_{r.verdict_words}"), ""]
     if r.findings:
         lines.append(t("doctor.findings_title"))
         for f in r.findings:
@@ -292,7 +294,8 @@ def render_markdown(report: DoctorReport | ProbeResult) -> str:
     r = report.result
     out = [f"# {t('doctor.report_title')}", ""]
     out += [f"- {_md(line)}" for line in _header(report)]
-    out += [f"- {t('doctor.verdict_label')}: **{report.verdict}**", f"- {r.started_at}", ""]
+    out += [f"- {t('doctor.verdict_label')}: **{report.verdict}**"]
+    out += [f"- {_md(t(f'doctor.verdict_{r.verdict_words}'))}", f"- {r.started_at}", ""]
     out += [f"## {t('doctor.checks_title')}", ""]
     cols = ["surface", "host", "status", "HTTP", "dns", "tcp", "tls", "ttfb", "total", "request id"]
     out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]

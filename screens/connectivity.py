@@ -253,7 +253,7 @@ class ProbeView(Widget):
                 if name in ("auth", "inference"):
                     row.steps[name] = _get(step, "ms") is not None and status_ok(check, name)
         self._redraw_rows(rebuild=True)
-        verdict = str(_get(result, "verdict", "fail"))
+        verdict = str(_get(result, "verdict_words", None) or _get(result, "verdict", "fail"))
         self.query_one("#probe-verdict", Static).update(t(f"screen_connectivity.verdict.{verdict}"))
         findings = sorted_findings(_get(result, "findings", ()) or ())
         self.query_one("#probe-findings-title", Static).update(

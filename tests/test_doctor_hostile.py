@@ -147,3 +147,63 @@ def test_proxy_with_a_bracketed_host_that_is_no_ipv6_address_is_exit_2(
     assert f"The proxy in {variable} is not a valid URL" in err
     assert "pr0xyPw" not in out + err and "Traceback" not in err
     assert not report.exists() and simulator.requests == []
+
+
+# ------------------------------------------------------------------------------ D17
+def test_rate_limited_key_of_another_region_is_not_verified_not_works(
+    capsys, env, tmp_path, simulator
+):
+    """A 429 from a rate limiter in front of the key check proves nothing about the key."""
+    write_config(tmp_path, simulator, region="cn-beijing", style="shared")
+    simulator.inject(Fault("rate_limit", host="dashscope.aliyuncs.com"))
+    key = simulator.key("ap-southeast-1")  # a Singapore key on a Beijing profile
+    run = doctor(capsys, env, tmp_path, simulator, key)
+    assert run.code == 1
+    assert run.data["verdict"] == "warn" and run.data["key_verified"] is False
+    assert all(c["key_accepted"] is None for c in run.data["checks"])
+    finding = next(f for f in run.data["findings"] if f["code"] == "rate_limited")
+    assert finding["message"].startswith("Not verified: rate-limited")
+    assert "Key accepted" not in run.out + run.report
+    assert "not verified" in run.report
+    env.setenv(KEY_VAR, key)
+    argv = ["doctor", "--lang", "en", "--config", str(tmp_path / "config.yaml")]
+    argv += ["--connect-to", simulator.connect_to, "--ca-file", str(simulator.ca_file)]
+    main(argv)
+    out = capsys.readouterr().out
+    assert "Verdict: WARN - not verified" in out and "it works" not in out
+    assert "Key accepted" not in out
+    # With consent, the other regions tell where the key belongs.
+    run = doctor(capsys, env, tmp_path, simulator, key, "--all-regions")
+    assert "key_other_region" in run.codes, run.data["findings"]
+    other = next(f for f in run.data["findings"] if f["code"] == "key_other_region")
+    assert "ap-southeast-1" in other["message"]
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "proven"),
+    [
+        (200, None, True),
+        (401, "invalid_api_key", False),
+        (429, "limit_requests", None),
+        (429, "insufficient_quota", None),
+        (429, None, None),
+        (403, "AccessDenied", None),
+        (403, "Workspace.AccessDenied", None),
+        (403, "Arrearage", True),
+        (400, "Arrearage", True),
+        (404, "model_not_found", True),
+        (400, "data_inspection_failed", True),
+        (404, "WorkSpaceNotFound", None),
+        (500, "InternalError", None),
+    ],
+)
+def test_which_answers_prove_the_key(status, code, proven):
+    """MODEL_STUDIO.md section 4, encoded once (findings.key_proven) and used by the judge."""
+    from app.findings import judge_response, key_proven
+
+    assert key_proven(status, code) is proven
+    body = json.dumps({"error": {"code": code, "message": "m"}} if code else {"ok": 1})
+    judged = judge_response(
+        status, "application/json", body.encode(), oversized=False, inference=True
+    )
+    assert judged.key_accepted is proven
