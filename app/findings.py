@@ -75,8 +75,14 @@ _DENIED_CODES = {
     "permission_error",
 }
 WORKSPACE_DENIED_CODES = {"Workspace.AccessDenied"}
-# How remedies name a doctor re-run; `doctor` puts in the user's --profile, --config, pins.
-DOCTOR_COMMAND = "modelstudio-setup doctor"
+# Placeholders of the commands remedies print, and their bare forms; doctor (CLI and screen)
+# fills them for the user's profile, config and pins (commands.doctor.RemedyCommands).
+REMEDY_COMMANDS = {
+    "command": "modelstudio-setup doctor",
+    "configure_model": "modelstudio-setup configure --model MODEL",
+    "env_command": "modelstudio-setup env",
+    "key_set_command": "modelstudio-setup key set --api-key-stdin",
+}
 # Placeholders some messages use; "-" when a finding has no such detail.
 _DETAIL_PARAMS = (
     "reason",
@@ -188,7 +194,7 @@ class Finding:
             surface=self.surface or "-",
             surfaces=self.surface or "-",
             region=self.region or "-",
-            command=DOCTOR_COMMAND,
+            **REMEDY_COMMANDS,
         )
         base.update({k: v for k, v in self.params.items() if v is not None})
         for tagged in ("detail", "reason"):

@@ -188,10 +188,20 @@ class DoctorScreen(Screen[Any]):
         except Exception as exc:  # shown by type only: an error text may quote a header
             view.show_error(t("screen_connectivity.crashed", error=type(exc).__name__))
         else:
+            self.result.findings = self._remedies().apply(self.result.findings)
             view.show_result(self.result)
             self._record_verdict()
         self.query_one("#doctor-retry", Button).disabled = False
         self.query_one("#doctor-report", Button).disabled = self.result is None
+
+    def _remedies(self) -> Any:
+        """The one remedy-command builder of `doctor`: this profile, this config file and
+        this run's pins / CA file / proxy switch (D21)."""
+        from app.commands.doctor import RemedyCommands
+        from app.probe import ProbeOptions
+
+        options = self.services.probe_options or ProbeOptions()
+        return RemedyCommands.for_run(options, self.profile.name, self.services.config_path)
 
     def _record_verdict(self) -> None:
         """Like `doctor` on the CLI: remember the verdict on the profile (best effort)."""
