@@ -40,6 +40,7 @@ CODES: dict[str, str] = {
     "proxy_unreachable": ERROR,
     "proxy_failed": ERROR,
     "proxy_auth_required": ERROR,
+    "proxy_auth_refused": ERROR,
     "proxy_protocol": ERROR,
     "timeout": ERROR,
     "redirect_refused": ERROR,

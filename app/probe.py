@@ -54,7 +54,13 @@ DEFAULT_TIMEOUT = 10.0
 MAX_BODY_BYTES = 1_000_000
 ANTHROPIC_VERSION = "2023-06-01"
 _RETRYABLE = {"connect_refused", "connect_failed", "connection_reset"}
-_PROXY_CODES = {"proxy_failed", "proxy_auth_required", "proxy_unreachable", "proxy_protocol"}
+_PROXY_CODES = {
+    "proxy_failed",
+    "proxy_auth_required",
+    "proxy_auth_refused",
+    "proxy_unreachable",
+    "proxy_protocol",
+}
 # Connection failures towards a proxy -> the `detail` tag of proxy_unreachable.
 _UNREACHABLE = {
     "connect_refused": "refused",
@@ -591,6 +597,8 @@ class _Check:
                     params.update(await self._presented_certificate(backend))
                 if code == "timeout" and self.timeline.phase == "tls":
                     code = "connect_timeout"
+                if code == "proxy_auth_required" and _has_credentials(self.proxy.url):
+                    code = "proxy_auth_refused"  # D22: sent, and refused: not "missing"
                 self.fail(code, **params)
                 return
             except Exception as exc:
@@ -765,6 +773,19 @@ def _maybe_json(answer: _Answer) -> Any:
     return value if ok else None
 
 
+def _has_credentials(url: str | None) -> bool:
+    from app.proxy_config import proxy_credentials
+
+    return url is not None and proxy_credentials(url) is not None
+
+
+def _shown_proxy(value: str | None) -> str:
+    """A proxy URL or NO_PROXY entry as doctor prints it: inert, and never a key (T17)."""
+    from app.text import hide_if_key
+
+    return inert(hide_if_key(value or "-"), 200)
+
+
 def _gai_reason(errno_value: int | None) -> str:
     names = {
         socket.EAI_NONAME: "nxdomain",
@@ -825,8 +846,36 @@ class _Run:
                 disabled=self.options.no_proxy,
             )
             if choice.url:
-                return f"{choice.redacted} ({choice.variable})"
+                return f"{_shown_proxy(choice.redacted)} ({choice.variable})"
+            bypass = self._bypass_summary(url.scheme, url.host, url.port or 443)
+            if choice.bypassed_by_no_proxy and bypass:
+                return bypass
         return None
+
+    def _bypass_summary(self, scheme: str, host: str, port: int) -> str | None:
+        """D22: a proxy variable that NO_PROXY bypassed is named, with the entry that matched:
+        "direct (NO_PROXY=.aliyuncs.com matches; HTTPS_PROXY=http://***:***@p:3128 bypassed)"."""
+        from app.i18n import t
+        from app.proxy_config import bypassed, redact_proxy_url
+
+        settings = self.proxy_settings
+        if settings is None:
+            return None
+        if scheme == "https" and settings.https:
+            variable, value = settings.https_var, settings.https
+        elif scheme != "https" and settings.http:
+            variable, value = settings.http_var, settings.http
+        else:
+            variable, value = settings.all_var, settings.all
+        if not value:
+            return None
+        entry = next((e for e in settings.no_proxy if bypassed(host, port, (e,))), "-")
+        return t(
+            "doctor.proxy_bypassed",
+            entry=_shown_proxy(entry),
+            variable=(variable or "HTTPS_PROXY").upper(),
+            proxy=_shown_proxy(redact_proxy_url(value)),
+        )
 
     async def check_all(self, targets: list[Target]) -> list[CheckResult]:
         checks = [_Check(self, self.next_id(), t) for t in targets]

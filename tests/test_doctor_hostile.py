@@ -207,3 +207,38 @@ def test_which_answers_prove_the_key(status, code, proven):
         status, "application/json", body.encode(), oversized=False, inference=True
     )
     assert judged.key_accepted is proven
+
+
+# ------------------------------------------------------------------------------ D22
+def test_no_proxy_match_names_the_bypassed_proxy_redacted(capsys, env, tmp_path, simulator):
+    write_config(tmp_path, simulator)
+    env.setenv("HTTPS_PROXY", "http://alice:s3cr3t@127.0.0.1:9")
+    env.setenv("NO_PROXY", "localhost,.aliyuncs.com")
+    run = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"))
+    assert run.code == 0, run.data["findings"]
+    expected = (
+        "direct (NO_PROXY=.aliyuncs.com matches; HTTPS_PROXY=http://***:***@127.0.0.1:9 bypassed)"
+    )
+    assert run.data["environment"]["proxy"] == expected
+    assert f"Proxy: {expected}" in run.report.replace("\\", "")
+    assert "s3cr3t" not in run.out + run.report
+
+
+def test_proxy_refusing_the_credentials_sent_says_so(capsys, env, tmp_path, simulator):
+    from app.simulator_proxy import ConnectProxy
+
+    proxy = ConnectProxy(upstream=(simulator.host, simulator.port), auth=("alice", "right"))
+    proxy.start_in_thread()
+    try:
+        write_config(tmp_path, simulator)
+        env.setenv("HTTPS_PROXY", f"http://alice:wrong@127.0.0.1:{proxy.port}")
+        run = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"), pin=False)
+        assert run.codes == {"proxy_auth_refused"}
+        finding = run.data["findings"][0]
+        assert "refused the user and password" in finding["message"]
+        assert "put the proxy user" not in finding["remedy"].lower()
+        assert "Check the proxy user and password" in finding["remedy"]
+        assert "wrong" not in run.out + run.report
+        assert proxy.tunnels and proxy.tunnels[0].status == 407
+    finally:
+        proxy.stop_thread()
