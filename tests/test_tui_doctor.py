@@ -114,7 +114,7 @@ async def test_doctor_in_chinese_keys_and_labels(simulator, tmp_path: Path):
         async with app.run_test(size=(100, 32)) as pilot:
             await settle(app, pilot, "doctor")
             text = screen_text(app)
-            assert "诊断：work" in text and "重新运行" in text
+            assert "诊断：work" in text and "重试" in text
             assert widget_text(app.screen, ".probe-row").count("通过") == 3
             await pilot.press("r")  # the footer's "run again" key works in any language
             await settle(app, pilot, "doctor")
