@@ -3,13 +3,17 @@
 Codes are an interface (scripts read `doctor --json`, support reads the report), so they
 never change meaning. Judgement uses the HTTP status and the API's error code, never the
 message text, which changes and often ends with a docs link (MODEL_STUDIO.md section 4).
-Only a 401 means the key was not accepted: 400/403/404/429 prove it authenticated, so
-their messages say "key accepted, but ...".
+What an answer says about the key is one rule, `key_proven` (MODEL_STUDIO.md section 4):
+a 401 refuses it; a 2xx, and a 400/404 naming the request's model or content, prove it;
+a 429 (a rate limiter may answer before the key is checked), a 403 (a plan/key mismatch
+answers 403 too), a 5xx and a missing workspace prove nothing. Only the messages of
+proving answers say "key accepted, but ...".
 """
 
 from __future__ import annotations
 
 import json
+import re
 import socket
 import ssl
 from dataclasses import dataclass, field
@@ -36,6 +40,8 @@ CODES: dict[str, str] = {
     "proxy_unreachable": ERROR,
     "proxy_failed": ERROR,
     "proxy_auth_required": ERROR,
+    "proxy_auth_refused": ERROR,
+    "proxy_protocol": ERROR,
     "timeout": ERROR,
     "redirect_refused": ERROR,
     "unexpected_response": ERROR,
@@ -70,8 +76,14 @@ _DENIED_CODES = {
     "permission_error",
 }
 WORKSPACE_DENIED_CODES = {"Workspace.AccessDenied"}
-# How remedies name a doctor re-run; `doctor` puts in the user's --profile, --config, pins.
-DOCTOR_COMMAND = "modelstudio-setup doctor"
+# Placeholders of the commands remedies print, and their bare forms; doctor (CLI and screen)
+# fills them for the user's profile, config and pins (commands.doctor.RemedyCommands).
+REMEDY_COMMANDS = {
+    "command": "modelstudio-setup doctor",
+    "configure_model": "modelstudio-setup configure --model MODEL",
+    "env_command": "modelstudio-setup env",
+    "key_set_command": "modelstudio-setup key set --api-key-stdin",
+}
 # Placeholders some messages use; "-" when a finding has no such detail.
 _DETAIL_PARAMS = (
     "reason",
@@ -183,17 +195,19 @@ class Finding:
             surface=self.surface or "-",
             surfaces=self.surface or "-",
             region=self.region or "-",
-            command=DOCTOR_COMMAND,
+            **REMEDY_COMMANDS,
         )
         base.update({k: v for k, v in self.params.items() if v is not None})
-        detail = self.params.get("detail")
-        if isinstance(detail, str):
-            # A short tag (e.g. `refused`) shown as words of the current language when the
-            # code has them; rendered here, not when found, so a language switch applies.
-            key = f"findings.{self.code}.detail_{detail}"
-            words = t(key)
-            if words != key:
-                base["detail"] = words
+        for tagged in ("detail", "reason"):
+            tag = self.params.get(tagged)
+            if isinstance(tag, str):
+                # A short tag (e.g. `refused`) shown as words of the current language when
+                # the code has them; rendered here, not when found, so a language switch
+                # applies.
+                key = f"findings.{self.code}.{tagged}_{tag}"
+                words = t(key)
+                if words != key:
+                    base[tagged] = words
         # Whatever a caller stored, no control character reaches a terminal (B45).
         for name, value in base.items():
             if isinstance(value, str):
@@ -252,13 +266,51 @@ def body_request_id(body: Any) -> str | None:
     return None
 
 
+# Deepest nesting of arrays/objects accepted in an answer (T18). Model Studio's envelopes
+# nest 4-5 levels; a hostile 2 KB `[[[…]]]` would overflow the recursive parser.
+JSON_MAX_DEPTH = 64
+_JSON_TOKENS = re.compile(rb'["\\\[\]{}]')
+
+
+def json_too_deep(raw: bytes, limit: int = JSON_MAX_DEPTH) -> bool:
+    """Whether `raw` nests arrays/objects deeper than `limit` (brackets inside strings do
+    not count). Linear, and it stops at the first level too deep."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    depth = 0
+    in_string = False
+    skip_to = -1
+    for match in _JSON_TOKENS.finditer(raw):
+        pos = match.start()
+        if pos < skip_to:
+            continue
+        token = match.group()
+        if in_string:
+            if token == b"\\":
+                skip_to = pos + 2
+            elif token == b'"':
+                in_string = False
+        elif token == b'"':
+            in_string = True
+        elif token in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
 def parse_json(content_type: str, raw: bytes) -> tuple[bool, Any]:
-    """(is_json, value): a body is JSON only if it says so or parses as an object."""
-    if "html" in content_type.lower():
+    """(is_json, value): a body is JSON only if it says so or parses as an object.
+
+    The one parser of every answer the probe reads: nesting is limited (T18), so a hostile
+    body is "not JSON" (an unexpected_response), never a RecursionError."""
+    if "html" in content_type.lower() or json_too_deep(raw):
         return False, None
     try:
         return True, json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return False, None
 
 
@@ -280,49 +332,79 @@ def judge_response(
         return Judgement("unexpected_response", None, params={"reason": "oversized"})
     is_json, body = parse_json(content_type, raw)
     code = api_error_code(body) if is_json else None
+    if "html" in content_type.lower():
+        reason = "html"
+    else:
+        reason = "too_deep" if json_too_deep(raw) else "not_json"
     if 200 <= status < 300:
         if not is_json or not isinstance(body, dict | list):
-            reason = "html" if "html" in content_type.lower() else "not_json"
             return Judgement("unexpected_response", None, params={"reason": reason})
         if isinstance(body, dict) and code and not body.get("choices") and not body.get("output"):
             # The native SDK treats a 200 whose body carries a `code` as a failure.
             return _judge_error(400, code, inference, retry_after)
-        return Judgement(None, True)
-    if not is_json and status < 500 and status != 401:
-        reason = "html" if "html" in content_type.lower() else "not_json"
+        return Judgement(None, key_proven(status, None))
+    if reason == "too_deep" or (not is_json and status < 500 and status != 401):
+        # A hostile nesting is no Model Studio answer, whatever its status (a 401 or a 5xx
+        # of such a body proves nothing either).
         return Judgement("unexpected_response", None, params={"reason": reason, "status": status})
     return _judge_error(status, code, inference, retry_after)
+
+
+def key_proven(status: int, code: str | None) -> bool | None:
+    """What one answer proves about the key: True accepted, False refused, None nothing.
+
+    The one copy of MODEL_STUDIO.md section 4's rule. A 401 refuses the key (it may still
+    be right for another region or plan: the ownership probe tells). A 2xx proves it. A
+    429 proves nothing (a rate limiter may answer before the key is checked), nor does a
+    403 (a plan/key mismatch answers 403 as well; only `Arrearage` names the account), a
+    5xx, or a workspace that does not exist. Other 4xx with a Model Studio error code
+    (unknown model, content moderation) were judged for an authenticated caller.
+    """
+    if 200 <= status < 300:
+        return True
+    if status == 401:
+        return False
+    if code == "Arrearage":
+        return True
+    if status == 429 or status == 403 or status >= 500:
+        return None
+    if code in _RATE_CODES or code in _QUOTA_CODES or code in _DENIED_CODES:
+        return None
+    if code in WORKSPACE_DENIED_CODES or code == "WorkSpaceNotFound":
+        return None
+    return True
 
 
 def _judge_error(
     status: int, code: str | None, inference: bool, retry_after: str | None
 ) -> Judgement:
     params: dict[str, Any] = {"status": status, "api_code": code or "-"}
+    proven = key_proven(status, code)
     if status == 401:
-        return Judgement("key_rejected", False, code, params)
+        return Judgement("key_rejected", proven, code, params)
     if status >= 500:
-        return Judgement("server_error", None, code, params)
+        return Judgement("server_error", proven, code, params)
     if code == "Arrearage":
-        return Judgement("arrears", True, code, params)
+        return Judgement("arrears", proven, code, params)
     if status == 429 or code in _RATE_CODES or code in _QUOTA_CODES:
         params["retry_after"] = inert(retry_after, SHORT_MAX) if retry_after else "-"
         if code in _QUOTA_CODES:
-            return Judgement("quota_exceeded", True, code, params)
-        return Judgement("rate_limited", True, code, params)
+            return Judgement("quota_exceeded", proven, code, params)
+        return Judgement("rate_limited", proven, code, params)
     if code == "WorkSpaceNotFound":
-        return Judgement("workspace_not_found", True, code, params)
+        return Judgement("workspace_not_found", proven, code, params)
     if code in WORKSPACE_DENIED_CODES:
         # Undocumented answer for another workspace's key (MODEL_STUDIO.md section 10): point
         # to the workspace, not to model grants.
-        return Judgement("workspace_access_denied", True, code, params)
+        return Judgement("workspace_access_denied", proven, code, params)
     if code in _DENIED_CODES or status == 403:
-        return Judgement("access_denied", True, code, params)
+        return Judgement("access_denied", proven, code, params)
     if code in _MODEL_CODES or (inference and status in (400, 404) and code == "InvalidParameter"):
         # The 1-token call varies only the model: a native InvalidParameter means the model.
-        return Judgement("model_not_found", True, code, params)
+        return Judgement("model_not_found", proven, code, params)
     # A Model Studio error envelope with a code this tool does not know (e.g. content
     # moderation's data_inspection_failed): the key authenticated; name the code.
-    return Judgement("request_refused", True, code, params)
+    return Judgement("request_refused", proven, code, params)
 
 
 def _location_host(location: str | None) -> str:
@@ -403,6 +485,15 @@ def classify_exception(exc: BaseException, phase: str) -> tuple[str, dict[str, A
     return "timeout" if phase == "deadline" else "connect_failed", {
         "detail": _first_os_error(chain)
     }
+
+
+def is_socks_protocol_error(exc: BaseException) -> bool:
+    """Whether a SOCKS reply could not be parsed (socksio's ProtocolError, anywhere in the
+    chain): the proxy at a socks5:// URL answered with something else, or hung up."""
+    return any(
+        type(item).__name__ == "ProtocolError" and type(item).__module__.startswith("socksio")
+        for item in exception_chain(exc)
+    )
 
 
 def _first_os_error(chain: list[BaseException]) -> str:

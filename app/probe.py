@@ -40,6 +40,7 @@ from app.findings import (
     classify_exception,
     inert,
     inert_or_none,
+    is_socks_protocol_error,
     judge_response,
 )
 from app.proxy_config import (
@@ -59,7 +60,13 @@ DEFAULT_TIMEOUT = 10.0
 MAX_BODY_BYTES = 1_000_000
 ANTHROPIC_VERSION = "2023-06-01"
 _RETRYABLE = {"connect_refused", "connect_failed", "connection_reset"}
-_PROXY_CODES = {"proxy_failed", "proxy_auth_required", "proxy_unreachable"}
+_PROXY_CODES = {
+    "proxy_failed",
+    "proxy_auth_required",
+    "proxy_auth_refused",
+    "proxy_unreachable",
+    "proxy_protocol",
+}
 # Connection failures towards a proxy -> the `detail` tag of proxy_unreachable.
 _UNREACHABLE = {
     "connect_refused": "refused",
@@ -321,6 +328,21 @@ class ProbeResult:
     def verdict(self) -> str:
         return verdict_of(self.findings)
 
+    @property
+    def key_verified(self) -> bool:
+        """False when the key went to a profile host and no answer proved it either way
+        (a 429, a 403: findings.key_proven): then nothing says the setup works."""
+        return not any(_unverified(c) for c in self.checks)
+
+    @property
+    def verdict_words(self) -> str:
+        """Which verdict sentence applies: a warning verdict whose key was never proven is
+        "not verified", never "it works" (D17)."""
+        verdict = self.verdict
+        if verdict == "warn" and not self.key_verified:
+            return "warn_unverified"
+        return verdict
+
     def add_finding(self, finding: Finding) -> None:
         self.findings.append(finding)
 
@@ -554,7 +576,7 @@ class _Check:
                     await self._conversation(client)
                 return
             except httpx.DecodingError:
-                self.fail("unexpected_response", reason="undecodable body")
+                self.fail("unexpected_response", reason="undecodable")
                 return
             except httpx.TransportError as exc:
                 code, params = classify_exception(exc, self.timeline.phase)
@@ -581,7 +603,16 @@ class _Check:
                     params.update(await self._presented_certificate(backend))
                 if code == "timeout" and self.timeline.phase == "tls":
                     code = "connect_timeout"
+                if code == "proxy_auth_required" and _has_credentials(self.proxy.url):
+                    code = "proxy_auth_refused"  # D22: sent, and refused: not "missing"
                 self.fail(code, **params)
+                return
+            except Exception as exc:
+                # httpcore lets the SOCKS parser's error through unwrapped (socksio
+                # ProtocolError): a proxy that does not speak SOCKS is a finding (C13).
+                if self.proxy.url is None or not is_socks_protocol_error(exc):
+                    raise
+                self.fail("proxy_protocol", proxy=self.proxy.redacted)
                 return
 
     async def _presented_certificate(self, backend: PinnedBackend) -> dict[str, str]:
@@ -748,6 +779,19 @@ def _maybe_json(answer: _Answer) -> Any:
     return value if ok else None
 
 
+def _has_credentials(url: str | None) -> bool:
+    from app.proxy_config import proxy_credentials
+
+    return url is not None and proxy_credentials(url) is not None
+
+
+def _shown_proxy(value: str | None) -> str:
+    """A proxy URL or NO_PROXY entry as doctor prints it: inert, and never a key (T17)."""
+    from app.text import hide_if_key
+
+    return inert(hide_if_key(value or "-"), 200)
+
+
 def _gai_reason(errno_value: int | None) -> str:
     names = {
         socket.EAI_NONAME: "nxdomain",
@@ -809,8 +853,36 @@ class _Run:
                 disabled=self.options.no_proxy,
             )
             if choice.url:
-                return f"{choice.redacted} ({choice.variable})"
+                return f"{_shown_proxy(choice.redacted)} ({choice.variable})"
+            bypass = self._bypass_summary(url.scheme, url.host, url.port or 443)
+            if choice.bypassed_by_no_proxy and bypass:
+                return bypass
         return None
+
+    def _bypass_summary(self, scheme: str, host: str, port: int) -> str | None:
+        """D22: a proxy variable that NO_PROXY bypassed is named, with the entry that matched:
+        "direct (NO_PROXY=.aliyuncs.com matches; HTTPS_PROXY=http://***:***@p:3128 bypassed)"."""
+        from app.i18n import t
+        from app.proxy_config import bypassed, redact_proxy_url
+
+        settings = self.proxy_settings
+        if settings is None:
+            return None
+        if scheme == "https" and settings.https:
+            variable, value = settings.https_var, settings.https
+        elif scheme != "https" and settings.http:
+            variable, value = settings.http_var, settings.http
+        else:
+            variable, value = settings.all_var, settings.all
+        if not value:
+            return None
+        entry = next((e for e in settings.no_proxy if bypassed(host, port, (e,))), "-")
+        return t(
+            "doctor.proxy_bypassed",
+            entry=_shown_proxy(entry),
+            variable=(variable or "HTTPS_PROXY").upper(),
+            proxy=_shown_proxy(redact_proxy_url(value)),
+        )
 
     async def check_all(self, targets: list[Target]) -> list[CheckResult]:
         checks = [_Check(self, self.next_id(), t) for t in targets]
@@ -858,6 +930,9 @@ async def run_checks(
         ]
     if refused and key is not None:
         await _explain_refusal(run, result, refused, key)
+    unverified = [c for c in checks if _unverified(c) and c.finding is not None]
+    if unverified and not refused and key is not None and options.consent_all_regions:
+        await _find_owner_of_unverified(run, result, unverified)
     result.findings = _merge_findings(
         [c.finding for c in checks if c.finding is not None] + result.findings
     )
@@ -882,6 +957,39 @@ def _pinned(options: ProbeOptions, check: CheckResult) -> bool:
     url = httpx.URL(check.target.base_url)
     port = url.port or (443 if url.scheme == "https" else 80)
     return options.pins.route(url.host, port) != (url.host, port, False)
+
+
+def _unverified(check: CheckResult) -> bool:
+    """The key was sent to a profile host, answers came back, and none proved it."""
+    return (
+        check.role == "profile"
+        and not check.keyless
+        and check.http_status is not None
+        and check.key_accepted is None
+    )
+
+
+async def _find_owner_of_unverified(
+    run: _Run, result: ProbeResult, unverified: list[CheckResult]
+) -> None:
+    """With consent, after answers that prove nothing (a 429 before the key was checked):
+    ask the other regions' shared hosts. Only a key accepted elsewhere and not in this
+    region changes the finding; otherwise the original one (e.g. rate_limited) stands."""
+    first = unverified[0]
+    targets, unchecked = ownership_targets(first.region, first.host)
+    result.unchecked_regions = unchecked
+    result.ownership = await run.check_all(targets)
+    accepted = [c for c in result.ownership if c.key_accepted]
+    if not accepted or any(c.region == first.region for c in accepted):
+        return
+    catalog = load_catalog()
+    names = ", ".join(f"{catalog.regions[c.region].name.en} ({c.region})" for c in accepted)
+    unchecked_names = ", ".join(catalog.regions[u].name.en for u in unchecked) or "-"
+    ids = tuple(sorted({c.request_id for c in unverified if c.request_id}))
+    for c in unverified:
+        params = {"regions": names, "unchecked": unchecked_names}
+        c.finding = Finding("key_other_region", c.surface, c.region, c.host, ids, params)
+        c.status = status_of(c.finding)
 
 
 def _key_refused(check: CheckResult) -> bool:

@@ -91,6 +91,7 @@ def normalize_proxy_url(raw: str, variable: str) -> str:
         raise ProxyConfigError("probe.proxy_malformed", variable=variable)
     if port is not None and not (0 < port < 65536):
         raise ProxyConfigError("probe.proxy_malformed", variable=variable)
+    _check_as_httpx_parses(value, variable)
     return value
 
 
@@ -115,6 +116,18 @@ def refuse_key_in_settings(
         shown = value.rpartition("@")[2] if "proxy" in variable.lower() else value
         if looks_like_key(shown) or (key and key in value):
             raise ProxyConfigError("probe.setting_holds_key", variable=variable)
+
+
+def _check_as_httpx_parses(value: str, variable: str) -> None:
+    """The URL as the transport will parse it. Python 3.10's urlsplit accepts a bracketed
+    host that is no IPv6 address (`http://[::zz]:3128`), which httpx later refuses with
+    InvalidURL mid-run (C15): refuse it here, by variable name, the value never shown."""
+    import httpx
+
+    try:
+        httpx.URL(value)
+    except (httpx.InvalidURL, ValueError, TypeError):
+        raise ProxyConfigError("probe.proxy_malformed", variable=variable) from None
 
 
 def settings_from_env(env: Mapping[str, str]) -> ProxySettings:

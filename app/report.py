@@ -18,8 +18,6 @@ from app.probe import PHASE_KEYS, CheckResult, ProbeResult
 
 SYMBOLS = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "-"}
 SEVERITY_SYMBOLS = {"error": "✗", "warning": "!", "info": "i"}
-BAR_GLYPHS = {"dns_ms": "░", "tcp_ms": "▒", "tls_ms": "▓", "ttfb_ms": "█"}
-BAR_WIDTH = 20
 PACKAGES = ("modelstudio-setup", "httpx", "httpcore", "truststore", "certifi", "keyring")
 
 
@@ -101,6 +99,7 @@ def _check_json(check: CheckResult) -> dict[str, Any]:
         "http_status": check.http_status,
         "request_id": check.request_id,
         "finding": check.finding.code if check.finding else None,
+        "key_accepted": check.key_accepted,
         "model": check.target.model,
         "key_sent": not check.keyless if check.http_status is not None else None,
         "address": check.address,
@@ -118,6 +117,7 @@ def _check_json(check: CheckResult) -> dict[str, Any]:
             {"name": s.name, "ms": s.ms, "http_status": s.http_status, "request_id": s.request_id}
             for s in check.steps
         ],
+        "waterfall": [{"phase": p, "ms": round(ms, 1)} for p, ms in check_timeline(check)],
     }
 
 
@@ -146,6 +146,7 @@ def _json(report: DoctorReport) -> dict[str, Any]:
         "scope": report.scope,
         "model": report.model,
         "verdict": report.verdict,
+        "key_verified": r.key_verified,
         "checks": [_check_json(c) for c in r.checks],
         "findings": [f.to_json() for f in r.findings],
         "ownership": [_check_json(c) for c in r.ownership],
@@ -156,25 +157,12 @@ def _json(report: DoctorReport) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------ text
-def waterfall(phases: dict[str, float | None]) -> str:
-    """A fixed-width bar: each phase gets cells in proportion to its time, own glyph each."""
-    timed = [(k, phases.get(k) or 0.0) for k in BAR_GLYPHS if phases.get(k) is not None]
-    total = sum(ms for _, ms in timed)
-    if not timed or total <= 0:
-        return " " * BAR_WIDTH
-    cells = ""
-    for key, ms in timed:
-        cells += BAR_GLYPHS[key] * max(1, round(BAR_WIDTH * ms / total))
-    return f"{cells[:BAR_WIDTH]:<{BAR_WIDTH}}"
+def check_timeline(check: CheckResult) -> list[tuple[str, float]]:
+    """A check's phases for the waterfall (app.waterfall): they add up to its total."""
+    from app.waterfall import timeline
 
-
-def _phase_text(phases: dict[str, float | None]) -> str:
-    parts = []
-    for key in PHASE_KEYS:
-        ms = phases.get(key)
-        if ms is not None:
-            parts.append(f"{t('doctor.phase_' + key[:-3])} {ms:.0f} ms")
-    return " · ".join(parts)
+    steps = [(s.name, s.ms) for s in check.steps]
+    return timeline(check.phases, steps, check.phases.get("total_ms"))
 
 
 def _connection_text(check: CheckResult) -> str:
@@ -213,30 +201,36 @@ def _header(report: DoctorReport) -> list[str]:
 def render_text(report: DoctorReport | ProbeResult) -> str:
     report = DoctorReport.of(report)
     r = report.result
+    from app.waterfall import axis_of, bar, describe, layout, legend
+
     lines = [*_header(report), ""]
-    for check in r.checks:
+    timelines = [check_timeline(c) for c in r.checks]
+    axis = axis_of(timelines)  # one time axis for every row
+    for check, phases in zip(r.checks, timelines, strict=True):
         symbol = SYMBOLS.get(check.status, "?")
         word = t(f"doctor.status_{check.status}")
         name = t(f"doctor.surface_{check.surface}")
         http = f"HTTP {check.http_status}" if check.http_status else "-"
-        lines.append(f"{symbol} {name:<22} {word:<6} {http:<9} {waterfall(check.phases)}")
+        cells = bar(layout(phases, axis))
+        lines.append(f"{symbol} {name:<22} {word:<6} {http:<9} {cells}".rstrip())
         if check.status == "skip" and check.keyless:
             lines.append("    " + t("doctor.row_keyless"))
-        detail = _phase_text(check.phases)
-        if detail:
-            lines.append(f"    {detail}")
+        if phases:
+            lines.append(f"    {describe(phases)}")
         connection = _connection_text(check)
         if connection:
             lines.append(f"    {connection}")
         if check.request_id:
             lines.append("    " + t("doctor.request_id", id=check.request_id))
+    if any(timelines):
+        lines.append("  " + legend())
     if r.ownership:
         lines += ["", t("doctor.ownership_title")]
         for check in r.ownership:
             accepted = {True: "✓", False: "✗", None: "?"}[check.key_accepted]
             http = f"HTTP {check.http_status}" if check.http_status else "-"
             lines.append(f"  {accepted} {check.region:<16} {check.host:<40} {http}")
-    lines += ["", t(f"doctor.verdict_{report.verdict}"), ""]
+    lines += ["", t(f"doctor.verdict_{r.verdict_words}"), ""]
     if r.findings:
         lines.append(t("doctor.findings_title"))
         for f in r.findings:
@@ -292,7 +286,8 @@ def render_markdown(report: DoctorReport | ProbeResult) -> str:
     r = report.result
     out = [f"# {t('doctor.report_title')}", ""]
     out += [f"- {_md(line)}" for line in _header(report)]
-    out += [f"- {t('doctor.verdict_label')}: **{report.verdict}**", f"- {r.started_at}", ""]
+    out += [f"- {t('doctor.verdict_label')}: **{report.verdict}**"]
+    out += [f"- {_md(t(f'doctor.verdict_{r.verdict_words}'))}", f"- {r.started_at}", ""]
     out += [f"## {t('doctor.checks_title')}", ""]
     cols = ["surface", "host", "status", "HTTP", "dns", "tcp", "tls", "ttfb", "total", "request id"]
     out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]

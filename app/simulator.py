@@ -488,6 +488,13 @@ class Simulator(ThreadedServer):
                 else:
                     writer.write(conn.send(h11.Data(data=piece)))
                     await writer.drain()
+                if reply.stream is not None:
+                    # drain() returns without suspending while the buffer is small, so an
+                    # endless stream would never let connection_lost() run: yield once per
+                    # piece, and stop when the client has hung up.
+                    await asyncio.sleep(0)
+                    if writer.transport.is_closing():
+                        return False
             writer.write(conn.send(h11.EndOfMessage()))
             await writer.drain()
         except (ConnectionError, OSError):

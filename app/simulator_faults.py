@@ -18,6 +18,8 @@ RESPONSE_KINDS = (
     "redirect",
     "html",
     "huge",
+    "nested_json",
+    "endless_brackets",
     "rate_limit",
     "quota",
     "server_error",
@@ -35,8 +37,8 @@ HUGE_BODY_BYTES = 50 * 1024 * 1024
 class Fault:
     """One injected misbehaviour.
 
-    kind: latency | drip | reset | hang | redirect | html | huge | rate_limit | quota |
-          server_error | unavailable | status
+    kind: latency | drip | reset | hang | redirect | html | huge | nested_json |
+          endless_brackets | rate_limit | quota | server_error | unavailable | status
     Parameters by kind:
       latency      `seconds` before the response headers.
       drip         the normal body sent `chunk_size` bytes at a time, `chunk_delay` seconds apart
@@ -46,6 +48,9 @@ class Fault:
       redirect     `status` 301 (default) or 302 to `location` (default: https://example.com/).
       html         200 text/html captive-portal page.
       huge         200 application/json with a `size`-byte body (default 50 MB).
+      nested_json  `status` (default 200) application/json: `depth` nested arrays
+                   (`[[[…]]]`, default 1000: a 2 KB body that overflows a recursive parser).
+      endless_brackets `status` (default 200) application/json, chunked, `[` forever.
       rate_limit   429 limit_requests / Throttling.RateQuota with Retry-After `retry_after`.
       quota        429 insufficient_quota / Throttling.AllocationQuota.
       server_error 500 internal_error / InternalError.
@@ -72,6 +77,7 @@ class Fault:
     location: str | None = None
     retry_after: int = 2
     size: int = HUGE_BODY_BYTES
+    depth: int = 1000
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

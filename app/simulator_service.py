@@ -281,6 +281,19 @@ class Service:
                 yield b'"}'
 
             return Reply(200, [("content-type", "application/json")], stream=body(), length=size)
+        if kind == "nested_json":
+            depth = max(fault.depth, 1)
+            body = b"[" * depth + b"]" * depth
+            return Reply(fault.status or 200, [("content-type", "application/json")], body)
+        if kind == "endless_brackets":
+
+            def brackets() -> Iterable[bytes]:
+                piece = b"[" * 16384
+                while True:
+                    yield piece
+
+            headers = [("content-type", "application/json")]
+            return Reply(fault.status or 200, headers, stream=brackets())
         errors = {
             "rate_limit": lambda: resp.rate_limited(fault.retry_after),
             "quota": lambda: resp.quota_exceeded(fault.retry_after),

@@ -27,8 +27,7 @@ from screens.consent import ConsentScreen
 
 SURFACES = ("openai", "anthropic", "dashscope")
 TIMED_PHASES = ("dns", "tcp", "tls", "ttfb")
-BAR_GLYPHS = {"dns": "░", "tcp": "▒", "tls": "▓", "ttfb": "█"}
-BAR_WIDTH = 10
+STEP_PHASES = ("auth", "inference", "reachability")
 SYMBOLS = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "-", "pending": "·", "running": "…"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -51,13 +50,23 @@ class RowModel:
     http_status: int | None = None
     request_id: str | None = None
     steps: dict[str, bool] = dataclasses.field(default_factory=dict)  # auth/inference: ok?
+    step_ms: list[tuple[str, float | None]] = dataclasses.field(default_factory=list)
+
+    def timeline(self) -> list[tuple[str, float]]:
+        """The row's phases for the waterfall (app.waterfall), the same as the CLI draws."""
+        from app.waterfall import timeline
+
+        return timeline(self.phases, self.step_ms, self.phases.get("total"))
 
 
-def render_row(row: RowModel, show_timings: bool = True) -> str:
-    """Two lines: symbol + words + surface + host, then the phase waterfall.
+def render_row(row: RowModel, axis_ms: float | None = None, phases: Any = None) -> str:
+    """Two lines: symbol + words + surface + host, then the phase waterfall on the run's
+    common time axis (`axis_ms`: the slowest row) and the phases' times.
 
     Colour is never the only signal: every status has a symbol and a word.
     """
+    from app.waterfall import bar, describe, layout
+
     symbol = SYMBOLS.get(row.status, "?")
     word = t(f"screen_connectivity.status.{row.status}")
     surface, _, region = row.surface.partition("@")
@@ -72,17 +81,11 @@ def render_row(row: RowModel, show_timings: bool = True) -> str:
         head += f"  {label} {'✓' if ok else '✗'}"
     if region:  # another region's host (ownership check): name it, it is not the profile's
         head += f"  {row.host}"
-    parts = []
-    hidden = t("screen_connectivity.timing_hidden")
-    for phase in (*TIMED_PHASES, "total"):
-        ms = row.phases.get(phase)
-        if ms is None:
-            continue
-        label = t(f"screen_connectivity.phase.{phase}")
-        parts.append(f"{label} {ms:.0f}" if show_timings else f"{label} {hidden}")
-    if not parts:
+    phases = row.timeline() if phases is None else phases
+    if not phases:
         return head
-    return f"{head}\n  {waterfall(row.phases, show_timings)} {' '.join(parts)} ms"
+    axis = axis_ms if axis_ms is not None else sum(ms for _, ms in phases)
+    return f"{head}\n  {bar(layout(phases, axis))} {describe(phases)}"
 
 
 def _pad(text: str, width: int) -> str:
@@ -92,25 +95,10 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(width - cell_len(text), 0)
 
 
-def waterfall(phases: dict[str, float | None], show_timings: bool = True) -> str:
-    """A fixed-width bar whose segments are proportional to each phase's time.
+def _legend() -> str:
+    from app.waterfall import legend
 
-    Each phase has its own glyph (legend under the rows), so the picture reads without colour.
-    With timings hidden (snapshots) every phase that ran gets an equal share.
-    """
-    timed = [(p, phases.get(p)) for p in TIMED_PHASES if phases.get(p) is not None]
-    if not timed:
-        return " " * BAR_WIDTH
-    weights = [max(float(ms or 0.0), 0.0) if show_timings else 1.0 for _, ms in timed]
-    total = sum(weights) or float(len(weights))
-    if not sum(weights):
-        weights = [1.0] * len(weights)
-    cells: list[str] = []
-    for (phase, _), weight in zip(timed, weights, strict=True):
-        n = max(1, round(BAR_WIDTH * weight / total))
-        cells.append(BAR_GLYPHS[phase] * n)
-    bar = "".join(cells)[:BAR_WIDTH]
-    return f"{bar:<{BAR_WIDTH}}"
+    return legend()
 
 
 def render_finding(finding: Any) -> str:
@@ -160,8 +148,10 @@ class ProbeView(Widget):
     ProbeView .probe-finding { padding: 0 1 1 1; height: auto; }
     """
 
-    # Snapshot tests turn this off: real timings vary from run to run.
-    SHOW_TIMINGS: ClassVar[bool] = True
+    # Snapshot tests set this: real timings vary from run to run, so each phase a row went
+    # through is drawn with a fixed duration (phase, surface) -> ms instead; the bars still
+    # show which phases ran, in order, on the common axis.
+    FIXED_TIMINGS: ClassVar[Any] = None
 
     def __init__(self, *, id: str | None = None, result: Any = None) -> None:
         super().__init__(id=id)
@@ -176,7 +166,7 @@ class ProbeView(Widget):
     def compose(self) -> ComposeResult:
         yield Static("", id="probe-host", markup=False)
         yield Vertical(id="probe-rows")
-        yield Static(t("screen_connectivity.legend"), id="probe-legend", markup=False)
+        yield Static(_legend(), id="probe-legend", markup=False)
         yield Static("", id="probe-verdict", markup=False)
         yield Static("", id="probe-findings-title", markup=False)
         yield Vertical(id="probe-findings")
@@ -223,8 +213,10 @@ class ProbeView(Widget):
             if phase in TIMED_PHASES:
                 if ms is not None:
                     row.phases[phase] = float(ms)
-            elif phase in ("auth", "inference"):
-                row.steps[phase] = bool(_get(event, "ok"))
+            elif phase in STEP_PHASES:
+                if phase != "reachability":
+                    row.steps[phase] = bool(_get(event, "ok"))
+                row.step_ms.append((phase, None if ms is None else float(ms)))
         elif kind == "CheckFinished":
             row.status = str(_get(event, "status", row.status))
             row.http_status = _get(event, "http_status") or row.http_status
@@ -248,12 +240,14 @@ class ProbeView(Widget):
                     row.phases[_phase_key(name)] = float(ms)
             row.http_status = _get(check, "http_status", row.http_status)
             row.request_id = _get(check, "request_id", row.request_id)
+            row.step_ms = []
             for step in _get(check, "steps", ()) or ():
                 name = _get(step, "name")
+                row.step_ms.append((str(name), _get(step, "ms")))
                 if name in ("auth", "inference"):
                     row.steps[name] = _get(step, "ms") is not None and status_ok(check, name)
         self._redraw_rows(rebuild=True)
-        verdict = str(_get(result, "verdict", "fail"))
+        verdict = str(_get(result, "verdict_words", None) or _get(result, "verdict", "fail"))
         self.query_one("#probe-verdict", Static).update(t(f"screen_connectivity.verdict.{verdict}"))
         findings = sorted_findings(_get(result, "findings", ()) or ())
         self.query_one("#probe-findings-title", Static).update(
@@ -279,7 +273,7 @@ class ProbeView(Widget):
 
     def relocalize(self) -> None:
         """Redraw in the current language in place (the doctor screen is not recomposed)."""
-        self.query_one("#probe-legend", Static).update(t("screen_connectivity.legend"))
+        self.query_one("#probe-legend", Static).update(_legend())
         if self.result is not None:
             self.show_result(self.result)
             return
@@ -293,19 +287,33 @@ class ProbeView(Widget):
             )
             self._redraw_rows(rebuild=True)
 
+    def _timelines(self) -> dict[str, list[tuple[str, float]]]:
+        fixed = type(self).FIXED_TIMINGS
+        out = {}
+        for surface, row in self.rows.items():
+            phases = row.timeline()
+            if fixed is not None:
+                phases = [(p, float(fixed(p, surface))) for p, _ in phases]
+            out[surface] = phases
+        return out
+
     def _redraw_rows(self, rebuild: bool = False) -> None:
+        from app.waterfall import axis_of
+
         box = self.query_one("#probe-rows", Vertical)
-        show = type(self).SHOW_TIMINGS
+        timelines = self._timelines()
+        axis = axis_of(timelines.values())  # one time axis for every row (D20)
+        texts = {s: render_row(r, axis, timelines[s]) for s, r in self.rows.items()}
         if rebuild or len(box.children) != len(self.rows):
             box.remove_children()
             box.mount_all(
-                Static(render_row(row, show), classes="probe-row", name=surface, markup=False)
-                for surface, row in self.rows.items()
+                Static(texts[surface], classes="probe-row", name=surface, markup=False)
+                for surface in self.rows
             )
             return
-        for widget, row in zip(box.children, self.rows.values(), strict=False):
+        for widget, surface in zip(box.children, self.rows, strict=False):
             if isinstance(widget, Static):
-                widget.update(render_row(row, show))
+                widget.update(texts[surface])
 
 
 def status_ok(check: Any, step: str) -> bool:

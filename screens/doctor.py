@@ -23,7 +23,11 @@ from textual.widgets import Button, Footer, Static
 
 from app.errors import UserError
 from app.i18n import get_language, t
+from app.region_switch import owner_region, region_name, switched_profile
 from screens.connectivity import ProbeEventMessage, ProbeView, probe_targets, run_probe_checks
+
+# Findings after which the region search is offered (the CLI's remedies name --all-regions).
+FIND_REGION_CODES = frozenset({"key_rejected", "workspace_access_denied", "rate_limited"})
 
 
 class DoctorScreen(Screen[Any]):
@@ -52,14 +56,20 @@ class DoctorScreen(Screen[Any]):
         self.key: Any = None
         self.result: Any = None
         self._store_text: str | None = None
+        self._consented = False  # the last run had consent to try other regions
         self._status: tuple[str, dict[str, Any]] | None = None  # locale key + params
         self._lang = get_language()
         self._localize_bindings()
 
     def _localize_bindings(self) -> None:
-        self._bindings = BindingsMap(
+        # Screen's own bindings (Tab / Shift+Tab move the focus) are kept: replacing them
+        # left "Close" the only button reachable from the keyboard (D21).
+        bindings = BindingsMap(
             Binding(key, action, t(label)) for key, action, label in self.DOCTOR_BINDINGS
         )
+        for key, items in BindingsMap(self.BINDINGS).key_to_bindings.items():
+            bindings.key_to_bindings.setdefault(key, []).extend(items)
+        self._bindings = bindings
 
     def compose(self) -> ComposeResult:
         if getattr(self.services, "demo_key", None) is not None:
@@ -77,6 +87,8 @@ class DoctorScreen(Screen[Any]):
                 yield ProbeView(id="probe")
                 yield Static("", id="doctor-status", markup=False)
             with Horizontal(id="doctor-actions"):
+                yield Button(t("screen_doctor.find_region"), id="doctor-find-region", compact=True)
+                yield Button("", id="doctor-switch-region", variant="warning", compact=True)
                 yield Button(
                     t("screen_doctor.retry"), id="doctor-retry", disabled=True, compact=True
                 )
@@ -89,6 +101,8 @@ class DoctorScreen(Screen[Any]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#doctor-find-region", Button).display = False
+        self.query_one("#doctor-switch-region", Button).display = False
         self.query_one("#doctor-close", Button).focus()
         # The app's language switch (F2, palette) relocalizes wizard steps only; it ends by
         # refreshing the bindings of the top screen, which is how this screen learns of it.
@@ -112,6 +126,7 @@ class DoctorScreen(Screen[Any]):
         if self.profile is not None:
             self._show_subtitle()
         for button_id, key in (
+            ("#doctor-find-region", "find_region"),
             ("#doctor-retry", "retry"),
             ("#doctor-report", "report"),
             ("#doctor-close", "close"),
@@ -123,6 +138,7 @@ class DoctorScreen(Screen[Any]):
             self.query_one(DemoBanner).update(t("wizard.demo_banner"))
         self._set_status(*(self._status or ("", {})))
         self.query_one(ProbeView).relocalize()
+        self._label_switch()
         self.refresh_bindings()
 
     def _set_status(self, key: str, params: dict[str, Any] | None = None) -> None:
@@ -170,10 +186,13 @@ class DoctorScreen(Screen[Any]):
         self._set_status("")
         await self._run()
 
-    async def _run(self) -> None:
+    async def _run(self, consent_all_regions: bool = False) -> None:
         view = self.query_one(ProbeView)
         self.query_one("#doctor-retry", Button).disabled = True
         self.query_one("#doctor-report", Button).disabled = True
+        self.query_one("#doctor-find-region", Button).display = False
+        self.query_one("#doctor-switch-region", Button).display = False
+        self._consented = consent_all_regions
         p = self.profile
         targets = probe_targets(p.region, p.endpoint_style, p.workspace_id, p.model, p.scope)
         view.start(targets)
@@ -183,15 +202,152 @@ class DoctorScreen(Screen[Any]):
                 self.key,
                 self.services.probe_options,
                 model=p.model,
+                consent_all_regions=consent_all_regions,
                 on_event=lambda ev: self.post_message(ProbeEventMessage(ev)),
             )
         except Exception as exc:  # shown by type only: an error text may quote a header
             view.show_error(t("screen_connectivity.crashed", error=type(exc).__name__))
         else:
+            self.result.findings = self._remedies().apply(self.result.findings)
             view.show_result(self.result)
             self._record_verdict()
         self.query_one("#doctor-retry", Button).disabled = False
         self.query_one("#doctor-report", Button).disabled = self.result is None
+        self._show_next_moves()
+
+    # -- after a result: find the key's region, then offer to switch the profile (D21) --
+    def _show_next_moves(self) -> None:
+        """Offer the region search after a refusal; after the search, offer to switch the
+        profile to the region that accepted the key. The focus goes to that offer or to the
+        result itself, never to Retry: one Enter must not erase what was just found."""
+        result = self.result
+        find = self.query_one("#doctor-find-region", Button)
+        switch = self.query_one("#doctor-switch-region", Button)
+        codes = {f.code for f in getattr(result, "findings", ())}
+        find.display = not self._consented and bool(codes & FIND_REGION_CODES)
+        owner = self._owner_region()
+        switch.display = False
+        if owner is not None and self.profile.endpoint_style == "workspace":
+            self._set_status(
+                "screen_doctor.switch_needs_workspace",
+                {"region": region_name(owner), "region_id": owner},
+            )
+        elif owner is not None:
+            switch.display = True
+            self._label_switch()
+        if switch.display:
+            switch.focus()
+        elif find.display:
+            find.focus()
+        elif result is not None:
+            self.query_one("#doctor-scroll", VerticalScroll).focus()
+
+    def _owner_region(self) -> str | None:
+        if self.result is None or self.profile is None:
+            return None
+        return owner_region(self.result, self.profile.region)
+
+    def _label_switch(self) -> None:
+        owner = self._owner_region()
+        if owner is not None:
+            label = t("screen_doctor.switch_region", region=region_name(owner))
+            self.query_one("#doctor-switch-region", Button).label = label
+
+    @on(Button.Pressed, "#doctor-find-region")
+    def _find_region_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_find_region()
+
+    def action_find_region(self) -> None:
+        """The CLI's --all-regions, behind the wizard's consent dialog (safe answer: no)."""
+        from app.probe import ownership_targets
+        from screens.consent import ConsentScreen
+
+        if self.profile is None or self.key is None:
+            return
+        targets, _unchecked = ownership_targets(self.profile.region, self.profile.host)
+        hosts = sorted({target.host for target in targets})
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._rerun(consent_all_regions=True)
+            else:
+                self._set_status("screen_connectivity.find_region_declined")
+
+        self.app.push_screen(ConsentScreen(self.key.masked(), hosts), answered)
+
+    @on(Button.Pressed, "#doctor-switch-region")
+    def _switch_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_switch_region()
+
+    def action_switch_region(self) -> None:
+        """Point the profile at the region that accepted the key, after a confirmation."""
+        from screens.widgets import ConfirmDialog
+
+        owner = self._owner_region()
+        if owner is None or self.profile is None:
+            return
+        try:
+            switched = switched_profile(self.profile, owner)
+        except UserError as exc:
+            self._set_status("screen_doctor.switch_failed", {"error": exc.message})
+            return
+        params = {
+            "profile": self.profile.name,
+            "old": region_name(self.profile.region),
+            "new": region_name(owner),
+            "host": switched.host,
+            "model": switched.model,
+            "store": self._store_text or switched.api_key.store,
+        }
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._write_switch(owner)
+            else:
+                self._set_status("screen_doctor.switch_declined")
+
+        dialog = ConfirmDialog(
+            t("screen_doctor.switch_title", **params),
+            t("screen_doctor.switch_body", **params),
+            t("screen_doctor.switch_yes", **params),
+            t("screen_doctor.switch_no"),
+            default_yes=False,
+        )
+        self.app.push_screen(dialog, answered)
+
+    def _write_switch(self, region: str) -> None:
+        """Through the config write API (lock, backup, atomic): the profile as it is in the
+        file now, with the new region; the key reference stays (the key is not touched)."""
+        from app.profiles import modify_config
+
+        name = self.profile.name
+        try:
+            config, _ = modify_config(
+                self.services.config_path,
+                lambda c: c.with_profile(switched_profile(c.profile(name), region)),
+            )
+        except UserError as exc:
+            self._set_status("screen_doctor.switch_failed", {"error": exc.message})
+            return
+        self.profile = config.profile(name)
+        self._show_subtitle()
+        self.query_one("#doctor-switch-region", Button).display = False
+        self._set_status(
+            "screen_doctor.switch_done",
+            {"profile": name, "region": region_name(region), "host": self.profile.host},
+        )
+        self.query_one("#doctor-retry", Button).focus()
+
+    def _remedies(self) -> Any:
+        """The one remedy-command builder of `doctor`: this profile, this config file and
+        this run's pins / CA file / proxy switch (D21)."""
+        from app.commands.doctor import RemedyCommands
+        from app.probe import ProbeOptions
+
+        options = self.services.probe_options or ProbeOptions()
+        return RemedyCommands.for_run(options, self.profile.name, self.services.config_path)
 
     def _record_verdict(self) -> None:
         """Like `doctor` on the CLI: remember the verdict on the profile (best effort)."""
@@ -219,11 +375,12 @@ class DoctorScreen(Screen[Any]):
         if self.profile is None or self.key is None:
             self.load_and_run()
         else:
+            self._set_status("")
             self._rerun()
 
     @work(exclusive=True, group="doctor")
-    async def _rerun(self) -> None:
-        await self._run()
+    async def _rerun(self, consent_all_regions: bool = False) -> None:
+        await self._run(consent_all_regions)
 
     @on(Button.Pressed, "#doctor-report")
     def _report_pressed(self, event: Button.Pressed) -> None:

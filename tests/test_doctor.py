@@ -165,7 +165,7 @@ def test_text_output_has_rows_waterfall_and_environment(capsys, env, tmp_path, s
     assert key not in out
     assert "✓ OpenAI-compatible" in out and "✓ DashScope native" in out
     assert "Verdict: OK" in out
-    assert "tls " in out and "ttfb " in out
+    assert "tls " in out and "request " in out and "Waterfall (one time axis" in out
     assert "Trust source: ca-file" in out
 
 

@@ -308,9 +308,11 @@ def test_key_rejected_remedy_names_the_profile_config_and_pins(capsys, env, tmp_
     run = doctor(capsys, env, tmp_path, simulator, "sk-" + "a" * 32)
     remedy = run.data["findings"][0]["remedy"]
     cfg = tmp_path / "config.yaml"
+    from app.invocation import command
+
+    rerun = command("doctor", "--profile", "default", "--config", str(cfg))
     assert (
-        f"`modelstudio-setup doctor --profile default --config {cfg} "
-        f"--connect-to {simulator.connect_to} --ca-file {simulator.ca_file} --all-regions`"
+        f"`{rerun} --connect-to {simulator.connect_to} --ca-file {simulator.ca_file} --all-regions`"
     ) in remedy
 
 

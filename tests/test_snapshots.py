@@ -2,7 +2,7 @@
 dialog and the doctor screen, at 100x32, in English and (for two steps) Chinese.
 
 Deterministic by construction: the demo's fixed clock, a fixed demo directory (paths are on
-screen), phase timings hidden (they vary run to run), request ids fixed, cursor blink off.
+screen), fixed phase durations (real ones vary run to run), request ids fixed, cursor blink off.
 Update after an intended change with `uv run pytest tests/test_snapshots.py --snapshot-update`
 and look at the SVGs before committing them; docs/screenshots/ is copied from them.
 """
@@ -41,11 +41,32 @@ STEPS = (
 )
 
 
+# Real timings vary from run to run: each phase a row went through is drawn with a fixed
+# duration, scaled per surface, so the bars show which phases ran and compare on one axis.
+FIXED_PHASE_MS = {
+    "dns": 8,
+    "tcp": 14,
+    "tls": 38,
+    "request": 52,
+    "auth": 18,
+    "inference": 140,
+    "wait": 600,
+}
+FIXED_SURFACE_SCALE = {"openai": 1.0, "anthropic": 0.6, "dashscope": 1.25}
+
+
+def fixed_timing(phase: str, surface: str) -> float:
+    scale = FIXED_SURFACE_SCALE.get(surface.partition("@")[0], 1.0)
+    if "@" in surface:  # another region's shared host (ownership check): a little slower
+        scale *= 1.4
+    return round(FIXED_PHASE_MS.get(phase, 10) * scale)
+
+
 @pytest.fixture
 def demo(monkeypatch: pytest.MonkeyPatch) -> Iterator:
     import fcntl
 
-    monkeypatch.setattr(ProbeView, "SHOW_TIMINGS", False)
+    monkeypatch.setattr(ProbeView, "FIXED_TIMINGS", fixed_timing)
     monkeypatch.setattr("app.simulator_responses.new_request_id", lambda: FIXED_REQUEST_ID)
     # The directory is fixed, so two test runs on one machine take turns.
     with open(f"{DEMO_ROOT}.lock", "w") as lock:

@@ -68,7 +68,7 @@ async def test_doctor_shows_findings_with_remedies(simulator, tmp_path: Path):
         await settle(app, pilot, "doctor")
         findings = widget_text(app.screen, ".probe-finding")
         assert "! warning" in findings and "Fix:" in findings and "Request id:" in findings
-        assert "Works, with warnings" in widget_text(app.screen, "#probe-verdict")
+        assert "Not verified" in widget_text(app.screen, "#probe-verdict")  # a 429 (D17)
         simulator.clear_faults()
         app.screen.query_one("#doctor-retry").press()
         await settle(app, pilot, "doctor")
@@ -114,7 +114,7 @@ async def test_doctor_in_chinese_keys_and_labels(simulator, tmp_path: Path):
         async with app.run_test(size=(100, 32)) as pilot:
             await settle(app, pilot, "doctor")
             text = screen_text(app)
-            assert "诊断：work" in text and "重新运行" in text
+            assert "诊断：work" in text and "重试" in text
             assert widget_text(app.screen, ".probe-row").count("通过") == 3
             await pilot.press("r")  # the footer's "run again" key works in any language
             await settle(app, pilot, "doctor")

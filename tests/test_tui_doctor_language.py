@@ -31,13 +31,13 @@ async def test_f2_redraws_an_open_doctor_screen_and_keeps_the_result(simulator, 
         assert get_language() == "zh" and app.screen is screen
         text = screen_text(app)
         assert "诊断：work" in text and "Doctor: work" not in text
-        assert "重新运行" in text and "保存报告" in text and "关闭" in text
+        assert "重试" in text and "保存报告" in text and "关闭" in text
         assert "部署范围" in widget_text(screen, "#doctor-subtitle")
         # The finished run is kept (no re-run), its rows and verdict in Chinese.
         assert widget_text(screen, ".probe-row").count("通过") == 3
         assert "Redacted report saved" not in widget_text(screen, "#doctor-status")
         assert widget_text(screen, "#doctor-status")  # the report line, in Chinese
-        assert "Run again" not in text  # footer labels too
+        assert "Retry" not in text  # footer labels too
         await pilot.press("f2")
         await settle(app, pilot)
         assert "Doctor: work" in screen_text(app)

@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,6 @@ def parse_timeout(raw: str) -> float:
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
-    import dataclasses
     from datetime import datetime, timezone
 
     from app.probe import ProbeOptions, prepare, run_checks, targets_for, verdict_of
@@ -97,11 +97,7 @@ def run(args: argparse.Namespace) -> int:
     result = asyncio.run(run_checks(targets, key, options, on_event=on_event))
     for finding in _key_findings(profile, key, store_desc, key_problem, targets[0]):
         result.add_finding(finding)
-    command = rerun_command(args, profile.name)
-    result.findings = [
-        dataclasses.replace(f, params={**f.params, "command": command, "profile": profile.name})
-        for f in result.findings
-    ]
+    result.findings = RemedyCommands.for_run(options, profile.name, path).apply(result.findings)
     report = DoctorReport(
         profile=profile.name,
         region=profile.region,
@@ -290,23 +286,89 @@ def write_report(target: Path, text: str) -> None:
         ) from None
 
 
-def rerun_command(args: argparse.Namespace, profile: str) -> str:
-    """The doctor command line a remedy suggests, addressing the same profile, config and
-    network settings (B7: a bare `doctor --all-regions` would test the default profile)."""
-    import shlex
+@dataclass(frozen=True)
+class RemedyCommands:
+    """The commands remedies print: the one builder for the CLI and the doctor screen (B7,
+    D19). Each addresses the profile the run was made for (`--profile`, and `--config` when
+    the file is not the default one); doctor re-runs also carry the network settings (pins,
+    CA file, --no-proxy). Spelt with app.invocation, so a pasted command runs where the
+    user stands (`uv run modelstudio-setup …` inside a clone)."""
 
-    parts = ["modelstudio-setup", "doctor", "--profile", profile]
-    if getattr(args, "config", None):
-        parts += ["--config", str(Path(args.config).expanduser().absolute())]
-    for value in args.resolve:
-        parts += ["--resolve", value]
-    for value in args.connect_to:
-        parts += ["--connect-to", value]
-    if args.ca_file:
-        parts += ["--ca-file", args.ca_file]
-    if args.no_proxy:
-        parts.append("--no-proxy")
-    return inert(shlex.join(parts))
+    profile: str
+    config: Path | None = None
+    resolve: tuple[str, ...] = ()
+    connect_to: tuple[str, ...] = ()
+    ca_file: str | None = None
+    no_proxy: bool = False
+
+    @classmethod
+    def for_run(cls, options: Any, profile: str, config: Path | None) -> RemedyCommands:
+        """From a run's ProbeOptions (pins, CA file, proxy switch) and the profile's file."""
+        pins = options.pins
+        ca = options.ca_file
+        return cls(
+            profile=profile,
+            config=Path(config).expanduser().absolute() if config is not None else None,
+            resolve=tuple(p.raw for p in pins.resolve),
+            connect_to=tuple(p.raw for p in pins.connect_to),
+            ca_file=str(Path(ca).expanduser().absolute()) if ca else None,
+            no_proxy=bool(options.no_proxy),
+        )
+
+    def _profile_args(self) -> list[str]:
+        from app.profiles import is_default_location
+
+        parts = ["--profile", self.profile]
+        if self.config is not None and not is_default_location(self.config):
+            parts += ["--config", str(self.config)]
+        return parts
+
+    def _command(self, *words: str) -> str:
+        from app.invocation import command
+
+        return inert(command(*words))
+
+    def doctor(self) -> str:
+        parts = ["doctor", *self._profile_args()]
+        for value in self.resolve:
+            parts += ["--resolve", value]
+        for value in self.connect_to:
+            parts += ["--connect-to", value]
+        if self.ca_file:
+            parts += ["--ca-file", self.ca_file]
+        if self.no_proxy:
+            parts.append("--no-proxy")
+        return self._command(*parts)
+
+    def configure_model(self, model: str) -> str:
+        """Change the model of the existing profile, nothing else (the valid stream's edit
+        form: `configure --profile P --model M [--config C]`)."""
+        return self._command("configure", *self._profile_args(), "--model", model)
+
+    def env(self) -> str:
+        return self._command("env", *self._profile_args())
+
+    def key_set(self) -> str:
+        return self._command("key", "set", *self._profile_args(), "--api-key-stdin")
+
+    def apply(self, findings: list[Any]) -> list[Any]:
+        """The findings with every command placeholder filled for this profile."""
+        import dataclasses
+
+        common = {
+            "command": self.doctor(),
+            "env_command": self.env(),
+            "key_set_command": self.key_set(),
+            "profile": self.profile,
+        }
+        out = []
+        for f in findings:
+            params = {**f.params, **common}
+            models = [m.strip() for m in str(f.params.get("models") or "").split(",")]
+            model = next((m for m in models if m and m != "-"), "MODEL")
+            params["configure_model"] = self.configure_model(model)
+            out.append(dataclasses.replace(f, params=params))
+        return out
 
 
 def _run_tui(args: argparse.Namespace, options: Any) -> int:
