@@ -115,6 +115,7 @@ def start_demo(
         profile_name=DEMO_PROFILE,
         residency=DEMO_RESIDENCY,
         workspace_id=account.workspace_id,
+        workspace_region=account.region,
     )
     return DemoEnvironment(services=services, state=state, simulator=simulator, root=root)
 

@@ -26,7 +26,7 @@ from textual.worker import Worker, WorkerState
 
 from app.errors import UserError
 from app.i18n import LANGUAGES, set_language, t
-from app.wizard_state import BACK, STEPS, Services, WizardState
+from app.wizard_state import BACK, STEPS, Services, WizardState, reconcile_workspace
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -138,13 +138,40 @@ class WizardApp(App[WizardState | None]):
             if result is BACK:
                 draft = getattr(screen, "draft", None)
                 if isinstance(draft, WizardState):
-                    self.state = draft
+                    self.state = self._adopt(draft)
                 index = max(index - 1, 0)
             elif isinstance(result, WizardState):
-                self.state = result
+                self.state = self._adopt(result)
                 index += 1
             # Anything else (a screen popped without a result): show the same step again.
         self.exit(self.state)
+
+    def _adopt(self, state: WizardState) -> WizardState:
+        """The state a step handed back, with a workspace ID of another region dropped and
+        the user told which one and why (D16: it was kept and shown "valid")."""
+        dropped = state.workspace_id
+        state, old_region = reconcile_workspace(state)
+        if old_region is not None:
+            from app.catalog import load_catalog
+
+            regions = load_catalog().regions
+            lang = state.lang
+
+            def name(region_id: str | None) -> str:
+                region = regions.get(region_id or "")
+                return region.name.get(lang) if region is not None else str(region_id)
+
+            self.notify(
+                t(
+                    "wizard.workspace_cleared",
+                    workspace=dropped or "",
+                    old=name(old_region),
+                    new=name(state.region),
+                ),
+                severity="warning",
+                timeout=20,
+            )
+        return state
 
     # -- language -----------------------------------------------------------------------------
     def _localize_bindings(self) -> None:

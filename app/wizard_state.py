@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,7 @@ class WizardState:
     # Workspace
     endpoint_style: str = "workspace"
     workspace_id: str | None = None
+    workspace_region: str | None = None  # the region `workspace_id` belongs to
     model: str | None = None
     # API key
     api_key: ApiKey | None = None
@@ -86,6 +87,25 @@ class WizardState:
     export_targets: tuple[str, ...] = ()
     include_key: bool = False
     written: tuple[WrittenFile, ...] = ()
+
+
+def reconcile_workspace(state: WizardState) -> tuple[WizardState, str | None]:
+    """A workspace belongs to one region: the ID follows the state only while the region
+    stays the one it was entered (or pre-filled, or saved) for.
+
+    The flow driver applies this to every state a step hands back (Next or Back, whichever
+    step changed the region: Scenario voids it, Recommendation overrides it). Returns the
+    state and, when an ID was dropped, the region it belonged to (for the notice). An ID
+    whose region is not known yet belongs to the first region the state names.
+    """
+    if state.region is None or not state.workspace_id:
+        return state, None
+    if state.workspace_region is None:
+        return replace(state, workspace_region=state.region), None
+    if state.workspace_region == state.region:
+        return state, None
+    old = state.workspace_region
+    return replace(state, workspace_id=None, workspace_region=None), old
 
 
 @dataclass

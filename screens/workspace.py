@@ -230,7 +230,11 @@ class WorkspaceScreen(StepScreen):
         except InvalidWorkspaceId:
             ws = self.state.workspace_id
         return dataclasses.replace(
-            self.state, endpoint_style=self.style, workspace_id=ws, model=self.model
+            self.state,
+            endpoint_style=self.style,
+            workspace_id=ws,
+            workspace_region=self.region_info.id if ws else None,
+            model=self.model,
         )
 
     def submit(self) -> WizardState | None:
@@ -249,5 +253,9 @@ class WorkspaceScreen(StepScreen):
             self.show_status(exc.message)
             return None
         return dataclasses.replace(
-            self.state, endpoint_style=self.style, workspace_id=ws, model=self.model
+            self.state,
+            endpoint_style=self.style,
+            workspace_id=ws,
+            workspace_region=self.region_info.id if ws else None,
+            model=self.model,
         )

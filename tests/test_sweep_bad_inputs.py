@@ -579,12 +579,8 @@ BAD_DOCTOR_FLAGS = {
 
 DOCTOR_FLAG_CASES = [
     *(pytest.param(*v, id=k) for k, v in BAD_DOCTOR_FLAGS.items()),
-    pytest.param(
-        ("--resolve", "a]:443:1.2.3.4"), "--resolve", id="resolve-stray-]"
-    ),
-    pytest.param(
-        ("--resolve", "[::1:443:1.2.3.4"), "--resolve", id="resolve-open-["
-    ),
+    pytest.param(("--resolve", "a]:443:1.2.3.4"), "--resolve", id="resolve-stray-]"),
+    pytest.param(("--resolve", "[::1:443:1.2.3.4"), "--resolve", id="resolve-open-["),
 ]
 
 

@@ -130,7 +130,9 @@ async def test_every_step_focuses_what_its_hint_talks_about(
 async def test_override_that_breaks_residency_is_flagged_and_reexplained(
     services: Services,
 ) -> None:
-    state = WizardState(residency="outside-mainland", workspace_id=WS)
+    state = WizardState(
+        residency="outside-mainland", workspace_id=WS, workspace_region="ap-southeast-1"
+    )
     app = make_app(services, state, start_step="recommendation")
     async with app.run_test(size=SIZE) as pilot:
         await run_settled(app, pilot)

@@ -1,0 +1,110 @@
+"""Pilot tests for issue 7's wizard items (D16, D18, E23-E28): what a user at the keyboard
+sees, at 80x24, with the in-memory services of tests/test_tui_steps.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Input, Select
+
+from app.i18n import set_language
+from app.secrets import KeyringStatus, MemoryStore
+from app.tui import make_app
+from app.wizard_state import Services, WizardState
+from tests.test_tui_steps import SIZE, WS, settle, step_of
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    set_language("en")
+    yield
+    set_language("en")
+
+
+@pytest.fixture
+def services(tmp_path: Path, memory_store: MemoryStore) -> Services:
+    return Services(
+        config_path=tmp_path / "config" / "config.yaml",
+        key_store_factory=lambda kind: memory_store,
+        keyring_probe=lambda: KeyringStatus(available=True, backend="memory (test)"),
+        keyring_timeout=2.0,
+        export_dir=tmp_path / "export",
+    )
+
+
+def notes(app: Any) -> str:
+    return " ".join(str(n.message) for n in app._notifications)
+
+
+# What the demo starts with: a Singapore workspace, the residency that recommends Singapore.
+SINGAPORE = WizardState(
+    residency="outside-mainland", workspace_id=WS, workspace_region="ap-southeast-1"
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# D16: a workspace ID does not follow a change of region
+
+
+async def test_changing_residency_on_scenario_clears_the_workspace_id_with_a_notice(
+    services: Services,
+) -> None:
+    app = make_app(services, SINGAPORE, start_step="scenario")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        residency = app.screen.query_one("#residency")
+        residency.focus()
+        await pilot.press("down", "space")  # "US" (after "not through the mainland")
+        await settle(app, pilot)
+        assert app.screen.residency == "us"
+        await pilot.click("#next")
+        await settle(app, pilot)
+        assert step_of(app) == "recommendation"
+        assert app.screen.chosen_region == "us-east-1"
+        await pilot.click("#next")
+        await settle(app, pilot)
+        assert step_of(app) == "workspace"
+        assert app.screen.query_one("#workspace-id", Input).value == ""
+        assert "Valid" not in str(app.screen.query_one("#workspace-status").render())
+        said = notes(app)
+        assert WS in said and "Singapore" in said and "US (Virginia)" in said
+        assert app.state.workspace_id is None
+
+
+async def test_the_same_region_keeps_the_workspace_id_without_a_notice(
+    services: Services,
+) -> None:
+    app = make_app(services, SINGAPORE, start_step="scenario")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        for _ in range(2):
+            await pilot.click("#next")
+            await settle(app, pilot)
+        assert step_of(app) == "workspace"
+        assert app.screen.query_one("#workspace-id", Input).value == WS
+        assert notes(app) == ""
+
+
+async def test_back_then_another_region_clears_the_id_typed_on_workspace(
+    services: Services,
+) -> None:
+    state = WizardState(residency="none", region="ap-southeast-1", scope="international")
+    app = make_app(services, state, start_step="workspace")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.screen.query_one("#workspace-id", Input).value = WS
+        await settle(app, pilot)
+        await pilot.press("escape")  # Back keeps what was typed ...
+        await settle(app, pilot)
+        assert step_of(app) == "recommendation"
+        app.screen.query_one("#region", Select).value = "cn-beijing"  # ... another region
+        await settle(app, pilot)
+        await pilot.click("#next")
+        await settle(app, pilot)
+        assert step_of(app) == "workspace"
+        assert app.screen.query_one("#workspace-id", Input).value == ""
+        said = notes(app)
+        assert WS in said and "Singapore" in said and "China (Beijing)" in said
