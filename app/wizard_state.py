@@ -81,8 +81,9 @@ class WizardState:
     key_store: str | None = None  # keyring | env | file | memory
     key_env: str = DEFAULT_ENV_VAR
     key_saved: bool = False
-    # Connectivity (app.probe result)
+    # Connectivity (app.probe result) and what it was run on (see `probe_inputs`)
     probe_result: Any = None
+    probed_for: tuple[Any, ...] | None = None
     # Export
     export_targets: tuple[str, ...] = ()
     include_key: bool = False
@@ -106,6 +107,19 @@ def reconcile_workspace(state: WizardState) -> tuple[WizardState, str | None]:
         return state, None
     old = state.workspace_region
     return replace(state, workspace_id=None, workspace_region=None), old
+
+
+def probe_inputs(state: WizardState) -> tuple[Any, ...]:
+    """Everything a connectivity result depends on: a result whose inputs are these still
+    describes this setup (coming back from Export), any other one does not."""
+    return (
+        state.region,
+        state.scope,
+        state.endpoint_style,
+        state.workspace_id,
+        state.model,
+        state.api_key,
+    )
 
 
 @dataclass

@@ -108,3 +108,49 @@ async def test_back_then_another_region_clears_the_id_typed_on_workspace(
         assert app.screen.query_one("#workspace-id", Input).value == ""
         said = notes(app)
         assert WS in said and "Singapore" in said and "China (Beijing)" in said
+
+
+# ---------------------------------------------------------------------------------------------
+# E28: Back from Export does not send the key again unasked
+
+
+async def test_back_from_export_keeps_the_result_unless_asked_to_run_again(
+    simulator: Any, tmp_path: Path
+) -> None:
+    from tests.test_tui_connect_helpers import services_for, state_for
+    from tests.test_tui_connect_helpers import settle as settle_probe
+
+    app = make_app(
+        services_for(tmp_path, simulator), state_for(simulator), start_step="connectivity"
+    )
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle_probe(app, pilot, "probe")
+        first = app.screen.collect().probe_result
+        assert first.verdict == "ok"
+        await pilot.press("enter")
+        await settle_probe(app, pilot)
+        assert step_of(app) == "export"
+        sent = len(simulator.requests)
+        await pilot.press("escape")
+        await settle_probe(app, pilot, "probe")
+        # Asked first, "Keep result" focused: nothing was sent yet.
+        assert type(app.screen).__name__ == "ConfirmDialog"
+        assert app.focused is not None and app.focused.id == "confirm-no"
+        assert len(simulator.requests) == sent
+        await pilot.press("enter")  # Keep result
+        await settle_probe(app, pilot, "probe")
+        assert step_of(app) == "connectivity"
+        assert len(simulator.requests) == sent
+        assert app.screen.collect().probe_result is first
+        assert "All checks passed" in str(app.screen.query_one("#probe-verdict").render())
+        # Next goes on with the kept result; Back again and "Run again" re-tests.
+        await pilot.press("enter")
+        await settle_probe(app, pilot)
+        assert step_of(app) == "export"
+        assert app.screen.state.probe_result is first
+        await pilot.press("escape")
+        await settle_probe(app, pilot, "probe")
+        await pilot.click("#confirm-yes")
+        await settle_probe(app, pilot, "probe")
+        assert len(simulator.requests) > sent
+        assert app.screen.collect().probe_result is not first
