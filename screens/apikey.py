@@ -37,6 +37,7 @@ from screens.widgets import (
     MARK_FAIL,
     MARK_OK,
     MARK_WARN,
+    ChoiceRadioSet,
     ConfirmDialog,
     MarkedCheckbox,
     MarkedRadioButton,
@@ -150,11 +151,18 @@ class ApiKeyScreen(StepScreen):
             yield Button(t("screen_apikey.show"), id="toggle-visibility", compact=True)
         yield Static(self._preview(""), id="key-preview", classes="field-status")
         yield Static(t("screen_apikey.store_label"), classes="field-label tight")
-        with RadioSet(id="store"):
-            for kind in STORES:
-                yield MarkedRadioButton(
+        # Enter goes on with the highlighted store, as the footer's "Enter: Next" says.
+        yield ChoiceRadioSet(
+            *(
+                MarkedRadioButton(
                     self._store_label(kind), value=kind == self.store, id=f"store-{kind}"
                 )
+                for kind in STORES
+            ),
+            highlight=STORES.index(self.store),
+            enter_continues=True,
+            id="store",
+        )
         # The path in a wrapping Static, the box short: a long label inside a Checkbox is cut
         # at the edge, and the user must read where the plain-text key goes (QA B30, T6).
         yield Static(

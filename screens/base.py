@@ -53,7 +53,7 @@ from textual.worker import Worker
 
 from app.i18n import t
 from app.wizard_state import BACK, Services, WizardState
-from screens.widgets import DemoBanner, NavBar, StepList
+from screens.widgets import ChoiceRadioSet, DemoBanner, NavBar, StepList
 
 
 class StepScreen(Screen[Any]):
@@ -185,6 +185,10 @@ class StepScreen(Screen[Any]):
         elif event.button.id == "back":
             event.stop()
             self.action_back()
+
+    async def on_choice_radio_set_continue(self, event: ChoiceRadioSet.Continue) -> None:
+        event.stop()
+        await self.action_next()
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

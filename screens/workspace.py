@@ -21,7 +21,14 @@ from app.endpoints import EndpointError, InvalidWorkspaceId, base_urls, normaliz
 from app.i18n import t
 from app.wizard_state import Services, WizardState
 from screens.base import StepScreen
-from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, MarkedRadioButton, gap
+from screens.widgets import (
+    MARK_FAIL,
+    MARK_OK,
+    MARK_WARN,
+    ChoiceRadioSet,
+    MarkedRadioButton,
+    gap,
+)
 
 STYLES = ("workspace", "shared")
 SURFACE_LABELS = ("openai", "anthropic", "dashscope")
@@ -103,15 +110,20 @@ class WorkspaceScreen(StepScreen):
             )
         if region.has_shared_host:
             yield Static(t("screen_workspace.style"), classes="field-label tight")
-            with RadioSet(id="style"):
-                yield MarkedRadioButton(
+            # Enter goes on with the highlighted style, as the footer's "Enter: Next" says.
+            yield ChoiceRadioSet(
+                MarkedRadioButton(
                     t("screen_workspace.style_workspace", host=region.hosts.workspace),
                     value=self.style == "workspace",
-                )
-                yield MarkedRadioButton(
+                ),
+                MarkedRadioButton(
                     t("screen_workspace.style_shared", host=region.hosts.shared),
                     value=self.style == "shared",
-                )
+                ),
+                highlight=STYLES.index(self.style),
+                enter_continues=True,
+                id="style",
+            )
             yield Static(t("screen_workspace.style_difference"), classes="hint")
         else:
             no_shared = t("screen_workspace.no_shared", region=region.name.get(lang))

@@ -154,3 +154,65 @@ async def test_back_from_export_keeps_the_result_unless_asked_to_run_again(
         await settle_probe(app, pilot, "probe")
         assert len(simulator.requests) > sent
         assert app.screen.collect().probe_result is not first
+
+
+# ---------------------------------------------------------------------------------------------
+# E23: Enter means what the hint says (Next); Space toggles; ↑/↓ work after a choice
+
+
+async def test_enter_on_a_ticked_checkbox_goes_on_and_keeps_it_ticked(services: Services) -> None:
+    state = WizardState(residency="eu", needs=("fine-tuning",))
+    app = make_app(services, state, start_step="scenario")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        box = app.screen.query_one("#need-fine-tuning")
+        box.focus()
+        await pilot.press("space", "space")  # Space toggles: off, on again
+        await settle(app, pilot)
+        assert box.value is True
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert step_of(app) == "recommendation"
+        assert app.state.needs == ("fine-tuning",)
+
+
+async def test_enter_after_choosing_a_residency_goes_on_with_the_answer_shown(
+    services: Services,
+) -> None:
+    app = make_app(services, WizardState(residency="none"), start_step="scenario")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        residency = app.screen.query_one("#residency")
+        await pilot.press("enter")  # confirm "none"
+        await settle(app, pilot)
+        assert step_of(app) == "scenario" and app.focused is residency
+        await pilot.press("down", "down", "down")  # none -> mainland -> outside -> us
+        await settle(app, pilot)
+        assert "United States" in str(app.screen.query_one("#residency-explain").render()) or (
+            app.screen.residencies[residency._selected] == "us"
+        )
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert step_of(app) == "recommendation"
+        assert app.state.residency == "us"
+
+
+async def test_enter_on_the_key_opt_in_writes_without_the_key(
+    simulator: Any, tmp_path: Path
+) -> None:
+    from tests.test_tui_connect_helpers import services_for, state_for
+    from tests.test_tui_connect_helpers import settle as settle_probe
+
+    state = state_for(simulator, export_targets=("dotenv",))
+    services = services_for(tmp_path, simulator)
+    app = make_app(services, state, start_step="export")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle_probe(app, pilot)
+        box = app.screen.query_one("#export-include-key")
+        box.focus()
+        await pilot.press("enter")  # "Enter: Write files", not "tick the box"
+        await settle_probe(app, pilot)
+        assert box.value is False
+        written = {w.target: w for w in app.screen.state.written}
+        assert "dotenv" in written and not written["dotenv"].holds_key
+        assert simulator.key("demo") not in written["dotenv"].path.read_text()
