@@ -245,6 +245,8 @@ class ApiKeyScreen(StepScreen):
         if status_class:
             preview.add_class(status_class)
         preview.update(text)
+        if status_class in ("-valid", "-warning"):
+            self.clear_error()
 
     def on_secret_input_copy_refused(self, event: SecretInput.CopyRefused) -> None:
         self.show_status(t("wizard.copy_refused"), error=False)

@@ -153,11 +153,19 @@ class StepScreen(Screen[Any]):
         self.refresh_bindings()
 
     def show_status(self, message: str, *, error: bool = True) -> None:
-        """One line next to the buttons: why Next did not move on, or a hint."""
+        """The line next to the buttons (it wraps): why Next did not move on, or a hint."""
         mark = "✗ " if error else ""
         status = self.query_one("#nav-status", Static)
         status.update(Text(f"{mark}{message}"))
         status.tooltip = message
+        self._status_error = error
+
+    def clear_error(self) -> None:
+        """The input the error was about is valid now: the reason goes (E24: a stale red
+        "not a key" stayed after a valid key was pasted). A hint stays."""
+        if getattr(self, "_status_error", False):
+            self.show_status("", error=False)
+            self.query_one("#nav-status", Static).tooltip = None
 
     # -- navigation ---------------------------------------------------------------------------
     async def action_next(self) -> None:

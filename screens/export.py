@@ -245,7 +245,9 @@ class ExportScreen(StepScreen):
                 with VerticalScroll(id="export-preview-box"):
                     yield Static("", id="export-preview", markup=False)
         yield Static("", id="export-destination-label", classes="tight")
-        yield Input("", id="export-destination", compact=True, classes="tight")
+        # A bordered field that selects nothing on focus: Tab, Tab, Space must not replace
+        # the whole path with a space (E24).
+        yield Input("", id="export-destination", select_on_focus=False, classes="tight")
         yield Static("", id="export-destination-note", markup=False)
         yield MarkedCheckbox(
             t("screen_export.include_key"), s.include_key, id="export-include-key", compact=True
@@ -294,6 +296,8 @@ class ExportScreen(StepScreen):
         self._set_destination(self.current, event.value)
         self._update_destination_note()
         self._mark_unwritten()
+        if self.current not in self.problems:
+            self.clear_error()
 
     def _set_destination(self, fmt: str, raw: str) -> None:
         self.typed[fmt] = raw

@@ -175,6 +175,7 @@ class WorkspaceScreen(StepScreen):
                     lines.append(f"{MARK_OK}{gap()}{t('screen_workspace.valid', value=ws.value)}")
                 lines.extend(notices)
                 status.add_class("-warning" if notices else "-valid")
+                self.clear_error()
         elif self.style == "workspace" and touched:
             status.add_class("-invalid")
             lines.append(f"{MARK_FAIL}{gap()}{self.missing_message()}")

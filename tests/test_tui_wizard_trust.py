@@ -216,3 +216,56 @@ async def test_enter_on_the_key_opt_in_writes_without_the_key(
         written = {w.target: w for w in app.screen.state.written}
         assert "dotenv" in written and not written["dotenv"].holds_key
         assert simulator.key("demo") not in written["dotenv"].path.read_text()
+
+
+# ---------------------------------------------------------------------------------------------
+# E24: the destination field, and a status line that is true and whole
+
+
+async def test_tab_tab_space_on_export_does_not_wipe_the_destination(
+    simulator: Any, tmp_path: Path
+) -> None:
+    from tests.test_tui_connect_helpers import services_for, state_for
+    from tests.test_tui_connect_helpers import settle as settle_probe
+
+    app = make_app(services_for(tmp_path, simulator), state_for(simulator), start_step="export")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle_probe(app, pilot)
+        field = app.screen.query_one("#export-destination", Input)
+        before = field.value
+        assert before.endswith("modelstudio-profile.yaml")
+        for _ in range(4):
+            if app.focused is field:
+                break
+            await pilot.press("tab")
+        assert app.focused is field
+        await pilot.press("space")
+        await settle_probe(app, pilot)
+        assert before in field.value  # one space added at the cursor, nothing replaced
+        # A visible field: drawn with a border (3 rows), not a bare line of text.
+        assert field.region.height == 3
+        assert field.styles.border_top[0] not in ("", "none")
+
+
+async def test_a_stale_error_goes_when_a_valid_key_is_pasted(services: Services) -> None:
+    from tests.test_tui_steps import KEY, KEY_STATE, painted
+
+    app = make_app(services, KEY_STATE, start_step="apikey")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        field = app.screen.query_one("#api-key", Input)
+        field.value = "not a key at all"
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        status = app.screen.query_one("#nav-status")
+        shown = painted(app, status)
+        assert shown.startswith("✗")
+        # The whole reason is on screen at 80 columns (wrapped), not cut at the edge.
+        reason = str(status.render()).replace("\n", "").replace(" ", "")
+        assert shown.replace(" ", "") == reason
+        assert len(reason) > 30
+        field.value = KEY  # a paste of a valid key
+        await settle(app, pilot)
+        assert painted(app, status) == ""
+        assert KEY not in painted(app, status)
