@@ -236,15 +236,16 @@ class WizardApp(App[WizardState | None]):
     async def action_quit(self) -> None:
         from screens.widgets import ConfirmDialog
 
+        # The state goes out either way: the last lines say what was written (D18).
         if not self.has_unsaved():
-            self.exit(None)
+            self.exit(self.current_state())
             return
         if any(isinstance(s, ConfirmDialog) for s in self.screen_stack):
             return
 
         def answered(really: bool | None) -> None:
             if really:
-                self.exit(None)
+                self.exit(self.current_state())
 
         self.push_screen(
             ConfirmDialog(

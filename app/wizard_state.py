@@ -136,3 +136,9 @@ class Services:
     )
     demo_key: ApiKey | None = None
     keyring_timeout: float = 15.0
+    # The network options the wizard runs with, as typed (`--connect-to X`, `--ca-file Y`):
+    # the commands shown on Done carry them, so they reach what the test reached.
+    network_args: tuple[str, ...] = ()
+    # The store a profile records when its key was stored (None = the store chosen): the
+    # demo keeps every key in its own file, whatever the user picked.
+    recorded_store: str | None = None

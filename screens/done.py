@@ -2,59 +2,23 @@
 
 The next commands are the point of this screen: a user who closes the wizard should be able
 to paste one line and see their code talk to Model Studio. They reference the key through
-its environment variable, never show it.
+its environment variable, never show it. They come from app.next_steps (spelt the way they
+run from the user's shell, with the config and network options of this run); each sits on
+a line of its own that never wraps (a wrapped command pasted is a broken one, E25) and has a
+Copy button that puts exactly that command on the clipboard (OSC 52).
 """
 
 from __future__ import annotations
 
-import json
-import shlex
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.widgets import Static
+from textual.containers import Horizontal, HorizontalScroll
+from textual.widgets import Button, Static
 
 from app.i18n import t
+from app.invocation import install_hint
 from screens.base import StepScreen
-
-
-def next_commands(state: Any, config_path: Any = None) -> list[tuple[str, str]]:
-    """(caption, command) pairs for the profile just written; the key stays in the env var.
-
-    A config outside the default location is named with `--config`: without it the
-    commands would read the default config and not find the profile (QA B34).
-    """
-    from pathlib import Path
-
-    from app.endpoints import base_urls
-    from app.profiles import is_default_location
-
-    profile = shlex.quote(state.profile_name)
-    if config_path is not None and not is_default_location(Path(config_path)):
-        profile += f" --config {shlex.quote(str(config_path))}"
-    env_var = state.key_env
-    urls = base_urls(state.region, state.endpoint_style, state.workspace_id)
-    model = state.model or "qwen-plus"
-    body = json.dumps(
-        {"model": model, "messages": [{"role": "user", "content": "Hello"}], "max_tokens": 16}
-    )
-    curl = (
-        f"curl -sS {urls.openai}/chat/completions "
-        f'-H "Authorization: Bearer ${env_var}" -H "Content-Type: application/json" '
-        f"-d {shlex.quote(body)}"
-    )
-    python = (
-        "python -c 'import os; from openai import OpenAI; "
-        f'c = OpenAI(base_url="{urls.openai}", api_key=os.environ["{env_var}"]); '
-        f'print(c.chat.completions.create(model="{model}", '
-        'messages=[{"role": "user", "content": "Hello"}]).choices[0].message.content)\''
-    )
-    return [
-        (t("screen_done.next_env"), f'eval "$(modelstudio-setup env --profile {profile})"'),
-        (t("screen_done.next_doctor"), f"modelstudio-setup doctor --profile {profile}"),
-        (t("screen_done.next_curl"), curl),
-        (t("screen_done.next_python"), python),
-    ]
 
 
 def written_lines(state: Any) -> list[str]:
@@ -113,8 +77,27 @@ class DoneScreen(StepScreen):
         if s.demo:
             yield Static(t("screen_done.demo_note"), id="done-demo-note")
         yield Static(t("screen_done.next_title"), classes="section-title")
-        commands = []
         if s.region:
-            for caption, command in next_commands(s, self.services.config_path):
-                commands.append(f"{caption}\n  {command}")
-        yield Static("\n".join(commands), id="done-next", markup=False)
+            for index, (caption, command) in enumerate(self.commands()):
+                yield Static(caption, classes="done-caption tight", markup=False)
+                with Horizontal(classes="done-command-row"):
+                    yield Button(t("screen_done.copy"), id=f"copy-{index}", compact=True)
+                    with HorizontalScroll(classes="done-command-scroll"):
+                        yield Static(command, classes="done-command", markup=False)
+        hint = install_hint()
+        if hint:
+            yield Static(hint, id="done-install-hint", classes="hint", markup=False)
+
+    def commands(self) -> list[tuple[str, str]]:
+        from app.next_steps import next_commands
+
+        return next_commands(self.state, self.services.config_path, self.services.network_args)
+
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        button_id = event.button.id or ""
+        if not button_id.startswith("copy-"):
+            return  # Next and Back: StepScreen.on_button_pressed runs too
+        event.stop()
+        caption, command = self.commands()[int(button_id.removeprefix("copy-"))]
+        self.app.copy_to_clipboard(command)
+        self.show_status(t("screen_done.copied", caption=caption.rstrip(":：")), error=False)

@@ -134,12 +134,18 @@ class TargetList(SelectionList[str], inherit_bindings=False):
         return Strip(segments, strip.cell_length)
 
 
-def build_profile(state: WizardState, clock: Any = None) -> Any:
-    """The profile the wizard is about to save, validated by app.profiles like any input."""
+def build_profile(state: WizardState, clock: Any = None, recorded_store: str | None = None) -> Any:
+    """The profile the wizard is about to save, validated by app.profiles like any input.
+
+    `recorded_store` (Services.recorded_store) is where a stored key really is when that
+    is not the store chosen (the demo's key file): the profile must say where it is.
+    """
     from app.profiles import Verification, make_profile
     from app.secrets import STORE_KINDS, KeyRef
 
     store = state.key_store if state.key_store in STORE_KINDS else "keyring"
+    if recorded_store is not None and state.key_saved:
+        store = recorded_store
     verified = None
     verdict = _get(state.probe_result, "verdict")
     if verdict in ("ok", "warn", "fail") and clock is not None:
@@ -395,7 +401,7 @@ class ExportScreen(StepScreen):
         from app.exporters import export
         from app.profiles import is_default_location
 
-        profile = build_profile(self.state, self.services.clock)
+        profile = build_profile(self.state, self.services.clock, self.services.recorded_store)
         holds_key = self._include_key() and self.formats[fmt].can_hold_key
         config_path = Path(self.services.config_path)
         config = None if is_default_location(config_path) else str(config_path)
@@ -467,7 +473,7 @@ class ExportScreen(StepScreen):
                 return None
         failing: str | None = None
         try:
-            profile = build_profile(state, self.services.clock)
+            profile = build_profile(state, self.services.clock, self.services.recorded_store)
             _config, result = modify_config(
                 self.services.config_path,
                 lambda config: config.with_profile(profile),

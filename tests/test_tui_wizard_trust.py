@@ -269,3 +269,135 @@ async def test_a_stale_error_goes_when_a_valid_key_is_pasted(services: Services)
         await settle(app, pilot)
         assert painted(app, status) == ""
         assert KEY not in painted(app, status)
+
+
+# ---------------------------------------------------------------------------------------------
+# D18 / E25 / E26: every command shown is one that works when pasted, and the last lines
+# say what was written. Each is run, in a shell, the way a user would paste it.
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def shell_env(tmp_path: Path) -> dict[str, str]:
+    """A user's shell: nothing pointing at a config or a key; a keyring that fails closed."""
+    import os
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("MODELSTUDIO_SETUP_CONFIG", "DASHSCOPE_API_KEY", "DBUS_SESSION_BUS_ADDRESS")
+        and not k.startswith("PYTEST")
+    }
+    home = tmp_path / "shell-home"
+    home.mkdir(exist_ok=True)
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+    )
+    return env
+
+
+def run_shell(line: str, env: dict[str, str]) -> Any:
+    import subprocess
+
+    return subprocess.run(
+        ["sh", "-c", line], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+async def test_demo_done_commands_work_while_the_demo_runs(tmp_path: Path) -> None:
+    from app.demo import start_demo
+    from tests.test_tui_connect_helpers import settle as settle_probe
+    from tests.test_tui_demo import walk_to_done
+
+    env = start_demo(tmp_path / "demo", clock=None)
+    raw_key = env.services.demo_key.reveal()
+    try:
+        app = make_app(env.services, env.state)
+        async with app.run_test(size=SIZE) as pilot:
+            await walk_to_done(app, pilot)
+            await settle_probe(app, pilot)
+            shown = [str(w.render()) for w in app.screen.query(".done-command")]
+            commands = app.screen.commands()
+            assert shown == [c for _, c in commands]
+            # Copy puts exactly the command on the clipboard, never the key.
+            app.screen.query_one("#copy-1").focus()  # Tab reaches it; Enter presses it
+            await pilot.press("enter")
+            await settle_probe(app, pilot)
+            assert app.clipboard == commands[1][1]
+            assert raw_key not in app.clipboard
+        env_line, doctor, curl = (c for _, c in commands)  # no unpinnable Python line
+        assert "--connect-to" in doctor and "--ca-file" in doctor and "--config" in doctor
+        user = shell_env(tmp_path)
+        checked = run_shell(f"{env_line} && {doctor}", user)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert "ap-southeast-1" in checked.stdout
+        answered = run_shell(f"{env_line} && {curl}", user)
+        assert answered.returncode == 0, answered.stderr
+        assert '"choices"' in answered.stdout
+        for out in (checked.stdout, checked.stderr, answered.stderr):
+            assert raw_key not in out
+    finally:
+        env.simulator.stop_thread()
+
+
+async def test_quit_after_export_says_the_profile_was_saved_and_how_to_check_it(
+    simulator: Any, tmp_path: Path
+) -> None:
+    import dataclasses
+
+    from app.next_steps import final_lines
+    from app.secrets import FileStore
+    from tests.test_tui_connect_helpers import services_for, state_for
+    from tests.test_tui_connect_helpers import settle as settle_probe
+
+    services = services_for(tmp_path, simulator)
+    store = FileStore(services.config_path.parent)
+    pins = ("--connect-to", simulator.connect_to, "--ca-file", str(simulator.ca_file))
+    services = dataclasses.replace(
+        services, key_store_factory=lambda _kind: store, network_args=pins
+    )
+    state = state_for(simulator, key_store="file")
+    store.set(state.profile_name, state.api_key)
+    app = make_app(services, state, start_step="export")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle_probe(app, pilot)
+        await pilot.press("enter")  # Write files
+        await settle_probe(app, pilot)
+        assert app.screen.state.written
+        await pilot.press("ctrl+q")  # quit here, instead of Next and Finish
+        await settle_probe(app, pilot)
+    lines = final_lines(app.return_value, services.config_path, services.network_args)
+    text = "\n".join(lines)
+    assert "Nothing was written" not in text
+    assert str(services.config_path) in text
+    check = next(line for line in lines if line.startswith("Check it any time with: "))
+    done = run_shell(check.removeprefix("Check it any time with: "), shell_env(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert state.api_key.reveal() not in done.stdout + done.stderr
+
+
+async def test_quit_before_export_says_nothing_was_written_but_names_the_stored_key(
+    services: Services, memory_store: MemoryStore
+) -> None:
+    from app.next_steps import final_lines
+    from tests.test_tui_steps import KEY, KEY_STATE
+
+    app = make_app(services, KEY_STATE, start_step="apikey")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.screen.query_one("#api-key", Input).value = KEY
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("enter")  # yes, store it
+        await settle(app, pilot)
+        assert memory_store.get("default") is not None
+        await pilot.press("ctrl+q")
+        await settle(app, pilot)
+        await pilot.click("#confirm-yes")
+        await settle(app, pilot)
+    text = "\n".join(final_lines(app.return_value, services.config_path))
+    assert "Nothing was written to the config file." in text
+    assert "key delete --profile default" in text and "keyring" in text
+    assert KEY not in text
