@@ -39,6 +39,7 @@ from screens.widgets import (
     MARK_WARN,
     ChoiceRadioSet,
     ConfirmDialog,
+    CopyLine,
     MarkedCheckbox,
     MarkedRadioButton,
     SecretInput,
@@ -134,14 +135,11 @@ class ApiKeyScreen(StepScreen):
         region = self.catalog.regions.get(self.state.region or "", None)
         if region is not None:
             yield Static(
-                Text(
-                    t(
-                        "screen_apikey.where",
-                        region=region.name.get(self.state.lang),
-                        console=region.console_api_keys,
-                    )
-                )
+                Text(t("screen_apikey.where", region=region.name.get(self.state.lang))),
+                classes="tight",
             )
+            # On a line of its own, never folded inside the URL (E25).
+            yield CopyLine(region.console_api_keys, id="console-url")
         yield Static(t("screen_apikey.key_label"), classes="field-label tight")
         with Horizontal(classes="row"):
             yield SecretInput(

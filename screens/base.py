@@ -129,10 +129,16 @@ class StepScreen(Screen[Any]):
         self.call_after_refresh(self._scroll_to_start, target)
 
     def _scroll_to_start(self, target: Any) -> None:
-        """The step from its top, scrolled only as far as the focused widget needs."""
+        """The step from its top (E25: Workspace and Export opened past their first lines);
+        scrolled only when the focused widget would otherwise not be on screen at all."""
         content = self.query_one("#step-content", VerticalScroll)
         content.scroll_home(animate=False, immediate=True)
-        target.scroll_visible(animate=False, immediate=True)
+        self.call_after_refresh(self._show_focused, target)
+
+    def _show_focused(self, target: Any) -> None:
+        content = self.query_one("#step-content", VerticalScroll)
+        if target in content.walk_children() and not content.region.overlaps(target.region):
+            target.scroll_visible(animate=False, immediate=True)
 
     def _localize_bindings(self) -> None:
         """Footer labels in the current language (class-level BINDINGS cannot be translated)."""

@@ -13,12 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, HorizontalScroll
-from textual.widgets import Button, Static
+from textual.widgets import Static
 
 from app.i18n import t
 from app.invocation import install_hint
 from screens.base import StepScreen
+from screens.widgets import CopyLine
 
 
 def written_lines(state: Any) -> list[str]:
@@ -37,6 +37,21 @@ def _mode(mode: int) -> str:
     from screens.export import mode_text
 
     return mode_text(mode)
+
+
+def _names(state: Any) -> tuple[str, str]:
+    """The region and scope as the catalog names them in the current language, with the
+    region id kept (it is what the config and the commands say): never a bare scope id
+    inside a sentence of the other language (E27: "部署范围 mainland")."""
+    from app.catalog import load_catalog
+
+    catalog = load_catalog()
+    lang = state.lang
+    region = catalog.regions.get(state.region or "")
+    scope = catalog.scopes.get(state.scope or "")
+    region_text = f"{region.name.get(lang)} ({region.id})" if region else (state.region or "-")
+    scope_text = scope.name.get(lang) if scope else (state.scope or "-")
+    return region_text, scope_text
 
 
 def _verdict(state: Any) -> str:
@@ -60,12 +75,13 @@ class DoneScreen(StepScreen):
 
     def compose_step(self) -> ComposeResult:
         s = self.state
+        region, scope = _names(s)
         yield Static(
             t(
                 "screen_done.summary",
                 profile=s.profile_name,
-                region=s.region or "-",
-                scope=s.scope or "-",
+                region=region,
+                scope=scope,
                 model=s.model or "-",
             ),
             id="done-summary",
@@ -80,10 +96,7 @@ class DoneScreen(StepScreen):
         if s.region:
             for index, (caption, command) in enumerate(self.commands()):
                 yield Static(caption, classes="done-caption tight", markup=False)
-                with Horizontal(classes="done-command-row"):
-                    yield Button(t("screen_done.copy"), id=f"copy-{index}", compact=True)
-                    with HorizontalScroll(classes="done-command-scroll"):
-                        yield Static(command, classes="done-command", markup=False)
+                yield CopyLine(command, caption=caption, id=f"done-command-{index}")
         hint = install_hint()
         if hint:
             yield Static(hint, id="done-install-hint", classes="hint", markup=False)
@@ -92,12 +105,3 @@ class DoneScreen(StepScreen):
         from app.next_steps import next_commands
 
         return next_commands(self.state, self.services.config_path, self.services.network_args)
-
-    async def on_button_pressed(self, event: Button.Pressed) -> None:
-        button_id = event.button.id or ""
-        if not button_id.startswith("copy-"):
-            return  # Next and Back: StepScreen.on_button_pressed runs too
-        event.stop()
-        caption, command = self.commands()[int(button_id.removeprefix("copy-"))]
-        self.app.copy_to_clipboard(command)
-        self.show_status(t("screen_done.copied", caption=caption.rstrip(":：")), error=False)

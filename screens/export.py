@@ -391,6 +391,14 @@ class ExportScreen(StepScreen):
             if include
             else t("screen_export.include_key_off", env=self.state.key_env)
         )
+        if not include:
+            # The files name `modelstudio-setup key get` (bare, for the programs that run it
+            # later): say how to make that name work when it does not yet (E26).
+            from app.invocation import install_hint
+
+            hint = install_hint()
+            if hint:
+                note = f"{note}\n{hint}"
         self.query_one("#export-key-note", Static).update(note)
 
     def _include_key(self) -> bool:

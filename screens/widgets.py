@@ -13,7 +13,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, HorizontalScroll, Vertical
 from textual.events import Mount
 from textual.geometry import Size
 from textual.message import Message
@@ -124,6 +124,38 @@ class NavBar(Horizontal):
         yield Button(f"← {t('wizard.nav.back')}", id="back", compact=True, disabled=not self._back)
         yield Static("", id="nav-status")
         yield Button(f"{self._next_label} →", id="next", compact=True, variant="primary")
+
+
+class CopyLine(Horizontal):
+    """A URL or a command on a line of its own that never wraps, with a Copy button.
+
+    Textual folds a long token at the edge, and a URL or command copied from a folded line
+    is a broken one (E25): the line scrolls sideways instead, and Copy puts exactly `text`
+    on the clipboard (OSC 52, `App.copy_to_clipboard`). Only for text that holds no key.
+    """
+
+    DEFAULT_CSS = """
+    CopyLine { height: auto; width: 1fr; }
+    CopyLine > Button { width: auto; min-width: 6; margin-right: 1; }
+    CopyLine > HorizontalScroll { height: auto; width: 1fr; scrollbar-size-horizontal: 1; }
+    CopyLine .copy-text { width: auto; text-wrap: nowrap; }
+    """
+
+    def __init__(self, text: str, *, caption: str = "", id: str | None = None) -> None:
+        super().__init__(id=id, classes="copy-line")
+        self.text = text
+        self.caption = caption
+
+    def compose(self) -> ComposeResult:
+        yield Button(t("wizard.copy"), classes="copy-button", compact=True)
+        with HorizontalScroll():
+            yield Static(self.text, classes="copy-text", markup=False)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.app.copy_to_clipboard(self.text)
+        what = self.caption.rstrip(":：") or self.text
+        self.app.notify(t("wizard.copied", what=what), timeout=4)
 
 
 class SecretInput(Input):

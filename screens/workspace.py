@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.containers import HorizontalScroll
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 
@@ -26,6 +27,7 @@ from screens.widgets import (
     MARK_OK,
     MARK_WARN,
     ChoiceRadioSet,
+    CopyLine,
     MarkedRadioButton,
     gap,
 )
@@ -90,18 +92,27 @@ class WorkspaceScreen(StepScreen):
 
     # -- layout -------------------------------------------------------------------------------
     def compose_step(self) -> ComposeResult:
+        # The console link and the ID field first: the step opens at its top with the
+        # focused field on screen at 80x24 (E25: it opened scrolled past its first lines).
         lang = self.state.lang
         region, scope = self.region_info, self.catalog.scopes[self.scope]
         yield Static(
-            Text(
-                t(
-                    "screen_workspace.where",
-                    region=region.name.get(lang),
-                    console=region.console_workspaces,
-                )
-            ),
+            Text(t("screen_workspace.where", region=region.name.get(lang))),
             id="console-link",
+            classes="tight",
         )
+        yield CopyLine(region.console_workspaces, id="console-url")
+        yield Static(t("screen_workspace.id_label"), classes="field-label tight")
+        yield Input(
+            self.state.workspace_id or "",
+            placeholder="ws-g3ganedl8go5vc5i",
+            validators=[WorkspaceIdValidator(self)],
+            validate_on=["changed", "submitted"],
+            select_on_focus=False,
+            id="workspace-id",
+            classes="tight",
+        )
+        yield Static("", id="workspace-status", classes="field-status")
         if region.scope_choice == "workspace":
             reminder = t("screen_workspace.scope_reminder", scope=scope.name.get(lang))
             yield Static(
@@ -131,23 +142,14 @@ class WorkspaceScreen(StepScreen):
                 Text(f"{MARK_WARN}{gap()}{no_shared}"),
                 classes="field-status -warning",
             )
-        yield Static(t("screen_workspace.id_label"), classes="field-label tight")
-        yield Input(
-            self.state.workspace_id or "",
-            placeholder="ws-g3ganedl8go5vc5i",
-            validators=[WorkspaceIdValidator(self)],
-            validate_on=["changed", "submitted"],
-            select_on_focus=False,
-            id="workspace-id",
-        )
-        yield Static("", id="workspace-status", classes="field-status tight")
         yield Static(t("screen_workspace.model"), classes="field-label tight")
         models = list(self.catalog.ping_models(self.scope))
         if self.model not in models:
             models.insert(0, self.model)
         yield Select([(m, m) for m in models], value=self.model, allow_blank=False, id="model")
         yield Static(t("screen_workspace.preview"), classes="field-label tight")
-        yield Static("", id="url-preview", classes="preview")
+        with HorizontalScroll(id="url-preview-box"):
+            yield Static("", id="url-preview", markup=False)
 
     def on_mount(self) -> None:
         self._refresh(self.query_one("#workspace-id", Input).value, touched=False)

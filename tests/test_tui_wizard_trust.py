@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input, Select
+from textual.widgets import Button, Input, Select
 
 from app.i18n import set_language
 from app.secrets import KeyringStatus, MemoryStore
@@ -318,12 +318,12 @@ async def test_demo_done_commands_work_while_the_demo_runs(tmp_path: Path) -> No
         async with app.run_test(size=SIZE) as pilot:
             await walk_to_done(app, pilot)
             await settle_probe(app, pilot)
-            shown = [str(w.render()) for w in app.screen.query(".done-command")]
+            shown = [str(w.render()) for w in app.screen.query(".copy-text")]
             commands = app.screen.commands()
             assert shown == [c for _, c in commands]
             # Copy puts exactly the command on the clipboard, never the key.
-            app.screen.query_one("#copy-1").focus()  # Tab reaches it; Enter presses it
-            await pilot.press("enter")
+            app.screen.query_one("#done-command-1 Button").focus()  # Tab reaches it
+            await pilot.press("enter")  # and Enter presses it
             await settle_probe(app, pilot)
             assert app.clipboard == commands[1][1]
             assert raw_key not in app.clipboard
@@ -401,3 +401,162 @@ async def test_quit_before_export_says_nothing_was_written_but_names_the_stored_
     assert "Nothing was written to the config file." in text
     assert "key delete --profile default" in text and "keyring" in text
     assert KEY not in text
+
+
+# ---------------------------------------------------------------------------------------------
+# E25: at 80x24 a step opens at its top; a URL is never folded inside itself
+
+
+@pytest.mark.parametrize(
+    ("step", "first"), [("workspace", "#console-link"), ("export", "#export-intro")]
+)
+async def test_steps_open_at_their_top_at_80x24_with_the_focus_on_screen(
+    simulator: Any, tmp_path: Path, step: str, first: str
+) -> None:
+    from tests.test_tui_connect_helpers import services_for, state_for
+    from tests.test_tui_connect_helpers import settle as settle_probe
+
+    app = make_app(services_for(tmp_path, simulator), state_for(simulator), start_step=step)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle_probe(app, pilot)
+        content = app.screen.query_one("#step-content")
+        assert content.scroll_y == 0
+        assert content.region.contains_region(app.screen.query_one(first).region)
+        assert app.focused is not None
+        assert content.region.overlaps(app.focused.region)
+
+
+async def test_console_url_and_base_urls_stay_whole_and_copy_whole(
+    services: Services,
+) -> None:
+    from app.catalog import load_catalog
+    from app.endpoints import base_urls
+
+    state = WizardState(
+        residency="none", region="ap-southeast-1", scope="international", workspace_id=WS
+    )
+    region = load_catalog().regions["ap-southeast-1"]
+    app = make_app(services, state, start_step="workspace")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        line = app.screen.query_one("#console-url")
+        text = line.query_one(".copy-text")
+        assert str(text.render()) == region.console_workspaces  # one line, not folded
+        assert text.region.height == 1
+        line.query_one(Button).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.clipboard == region.console_workspaces
+        preview = str(app.screen.query_one("#url-preview").render()).splitlines()
+        urls = base_urls("ap-southeast-1", "workspace", WS)
+        for url in (urls.openai, urls.anthropic, urls.dashscope):
+            assert any(row.endswith(url) for row in preview), (url, preview)
+
+
+# ---------------------------------------------------------------------------------------------
+# E27: every step in Chinese uses one word per thing and names scopes, not their ids
+
+
+async def test_every_step_in_chinese_names_scopes_and_uses_one_word_for_back_and_key(
+    tmp_path: Path,
+) -> None:
+    import re
+
+    from app.demo import start_demo
+    from app.i18n import t
+    from tests.test_tui_connect_helpers import settle as settle_probe
+
+    set_language("zh")
+    env = start_demo(tmp_path / "demo", lang="zh")
+    scope_ids = ("mainland", "international", "global")
+    try:
+        app = make_app(env.services, env.state)
+        async with app.run_test(size=SIZE) as pilot:
+            seen: list[str] = []
+            for _ in range(30):
+                await settle_probe(app, pilot)
+                step = getattr(app.screen, "STEP", type(app.screen).__name__)
+                if step not in seen:
+                    seen.append(step)
+                    for widget in app.screen.query("Static, Button"):
+                        if widget.has_class("copy-text") or widget.id in (
+                            "export-preview",
+                            "url-preview",
+                        ):
+                            continue  # commands, URLs and file content are not prose
+                        text = str(widget.render())
+                        assert "返回" not in text, (step, text)  # Back is 上一步
+                        # The console's page is literally called "API-Key"; anything else
+                        # says 密钥.
+                        assert not re.search(r"(?<!API-)\bKey\b", text), (step, text)
+                        if not text.startswith(("/", "~")):
+                            for scope in scope_ids:
+                                assert not re.search(rf"(?<![-\w]){scope}(?![-\w])", text), (
+                                    step,
+                                    text,
+                                )
+                    lines = [s.text.strip() for s in app.screen._compositor.render_strips()]
+                    assert not [line for line in lines if line.startswith("）")], step
+                    assert f"← {t('wizard.nav.back')}" in " ".join(lines) or step == "welcome"
+                if step == "done":
+                    break
+                await pilot.press("enter")
+            assert seen[-1] == "done", seen
+            summary = str(app.screen.query_one("#done-summary").render())
+            assert "新加坡 (ap-southeast-1)" in summary and "国际" in summary, summary
+    finally:
+        env.simulator.stop_thread()
+        set_language("en")
+
+
+# ---------------------------------------------------------------------------------------------
+# E28: "Screenshot" without ~/Downloads saves where it can and says where (or why not)
+
+
+async def test_screenshot_without_downloads_goes_to_the_current_folder_and_says_so(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    home = tmp_path / "home"
+    here = tmp_path / "here"
+    home.mkdir()
+    here.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.delenv("XDG_DOWNLOAD_DIR", raising=False)
+    monkeypatch.chdir(here)
+    app = make_app(services, WizardState())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert titles.count("Screenshot") == 1
+        app.action_screenshot()
+        await settle(app, pilot)
+        saved = list(here.glob("*.svg"))
+        assert len(saved) == 1 and saved[0].read_text().startswith("<svg")
+        assert str(saved[0]) in notes(app)
+        # Nowhere writable: said so, nothing raised.
+        os.chmod(here, 0o500)
+        try:
+            monkeypatch.setattr(app, "screenshot_directory", lambda: None)
+            app.action_screenshot()
+            await settle(app, pilot)
+            assert "not saved" in notes(app)
+        finally:
+            os.chmod(here, 0o700)
+
+
+async def test_no_screenshot_while_the_key_is_shown(services: Services, tmp_path: Path) -> None:
+    from tests.test_tui_steps import KEY, KEY_STATE
+
+    app = make_app(services, KEY_STATE, start_step="apikey")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.screen.query_one("#api-key", Input).value = KEY
+        await pilot.press("ctrl+t")  # Show
+        await settle(app, pilot)
+        app.action_screenshot(path=str(tmp_path))
+        await settle(app, pilot)
+        assert list(tmp_path.glob("*.svg")) == []
+        assert "Hide the key first" in notes(app)
