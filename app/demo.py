@@ -3,7 +3,7 @@
 A newcomer without an account (or without network) should see every step, including a
 successful connectivity test, and leave no trace: the simulator serves the production host
 names on loopback over real TLS (a throwaway CA), the config lives in a temporary directory,
-the key store is in memory, and the probe is pinned to the simulator with `connect_to` +
+the key in a 0600 file inside it, and the probe is pinned to the simulator with `connect_to` +
 `ca_file`, exactly the mechanism users have for pinning an edge IP.
 
 USAGE (app/commands/wizard.py, TUI-1):
@@ -53,17 +53,25 @@ class DemoEnvironment:
     root: Path
 
 
-def _memory_store_factory() -> Callable[[str], Any]:
-    """One shared in-memory store whatever kind the user picks, so the demo never reaches
-    the OS keyring or writes a key file, yet every later step can read the key back."""
-    from app.secrets import MemoryStore
+def _demo_store_factory(config_dir: Path) -> Callable[[str], Any]:
+    """One key file in the demo's own config folder whatever store the user picks: it never
+    reaches the OS keyring, and the commands on the Done screen (`env`, `doctor`, run in
+    another terminal while the demo runs) can read the key like any profile's (D18: with an
+    in-memory store they could not). Mode 0600, removed with the folder on exit."""
+    from app.secrets import FileStore
 
-    store = MemoryStore()
+    store = FileStore(config_dir)
     return lambda _kind: store
 
 
+DEMO_STORE = "file"  # what the demo profile records: where its key really is
+
+
 def _demo_keyring_status() -> KeyringStatus:
-    return KeyringStatus(available=True, backend="memory (demo)")
+    return KeyringStatus(available=True, backend=DEMO_BACKEND)
+
+
+DEMO_BACKEND = "demo: a 0600 key file in the demo folder, removed on exit"
 
 
 def _probe_options(simulator: Any) -> Any:
@@ -98,7 +106,11 @@ def start_demo(
     export_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     services = Services(
         config_path=config_dir / "config.yaml",
-        key_store_factory=_memory_store_factory(),
+        key_store_factory=_demo_store_factory(config_dir),
+        recorded_store=DEMO_STORE,
+        # The simulator's pins, for the commands the Done screen offers (they must work
+        # from another terminal while the demo runs).
+        network_args=("--connect-to", simulator.connect_to, "--ca-file", str(simulator.ca_file)),
         keyring_probe=_demo_keyring_status,
         probe_options=_probe_options(simulator),
         export_dir=export_dir,
@@ -115,6 +127,7 @@ def start_demo(
         profile_name=DEMO_PROFILE,
         residency=DEMO_RESIDENCY,
         workspace_id=account.workspace_id,
+        workspace_region=account.region,
     )
     return DemoEnvironment(services=services, state=state, simulator=simulator, root=root)
 

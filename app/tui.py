@@ -26,7 +26,7 @@ from textual.worker import Worker, WorkerState
 
 from app.errors import UserError
 from app.i18n import LANGUAGES, set_language, t
-from app.wizard_state import BACK, STEPS, Services, WizardState
+from app.wizard_state import BACK, STEPS, Services, WizardState, reconcile_workspace
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -138,13 +138,40 @@ class WizardApp(App[WizardState | None]):
             if result is BACK:
                 draft = getattr(screen, "draft", None)
                 if isinstance(draft, WizardState):
-                    self.state = draft
+                    self.state = self._adopt(draft)
                 index = max(index - 1, 0)
             elif isinstance(result, WizardState):
-                self.state = result
+                self.state = self._adopt(result)
                 index += 1
             # Anything else (a screen popped without a result): show the same step again.
         self.exit(self.state)
+
+    def _adopt(self, state: WizardState) -> WizardState:
+        """The state a step handed back, with a workspace ID of another region dropped and
+        the user told which one and why (D16: it was kept and shown "valid")."""
+        dropped = state.workspace_id
+        state, old_region = reconcile_workspace(state)
+        if old_region is not None:
+            from app.catalog import load_catalog
+
+            regions = load_catalog().regions
+            lang = state.lang
+
+            def name(region_id: str | None) -> str:
+                region = regions.get(region_id or "")
+                return region.name.get(lang) if region is not None else str(region_id)
+
+            self.notify(
+                t(
+                    "wizard.workspace_cleared",
+                    workspace=dropped or "",
+                    old=name(old_region),
+                    new=name(state.region),
+                ),
+                severity="warning",
+                timeout=20,
+            )
+        return state
 
     # -- language -----------------------------------------------------------------------------
     def _localize_bindings(self) -> None:
@@ -177,13 +204,59 @@ class WizardApp(App[WizardState | None]):
     # -- palette ------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):
-            if command.callback != self.action_quit:  # ours asks before losing input
-                yield command
+            if command.callback == self.action_quit:  # ours asks before losing input
+                continue
+            if command.title == "Screenshot":  # ours says where it went, or why not
+                continue
+            yield command
+        yield SystemCommand(
+            t("wizard.cmd.screenshot"), t("wizard.cmd.screenshot_help"), self.action_screenshot
+        )
         yield SystemCommand(t("wizard.cmd.doctor"), t("wizard.cmd.doctor_help"), self.action_doctor)
         yield SystemCommand(
             t("wizard.cmd.language"), t("wizard.cmd.language_help"), self.action_switch_language
         )
         yield SystemCommand(t("wizard.cmd.quit"), t("wizard.cmd.quit_help"), self.action_quit)
+
+    def screenshot_directory(self) -> Path | None:
+        """Where a screenshot goes: Downloads when it exists (Textual's default), else the
+        current directory, else the config file's folder; None when none is writable."""
+        import os
+
+        from platformdirs import user_downloads_path
+
+        for candidate in (user_downloads_path(), Path.cwd(), self.services.config_path.parent):
+            try:
+                if candidate.is_dir() and os.access(candidate, os.W_OK):
+                    return candidate
+            except OSError:
+                continue
+        return None
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Save an SVG of the screen and say where (E28: without ~/Downloads it failed with
+        no reason). Refused while the key is shown in clear on screen."""
+        from app.text import inert
+        from screens.widgets import SecretInput
+
+        if any(not field.password for field in self.screen.query(SecretInput)):
+            self.notify(t("wizard.screenshot_key_shown"), severity="warning")
+            return
+        directory = Path(path) if path else self.screenshot_directory()
+        if directory is None:
+            self.notify(t("wizard.screenshot_nowhere"), severity="error", timeout=10)
+            return
+        try:
+            saved = self.save_screenshot(filename, str(directory))
+        except OSError as exc:
+            reason = inert(exc.strerror or type(exc).__name__)
+            self.notify(
+                t("wizard.screenshot_failed", path=inert(str(directory)), reason=reason),
+                severity="error",
+                timeout=10,
+            )
+            return
+        self.notify(t("wizard.screenshot_saved", path=inert(saved)), timeout=10)
 
     def action_doctor(self) -> None:
         self.push_screen(_doctor_screen(self.state.profile_name, self.services))
@@ -209,15 +282,16 @@ class WizardApp(App[WizardState | None]):
     async def action_quit(self) -> None:
         from screens.widgets import ConfirmDialog
 
+        # The state goes out either way: the last lines say what was written (D18).
         if not self.has_unsaved():
-            self.exit(None)
+            self.exit(self.current_state())
             return
         if any(isinstance(s, ConfirmDialog) for s in self.screen_stack):
             return
 
         def answered(really: bool | None) -> None:
             if really:
-                self.exit(None)
+                self.exit(self.current_state())
 
         self.push_screen(
             ConfirmDialog(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -74,18 +74,52 @@ class WizardState:
     # Workspace
     endpoint_style: str = "workspace"
     workspace_id: str | None = None
+    workspace_region: str | None = None  # the region `workspace_id` belongs to
     model: str | None = None
     # API key
     api_key: ApiKey | None = None
     key_store: str | None = None  # keyring | env | file | memory
     key_env: str = DEFAULT_ENV_VAR
     key_saved: bool = False
-    # Connectivity (app.probe result)
+    # Connectivity (app.probe result) and what it was run on (see `probe_inputs`)
     probe_result: Any = None
+    probed_for: tuple[Any, ...] | None = None
     # Export
     export_targets: tuple[str, ...] = ()
     include_key: bool = False
     written: tuple[WrittenFile, ...] = ()
+
+
+def reconcile_workspace(state: WizardState) -> tuple[WizardState, str | None]:
+    """A workspace belongs to one region: the ID follows the state only while the region
+    stays the one it was entered (or pre-filled, or saved) for.
+
+    The flow driver applies this to every state a step hands back (Next or Back, whichever
+    step changed the region: Scenario voids it, Recommendation overrides it). Returns the
+    state and, when an ID was dropped, the region it belonged to (for the notice). An ID
+    whose region is not known yet belongs to the first region the state names.
+    """
+    if state.region is None or not state.workspace_id:
+        return state, None
+    if state.workspace_region is None:
+        return replace(state, workspace_region=state.region), None
+    if state.workspace_region == state.region:
+        return state, None
+    old = state.workspace_region
+    return replace(state, workspace_id=None, workspace_region=None), old
+
+
+def probe_inputs(state: WizardState) -> tuple[Any, ...]:
+    """Everything a connectivity result depends on: a result whose inputs are these still
+    describes this setup (coming back from Export), any other one does not."""
+    return (
+        state.region,
+        state.scope,
+        state.endpoint_style,
+        state.workspace_id,
+        state.model,
+        state.api_key,
+    )
 
 
 @dataclass
@@ -102,3 +136,9 @@ class Services:
     )
     demo_key: ApiKey | None = None
     keyring_timeout: float = 15.0
+    # The network options the wizard runs with, as typed (`--connect-to X`, `--ca-file Y`):
+    # the commands shown on Done carry them, so they reach what the test reached.
+    network_args: tuple[str, ...] = ()
+    # The store a profile records when its key was stored (None = the store chosen): the
+    # demo keeps every key in its own file, whatever the user picked.
+    recorded_store: str | None = None

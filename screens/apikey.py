@@ -37,7 +37,9 @@ from screens.widgets import (
     MARK_FAIL,
     MARK_OK,
     MARK_WARN,
+    ChoiceRadioSet,
     ConfirmDialog,
+    CopyLine,
     MarkedCheckbox,
     MarkedRadioButton,
     SecretInput,
@@ -133,14 +135,11 @@ class ApiKeyScreen(StepScreen):
         region = self.catalog.regions.get(self.state.region or "", None)
         if region is not None:
             yield Static(
-                Text(
-                    t(
-                        "screen_apikey.where",
-                        region=region.name.get(self.state.lang),
-                        console=region.console_api_keys,
-                    )
-                )
+                Text(t("screen_apikey.where", region=region.name.get(self.state.lang))),
+                classes="tight",
             )
+            # On a line of its own, never folded inside the URL (E25).
+            yield CopyLine(region.console_api_keys, id="console-url")
         yield Static(t("screen_apikey.key_label"), classes="field-label tight")
         with Horizontal(classes="row"):
             yield SecretInput(
@@ -150,11 +149,18 @@ class ApiKeyScreen(StepScreen):
             yield Button(t("screen_apikey.show"), id="toggle-visibility", compact=True)
         yield Static(self._preview(""), id="key-preview", classes="field-status")
         yield Static(t("screen_apikey.store_label"), classes="field-label tight")
-        with RadioSet(id="store"):
-            for kind in STORES:
-                yield MarkedRadioButton(
+        # Enter goes on with the highlighted store, as the footer's "Enter: Next" says.
+        yield ChoiceRadioSet(
+            *(
+                MarkedRadioButton(
                     self._store_label(kind), value=kind == self.store, id=f"store-{kind}"
                 )
+                for kind in STORES
+            ),
+            highlight=STORES.index(self.store),
+            enter_continues=True,
+            id="store",
+        )
         # The path in a wrapping Static, the box short: a long label inside a Checkbox is cut
         # at the edge, and the user must read where the plain-text key goes (QA B30, T6).
         yield Static(
@@ -237,6 +243,8 @@ class ApiKeyScreen(StepScreen):
         if status_class:
             preview.add_class(status_class)
         preview.update(text)
+        if status_class in ("-valid", "-warning"):
+            self.clear_error()
 
     def on_secret_input_copy_refused(self, event: SecretInput.CopyRefused) -> None:
         self.show_status(t("wizard.copy_refused"), error=False)

@@ -53,7 +53,7 @@ from textual.worker import Worker
 
 from app.i18n import t
 from app.wizard_state import BACK, Services, WizardState
-from screens.widgets import DemoBanner, NavBar, StepList
+from screens.widgets import ChoiceRadioSet, DemoBanner, NavBar, StepList
 
 
 class StepScreen(Screen[Any]):
@@ -129,10 +129,16 @@ class StepScreen(Screen[Any]):
         self.call_after_refresh(self._scroll_to_start, target)
 
     def _scroll_to_start(self, target: Any) -> None:
-        """The step from its top, scrolled only as far as the focused widget needs."""
+        """The step from its top (E25: Workspace and Export opened past their first lines);
+        scrolled only when the focused widget would otherwise not be on screen at all."""
         content = self.query_one("#step-content", VerticalScroll)
         content.scroll_home(animate=False, immediate=True)
-        target.scroll_visible(animate=False, immediate=True)
+        self.call_after_refresh(self._show_focused, target)
+
+    def _show_focused(self, target: Any) -> None:
+        content = self.query_one("#step-content", VerticalScroll)
+        if target in content.walk_children() and not content.region.overlaps(target.region):
+            target.scroll_visible(animate=False, immediate=True)
 
     def _localize_bindings(self) -> None:
         """Footer labels in the current language (class-level BINDINGS cannot be translated)."""
@@ -153,11 +159,19 @@ class StepScreen(Screen[Any]):
         self.refresh_bindings()
 
     def show_status(self, message: str, *, error: bool = True) -> None:
-        """One line next to the buttons: why Next did not move on, or a hint."""
+        """The line next to the buttons (it wraps): why Next did not move on, or a hint."""
         mark = "✗ " if error else ""
         status = self.query_one("#nav-status", Static)
         status.update(Text(f"{mark}{message}"))
         status.tooltip = message
+        self._status_error = error
+
+    def clear_error(self) -> None:
+        """The input the error was about is valid now: the reason goes (E24: a stale red
+        "not a key" stayed after a valid key was pasted). A hint stays."""
+        if getattr(self, "_status_error", False):
+            self.show_status("", error=False)
+            self.query_one("#nav-status", Static).tooltip = None
 
     # -- navigation ---------------------------------------------------------------------------
     async def action_next(self) -> None:
@@ -185,6 +199,10 @@ class StepScreen(Screen[Any]):
         elif event.button.id == "back":
             event.stop()
             self.action_back()
+
+    async def on_choice_radio_set_continue(self, event: ChoiceRadioSet.Continue) -> None:
+        event.stop()
+        await self.action_next()
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -342,7 +342,11 @@ class ConnectivityScreen(StepScreen):
     STEP = "connectivity"
 
     def __init__(self, state: Any, services: Any) -> None:
-        self._result: Any = None
+        from app.wizard_state import probe_inputs
+
+        # A result of this very setup (Back from Export) is shown again, not re-run unasked.
+        same = state.probe_result is not None and state.probed_for == probe_inputs(state)
+        self._result: Any = state.probe_result if same else None
         self._consented = False
         super().__init__(state, services)
 
@@ -358,7 +362,39 @@ class ConnectivityScreen(StepScreen):
     def on_mount(self) -> None:
         self.query_one("#conn-find-region", Button).display = False
         self._hint("")
+        if self._result is not None:  # back from Export: the result stands unless asked
+            self._show_next_moves()
+            self._ask_rerun()
+            return
         self.run_probe(consent_all_regions=False)
+
+    def _ask_rerun(self) -> None:
+        """Running the test sends the key again: ask, and keep the result by default."""
+        from screens.widgets import ConfirmDialog
+
+        key = self.state.api_key
+        hosts = sorted({str(_get(c, "host")) for c in _get(self._result, "checks", ()) or ()})
+
+        def answered(again: bool | None) -> None:
+            if again:
+                self.run_probe(consent_all_regions=False)
+            else:
+                self.show_status(t("screen_connectivity.rerun_kept"), error=False)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                t("screen_connectivity.rerun_title"),
+                t(
+                    "screen_connectivity.rerun_body",
+                    key=key.masked() if key is not None else "…",
+                    hosts=", ".join(hosts) or "-",
+                ),
+                t("screen_connectivity.rerun_yes"),
+                t("screen_connectivity.rerun_no"),
+                default_yes=False,
+            ),
+            answered,
+        )
 
     def _hint(self, text: str) -> None:
         hint = self.query_one("#conn-hint", Static)
@@ -452,7 +488,10 @@ class ConnectivityScreen(StepScreen):
         Next is allowed after a failed test too: the user may save a profile for a network
         they are not on right now; Done and doctor say it was not verified.
         """
-        return dataclasses.replace(self.state, probe_result=self._result)
+        from app.wizard_state import probe_inputs
+
+        probed_for = probe_inputs(self.state) if self._result is not None else None
+        return dataclasses.replace(self.state, probe_result=self._result, probed_for=probed_for)
 
 
 def probe_targets(

@@ -2,59 +2,23 @@
 
 The next commands are the point of this screen: a user who closes the wizard should be able
 to paste one line and see their code talk to Model Studio. They reference the key through
-its environment variable, never show it.
+its environment variable, never show it. They come from app.next_steps (spelt the way they
+run from the user's shell, with the config and network options of this run); each sits on
+a line of its own that never wraps (a wrapped command pasted is a broken one, E25) and has a
+Copy button that puts exactly that command on the clipboard (OSC 52).
 """
 
 from __future__ import annotations
 
-import json
-import shlex
 from typing import Any
 
 from textual.app import ComposeResult
 from textual.widgets import Static
 
 from app.i18n import t
+from app.invocation import install_hint
 from screens.base import StepScreen
-
-
-def next_commands(state: Any, config_path: Any = None) -> list[tuple[str, str]]:
-    """(caption, command) pairs for the profile just written; the key stays in the env var.
-
-    A config outside the default location is named with `--config`: without it the
-    commands would read the default config and not find the profile (QA B34).
-    """
-    from pathlib import Path
-
-    from app.endpoints import base_urls
-    from app.profiles import is_default_location
-
-    profile = shlex.quote(state.profile_name)
-    if config_path is not None and not is_default_location(Path(config_path)):
-        profile += f" --config {shlex.quote(str(config_path))}"
-    env_var = state.key_env
-    urls = base_urls(state.region, state.endpoint_style, state.workspace_id)
-    model = state.model or "qwen-plus"
-    body = json.dumps(
-        {"model": model, "messages": [{"role": "user", "content": "Hello"}], "max_tokens": 16}
-    )
-    curl = (
-        f"curl -sS {urls.openai}/chat/completions "
-        f'-H "Authorization: Bearer ${env_var}" -H "Content-Type: application/json" '
-        f"-d {shlex.quote(body)}"
-    )
-    python = (
-        "python -c 'import os; from openai import OpenAI; "
-        f'c = OpenAI(base_url="{urls.openai}", api_key=os.environ["{env_var}"]); '
-        f'print(c.chat.completions.create(model="{model}", '
-        'messages=[{"role": "user", "content": "Hello"}]).choices[0].message.content)\''
-    )
-    return [
-        (t("screen_done.next_env"), f'eval "$(modelstudio-setup env --profile {profile})"'),
-        (t("screen_done.next_doctor"), f"modelstudio-setup doctor --profile {profile}"),
-        (t("screen_done.next_curl"), curl),
-        (t("screen_done.next_python"), python),
-    ]
+from screens.widgets import CopyLine
 
 
 def written_lines(state: Any) -> list[str]:
@@ -73,6 +37,21 @@ def _mode(mode: int) -> str:
     from screens.export import mode_text
 
     return mode_text(mode)
+
+
+def _names(state: Any) -> tuple[str, str]:
+    """The region and scope as the catalog names them in the current language, with the
+    region id kept (it is what the config and the commands say): never a bare scope id
+    inside a sentence of the other language (E27: "部署范围 mainland")."""
+    from app.catalog import load_catalog
+
+    catalog = load_catalog()
+    lang = state.lang
+    region = catalog.regions.get(state.region or "")
+    scope = catalog.scopes.get(state.scope or "")
+    region_text = f"{region.name.get(lang)} ({region.id})" if region else (state.region or "-")
+    scope_text = scope.name.get(lang) if scope else (state.scope or "-")
+    return region_text, scope_text
 
 
 def _verdict(state: Any) -> str:
@@ -96,12 +75,13 @@ class DoneScreen(StepScreen):
 
     def compose_step(self) -> ComposeResult:
         s = self.state
+        region, scope = _names(s)
         yield Static(
             t(
                 "screen_done.summary",
                 profile=s.profile_name,
-                region=s.region or "-",
-                scope=s.scope or "-",
+                region=region,
+                scope=scope,
                 model=s.model or "-",
             ),
             id="done-summary",
@@ -113,8 +93,15 @@ class DoneScreen(StepScreen):
         if s.demo:
             yield Static(t("screen_done.demo_note"), id="done-demo-note")
         yield Static(t("screen_done.next_title"), classes="section-title")
-        commands = []
         if s.region:
-            for caption, command in next_commands(s, self.services.config_path):
-                commands.append(f"{caption}\n  {command}")
-        yield Static("\n".join(commands), id="done-next", markup=False)
+            for index, (caption, command) in enumerate(self.commands()):
+                yield Static(caption, classes="done-caption tight", markup=False)
+                yield CopyLine(command, caption=caption, id=f"done-command-{index}")
+        hint = install_hint()
+        if hint:
+            yield Static(hint, id="done-install-hint", classes="hint", markup=False)
+
+    def commands(self) -> list[tuple[str, str]]:
+        from app.next_steps import next_commands
+
+        return next_commands(self.state, self.services.config_path, self.services.network_args)

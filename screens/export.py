@@ -137,12 +137,18 @@ class TargetList(SelectionList[str], inherit_bindings=False):
         return Strip(segments, strip.cell_length)
 
 
-def build_profile(state: WizardState, clock: Any = None) -> Any:
-    """The profile the wizard is about to save, validated by app.profiles like any input."""
+def build_profile(state: WizardState, clock: Any = None, recorded_store: str | None = None) -> Any:
+    """The profile the wizard is about to save, validated by app.profiles like any input.
+
+    `recorded_store` (Services.recorded_store) is where a stored key really is when that
+    is not the store chosen (the demo's key file): the profile must say where it is.
+    """
     from app.profiles import Verification, make_profile
     from app.secrets import STORE_KINDS, KeyRef
 
     store = state.key_store if state.key_store in STORE_KINDS else "keyring"
+    if recorded_store is not None and state.key_saved:
+        store = recorded_store
     verified = None
     verdict = _get(state.probe_result, "verdict")
     if verdict in ("ok", "warn", "fail") and clock is not None:
@@ -265,7 +271,9 @@ class ExportScreen(StepScreen):
                 with VerticalScroll(id="export-preview-box"):
                     yield Static("", id="export-preview", markup=False)
         yield Static("", id="export-destination-label", classes="tight")
-        yield Input("", id="export-destination", compact=True, classes="tight")
+        # A bordered field that selects nothing on focus: Tab, Tab, Space must not replace
+        # the whole path with a space (E24).
+        yield Input("", id="export-destination", select_on_focus=False, classes="tight")
         yield Static("", id="export-destination-note", markup=False)
         yield MarkedCheckbox(
             t("screen_export.include_key"), s.include_key, id="export-include-key", compact=True
@@ -314,6 +322,8 @@ class ExportScreen(StepScreen):
         self._set_destination(self.current, event.value)
         self._update_destination_note()
         self._mark_unwritten()
+        if self.current not in self.problems:
+            self.clear_error()
 
     def _set_destination(self, fmt: str, raw: str) -> None:
         self.typed[fmt] = raw
@@ -401,6 +411,14 @@ class ExportScreen(StepScreen):
             if include
             else t("screen_export.include_key_off", env=self.state.key_env)
         )
+        if not include:
+            # The files name `modelstudio-setup key get` (bare, for the programs that run it
+            # later): say how to make that name work when it does not yet (E26).
+            from app.invocation import install_hint
+
+            hint = install_hint()
+            if hint:
+                note = f"{note}\n{hint}"
         self.query_one("#export-key-note", Static).update(note)
 
     def _include_key(self) -> bool:
@@ -411,7 +429,7 @@ class ExportScreen(StepScreen):
         from app.exporters import export
         from app.profiles import is_default_location
 
-        profile = build_profile(self.state, self.services.clock)
+        profile = build_profile(self.state, self.services.clock, self.services.recorded_store)
         holds_key = self._include_key() and self.formats[fmt].can_hold_key
         config_path = Path(self.services.config_path)
         config = None if is_default_location(config_path) else str(config_path)
@@ -483,7 +501,7 @@ class ExportScreen(StepScreen):
                 return None
         failing: str | None = None
         try:
-            profile = build_profile(state, self.services.clock)
+            profile = build_profile(state, self.services.clock, self.services.recorded_store)
             profile = _scoped(profile, self.services)
             _config, result = modify_config(
                 self.services.config_path,

@@ -266,23 +266,8 @@ class RecommendationScreen(StepScreen):
 
     def submit(self) -> WizardState:
         new = self.collect()
-        # A workspace belongs to one region: an ID entered (or pre-filled) for the region
-        # shown before cannot serve the new one, so it is cleared, and the user is told why
-        # (QA B49) rather than finding a "valid" foreign ID on the Workspace step.
-        before = self.state.region or self.rec.region
-        if new.workspace_id and self.chosen_region != before:
-            lang = self.state.lang
-            self.app.notify(
-                t(
-                    "screen_recommendation.workspace_cleared",
-                    workspace=new.workspace_id,
-                    old=self.catalog.regions[before].name.get(lang),
-                    new=self.catalog.regions[self.chosen_region].name.get(lang),
-                ),
-                severity="warning",
-                timeout=20,
-            )
-            new = dataclasses.replace(new, workspace_id=None)
+        # A workspace ID of the region shown before is dropped by the flow driver
+        # (app.wizard_state.reconcile_workspace), on this path and every other.
         scope_changed = self.state.scope != self.chosen_scope and new.model is not None
         if scope_changed and new.model not in self.catalog.ping_models(self.chosen_scope):
             new = dataclasses.replace(new, model=None)

@@ -112,10 +112,10 @@ class ScenarioScreen(StepScreen):
         self._confirmed()
 
     def _confirmed(self) -> None:
-        """Chosen: Enter now means Next (the needs and location stay one Tab away)."""
+        """Chosen: the next Enter goes on with the answer under the cursor; the focus stays
+        on the list so ↑/↓ still change it (E23), the needs and location one Tab away."""
         self.query_one("#residency-status", Static).update(self._residency_status())
         self.show_status(t("screen_scenario.enter_continues"), error=False)
-        self.query_one("#next", Button).focus()
 
     # -- latency --------------------------------------------------------------------------------
     def _latency_text(self) -> Text:

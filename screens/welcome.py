@@ -171,6 +171,7 @@ class WelcomeScreen(StepScreen):
             scope=profile.scope,
             endpoint_style=profile.endpoint_style,
             workspace_id=profile.workspace_id,
+            workspace_region=profile.region if profile.workspace_id else None,
             model=profile.model,
             key_store=profile.api_key.store,
             key_env=profile.api_key.env,

@@ -13,7 +13,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, HorizontalScroll, Vertical
 from textual.events import Mount, Paste
 from textual.geometry import Size
 from textual.message import Message
@@ -95,22 +95,23 @@ class DemoBanner(Static):
 
 
 class NavBar(Horizontal):
-    """Back and Next as buttons (mouse) next to a one-line status (errors, hints)."""
+    """Back and Next as buttons (mouse) next to a status (errors, hints) that wraps: a long
+    reason is read whole at 80 columns, not cut at the edge (E24)."""
 
     DEFAULT_CSS = """
     NavBar {
         dock: bottom;
-        height: 1;
+        height: auto;
+        max-height: 6;
         width: 100%;
         margin: 0 0;
     }
     NavBar > Button { width: auto; min-width: 10; }
     NavBar > #nav-status {
         width: 1fr;
-        height: 1;
+        height: auto;
         padding: 0 1;
         color: $text-warning;
-        text-overflow: ellipsis;
     }
     """
 
@@ -123,6 +124,38 @@ class NavBar(Horizontal):
         yield Button(f"← {t('wizard.nav.back')}", id="back", compact=True, disabled=not self._back)
         yield Static("", id="nav-status")
         yield Button(f"{self._next_label} →", id="next", compact=True, variant="primary")
+
+
+class CopyLine(Horizontal):
+    """A URL or a command on a line of its own that never wraps, with a Copy button.
+
+    Textual folds a long token at the edge, and a URL or command copied from a folded line
+    is a broken one (E25): the line scrolls sideways instead, and Copy puts exactly `text`
+    on the clipboard (OSC 52, `App.copy_to_clipboard`). Only for text that holds no key.
+    """
+
+    DEFAULT_CSS = """
+    CopyLine { height: auto; width: 1fr; }
+    CopyLine > Button { width: auto; min-width: 6; margin-right: 1; }
+    CopyLine > HorizontalScroll { height: auto; width: 1fr; scrollbar-size-horizontal: 1; }
+    CopyLine .copy-text { width: auto; text-wrap: nowrap; }
+    """
+
+    def __init__(self, text: str, *, caption: str = "", id: str | None = None) -> None:
+        super().__init__(id=id, classes="copy-line")
+        self.text = text
+        self.caption = caption
+
+    def compose(self) -> ComposeResult:
+        yield Button(t("wizard.copy"), classes="copy-button", compact=True)
+        with HorizontalScroll():
+            yield Static(self.text, classes="copy-text", markup=False)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.app.copy_to_clipboard(self.text)
+        what = self.caption.rstrip(":：") or self.text
+        self.app.notify(t("wizard.copied", what=what), timeout=4)
 
 
 class SecretInput(Input):
@@ -193,8 +226,14 @@ class MarkedRadioButton(RadioButton):
         return super()._button
 
 
-class MarkedCheckbox(Checkbox):
-    """A checkbox whose state shows as a glyph (✓ on, blank off), not only as a colour."""
+class MarkedCheckbox(Checkbox, inherit_bindings=False):
+    """A checkbox whose state shows as a glyph (✓ on, blank off), not only as a colour.
+
+    Space toggles it; Enter is left to the step, where it means Next as the footer says
+    (E23: Enter on a focused box unticked Fine-tuning or "Write the key itself").
+    """
+
+    BINDINGS: ClassVar = [Binding("space", "toggle_button", show=False)]
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return _wrapped_height(self, width)
@@ -206,12 +245,24 @@ class MarkedCheckbox(Checkbox):
 
 
 class ChoiceRadioSet(RadioSet):
-    """A RadioSet whose highlight starts on the chosen (or default) option.
+    """A RadioSet whose highlight starts on the chosen (or default) option, and whose Enter
+    means what the step's hints say (E23).
 
     Textual's RadioSet always highlights the first button on mount; a wizard that shows a
     default and asks the user to confirm it with Enter needs the highlight on that default.
     `Highlighted` lets the screen explain the option under the cursor.
+
+    Space selects the highlighted option. Enter chooses it: the first Enter selects (or, on
+    the option already chosen, confirms it with `Confirmed`), and once an answer stands,
+    Enter goes on with the option under the cursor (`Continue`), so ↑/↓ keep working and
+    the next Enter never continues with an answer other than the one shown. With
+    `enter_continues`, the first Enter already goes on (a list that is no legal decision).
     """
+
+    BINDINGS: ClassVar = [
+        Binding("enter", "choose", show=False),
+        Binding("space", "select", show=False),
+    ]
 
     class Confirmed(Message):
         """Enter (or Space) on the option that is already chosen: the answer stands."""
@@ -220,6 +271,17 @@ class ChoiceRadioSet(RadioSet):
             super().__init__()
             self.radio_set = radio_set
             self.index = index
+
+        @property
+        def control(self) -> ChoiceRadioSet:
+            return self.radio_set
+
+    class Continue(Message):
+        """Enter on an answer that stands: the step goes on (Next) with it."""
+
+        def __init__(self, radio_set: ChoiceRadioSet) -> None:
+            super().__init__()
+            self.radio_set = radio_set
 
         @property
         def control(self) -> ChoiceRadioSet:
@@ -235,9 +297,13 @@ class ChoiceRadioSet(RadioSet):
         def control(self) -> ChoiceRadioSet:
             return self.radio_set
 
-    def __init__(self, *buttons: object, highlight: int = 0, **kwargs: object) -> None:
+    def __init__(
+        self, *buttons: object, highlight: int = 0, enter_continues: bool = False, **kwargs: object
+    ) -> None:
         super().__init__(*buttons, **kwargs)  # type: ignore[arg-type]
         self._initial_highlight = highlight
+        self.confirmed = enter_continues
+        self._continue_after_change = False
 
     def _on_mount(self, event: Mount) -> None:
         # RadioSet._on_mount highlights the first button and would run after this handler
@@ -248,13 +314,40 @@ class ChoiceRadioSet(RadioSet):
         if 0 <= self._initial_highlight < len(self._nodes):
             self._selected = self._initial_highlight
 
-    def action_toggle_button(self) -> None:
-        # A RadioSet ignores Enter on the button that is already on, so a user confirming a
-        # pre-chosen answer would see nothing happen: say so with `Confirmed` instead.
-        if self._selected is not None and self._selected == self.pressed_index:
+    def action_select(self) -> None:
+        """Space: select the highlighted option (a RadioSet ignores it on the one already on,
+        so a user confirming a pre-chosen answer would see nothing: `Confirmed` instead)."""
+        if self._selected is None:
+            return
+        if self._selected == self.pressed_index:
             self.post_message(self.Confirmed(self, self._selected))
             return
         super().action_toggle_button()
+
+    def action_toggle_button(self) -> None:
+        self.action_select()
+
+    def action_choose(self) -> None:
+        """Enter: choose the highlighted option; go on once an answer stands."""
+        if self._selected is None:
+            return
+        if not self.confirmed:
+            self.confirmed = True
+            self.action_select()
+            return
+        if self._selected != self.pressed_index:
+            # The button's change reaches this set first, which then posts RadioSet.Changed:
+            # Continue must follow that, so it is posted from there.
+            self._continue_after_change = True
+            super().action_toggle_button()
+            return
+        self.post_message(self.Continue(self))
+
+    def _on_radio_button_changed(self, event: RadioButton.Changed) -> None:
+        super()._on_radio_button_changed(event)
+        if self._continue_after_change and event.radio_button.value:
+            self._continue_after_change = False
+            self.post_message(self.Continue(self))
 
     def watch__selected(self) -> None:
         super().watch__selected()

@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.containers import HorizontalScroll
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 
@@ -21,7 +22,15 @@ from app.endpoints import EndpointError, InvalidWorkspaceId, base_urls, normaliz
 from app.i18n import t
 from app.wizard_state import Services, WizardState
 from screens.base import StepScreen
-from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, MarkedRadioButton, gap
+from screens.widgets import (
+    MARK_FAIL,
+    MARK_OK,
+    MARK_WARN,
+    ChoiceRadioSet,
+    CopyLine,
+    MarkedRadioButton,
+    gap,
+)
 
 STYLES = ("workspace", "shared")
 SURFACE_LABELS = ("openai", "anthropic", "dashscope")
@@ -83,42 +92,16 @@ class WorkspaceScreen(StepScreen):
 
     # -- layout -------------------------------------------------------------------------------
     def compose_step(self) -> ComposeResult:
+        # The console link and the ID field first: the step opens at its top with the
+        # focused field on screen at 80x24 (E25: it opened scrolled past its first lines).
         lang = self.state.lang
         region, scope = self.region_info, self.catalog.scopes[self.scope]
         yield Static(
-            Text(
-                t(
-                    "screen_workspace.where",
-                    region=region.name.get(lang),
-                    console=region.console_workspaces,
-                )
-            ),
+            Text(t("screen_workspace.where", region=region.name.get(lang))),
             id="console-link",
+            classes="tight",
         )
-        if region.scope_choice == "workspace":
-            reminder = t("screen_workspace.scope_reminder", scope=scope.name.get(lang))
-            yield Static(
-                Text(f"{MARK_WARN}{gap()}{reminder}"),
-                classes="field-status -warning",
-            )
-        if region.has_shared_host:
-            yield Static(t("screen_workspace.style"), classes="field-label tight")
-            with RadioSet(id="style"):
-                yield MarkedRadioButton(
-                    t("screen_workspace.style_workspace", host=region.hosts.workspace),
-                    value=self.style == "workspace",
-                )
-                yield MarkedRadioButton(
-                    t("screen_workspace.style_shared", host=region.hosts.shared),
-                    value=self.style == "shared",
-                )
-            yield Static(t("screen_workspace.style_difference"), classes="hint")
-        else:
-            no_shared = t("screen_workspace.no_shared", region=region.name.get(lang))
-            yield Static(
-                Text(f"{MARK_WARN}{gap()}{no_shared}"),
-                classes="field-status -warning",
-            )
+        yield CopyLine(region.console_workspaces, id="console-url")
         yield Static(t("screen_workspace.id_label"), classes="field-label tight")
         yield Input(
             self.state.workspace_id or "",
@@ -127,15 +110,46 @@ class WorkspaceScreen(StepScreen):
             validate_on=["changed", "submitted"],
             select_on_focus=False,
             id="workspace-id",
+            classes="tight",
         )
-        yield Static("", id="workspace-status", classes="field-status tight")
+        yield Static("", id="workspace-status", classes="field-status")
+        if region.scope_choice == "workspace":
+            reminder = t("screen_workspace.scope_reminder", scope=scope.name.get(lang))
+            yield Static(
+                Text(f"{MARK_WARN}{gap()}{reminder}"),
+                classes="field-status -warning",
+            )
+        if region.has_shared_host:
+            yield Static(t("screen_workspace.style"), classes="field-label tight")
+            # Enter goes on with the highlighted style, as the footer's "Enter: Next" says.
+            yield ChoiceRadioSet(
+                MarkedRadioButton(
+                    t("screen_workspace.style_workspace", host=region.hosts.workspace),
+                    value=self.style == "workspace",
+                ),
+                MarkedRadioButton(
+                    t("screen_workspace.style_shared", host=region.hosts.shared),
+                    value=self.style == "shared",
+                ),
+                highlight=STYLES.index(self.style),
+                enter_continues=True,
+                id="style",
+            )
+            yield Static(t("screen_workspace.style_difference"), classes="hint")
+        else:
+            no_shared = t("screen_workspace.no_shared", region=region.name.get(lang))
+            yield Static(
+                Text(f"{MARK_WARN}{gap()}{no_shared}"),
+                classes="field-status -warning",
+            )
         yield Static(t("screen_workspace.model"), classes="field-label tight")
         models = list(self.catalog.ping_models(self.scope))
         if self.model not in models:
             models.insert(0, self.model)
         yield Select([(m, m) for m in models], value=self.model, allow_blank=False, id="model")
         yield Static(t("screen_workspace.preview"), classes="field-label tight")
-        yield Static("", id="url-preview", classes="preview")
+        with HorizontalScroll(id="url-preview-box"):
+            yield Static("", id="url-preview", markup=False)
 
     def on_mount(self) -> None:
         self._refresh(self.query_one("#workspace-id", Input).value, touched=False)
@@ -163,6 +177,7 @@ class WorkspaceScreen(StepScreen):
                     lines.append(f"{MARK_OK}{gap()}{t('screen_workspace.valid', value=ws.value)}")
                 lines.extend(notices)
                 status.add_class("-warning" if notices else "-valid")
+                self.clear_error()
         elif self.style == "workspace" and touched:
             status.add_class("-invalid")
             lines.append(f"{MARK_FAIL}{gap()}{self.missing_message()}")
@@ -230,7 +245,11 @@ class WorkspaceScreen(StepScreen):
         except InvalidWorkspaceId:
             ws = self.state.workspace_id
         return dataclasses.replace(
-            self.state, endpoint_style=self.style, workspace_id=ws, model=self.model
+            self.state,
+            endpoint_style=self.style,
+            workspace_id=ws,
+            workspace_region=self.region_info.id if ws else None,
+            model=self.model,
         )
 
     def submit(self) -> WizardState | None:
@@ -249,5 +268,9 @@ class WorkspaceScreen(StepScreen):
             self.show_status(exc.message)
             return None
         return dataclasses.replace(
-            self.state, endpoint_style=self.style, workspace_id=ws, model=self.model
+            self.state,
+            endpoint_style=self.style,
+            workspace_id=ws,
+            workspace_region=self.region_info.id if ws else None,
+            model=self.model,
         )

@@ -123,11 +123,15 @@ async def test_written_files_modes_and_contents(tmp_path: Path) -> None:
         assert app.screen.STEP == "done"
         done = str(app.screen.query_one("#done-written").content)
         assert str(by_target["dotenv"].path) in done
-        next_cmds = str(app.screen.query_one("#done-next").content)
-        # The config is not at the default location: the commands name it (QA B34).
-        cfg = services.config_path
-        assert f'eval "$(modelstudio-setup env --profile work --config {cfg})"' in next_cmds
-        assert f"modelstudio-setup doctor --profile work --config {cfg}" in next_cmds
+        next_cmds = [str(w.render()) for w in app.screen.query(".copy-text")]
+        # The config is not at the default location: the commands name it (QA B34), spelt
+        # the way they run from the user's shell (app.invocation).
+        from app.invocation import command
+
+        cfg = str(services.config_path)
+        env = command("env", "--profile", "work", "--config", cfg)
+        assert f'eval "$({env})"' in next_cmds
+        assert command("doctor", "--profile", "work", "--config", cfg) in next_cmds
         assert_key_not_shown(screen_text(app), RAW_KEY)
 
 

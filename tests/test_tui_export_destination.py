@@ -175,19 +175,20 @@ async def test_foreign_file_is_refused_then_replaced_only_when_chosen(tmp_path: 
 def test_done_commands_name_the_config_only_when_not_the_default(monkeypatch) -> None:
     import platformdirs
 
-    from screens.done import next_commands
+    from app.invocation import command
+    from app.next_steps import next_commands
 
     home = Path("/tmp/xdg-default")
     monkeypatch.setattr(platformdirs, "user_config_path", lambda _name: home)
     state = _state()
     default = dict(next_commands(state, home / "config.yaml")).values()
-    assert 'eval "$(modelstudio-setup env --profile work)"' in default
+    assert f'eval "$({command("env", "--profile", "work")})"' in default
     team = Path("/srv/team config.yaml")
     other = list(dict(next_commands(state, team)).values())
-    assert (
-        "eval \"$(modelstudio-setup env --profile work --config '/srv/team config.yaml')\"" in other
-    )
-    assert "modelstudio-setup doctor --profile work --config '/srv/team config.yaml'" in other
+    env = command("env", "--profile", "work", "--config", str(team))
+    assert f'eval "$({env})"' in other
+    assert command("doctor", "--profile", "work", "--config", str(team)) in other
+    assert "--config '/srv/team config.yaml'" in other[1]
 
 
 async def test_link_out_of_its_folder_is_refused_and_the_question_names_the_target(

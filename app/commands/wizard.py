@@ -115,6 +115,8 @@ def real_services(args: argparse.Namespace) -> tuple[Any, Any]:
             store.account_of = lambda profile: wizard_account(path, profile)  # type: ignore[attr-defined]
         return store
 
+    from app.next_steps import network_args_from
+
     services = Services(
         config_path=path,
         key_store_factory=key_store_factory,
@@ -123,6 +125,7 @@ def real_services(args: argparse.Namespace) -> tuple[Any, Any]:
         # engine (httpx, httpcore, ssl) at startup would cost ~0.4 s before the first paint.
         probe_options=probe_options_from(args),
         keyring_timeout=KEYRING_PROBE_TIMEOUT + 2.0,
+        network_args=network_args_from({n: _given(args, n) for n in NETWORK_OPTIONS}),
     )
     return services, state
 
@@ -135,19 +138,33 @@ def _default_probe_options() -> Any:
     return ProbeOptions()
 
 
-def run_wizard(services: Any, state: Any) -> int:
-    """Run the App to its end and say in plain text what happened."""
+def run_wizard(services: Any, state: Any, *, demo_root: Any = None) -> int:
+    """Run the App to its end and say in plain text what happened.
+
+    The last lines come from the state the wizard ended with (app.next_steps.final_lines):
+    what was written, not how the wizard was left (D18). In the demo they are printed by
+    `run` after the demo folder is gone, since they say it is.
+    """
+    code, result = run_app(services, state)
+    if code == EXIT_OK:
+        from app.next_steps import final_lines
+
+        for line in final_lines(
+            result, services.config_path, services.network_args, demo_root=demo_root
+        ):
+            print(line)
+    return code
+
+
+def run_app(services: Any, state: Any) -> tuple[int, Any]:
+    """(exit code, the state the wizard ended with: None when it ended before any step)."""
     from app.tui import make_app
 
     app = make_app(services, state)
     result = app.run()
     if app.return_code not in (None, 0):
-        return int(app.return_code)
-    if result is not None and getattr(result, "written", ()):
-        print(t("wizard.done_summary", profile=result.profile_name))
-    else:
-        print(t("wizard.quit_summary"))
-    return EXIT_OK
+        return int(app.return_code), None
+    return EXIT_OK, result
 
 
 def run(args: argparse.Namespace) -> int:
@@ -164,5 +181,12 @@ def run(args: argparse.Namespace) -> int:
         from app.demo import demo_services
 
         with demo_services(lang=get_language()) as (services, state):
-            return run_wizard(services, state)
+            code, result = run_app(services, state)
+            root = services.config_path.parent.parent
+        if code == EXIT_OK:  # the folder is gone now, as the line says
+            from app.next_steps import final_lines
+
+            for line in final_lines(result, demo_root=root):
+                print(line)
+        return code
     return run_wizard(services, state)
