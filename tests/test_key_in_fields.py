@@ -354,3 +354,15 @@ def test_escape_sequences_in_a_config_never_reach_the_terminal(payload, where, g
         assert not any(c in said for c in RAW_CONTROLS), (args, ascii(said))
         assert str(cfg) in said
         assert "\\x1b" in said or "\\x9b" in said or "\\u202e" in said, (args, said)
+
+
+@pytest.mark.parametrize("key", KEYS, ids=KEY_IDS)
+def test_pins_refuse_a_key_for_every_caller_not_only_the_cli(key):
+    """The wizard hands its --resolve / --connect-to values to the same parser."""
+    from app.errors import KeyInField
+    from app.transport import Pins
+
+    for resolve, connect_to in (([f"{key}:443:127.0.0.1"], None), (None, [f"::{key}:443"])):
+        with pytest.raises(KeyInField) as info:
+            Pins.parse(resolve, connect_to)
+        assert info.value.exit_code == 2 and key not in info.value.message
