@@ -56,11 +56,22 @@ def _key_in_argv(argv: list[str]) -> UserError | None:
             value = word
             before = argv[i - 1] if i else ""
             what = before if before.startswith("--") else t("cli.an_argument")
+        if _existing_path(value):
+            continue  # a file that exists is not a pasted key (/nix/store/<hash>-cacert/...)
         try:
             refuse_if_key(value, what, "profiles.value_looks_like_key")
         except KeyInField as exc:
             return exc
     return None
+
+
+def _existing_path(value: str) -> bool:
+    import os
+
+    try:
+        return len(value) < 4096 and os.path.exists(value)
+    except (OSError, ValueError):
+        return False
 
 
 class _HelpFormatter(argparse.HelpFormatter):

@@ -113,9 +113,23 @@ def refuse_key_in_settings(
     if ca_file:
         settings.append(("--ca-file", str(ca_file)))
     for variable, value in settings:
-        shown = value.rpartition("@")[2] if "proxy" in variable.lower() else value
-        if looks_like_key(shown) or (key and key in value):
+        if key and key in value:
             raise ProxyConfigError("probe.setting_holds_key", variable=variable)
+        if "proxy" in variable.lower():
+            shaped = looks_like_key(value.rpartition("@")[2])
+        else:  # a CA path that exists is a file, not a key (/nix/store/<hash>-cacert/...)
+            shaped = looks_like_key(value) and not _exists(value)
+        if shaped:
+            raise ProxyConfigError("probe.setting_holds_key", variable=variable)
+
+
+def _exists(path: str) -> bool:
+    import os
+
+    try:
+        return len(path) < 4096 and os.path.exists(path)
+    except (OSError, ValueError):
+        return False
 
 
 def _check_as_httpx_parses(value: str, variable: str) -> None:

@@ -23,7 +23,7 @@ import httpcore
 import httpx
 from httpcore._backends.auto import AutoBackend
 
-from app.errors import UserError
+from app.errors import UserError, refuse_if_key
 from app.proxy_config import proxy_credentials, strip_credentials
 from app.text import inert
 
@@ -153,6 +153,11 @@ class Pins:
 
     @classmethod
     def parse(cls, resolve: list[str] | None, connect_to: list[str] | None) -> Pins:
+        # A pin whose host is a pasted key would be resolved in DNS and shown (T16); the
+        # CLI refuses it in argv already, this covers every other caller (the wizard).
+        for option, values in (("--resolve", resolve), ("--connect-to", connect_to)):
+            for value in values or ():
+                refuse_if_key(value, option)
         return cls(
             connect_to=tuple(parse_connect_to(v) for v in connect_to or ()),
             resolve=tuple(parse_resolve(v) for v in resolve or ()),

@@ -20,6 +20,7 @@ from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 from app.catalog import Region, load_catalog
 from app.endpoints import EndpointError, InvalidWorkspaceId, base_urls, normalize_workspace_id
 from app.i18n import t
+from app.text import looks_like_key
 from app.wizard_state import Services, WizardState
 from screens.base import StepScreen
 from screens.widgets import (
@@ -61,6 +62,7 @@ class WorkspaceScreen(StepScreen):
 
     def __init__(self, state: WizardState, services: Services) -> None:
         super().__init__(state, services)
+        self._key_refused = False  # a pasted key was cleared from the field
         self.catalog = load_catalog()
         region_id = state.region or "ap-southeast-1"
         self.region_info: Region = self.catalog.regions[region_id]
@@ -161,6 +163,12 @@ class WorkspaceScreen(StepScreen):
         status.remove_class("-invalid", "-warning", "-valid")
         ws = None
         lines: list[str] = []
+        if self._key_refused and not raw.strip():
+            status.add_class("-invalid")
+            status.update(Text(f"{MARK_FAIL}{gap()}{t('endpoints.ws_looks_like_key')}"))
+            blocked = Text(f"{MARK_FAIL}{gap()}{t('screen_workspace.preview_blocked')}")
+            self.query_one("#url-preview", Static).update(blocked)
+            return
         if raw.strip():
             try:
                 ws = normalize_workspace_id(raw)
@@ -205,6 +213,14 @@ class WorkspaceScreen(StepScreen):
         if event.input.id != "workspace-id":
             return
         event.stop()
+        if looks_like_key(event.value):
+            # A pasted API key must not stay on screen (T16): the field is emptied and the
+            # reason stays (and Next refuses) until something else is typed.
+            self._key_refused = True
+            event.input.value = ""
+            return
+        if event.value:
+            self._key_refused = False
         if (
             not self._style_chosen
             and self.region_info.has_shared_host
@@ -255,6 +271,9 @@ class WorkspaceScreen(StepScreen):
     def submit(self) -> WizardState | None:
         raw = self.query_one("#workspace-id", Input).value
         self._refresh(raw)
+        if self._key_refused and not raw.strip():
+            self.show_status(t("endpoints.ws_looks_like_key"))
+            return None
         ws = None
         if raw.strip():
             try:

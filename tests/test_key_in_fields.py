@@ -354,3 +354,36 @@ def test_escape_sequences_in_a_config_never_reach_the_terminal(payload, where, g
         assert not any(c in said for c in RAW_CONTROLS), (args, ascii(said))
         assert str(cfg) in said
         assert "\\x1b" in said or "\\x9b" in said or "\\u202e" in said, (args, said)
+
+
+@pytest.mark.parametrize("key", KEYS, ids=KEY_IDS)
+def test_pins_refuse_a_key_for_every_caller_not_only_the_cli(key):
+    """The wizard hands its --resolve / --connect-to values to the same parser."""
+    from app.errors import KeyInField
+    from app.transport import Pins
+
+    for resolve, connect_to in (([f"{key}:443:127.0.0.1"], None), (None, [f"::{key}:443"])):
+        with pytest.raises(KeyInField) as info:
+            Pins.parse(resolve, connect_to)
+        assert info.value.exit_code == 2 and key not in info.value.message
+
+
+def test_an_existing_file_with_a_hash_in_its_path_is_not_a_key(guard, tmp_path):
+    """Content-addressed paths (`/nix/store/<32 chars>-nss-cacert/...`) have a long token
+    in them: as an existing CA file they are used, on the command line and in the
+    environment (a false positive here would break doctor in every `nix develop` shell)."""
+    import shutil
+
+    folder = tmp_path / "nix" / "store" / "0c8fmwsa3dz5hhpj9d2yw0wg1l4q6r7k-nss-cacert-3.101"
+    folder.mkdir(parents=True)
+    ca = folder / "ca-bundle.crt"
+    shutil.copy(guard.sim.ca_file, ca)
+    write_config(guard.cli.config, store="env", env="SWEEP_VAR_KEY")
+    env = {"SWEEP_VAR_KEY": SWEEP_KEY}
+    r = guard.cli("doctor", "--json", "--ca-file", str(ca), env=env)
+    assert r.rc == 0, r.output
+    r = guard.cli("doctor", "--json", env={**env, "SSL_CERT_FILE": str(ca)})
+    assert r.rc == 0, r.output
+    # The same shape that does not exist is still refused (it cannot be a CA file).
+    missing = str(folder / "0c8fmwsa3dz5hhpj9d2yw0wg1l4q6r7k")
+    refused_quietly(guard, "0c8fmwsa3dz5hhpj9d2yw0wg1l4q6r7k", "doctor", "--ca-file", missing)
