@@ -189,6 +189,19 @@ def key_set_command(path: Path, name: str) -> str:
     return command("key", "set", "--profile", name, "--config", str(path))
 
 
+def undo_store(store: Any, name: str, old: Any = None) -> bool:
+    """Put a key store back as it was before a `set` (the old key, or none); True when a
+    read-back proves it, so that "nothing was changed" is only ever said when true."""
+    try:
+        if old is not None:
+            store.set(name, old)
+        else:
+            store.delete(name)  # a backend that refuses to delete may just say False
+        return store.get(name) == old
+    except Exception:
+        return False
+
+
 def shared_notice(account: str, other: Path, new_account: str) -> Notice:
     return Notice("secrets.entry_shared_split", account=account, other=str(other), new=new_account)
 

@@ -198,12 +198,12 @@ def run(args: argparse.Namespace) -> int:
             force=force,
         )
     except BaseException:
-        if stored["done"]:
-            with contextlib.suppress(Exception):  # best effort: the original error matters
-                if stored["old"] is not None:
-                    store.set(name, stored["old"])
-                else:
-                    store.delete(name)
+        from app.key_scope import undo_store
+
+        # Put the entry back as it was; if that fails, "nothing was changed" is untrue.
+        if stored["done"] and not undo_store(store, name, stored["old"]):
+            where = store.location(name)  # type: ignore[attr-defined]
+            print(t("secrets.rollback_failed", where=where), file=sys.stderr)
         raise
     if key is not None and store.kind == "file":
         _store_file_key(store, name, key, path, previous, catalog, force)
