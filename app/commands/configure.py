@@ -343,9 +343,14 @@ def _clean_previous_store(
         print(kept, file=sys.stderr)
         return
     try:
-        if old_store.kind == "keyring" and old_store.get(name) not in (None, key):  # type: ignore[attr-defined]
-            print(kept, file=sys.stderr)  # another key: maybe another config's (T21)
-            return
+        if old_store.kind == "keyring":  # type: ignore[attr-defined]
+            from app.key_scope import legacy_sharers
+
+            # Another key, or another config file still reading this entry (T21): keep it.
+            stays = old_store.get(name) not in (None, key)  # type: ignore[attr-defined]
+            if stays or legacy_sharers(path, name):  # type: ignore[arg-type]
+                print(kept, file=sys.stderr)
+                return
         removed = old_store.delete(name)  # type: ignore[attr-defined]
     except Exception:  # a locked keyring, a permission problem: say where the key stays
         print(kept, file=sys.stderr)
