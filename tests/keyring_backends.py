@@ -85,3 +85,25 @@ class CannotDelete(kb.KeyringBackend):
 
             raise PasswordDeleteError("this keyring never deletes")
         self.items.pop((service, username), None)
+
+
+class Memory(kb.KeyringBackend):
+    """A working, secure-looking backend (in this process's memory)."""
+
+    priority = 5  # type: ignore[assignment]
+    items: dict = {}  # noqa: RUF012
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.items.pop((service, username), None)
+
+
+class PlaintextThenMemory(chainer.ChainerBackend):
+    """Plain text first, a working backend second: the key must go to the second."""
+
+    backends = (PlaintextKeyring(), Memory())  # type: ignore[assignment]
