@@ -182,11 +182,46 @@ def other_user(account: str | None, config_path: Path) -> Path | None:
     return Path(owner) if account in text else None
 
 
+def legacy_sharers(path: Path, name: str) -> list[Path]:
+    """Other config files this tool knows of (the default location, $MODELSTUDIO_SETUP_CONFIG,
+    every file in the index) whose profile `name` still uses the earlier version's entry
+    (user = profile name): that entry is their key too, so it must stay."""
+    from app.profiles import CONFIG_ENV, config_path
+
+    index = _read_index()
+    candidates = {str(config_path(None))}
+    if os.environ.get(CONFIG_ENV):
+        candidates.add(str(config_path(os.environ[CONFIG_ENV])))
+    candidates.update(v for v in index["accounts"].values() if isinstance(v, str))
+    candidates.update(str(m.get("config")) for m in index["moved"].values() if isinstance(m, dict))
+    found = []
+    for candidate in sorted(candidates):
+        if not os.path.isfile(candidate) or _same_file(candidate, path):
+            continue
+        other = _load_tolerant(Path(candidate)).profiles.get(name)
+        if other is not None and other.api_key.store == "keyring" and not other.api_key.account:
+            found.append(Path(candidate))
+    return found
+
+
 def key_set_command(path: Path, name: str) -> str:
     """`… key set --profile P --config C`, spelled the way it runs in this shell."""
     from app.invocation import command
 
     return command("key", "set", "--profile", name, "--config", str(path))
+
+
+def undo_store(store: Any, name: str, old: Any = None) -> bool:
+    """Put a key store back as it was before a `set` (the old key, or none); True when a
+    read-back proves it, so that "nothing was changed" is only ever said when true."""
+    try:
+        if old is not None:
+            store.set(name, old)
+        else:
+            store.delete(name)  # a backend that refuses to delete may just say False
+        return store.get(name) == old
+    except Exception:
+        return False
 
 
 def shared_notice(account: str, other: Path, new_account: str) -> Notice:
@@ -256,6 +291,11 @@ def migrate(
 
     _update_index(record)
     notices = [Notice("secrets.migrated", profile=name, account=account, path=str(path))]
+    sharers = legacy_sharers(path, name)
+    if sharers:  # another config still reads the old entry: it stays for that one
+        others = ", ".join(str(p) for p in sharers)
+        notices.append(Notice("secrets.migrated_old_shared", profile=name, others=others))
+        return replace(profile, api_key=new_ref), tuple(notices)
     try:
         legacy.delete(name)
     except KeyStoreError:

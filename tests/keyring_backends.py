@@ -65,3 +65,45 @@ class Hostile(kb.KeyringBackend):
 
     def delete_password(self, service: str, username: str) -> None:
         raise NotImplementedError
+
+
+class CannotDelete(kb.KeyringBackend):
+    """Works (in this process's memory) but refuses to delete anything but probe values."""
+
+    priority = 5  # type: ignore[assignment]
+    items: dict = {}  # noqa: RUF012
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if not username.startswith("modelstudio-setup-probe-"):
+            from keyring.errors import PasswordDeleteError
+
+            raise PasswordDeleteError("this keyring never deletes")
+        self.items.pop((service, username), None)
+
+
+class Memory(kb.KeyringBackend):
+    """A working, secure-looking backend (in this process's memory)."""
+
+    priority = 5  # type: ignore[assignment]
+    items: dict = {}  # noqa: RUF012
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.items.pop((service, username), None)
+
+
+class PlaintextThenMemory(chainer.ChainerBackend):
+    """Plain text first, a working backend second: the key must go to the second."""
+
+    backends = (PlaintextKeyring(), Memory())  # type: ignore[assignment]

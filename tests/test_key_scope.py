@@ -234,3 +234,31 @@ def test_a_second_old_config_is_told_where_the_shared_entry_went(
     assert f"moved to {_account(first)} for the config file {first}" in other.stderr
     assert f"key set --profile default --config {second}" in other.stderr
     _no_key(moved, other)
+
+
+def test_an_old_entry_shared_with_a_known_config_is_never_deleted(
+    run_cli, secret_service, tmp_path
+) -> None:
+    """Both configs were made by the earlier version: one entry `default` serves both. The
+    user's main config ($MODELSTUDIO_SETUP_CONFIG here) is known, so neither deleting the
+    project's profile nor migrating it takes that entry from the main config."""
+    import keyring
+
+    main, cli = run_cli.config, tmp_path / "project" / "cli.yaml"
+    _legacy_config(main)
+    _legacy_config(cli)
+    keyring.set_password("modelstudio-setup", "default", KEY_MAIN)
+    try:
+        migrated = _get(run_cli, secret_service, cli)
+        assert migrated.stdout == KEY_MAIN + "\n"
+        assert f"was kept: {main} still reads its key" in migrated.stderr
+        assert keyring.get_password("modelstudio-setup", "default") == KEY_MAIN
+        _legacy_config(cli)  # another old project file with the same profile name
+        gone = _run(run_cli, secret_service, "profiles", "delete", "--config", str(cli), "--yes")
+        assert gone.rc == 0, gone.output
+        assert "was kept" in gone.stdout and str(main) in gone.stdout
+        assert _get(run_cli, secret_service, main).stdout == KEY_MAIN + "\n"
+        _no_key(migrated, gone)
+    finally:
+        if keyring.get_password("modelstudio-setup", "default") is not None:
+            keyring.delete_password("modelstudio-setup", "default")

@@ -70,3 +70,10 @@ def test_redact_removes_the_key_before_cutting() -> None:
     shown = redact(text, KEY, limit=200)
     assert KEY[:5] not in shown[190:]
     assert "sk-" not in redact("token sk-another0123456789abcdef", None)
+
+
+def test_a_chain_writes_to_its_vetted_backend_and_names_it(run_cli: CliRunner) -> None:
+    r = run_cli(*CONF, input=KEY, keyring_backend="tests.keyring_backends.PlaintextThenMemory")
+    assert r.rc == 0, r.output
+    assert "PlaintextThenMemory -> tests.keyring_backends.Memory" in r.stdout
+    assert _files_with_key(run_cli.root) == []

@@ -115,3 +115,16 @@ def test_key_set_killed_before_the_config_records_the_entry_keeps_the_old_key(
     finally:
         if keyring.get_password("modelstudio-setup", "default") is not None:
             keyring.delete_password("modelstudio-setup", "default")
+
+
+@needs_prlimit
+def test_a_failed_undo_is_said_instead_of_nothing_changed(run_cli: CliRunner) -> None:
+    """The config write fails after the keyring entry was stored, and the keyring refuses
+    to take it out again: the message must say the key is still stored."""
+    r = run_cli(
+        *CONF, "--api-key-stdin", input=KEY, prefix=FULL_DISK,
+        keyring_backend="tests.keyring_backends.CannotDelete",
+    )  # fmt: skip
+    assert r.rc != 0
+    assert "already stored in" in r.stderr and "could not be taken out again" in r.stderr
+    assert KEY not in r.output

@@ -218,12 +218,12 @@ def run(args: argparse.Namespace) -> int:
             force=force,
         )
     except BaseException:
-        if stored["done"]:
-            with contextlib.suppress(Exception):  # best effort: the original error matters
-                if stored["old"] is not None:
-                    store.set(name, stored["old"])
-                else:
-                    store.delete(name)
+        from app.key_scope import undo_store
+
+        # Put the entry back as it was; if that fails, "nothing was changed" is untrue.
+        if stored["done"] and not undo_store(store, name, stored["old"]):
+            where = store.location(name)  # type: ignore[attr-defined]
+            print(t("secrets.rollback_failed", where=where), file=sys.stderr)
         raise
     if key is not None and store.kind == "file":
         _store_file_key(store, name, key, path, previous, catalog, force)
@@ -363,9 +363,14 @@ def _clean_previous_store(
         print(kept, file=sys.stderr)
         return
     try:
-        if old_store.kind == "keyring" and old_store.get(name) not in (None, key):  # type: ignore[attr-defined]
-            print(kept, file=sys.stderr)  # another key: maybe another config's (T21)
-            return
+        if old_store.kind == "keyring":  # type: ignore[attr-defined]
+            from app.key_scope import legacy_sharers
+
+            # Another key, or another config file still reading this entry (T21): keep it.
+            stays = old_store.get(name) not in (None, key)  # type: ignore[attr-defined]
+            if stays or legacy_sharers(path, name):  # type: ignore[arg-type]
+                print(kept, file=sys.stderr)
+                return
         removed = old_store.delete(name)  # type: ignore[attr-defined]
     except Exception:  # a locked keyring, a permission problem: say where the key stays
         print(kept, file=sys.stderr)

@@ -199,10 +199,11 @@ def _set(
         try:
             modify_config(path, change, force=getattr(args, "force", False))  # type: ignore[arg-type]
         except BaseException:
-            import contextlib
+            from app.key_scope import undo_store
 
-            with contextlib.suppress(Exception):
-                store.delete(name)  # type: ignore[attr-defined]
+            if not undo_store(store, name):  # "nothing was changed" would be untrue
+                where = store.location(name)  # type: ignore[attr-defined]
+                print(t("secrets.rollback_failed", where=where), file=sys.stderr)
             raise
     register(account, path)  # type: ignore[arg-type]
     where = store.location(name)  # type: ignore[attr-defined]

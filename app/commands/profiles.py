@@ -226,9 +226,13 @@ def _delete(
         if not confirm(question):
             print(t("profiles.delete_cancelled"))
             return 0
-    shared = (
-        other_user(profile.api_key.account, path) if profile.api_key.store == "keyring" else None
-    )
+    shared = None
+    if profile.api_key.store == "keyring":  # the same entry may be another file's key (T21)
+        from app.key_scope import legacy_sharers
+
+        account = profile.api_key.account
+        sharers = [other_user(account, path)] if account else legacy_sharers(path, profile.name)
+        shared = ", ".join(str(p) for p in sharers if p is not None) or None
     touch_key = not keep_key and shared is None and profile.api_key.store != "env"
     if touch_key:
         # Can the store be reached at all? If not (locked keyring), nothing is changed and
