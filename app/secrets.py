@@ -489,9 +489,7 @@ class FileStore:
         # The one writer (A4); `.NAME.xxxx.tmp` is what an earlier version left on a kill.
         payload = key.reveal().encode("ascii") + b"\n"
         try:
-            write_replace(
-                self.dir, path, payload, KEY_FILE_MODE, legacy_prefixes=(f".{profile}.",)
-            )
+            write_replace(self.dir, path, payload, KEY_FILE_MODE, legacy_prefixes=(f".{profile}.",))
         except OSError as exc:  # full disk, file size limit (QA C14)
             raise self._write_failed(path, exc) from None
         st = os.lstat(path)

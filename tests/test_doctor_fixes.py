@@ -124,7 +124,7 @@ def test_anthropic_check_model_agrees_with_the_exported_model():
                     for line in export(profile, "dotenv", catalog=catalog).splitlines()
                     if line.startswith("ANTHROPIC_MODEL=")
                 ]
-                expected = [f'ANTHROPIC_MODEL="{probed}"'] if probed else []
+                expected = [f"ANTHROPIC_MODEL='{probed}'"] if probed else []
                 assert written == expected, (region.id, scope, model)
                 compared += 1
     assert compared > 20
