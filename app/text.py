@@ -25,7 +25,11 @@ ELLIPSIS = "…"
 # Key shapes (MODEL_STUDIO.md section 3): pay-as-you-go `sk-`, `sk-ws-` (dotted body), plan
 # `sk-sp-`, temporary `st-`. The body is at least 8 characters so that a masked key
 # (`sk-…a1b2`) or a word like `sk-learn` is not a key; `(?<![A-Za-z0-9])` keeps `task-…` out.
-_PREFIXED_KEY = re.compile(r"(?<![A-Za-z0-9])(?:sk|st)-[A-Za-z0-9_.\-]{8,}", re.IGNORECASE)
+# The body also holds a digit: every issued key does, while names such as `sk-learn-demo`
+# (a folder) or `st-louis-office` do not, and must not be refused as keys.
+_PREFIXED_KEY = re.compile(
+    r"(?<![A-Za-z0-9])(?:sk|st)-(?=[A-Za-z0-9_.\-]*[0-9])[A-Za-z0-9_.\-]{8,}", re.IGNORECASE
+)
 # A long unstructured token (another provider's key, a bearer token): 32+ characters of
 # letters and digits without separators, mixing both. Host labels, model names and paths
 # have separators long before 32 characters.

@@ -20,6 +20,8 @@ REAL_KEYS = [
 NOT_KEYS = [
     "sk-…a1b2",  # masked
     "sk-learn",
+    "~/sk-learn-demo/.env",  # a folder name, not a key (no digit in the body)
+    "st-louis-office",
     "task-0123456789abcdef",  # 'sk-' inside a word
     "ws-abc123def4567890",
     "llm-0123456789abcdef",
