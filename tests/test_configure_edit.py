@@ -234,3 +234,34 @@ def test_a_key_for_an_existing_profile_without_region_points_to_key_set(cli):
     assert "key set --profile work" in r.stderr and "Nothing was written" in r.stderr
     assert cli.config.read_bytes() == before
     assert cli("key", "get", "--profile", "work").stdout == KEY + "\n"
+
+
+def test_the_next_line_is_spelt_as_it_runs_from_the_users_shell(run_cli, tmp_path) -> None:
+    """Under `uv run` the bare name is not on the user's PATH (D26): the Next line of
+    configure says `uv run modelstudio-setup doctor ...` and addresses the same config."""
+    other = tmp_path / "team.yaml"
+    env = {
+        "UV_RUN_RECURSION_DEPTH": "1",
+        "VIRTUAL_ENV": str(tmp_path / "venv"),
+        "PATH": f"{tmp_path / 'venv' / 'bin'}:/usr/bin:/bin",
+    }
+    r = run_cli(
+        "configure",
+        "--config",
+        str(other),
+        "--region",
+        "ap-southeast-1",
+        "--shared-host",
+        "--api-key-env",
+        "DASHSCOPE_API_KEY",
+        "--store",
+        "env",
+        env=env,
+    )
+    assert r.rc == 0, r
+    next_line = next(line for line in r.stdout.splitlines() if line.startswith("Next:"))
+    assert f"uv run modelstudio-setup doctor --config {other}" in next_line
+    assert f'eval "$(uv run modelstudio-setup env --config {other})"' in next_line
+    r = run_cli("configure", "--config", str(other), "--model", "qwen-plus", env=env)
+    assert r.rc == 0, r
+    assert f"Next: uv run modelstudio-setup doctor --config {other}" in r.stdout

@@ -127,7 +127,6 @@ def run(args: argparse.Namespace) -> int:
     from app.profiles import (
         check_profile_name,
         cli_config_path,
-        cli_suffix,
         make_profile,
         modify_config,
     )
@@ -283,11 +282,12 @@ def run(args: argparse.Namespace) -> int:
             else t("configure.stored_in", where=location)
         )
         print(t("configure.line_key", masked=key.masked(), where=where), file=out)  # type: ignore[union-attr]
-    suffix = cli_suffix(path, name, config.default_profile)
     _clean_previous_store(
         previous.api_key if previous is not None else None, profile.api_key, name, path, key
     )
-    print(t("configure.next", profile_opt=suffix), file=out)
+    from app.commands.configure_edit import next_line
+
+    print(next_line(path, name, config.default_profile), file=out)
     return 0
 
 
@@ -407,15 +407,14 @@ def model_notices(profile: object, path: object, catalog: object) -> list:
     be out of date), with a notice saying so and how to check it (QA E28)."""
     from app.errors import Notice
     from app.invocation import command
-    from app.profiles import cli_suffix, model_known
+    from app.profiles import cli_address, model_known
 
     if model_known(profile.model, profile.scope, catalog):  # type: ignore[attr-defined]
         return []
     if profile.scope == "us" and not profile.model.endswith("-us"):  # type: ignore[attr-defined]
         return []  # make_profile's us_model_suffix notice already says what is wrong
-    import shlex
 
-    suffix = shlex.split(cli_suffix(path, profile.name, None))  # type: ignore[arg-type, attr-defined]
+    suffix = cli_address(path, profile.name, None)  # type: ignore[arg-type, attr-defined]
     scope = catalog.scopes[profile.scope]  # type: ignore[attr-defined]
     return [
         Notice(

@@ -33,11 +33,21 @@ def editing_existing(args: argparse.Namespace, path: Path, name: str, catalog: o
         return False
 
 
+def next_line(path: Path, name: str, default_profile: str | None) -> str:
+    """The command to run next, spelt as it runs from the user's shell (app.invocation) and
+    addressing this profile and config file again."""
+    from app.invocation import command
+    from app.profiles import cli_address
+
+    address = cli_address(path, name, default_profile)
+    return t("configure.next", doctor=command("doctor", *address), env=command("env", *address))
+
+
 def region_missing(args: argparse.Namespace, path: Path, name: str, catalog: object) -> Exception:
     """Why --region is needed here: a new profile, or a key given for an existing one."""
     from app.errors import UserError
     from app.invocation import command
-    from app.profiles import cli_suffix, load_config
+    from app.profiles import cli_address, load_config
 
     try:
         exists = name in load_config(path, catalog).profiles  # type: ignore[arg-type]
@@ -45,9 +55,8 @@ def region_missing(args: argparse.Namespace, path: Path, name: str, catalog: obj
         exists = False
     if not exists:
         return UserError("configure.region_required", profile=name, path=str(path))
-    import shlex
 
-    suffix = shlex.split(cli_suffix(path, name, None))
+    suffix = cli_address(path, name, None)
     return UserError(
         "configure.region_required_with_key",
         profile=name,
@@ -60,7 +69,7 @@ def run_edit(args: argparse.Namespace, path: Path, name: str, catalog: object) -
 
     from app.commands.configure import _require_workspace_scope, _style, model_notices
     from app.profile_edit import Edit, edit_profile
-    from app.profiles import cli_suffix, load_config, modify_config
+    from app.profiles import load_config, modify_config
     from app.profiles import print_notices as show
 
     given_style = (
@@ -107,8 +116,7 @@ def run_edit(args: argparse.Namespace, path: Path, name: str, catalog: object) -
     if makes_default:
         print(t("profiles.new_default", name=name), file=out)
     print(t("configure.edit_key_kept", where=_key_location(profile, path)), file=out)
-    suffix = cli_suffix(path, name, new_config.default_profile)
-    print(t("configure.next", profile_opt=suffix), file=out)
+    print(next_line(path, name, new_config.default_profile), file=out)
     return 0
 
 
