@@ -83,6 +83,8 @@ def test_profiles_show_says_why_the_key_cannot_be_read(run_cli: CliRunner) -> No
     key_file.chmod(0o000)
     r = run_cli("profiles", "show", prefix=_no_root_bypass())
     assert f"The key file {key_file} cannot be read" in r.output, r
+    assert f"could not be read from {key_file}:" in r.output  # not "from stored in PLAIN TEXT"
+    assert "from stored in" not in r.output
     _clean(r)
 
 

@@ -183,9 +183,10 @@ def _pad(text: str, width: int) -> str:
 
 
 def _key_line(key: dict[str, Any]) -> str:
+    if key["error"]:  # "could not be read from <the file or store>", not "from stored in …"
+        place = key["path"] if key["plain_text"] else key["location"]
+        return t("profiles.key_unreadable", where=place, reason=key["error"])
     where = t("profiles.key_plain_text", path=key["path"]) if key["plain_text"] else key["location"]
-    if key["error"]:
-        return t("profiles.key_unreadable", where=where, reason=key["error"])
     if key["present"]:
         return t("profiles.key_found", masked=key["masked"], where=where)
     return t("profiles.key_not_found", where=where)
