@@ -24,6 +24,7 @@ import yaml
 from app.catalog import Catalog, load_catalog
 from app.endpoints import STYLES, base_urls, normalize_workspace_id
 from app.errors import Notice, UserError, refuse_if_key, render
+from app.i18n import t
 from app.key_env import check_key_env_name, key_env_name_ok
 from app.secrets import DEFAULT_ENV_VAR, STORE_KINDS, KeyRef, check_account
 from app.text import looks_like_key
@@ -708,14 +709,20 @@ def _parse_yaml(text: str, path: Path) -> Any:
         return loader.get_single_data()
     except _AliasFound as exc:
         raise ConfigError(
-            path, f"{_safe_repr(exc.where)[1:-1]} (line {exc.line})", "profiles.reason_alias"
+            path,
+            t("profiles.where_at_line", where=_safe_repr(exc.where)[1:-1], line=exc.line),
+            "profiles.reason_alias",
         ) from None
     except _TooDeep as exc:
-        raise MalformedYaml(path, f"line {exc.line}", "profiles.reason_too_deep") from None
+        raise MalformedYaml(
+            path, t("profiles.at_line", line=exc.line), "profiles.reason_too_deep"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else "?"
-        raise MalformedYaml(path, f"line {line}", "profiles.reason_malformed") from None
+        raise MalformedYaml(
+            path, t("profiles.at_line", line=line), "profiles.reason_malformed"
+        ) from None
     finally:
         loader.dispose()
 

@@ -74,3 +74,11 @@ def test_argparse_messages_escape_terminal_sequences(cli) -> None:
         assert r.rc == 2
         assert "\x1b" not in r.stderr and "\x07" not in r.stderr
         assert "--co=\\x1b]52;c;SGVsbG8=\\x07" in r.stderr
+
+
+def test_a_malformed_config_names_its_line_in_zh(cli, tmp_path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("profiles: [\n")
+    r = cli("--lang", "zh", "--config", str(bad), "profiles", "list")
+    assert r.rc == 2
+    assert "第 2 行" in r.stderr and "line 2" not in r.stderr
