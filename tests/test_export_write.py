@@ -210,6 +210,19 @@ def test_a_settings_file_that_is_not_json_is_replaced_only_with_force(cli, tmp_p
     assert "apiKeyHelper" in target.read_text()
 
 
+@pytest.mark.parametrize("fmt", ["claude-code", "qwen-code"])
+def test_a_deeply_nested_settings_file_is_refused_and_left_as_it_was(fmt, cli, tmp_path):
+    """T18: an 800-level `settings.json` was a RecursionError traceback."""
+    _configured_file_store(cli)
+    target = tmp_path / "settings.json"
+    hostile = '{"a": ' * 800 + "1" + "}" * 800
+    target.write_text(hostile)
+    r = cli("export", "--format", fmt, "--output", str(target))
+    assert r.rc == 2, r
+    assert "Traceback" not in r.output and "nests its values deeper" in r.output
+    assert target.read_text() == hostile
+
+
 # ---------------------------------------------------------------------------------- symlinks
 
 
