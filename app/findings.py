@@ -198,6 +198,7 @@ class Finding:
             **REMEDY_COMMANDS,
         )
         base.update({k: v for k, v in self.params.items() if v is not None})
+        _localize_lists(base)
         for tagged in ("detail", "reason"):
             tag = self.params.get(tagged)
             if isinstance(tag, str):
@@ -228,6 +229,24 @@ class Finding:
             "host": self.host,
             "request_ids": [inert(i, REQUEST_ID_MAX) for i in self.request_ids],
         }
+
+
+def _localize_lists(params: dict[str, Any]) -> None:
+    """Region and surface ids kept as tuples are shown as names of the current language,
+    joined its way (E27: no English region names or `a, b` lists inside Chinese text)."""
+    from app.region_switch import joined, region_label, region_name
+
+    for name, value in list(params.items()):
+        if not isinstance(value, tuple | list):
+            continue
+        if name == "regions":
+            params[name] = joined([region_label(r) for r in value])
+        elif name == "unchecked":
+            params[name] = joined([region_name(r) for r in value])
+        elif name == "surfaces":
+            params[name] = joined([t(f"doctor.surface_{s}") for s in value])
+        else:
+            params[name] = joined([str(v) for v in value])
 
 
 @dataclass(frozen=True)

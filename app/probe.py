@@ -975,12 +975,10 @@ async def _find_owner_of_unverified(
     accepted = [c for c in result.ownership if c.key_accepted]
     if not accepted or any(c.region == first.region for c in accepted):
         return
-    catalog = load_catalog()
-    names = ", ".join(f"{catalog.regions[c.region].name.en} ({c.region})" for c in accepted)
-    unchecked_names = ", ".join(catalog.regions[u].name.en for u in unchecked) or "-"
+    regions = tuple(dict.fromkeys(c.region for c in accepted))
     ids = tuple(sorted({c.request_id for c in unverified if c.request_id}))
     for c in unverified:
-        params = {"regions": names, "unchecked": unchecked_names}
+        params = {"regions": regions, "unchecked": tuple(unchecked)}
         c.finding = Finding("key_other_region", c.surface, c.region, c.host, ids, params)
         c.status = status_of(c.finding)
 
@@ -1019,17 +1017,17 @@ async def _explain_refusal(
     result.unchecked_regions = unchecked
     result.ownership = await run.check_all(targets)
     accepted = [c for c in result.ownership if c.key_accepted]
-    catalog = load_catalog()
     same = [c for c in accepted if c.region == region]
     others = [c for c in accepted if c.region != region]
-    unchecked_names = ", ".join(catalog.regions[u].name.en for u in unchecked) or "-"
+    # Region ids: Finding renders them as names of the language shown (E27).
+    unchecked_ids = tuple(unchecked)
     if same:
         replace("key_other_workspace", shared=same[0].host)
     elif others:
-        names = ", ".join(f"{catalog.regions[c.region].name.en} ({c.region})" for c in others)
-        replace("key_other_region", regions=names, unchecked=unchecked_names)
+        ids = tuple(dict.fromkeys(c.region for c in others))
+        replace("key_other_region", regions=ids, unchecked=unchecked_ids)
     elif first.finding is not None and first.finding.code == "key_rejected":
-        replace("key_rejected", consent="yes", unchecked=unchecked_names)
+        replace("key_rejected", consent="yes", unchecked=unchecked_ids)
     elif workspace_denied:
         replace("workspace_access_denied", status=403, api_code="Workspace.AccessDenied")
 
@@ -1052,6 +1050,6 @@ def _merge_findings(findings: list[Finding]) -> list[Finding]:
     out = []
     for k, f in merged.items():
         params = dict(f.params)
-        params["surfaces"] = ", ".join(surfaces[k]) or "-"
+        params["surfaces"] = tuple(surfaces[k])  # ids; shown as names (E27)
         out.append(Finding(f.code, f.surface, f.region, f.host, f.request_ids, params))
     return out

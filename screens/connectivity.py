@@ -111,9 +111,10 @@ def render_finding(finding: Any) -> str:
     region = _get(finding, "region")
     if surface or region:
         where_surface = t(f"screen_connectivity.surface.{surface}") if surface else "-"
-        lines.append(
-            "   " + t("screen_connectivity.where", surface=where_surface, region=region or "-")
-        )
+        from app.region_switch import region_label
+
+        shown = region_label(str(region)) if region else "-"
+        lines.append("   " + t("screen_connectivity.where", surface=where_surface, region=shown))
     remedy = _get(finding, "remedy")
     if remedy:
         lines.append("   " + t("screen_connectivity.remedy", remedy=remedy))
