@@ -31,7 +31,7 @@ def region_label(region: str, lang: str | None = None) -> str:
     return region if name == region else t("doctor.labelled", name=name, id=region)
 
 
-def scope_label(scope: str | None, lang: str | None = None) -> str:
+def scope_label(scope: str | None, lang: str | None = None, *, with_id: bool = True) -> str:
     """A service deployment scope as `International (international)` / `国际（international）`."""
     from app.catalog import load_catalog
     from app.i18n import get_language, t
@@ -41,7 +41,8 @@ def scope_label(scope: str | None, lang: str | None = None) -> str:
     found = load_catalog().scopes.get(scope)
     if found is None:
         return scope
-    return t("doctor.labelled", name=found.name.get(lang or get_language()), id=scope)
+    name = found.name.get(lang or get_language())
+    return t("doctor.labelled", name=name, id=scope) if with_id else name
 
 
 def joined(items: list[str] | tuple[str, ...]) -> str:

@@ -159,7 +159,7 @@ class DoctorScreen(Screen[Any]):
             t(
                 "screen_doctor.subtitle",
                 region=region_label(p.region),
-                scope=scope_label(p.scope),
+                scope=scope_label(p.scope, with_id=False),
                 host=p.host,
             )
         )
