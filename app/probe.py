@@ -324,9 +324,11 @@ class ProbeResult:
 
     @property
     def key_verified(self) -> bool:
-        """False when the key went to a profile host and no answer proved it either way
-        (a 429, a 403: findings.key_proven): then nothing says the setup works."""
-        return not any(_unverified(c) for c in self.checks)
+        """True only when an answer of a profile host proved the key and none left it
+        unproven (a 429, a 403: findings.key_proven); no key sent, or refused: False."""
+        profile = [c for c in self.checks if c.role == "profile"]
+        proven = any(c.key_accepted for c in profile)
+        return proven and not any(_unverified(c) for c in profile)
 
     @property
     def verdict_words(self) -> str:

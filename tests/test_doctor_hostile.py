@@ -276,3 +276,14 @@ def test_chinese_doctor_output_has_no_english_region_scope_or_verdict_words(
     assert "位置：OpenAI 兼容、Anthropic 兼容、DashScope 原生" in out
     assert "  操作系统：" in out and "操作系统: " not in out
     assert "结论：**失败**" in md and "**fail**" not in md and "fail，" not in md
+
+
+def test_key_verified_is_false_without_a_key_or_with_a_refused_one(
+    capsys, env, tmp_path, simulator
+):
+    write_config(tmp_path, simulator)
+    assert doctor(capsys, env, tmp_path, simulator, None).data["key_verified"] is False
+    refused = doctor(capsys, env, tmp_path, simulator, "sk-" + "a" * 32)
+    assert refused.data["key_verified"] is False
+    good = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"))
+    assert good.data["key_verified"] is True
