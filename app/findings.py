@@ -12,14 +12,13 @@ proving answers say "key accepted, but ...".
 
 from __future__ import annotations
 
-import json
-import re
 import socket
 import ssl
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.i18n import t
+from app.json_limits import json_too_deep, parse_json
 from app.text import inert
 
 ERROR = "error"
@@ -198,6 +197,7 @@ class Finding:
             **REMEDY_COMMANDS,
         )
         base.update({k: v for k, v in self.params.items() if v is not None})
+        _localize_lists(base)
         for tagged in ("detail", "reason"):
             tag = self.params.get(tagged)
             if isinstance(tag, str):
@@ -228,6 +228,24 @@ class Finding:
             "host": self.host,
             "request_ids": [inert(i, REQUEST_ID_MAX) for i in self.request_ids],
         }
+
+
+def _localize_lists(params: dict[str, Any]) -> None:
+    """Region and surface ids kept as tuples are shown as names of the current language,
+    joined its way (E27: no English region names or `a, b` lists inside Chinese text)."""
+    from app.region_switch import joined, region_label, region_name
+
+    for name, value in list(params.items()):
+        if not isinstance(value, tuple | list):
+            continue
+        if name == "regions":
+            params[name] = joined([region_label(r) for r in value])
+        elif name == "unchecked":
+            params[name] = joined([region_name(r) for r in value])
+        elif name == "surfaces":
+            params[name] = joined([t(f"doctor.surface_{s}") for s in value])
+        else:
+            params[name] = joined([str(v) for v in value])
 
 
 @dataclass(frozen=True)
@@ -264,54 +282,6 @@ def body_request_id(body: Any) -> str | None:
             if isinstance(value, str) and value:
                 return inert(value, REQUEST_ID_MAX)
     return None
-
-
-# Deepest nesting of arrays/objects accepted in an answer (T18). Model Studio's envelopes
-# nest 4-5 levels; a hostile 2 KB `[[[…]]]` would overflow the recursive parser.
-JSON_MAX_DEPTH = 64
-_JSON_TOKENS = re.compile(rb'["\\\[\]{}]')
-
-
-def json_too_deep(raw: bytes, limit: int = JSON_MAX_DEPTH) -> bool:
-    """Whether `raw` nests arrays/objects deeper than `limit` (brackets inside strings do
-    not count). Linear, and it stops at the first level too deep."""
-    if raw.count(b"[") + raw.count(b"{") <= limit:
-        return False
-    depth = 0
-    in_string = False
-    skip_to = -1
-    for match in _JSON_TOKENS.finditer(raw):
-        pos = match.start()
-        if pos < skip_to:
-            continue
-        token = match.group()
-        if in_string:
-            if token == b"\\":
-                skip_to = pos + 2
-            elif token == b'"':
-                in_string = False
-        elif token == b'"':
-            in_string = True
-        elif token in (b"[", b"{"):
-            depth += 1
-            if depth > limit:
-                return True
-        elif token in (b"]", b"}"):
-            depth -= 1
-    return False
-
-
-def parse_json(content_type: str, raw: bytes) -> tuple[bool, Any]:
-    """(is_json, value): a body is JSON only if it says so or parses as an object.
-
-    The one parser of every answer the probe reads: nesting is limited (T18), so a hostile
-    body is "not JSON" (an unexpected_response), never a RecursionError."""
-    if "html" in content_type.lower() or json_too_deep(raw):
-        return False, None
-    try:
-        return True, json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return False, None
 
 
 def judge_response(

@@ -330,9 +330,11 @@ class ProbeResult:
 
     @property
     def key_verified(self) -> bool:
-        """False when the key went to a profile host and no answer proved it either way
-        (a 429, a 403: findings.key_proven): then nothing says the setup works."""
-        return not any(_unverified(c) for c in self.checks)
+        """True only when an answer of a profile host proved the key and none left it
+        unproven (a 429, a 403: findings.key_proven); no key sent, or refused: False."""
+        profile = [c for c in self.checks if c.role == "profile"]
+        proven = any(c.key_accepted for c in profile)
+        return proven and not any(_unverified(c) for c in profile)
 
     @property
     def verdict_words(self) -> str:
@@ -982,12 +984,10 @@ async def _find_owner_of_unverified(
     accepted = [c for c in result.ownership if c.key_accepted]
     if not accepted or any(c.region == first.region for c in accepted):
         return
-    catalog = load_catalog()
-    names = ", ".join(f"{catalog.regions[c.region].name.en} ({c.region})" for c in accepted)
-    unchecked_names = ", ".join(catalog.regions[u].name.en for u in unchecked) or "-"
+    regions = tuple(dict.fromkeys(c.region for c in accepted))
     ids = tuple(sorted({c.request_id for c in unverified if c.request_id}))
     for c in unverified:
-        params = {"regions": names, "unchecked": unchecked_names}
+        params = {"regions": regions, "unchecked": tuple(unchecked)}
         c.finding = Finding("key_other_region", c.surface, c.region, c.host, ids, params)
         c.status = status_of(c.finding)
 
@@ -1026,17 +1026,17 @@ async def _explain_refusal(
     result.unchecked_regions = unchecked
     result.ownership = await run.check_all(targets)
     accepted = [c for c in result.ownership if c.key_accepted]
-    catalog = load_catalog()
     same = [c for c in accepted if c.region == region]
     others = [c for c in accepted if c.region != region]
-    unchecked_names = ", ".join(catalog.regions[u].name.en for u in unchecked) or "-"
+    # Region ids: Finding renders them as names of the language shown (E27).
+    unchecked_ids = tuple(unchecked)
     if same:
         replace("key_other_workspace", shared=same[0].host)
     elif others:
-        names = ", ".join(f"{catalog.regions[c.region].name.en} ({c.region})" for c in others)
-        replace("key_other_region", regions=names, unchecked=unchecked_names)
+        ids = tuple(dict.fromkeys(c.region for c in others))
+        replace("key_other_region", regions=ids, unchecked=unchecked_ids)
     elif first.finding is not None and first.finding.code == "key_rejected":
-        replace("key_rejected", consent="yes", unchecked=unchecked_names)
+        replace("key_rejected", consent="yes", unchecked=unchecked_ids)
     elif workspace_denied:
         replace("workspace_access_denied", status=403, api_code="Workspace.AccessDenied")
 
@@ -1059,6 +1059,6 @@ def _merge_findings(findings: list[Finding]) -> list[Finding]:
     out = []
     for k, f in merged.items():
         params = dict(f.params)
-        params["surfaces"] = ", ".join(surfaces[k]) or "-"
+        params["surfaces"] = tuple(surfaces[k])  # ids; shown as names (E27)
         out.append(Finding(f.code, f.surface, f.region, f.host, f.request_ids, params))
     return out

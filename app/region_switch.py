@@ -22,6 +22,36 @@ def region_name(region: str, lang: str | None = None) -> str:
         return region
 
 
+def region_label(region: str, lang: str | None = None) -> str:
+    """`Singapore (ap-southeast-1)` / `新加坡（ap-southeast-1）`: the name a reader knows and
+    the id the flags take."""
+    from app.i18n import t
+
+    name = region_name(region, lang)
+    return region if name == region else t("doctor.labelled", name=name, id=region)
+
+
+def scope_label(scope: str | None, lang: str | None = None, *, with_id: bool = True) -> str:
+    """A service deployment scope as `International (international)` / `国际（international）`."""
+    from app.catalog import load_catalog
+    from app.i18n import get_language, t
+
+    if not scope:
+        return "-"
+    found = load_catalog().scopes.get(scope)
+    if found is None:
+        return scope
+    name = found.name.get(lang or get_language())
+    return t("doctor.labelled", name=name, id=scope) if with_id else name
+
+
+def joined(items: list[str] | tuple[str, ...]) -> str:
+    """A list in the current language's way: `a, b` / `a、b`."""
+    from app.i18n import t
+
+    return t("doctor.list_separator").join(items) if items else "-"
+
+
 def owner_region(result: Any, profile_region: str) -> str | None:
     """The other region whose shared host accepted the key in `result`, if any."""
     for check in getattr(result, "ownership", ()):

@@ -187,12 +187,14 @@ def _connection_text(check: CheckResult) -> str:
 def _header(report: DoctorReport) -> list[str]:
     r = report.result
     host = r.checks[0].host if r.checks else "-"
+    from app.region_switch import region_label, scope_label
+
     return [
         t(
             "doctor.title",
             profile=report.profile or "-",
-            region=report.region or "-",
-            scope=report.scope or "-",
+            region=region_label(report.region) if report.region else "-",
+            scope=scope_label(report.scope),
         ),
         t("doctor.host_line", host=host, model=report.model or "-"),
     ]
@@ -236,17 +238,35 @@ def render_text(report: DoctorReport | ProbeResult) -> str:
         for f in r.findings:
             lines.append(f"{SEVERITY_SYMBOLS.get(f.severity, '?')} [{f.code}] {f.message}")
             lines.append("    " + t("doctor.remedy", remedy=f.remedy))
-            where = f.params.get("surfaces") or f.surface or "-"
-            if where != "-":
-                lines.append("    " + t("doctor.where", surfaces=where, region=f.region or "-"))
+            where = _where(f)
+            if where is not None:
+                lines.append("    " + where)
             if f.request_ids:
                 lines.append("    " + t("doctor.request_ids", ids=", ".join(f.request_ids)))
         lines.append("")
     lines.append(t("doctor.environment_title"))
-    lines += [f"  {k}: {v}" for k, v in _environment_lines(report.environment)]
+    lines += ["  " + t("doctor.env_line", key=k, value=v) for k, v in _env(report)]
     # Values are made inert where they are captured; this pass guarantees that nothing a
     # server or an environment variable chose can drive the terminal (B45).
     return "\n".join(inert(line) for line in lines) + "\n"
+
+
+def _where(finding: Any) -> str | None:
+    """`Where: OpenAI-compatible, … · region Singapore (ap-southeast-1)`, or None."""
+    from app.region_switch import joined, region_label
+
+    surfaces = finding.params.get("surfaces") or ((finding.surface,) if finding.surface else ())
+    if isinstance(surfaces, str):
+        surfaces = tuple(s.strip() for s in surfaces.split(",") if s.strip() not in ("", "-"))
+    if not surfaces:
+        return None
+    names = joined([t(f"doctor.surface_{s}") for s in surfaces])
+    region = region_label(finding.region) if finding.region else "-"
+    return t("doctor.where", surfaces=names, region=region)
+
+
+def _env(report: DoctorReport) -> list[tuple[str, str]]:
+    return _environment_lines(report.environment)
 
 
 def _environment_lines(env: dict[str, Any]) -> list[tuple[str, str]]:
@@ -286,7 +306,7 @@ def render_markdown(report: DoctorReport | ProbeResult) -> str:
     r = report.result
     out = [f"# {t('doctor.report_title')}", ""]
     out += [f"- {_md(line)}" for line in _header(report)]
-    out += [f"- {t('doctor.verdict_label')}: **{report.verdict}**"]
+    out += ["- " + t("doctor.report_verdict", word=t(f"doctor.verdict_word_{report.verdict}"))]
     out += [f"- {_md(t(f'doctor.verdict_{r.verdict_words}'))}", f"- {r.started_at}", ""]
     out += [f"## {t('doctor.checks_title')}", ""]
     cols = ["surface", "host", "status", "HTTP", "dns", "tcp", "tls", "ttfb", "total", "request id"]
@@ -315,5 +335,5 @@ def render_markdown(report: DoctorReport | ProbeResult) -> str:
             out.append(t("doctor.request_ids", ids=", ".join(_md_code(i) for i in f.request_ids)))
         out.append("")
     out += ["", f"## {t('doctor.environment_title')}", ""]
-    out += [f"- {k}: {_md(v)}" for k, v in _environment_lines(report.environment)]
+    out += ["- " + t("doctor.env_line", key=k, value=_md(v)) for k, v in _env(report)]
     return "\n".join(inert(line) for line in out) + "\n"

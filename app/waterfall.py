@@ -131,14 +131,18 @@ def axis_of(timelines: Iterable[Sequence[tuple[str, float]]]) -> float:
     return max((sum(ms for _, ms in t) for t in timelines), default=0.0)
 
 
-def describe(phases: Sequence[tuple[str, float]]) -> str:
+def describe(phases: Sequence[tuple[str, float]], *, with_total: bool = True) -> str:
     """`dns 3 · tcp 1 · … · total 70 ms`, in the current language: the numbers of the bar."""
     from app.i18n import t
 
     parts = [f"{t(f'waterfall.phase.{p}')} {ms:.0f}" for p, ms in phases]
-    total = sum(ms for _, ms in phases)
-    parts.append(f"{t('waterfall.phase.total')} {total:.0f} ms")
-    return " · ".join(parts)
+    if with_total:
+        parts.append(f"{t('waterfall.phase.total')} {total_ms(phases):.0f}")
+    return " · ".join(parts) + " ms"
+
+
+def total_ms(phases: Sequence[tuple[str, float]]) -> float:
+    return sum(ms for _, ms in phases)
 
 
 def legend() -> str:

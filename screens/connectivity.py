@@ -65,7 +65,7 @@ def render_row(row: RowModel, axis_ms: float | None = None, phases: Any = None) 
 
     Colour is never the only signal: every status has a symbol and a word.
     """
-    from app.waterfall import bar, describe, layout
+    from app.waterfall import bar, describe, layout, total_ms
 
     symbol = SYMBOLS.get(row.status, "?")
     word = t(f"screen_connectivity.status.{row.status}")
@@ -84,8 +84,10 @@ def render_row(row: RowModel, axis_ms: float | None = None, phases: Any = None) 
     phases = row.timeline() if phases is None else phases
     if not phases:
         return head
-    axis = axis_ms if axis_ms is not None else sum(ms for _, ms in phases)
-    return f"{head}\n  {bar(layout(phases, axis))} {describe(phases)}"
+    axis = axis_ms if axis_ms is not None else total_ms(phases)
+    total = f"{t('waterfall.phase.total')} {total_ms(phases):.0f} ms"
+    cells = bar(layout(phases, axis)).rstrip()
+    return f"{head}\n  {cells} {total}\n  {describe(phases, with_total=False)}"
 
 
 def _pad(text: str, width: int) -> str:
@@ -109,9 +111,10 @@ def render_finding(finding: Any) -> str:
     region = _get(finding, "region")
     if surface or region:
         where_surface = t(f"screen_connectivity.surface.{surface}") if surface else "-"
-        lines.append(
-            "   " + t("screen_connectivity.where", surface=where_surface, region=region or "-")
-        )
+        from app.region_switch import region_label
+
+        shown = region_label(str(region)) if region else "-"
+        lines.append("   " + t("screen_connectivity.where", surface=where_surface, region=shown))
     remedy = _get(finding, "remedy")
     if remedy:
         lines.append("   " + t("screen_connectivity.remedy", remedy=remedy))
@@ -195,7 +198,9 @@ class ProbeView(Widget):
         hosts (only after consent) appear when their check starts.
         """
         surface = _get(event, "surface")
-        if surface is None:
+        if surface is None or self.result is not None:
+            # Events still queued when the result arrived are older than it: drawing them
+            # would add the steps twice (or revert a final status).
             return
         kind = type(event).__name__
         row = self.rows.get(surface)
@@ -288,12 +293,15 @@ class ProbeView(Widget):
             self._redraw_rows(rebuild=True)
 
     def _timelines(self) -> dict[str, list[tuple[str, float]]]:
+        from app.waterfall import MIN_MS
+
         fixed = type(self).FIXED_TIMINGS
         out = {}
         for surface, row in self.rows.items():
             phases = row.timeline()
             if fixed is not None:
                 phases = [(p, float(fixed(p, surface))) for p, _ in phases]
+                phases = [(p, ms) for p, ms in phases if ms >= MIN_MS]
             out[surface] = phases
         return out
 

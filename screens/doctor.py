@@ -23,7 +23,13 @@ from textual.widgets import Button, Footer, Static
 
 from app.errors import UserError
 from app.i18n import get_language, t
-from app.region_switch import owner_region, region_name, switched_profile
+from app.region_switch import (
+    owner_region,
+    region_label,
+    region_name,
+    scope_label,
+    switched_profile,
+)
 from screens.connectivity import ProbeEventMessage, ProbeView, probe_targets, run_probe_checks
 
 # Findings after which the region search is offered (the CLI's remedies name --all-regions).
@@ -150,7 +156,12 @@ class DoctorScreen(Screen[Any]):
     def _show_subtitle(self) -> None:
         p = self.profile
         self.query_one("#doctor-subtitle", Static).update(
-            t("screen_doctor.subtitle", region=p.region, scope=p.scope, host=p.host)
+            t(
+                "screen_doctor.subtitle",
+                region=region_label(p.region),
+                scope=scope_label(p.scope, with_id=False),
+                host=p.host,
+            )
         )
 
     # -- loading -------------------------------------------------------------------------

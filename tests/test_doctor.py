@@ -177,7 +177,7 @@ def test_chinese_output(capsys, env, tmp_path, simulator):
     assert main(argv) == 1
     out = capsys.readouterr().out
     assert "结论：失败" in out
-    assert "不接受该 API Key" in out
+    assert "不接受该 API 密钥" in out
 
 
 def test_no_inference_sends_nothing_billable(capsys, env, tmp_path, simulator):

@@ -242,3 +242,48 @@ def test_proxy_refusing_the_credentials_sent_says_so(capsys, env, tmp_path, simu
         assert proxy.tunnels and proxy.tunnels[0].status == 407
     finally:
         proxy.stop_thread()
+
+
+# ------------------------------------------------------------------------------ E27
+def test_chinese_doctor_output_has_no_english_region_scope_or_verdict_words(
+    capsys, env, tmp_path, simulator
+):
+    """A Beijing profile with a Singapore key, regions searched, text and report in zh."""
+    write_config(tmp_path, simulator, region="cn-beijing", style="shared")
+    env.setenv(KEY_VAR, simulator.key("ap-southeast-1"))
+    report = tmp_path / "r.md"
+    argv = ["doctor", "--lang", "zh", "--all-regions", "--config", str(tmp_path / "config.yaml")]
+    argv += ["--connect-to", simulator.connect_to, "--ca-file", str(simulator.ca_file)]
+    argv += ["--report", str(report)]
+    capsys.readouterr()
+    try:
+        assert main(argv) == 1
+    finally:
+        from app.i18n import set_language
+
+        set_language("en")
+    out = capsys.readouterr().out
+    md = report.read_text(encoding="utf-8")
+    for text in (out, md):
+        assert "以下地域接受它：新加坡（ap-southeast-1）" in text
+        assert "德国（法兰克福）、日本（东京）" in text  # zh names, zh list separator
+        for english in ("Singapore", "Germany", "Frankfurt", "Tokyo", "China (Beijing)"):
+            assert english not in text, english
+        assert "部署范围 中国内地（mainland）" in text and "部署范围 mainland" not in text
+        assert "地域 中国（北京）（cn-beijing）" in text
+        for line in text.splitlines():
+            assert not line.lstrip(" -").startswith(("）", "，", "。", "：")), line
+    assert "位置：OpenAI 兼容、Anthropic 兼容、DashScope 原生" in out
+    assert "  操作系统：" in out and "操作系统: " not in out
+    assert "结论：**失败**" in md and "**fail**" not in md and "fail，" not in md
+
+
+def test_key_verified_is_false_without_a_key_or_with_a_refused_one(
+    capsys, env, tmp_path, simulator
+):
+    write_config(tmp_path, simulator)
+    assert doctor(capsys, env, tmp_path, simulator, None).data["key_verified"] is False
+    refused = doctor(capsys, env, tmp_path, simulator, "sk-" + "a" * 32)
+    assert refused.data["key_verified"] is False
+    good = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"))
+    assert good.data["key_verified"] is True

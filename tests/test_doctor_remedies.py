@@ -60,9 +60,16 @@ def commands_in(remedy: str) -> list[str]:
             span = inner.group(1)
         if " | " in span:
             span = span.split(" | ", 1)[1]
-        if span.startswith("modelstudio-setup "):
+        if span.startswith(_prefix() + " "):
             out.append(span)
     return out
+
+
+def _prefix() -> str:
+    """How this tool is spelt in this environment (bare name, or `python -m app`)."""
+    from app.invocation import prefix
+
+    return shlex.join(prefix())
 
 
 def paste(
@@ -116,7 +123,7 @@ def test_model_not_found_remedy_changes_the_model_of_that_profile(capsys, env, t
     (cmd,) = commands_in(remedy)
     words = shlex.split(cmd)
     model = words[words.index("--model") + 1]
-    assert words[:2] == ["modelstudio-setup", "configure"]
+    assert words[len(shlex.split(_prefix()))] == "configure"
     assert words[words.index("--profile") + 1] == "work"
     assert words[words.index("--config") + 1] == str(cfg)
     assert model in remedy.split("(e.g. ", 1)[1] and model != "MODEL"
@@ -139,7 +146,7 @@ def test_env_key_differs_remedy_exports_that_profile(capsys, env, tmp_path, simu
     env.setenv("DASHSCOPE_API_KEY", simulator.key("demo"))
     run = doctor(capsys, env, tmp_path, simulator, key, "--profile", "work", config=cfg)
     remedy = remedy_of(run, "env_key_differs")
-    assert 'eval "$(modelstudio-setup env --profile work --config ' in remedy
+    assert f'eval "$({_prefix()} env --profile work --config ' in remedy
     (cmd,) = commands_in(remedy)
     done = paste(cmd, tmp_path, key=key)
     assert done.returncode == 0, done.stderr

@@ -159,7 +159,7 @@ async def test_findings_render_in_both_languages(simulator):
     finding = result.findings[0]
     try:
         set_language("zh")
-        assert "API Key" in finding.message and "401" in finding.message
+        assert "API 密钥" in finding.message and "401" in finding.message
     finally:
         set_language("en")
     assert finding.message.startswith("The API key was not accepted")

@@ -50,7 +50,7 @@ FIXED_PHASE_MS = {
     "request": 52,
     "auth": 18,
     "inference": 140,
-    "wait": 600,
+    "wait": 0,  # time in no phase: real and variable, so not drawn in snapshots
 }
 FIXED_SURFACE_SCALE = {"openai": 1.0, "anthropic": 0.6, "dashscope": 1.25}
 
