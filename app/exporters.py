@@ -465,7 +465,7 @@ def merge_json_settings(existing: str, exported: str, fmt: str) -> str:
     Claude Code: the `env` block is updated key by key, other settings are kept.
     Qwen Code: the provider entry with the same id is replaced, others are kept.
     """
-    from app.findings import json_too_deep
+    from app.json_limits import json_too_deep
 
     if json_too_deep(existing.encode("utf-8", "replace")):
         # A settings file nested deeper than any real one (T18): refused, left as it is.
