@@ -230,7 +230,7 @@ async def test_language_switch_keeps_choices_and_redraws_the_preview(tmp_path: P
         assert list(screen.query_one("#export-targets").selected) == ["dotenv"]
         assert "预览" in str(screen.query_one("#export-preview-title").content)
         assert "DASHSCOPE_API_KEY" in str(screen.query_one("#export-preview").content)
-        assert "只引用 Key" in str(screen.query_one("#export-key-note").content)
+        assert "只引用密钥" in str(screen.query_one("#export-key-note").content)
 
 
 async def test_back_from_done_and_export_keeps_what_was_written(tmp_path: Path) -> None:

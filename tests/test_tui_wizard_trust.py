@@ -560,3 +560,16 @@ async def test_no_screenshot_while_the_key_is_shown(services: Services, tmp_path
         await settle(app, pilot)
         assert list(tmp_path.glob("*.svg")) == []
         assert "Hide the key first" in notes(app)
+
+
+async def test_a_host_in_a_choice_label_is_shown_whole_at_80x24(services: Services) -> None:
+    from app.catalog import load_catalog
+
+    state = WizardState(residency="none", region="ap-southeast-1", scope="international")
+    host = load_catalog().regions["ap-southeast-1"].hosts.workspace
+    app = make_app(services, state, start_step="workspace")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        lines = [s.text for s in app.screen._compositor.render_strips()]
+        assert any(host in line for line in lines), "\n".join(lines)
+        assert not any("aliyuncs…" in line for line in lines)
