@@ -192,6 +192,8 @@ class ApiKeyScreen(StepScreen):
 
     def _store_label(self, kind: str) -> str:
         if kind == "keyring":
+            if self.state.demo:
+                return t("screen_apikey.store_keyring_demo")
             if self.keyring is not None and self.keyring.available:
                 return t("screen_apikey.store_keyring", backend=short_backend(self.keyring.backend))
             if self.keyring is not None or self.keyring_problem:
@@ -268,6 +270,9 @@ class ApiKeyScreen(StepScreen):
         )
         if self._declined_store and self.store == "env":
             explain = t("screen_apikey.declined_explain", var=self.state.key_env) + "\n" + explain
+        if self.state.demo and self.store != "env":
+            # The demo never reaches the OS keyring: say where the key really goes (D18).
+            explain = t("screen_apikey.explain_demo", path=self._location("file"))
         self.query_one("#store-explain", Static).update(Text(explain))
         for kind in STORES:
             self.query_one(f"#store-{kind}", RadioButton).label = self._store_label(kind)
@@ -324,6 +329,9 @@ class ApiKeyScreen(StepScreen):
             self._tick_probe()
             return
         status_view = self.query_one("#keyring-status", Static)
+        if self.state.demo:
+            status_view.update("")  # no OS keyring is probed or used: the note says where
+            return
         if self.keyring is not None and self.keyring.available:
             ok = t("screen_apikey.keyring_ok", backend=self.keyring.backend)
             status_view.update(Text(f"{MARK_OK}{gap()}{ok}"))

@@ -9,6 +9,7 @@ and look at the SVGs before committing them; docs/screenshots/ is copied from th
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -67,6 +68,13 @@ def demo(monkeypatch: pytest.MonkeyPatch) -> Iterator:
     import fcntl
 
     monkeypatch.setattr(ProbeView, "FIXED_TIMINGS", fixed_timing)
+    # Commands are spelt for the shell they run in (app.invocation): the snapshots show
+    # them as for an installed tool, whatever shell the tests run from.
+    import sys
+
+    venv_bin = str(Path(sys.executable).parent)
+    monkeypatch.setenv("PATH", venv_bin + ":" + os.environ.get("PATH", ""))
+    monkeypatch.delenv("UV_RUN_RECURSION_DEPTH", raising=False)
     monkeypatch.setattr("app.simulator_responses.new_request_id", lambda: FIXED_REQUEST_ID)
     # The directory is fixed, so two test runs on one machine take turns.
     with open(f"{DEMO_ROOT}.lock", "w") as lock:
@@ -76,6 +84,15 @@ def demo(monkeypatch: pytest.MonkeyPatch) -> Iterator:
         env = None
         try:
             env = start_demo(DEMO_ROOT)
+            # The Done commands carry the simulator's pins: its port and CA path vary per
+            # run, so the snapshot shows fixed ones (the commands are run for real in
+            # tests/test_tui_wizard_trust.py).
+            env.services.network_args = (
+                "--connect-to",
+                "::127.0.0.1:44300",
+                "--ca-file",
+                "/tmp/modelstudio-setup-demo/ca.pem",
+            )
             yield env
         finally:
             if env is not None:

@@ -773,7 +773,7 @@ async def test_language_switch_on_the_key_step_keeps_key_and_keyring_verdict(
         await pilot.press("f2")
         await settle(app, pilot)
         assert t("wizard.title.apikey", "zh") in screen_text(app)
-        assert "系统钥匙串可用" in text_of(app, "#keyring-status")
+        assert "系统密钥环可用" in text_of(app, "#keyring-status")
         assert "sk-…cdef" in text_of(app, "#key-preview")
         assert KEY not in screen_text(app)
         app.screen.query_one("#api-key").focus()

@@ -560,3 +560,34 @@ async def test_no_screenshot_while_the_key_is_shown(services: Services, tmp_path
         await settle(app, pilot)
         assert list(tmp_path.glob("*.svg")) == []
         assert "Hide the key first" in notes(app)
+
+
+async def test_a_host_in_a_choice_label_is_shown_whole_at_80x24(services: Services) -> None:
+    from app.catalog import load_catalog
+
+    state = WizardState(residency="none", region="ap-southeast-1", scope="international")
+    host = load_catalog().regions["ap-southeast-1"].hosts.workspace
+    app = make_app(services, state, start_step="workspace")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        lines = [s.text for s in app.screen._compositor.render_strips()]
+        assert any(host in line for line in lines), "\n".join(lines)
+        assert not any("aliyuncs…" in line for line in lines)
+
+
+async def test_demo_key_step_says_where_the_key_really_goes(tmp_path: Path) -> None:
+    from app.demo import start_demo
+    from tests.test_tui_connect_helpers import screen_text
+    from tests.test_tui_connect_helpers import settle as settle_probe
+
+    env = start_demo(tmp_path / "demo")
+    try:
+        app = make_app(env.services, env.state, start_step="apikey")
+        async with app.run_test(size=(100, 32)) as pilot:
+            await settle_probe(app, pilot)
+            text = " ".join(screen_text(app).split())
+            assert "goes into the OS keyring" not in text and "OS keyring usable" not in text
+            key_file = str(env.services.config_path.parent / "keys" / "demo.key")
+            assert key_file in str(app.screen.query_one("#store-explain").render())
+    finally:
+        env.simulator.stop_thread()
