@@ -48,7 +48,12 @@ def test_a_key_given_as_a_choice_is_hidden_in_zh(cli) -> None:
     # The argument check that runs before argparse refuses a key-shaped value by option name.
     r = cli("--lang", "zh", "env", "--shell", KEY)
     assert r.rc == 2
-    assert KEY not in r.output and "--shell" in r.stderr and "API Key" in r.stderr
+    assert (
+        KEY not in r.output
+        and "--shell" in r.stderr
+        and "API 密钥" in r.stderr
+        and "Key" not in r.stderr.replace("--api-key", "")
+    )
     # argparse's own invalid-choice message, for a value that is not a key, is in zh too.
     r = cli("--lang", "zh", "env", "--shell", "tcsh")
     assert r.rc == 2 and "无效的选项值" in r.stderr, r.stderr

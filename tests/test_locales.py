@@ -76,6 +76,19 @@ def test_chinese_messages_are_translated(domain):
     assert sorted(set(untranslated) - allowed) == []
 
 
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_chinese_messages_use_one_word_for_the_key_and_one_register(domain):
+    """QA E27: the key is 密钥 everywhere (not "Key", except the console page named
+    "API-Key"), and the user is addressed as 您 throughout (not sometimes 你)."""
+    zh = load("zh", domain)
+    mixed = {
+        k: v
+        for k, v in zh.items()
+        if re.search(r"(?<![A-Za-z_-])Key(?![A-Za-z_-])", v.replace("API-Key", "")) or "你" in v
+    }
+    assert mixed == {}
+
+
 def _words(text: str) -> str:
     """Text without placeholders, commands, flags, URLs and identifiers."""
     text = re.sub(r"\{[^}]*\}", " ", text)
