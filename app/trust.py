@@ -31,14 +31,9 @@ class TrustError(UserError):
     quoted back with control characters escaped, so a typed terminal escape stays inert."""
 
     def __init__(self, key: str, /, **params: Any) -> None:
+        # Single-line values (paths): newlines escaped too, unlike nested message text.
         super().__init__(
-            key,
-            **{
-                k: "".join(c if c.isprintable() else ascii(c)[1:-1] for c in v)
-                if isinstance(v, str)
-                else v
-                for k, v in params.items()
-            },
+            key, **{k: inert(v) if isinstance(v, str) else v for k, v in params.items()}
         )
 
 
