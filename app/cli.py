@@ -104,6 +104,14 @@ class _Parser(argparse.ArgumentParser):
         return parsed
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        # Python 3.10's ArgumentError.__str__ formats "argument X: ..." without gettext
+        # (3.11+ asks `_` for it): the same translated frame for every version.
+        plain = _UNTRANSLATED_ARGUMENT.match(message)
+        if plain is not None:
+            message = t("cli.argparse_argument") % {
+                "argument_name": plain.group(1),
+                "message": plain.group(2),
+            }
         message = _QUOTED.sub(
             lambda m: "'<hidden>'" if _looks_secret(m.group(1)) else m.group(0), message
         )
@@ -112,6 +120,9 @@ class _Parser(argparse.ArgumentParser):
         message = inert(message, keep_newlines=True)
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, t("cli.argparse_error", prog=self.prog, message=message) + "\n")
+
+
+_UNTRANSLATED_ARGUMENT = re.compile(r"argument (\S+): (.*)", re.DOTALL)
 
 
 # argparse's own texts by their gettext message id (Python 3.10 to 3.13), so that usage,
