@@ -910,21 +910,6 @@ def _unlock_fd(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
-def _fsync_dir(directory: Path) -> None:
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _backup(target: Path, now: _dt.datetime) -> Path:
     """Copy the current file to a 0600 timestamped sibling; keep the newest BACKUPS_KEPT."""
     stamp = now.strftime("%Y%m%dT%H%M%S")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from app.atomic import fsync_dir
 from app.errors import EXIT_NO_SECURE_STORE, Notice, UserError, render
 from app.i18n import t
 from app.key_env import check_key_env_name
@@ -515,7 +516,7 @@ class FileStore:
             return False
         self._check_file(path, st)
         os.unlink(path)
-        _fsync_dir(self.dir)
+        fsync_dir(self.dir)
         return True
 
     def _check_dir(self, *, create: bool) -> None:
@@ -643,17 +644,3 @@ def _write_gitignore(folder: Path) -> None:
         fd = os.open(folder / ".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write("# API keys (modelstudio-setup --store file): never commit these.\n*\n")
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename durable; some platforms cannot open directories, which is fine there."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
