@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = [d for d in ("app", "screens", "tests", "benchmarks") if (ROOT / d).is_dir()]
+TARGETS = [
+    d for d in ("app", "screens", "modelstudio_setup", "tests", "benchmarks") if (ROOT / d).is_dir()
+]
 
 
 def test_ruff_check_is_clean():
