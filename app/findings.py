@@ -80,6 +80,7 @@ WORKSPACE_DENIED_CODES = {"Workspace.AccessDenied"}
 REMEDY_COMMANDS = {
     "command": "modelstudio-setup doctor",
     "configure_model": "modelstudio-setup configure --model MODEL",
+    "configure_region": "modelstudio-setup configure --region REGION --shared-host",
     "env_command": "modelstudio-setup env",
     "key_set_command": "modelstudio-setup key set --api-key-stdin",
 }

@@ -1033,8 +1033,10 @@ async def _explain_refusal(
     if same:
         replace("key_other_workspace", shared=same[0].host)
     elif others:
-        ids = tuple(dict.fromkeys(c.region for c in others))
-        replace("key_other_region", regions=ids, unchecked=unchecked_ids)
+        # Not `ids`: `replace` reads the request ids from that name when it runs (QA: the
+        # region ids were shown as "Request ids (for support)").
+        regions = tuple(dict.fromkeys(c.region for c in others))
+        replace("key_other_region", regions=regions, unchecked=unchecked_ids)
     elif first.finding is not None and first.finding.code == "key_rejected":
         replace("key_rejected", consent="yes", unchecked=unchecked_ids)
     elif workspace_denied:

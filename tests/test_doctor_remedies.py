@@ -160,3 +160,26 @@ def test_no_key_remedy_stores_the_key_of_that_profile(capsys, env, tmp_path, sim
     assert key not in done.stdout + done.stderr
     again = doctor(capsys, env, tmp_path, simulator, key, "--profile", "work", config=cfg)
     assert again.code == 0, again.data["findings"]
+
+
+def test_key_of_another_region_names_request_ids_and_a_command_that_moves_the_profile(
+    capsys, env, tmp_path, simulator
+):
+    """QA: `--all-regions` showed the region id as "Request ids (for support)", and its remedy
+    said "configure the profile for that region" in words only."""
+    cfg = two_profiles(tmp_path, simulator)
+    key = simulator.key("us-east-1")
+    run = doctor(
+        capsys, env, tmp_path, simulator, key, "--profile", "work", "--all-regions", config=cfg
+    )
+    (finding,) = [f for f in run.data["findings"] if f["code"] == "key_other_region"]
+    assert finding["request_ids"], finding
+    assert all(re.fullmatch(r"[0-9a-f-]{36}", rid) for rid in finding["request_ids"]), finding
+    (cmd,) = commands_in(finding["remedy"])
+    assert "--region us-east-1 --shared-host" in cmd
+    done = paste(cmd, tmp_path, key=key)
+    assert done.returncode == 0, done.stderr
+    moved = load_config(cfg).profile("work")
+    assert (moved.region, moved.endpoint_style) == ("us-east-1", "shared")
+    again = doctor(capsys, env, tmp_path, simulator, key, "--profile", "work", config=cfg)
+    assert "key_other_region" not in again.codes and again.code == 0, again.codes

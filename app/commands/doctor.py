@@ -345,6 +345,13 @@ class RemedyCommands:
         form: `configure --profile P --model M [--config C]`)."""
         return self._command("configure", *self._profile_args(), "--model", model)
 
+    def configure_region(self, region: str) -> str:
+        """Point the existing profile at the region whose shared host accepted the key (the
+        ownership probe only asks shared hosts, so that region has one)."""
+        return self._command(
+            "configure", *self._profile_args(), "--region", region, "--shared-host"
+        )
+
     def env(self) -> str:
         return self._command("env", *self._profile_args())
 
@@ -367,6 +374,9 @@ class RemedyCommands:
             models = [m.strip() for m in str(f.params.get("models") or "").split(",")]
             model = next((m for m in models if m and m != "-"), "MODEL")
             params["configure_model"] = self.configure_model(model)
+            regions = f.params.get("regions") or ()
+            owner = regions[0] if isinstance(regions, tuple | list) and regions else "REGION"
+            params["configure_region"] = self.configure_region(str(owner))
             out.append(dataclasses.replace(f, params=params))
         return out
 
