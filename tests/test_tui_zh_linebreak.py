@@ -1,0 +1,102 @@
+"""E27: in Chinese, no line the wizard or the doctor screen draws starts with a closing mark
+("。", "）", "，" ...) or ends with an opening one ("（", "“" ...), at 80x24 and 100x32.
+
+Read from what each widget renders (its lines as drawn, `render_line`), every step of the
+demo wizard walked with Enter, then the doctor screen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.i18n import set_language
+from app.linebreak import CLOSING, OPENING
+from app.tui import make_app
+from tests.test_tui_connect_helpers import (
+    restore_language,  # noqa: F401 (autouse)
+    settle,
+)
+
+SIZES = [(80, 24), (100, 32)]
+RESIZES = [(91, 30), (120, 40), (117, 40), (83, 24)]
+NOT_PROSE = ("export-preview", "url-preview")  # file content and URLs: drawn as they are
+
+
+def bad_lines(screen: Any) -> list[tuple[str, str]]:
+    """(widget, line) for each drawn line that starts with a closing mark (unless the
+    widget's text itself starts a paragraph with it) or ends with an opening mark."""
+    found = []
+    for widget in screen.query("Static, ToggleButton, Button"):
+        if widget.has_class("copy-text") or widget.id in NOT_PROSE or not widget.display:
+            continue
+        starts = [p.strip() for p in str(widget.render()).split("\n")]
+        for y in range(widget.size.height):
+            line = widget.render_line(y).text.strip()
+            if not line:
+                continue
+            if line[0] in CLOSING and not any(p.startswith(line) for p in starts):
+                found.append((widget.id or type(widget).__name__, line))
+            if line[-1] in OPENING:
+                found.append((widget.id or type(widget).__name__, line))
+    return found
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+async def test_no_wizard_line_in_chinese_starts_with_a_closing_mark(tmp_path: Path, size) -> None:
+    from app.demo import start_demo
+
+    set_language("zh")
+    env = start_demo(tmp_path / "demo", lang="zh")
+    try:
+        app = make_app(env.services, env.state)
+        async with app.run_test(size=size) as pilot:
+            seen: list[str] = []
+            bad: dict[str, list[tuple[str, str]]] = {}
+            for _ in range(30):
+                await settle(app, pilot)
+                step = getattr(app.screen, "STEP", type(app.screen).__name__)
+                if step not in seen:
+                    seen.append(step)
+                    if found := bad_lines(app.screen):
+                        bad[step] = found
+                if step == "done":
+                    break
+                await pilot.press("enter")
+            assert seen[-1] == "done", seen
+            assert len(seen) >= 8, seen
+            # Re-broken on resize, odd widths too (the Done step has the longest paragraph).
+            for other in RESIZES:
+                await pilot.resize_terminal(*other)
+                await pilot.pause()
+                if found := bad_lines(app.screen):
+                    bad[f"done at {other}"] = found
+            assert not bad, bad
+    finally:
+        env.simulator.stop_thread()
+        set_language("en")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+async def test_no_doctor_line_in_chinese_starts_with_a_closing_mark(tmp_path: Path, size) -> None:
+    from app.demo import start_demo
+    from app.profiles import make_profile, modify_config
+
+    set_language("zh")
+    env = start_demo(tmp_path / "demo", lang="zh")
+    try:
+        acc = env.simulator.accounts["demo"]
+        profile, _ = make_profile("demo", region=acc.region, workspace_id=acc.workspace_id)
+        modify_config(env.services.config_path, lambda c: c.with_profile(profile))
+        env.services.key_store_factory("keyring").set("demo", env.services.demo_key)
+        app = make_app(env.services, env.state, doctor_profile="demo")
+        async with app.run_test(size=size) as pilot:
+            await settle(app, pilot, "doctor")
+            assert type(app.screen).__name__ == "DoctorScreen"
+            assert app.screen.query(".probe-finding") or app.screen.query("#probe-verdict")
+            assert not bad_lines(app.screen)
+    finally:
+        env.simulator.stop_thread()
+        set_language("en")
