@@ -1,8 +1,9 @@
 """E27: in Chinese, no line the wizard or the doctor screen draws starts with a closing mark
 ("。", "）", "，" ...) or ends with an opening one ("（", "“" ...), at 80x24 and 100x32.
 
-Read from what each widget renders (its lines as drawn, `render_line`), every step of the
-demo wizard walked with Enter, then the doctor screen.
+Read from what each widget renders (its lines as drawn, `render_line`): every step of the
+demo wizard walked with Enter, a failed check with the consent dialog, the doctor screen;
+then each of them resized to widths from 80 to 121 (odd ones too).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from tests.test_tui_connect_helpers import (
 )
 
 SIZES = [(80, 24), (100, 32)]
-RESIZES = [(91, 30), (120, 40), (117, 40), (83, 24)]
+RESIZES = [(width, 40) for width in range(80, 122, 3)]  # odd widths too
 NOT_PROSE = ("export-preview", "url-preview")  # file content and URLs: drawn as they are
 
 
@@ -42,6 +43,17 @@ def bad_lines(screen: Any) -> list[tuple[str, str]]:
             if line[-1] in OPENING:
                 found.append((widget.id or type(widget).__name__, line))
     return found
+
+
+async def bad_lines_resized(pilot: Any) -> dict[str, list[tuple[str, str]]]:
+    """`bad_lines` of the screen after a resize to each of RESIZES."""
+    bad = {}
+    for size in RESIZES:
+        await pilot.resize_terminal(*size)
+        await pilot.pause()
+        if found := bad_lines(pilot.app.screen):
+            bad[f"{type(pilot.app.screen).__name__} at {size}"] = found
+    return bad
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
@@ -67,12 +79,8 @@ async def test_no_wizard_line_in_chinese_starts_with_a_closing_mark(tmp_path: Pa
                 await pilot.press("enter")
             assert seen[-1] == "done", seen
             assert len(seen) >= 8, seen
-            # Re-broken on resize, odd widths too (the Done step has the longest paragraph).
-            for other in RESIZES:
-                await pilot.resize_terminal(*other)
-                await pilot.pause()
-                if found := bad_lines(app.screen):
-                    bad[f"done at {other}"] = found
+            # Re-broken on resize (the Done step has the longest paragraph).
+            bad.update(await bad_lines_resized(pilot))
             assert not bad, bad
     finally:
         env.simulator.stop_thread()
@@ -97,6 +105,51 @@ async def test_no_doctor_line_in_chinese_starts_with_a_closing_mark(tmp_path: Pa
             assert type(app.screen).__name__ == "DoctorScreen"
             assert app.screen.query(".probe-finding") or app.screen.query("#probe-verdict")
             assert not bad_lines(app.screen)
+            assert not await bad_lines_resized(pilot)
+            assert not await bad_lines_resized(pilot)
+    finally:
+        env.simulator.stop_thread()
+        set_language("en")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+async def test_no_line_of_a_failed_check_or_the_consent_dialog_starts_with_a_closing_mark(
+    tmp_path: Path, size
+) -> None:
+    """A key of another region: 401, its findings (the longest Chinese paragraphs), then the
+    dialog that asks before trying the key elsewhere."""
+    from dataclasses import replace
+
+    from app.demo import start_demo
+    from app.secrets import ApiKey
+
+    set_language("zh")
+    env = start_demo(tmp_path / "demo", lang="zh")
+    try:
+        state = replace(
+            env.state,
+            residency="outside-mainland",
+            region="ap-southeast-1",
+            scope="international",
+            model="qwen-flash",
+            api_key=ApiKey(env.simulator.key("us-east-1")),
+            key_store="keyring",
+            key_saved=True,
+        )
+        app = make_app(env.services, state, start_step="connectivity")
+        async with app.run_test(size=size) as pilot:
+            await settle(app, pilot, "probe")
+            assert app.screen.query(".probe-finding.-error") or app.screen.query(".probe-finding")
+            assert not bad_lines(app.screen)
+            assert not await bad_lines_resized(pilot)
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            app.screen.query_one("#conn-find-region").press()
+            await pilot.pause()
+            await pilot.pause()
+            assert type(app.screen).__name__ == "ConsentScreen"
+            assert not bad_lines(app.screen)
+            assert not await bad_lines_resized(pilot)
     finally:
         env.simulator.stop_thread()
         set_language("en")
