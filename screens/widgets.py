@@ -17,7 +17,7 @@ from textual.containers import Horizontal, HorizontalScroll, Vertical
 from textual.content import Content
 from textual.css.styles import RulesMap
 from textual.events import Mount, Paste
-from textual.geometry import Size
+from textual.geometry import Offset, Size
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.selection import Selection
@@ -61,21 +61,47 @@ class KinsokuVisual(Visual):
     def __init__(self, content: Content) -> None:
         self.content = content
         self._cjk = has_cjk(content.plain)
-        self._broken: tuple[int, Content] | None = None
+        self._broken: tuple[int, Content, list[tuple[int, int]]] | None = None
 
     def __str__(self) -> str:
         return str(self.content)
 
     def broken(self, width: int) -> Content:
         """The content with a newline at each line break for `width` cells."""
+        return self._break(width)[0]
+
+    def _break(self, width: int) -> tuple[Content, list[tuple[int, int]]]:
+        """The broken content, and where each of its lines is in the content (start, end)."""
         if self._broken is not None and self._broken[0] == width:
-            return self._broken[1]
+            return self._broken[1], self._broken[2]
         lines: list[Content] = []
+        where: list[tuple[int, int]] = []
+        offset = 0
         for line in self.content.split("\n", allow_blank=True):
-            lines.extend(line[start:end] for start, end in break_spans(line.plain, width))
+            for start, end in break_spans(line.plain, width):
+                lines.append(line[start:end])
+                where.append((offset + start, offset + end))
+            offset += len(line.plain) + 1
         broken = Content("\n").join(lines)
-        self._broken = (width, broken)
-        return broken
+        self._broken = (width, broken, where)
+        return broken, where
+
+    def selected_text(self, selection: Selection, rules: RulesMap, width: int) -> str:
+        """The text a selection of the drawn lines covers, as it is in the content: a
+        paragraph copied whole has no newlines where it was only broken for the screen."""
+        if self.for_rules(rules, width) is self.content:
+            return selection.extract(str(self.content))
+        _, where = self._break(width - rules.get("line_pad", 0) * 2)
+
+        def at(offset: Offset | None, default: int) -> int:
+            if offset is None:
+                return default
+            y = min(max(offset.y, 0), len(where) - 1)
+            start, end = where[y]
+            return min(start + max(offset.x, 0), end) if offset.y < len(where) else end
+
+        plain = self.content.plain
+        return plain[at(selection.start, 0) : at(selection.end, len(plain))]
 
     def for_rules(self, rules: RulesMap, width: int) -> Content:
         """What Textual lays out: the broken content, or the content itself."""
@@ -114,12 +140,11 @@ class Prose(Static):
         return kinsoku(self.visual)  # type: ignore[return-value]
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
-        """Selected text, read from the lines as shown (the selection's coordinates are
-        those of the broken lines, not of the paragraph)."""
+        """Selected text as it is in the paragraph (the selection's coordinates are those of
+        the lines as drawn, which Textual's own get_selection would read as the paragraph's)."""
         visual = self.render()
         if isinstance(visual, KinsokuVisual):
-            content = visual.for_rules(self.styles, self.content_region.width)
-            return selection.extract(str(content)), "\n"
+            return visual.selected_text(selection, self.styles, self.content_region.width), "\n"
         return super().get_selection(selection)
 
 

@@ -153,3 +153,43 @@ async def test_no_line_of_a_failed_check_or_the_consent_dialog_starts_with_a_clo
     finally:
         env.simulator.stop_thread()
         set_language("en")
+
+
+async def test_prose_is_a_static_in_english_and_copies_a_chinese_paragraph_whole() -> None:
+    from textual.app import App, ComposeResult
+    from textual.geometry import Offset
+    from textual.selection import Selection
+    from textual.widgets import Static
+
+    from screens.widgets import Prose
+
+    english = "Nothing is written until you press Write: every file is previewed first."
+    chinese = "演示模式：配置、密钥文件和导出文件都位于临时目录中，退出时会被删除。"
+
+    class Demo(App[None]):
+        CSS = "Static { width: 24; }"
+
+        def compose(self) -> ComposeResult:
+            yield Static(english, id="static")
+            yield Prose(english, id="prose")
+            yield Prose(chinese, id="zh")
+
+    app = Demo()
+    async with app.run_test(size=(40, 20)):
+
+        def drawn(selector: str) -> list[str]:
+            widget = app.query_one(selector)
+            return [widget.render_line(y).text.rstrip() for y in range(widget.size.height)]
+
+        assert drawn("#prose") == drawn("#static")
+        assert drawn("#zh") == [
+            "演示模式：配置、密钥文件",
+            "和导出文件都位于临时目录",
+            "中，退出时会被删除。",
+        ]
+        zh = app.query_one("#zh")
+        app.screen.selections = {zh: Selection(None, None)}
+        assert app.screen.get_selected_text() == chinese  # no newlines where it was broken
+        app.screen.selections = {zh: Selection(Offset(2, 0), Offset(3, 1))}
+        assert app.screen.get_selected_text() == "模式：配置、密钥文件和导出"
+        assert str(zh.render()) == chinese
