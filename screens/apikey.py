@@ -42,6 +42,7 @@ from screens.widgets import (
     CopyLine,
     MarkedCheckbox,
     MarkedRadioButton,
+    Prose,
     SecretInput,
     gap,
 )
@@ -134,21 +135,21 @@ class ApiKeyScreen(StepScreen):
     def compose_step(self) -> ComposeResult:
         region = self.catalog.regions.get(self.state.region or "", None)
         if region is not None:
-            yield Static(
+            yield Prose(
                 Text(t("screen_apikey.where", region=region.name.get(self.state.lang))),
                 classes="tight",
             )
             # On a line of its own, never folded inside the URL (E25).
             yield CopyLine(region.console_api_keys, id="console-url")
-        yield Static(t("screen_apikey.key_label"), classes="field-label tight")
+        yield Prose(t("screen_apikey.key_label"), classes="field-label tight")
         with Horizontal(classes="row"):
             yield SecretInput(
                 placeholder=self._placeholder(),
                 id="api-key",
             )
             yield Button(t("screen_apikey.show"), id="toggle-visibility", compact=True)
-        yield Static(self._preview(""), id="key-preview", classes="field-status")
-        yield Static(t("screen_apikey.store_label"), classes="field-label tight")
+        yield Prose(self._preview(""), id="key-preview", classes="field-status")
+        yield Prose(t("screen_apikey.store_label"), classes="field-label tight")
         # Enter goes on with the highlighted store, as the footer's "Enter: Next" says.
         yield ChoiceRadioSet(
             *(
@@ -163,14 +164,14 @@ class ApiKeyScreen(StepScreen):
         )
         # The path in a wrapping Static, the box short: a long label inside a Checkbox is cut
         # at the edge, and the user must read where the plain-text key goes (QA B30, T6).
-        yield Static(
+        yield Prose(
             Text(t("screen_apikey.file_consent", path=self._location("file"))),
             id="file-consent-text",
             classes="hint tight",
         )
         yield MarkedCheckbox(t("screen_apikey.file_consent_box"), False, id="file-consent")
-        yield Static("", id="keyring-status")
-        yield Static("", id="store-explain", classes="hint")
+        yield Prose("", id="keyring-status")
+        yield Prose("", id="store-explain", classes="hint")
 
     def _placeholder(self) -> str:
         if self.known_key is None:

@@ -6,7 +6,7 @@ How to write a step (this is the contract between the flow driver and the screen
         STEP = "export"                      # one of app.wizard_state.STEPS
 
         def compose_step(self) -> ComposeResult:
-            yield Static(...)                 # the step's own widgets, built from self.state
+            yield Prose(...)                  # the step's own widgets, built from self.state
 
         def collect(self) -> WizardState:     # optional: the inputs as they are now
             return replace(self.state, ...)   # (kept by Back and by a language switch)
@@ -53,7 +53,7 @@ from textual.worker import Worker
 
 from app.i18n import t
 from app.wizard_state import BACK, Services, WizardState
-from screens.widgets import ChoiceRadioSet, DemoBanner, NavBar, StepList
+from screens.widgets import ChoiceRadioSet, DemoBanner, NavBar, Prose, StepList
 
 
 class StepScreen(Screen[Any]):
@@ -83,7 +83,7 @@ class StepScreen(Screen[Any]):
 
     # -- to override ---------------------------------------------------------------------------
     def compose_step(self) -> ComposeResult:
-        yield Static(self.STEP)
+        yield Prose(self.STEP)
 
     def collect(self) -> WizardState:
         """The state with this step's inputs as they are now (no validation)."""
@@ -110,7 +110,7 @@ class StepScreen(Screen[Any]):
         with Horizontal(id="frame"):
             yield StepList(self.STEP)
             with Vertical(id="step-body"):
-                yield Static(Text(self.title_text(), style="bold"), id="step-title")
+                yield Prose(Text(self.title_text(), style="bold"), id="step-title")
                 with VerticalScroll(id="step-content"):
                     yield from self.compose_step()
                 yield NavBar(back=self.has_back, next_label=self.next_label())

@@ -24,6 +24,7 @@ from app.errors import UserError
 from app.i18n import t
 from screens.base import StepScreen
 from screens.consent import ConsentScreen
+from screens.widgets import Prose
 
 SURFACES = ("openai", "anthropic", "dashscope")
 TIMED_PHASES = ("dns", "tcp", "tls", "ttfb")
@@ -167,11 +168,11 @@ class ProbeView(Widget):
             self.show_result(self.result)
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="probe-host", markup=False)
+        yield Prose("", id="probe-host", markup=False)
         yield Vertical(id="probe-rows")
-        yield Static(_legend(), id="probe-legend", markup=False)
-        yield Static("", id="probe-verdict", markup=False)
-        yield Static("", id="probe-findings-title", markup=False)
+        yield Prose(_legend(), id="probe-legend", markup=False)
+        yield Prose("", id="probe-verdict", markup=False)
+        yield Prose("", id="probe-findings-title", markup=False)
         yield Vertical(id="probe-findings")
 
     # -- feeding -------------------------------------------------------------------------
@@ -262,10 +263,10 @@ class ProbeView(Widget):
         box.remove_children()
         if not findings:
             none = t("screen_connectivity.no_findings")
-            box.mount(Static(none, classes="probe-finding", markup=False))
+            box.mount(Prose(none, classes="probe-finding", markup=False))
         else:
             box.mount_all(
-                Static(
+                Prose(
                     render_finding(f),
                     classes=f"probe-finding -{_get(f, 'severity')}",
                     markup=False,
@@ -360,11 +361,11 @@ class ConnectivityScreen(StepScreen):
 
     def compose_step(self) -> ComposeResult:
         model = self.state.model or "-"
-        yield Static(t("screen_connectivity.intro", model=model), id="conn-intro", markup=False)
+        yield Prose(t("screen_connectivity.intro", model=model), id="conn-intro", markup=False)
         with Horizontal(id="conn-actions", classes="row"):
             yield Button(t("screen_connectivity.retry"), id="conn-retry", compact=True)
             yield Button(t("screen_connectivity.find_region"), id="conn-find-region", compact=True)
-        yield Static("", id="conn-hint", markup=False)
+        yield Prose("", id="conn-hint", markup=False)
         yield ProbeView(id="probe", result=self._result)
 
     def on_mount(self) -> None:

@@ -14,9 +14,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from app.i18n import t
+from screens.widgets import Prose
 
 
 class ConsentScreen(ModalScreen[bool]):
@@ -44,12 +45,12 @@ class ConsentScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="consent-box"):
-            yield Static(t("screen_connectivity.consent_title"), id="consent-title")
-            yield Static(t("screen_connectivity.consent_body", key=self._key_masked), markup=False)
+            yield Prose(t("screen_connectivity.consent_title"), id="consent-title")
+            yield Prose(t("screen_connectivity.consent_body", key=self._key_masked), markup=False)
             if self._hosts:
                 hosts = "\n".join(f"• {h}" for h in self._hosts)
-                yield Static(hosts, id="consent-hosts", markup=False)
-            yield Static(t("screen_connectivity.consent_readonly"))
+                yield Prose(hosts, id="consent-hosts", markup=False)
+            yield Prose(t("screen_connectivity.consent_readonly"))
             with Horizontal(id="consent-buttons"):
                 yield Button(t("screen_connectivity.consent_no"), id="consent-no")
                 yield Button(

@@ -31,6 +31,7 @@ from app.region_switch import (
     switched_profile,
 )
 from screens.connectivity import ProbeEventMessage, ProbeView, probe_targets, run_probe_checks
+from screens.widgets import Prose
 
 # Findings after which the region search is offered (the CLI's remedies name --all-regions).
 FIND_REGION_CODES = frozenset({"key_rejected", "workspace_access_denied", "rate_limited"})
@@ -83,15 +84,15 @@ class DoctorScreen(Screen[Any]):
 
             yield DemoBanner()
         with Vertical(id="doctor-body"):
-            yield Static(
+            yield Prose(
                 t("screen_doctor.title", profile=self.profile_name),
                 id="doctor-title",
                 markup=False,
             )
-            yield Static("", id="doctor-subtitle", markup=False)
+            yield Prose("", id="doctor-subtitle", markup=False)
             with VerticalScroll(id="doctor-scroll"):
                 yield ProbeView(id="probe")
-                yield Static("", id="doctor-status", markup=False)
+                yield Prose("", id="doctor-status", markup=False)
             with Horizontal(id="doctor-actions"):
                 yield Button(t("screen_doctor.find_region"), id="doctor-find-region", compact=True)
                 yield Button("", id="doctor-switch-region", variant="warning", compact=True)

@@ -13,12 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.widgets import Static
 
 from app.i18n import t
 from app.invocation import install_hint
 from screens.base import StepScreen
-from screens.widgets import CopyLine
+from screens.widgets import CopyLine, Prose
 
 
 def written_lines(state: Any) -> list[str]:
@@ -76,7 +75,7 @@ class DoneScreen(StepScreen):
     def compose_step(self) -> ComposeResult:
         s = self.state
         region, scope = _names(s)
-        yield Static(
+        yield Prose(
             t(
                 "screen_done.summary",
                 profile=s.profile_name,
@@ -87,19 +86,19 @@ class DoneScreen(StepScreen):
             id="done-summary",
             markup=False,
         )
-        yield Static(_verdict(s), id="done-verdict", markup=False)
-        yield Static(t("screen_done.written_title"), classes="section-title")
-        yield Static("\n".join(written_lines(s)), id="done-written", markup=False)
+        yield Prose(_verdict(s), id="done-verdict", markup=False)
+        yield Prose(t("screen_done.written_title"), classes="section-title")
+        yield Prose("\n".join(written_lines(s)), id="done-written", markup=False)
         if s.demo:
-            yield Static(t("screen_done.demo_note"), id="done-demo-note")
-        yield Static(t("screen_done.next_title"), classes="section-title")
+            yield Prose(t("screen_done.demo_note"), id="done-demo-note")
+        yield Prose(t("screen_done.next_title"), classes="section-title")
         if s.region:
             for index, (caption, command) in enumerate(self.commands()):
-                yield Static(caption, classes="done-caption tight", markup=False)
+                yield Prose(caption, classes="done-caption tight", markup=False)
                 yield CopyLine(command, caption=caption, id=f"done-command-{index}")
         hint = install_hint()
         if hint:
-            yield Static(hint, id="done-install-hint", classes="hint", markup=False)
+            yield Prose(hint, id="done-install-hint", classes="hint", markup=False)
 
     def commands(self) -> list[tuple[str, str]]:
         from app.next_steps import next_commands

@@ -34,7 +34,7 @@ from app.i18n import t
 from app.text import looks_like_key
 from app.wizard_state import WizardState, WrittenFile
 from screens.base import StepScreen
-from screens.widgets import MarkedCheckbox
+from screens.widgets import MarkedCheckbox, Prose
 
 # Where each target goes by default, relative to Services.export_dir. Claude Code and Qwen
 # Code read these project-level files; an existing one is merged, never clobbered.
@@ -249,15 +249,15 @@ class ExportScreen(StepScreen):
     def compose_step(self) -> ComposeResult:
         s = self.state
         chosen = set(s.export_targets)
-        yield Static(self._intro_text(), id="export-intro")
-        yield Static(
+        yield Prose(self._intro_text(), id="export-intro")
+        yield Prose(
             t("screen_export.config_row", profile=s.profile_name, path=self.services.config_path),
             id="export-config-row",
             markup=False,
         )
         with Horizontal(id="export-main"):
             with Vertical(id="export-left"):
-                yield Static(t("screen_export.targets_title"), classes="section-title")
+                yield Prose(t("screen_export.targets_title"), classes="section-title")
                 yield TargetList(
                     *(
                         Selection(t(f"screen_export.target.{fmt}"), fmt, fmt in chosen, id=fmt)
@@ -267,19 +267,19 @@ class ExportScreen(StepScreen):
                     compact=True,
                 )
             with Vertical(id="export-right"):
-                yield Static(t("screen_export.preview_config"), id="export-preview-title")
+                yield Prose(t("screen_export.preview_config"), id="export-preview-title")
                 with VerticalScroll(id="export-preview-box"):
                     yield Static("", id="export-preview", markup=False)
-        yield Static("", id="export-destination-label", classes="tight")
+        yield Prose("", id="export-destination-label", classes="tight")
         # A bordered field that selects nothing on focus: Tab, Tab, Space must not replace
         # the whole path with a space (E24).
         yield Input("", id="export-destination", select_on_focus=False, classes="tight")
-        yield Static("", id="export-destination-note", markup=False)
+        yield Prose("", id="export-destination-note", markup=False)
         yield MarkedCheckbox(
             t("screen_export.include_key"), s.include_key, id="export-include-key", compact=True
         )
-        yield Static("", id="export-key-note", markup=False)
-        yield Static(self._written_text(), id="export-written", markup=False)
+        yield Prose("", id="export-key-note", markup=False)
+        yield Prose(self._written_text(), id="export-written", markup=False)
 
     def next_label(self) -> str:
         return t("wizard.nav.next") if self.state.written else t("screen_export.write")

@@ -22,7 +22,7 @@ from app.catalog import Catalog, load_catalog
 from app.i18n import t
 from app.wizard_state import Services, WizardState
 from screens.base import StepScreen
-from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, gap
+from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, Prose, gap
 
 AREAS = ("americas", "europe", "asia", "china")
 # Where inference may run, per scope (MODEL_STUDIO.md section 1 boundaries).
@@ -85,10 +85,10 @@ class RecommendationScreen(StepScreen):
 
     # -- layout -------------------------------------------------------------------------------
     def compose_step(self) -> ComposeResult:
-        yield Static(self._card(), id="rec-card")
+        yield Prose(self._card(), id="rec-card")
         yield Static(self._diagram(), id="diagram", classes="diagram")
-        yield Static(self._why(), id="rec-why")
-        yield Static(t("screen_recommendation.override"), classes="field-label tight")
+        yield Prose(self._why(), id="rec-why")
+        yield Prose(t("screen_recommendation.override"), classes="field-label tight")
         lang = self.state.lang
         yield Select(
             [(r.name.get(lang), r.id) for r in self.catalog.regions.values()],
@@ -97,7 +97,7 @@ class RecommendationScreen(StepScreen):
             id="region",
         )
         yield Select(self._scope_options(), value=self.chosen_scope, allow_blank=False, id="scope")
-        yield Static(self._consequences(), id="consequences")
+        yield Prose(self._consequences(), id="consequences")
 
     def _scope_options(self) -> list[tuple[str, str]]:
         lang = self.state.lang

@@ -27,6 +27,7 @@ from screens.widgets import (
     ChoiceRadioSet,
     MarkedCheckbox,
     MarkedRadioButton,
+    Prose,
     gap,
 )
 
@@ -52,7 +53,7 @@ class ScenarioScreen(StepScreen):
     def compose_step(self) -> ComposeResult:
         lang = self.state.lang
         highlight = self.residencies.index(self.residency or DEFAULT_RESIDENCY)
-        yield Static(t("screen_scenario.residency"), classes="field-label tight")
+        yield Prose(t("screen_scenario.residency"), classes="field-label tight")
         yield ChoiceRadioSet(
             *(
                 MarkedRadioButton(
@@ -63,15 +64,15 @@ class ScenarioScreen(StepScreen):
             highlight=highlight,
             id="residency",
         )
-        yield Static("", id="residency-explain", classes="hint tight")
-        yield Static(self._residency_status(), id="residency-status", classes="field-status")
-        yield Static(t("screen_scenario.needs"), classes="field-label tight")
+        yield Prose("", id="residency-explain", classes="hint tight")
+        yield Prose(self._residency_status(), id="residency-status", classes="field-status")
+        yield Prose(t("screen_scenario.needs"), classes="field-label tight")
         with Horizontal(classes="row"):
             for need in NEEDS:
                 yield MarkedCheckbox(
                     t(f"screen_scenario.need_{need}"), need in self.state.needs, id=f"need-{need}"
                 )
-        yield Static(t("screen_scenario.near"), classes="field-label tight")
+        yield Prose(t("screen_scenario.near"), classes="field-label tight")
         yield Select(
             [(t(f"screen_scenario.near_{z}"), z) for z in NEAR],
             value=self.state.near if self.state.near in NEAR else Select.NULL,
@@ -80,7 +81,7 @@ class ScenarioScreen(StepScreen):
         )
         with Horizontal(classes="row"):
             yield Button(t("screen_scenario.measure"), id="measure", compact=True)
-        yield Static(self._latency_text(), id="latency-result")
+        yield Prose(self._latency_text(), id="latency-result")
 
     # -- residency ------------------------------------------------------------------------------
     def _residency_status(self) -> Text:

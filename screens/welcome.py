@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Input, RadioSet, Select, Static
+from textual.widgets import Input, RadioSet, Select
 
 from app.errors import UserError
 from app.i18n import LANGUAGES, t
 from app.wizard_state import Services, WizardState
 from screens.base import StepScreen
-from screens.widgets import MARK_WARN, ChoiceRadioSet, MarkedRadioButton, gap
+from screens.widgets import MARK_WARN, ChoiceRadioSet, MarkedRadioButton, Prose, gap
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -65,8 +65,8 @@ class WelcomeScreen(StepScreen):
         return f"{self.state.profile_name}-{n}"
 
     def compose_step(self) -> ComposeResult:
-        yield Static(t("screen_welcome.intro"), id="welcome-intro")
-        yield Static(
+        yield Prose(t("screen_welcome.intro"), id="welcome-intro")
+        yield Prose(
             Text(
                 t(
                     "screen_welcome.writes",
@@ -76,20 +76,20 @@ class WelcomeScreen(StepScreen):
             ),
             id="welcome-writes",
         )
-        yield Static(t("screen_welcome.language"), classes="field-label")
+        yield Prose(t("screen_welcome.language"), classes="field-label")
         with RadioSet(id="language"):
             for lang in LANGUAGES:
                 yield MarkedRadioButton(LANGUAGE_NAMES[lang], value=lang == self.state.lang)
         if self._config_problem:
             problem = t("screen_welcome.config_unreadable", problem=self._config_problem)
-            yield Static(
+            yield Prose(
                 Text(f"{MARK_WARN}{gap()}{problem}"),
                 classes="field-status -warning",
                 id="config-problem",
             )
         names = self.profile_names
         if names:
-            yield Static(
+            yield Prose(
                 t("screen_welcome.found", count=len(names), path=str(self.services.config_path)),
                 classes="field-label",
             )
@@ -103,7 +103,7 @@ class WelcomeScreen(StepScreen):
             )
             selected = self.state.profile_name if self.state.profile_name in names else names[0]
             yield Select([(n, n) for n in names], value=selected, allow_blank=False, id="existing")
-        yield Static(t("screen_welcome.profile_name"), classes="field-label tight")
+        yield Prose(t("screen_welcome.profile_name"), classes="field-label tight")
         yield Input(
             self._suggested_name(),
             id="profile-name",

@@ -14,14 +14,21 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, HorizontalScroll, Vertical
+from textual.content import Content
+from textual.css.styles import RulesMap
 from textual.events import Mount, Paste
-from textual.geometry import Size
+from textual.geometry import Offset, Size
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.selection import Selection
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, Visual, VisualType
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
 from app.i18n import get_language, t
+from app.linebreak import break_spans, has_cjk
 from app.wizard_state import STEPS
 
 MARK_DONE = "✓"
@@ -39,6 +46,106 @@ def gap() -> str:
     would be pushed whole onto the next line, leaving the mark alone on its own line.
     """
     return "" if get_language() == "zh" else " "
+
+
+class KinsokuVisual(Visual):
+    """A `Content` broken into lines by `app.linebreak` (breaks between CJK characters, never
+    a closing mark at a line start) at whatever width Textual lays it out and renders it.
+
+    Textual itself only wraps at whitespace, so a Chinese paragraph was folded at the edge
+    and a line could start with "。" (E27). The width comes with every `get_height` and
+    `render_strips` call, so a resize re-breaks it; Textual then lays out lines that already
+    fit. Content without CJK, and `text-wrap: nowrap`, are left to Textual untouched.
+    """
+
+    def __init__(self, content: Content) -> None:
+        self.content = content
+        self._cjk = has_cjk(content.plain)
+        self._broken: tuple[int, Content, list[tuple[int, int]]] | None = None
+
+    def __str__(self) -> str:
+        return str(self.content)
+
+    def broken(self, width: int) -> Content:
+        """The content with a newline at each line break for `width` cells."""
+        return self._break(width)[0]
+
+    def _break(self, width: int) -> tuple[Content, list[tuple[int, int]]]:
+        """The broken content, and where each of its lines is in the content (start, end)."""
+        if self._broken is not None and self._broken[0] == width:
+            return self._broken[1], self._broken[2]
+        lines: list[Content] = []
+        where: list[tuple[int, int]] = []
+        offset = 0
+        for line in self.content.split("\n", allow_blank=True):
+            for start, end in break_spans(line.plain, width):
+                lines.append(line[start:end])
+                where.append((offset + start, offset + end))
+            offset += len(line.plain) + 1
+        broken = Content("\n").join(lines)
+        self._broken = (width, broken, where)
+        return broken, where
+
+    def selected_text(self, selection: Selection, rules: RulesMap, width: int) -> str:
+        """The text a selection of the drawn lines covers, as it is in the content: a
+        paragraph copied whole has no newlines where it was only broken for the screen."""
+        if self.for_rules(rules, width) is self.content:
+            return selection.extract(str(self.content))
+        _, where = self._break(width - rules.get("line_pad", 0) * 2)
+
+        def at(offset: Offset | None, default: int) -> int:
+            if offset is None:
+                return default
+            y = min(max(offset.y, 0), len(where) - 1)
+            start, end = where[y]
+            return min(start + max(offset.x, 0), end) if offset.y < len(where) else end
+
+        plain = self.content.plain
+        return plain[at(selection.start, 0) : at(selection.end, len(plain))]
+
+    def for_rules(self, rules: RulesMap, width: int) -> Content:
+        """What Textual lays out: the broken content, or the content itself."""
+        if rules.get("text_wrap", "wrap") == "nowrap" or not self._cjk:
+            return self.content
+        return self.broken(width - rules.get("line_pad", 0) * 2)
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return self.content.get_optimal_width(rules, container_width)
+
+    def get_minimal_width(self, rules: RulesMap) -> int:
+        return self.content.get_minimal_width(rules)
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return self.for_rules(rules, width).get_height(rules, width)
+
+    def render_strips(
+        self, width: int, height: int | None, style: Style, options: RenderOptions
+    ) -> list[Strip]:
+        return self.for_rules(options.rules, width).render_strips(width, height, style, options)
+
+
+def kinsoku(visual: object) -> object:
+    """`visual` broken by the CJK rules when it is text (`Content`); anything else as is."""
+    return KinsokuVisual(visual) if isinstance(visual, Content) else visual
+
+
+class Prose(Static):
+    """A Static for prose: Chinese paragraphs break by the rules of `KinsokuVisual`.
+
+    Used for every paragraph, hint and status the wizard and the doctor screen show;
+    English renders exactly as in a Static. URLs and commands go on a `CopyLine` instead.
+    """
+
+    def render(self) -> VisualType:
+        return kinsoku(self.visual)  # type: ignore[return-value]
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """Selected text as it is in the paragraph (the selection's coordinates are those of
+        the lines as drawn, which Textual's own get_selection would read as the paragraph's)."""
+        visual = self.render()
+        if isinstance(visual, KinsokuVisual):
+            return visual.selected_text(selection, self.styles, self.content_region.width), "\n"
+        return super().get_selection(selection)
 
 
 class StepList(Static):
@@ -122,7 +229,7 @@ class NavBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Button(f"← {t('wizard.nav.back')}", id="back", compact=True, disabled=not self._back)
-        yield Static("", id="nav-status")
+        yield Prose("", id="nav-status")
         yield Button(f"{self._next_label} →", id="next", compact=True, variant="primary")
 
 
@@ -209,8 +316,9 @@ def _wrapped_height(button: Widget, width: int) -> int:
     """Lines a toggle button's label needs at `width`: Textual's ToggleButton claims one line
     always, so a long label (a host name, a Chinese sentence at 80 columns) was cut (B22)."""
     try:
-        return max(1, len(button.render().wrap(max(width, 1))))  # type: ignore[union-attr]
-    except Exception:  # a Textual without Content.wrap: the old single line
+        visual = kinsoku(button.render())
+        return max(1, visual.get_height(button.styles, max(width, 1)))  # type: ignore[attr-defined]
+    except Exception:  # a Textual whose ToggleButton renders no Content: the old single line
         return 1
 
 
@@ -219,6 +327,9 @@ class MarkedRadioButton(RadioButton):
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return _wrapped_height(self, width)
+
+    def render(self) -> VisualType:
+        return kinsoku(super().render())  # type: ignore[return-value]
 
     @property
     def _button(self) -> object:
@@ -237,6 +348,9 @@ class MarkedCheckbox(Checkbox, inherit_bindings=False):
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return _wrapped_height(self, width)
+
+    def render(self) -> VisualType:
+        return kinsoku(super().render())  # type: ignore[return-value]
 
     @property
     def _button(self) -> object:
@@ -385,8 +499,8 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self._title, style="bold"), id="confirm-title")
-            yield Static(self._body, id="confirm-body", markup=False)
+            yield Prose(Text(self._title, style="bold"), id="confirm-title")
+            yield Prose(self._body, id="confirm-body", markup=False)
             with Horizontal():
                 yield Button(self._no, id="confirm-no")
                 yield Button(self._yes, id="confirm-yes", variant="primary")

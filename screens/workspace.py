@@ -30,6 +30,7 @@ from screens.widgets import (
     ChoiceRadioSet,
     CopyLine,
     MarkedRadioButton,
+    Prose,
     gap,
 )
 
@@ -98,13 +99,13 @@ class WorkspaceScreen(StepScreen):
         # focused field on screen at 80x24 (E25: it opened scrolled past its first lines).
         lang = self.state.lang
         region, scope = self.region_info, self.catalog.scopes[self.scope]
-        yield Static(
+        yield Prose(
             Text(t("screen_workspace.where", region=region.name.get(lang))),
             id="console-link",
             classes="tight",
         )
         yield CopyLine(region.console_workspaces, id="console-url")
-        yield Static(t("screen_workspace.id_label"), classes="field-label tight")
+        yield Prose(t("screen_workspace.id_label"), classes="field-label tight")
         yield Input(
             self.state.workspace_id or "",
             placeholder="ws-g3ganedl8go5vc5i",
@@ -114,15 +115,15 @@ class WorkspaceScreen(StepScreen):
             id="workspace-id",
             classes="tight",
         )
-        yield Static("", id="workspace-status", classes="field-status")
+        yield Prose("", id="workspace-status", classes="field-status")
         if region.scope_choice == "workspace":
             reminder = t("screen_workspace.scope_reminder", scope=scope.name.get(lang))
-            yield Static(
+            yield Prose(
                 Text(f"{MARK_WARN}{gap()}{reminder}"),
                 classes="field-status -warning",
             )
         if region.has_shared_host:
-            yield Static(t("screen_workspace.style"), classes="field-label tight")
+            yield Prose(t("screen_workspace.style"), classes="field-label tight")
             # Enter goes on with the highlighted style, as the footer's "Enter: Next" says.
             yield ChoiceRadioSet(
                 MarkedRadioButton(
@@ -137,19 +138,19 @@ class WorkspaceScreen(StepScreen):
                 enter_continues=True,
                 id="style",
             )
-            yield Static(t("screen_workspace.style_difference"), classes="hint")
+            yield Prose(t("screen_workspace.style_difference"), classes="hint")
         else:
             no_shared = t("screen_workspace.no_shared", region=region.name.get(lang))
-            yield Static(
+            yield Prose(
                 Text(f"{MARK_WARN}{gap()}{no_shared}"),
                 classes="field-status -warning",
             )
-        yield Static(t("screen_workspace.model"), classes="field-label tight")
+        yield Prose(t("screen_workspace.model"), classes="field-label tight")
         models = list(self.catalog.ping_models(self.scope))
         if self.model not in models:
             models.insert(0, self.model)
         yield Select([(m, m) for m in models], value=self.model, allow_blank=False, id="model")
-        yield Static(t("screen_workspace.preview"), classes="field-label tight")
+        yield Prose(t("screen_workspace.preview"), classes="field-label tight")
         with HorizontalScroll(id="url-preview-box"):
             yield Static("", id="url-preview", markup=False)
 
