@@ -46,12 +46,33 @@ def under_uv_run(env: Mapping[str, str] | None = None) -> bool:
     return bool(env.get("UV_RUN_RECURSION_DEPTH") and env.get("VIRTUAL_ENV"))
 
 
+def _project_root(env: Mapping[str, str]) -> Path | None:
+    """The project `uv run` runs: the folder of its `.venv` (uv's default layout)."""
+    venv = Path(env.get("VIRTUAL_ENV", ""))
+    root = venv.parent
+    if venv.name == ".venv" and (root / "pyproject.toml").is_file():
+        return root
+    return None
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def prefix(env: Mapping[str, str] | None = None) -> list[str]:
     """The words that start this tool from the user's shell, here and now."""
     env = os.environ if env is None else env
     if on_user_path(env):
         return [COMMAND]
     if under_uv_run(env):
+        root = _project_root(env)
+        if root is not None and not _inside(Path.cwd(), root):
+            # `uv run --project DIR` from elsewhere: a bare `uv run` here finds no project.
+            return ["uv", "run", "--project", str(root), COMMAND]
         return ["uv", "run", COMMAND]
     return [str(Path(sys.executable)), "-m", "modelstudio_setup"]
 

@@ -162,7 +162,12 @@ class Config:
                 return next(iter(self.profiles.values()))
             raise ProfileNotFound("profiles.no_default", known=_names(self))
         if wanted not in self.profiles:
-            raise ProfileNotFound("profiles.not_found", name=wanted, known=_names(self))
+            from app.invocation import command
+
+            create = command("configure", "--profile", wanted, "--region", "REGION")
+            raise ProfileNotFound(
+                "profiles.not_found", name=wanted, known=_names(self), command=create
+            )
         return self.profiles[wanted]
 
     def with_profile(self, profile: Profile, make_default: bool = False) -> Config:

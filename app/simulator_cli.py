@@ -87,9 +87,10 @@ def banner(sim) -> str:  # sim: app.simulator.Simulator
         )
         lines.append("")
         lines.append(t("simulator.example_doctor"))
-        lines.append(
-            f"  modelstudio-setup doctor --connect-to {sim.connect_to} --ca-file {sim.ca_file}"
-        )
+        from app.invocation import command
+
+        doctor = command("doctor", "--connect-to", sim.connect_to, "--ca-file", str(sim.ca_file))
+        lines.append(f"  {doctor}")
     else:
         lines.append(t("simulator.example_plain", host=sim.default_host))
         lines.append(

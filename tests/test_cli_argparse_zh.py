@@ -87,3 +87,26 @@ def test_a_malformed_config_names_its_line_in_zh(cli, tmp_path) -> None:
     r = cli("--lang", "zh", "--config", str(bad), "profiles", "list")
     assert r.rc == 2
     assert "第 2 行" in r.stderr and "line 2" not in r.stderr
+
+
+def test_profiles_list_names_the_last_verdict_in_zh(cli, tmp_path) -> None:
+    from app.profiles import update_verified
+
+    cfg = tmp_path / "c.yaml"
+    r = cli(
+        "configure",
+        "--config",
+        str(cfg),
+        "--region",
+        "ap-southeast-1",
+        "--shared-host",
+        "--store",
+        "env",
+        "--api-key-env",
+        "DASHSCOPE_API_KEY",
+    )
+    assert r.rc == 0, r
+    update_verified(cfg, "default", "warn", "2026-12-04T00:00:00+00:00")
+    r = cli("--lang", "zh", "--config", str(cfg), "profiles", "list")
+    assert r.rc == 0, r
+    assert "警告，于 2026-12-04" in r.stdout and "warn" not in r.stdout

@@ -69,3 +69,24 @@ def test_under_the_real_uv_run_the_command_starts_the_tool() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root, check=True
     )
     assert out.stdout.strip() == "uv run modelstudio-setup --version"
+
+
+def test_uv_run_from_outside_the_project_names_the_project(tmp_path: Path, monkeypatch) -> None:
+    """`uv run --project DIR modelstudio-setup` run from elsewhere: a printed bare `uv run
+    modelstudio-setup` would fail there ("Failed to spawn"), so the project is named."""
+    project = tmp_path / "clone"
+    (project / ".venv" / "bin").mkdir(parents=True)
+    (project / "pyproject.toml").write_text("[project]\\nname = 'x'\\n")
+    env = {
+        "PATH": f"{project / '.venv' / 'bin'}{os.pathsep}/usr/bin",
+        "VIRTUAL_ENV": str(project / ".venv"),
+        "UV_RUN_RECURSION_DEPTH": "1",
+    }
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert invocation.command("doctor", env=env) == (
+        f"uv run --project {project} modelstudio-setup doctor"
+    )
+    monkeypatch.chdir(project)
+    assert invocation.command("doctor", env=env) == "uv run modelstudio-setup doctor"

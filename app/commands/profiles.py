@@ -54,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
 def _verified(profile: Any) -> str:
     if profile.verified is None:
         return t("profiles.verified_never")
-    return t("profiles.verified_at", verdict=profile.verified.verdict, at=profile.verified.at)
+    verdict = t(f"doctor.verdict_word_{profile.verified.verdict}")  # ok|warn|fail, validated
+    return t("profiles.verified_at", verdict=verdict, at=profile.verified.at)
 
 
 def _list(config: Any, path: Path, as_json: bool) -> int:
