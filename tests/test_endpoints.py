@@ -27,6 +27,7 @@ from app.endpoints import (
 )
 from app.errors import UserError
 from app.i18n import t
+from app.text import looks_like_key
 
 CATALOG = load_catalog()
 REGIONS = tuple(CATALOG.regions)
@@ -198,9 +199,12 @@ def test_near_miss_ids_never_build_another_host(raw):
 
 @settings(max_examples=200, deadline=None)
 @given(st.from_regex(ONE_LABEL, fullmatch=True))
+@example("b00000000000000000000123456789a0")  # a long token: refused as key-shaped
+@example("ws-abc123def4567890")
 def test_every_valid_label_is_accepted_unless_reserved_or_idna(label):
-    if label in CATALOG.reserved_workspace_labels or label[2:4] == "--":
-        with pytest.raises(InvalidWorkspaceId):
+    # A key-shaped label (sk-…, or a long unstructured token: T16) is refused on purpose.
+    if label in CATALOG.reserved_workspace_labels or label[2:4] == "--" or looks_like_key(label):
+        with pytest.raises(UserError):
             normalize_workspace_id(label)
     else:
         assert normalize_workspace_id(label).value == label
