@@ -322,3 +322,36 @@ def load_catalog() -> Catalog:
     except yaml.YAMLError as exc:
         raise CatalogError(f"{CATALOG_FILE}: not valid YAML: {exc}") from None
     return parse_catalog(data, CATALOG_FILE)
+
+
+def anthropic_probe_model(
+    region: str, scope: str | None, model: str | None, catalog: Catalog | None = None
+) -> str | None:
+    """The model the Anthropic-surface check asks for: the profile's own when that surface
+    serves it, else the first of the scope's models it serves (the rule of
+    exporters.anthropic_model, so the check proves what the export writes), None if none.
+
+    The Anthropic surface serves only a few models (catalog `anthropic_models`, `-us` forms
+    in model-suffix regions), while e.g. the EU scope's default model is not among them:
+    asking for it there would report a correct setup as broken. Without a scope (the TUI
+    before the profile is saved), only models of every scope listing `model` are picked.
+    It lives here, with the data it reads, and not in app.probe (which re-exports it): the
+    exporters of `env` use it and must not import the probe's httpx.
+    """
+    catalog = catalog or load_catalog()
+    reg = catalog.region(region)
+    served = list(catalog.anthropic_models)
+    if reg.scope_choice == "model-suffix":
+        served += [f"{m}-us" for m in catalog.anthropic_models]
+        if scope not in reg.scopes:
+            us = model is not None and model.endswith("-us") and "us" in reg.scopes
+            scope = "us" if us else reg.scopes[0]
+    if model is not None and model in served:
+        return model
+    if scope in reg.scopes:
+        scopes = [scope]
+    else:
+        scopes = [s for s in reg.scopes if model in catalog.ping_models(s)] or list(reg.scopes)
+    first, *others = (catalog.ping_models(s) for s in scopes)
+    common = [m for m in first if all(m in other for other in others)]
+    return next((m for m in common if m in served), None)
