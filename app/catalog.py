@@ -8,13 +8,12 @@ not code. The file is validated strictly when loaded: a typo in a field name mus
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+import assets
 from app.i18n import fast_safe_load
 
 CATALOG_FILE = "regions.yaml"
@@ -306,6 +305,8 @@ def parse_catalog(data: Any, source: str = CATALOG_FILE) -> Catalog:
 
 def load_catalog_file(path: Path) -> Catalog:
     """Load and validate a catalog from an explicit path (tests, custom catalogs)."""
+    import yaml  # for YAMLError; not at the top, where `env` and `key get` would pay for it
+
     try:
         data = fast_safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -316,9 +317,14 @@ def load_catalog_file(path: Path) -> Catalog:
 @functools.cache
 def load_catalog() -> Catalog:
     """The packaged catalog, parsed once per process."""
-    ref = resources.files("assets").joinpath(CATALOG_FILE)
+    import yaml  # for YAMLError; not at the top, where `env` and `key get` would pay for it
+
+    # A plain path, not importlib.resources (~3 x `python -c pass` to import, for `env`):
+    # the packages are always installed as files (a wheel, or the checkout).
+    path = os.path.join(os.path.dirname(os.path.abspath(assets.__file__)), CATALOG_FILE)
     try:
-        data = fast_safe_load(ref.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as f:
+            data = fast_safe_load(f.read())
     except yaml.YAMLError as exc:
         raise CatalogError(f"{CATALOG_FILE}: not valid YAML: {exc}") from None
     return parse_catalog(data, CATALOG_FILE)
