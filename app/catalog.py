@@ -305,29 +305,28 @@ def parse_catalog(data: Any, source: str = CATALOG_FILE) -> Catalog:
 
 def load_catalog_file(path: Path) -> Catalog:
     """Load and validate a catalog from an explicit path (tests, custom catalogs)."""
-    import yaml  # for YAMLError; not at the top, where `env` and `key get` would pay for it
+    return parse_catalog(_load_yaml(path.read_text(encoding="utf-8"), str(path)), str(path))
 
+
+def _load_yaml(text: str, source: str) -> Any:
     try:
-        data = fast_safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise CatalogError(f"{path}: not valid YAML: {exc}") from None
-    return parse_catalog(data, str(path))
+        return fast_safe_load(text)
+    except Exception as exc:
+        import yaml  # only on this error path: PyYAML is not imported for a plain file
+
+        if isinstance(exc, yaml.YAMLError):
+            raise CatalogError(f"{source}: not valid YAML: {exc}") from None
+        raise
 
 
 @functools.cache
 def load_catalog() -> Catalog:
     """The packaged catalog, parsed once per process."""
-    import yaml  # for YAMLError; not at the top, where `env` and `key get` would pay for it
-
     # A plain path, not importlib.resources (~3 x `python -c pass` to import, for `env`):
     # the packages are always installed as files (a wheel, or the checkout).
     path = os.path.join(os.path.dirname(os.path.abspath(assets.__file__)), CATALOG_FILE)
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = fast_safe_load(f.read())
-    except yaml.YAMLError as exc:
-        raise CatalogError(f"{CATALOG_FILE}: not valid YAML: {exc}") from None
-    return parse_catalog(data, CATALOG_FILE)
+    with open(path, encoding="utf-8") as f:
+        return parse_catalog(_load_yaml(f.read(), CATALOG_FILE), CATALOG_FILE)
 
 
 def anthropic_probe_model(

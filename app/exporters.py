@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
-
 from app.catalog import Catalog, anthropic_probe_model, load_catalog
 from app.errors import UserError
 from app.i18n import t
@@ -453,6 +451,8 @@ def export(
         return json.dumps(_qwen_code(profile), indent=2) + "\n"
     # litellm
     head = "\n".join(_header(profile, "#", include_key))
+    import yaml  # here: `env` prints shell lines and must not import PyYAML
+
     return head + "\n" + yaml.safe_dump(_litellm(profile, key, include_key), sort_keys=False)
 
 

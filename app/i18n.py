@@ -55,9 +55,18 @@ def _flatten(prefix: str, value: Any, out: dict[str, str], source: str) -> None:
 
 
 def fast_safe_load(text: str) -> Any:
-    """yaml.safe_load, through libyaml when PyYAML has it: the wizard reads every locale file
-    before its first paint, and the pure-Python parser takes ~10x longer (startup budget)."""
-    import yaml  # here, not at the top: the hot commands must not import a YAML parser
+    """yaml.safe_load's result, read without PyYAML when the text keeps to the plain subset
+    our own files use (app.plain_yaml: importing PyYAML costs more than starting Python, and
+    `env` / `key get` read three files); else through libyaml when PyYAML has it: the wizard
+    reads every locale file before its first paint, and the pure-Python parser takes ~10x
+    longer (startup budget)."""
+    from app import plain_yaml
+
+    try:
+        return plain_yaml.load(text)
+    except plain_yaml.Unsupported:
+        pass
+    import yaml  # here, not at the top: only text outside the plain subset needs it
 
     if getattr(yaml, "__with_libyaml__", False):
         return yaml.load(text, Loader=yaml.CSafeLoader)  # the C implementation of SafeLoader
