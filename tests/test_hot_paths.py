@@ -112,3 +112,13 @@ def test_key_get_loads_no_keyring_for_a_file_or_env_store(homes):
     for store in ("env", "file"):
         result = run(["key", "get"], homes[store])
         assert "keyring" not in result["loaded"], store
+
+
+@pytest.mark.parametrize("argv", [["env"], ["key", "get"]], ids=" ".join)
+@pytest.mark.parametrize("store", ["env", "file"])
+def test_env_and_key_get_read_the_config_catalog_and_messages_without_pyyaml(homes, store, argv):
+    """Importing PyYAML costs more than starting Python: the files `configure` writes, the
+    catalog and the locale files are plain YAML, read by app.plain_yaml."""
+    result = run(argv, homes[store])
+    assert result["code"] in (0, None), result
+    assert "yaml" not in result["loaded"]
