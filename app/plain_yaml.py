@@ -252,45 +252,35 @@ def plain(text: str) -> Any:
     return text
 
 
+_DOUBLE = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_SINGLE = re.compile(r"'((?:[^']|'')*)'")
+_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
+
+
+def _unescape(match: re.Match[str]) -> str:
+    code = match.group(1)
+    if code in _ESCAPES:
+        return _ESCAPES[code]
+    if len(code) > 1:
+        return chr(int(code[1:], 16))
+    raise Unsupported("an escape this reader does not know")
+
+
 def _double_quoted(rest: str) -> tuple[str, str]:
-    out: list[str] = []
-    i = 1
-    while i < len(rest):
-        ch = rest[i]
-        if ch == '"':
-            return "".join(out), rest[i + 1 :]
-        if ch == "\\":
-            code = rest[i + 1 : i + 2]
-            if code in _ESCAPES:
-                out.append(_ESCAPES[code])
-                i += 2
-                continue
-            width = {"x": 2, "u": 4, "U": 8}.get(code)
-            digits = rest[i + 2 : i + 2 + width] if width else ""
-            if not width or len(digits) != width or not re.fullmatch(r"[0-9A-Fa-f]+", digits):
-                raise Unsupported("an escape this reader does not know")
-            out.append(chr(int(digits, 16)))
-            i += 2 + width
-            continue
-        out.append(ch)
-        i += 1
-    raise Unsupported("a double-quoted scalar over several lines")
+    match = _DOUBLE.match(rest)
+    if match is None:
+        raise Unsupported("a double-quoted scalar over several lines")
+    body = match.group(1)
+    if "\\" in body:
+        body = _ESCAPE.sub(_unescape, body)
+    return body, rest[match.end() :]
 
 
 def _single_quoted(rest: str) -> tuple[str, str]:
-    out: list[str] = []
-    i = 1
-    while i < len(rest):
-        ch = rest[i]
-        if ch == "'":
-            if rest[i + 1 : i + 2] == "'":
-                out.append("'")
-                i += 2
-                continue
-            return "".join(out), rest[i + 1 :]
-        out.append(ch)
-        i += 1
-    raise Unsupported("a single-quoted scalar over several lines")
+    match = _SINGLE.match(rest)
+    if match is None:
+        raise Unsupported("a single-quoted scalar over several lines")
+    return match.group(1).replace("''", "'"), rest[match.end() :]
 
 
 def _flow(rest: str) -> Any:
