@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -83,6 +82,8 @@ def write_replace(
 
 
 def _mkstemp(tmp_dir: Path, name: str) -> tuple[int, str]:
+    import tempfile  # here: `env` / `key get` read keys through this module and never write
+
     for _ in range(3):  # another writer may remove the emptied folder in between
         _ensure_tmp_dir(tmp_dir)
         try:

@@ -8,13 +8,12 @@ not code. The file is validated strictly when loaded: a typo in a field name mus
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+import assets
 from app.i18n import fast_safe_load
 
 CATALOG_FILE = "regions.yaml"
@@ -306,19 +305,58 @@ def parse_catalog(data: Any, source: str = CATALOG_FILE) -> Catalog:
 
 def load_catalog_file(path: Path) -> Catalog:
     """Load and validate a catalog from an explicit path (tests, custom catalogs)."""
+    return parse_catalog(_load_yaml(path.read_text(encoding="utf-8"), str(path)), str(path))
+
+
+def _load_yaml(text: str, source: str) -> Any:
     try:
-        data = fast_safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise CatalogError(f"{path}: not valid YAML: {exc}") from None
-    return parse_catalog(data, str(path))
+        return fast_safe_load(text)
+    except Exception as exc:
+        import yaml  # only on this error path: PyYAML is not imported for a plain file
+
+        if isinstance(exc, yaml.YAMLError):
+            raise CatalogError(f"{source}: not valid YAML: {exc}") from None
+        raise
 
 
 @functools.cache
 def load_catalog() -> Catalog:
     """The packaged catalog, parsed once per process."""
-    ref = resources.files("assets").joinpath(CATALOG_FILE)
-    try:
-        data = fast_safe_load(ref.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise CatalogError(f"{CATALOG_FILE}: not valid YAML: {exc}") from None
-    return parse_catalog(data, CATALOG_FILE)
+    # A plain path, not importlib.resources (~3 x `python -c pass` to import, for `env`):
+    # the packages are always installed as files (a wheel, or the checkout).
+    path = os.path.join(os.path.dirname(os.path.abspath(assets.__file__)), CATALOG_FILE)
+    with open(path, encoding="utf-8") as f:
+        return parse_catalog(_load_yaml(f.read(), CATALOG_FILE), CATALOG_FILE)
+
+
+def anthropic_probe_model(
+    region: str, scope: str | None, model: str | None, catalog: Catalog | None = None
+) -> str | None:
+    """The model the Anthropic-surface check asks for: the profile's own when that surface
+    serves it, else the first of the scope's models it serves (the rule of
+    exporters.anthropic_model, so the check proves what the export writes), None if none.
+
+    The Anthropic surface serves only a few models (catalog `anthropic_models`, `-us` forms
+    in model-suffix regions), while e.g. the EU scope's default model is not among them:
+    asking for it there would report a correct setup as broken. Without a scope (the TUI
+    before the profile is saved), only models of every scope listing `model` are picked.
+    It lives here, with the data it reads, and not in app.probe (which re-exports it): the
+    exporters of `env` use it and must not import the probe's httpx.
+    """
+    catalog = catalog or load_catalog()
+    reg = catalog.region(region)
+    served = list(catalog.anthropic_models)
+    if reg.scope_choice == "model-suffix":
+        served += [f"{m}-us" for m in catalog.anthropic_models]
+        if scope not in reg.scopes:
+            us = model is not None and model.endswith("-us") and "us" in reg.scopes
+            scope = "us" if us else reg.scopes[0]
+    if model is not None and model in served:
+        return model
+    if scope in reg.scopes:
+        scopes = [scope]
+    else:
+        scopes = [s for s in reg.scopes if model in catalog.ping_models(s)] or list(reg.scopes)
+    first, *others = (catalog.ping_models(s) for s in scopes)
+    common = [m for m in first if all(m in other for other in others)]
+    return next((m for m in common if m in served), None)

@@ -11,14 +11,16 @@ import argparse
 import importlib
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from app import __version__
 from app.errors import EXIT_USAGE, UserError
 from app.i18n import LANGUAGES, detect_language, set_language, t
 from app.text import hide_if_key, inert, looks_like_key
 
-# Each module in app/commands/ has `register(subparsers, common)` and `run(args) -> int`.
+# Each module in app/commands/ has `register(subparsers, common)` and `run(args) -> int`;
+# a command's module is imported only when that command runs (or `--help` lists them all).
 COMMANDS = (
     "wizard",
     "recommend",
@@ -55,11 +57,11 @@ def _key_in_argv(argv: list[str]) -> UserError | None:
         else:
             value = word
             before = argv[i - 1] if i else ""
-            what = before if before.startswith("--") else t("cli.an_argument")
-        if _existing_path(value):
+            what = before if before.startswith("--") else ""
+        if not looks_like_key(value) or _existing_path(value):
             continue  # a file that exists is not a pasted key (/nix/store/<hash>-cacert/...)
-        try:
-            refuse_if_key(value, what, "profiles.value_looks_like_key")
+        try:  # only now the message: a clean command line loads no locale file
+            refuse_if_key(value, what or t("cli.an_argument"), "profiles.value_looks_like_key")
         except KeyInField as exc:
             return exc
     return None
@@ -182,10 +184,58 @@ def common_options() -> argparse.ArgumentParser:
     return common
 
 
+class _LazyParsers(dict):  # type: ignore[type-arg]
+    """The subcommand parsers by name; a command's parser (and its module, with what that
+    imports) is built only when argparse dispatches to it, or when the top-level help lists
+    every command. `env` and `key get` run from shell rc files and apiKeyHelper: they must not
+    pay for the catalog, the recommender or the exporters of the commands they are not."""
+
+    def __init__(self, build: Callable[[str], None]) -> None:
+        super().__init__()
+        self._build = build
+
+    def __getitem__(self, name: str) -> argparse.ArgumentParser:
+        if super().__getitem__(name) is None:
+            super().pop(name)  # add_parser refuses a name it already holds (3.11+)
+            self._build(name)
+        return super().__getitem__(name)
+
+
+class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """The top-level subparsers: every command's name is known (choices, errors), its parser
+    is built on demand (`_LazyParsers`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._name_parser_map = _LazyParsers(self._register)
+        self.choices = self._name_parser_map
+        self.common: argparse.ArgumentParser | None = None
+
+    def _register(self, name: str) -> None:
+        importlib.import_module(f"app.commands.{name}").register(self, self.common)
+
+    def add_lazy(self, name: str) -> None:
+        dict.__setitem__(self._name_parser_map, name, None)
+
+    def build_all(self) -> None:
+        for name in list(self._name_parser_map):
+            self._name_parser_map[name]
+
+
+class _TopParser(_Parser):
+    """The top-level parser: its help lists every command, so it builds them all first."""
+
+    commands: _Commands
+
+    def format_help(self) -> str:
+        self.commands.build_all()
+        return super().format_help()
+
+
 def build_parser() -> argparse.ArgumentParser:
     _install_argparse_texts()
     common = common_options()
-    parser = _Parser(
+    parser = _TopParser(
         prog="modelstudio-setup",
         description=t("cli.description"),
         epilog=t("cli.epilog"),
@@ -196,10 +246,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", action="version", version=f"%(prog)s {__version__}", help=t("cli.opt_version")
     )
     parser.add_argument("--demo", action="store_true", help=t("cli.opt_demo"))
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser, action=_Commands
+    )
+    sub.common = common
     for name in COMMANDS:
-        module = importlib.import_module(f"app.commands.{name}")
-        module.register(sub, common)
+        sub.add_lazy(name)
+    parser.commands = sub
     # No command means the wizard: its network options work without `wizard` too (B15).
     importlib.import_module("app.commands.wizard").add_network_options(parser, top_level=True)
     return parser

@@ -152,28 +152,32 @@ def host_for(
     return region.hosts.workspace.replace("{ws}", ws)
 
 
-def _assert_url(url: str, expected_host: str, expected_path: str) -> None:
-    """Re-parse a built URL with two parsers; any disagreement is a bug, never a request."""
-    import httpx  # local: the CLI's --help must not pay for httpx
+# A base URL is `https://` + lowercase DNS labels + plain path segments: characters every URL
+# parser (urllib, httpx, an SDK's own) reads the same way, with nothing to normalise (no case,
+# no percent-encoding, no IDNA, no dot segments, no port, no userinfo).
+_PLAIN_HOST = re.compile(rf"{_LABEL.pattern}(?:\.{_LABEL.pattern})+")
+_PLAIN_PATH = re.compile(r"(?:/[A-Za-z0-9_-][A-Za-z0-9._-]*)+")
 
-    parsed = httpx.URL(url)
+
+def _assert_url(url: str, expected_host: str, expected_path: str) -> None:
+    """Check a built URL: made only of characters no parser reads differently, and re-parsed
+    by urllib to exactly that host and path; any disagreement is a bug, never a request.
+
+    (httpx is not asked: `env` and `key get` validate the config's URLs on every run and
+    must not import it; on these characters its parse cannot differ from urllib's.)"""
     split = urlsplit(url)
     ok = (
-        parsed.scheme == "https"
+        _PLAIN_HOST.fullmatch(expected_host) is not None
+        and _PLAIN_PATH.fullmatch(expected_path) is not None
+        and url == f"https://{expected_host}{expected_path}"
         and split.scheme == "https"
-        and parsed.host == expected_host
         and split.hostname == expected_host
         and split.netloc == expected_host
-        and parsed.port is None
         and split.port is None
-        and not parsed.userinfo
         and split.username is None
         and split.password is None
-        and not parsed.query
         and not split.query
-        and not parsed.fragment
         and not split.fragment
-        and parsed.path == expected_path
         and split.path == expected_path
     )
     if not ok:

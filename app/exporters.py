@@ -17,9 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
-
-from app.catalog import Catalog, load_catalog
+from app.catalog import Catalog, anthropic_probe_model, load_catalog
 from app.errors import UserError
 from app.i18n import t
 
@@ -75,13 +73,10 @@ def _clean(value: str, what: str) -> str:
 def anthropic_model(profile: Profile, catalog: Catalog | None = None) -> str | None:
     """The model the Anthropic surface serves for this profile, or None when none fits.
 
-    The rule is the doctor's (`app.probe.anthropic_probe_model`), so the check proves what
-    the export writes, `-us` forms in model-suffix regions included. None means writing
-    any model would fail on that surface: callers leave ANTHROPIC_MODEL out and say so.
-    Imported here because app.probe imports httpx, which `--help` must not load.
+    The rule is the doctor's (`anthropic_probe_model`, which app.probe uses), so the check
+    proves what the export writes, `-us` forms in model-suffix regions included. None means
+    writing any model would fail on that surface: callers leave ANTHROPIC_MODEL out and say so.
     """
-    from app.probe import anthropic_probe_model
-
     return anthropic_probe_model(profile.region, profile.scope, profile.model, catalog)
 
 
@@ -456,6 +451,8 @@ def export(
         return json.dumps(_qwen_code(profile), indent=2) + "\n"
     # litellm
     head = "\n".join(_header(profile, "#", include_key))
+    import yaml  # here: `env` prints shell lines and must not import PyYAML
+
     return head + "\n" + yaml.safe_dump(_litellm(profile, key, include_key), sort_keys=False)
 
 

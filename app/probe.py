@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from app.catalog import Catalog, load_catalog
+from app.catalog import Catalog, anthropic_probe_model, load_catalog
 from app.findings import (
     CERT_NAME_MAX,
     CODES,
@@ -93,37 +93,6 @@ class Target:
     # inference is skipped (an info finding says why) instead of failing a correct setup.
     unserved_model: str | None = None
     scope: str | None = None  # the profile's scope when known (names the models it offers)
-
-
-def anthropic_probe_model(
-    region: str, scope: str | None, model: str | None, catalog: Catalog | None = None
-) -> str | None:
-    """The model the Anthropic-surface check asks for: the profile's own when that surface
-    serves it, else the first of the scope's models it serves (the rule of
-    exporters.anthropic_model, so the check proves what the export writes), None if none.
-
-    The Anthropic surface serves only a few models (catalog `anthropic_models`, `-us` forms
-    in model-suffix regions), while e.g. the EU scope's default model is not among them:
-    asking for it there would report a correct setup as broken. Without a scope (the TUI
-    before the profile is saved), only models of every scope listing `model` are picked.
-    """
-    catalog = catalog or load_catalog()
-    reg = catalog.region(region)
-    served = list(catalog.anthropic_models)
-    if reg.scope_choice == "model-suffix":
-        served += [f"{m}-us" for m in catalog.anthropic_models]
-        if scope not in reg.scopes:
-            us = model is not None and model.endswith("-us") and "us" in reg.scopes
-            scope = "us" if us else reg.scopes[0]
-    if model is not None and model in served:
-        return model
-    if scope in reg.scopes:
-        scopes = [scope]
-    else:
-        scopes = [s for s in reg.scopes if model in catalog.ping_models(s)] or list(reg.scopes)
-    first, *others = (catalog.ping_models(s) for s in scopes)
-    common = [m for m in first if all(m in other for other in others)]
-    return next((m for m in common if m in served), None)
 
 
 def offered_models(target: Target, catalog: Catalog | None = None) -> list[str]:

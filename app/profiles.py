@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import functools
 import os
 import re
 import stat
@@ -18,8 +19,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from app.catalog import Catalog, load_catalog
 from app.endpoints import STYLES, base_urls, normalize_workspace_id
@@ -193,6 +192,8 @@ class Config:
         }
 
     def dump(self) -> str:
+        import yaml  # here: reading a config (`env`, `key get`) does not need PyYAML
+
         return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=False)
 
 
@@ -673,43 +674,61 @@ class _TooDeep(Exception):
         self.line = line
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases (`*name`).
+@functools.cache
+def _no_alias_loader() -> type:
+    """The PyYAML loader of a config that is not plain (app.plain_yaml), made on first use:
+    PyYAML is imported only when such a file is read."""
+    import yaml
 
-    The tool never writes anchors or aliases, and they are how a 1 KB file becomes a
-    billion-item document (the "YAML bomb"): a config that uses them is refused outright,
-    naming the field, instead of being expanded by anything downstream (sweep S7).
-    """
+    class _NoAliasLoader(yaml.SafeLoader):
+        """SafeLoader that refuses aliases (`*name`).
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._path: list[str] = []
-        self._depth = 0
+        The tool never writes anchors or aliases, and they are how a 1 KB file becomes a
+        billion-item document (the "YAML bomb"): a config that uses them is refused outright,
+        naming the field, instead of being expanded by anything downstream (sweep S7).
+        """
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
-        label = index.value if isinstance(index, yaml.ScalarNode) else None
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            where = ".".join(str(p) for p in [*self._path, label] if p is not None)
-            raise _AliasFound(where or "<root>", event.start_mark.line + 1)
-        # PyYAML composes nested collections recursively: 400 `[` (800 bytes) end in a
-        # RecursionError in every command and the wizard (QA C11). The file never nests
-        # deeper than 4 levels, so anything past MAX_YAML_DEPTH is refused as not usable.
-        self._depth += 1
-        if self._depth > MAX_YAML_DEPTH:
-            raise _TooDeep(self.peek_event().start_mark.line + 1)
-        if label is not None:
-            self._path.append(str(label))
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self._path: list[str] = []
+            self._depth = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+            label = index.value if isinstance(index, yaml.ScalarNode) else None
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                where = ".".join(str(p) for p in [*self._path, label] if p is not None)
+                raise _AliasFound(where or "<root>", event.start_mark.line + 1)
+            # PyYAML composes nested collections recursively: 400 `[` (800 bytes) end in a
+            # RecursionError in every command and the wizard (QA C11). The file never nests
+            # deeper than 4 levels, so anything past MAX_YAML_DEPTH is refused as not usable.
+            self._depth += 1
+            if self._depth > MAX_YAML_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark.line + 1)
             if label is not None:
-                self._path.pop()
+                self._path.append(str(label))
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+                if label is not None:
+                    self._path.pop()
+
+    return _NoAliasLoader
 
 
 def _parse_yaml(text: str, path: Path) -> Any:
-    loader = _NoAliasLoader(text)
+    from app import plain_yaml
+
+    try:
+        # The file as this tool writes it (and as most hand edits leave it) is plain YAML:
+        # read without PyYAML, the same data (a plain document has no alias and is shallow).
+        return plain_yaml.load(text)
+    except plain_yaml.Unsupported:
+        pass
+    import yaml  # anything else: PyYAML, with the alias and depth refusals below
+
+    loader = _no_alias_loader()(text)
     try:
         return loader.get_single_data()
     except _AliasFound as exc:

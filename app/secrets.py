@@ -9,8 +9,6 @@ written (SECURITY.md T6-T8).
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import os
 import re
 import stat
@@ -84,11 +82,15 @@ class ApiKey:
 
     def fingerprint(self) -> str:
         """A short digest to compare two keys (e.g. env vs stored) without showing either."""
+        import hashlib  # here: `key get` / `env` never compare keys, and OpenSSL is slow to load
+
         return hashlib.sha256(self._value.encode()).hexdigest()[:12]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ApiKey):
             return NotImplemented
+        import hmac  # here, like hashlib above: the hot commands never compare keys
+
         return hmac.compare_digest(self._value.encode(), other._value.encode())
 
     def __hash__(self) -> int:

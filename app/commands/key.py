@@ -55,7 +55,6 @@ def run(args: argparse.Namespace) -> int:
     timeout = args.keyring_timeout
     if not 0 < timeout <= 300:
         raise UserError("secrets.bad_timeout")
-    from app.key_scope import migrate
     from app.profiles import print_notices
 
     path = cli_config_path(args)
@@ -63,12 +62,16 @@ def run(args: argparse.Namespace) -> int:
     profile = config.profile(getattr(args, "profile", None))
     # An entry of the earlier version (user = profile name) moves to this file's scope.
     force = getattr(args, "force", False)
-    try:
-        profile, moved = migrate(path, profile, timeout=timeout, force=force)
-    except KeyStoreError:
-        if args.key_action != "set":
-            raise
-        moved = ()  # `set` reports the keyring's state itself (exit 3 when it cannot store)
+    moved: tuple[object, ...] = ()
+    if profile.api_key.store == "keyring":  # only a keyring entry can be legacy (migrate)
+        from app.key_scope import migrate  # here: an env or file `key get` does without it
+
+        try:
+            profile, moved = migrate(path, profile, timeout=timeout, force=force)
+        except KeyStoreError:
+            if args.key_action != "set":
+                raise
+            moved = ()  # `set` reports the keyring's state itself (exit 3 when it cannot store)
     print_notices(moved)
     store = store_for(profile.api_key, path.parent, keyring_timeout=timeout)
     where = store.location(profile.name)  # type: ignore[attr-defined]
