@@ -574,13 +574,46 @@ def _dotenv_entries(text: str) -> list[tuple[str | None, list[str]]]:
     return entries
 
 
-def _holds_literal(lines: list[str]) -> bool:
-    """True when an assignment's value is a literal (not empty, not a ${VAR} reference)."""
+def _value(lines: list[str]) -> str:
+    """An assignment's value, its quotes taken off (enough to compare two values)."""
     match = _ASSIGN.match(lines[0])
     value = "\n".join([match.group(2) if match else "", *lines[1:]]).strip()
     if value[:1] in ("'", '"') and value.endswith(value[0]) and len(value) > 1:
         value = value[1:-1]
+    return value
+
+
+def _holds_literal(lines: list[str]) -> bool:
+    """True when an assignment's value is a literal (not empty, not a ${VAR} reference)."""
+    value = _value(lines)
     return bool(value) and not _REFERENCE.match(value)
+
+
+def _key_written_by_us(
+    entries: list[tuple[str | None, list[str]]], key_vars: tuple[str, ...]
+) -> bool:
+    """Whether the literal key in this .env is one an `--include-key` export wrote.
+
+    The WARNING header alone does not tell: a keyless merge into a file where the USER put
+    the key writes it too (the file does hold a key). An `--include-key` export writes the
+    same literal into EVERY key variable, while a keyless one writes references into all
+    but the profile's own: so the key is ours only under our header and when every key
+    variable holds one and the same literal (QA: a user's key line was removed on the
+    second export).
+    """
+    values = {n: _value(ls) for n, ls in entries if n in key_vars}
+    if set(values) != set(key_vars):
+        return False
+    literals = {v for n, v in values.items() if _holds_literal([f"{n}={v}"])}
+    return len(literals) == 1 and all(_holds_literal([f"{n}={v}"]) for n, v in values.items())
+
+
+def _with_prefix(old: list[str], new: list[str]) -> list[str]:
+    """The new assignment, keeping the user's `export ` in front of it (`. .env` exports)."""
+    match = re.match(r"^(\s*export\s+)", old[0])
+    if not match or new[0].startswith(match.group(1)):
+        return new
+    return [match.group(1) + new[0].lstrip(), *new[1:]]
 
 
 @dataclass(frozen=True)
@@ -601,16 +634,18 @@ def merge_dotenv(existing: str, exported: str, key_vars: tuple[str, ...] = ()) -
 
     Only the variables of `exported` are replaced (in place; later duplicates dropped, since
     dotenv readers let the last one win) or appended; this tool's header comments move with
-    them; every other line stays, in order. Re-running gives the same file. A literal key
-    in `key_vars` that this tool wrote earlier (its WARNING header is there) is removed when
-    the new export only references the key; a key the user put there is kept. Variables an
+    them; every other line stays, in order, and a user's `export ` prefix stays on a line
+    that is updated. Re-running gives the same file. A literal key in `key_vars` that this
+    tool wrote earlier (see _key_written_by_us) is removed when the new export only
+    references the key; a key the user put there is kept, on every later export too. Variables an
     earlier export wrote that this profile no longer sets are removed too.
     """
     new_entries = _dotenv_entries(exported)
     header = [ls[0] for name, ls in new_entries if name is None and ls[0].strip()]
     new_vars = {name: ls for name, ls in new_entries if name is not None}
     old_lines = [line.strip() for line in existing.splitlines()]
-    ours_held_key = _KEY_WARNING in old_lines
+    old_entries = _dotenv_entries(existing)
+    ours_held_key = _KEY_WARNING in old_lines and _key_written_by_us(old_entries, key_vars)
     drop = {n for n in key_vars if n not in new_vars} if ours_held_key else set()
     # What an earlier export of this tool wrote and this profile no longer sets (a workspace
     # ID after a move to the shared host, an unserved ANTHROPIC_MODEL) must not linger.
@@ -622,7 +657,7 @@ def merge_dotenv(existing: str, exported: str, key_vars: tuple[str, ...] = ()) -
     updated: list[str] = []
     removed: list[str] = []
     key_removed: list[str] = []
-    for name, lines in _dotenv_entries(existing):
+    for name, lines in old_entries:
         if name is None and _OWN_COMMENT.match(lines[0]):
             if header_at is None:
                 header_at = len(out)
@@ -630,11 +665,12 @@ def merge_dotenv(existing: str, exported: str, key_vars: tuple[str, ...] = ()) -
         if name in new_vars:
             if name not in seen:
                 seen.add(name)
-                if lines != new_vars[name]:
+                replacement = _with_prefix(lines, new_vars[name])
+                if lines != replacement:
                     updated.append(name)
                 if first_var_at is None:
                     first_var_at = len(out)
-                out.extend(new_vars[name])
+                out.extend(replacement)
             continue
         if name in stale:
             removed.append(name)

@@ -377,3 +377,52 @@ def test_a_workspace_id_from_an_earlier_export_goes_when_the_profile_has_none() 
     # A foreign file's own DASHSCOPE_WORKSPACE_ID is not ours to remove.
     kept = merge_dotenv(f"DASHSCOPE_WORKSPACE_ID={WS}\n", export(shared[0], "dotenv"))
     assert kept.removed == () and f"DASHSCOPE_WORKSPACE_ID={WS}" in kept.text
+
+
+def test_a_key_the_user_put_in_env_survives_every_later_export(cli, tmp_path):
+    """QA: the second export removed the user's own key line, saying this tool wrote it."""
+    _configured_file_store(cli)
+    user_key = "sk-" + "f" * 32
+    env_file = _project(tmp_path, f"FOO=bar\nDASHSCOPE_API_KEY={user_key}\n")
+    for _ in range(3):
+        r = cli("export", "--format", "dotenv", "--output", str(env_file))
+        assert r.rc == 0, r
+        values = dotenv_values(env_file, interpolate=False)
+        assert values["DASHSCOPE_API_KEY"] == user_key and values["FOO"] == "bar"
+        assert "Removed the API key" not in r.stderr
+        assert "still holds an API key" in r.stderr
+        assert user_key not in r.output
+
+
+def test_our_include_key_literal_is_still_removed_after_repeated_exports(cli, tmp_path):
+    _configured_file_store(cli)
+    env_file = _project(tmp_path, "FOO=bar\n")
+    for _ in range(2):
+        assert (
+            cli("export", "--format", "dotenv", "--output", str(env_file), "--include-key").rc == 0
+        )
+    r = cli("export", "--format", "dotenv", "--output", str(env_file))
+    assert r.rc == 0, r
+    assert "Removed the API key this tool had written earlier" in r.stderr
+    assert KEY not in env_file.read_text() and "FOO=bar" in env_file.read_text()
+
+
+def test_an_updated_line_keeps_the_users_export_prefix(cli, tmp_path):
+    """QA: `export OPENAI_BASE_URL=…` became `OPENAI_BASE_URL='…'`, so `. .env` lost it."""
+    import subprocess
+
+    _configured_file_store(cli)
+    env_file = _project(tmp_path, "export OPENAI_BASE_URL=https://api.openai.com/v1\n")
+    assert cli("export", "--format", "dotenv", "--output", str(env_file)).rc == 0
+    text = env_file.read_text()
+    assert f"export OPENAI_BASE_URL='{URLS['openai']}'" in text.splitlines()
+    out = subprocess.run(
+        ["sh", "-c", f". {env_file}; sh -c 'echo $OPENAI_BASE_URL'"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": os.environ["PATH"], "DASHSCOPE_API_KEY": "x"},
+    ).stdout.strip()
+    assert out == URLS["openai"]
+    r = cli("export", "--format", "dotenv", "--output", str(env_file))
+    assert env_file.read_text() == text and "updated none" in r.stderr
