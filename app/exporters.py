@@ -459,12 +459,7 @@ def export(
     return head + "\n" + yaml.safe_dump(_litellm(profile, key, include_key), sort_keys=False)
 
 
-def merge_json_settings(existing: str, exported: str, fmt: str) -> str:
-    """Merge an exported settings.json into an existing one instead of clobbering it.
-
-    Claude Code: the `env` block is updated key by key, other settings are kept.
-    Qwen Code: the provider entry with the same id is replaced, others are kept.
-    """
+def _load_settings(existing: str) -> dict[str, object]:
     from app.json_limits import json_too_deep
 
     if json_too_deep(existing.encode("utf-8", "replace")):
@@ -476,6 +471,83 @@ def merge_json_settings(existing: str, exported: str, fmt: str) -> str:
         raise ExportError("exporters.existing_not_json", line=exc.lineno) from None
     if not isinstance(current, dict):
         raise ExportError("exporters.existing_not_json", line=1)
+    return current
+
+
+def _mask(value: str) -> str:
+    """A token as `sk-…ffff`: recognisable, never usable (the ApiKey rule, any string)."""
+    prefix = "sk-" if value.startswith("sk-") else ""
+    tail = value[-4:] if len(value) >= 16 else ""
+    return f"{prefix}…{tail}" if prefix or tail else "…"
+
+
+def _our_helper(value: object) -> bool:
+    """Whether an apiKeyHelper is this tool's own `modelstudio-setup key get …` command."""
+    if not isinstance(value, str):
+        return False
+    try:
+        argv = shlex.split(value)
+    except ValueError:
+        return False
+    return argv[:3] == [KEY_COMMAND, "key", "get"]
+
+
+# The name an export gives its Qwen Code provider entry (see _qwen_code).
+_OUR_QWEN_NAME = re.compile(r"Model Studio \S+ \(.+, .+\)")
+
+
+def settings_conflicts(existing: str, exported: str, fmt: str) -> tuple[str, ...]:
+    """What merging `exported` would replace or remove that the USER set; named for a
+    message (a token masked, values of other settings never shown).
+
+    Per setting (docs/configure.md, export): Claude Code's ANTHROPIC_BASE_URL,
+    ANTHROPIC_MODEL and ANTHROPIC_SMALL_FAST_MODEL are what the export is for and are
+    replaced; an env ANTHROPIC_AUTH_TOKEN that would be removed or changed, and an
+    apiKeyHelper that is not this tool's own `key get` command, are the user's. Qwen Code:
+    a provider entry the merge would replace that this tool did not name is the user's.
+    Raises ExportError when `existing` is not a settings object.
+    """
+    current = _load_settings(existing)
+    new = json.loads(exported)
+    found: list[str] = []
+    if fmt == "claude-code":
+        env = current.get("env")
+        token = env.get("ANTHROPIC_AUTH_TOKEN") if isinstance(env, dict) else None
+        if isinstance(token, str) and token and new["env"].get("ANTHROPIC_AUTH_TOKEN") != token:
+            found.append(f"env.ANTHROPIC_AUTH_TOKEN ({_mask(token)})")
+        helper = current.get("apiKeyHelper")
+        if (
+            helper not in (None, "")
+            and not _our_helper(helper)
+            and new.get("apiKeyHelper") != helper
+        ):
+            found.append("apiKeyHelper")
+    elif fmt == "qwen-code":
+        from app.text import inert
+
+        providers = current.get("modelProviders")
+        entries = providers.get("openai") if isinstance(providers, dict) else None
+        entry = new["modelProviders"]["openai"][0]
+        for e in entries if isinstance(entries, list) else []:
+            if not isinstance(e, dict) or e == entry:
+                continue
+            replaced = (e.get("id") == entry["id"] and e.get("baseUrl") == entry["baseUrl"]) or (
+                e.get("name") == entry["name"]
+            )
+            name = e.get("name")
+            ours = isinstance(name, str) and _OUR_QWEN_NAME.fullmatch(name) is not None
+            if replaced and not ours:
+                found.append(f"modelProviders.openai[id={inert(e.get('id'), 80)}]")
+    return tuple(found)
+
+
+def merge_json_settings(existing: str, exported: str, fmt: str) -> str:
+    """Merge an exported settings.json into an existing one instead of clobbering it.
+
+    Claude Code: the `env` block is updated key by key, other settings are kept.
+    Qwen Code: the provider entry with the same id is replaced, others are kept.
+    """
+    current = _load_settings(existing)
     new = json.loads(exported)
     if fmt == "claude-code":
         env = current.get("env")
@@ -712,6 +784,7 @@ class ExportWritten:
     merged: bool = False
     dotenv: DotenvMerge | None = None
     forced: bool = False  # a file this tool did not write was replaced (--force)
+    overridden: tuple[str, ...] = ()  # user settings replaced or removed (--force)
 
 
 def _check_symlink(requested: Path, force: bool) -> None:
@@ -752,8 +825,10 @@ def write_export(
     """Write an export where the user asked, never destroying what this tool did not write.
 
     .env and settings.json are merged into an existing file; the other formats replace only
-    a file carrying this tool's header, or any file with `force`. No backup is kept (an old
-    version may hold the key). The CLI and the wizard both write through here.
+    a file carrying this tool's header, or any file with `force`. No backup is kept of
+    those (an old version may hold the key); a settings.json whose user settings --force
+    replaces (or which is replaced whole) is backed up first, 0600 (settings_conflicts).
+    The CLI and the wizard both write through here.
     """
     from app.profiles import atomic_write
 
@@ -777,21 +852,34 @@ def write_export(
                 raise ExportError("exporters.existing_not_text", path=str(requested)) from None
     secret = include_key
     merged, forced, dotenv_merge = False, False, None
+    overridden: tuple[str, ...] = ()
+    backup = False
     blank = existing is not None and not existing.strip()
     if data is not None and existing is None:
         forced = True
     elif existing is not None and not blank:
         private = old_mode is not None and not old_mode & 0o077
         if FORMATS[fmt].kind == "json":
+            # Settings files hold the user's own token and helper: what a merge would change
+            # of theirs is refused, or with --force changed after a 0600 backup (never
+            # silently, never without a copy).
             try:
+                overridden = settings_conflicts(existing, text, fmt)
+                if overridden and not force:
+                    raise ExportError(
+                        "exporters.settings_conflict",
+                        path=str(requested),
+                        items=", ".join(overridden),
+                    )
                 text = merge_json_settings(existing, text, fmt)
                 merged = True
                 # Settings we merge into may hold other secrets: keep a private file private.
                 secret = secret or private
-            except ExportError:
-                if not force:
+            except ExportError as exc:
+                if not force or exc.key == "exporters.settings_conflict":
                     raise
                 forced = True
+            backup = forced or bool(overridden)
         elif fmt == "dotenv":
             dotenv_merge = merge_dotenv(existing, text, tuple(_key_vars(profile)))
             text = dotenv_merge.text
@@ -801,5 +889,11 @@ def write_export(
             if not force:
                 raise ExportError("exporters.foreign_file", path=str(requested))
             forced = True
-    result = atomic_write(requested, text, secret=secret)
-    return ExportWritten(result=result, merged=merged, dotenv=dotenv_merge, forced=forced)
+    if backup:
+        # The backup holds what the old file held (maybe the user's token): 0600, and the
+        # new file is private too.
+        secret = True
+    result = atomic_write(requested, text, secret=secret, backup=backup)
+    return ExportWritten(
+        result=result, merged=merged, dotenv=dotenv_merge, forced=forced, overridden=overridden
+    )

@@ -52,6 +52,7 @@ REFUSALS: dict[str, str] = {
     "exporters.foreign_file": "screen_export.foreign_file",
     "exporters.existing_not_text": "screen_export.existing_not_text",
     "exporters.symlink_outside": "screen_export.symlink_outside",
+    "exporters.settings_conflict": "screen_export.settings_conflict",
 }
 MARK_ON = "✓"
 MARK_OFF = " "
@@ -565,6 +566,10 @@ class ExportScreen(StepScreen):
                 t("screen_export.replace_title"),
                 t("screen_export.replace_body_link", path=path, target=params.get("target", ""))
                 if refusal == "exporters.symlink_outside"
+                else t(
+                    "screen_export.replace_body_settings", path=path, items=params.get("items", "")
+                )
+                if refusal == "exporters.settings_conflict"
                 else t("screen_export.replace_body", path=path),
                 t("screen_export.replace_yes"),
                 t("screen_export.replace_no"),

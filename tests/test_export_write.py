@@ -426,3 +426,90 @@ def test_an_updated_line_keeps_the_users_export_prefix(cli, tmp_path):
     assert out == URLS["openai"]
     r = cli("export", "--format", "dotenv", "--output", str(env_file))
     assert env_file.read_text() == text and "updated none" in r.stderr
+
+
+# ------------------------------------------------------- the user's own settings (--force)
+
+USER_TOKEN = "sk-" + "f" * 32
+
+
+def _backups(target: Path) -> list[Path]:
+    return sorted(target.parent.glob(f"{target.name}.bak-*"))
+
+
+def test_claude_code_refuses_to_drop_the_users_token_and_helper(cli, tmp_path):
+    """QA: the merge dropped env.ANTHROPIC_AUTH_TOKEN, replaced apiKeyHelper, said 'kept'."""
+    import json
+
+    _configured_file_store(cli)
+    target = tmp_path / "s.json"
+    mine = {
+        "env": {
+            "ANTHROPIC_AUTH_TOKEN": USER_TOKEN,
+            "ANTHROPIC_BASE_URL": "https://api.anthropic.com",
+        },
+        "apiKeyHelper": "~/bin/get-my-key.sh",
+    }
+    target.write_text(json.dumps(mine))
+    before = target.read_text()
+    r = cli("export", "--format", "claude-code", "--output", str(target))
+    assert r.rc == 2, r
+    assert "env.ANTHROPIC_AUTH_TOKEN (sk-…ffff)" in r.stderr and "apiKeyHelper" in r.stderr
+    assert "--force" in r.stderr and USER_TOKEN not in r.output
+    assert target.read_text() == before and _backups(target) == []
+
+    r = cli("export", "--format", "claude-code", "--output", str(target), "--force")
+    assert r.rc == 0, r
+    assert USER_TOKEN not in r.output
+    (backup,) = _backups(target)
+    assert str(backup) in r.stderr and "replaced or removed" in r.stderr
+    assert backup.read_text() == before and stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    new = json.loads(target.read_text())
+    assert "ANTHROPIC_AUTH_TOKEN" not in new["env"]
+    assert new["apiKeyHelper"].startswith("modelstudio-setup key get")
+
+
+def test_claude_code_replaces_its_own_settings_without_force(cli, tmp_path):
+    """The base URL and models are the export's job; our own helper is ours to replace."""
+    import json
+
+    _configured_file_store(cli)
+    target = tmp_path / "s.json"
+    target.write_text(
+        json.dumps(
+            {
+                "env": {"ANTHROPIC_BASE_URL": "https://api.anthropic.com", "ANTHROPIC_MODEL": "x"},
+                "apiKeyHelper": "modelstudio-setup key get --profile old",
+                "theme": "dark",
+            }
+        )
+    )
+    r = cli("export", "--format", "claude-code", "--output", str(target))
+    assert r.rc == 0, r
+    assert "other settings were kept" in r.stderr and _backups(target) == []
+    new = json.loads(target.read_text())
+    assert new["theme"] == "dark" and new["env"]["ANTHROPIC_BASE_URL"] == URLS["anthropic"]
+
+
+def test_qwen_code_refuses_to_replace_the_users_own_provider_entry(cli, tmp_path):
+    import json
+
+    _configured_file_store(cli)
+    target = tmp_path / "settings.json"
+    assert cli("export", "--format", "qwen-code", "--output", str(target)).rc == 0
+    ours = json.loads(target.read_text())["modelProviders"]["openai"][0]
+    mine = {"id": ours["id"], "name": "my own", "baseUrl": ours["baseUrl"], "envKey": "MY_KEY"}
+    target.write_text(json.dumps({"modelProviders": {"openai": [mine]}}))
+    before = target.read_text()
+    r = cli("export", "--format", "qwen-code", "--output", str(target))
+    assert r.rc == 2, r
+    assert f"modelProviders.openai[id={ours['id']}]" in r.stderr
+    assert target.read_text() == before
+    r = cli("export", "--format", "qwen-code", "--output", str(target), "--force")
+    assert r.rc == 0, r
+    (backup,) = _backups(target)
+    assert backup.read_text() == before and str(backup) in r.stderr
+    # Our own entry is replaced without --force.
+    r = cli("export", "--format", "qwen-code", "--output", str(target))
+    assert r.rc == 0 and len(_backups(target)) == 1
