@@ -798,6 +798,29 @@ def _check_symlink(requested: Path, force: bool) -> None:
         raise ExportError("exporters.symlink_outside", path=str(requested), target=str(target))
 
 
+def _check_tool_file(requested: Path, config_path: Path | None) -> None:
+    """Refuse, even with --force, an output that is one of this tool's own files, resolved
+    through symlinks: the config (other profiles would be lost), its backups, the keys
+    directory (another profile's key file) or the keyring index."""
+    from app.key_scope import index_path
+    from app.profiles import config_path as default_config_path
+
+    real = Path(os.path.realpath(requested))
+    config = Path(os.path.realpath(config_path or default_config_path()))
+    keys = Path(os.path.realpath(config.parent / "keys"))
+    which = None
+    if real == config:
+        which = "exporters.own_config"
+    elif real.parent == config.parent and real.name.startswith(f"{config.name}.bak-"):
+        which = "exporters.own_config_backup"
+    elif real == keys or real.is_relative_to(keys):
+        which = "exporters.own_keys"
+    elif real == Path(os.path.realpath(index_path())):
+        which = "exporters.own_index"
+    if which is not None:
+        raise ExportError(which, path=str(requested), target=str(real))
+
+
 def _existing(target: Path) -> tuple[bytes | None, int | None]:
     """The bytes and mode of the file a write would replace; (None, None) when there is none
     (what is not a regular file is left for atomic_write to refuse)."""
@@ -821,6 +844,7 @@ def write_export(
     profile: Profile,
     include_key: bool,
     force: bool = False,
+    config_path: Path | None = None,
 ) -> ExportWritten:
     """Write an export where the user asked, never destroying what this tool did not write.
 
@@ -828,7 +852,9 @@ def write_export(
     a file carrying this tool's header, or any file with `force`. No backup is kept of
     those (an old version may hold the key); a settings.json whose user settings --force
     replaces (or which is replaced whole) is backed up first, 0600 (settings_conflicts).
-    The CLI and the wizard both write through here.
+    Never into the config at `config_path` (default: the usual one), its backups, the
+    keys directory or the keyring index (_check_tool_file). The CLI and the wizard both
+    write through here.
     """
     from app.profiles import atomic_write
 
@@ -836,6 +862,7 @@ def write_export(
     try:
         if "\x00" in str(requested):
             raise ValueError("embedded null byte")
+        _check_tool_file(requested, config_path)
         _check_symlink(requested, force)
         target = Path(os.path.realpath(requested)) if requested.is_symlink() else requested
     except (OSError, ValueError) as exc:

@@ -537,7 +537,13 @@ class ExportScreen(StepScreen):
         core = _export_core()
         if core is not None:
             done = core(
-                path, fmt, text, profile=profile, include_key=holds_key, force=fmt in self.forced
+                path,
+                fmt,
+                text,
+                profile=profile,
+                include_key=holds_key,
+                force=fmt in self.forced,
+                config_path=Path(self.services.config_path),
             )
             return done.result
         from app.exporters import merge_json_settings

@@ -513,3 +513,63 @@ def test_qwen_code_refuses_to_replace_the_users_own_provider_entry(cli, tmp_path
     # Our own entry is replaced without --force.
     r = cli("export", "--format", "qwen-code", "--output", str(target))
     assert r.rc == 0 and len(_backups(target)) == 1
+
+
+# ------------------------------------------------------------- this tool's own files
+
+
+def _tool_files(cli) -> dict[str, Path]:
+    config = _configured_file_store(cli)
+    r = cli(
+        "configure",
+        "--profile",
+        "b",
+        "--region",
+        "ap-southeast-1",
+        "--shared-host",
+        "--store",
+        "file",
+        "--api-key-stdin",
+        input=KEY,
+    )
+    assert r.rc == 0, r
+    from app.key_scope import index_path
+
+    index = index_path()
+    index.parent.mkdir(parents=True, exist_ok=True)
+    if not index.exists():
+        index.write_text("{}")
+    backup = config.with_name(config.name + ".bak-20260101T000000")
+    backup.write_text(config.read_text())
+    keys = sorted((config.parent / "keys").glob("*.key"))
+    assert keys
+    return {
+        "the modelstudio-setup config file": config,
+        "a backup of the modelstudio-setup config": backup,
+        "keys directory": keys[0],
+        "keyring index": index,
+    }
+
+
+@pytest.mark.parametrize("fmt", ["dotenv", "yaml", "claude-code"])
+def test_an_export_never_writes_into_the_tools_own_files(fmt, cli, tmp_path, monkeypatch):
+    """QA: dotenv merged into another profile's key file; yaml --force replaced the config."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    files = _tool_files(cli)
+    link = tmp_path / "link.env"
+    for what, path in files.items():
+        before, mode = path.read_bytes(), stat.S_IMODE(path.stat().st_mode)
+        for output in (path, link):
+            if output is link:
+                link.unlink(missing_ok=True)
+                link.symlink_to(path)
+            for force in ((), ("--force",)):
+                r = cli(
+                    "export", "--profile", "b", "--format", fmt, "--output", str(output), *force
+                )
+                assert r.rc == 2, (what, r)
+                assert what in r.stderr and "not even with --force" in r.stderr, r.stderr
+                assert "was not written by modelstudio-setup" not in r.stderr
+                assert KEY not in r.output
+                assert path.read_bytes() == before and stat.S_IMODE(path.stat().st_mode) == mode
+    assert "b" in cli("profiles", "list").stdout

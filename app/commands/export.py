@@ -139,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
         profile=profile,
         include_key=args.include_key,
         force=getattr(args, "force", False),
+        config_path=path,
     )
     result = done.result
     print_notices(result.notices)
