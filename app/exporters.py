@@ -456,12 +456,7 @@ def export(
     return head + "\n" + yaml.safe_dump(_litellm(profile, key, include_key), sort_keys=False)
 
 
-def merge_json_settings(existing: str, exported: str, fmt: str) -> str:
-    """Merge an exported settings.json into an existing one instead of clobbering it.
-
-    Claude Code: the `env` block is updated key by key, other settings are kept.
-    Qwen Code: the provider entry with the same id is replaced, others are kept.
-    """
+def _load_settings(existing: str) -> dict[str, object]:
     from app.json_limits import json_too_deep
 
     if json_too_deep(existing.encode("utf-8", "replace")):
@@ -473,6 +468,83 @@ def merge_json_settings(existing: str, exported: str, fmt: str) -> str:
         raise ExportError("exporters.existing_not_json", line=exc.lineno) from None
     if not isinstance(current, dict):
         raise ExportError("exporters.existing_not_json", line=1)
+    return current
+
+
+def _mask(value: str) -> str:
+    """A token as `sk-…ffff`: recognisable, never usable (the ApiKey rule, any string)."""
+    prefix = "sk-" if value.startswith("sk-") else ""
+    tail = value[-4:] if len(value) >= 16 else ""
+    return f"{prefix}…{tail}" if prefix or tail else "…"
+
+
+def _our_helper(value: object) -> bool:
+    """Whether an apiKeyHelper is this tool's own `modelstudio-setup key get …` command."""
+    if not isinstance(value, str):
+        return False
+    try:
+        argv = shlex.split(value)
+    except ValueError:
+        return False
+    return argv[:3] == [KEY_COMMAND, "key", "get"]
+
+
+# The name an export gives its Qwen Code provider entry (see _qwen_code).
+_OUR_QWEN_NAME = re.compile(r"Model Studio \S+ \(.+, .+\)")
+
+
+def settings_conflicts(existing: str, exported: str, fmt: str) -> tuple[str, ...]:
+    """What merging `exported` would replace or remove that the USER set; named for a
+    message (a token masked, values of other settings never shown).
+
+    Per setting (docs/configure.md, export): Claude Code's ANTHROPIC_BASE_URL,
+    ANTHROPIC_MODEL and ANTHROPIC_SMALL_FAST_MODEL are what the export is for and are
+    replaced; an env ANTHROPIC_AUTH_TOKEN that would be removed or changed, and an
+    apiKeyHelper that is not this tool's own `key get` command, are the user's. Qwen Code:
+    a provider entry the merge would replace that this tool did not name is the user's.
+    Raises ExportError when `existing` is not a settings object.
+    """
+    current = _load_settings(existing)
+    new = json.loads(exported)
+    found: list[str] = []
+    if fmt == "claude-code":
+        env = current.get("env")
+        token = env.get("ANTHROPIC_AUTH_TOKEN") if isinstance(env, dict) else None
+        if isinstance(token, str) and token and new["env"].get("ANTHROPIC_AUTH_TOKEN") != token:
+            found.append(f"env.ANTHROPIC_AUTH_TOKEN ({_mask(token)})")
+        helper = current.get("apiKeyHelper")
+        if (
+            helper not in (None, "")
+            and not _our_helper(helper)
+            and new.get("apiKeyHelper") != helper
+        ):
+            found.append("apiKeyHelper")
+    elif fmt == "qwen-code":
+        from app.text import inert
+
+        providers = current.get("modelProviders")
+        entries = providers.get("openai") if isinstance(providers, dict) else None
+        entry = new["modelProviders"]["openai"][0]
+        for e in entries if isinstance(entries, list) else []:
+            if not isinstance(e, dict) or e == entry:
+                continue
+            replaced = (e.get("id") == entry["id"] and e.get("baseUrl") == entry["baseUrl"]) or (
+                e.get("name") == entry["name"]
+            )
+            name = e.get("name")
+            ours = isinstance(name, str) and _OUR_QWEN_NAME.fullmatch(name) is not None
+            if replaced and not ours:
+                found.append(f"modelProviders.openai[id={inert(e.get('id'), 80)}]")
+    return tuple(found)
+
+
+def merge_json_settings(existing: str, exported: str, fmt: str) -> str:
+    """Merge an exported settings.json into an existing one instead of clobbering it.
+
+    Claude Code: the `env` block is updated key by key, other settings are kept.
+    Qwen Code: the provider entry with the same id is replaced, others are kept.
+    """
+    current = _load_settings(existing)
     new = json.loads(exported)
     if fmt == "claude-code":
         env = current.get("env")
@@ -571,13 +643,46 @@ def _dotenv_entries(text: str) -> list[tuple[str | None, list[str]]]:
     return entries
 
 
-def _holds_literal(lines: list[str]) -> bool:
-    """True when an assignment's value is a literal (not empty, not a ${VAR} reference)."""
+def _value(lines: list[str]) -> str:
+    """An assignment's value, its quotes taken off (enough to compare two values)."""
     match = _ASSIGN.match(lines[0])
     value = "\n".join([match.group(2) if match else "", *lines[1:]]).strip()
     if value[:1] in ("'", '"') and value.endswith(value[0]) and len(value) > 1:
         value = value[1:-1]
+    return value
+
+
+def _holds_literal(lines: list[str]) -> bool:
+    """True when an assignment's value is a literal (not empty, not a ${VAR} reference)."""
+    value = _value(lines)
     return bool(value) and not _REFERENCE.match(value)
+
+
+def _key_written_by_us(
+    entries: list[tuple[str | None, list[str]]], key_vars: tuple[str, ...]
+) -> bool:
+    """Whether the literal key in this .env is one an `--include-key` export wrote.
+
+    The WARNING header alone does not tell: a keyless merge into a file where the USER put
+    the key writes it too (the file does hold a key). An `--include-key` export writes the
+    same literal into EVERY key variable, while a keyless one writes references into all
+    but the profile's own: so the key is ours only under our header and when every key
+    variable holds one and the same literal (QA: a user's key line was removed on the
+    second export).
+    """
+    values = {n: _value(ls) for n, ls in entries if n in key_vars}
+    if set(values) != set(key_vars):
+        return False
+    literals = {v for n, v in values.items() if _holds_literal([f"{n}={v}"])}
+    return len(literals) == 1 and all(_holds_literal([f"{n}={v}"]) for n, v in values.items())
+
+
+def _with_prefix(old: list[str], new: list[str]) -> list[str]:
+    """The new assignment, keeping the user's `export ` in front of it (`. .env` exports)."""
+    match = re.match(r"^(\s*export\s+)", old[0])
+    if not match or new[0].startswith(match.group(1)):
+        return new
+    return [match.group(1) + new[0].lstrip(), *new[1:]]
 
 
 @dataclass(frozen=True)
@@ -598,16 +703,18 @@ def merge_dotenv(existing: str, exported: str, key_vars: tuple[str, ...] = ()) -
 
     Only the variables of `exported` are replaced (in place; later duplicates dropped, since
     dotenv readers let the last one win) or appended; this tool's header comments move with
-    them; every other line stays, in order. Re-running gives the same file. A literal key
-    in `key_vars` that this tool wrote earlier (its WARNING header is there) is removed when
-    the new export only references the key; a key the user put there is kept. Variables an
+    them; every other line stays, in order, and a user's `export ` prefix stays on a line
+    that is updated. Re-running gives the same file. A literal key in `key_vars` that this
+    tool wrote earlier (see _key_written_by_us) is removed when the new export only
+    references the key; a key the user put there is kept, on every later export too. Variables an
     earlier export wrote that this profile no longer sets are removed too.
     """
     new_entries = _dotenv_entries(exported)
     header = [ls[0] for name, ls in new_entries if name is None and ls[0].strip()]
     new_vars = {name: ls for name, ls in new_entries if name is not None}
     old_lines = [line.strip() for line in existing.splitlines()]
-    ours_held_key = _KEY_WARNING in old_lines
+    old_entries = _dotenv_entries(existing)
+    ours_held_key = _KEY_WARNING in old_lines and _key_written_by_us(old_entries, key_vars)
     drop = {n for n in key_vars if n not in new_vars} if ours_held_key else set()
     # What an earlier export of this tool wrote and this profile no longer sets (a workspace
     # ID after a move to the shared host, an unserved ANTHROPIC_MODEL) must not linger.
@@ -619,7 +726,7 @@ def merge_dotenv(existing: str, exported: str, key_vars: tuple[str, ...] = ()) -
     updated: list[str] = []
     removed: list[str] = []
     key_removed: list[str] = []
-    for name, lines in _dotenv_entries(existing):
+    for name, lines in old_entries:
         if name is None and _OWN_COMMENT.match(lines[0]):
             if header_at is None:
                 header_at = len(out)
@@ -627,11 +734,12 @@ def merge_dotenv(existing: str, exported: str, key_vars: tuple[str, ...] = ()) -
         if name in new_vars:
             if name not in seen:
                 seen.add(name)
-                if lines != new_vars[name]:
+                replacement = _with_prefix(lines, new_vars[name])
+                if lines != replacement:
                     updated.append(name)
                 if first_var_at is None:
                     first_var_at = len(out)
-                out.extend(new_vars[name])
+                out.extend(replacement)
             continue
         if name in stale:
             removed.append(name)
@@ -673,6 +781,7 @@ class ExportWritten:
     merged: bool = False
     dotenv: DotenvMerge | None = None
     forced: bool = False  # a file this tool did not write was replaced (--force)
+    overridden: tuple[str, ...] = ()  # user settings replaced or removed (--force)
 
 
 def _check_symlink(requested: Path, force: bool) -> None:
@@ -684,6 +793,29 @@ def _check_symlink(requested: Path, force: bool) -> None:
     base = Path(os.path.realpath(requested.parent))
     if not target.is_relative_to(base):
         raise ExportError("exporters.symlink_outside", path=str(requested), target=str(target))
+
+
+def _check_tool_file(requested: Path, config_path: Path | None) -> None:
+    """Refuse, even with --force, an output that is one of this tool's own files, resolved
+    through symlinks: the config (other profiles would be lost), its backups, the keys
+    directory (another profile's key file) or the keyring index."""
+    from app.key_scope import index_path
+    from app.profiles import config_path as default_config_path
+
+    real = Path(os.path.realpath(requested))
+    config = Path(os.path.realpath(config_path or default_config_path()))
+    keys = Path(os.path.realpath(config.parent / "keys"))
+    which = None
+    if real == config:
+        which = "exporters.own_config"
+    elif real.parent == config.parent and real.name.startswith(f"{config.name}.bak-"):
+        which = "exporters.own_config_backup"
+    elif real == keys or real.is_relative_to(keys):
+        which = "exporters.own_keys"
+    elif real == Path(os.path.realpath(index_path())):
+        which = "exporters.own_index"
+    if which is not None:
+        raise ExportError(which, path=str(requested), target=str(real))
 
 
 def _existing(target: Path) -> tuple[bytes | None, int | None]:
@@ -709,12 +841,17 @@ def write_export(
     profile: Profile,
     include_key: bool,
     force: bool = False,
+    config_path: Path | None = None,
 ) -> ExportWritten:
     """Write an export where the user asked, never destroying what this tool did not write.
 
     .env and settings.json are merged into an existing file; the other formats replace only
-    a file carrying this tool's header, or any file with `force`. No backup is kept (an old
-    version may hold the key). The CLI and the wizard both write through here.
+    a file carrying this tool's header, or any file with `force`. No backup is kept of
+    those (an old version may hold the key); a settings.json whose user settings --force
+    replaces (or which is replaced whole) is backed up first, 0600 (settings_conflicts).
+    Never into the config at `config_path` (default: the usual one), its backups, the
+    keys directory or the keyring index (_check_tool_file). The CLI and the wizard both
+    write through here.
     """
     from app.profiles import atomic_write
 
@@ -722,6 +859,7 @@ def write_export(
     try:
         if "\x00" in str(requested):
             raise ValueError("embedded null byte")
+        _check_tool_file(requested, config_path)
         _check_symlink(requested, force)
         target = Path(os.path.realpath(requested)) if requested.is_symlink() else requested
     except (OSError, ValueError) as exc:
@@ -738,21 +876,34 @@ def write_export(
                 raise ExportError("exporters.existing_not_text", path=str(requested)) from None
     secret = include_key
     merged, forced, dotenv_merge = False, False, None
+    overridden: tuple[str, ...] = ()
+    backup = False
     blank = existing is not None and not existing.strip()
     if data is not None and existing is None:
         forced = True
     elif existing is not None and not blank:
         private = old_mode is not None and not old_mode & 0o077
         if FORMATS[fmt].kind == "json":
+            # Settings files hold the user's own token and helper: what a merge would change
+            # of theirs is refused, or with --force changed after a 0600 backup (never
+            # silently, never without a copy).
             try:
+                overridden = settings_conflicts(existing, text, fmt)
+                if overridden and not force:
+                    raise ExportError(
+                        "exporters.settings_conflict",
+                        path=str(requested),
+                        items=", ".join(overridden),
+                    )
                 text = merge_json_settings(existing, text, fmt)
                 merged = True
                 # Settings we merge into may hold other secrets: keep a private file private.
                 secret = secret or private
-            except ExportError:
-                if not force:
+            except ExportError as exc:
+                if not force or exc.key == "exporters.settings_conflict":
                     raise
                 forced = True
+            backup = forced or bool(overridden)
         elif fmt == "dotenv":
             dotenv_merge = merge_dotenv(existing, text, tuple(_key_vars(profile)))
             text = dotenv_merge.text
@@ -762,5 +913,11 @@ def write_export(
             if not force:
                 raise ExportError("exporters.foreign_file", path=str(requested))
             forced = True
-    result = atomic_write(requested, text, secret=secret)
-    return ExportWritten(result=result, merged=merged, dotenv=dotenv_merge, forced=forced)
+    if backup:
+        # The backup holds what the old file held (maybe the user's token): 0600, and the
+        # new file is private too.
+        secret = True
+    result = atomic_write(requested, text, secret=secret, backup=backup)
+    return ExportWritten(
+        result=result, merged=merged, dotenv=dotenv_merge, forced=forced, overridden=overridden
+    )

@@ -52,6 +52,7 @@ REFUSALS: dict[str, str] = {
     "exporters.foreign_file": "screen_export.foreign_file",
     "exporters.existing_not_text": "screen_export.existing_not_text",
     "exporters.symlink_outside": "screen_export.symlink_outside",
+    "exporters.settings_conflict": "screen_export.settings_conflict",
 }
 MARK_ON = "✓"
 MARK_OFF = " "
@@ -536,7 +537,13 @@ class ExportScreen(StepScreen):
         core = _export_core()
         if core is not None:
             done = core(
-                path, fmt, text, profile=profile, include_key=holds_key, force=fmt in self.forced
+                path,
+                fmt,
+                text,
+                profile=profile,
+                include_key=holds_key,
+                force=fmt in self.forced,
+                config_path=Path(self.services.config_path),
             )
             return done.result
         from app.exporters import merge_json_settings
@@ -565,6 +572,10 @@ class ExportScreen(StepScreen):
                 t("screen_export.replace_title"),
                 t("screen_export.replace_body_link", path=path, target=params.get("target", ""))
                 if refusal == "exporters.symlink_outside"
+                else t(
+                    "screen_export.replace_body_settings", path=path, items=params.get("items", "")
+                )
+                if refusal == "exporters.settings_conflict"
                 else t("screen_export.replace_body", path=path),
                 t("screen_export.replace_yes"),
                 t("screen_export.replace_no"),

@@ -377,3 +377,199 @@ def test_a_workspace_id_from_an_earlier_export_goes_when_the_profile_has_none() 
     # A foreign file's own DASHSCOPE_WORKSPACE_ID is not ours to remove.
     kept = merge_dotenv(f"DASHSCOPE_WORKSPACE_ID={WS}\n", export(shared[0], "dotenv"))
     assert kept.removed == () and f"DASHSCOPE_WORKSPACE_ID={WS}" in kept.text
+
+
+def test_a_key_the_user_put_in_env_survives_every_later_export(cli, tmp_path):
+    """QA: the second export removed the user's own key line, saying this tool wrote it."""
+    _configured_file_store(cli)
+    user_key = "sk-" + "f" * 32
+    env_file = _project(tmp_path, f"FOO=bar\nDASHSCOPE_API_KEY={user_key}\n")
+    for _ in range(3):
+        r = cli("export", "--format", "dotenv", "--output", str(env_file))
+        assert r.rc == 0, r
+        values = dotenv_values(env_file, interpolate=False)
+        assert values["DASHSCOPE_API_KEY"] == user_key and values["FOO"] == "bar"
+        assert "Removed the API key" not in r.stderr
+        assert "still holds an API key" in r.stderr
+        assert user_key not in r.output
+
+
+def test_our_include_key_literal_is_still_removed_after_repeated_exports(cli, tmp_path):
+    _configured_file_store(cli)
+    env_file = _project(tmp_path, "FOO=bar\n")
+    for _ in range(2):
+        assert (
+            cli("export", "--format", "dotenv", "--output", str(env_file), "--include-key").rc == 0
+        )
+    r = cli("export", "--format", "dotenv", "--output", str(env_file))
+    assert r.rc == 0, r
+    assert "Removed the API key this tool had written earlier" in r.stderr
+    assert KEY not in env_file.read_text() and "FOO=bar" in env_file.read_text()
+
+
+def test_an_updated_line_keeps_the_users_export_prefix(cli, tmp_path):
+    """QA: `export OPENAI_BASE_URL=…` became `OPENAI_BASE_URL='…'`, so `. .env` lost it."""
+    import subprocess
+
+    _configured_file_store(cli)
+    env_file = _project(tmp_path, "export OPENAI_BASE_URL=https://api.openai.com/v1\n")
+    assert cli("export", "--format", "dotenv", "--output", str(env_file)).rc == 0
+    text = env_file.read_text()
+    assert f"export OPENAI_BASE_URL='{URLS['openai']}'" in text.splitlines()
+    out = subprocess.run(
+        ["sh", "-c", f". {env_file}; sh -c 'echo $OPENAI_BASE_URL'"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": os.environ["PATH"], "DASHSCOPE_API_KEY": "x"},
+    ).stdout.strip()
+    assert out == URLS["openai"]
+    r = cli("export", "--format", "dotenv", "--output", str(env_file))
+    assert env_file.read_text() == text and "updated none" in r.stderr
+
+
+# ------------------------------------------------------- the user's own settings (--force)
+
+USER_TOKEN = "sk-" + "f" * 32
+
+
+def _backups(target: Path) -> list[Path]:
+    return sorted(target.parent.glob(f"{target.name}.bak-*"))
+
+
+def test_claude_code_refuses_to_drop_the_users_token_and_helper(cli, tmp_path):
+    """QA: the merge dropped env.ANTHROPIC_AUTH_TOKEN, replaced apiKeyHelper, said 'kept'."""
+    import json
+
+    _configured_file_store(cli)
+    target = tmp_path / "s.json"
+    mine = {
+        "env": {
+            "ANTHROPIC_AUTH_TOKEN": USER_TOKEN,
+            "ANTHROPIC_BASE_URL": "https://api.anthropic.com",
+        },
+        "apiKeyHelper": "~/bin/get-my-key.sh",
+    }
+    target.write_text(json.dumps(mine))
+    before = target.read_text()
+    r = cli("export", "--format", "claude-code", "--output", str(target))
+    assert r.rc == 2, r
+    assert "env.ANTHROPIC_AUTH_TOKEN (sk-…ffff)" in r.stderr and "apiKeyHelper" in r.stderr
+    assert "--force" in r.stderr and USER_TOKEN not in r.output
+    assert target.read_text() == before and _backups(target) == []
+
+    r = cli("export", "--format", "claude-code", "--output", str(target), "--force")
+    assert r.rc == 0, r
+    assert USER_TOKEN not in r.output
+    (backup,) = _backups(target)
+    assert str(backup) in r.stderr and "replaced or removed" in r.stderr
+    assert backup.read_text() == before and stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    new = json.loads(target.read_text())
+    assert "ANTHROPIC_AUTH_TOKEN" not in new["env"]
+    assert new["apiKeyHelper"].startswith("modelstudio-setup key get")
+
+
+def test_claude_code_replaces_its_own_settings_without_force(cli, tmp_path):
+    """The base URL and models are the export's job; our own helper is ours to replace."""
+    import json
+
+    _configured_file_store(cli)
+    target = tmp_path / "s.json"
+    target.write_text(
+        json.dumps(
+            {
+                "env": {"ANTHROPIC_BASE_URL": "https://api.anthropic.com", "ANTHROPIC_MODEL": "x"},
+                "apiKeyHelper": "modelstudio-setup key get --profile old",
+                "theme": "dark",
+            }
+        )
+    )
+    r = cli("export", "--format", "claude-code", "--output", str(target))
+    assert r.rc == 0, r
+    assert "other settings were kept" in r.stderr and _backups(target) == []
+    new = json.loads(target.read_text())
+    assert new["theme"] == "dark" and new["env"]["ANTHROPIC_BASE_URL"] == URLS["anthropic"]
+
+
+def test_qwen_code_refuses_to_replace_the_users_own_provider_entry(cli, tmp_path):
+    import json
+
+    _configured_file_store(cli)
+    target = tmp_path / "settings.json"
+    assert cli("export", "--format", "qwen-code", "--output", str(target)).rc == 0
+    ours = json.loads(target.read_text())["modelProviders"]["openai"][0]
+    mine = {"id": ours["id"], "name": "my own", "baseUrl": ours["baseUrl"], "envKey": "MY_KEY"}
+    target.write_text(json.dumps({"modelProviders": {"openai": [mine]}}))
+    before = target.read_text()
+    r = cli("export", "--format", "qwen-code", "--output", str(target))
+    assert r.rc == 2, r
+    assert f"modelProviders.openai[id={ours['id']}]" in r.stderr
+    assert target.read_text() == before
+    r = cli("export", "--format", "qwen-code", "--output", str(target), "--force")
+    assert r.rc == 0, r
+    (backup,) = _backups(target)
+    assert backup.read_text() == before and str(backup) in r.stderr
+    # Our own entry is replaced without --force.
+    r = cli("export", "--format", "qwen-code", "--output", str(target))
+    assert r.rc == 0 and len(_backups(target)) == 1
+
+
+# ------------------------------------------------------------- this tool's own files
+
+
+def _tool_files(cli) -> dict[str, Path]:
+    config = _configured_file_store(cli)
+    r = cli(
+        "configure",
+        "--profile",
+        "b",
+        "--region",
+        "ap-southeast-1",
+        "--shared-host",
+        "--store",
+        "file",
+        "--api-key-stdin",
+        input=KEY,
+    )
+    assert r.rc == 0, r
+    from app.key_scope import index_path
+
+    index = index_path()
+    index.parent.mkdir(parents=True, exist_ok=True)
+    if not index.exists():
+        index.write_text("{}")
+    backup = config.with_name(config.name + ".bak-20260101T000000")
+    backup.write_text(config.read_text())
+    keys = sorted((config.parent / "keys").glob("*.key"))
+    assert keys
+    return {
+        "the modelstudio-setup config file": config,
+        "a backup of the modelstudio-setup config": backup,
+        "keys directory": keys[0],
+        "keyring index": index,
+    }
+
+
+@pytest.mark.parametrize("fmt", ["dotenv", "yaml", "claude-code"])
+def test_an_export_never_writes_into_the_tools_own_files(fmt, cli, tmp_path, monkeypatch):
+    """QA: dotenv merged into another profile's key file; yaml --force replaced the config."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    files = _tool_files(cli)
+    link = tmp_path / "link.env"
+    for what, path in files.items():
+        before, mode = path.read_bytes(), stat.S_IMODE(path.stat().st_mode)
+        for output in (path, link):
+            if output is link:
+                link.unlink(missing_ok=True)
+                link.symlink_to(path)
+            for force in ((), ("--force",)):
+                r = cli(
+                    "export", "--profile", "b", "--format", fmt, "--output", str(output), *force
+                )
+                assert r.rc == 2, (what, r)
+                assert what in r.stderr and "not even with --force" in r.stderr, r.stderr
+                assert "was not written by modelstudio-setup" not in r.stderr
+                assert KEY not in r.output
+                assert path.read_bytes() == before and stat.S_IMODE(path.stat().st_mode) == mode
+    assert "b" in cli("profiles", "list").stdout

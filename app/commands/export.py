@@ -139,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
         profile=profile,
         include_key=args.include_key,
         force=getattr(args, "force", False),
+        config_path=path,
     )
     result = done.result
     print_notices(result.notices)
@@ -170,8 +171,23 @@ def run(args: argparse.Namespace) -> int:
             )
         if done.dotenv.holds_key and not args.include_key:
             print(t("exporters.dotenv_still_holds_key", path=str(result.path)), file=sys.stderr)
+    elif done.merged and done.overridden:
+        print(
+            t(
+                "exporters.merged_overridden",
+                path=str(result.path),
+                items=", ".join(done.overridden),
+                backup=str(result.backup),
+            ),
+            file=sys.stderr,
+        )
     elif done.merged:
         print(t("exporters.merged", path=str(result.path)), file=sys.stderr)
+    elif done.forced and result.backup is not None:
+        print(
+            t("exporters.forced_replaced_backup", path=str(result.path), backup=str(result.backup)),
+            file=sys.stderr,
+        )
     elif done.forced:
         print(t("exporters.forced_replaced", path=str(result.path)), file=sys.stderr)
     elif result.replaced:
