@@ -262,3 +262,126 @@ def test_an_old_entry_shared_with_a_known_config_is_never_deleted(
     finally:
         if keyring.get_password("modelstudio-setup", "default") is not None:
             keyring.delete_password("modelstudio-setup", "default")
+
+
+SHARED = ("configure", "--shared-host", "--api-key-stdin")
+
+
+def test_a_new_config_at_a_moved_configs_old_path_gets_its_own_entry(
+    run_cli, secret_service, tmp_path
+) -> None:
+    """QA: configure x.yaml, mv x.yaml y.yaml, configure x.yaml again: the new file must not
+    land on the entry y.yaml names (its digits were derived from the path before)."""
+    x, y = tmp_path / "q" / "x.yaml", tmp_path / "q" / "y.yaml"
+    first = _run(
+        run_cli, secret_service, *SHARED, "--region", "us-east-1", "--config", str(x),
+        input=KEY_MAIN,
+    )  # fmt: skip
+    assert first.rc == 0, first.output
+    shutil.move(x, y)
+    second = _run(
+        run_cli, secret_service, *SHARED, "--region", "ap-southeast-1", "--config", str(x),
+        input=KEY_CLI,
+    )  # fmt: skip
+    assert second.rc == 0, second.output
+    assert _account(x) != _account(y)
+    assert _get(run_cli, secret_service, y).stdout == KEY_MAIN + "\n"
+    assert _get(run_cli, secret_service, x).stdout == KEY_CLI + "\n"
+    _no_key(first, second)
+
+
+def test_a_new_entry_never_takes_a_name_the_keyring_already_has(
+    secret_service, tmp_path, monkeypatch
+) -> None:
+    """Even when the digits this file would use are taken (by any other file's entry), a
+    new entry gets other digits, and the entry that was there keeps its key."""
+    import keyring
+
+    from app import key_scope
+    from app.profiles import Config
+
+    digits = iter(["0123456789ab", "0123456789ab", "ba9876543210"])
+    monkeypatch.setattr(key_scope, "new_scope", lambda: next(digits))
+    keyring.set_password("modelstudio-setup", "taken@0123456789ab", KEY_MAIN)
+    try:
+        account, notice = key_scope.scoped_account(tmp_path / "c.yaml", "taken", Config())
+        assert account == "taken@ba9876543210" and notice is None
+        assert keyring.get_password("modelstudio-setup", "taken@0123456789ab") == KEY_MAIN
+    finally:
+        keyring.delete_password("modelstudio-setup", "taken@0123456789ab")
+
+
+def test_a_copy_that_only_read_the_entry_keeps_it_on_delete(
+    run_cli, secret_service, tmp_path
+) -> None:
+    """QA: cp a.yaml b.yaml; b.yaml used once (`key get`): deleting the profile in a.yaml
+    keeps the entry b.yaml reads and names b.yaml; `key delete` in a.yaml refuses."""
+    a = tmp_path / "a" / "a.yaml"
+    _configure(run_cli, secret_service, a, KEY_MAIN)
+    b = tmp_path / "b" / "b.yaml"
+    b.parent.mkdir()
+    shutil.copy(a, b)
+    assert _get(run_cli, secret_service, b).stdout == KEY_MAIN + "\n"
+    refused = _run(run_cli, secret_service, "key", "delete", "--config", str(a), "--yes")
+    assert refused.rc == 2 and str(b) in refused.stderr
+    gone = _run(
+        run_cli, secret_service, "profiles", "delete", "default", "--config", str(a), "--yes"
+    )
+    assert gone.rc == 0, gone.output
+    assert "Deleted its key" not in gone.stdout
+    assert "was kept" in gone.stdout and str(b) in gone.stdout
+    assert _get(run_cli, secret_service, b).stdout == KEY_MAIN + "\n"
+    _no_key(refused, gone)
+
+
+def _mig_config(config: Path) -> None:
+    profile, _ = make_profile(
+        "mig", region="ap-southeast-1", workspace_id="ws-scope1", api_key=KeyRef("keyring")
+    )
+    modify_config(config, lambda c: c.with_profile(profile))
+
+
+def _entries(prefix: str) -> list[str]:
+    import secretstorage
+
+    with secretstorage.dbus_init() as bus:
+        collection = secretstorage.get_default_collection(bus)
+        items = collection.search_items({"service": "modelstudio-setup"})
+        names = [item.get_attributes().get("username", "") for item in items]
+    return sorted(n for n in names if n.startswith(prefix))
+
+
+def test_a_migration_killed_midway_is_finished_on_the_next_use(
+    run_cli, secret_service, tmp_path
+) -> None:
+    """QA: a migration killed after the new entry was written, before the config named it:
+    the next command finishes that move (same key) instead of a note on every command, and
+    no second copy of the key is left in the keyring."""
+    import keyring
+
+    from tests.test_write_order import kill_at_rename
+
+    config = tmp_path / "mig" / "config.yaml"
+    _mig_config(config)
+    keyring.set_password("modelstudio-setup", "mig", KEY_MAIN)
+    env = dict(secret_service.env)
+    try:
+        args = ("key", "get", "--profile", "mig", "--config", str(config))
+        proc = kill_at_rename(run_cli, "config.yaml", *args, env=env)
+        assert proc.returncode == -9, proc.stderr
+        assert load_config(config).profiles["mig"].api_key.account is None
+        half = _entries("mig@")
+        assert len(half) == 1
+        done = _run(run_cli, secret_service, *args)
+        assert done.rc == 0, done.output
+        assert done.stdout == KEY_MAIN + "\n"
+        assert "already holds a key" not in done.stderr
+        assert load_config(config).profiles["mig"].api_key.account == half[0]
+        assert keyring.get_password("modelstudio-setup", "mig") is None
+        assert _entries("mig@") == half
+        again = _run(run_cli, secret_service, *args)
+        assert again.stdout == KEY_MAIN + "\n" and again.stderr == ""
+    finally:
+        for user in ["mig", *_entries("mig@")]:
+            if keyring.get_password("modelstudio-setup", user) is not None:
+                keyring.delete_password("modelstudio-setup", user)

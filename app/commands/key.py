@@ -70,6 +70,9 @@ def run(args: argparse.Namespace) -> int:
             raise
         moved = ()  # `set` reports the keyring's state itself (exit 3 when it cannot store)
     print_notices(moved)
+    from app.key_scope import note_use
+
+    note_use(profile, path)  # read or written, this file uses the entry (T21)
     store = store_for(profile.api_key, path.parent, keyring_timeout=timeout)
     where = store.location(profile.name)  # type: ignore[attr-defined]
     if args.key_action == "get":
@@ -92,11 +95,12 @@ def run(args: argparse.Namespace) -> int:
 def _refuse_shared(profile: object, path: object) -> None:
     """The entry is also the key of another config file (a copy of this one): keep it."""
     from app.errors import UserError
-    from app.key_scope import other_user
+    from app.key_scope import other_users
 
     account = profile.api_key.account  # type: ignore[attr-defined]
-    other = other_user(account, path)  # type: ignore[arg-type]
-    if other is not None:
+    others = other_users(account, path)  # type: ignore[arg-type]
+    if others:
+        other = ", ".join(str(p) for p in others)
         from app.key_scope import key_set_command
 
         raise UserError(

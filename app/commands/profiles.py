@@ -102,9 +102,11 @@ def _verified_json(profile: Any) -> dict[str, str] | None:
 def key_status(profile: Any, path: Path) -> dict[str, Any]:
     """Where the key lives and whether it is there, without ever showing it unmasked."""
     from app.errors import UserError
+    from app.key_scope import note_use
     from app.secrets import store_for
 
     store = store_for(profile.api_key, path.parent)
+    note_use(profile, path)  # this file uses the entry (T21)
     if profile.api_key.store == "env":
         where = t("profiles.key_env_where", env=profile.api_key.env)
     elif hasattr(store, "location"):
@@ -206,7 +208,7 @@ def _delete(
     import shlex
 
     from app.errors import UserError
-    from app.key_scope import other_user
+    from app.key_scope import other_users
     from app.profiles import modify_config, print_notices
     from app.secrets import store_for
 
@@ -232,8 +234,8 @@ def _delete(
         from app.key_scope import legacy_sharers
 
         account = profile.api_key.account
-        sharers = [other_user(account, path)] if account else legacy_sharers(path, profile.name)
-        shared = ", ".join(str(p) for p in sharers if p is not None) or None
+        sharers = other_users(account, path) if account else legacy_sharers(path, profile.name)
+        shared = ", ".join(str(p) for p in sharers) or None
     touch_key = not keep_key and shared is None and profile.api_key.store != "env"
     if touch_key:
         # Can the store be reached at all? If not (locked keyring), nothing is changed and
