@@ -376,5 +376,8 @@ def migrate(
     try:
         legacy.delete(name)
     except KeyStoreError:
-        notices.append(Notice("secrets.migrated_old_kept", profile=name))
+        from app.commands.key import delete_entry_command
+
+        command = delete_entry_command(name, path)
+        notices.append(Notice("secrets.migrated_old_kept", profile=name, command=command))
     return replace(profile, api_key=new_ref), tuple(notices)

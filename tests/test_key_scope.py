@@ -385,3 +385,90 @@ def test_a_migration_killed_midway_is_finished_on_the_next_use(
         for user in ["mig", *_entries("mig@")]:
             if keyring.get_password("modelstudio-setup", user) is not None:
                 keyring.delete_password("modelstudio-setup", user)
+
+
+def _pasted(line: str) -> list[str]:
+    """The arguments after the program name of a command printed in a message."""
+    import shlex
+
+    words = shlex.split(line)
+    return words[words.index("key") :]
+
+
+def test_a_wizard_left_before_export_prints_a_delete_that_works(
+    run_cli, secret_service, tmp_path, monkeypatch
+) -> None:
+    """QA: quit after the ApiKey step stored the key, before Export: no profile names the
+    entry, so `key delete --profile default` failed. The final line names the entry the
+    wizard's store really used, and its command deletes it."""
+    import argparse
+
+    import keyring
+
+    from app.commands.wizard import real_services, stored_account
+    from app.i18n import set_language
+    from app.next_steps import final_lines
+    from app.secrets import ApiKey
+    from app.wizard_state import WizardState
+
+    config = tmp_path / "wiz" / "config.yaml"
+    services, _ = real_services(argparse.Namespace(config=str(config)))
+    store = services.key_store_factory("keyring")
+    store.set("default", ApiKey(KEY_MAIN))  # what the ApiKey step does
+    account = store.user("default")
+    assert keyring.get_password("modelstudio-setup", account) == KEY_MAIN
+    state = WizardState(profile_name="default", key_store="keyring", key_saved=True)
+    assert stored_account(services, state) == account
+    lines = final_lines(state, config, key_account=stored_account(services, state))
+    line = next(x for x in lines if "key delete" in x)
+    assert account in line and "--profile" not in line
+    try:
+        set_language("zh")
+        zh = "\n".join(final_lines(state, config, key_account=account))
+        assert "(keyring)" not in zh and "（keyring）" not in zh and "系统密钥环" in zh
+    finally:
+        set_language("en")
+    done = _run(run_cli, secret_service, *_pasted(line.split(": ", 1)[1]))
+    assert done.rc == 0, done.output
+    assert keyring.get_password("modelstudio-setup", account) is None
+
+
+def test_key_delete_by_account_refuses_an_entry_a_config_still_names(
+    run_cli, secret_service, tmp_path
+) -> None:
+    config = tmp_path / "named" / "config.yaml"
+    _configure(run_cli, secret_service, config, KEY_MAIN)
+    account = _account(config)
+    r = _run(run_cli, secret_service, "key", "delete", "--account", account, "--yes")
+    assert r.rc == 2 and str(config) in r.stderr
+    assert _get(run_cli, secret_service, config).stdout == KEY_MAIN + "\n"
+
+
+def test_a_refused_delete_in_a_store_move_prints_a_command_that_works(
+    cli, run_cli, secret_service, monkeypatch
+) -> None:
+    """QA: the remedy was `python -m keyring del …`, which fails when pasted (`python` is
+    not the venv's). It is now this tool's own `key delete --account`, and it works."""
+    import keyring
+
+    from app.secrets import KeyringStore, KeyStoreError
+
+    _configure(run_cli, secret_service, cli.config, KEY_MAIN)
+    account = load_config(cli.config).profiles["default"].api_key.account
+
+    def refuse(self: object, profile: str) -> bool:
+        raise KeyStoreError("secrets.keyring_error", None, kind="X", detail="refused")
+
+    with monkeypatch.context() as m:
+        m.setattr(KeyringStore, "delete", refuse)
+        moved = cli(
+            *CONF, "--config", str(cli.config), "--store", "file", "--api-key-stdin",
+            input=KEY_CLI,
+        )  # fmt: skip
+    assert moved.rc == 0, moved.output
+    assert "python -m keyring" not in moved.output
+    line = next(x for x in moved.stderr.splitlines() if "key delete" in x)
+    assert keyring.get_password("modelstudio-setup", account) == KEY_MAIN
+    done = _run(run_cli, secret_service, *_pasted(line[line.index(": ") + 2 :]))
+    assert done.rc == 0, done.output
+    assert keyring.get_password("modelstudio-setup", account) is None

@@ -363,7 +363,9 @@ def _clean_previous_store(
         command = f"rm {shlex.quote(str(old_store.path_for(name)))}"  # type: ignore[attr-defined]
     else:
         user = old_store.user(name)  # type: ignore[attr-defined]
-        command = f"python -m keyring del modelstudio-setup {shlex.quote(user)}"
+        from app.commands.key import delete_entry_command
+
+        command = delete_entry_command(user, path)
     kept = t("configure.old_key_kept", where=where, command=command)
     if key is None:  # the new store holds nothing yet: removing the old copy loses the key
         print(kept, file=sys.stderr)

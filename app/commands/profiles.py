@@ -205,7 +205,6 @@ def _delete(
     """Delete the profile, then its key: the config write is the step that can fail (read-
     only folder, full disk), so it goes first and a failure leaves both whole (T19). A key
     that a copy of this config also uses stays (T21)."""
-    import shlex
 
     from app.errors import UserError
     from app.key_scope import other_users
@@ -255,7 +254,10 @@ def _delete(
     elif shared is not None:
         print(t("profiles.key_kept_shared", where=where, other=str(shared)))
     elif keep_key:
-        print(t("profiles.key_kept_on_request", where=where, name=shlex.quote(user)))
+        from app.commands.key import delete_entry_command
+
+        command = delete_entry_command(user, path)
+        print(t("profiles.key_kept_on_request", where=where, command=command))
     else:
         try:
             removed_key = store.delete(profile.name)

@@ -160,10 +160,22 @@ def run_wizard(services: Any, state: Any, *, demo_root: Any = None) -> int:
         from app.next_steps import final_lines
 
         for line in final_lines(
-            result, services.config_path, services.network_args, demo_root=demo_root
+            result,
+            services.config_path,
+            services.network_args,
+            demo_root=demo_root,
+            key_account=stored_account(services, result),
         ):
             print(line)
     return code
+
+
+def stored_account(services: Any, state: Any) -> str | None:
+    """The keyring entry the wizard stored the key under (the one its store chose), if any."""
+    if state is None or not state.key_saved or state.key_store != "keyring":
+        return None
+    account_of = getattr(services.key_store_factory("keyring"), "account_of", None)
+    return account_of(state.profile_name) if account_of is not None else None
 
 
 def run_app(services: Any, state: Any) -> tuple[int, Any]:
