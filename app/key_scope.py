@@ -9,16 +9,18 @@ Now a keyring profile records its entry in the config file itself:
     api_key: {store: keyring, env: DASHSCOPE_API_KEY, account: default@1a2b3c4d5e6f}
 
 The 12 hex digits are chosen once per config file (every keyring profile of a file shares
-them; derived from the file's real path when the first entry is made), and then the file
-says where its key is: moving the file or opening it through a symlink or another path
-keeps its key, and a second config file gets its own digits.
+them), at random when the first entry is made, and never an entry name the keyring already
+has; then the file says where its key is: moving the file or opening it through a symlink or
+another path keeps its key, and a second config file (also a new one at a moved file's old
+path) gets its own digits.
 
 A COPY of a config file carries the same account. To notice that, the tool keeps a small
 index (`keyring-accounts.json` in the user state directory; names and paths only, never a
-key) of the config file that last wrote each account. When another existing file still
+key) of every config file that read or wrote each account. When another existing file still
 names the account, the entry is shared: `configure` and `key set` give this profile a new
 entry of its own instead of overwriting, `profiles delete` and `key delete` leave it alone,
-and the message names the other file.
+and the message names the other file. A copy this tool has never used is not in the index,
+so it cannot be detected.
 
 Entries of the earlier version (user = profile name) are migrated on first use by `key`,
 `configure` and `profiles delete`: the new entry is written and read back, the config then
@@ -29,7 +31,6 @@ notice saying what moved. Until then every command still reads the old entry.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from dataclasses import replace
@@ -51,11 +52,26 @@ def index_path() -> Path:
     return platformdirs.user_state_path(APP_NAME) / INDEX_FILE
 
 
-def new_scope(path: Path | str) -> str:
-    """12 hex digits for a config file that has no keyring entry yet, derived from its real
-    path, so the CLI and the wizard (which stores the key before it writes the config)
-    arrive at the same entry; once written, the file records it and may move freely."""
-    return hashlib.sha256(_real(path).encode("utf-8", "surrogatepass")).hexdigest()[:12]
+def new_scope() -> str:
+    """12 fresh random hex digits for a config file that has no keyring entry yet. Nothing
+    needs to be derivable: once written, the file records its entry. (Deriving them from the
+    path let a new file at a moved file's old path land on the moved file's entry.)"""
+    import secrets
+
+    return secrets.token_hex(6)
+
+
+_MAX_TRIES = 16
+
+
+def entry_exists(name: str, account: str, timeout: float = 15.0) -> bool:
+    """Whether the keyring already has an entry `account` (a key of some other file, or a
+    value that is not even a key). A keyring that cannot be read cannot say: False, and
+    the write that follows reports the keyring's state."""
+    try:
+        return KeyringStore(timeout=timeout, account=account).get(name) is not None
+    except KeyStoreError as exc:
+        return exc.reason == "secrets.stored_key_invalid"
 
 
 def config_scope(config: Any) -> str | None:
@@ -69,27 +85,38 @@ def config_scope(config: Any) -> str | None:
     return None
 
 
-def account_for(config: Any, name: str, path: Path, *, fresh: bool = False) -> str:
+def account_for(
+    config: Any, name: str, path: Path, *, fresh: bool = False, timeout: float = 15.0
+) -> str:
     """The keyring user for profile `name` of the config at `path`: its recorded one, else
-    one in this file's scope. `fresh`: this file's own digits (the recorded entry is shared
-    with a copy of the file elsewhere)."""
+    a NEW one, in this file's scope when that name is free, else in fresh random digits.
+    A new one is never an entry the keyring already has (another file's key, T21).
+    `fresh`: never the recorded one nor this file's scope (a copy of this file elsewhere
+    shares them)."""
     existing = config.profiles.get(name)
     if not fresh and existing is not None and existing.api_key.account:
         return str(existing.api_key.account)
     scope = None if fresh else config_scope(config)
-    return check_account(f"{name}@{scope or new_scope(path)}")
+    tries = ([scope] if scope else []) + [None] * _MAX_TRIES
+    for digits in tries:
+        account = check_account(f"{name}@{digits or new_scope()}")
+        if not entry_exists(name, account, timeout):
+            return account
+    raise KeyStoreError("secrets.no_free_account", None, profile=name)
 
 
-def scoped_account(path: Path, name: str, config: Any = None) -> tuple[str, Notice | None]:
+def scoped_account(
+    path: Path, name: str, config: Any = None, *, timeout: float = 15.0
+) -> tuple[str, Notice | None]:
     """The entry a new key of `name` goes to, and the notice when a copy of this config
     shares the recorded one (then this profile gets its own)."""
     if config is None:
         config = _load_tolerant(path)
-    account = account_for(config, name, path)
+    account = account_for(config, name, path, timeout=timeout)
     other = other_user(account, path)
     if other is None:
         return account, None
-    fresh = account_for(config, name, path, fresh=True)
+    fresh = account_for(config, name, path, fresh=True, timeout=timeout)
     return fresh, shared_notice(account, other, fresh)
 
 
@@ -124,12 +151,13 @@ def _read_index() -> dict[str, Any]:
         data = index_path().read_bytes()[:_MAX_INDEX_BYTES]
         doc = json.loads(data.decode("utf-8"))
     except (OSError, ValueError, RecursionError):
-        return {"accounts": {}, "moved": {}}
+        doc = {}
     if not isinstance(doc, dict):
-        return {"accounts": {}, "moved": {}}
-    accounts = doc.get("accounts") if isinstance(doc.get("accounts"), dict) else {}
-    moved = doc.get("moved") if isinstance(doc.get("moved"), dict) else {}
-    return {"accounts": accounts, "moved": moved}
+        doc = {}
+    return {
+        part: doc[part] if isinstance(doc.get(part), dict) else {}
+        for part in ("accounts", "moved", "pending")
+    }
 
 
 def _update_index(change: Any) -> None:
@@ -149,13 +177,39 @@ def _real(path: Path | str) -> str:
     return os.path.realpath(os.fspath(path))
 
 
-def register(account: str, config_path: Path) -> None:
-    """Record that `config_path` now uses `account`."""
+def _users(entry: Any) -> list[str]:
+    """The files recorded for one account (an earlier index kept one path, a string)."""
+    if isinstance(entry, str):
+        return [entry]
+    if isinstance(entry, list):
+        return [p for p in entry if isinstance(p, str)]
+    return []
+
+
+def register(account: str | None, config_path: Path) -> None:
+    """Record that `config_path` uses `account` (it read or wrote the entry): every file
+    that uses an entry is recorded, so a copy that only ever read it is known too."""
+    if not account:
+        return
+    real = _real(config_path)
+    if real in _users(_read_index()["accounts"].get(account)):
+        return  # already known: no write on every read
 
     def change(doc: dict[str, Any]) -> None:
-        doc["accounts"][account] = _real(config_path)
+        users = [p for p in _users(doc["accounts"].get(account)) if p != real]
+        doc["accounts"][account] = [*users, real][-_MAX_USERS:]
 
     _update_index(change)
+
+
+_MAX_USERS = 32
+
+
+def note_use(profile: Any, config_path: Path) -> None:
+    """`register` the entry of a keyring profile that was just read or written."""
+    ref = profile.api_key
+    if ref.store == "keyring" and ref.account:
+        register(ref.account, config_path)
 
 
 def _same_file(a: Path | str, b: Path | str) -> bool:
@@ -165,21 +219,31 @@ def _same_file(a: Path | str, b: Path | str) -> bool:
         return _real(a) == _real(b)
 
 
-def other_user(account: str | None, config_path: Path) -> Path | None:
-    """Another existing config file that still names `account` (a copy of this one), if any.
+def other_users(account: str | None, config_path: Path) -> list[Path]:
+    """The other existing config files that still name `account` (copies of this one).
 
-    A file that was moved away or no longer names the account is not a collision.
+    A file that was moved away, deleted or no longer names the account is not a collision.
+    Only files this tool has seen use the entry are known (see docs/keys.md).
     """
     if not account:
-        return None
-    owner = _read_index()["accounts"].get(account)
-    if not isinstance(owner, str) or _same_file(owner, config_path):
-        return None
-    try:
-        text = Path(owner).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    return Path(owner) if account in text else None
+        return []
+    found = []
+    for owner in _users(_read_index()["accounts"].get(account)):
+        if _same_file(owner, config_path):
+            continue
+        try:
+            text = Path(owner).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if account in text:
+            found.append(Path(owner))
+    return found
+
+
+def other_user(account: str | None, config_path: Path) -> Path | None:
+    """The first of `other_users`, or None."""
+    others = other_users(account, config_path)
+    return others[0] if others else None
 
 
 def legacy_sharers(path: Path, name: str) -> list[Path]:
@@ -192,7 +256,8 @@ def legacy_sharers(path: Path, name: str) -> list[Path]:
     candidates = {str(config_path(None))}
     if os.environ.get(CONFIG_ENV):
         candidates.add(str(config_path(os.environ[CONFIG_ENV])))
-    candidates.update(v for v in index["accounts"].values() if isinstance(v, str))
+    for entry in index["accounts"].values():
+        candidates.update(_users(entry))
     candidates.update(str(m.get("config")) for m in index["moved"].values() if isinstance(m, dict))
     found = []
     for candidate in sorted(candidates):
@@ -270,11 +335,22 @@ def migrate(
             )
             return profile, (notice,)
         return profile, ()
-    account, _ = scoped_account(path, name, load_config(path))
+    pending_key = f"{_real(path)}\n{name}"
+    account = _read_index()["pending"].get(pending_key)
+    if not isinstance(account, str) or not ACCOUNT_RE.fullmatch(account):
+        account, _ = scoped_account(path, name, load_config(path), timeout=timeout)
     scoped = KeyringStore(timeout=timeout, account=account)
-    if scoped.get(name) is not None:  # taken by something else: never overwrite it
+    there = scoped.get(name)
+    if there is not None and there.fingerprint() != value.fingerprint():
+        # Another key: never overwrite it (a fresh entry is never taken; this is a race).
         return profile, (Notice("secrets.migration_target_taken", account=account),)
-    scoped.set(name, value)  # reads the value back before returning
+    if there is None:  # else: this file's own half-done move (killed midway): finish it
+
+        def remember(doc: dict[str, Any]) -> None:
+            doc["pending"][pending_key] = account
+
+        _update_index(remember)  # a kill before the config names it resumes here
+        scoped.set(name, value)  # reads the value back before returning
     new_ref = replace(ref, account=account)
     try:
         modify_config(path, lambda c: set_key_ref(c, name, new_ref), force=force)
@@ -288,6 +364,7 @@ def migrate(
 
     def record(doc: dict[str, Any]) -> None:
         doc["moved"][name] = {"account": account, "config": _real(path)}
+        doc["pending"].pop(pending_key, None)
 
     _update_index(record)
     notices = [Notice("secrets.migrated", profile=name, account=account, path=str(path))]
@@ -299,5 +376,8 @@ def migrate(
     try:
         legacy.delete(name)
     except KeyStoreError:
-        notices.append(Notice("secrets.migrated_old_kept", profile=name))
+        from app.commands.key import delete_entry_command
+
+        command = delete_entry_command(name, path)
+        notices.append(Notice("secrets.migrated_old_kept", profile=name, command=command))
     return replace(profile, api_key=new_ref), tuple(notices)

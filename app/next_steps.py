@@ -125,8 +125,13 @@ def final_lines(
     network_args: Sequence[str] = (),
     *,
     demo_root: Any = None,
+    key_account: str | None = None,
 ) -> list[str]:
-    """The lines printed after the wizard ends, from what was actually written."""
+    """The lines printed after the wizard ends, from what was actually written.
+
+    `key_account`: the keyring entry the wizard stored the key under (None: an earlier
+    version's entry, the profile name). Left before Export, no profile names that entry,
+    so the line offers a command that deletes it by its name (`key delete --account`)."""
     if state is None:
         return [t("wizard.quit_summary")]
     if demo_root is not None:
@@ -147,12 +152,23 @@ def final_lines(
     else:
         lines.append(t("wizard.quit_summary"))
         if state.key_saved and state.key_store in ("keyring", "file"):
+            if state.key_store == "keyring":
+                account = key_account or state.profile_name
+                remove = command(
+                    "key", "delete", "--account", account, "--yes", *config_args(config_path)
+                )
+            else:
+                from app.profiles import config_path as default_config
+                from app.secrets import FileStore
+
+                folder = Path(config_path or default_config(None)).parent
+                remove = f"rm {shlex.quote(str(FileStore(folder).path_for(state.profile_name)))}"
             lines.append(
                 t(
                     "wizard.key_kept",
                     profile=state.profile_name,
-                    store=state.key_store,
-                    command=command("key", "delete", *profile),
+                    store=t(f"wizard.store_name_{state.key_store}"),
+                    command=remove,
                 )
             )
     hint = install_hint()

@@ -262,3 +262,213 @@ def test_an_old_entry_shared_with_a_known_config_is_never_deleted(
     finally:
         if keyring.get_password("modelstudio-setup", "default") is not None:
             keyring.delete_password("modelstudio-setup", "default")
+
+
+SHARED = ("configure", "--shared-host", "--api-key-stdin")
+
+
+def test_a_new_config_at_a_moved_configs_old_path_gets_its_own_entry(
+    run_cli, secret_service, tmp_path
+) -> None:
+    """QA: configure x.yaml, mv x.yaml y.yaml, configure x.yaml again: the new file must not
+    land on the entry y.yaml names (its digits were derived from the path before)."""
+    x, y = tmp_path / "q" / "x.yaml", tmp_path / "q" / "y.yaml"
+    first = _run(
+        run_cli, secret_service, *SHARED, "--region", "us-east-1", "--config", str(x),
+        input=KEY_MAIN,
+    )  # fmt: skip
+    assert first.rc == 0, first.output
+    shutil.move(x, y)
+    second = _run(
+        run_cli, secret_service, *SHARED, "--region", "ap-southeast-1", "--config", str(x),
+        input=KEY_CLI,
+    )  # fmt: skip
+    assert second.rc == 0, second.output
+    assert _account(x) != _account(y)
+    assert _get(run_cli, secret_service, y).stdout == KEY_MAIN + "\n"
+    assert _get(run_cli, secret_service, x).stdout == KEY_CLI + "\n"
+    _no_key(first, second)
+
+
+def test_a_new_entry_never_takes_a_name_the_keyring_already_has(
+    secret_service, tmp_path, monkeypatch
+) -> None:
+    """Even when the digits this file would use are taken (by any other file's entry), a
+    new entry gets other digits, and the entry that was there keeps its key."""
+    import keyring
+
+    from app import key_scope
+    from app.profiles import Config
+
+    digits = iter(["0123456789ab", "0123456789ab", "ba9876543210"])
+    monkeypatch.setattr(key_scope, "new_scope", lambda: next(digits))
+    keyring.set_password("modelstudio-setup", "taken@0123456789ab", KEY_MAIN)
+    try:
+        account, notice = key_scope.scoped_account(tmp_path / "c.yaml", "taken", Config())
+        assert account == "taken@ba9876543210" and notice is None
+        assert keyring.get_password("modelstudio-setup", "taken@0123456789ab") == KEY_MAIN
+    finally:
+        keyring.delete_password("modelstudio-setup", "taken@0123456789ab")
+
+
+def test_a_copy_that_only_read_the_entry_keeps_it_on_delete(
+    run_cli, secret_service, tmp_path
+) -> None:
+    """QA: cp a.yaml b.yaml; b.yaml used once (`key get`): deleting the profile in a.yaml
+    keeps the entry b.yaml reads and names b.yaml; `key delete` in a.yaml refuses."""
+    a = tmp_path / "a" / "a.yaml"
+    _configure(run_cli, secret_service, a, KEY_MAIN)
+    b = tmp_path / "b" / "b.yaml"
+    b.parent.mkdir()
+    shutil.copy(a, b)
+    assert _get(run_cli, secret_service, b).stdout == KEY_MAIN + "\n"
+    refused = _run(run_cli, secret_service, "key", "delete", "--config", str(a), "--yes")
+    assert refused.rc == 2 and str(b) in refused.stderr
+    gone = _run(
+        run_cli, secret_service, "profiles", "delete", "default", "--config", str(a), "--yes"
+    )
+    assert gone.rc == 0, gone.output
+    assert "Deleted its key" not in gone.stdout
+    assert "was kept" in gone.stdout and str(b) in gone.stdout
+    assert _get(run_cli, secret_service, b).stdout == KEY_MAIN + "\n"
+    _no_key(refused, gone)
+
+
+def _mig_config(config: Path) -> None:
+    profile, _ = make_profile(
+        "mig", region="ap-southeast-1", workspace_id="ws-scope1", api_key=KeyRef("keyring")
+    )
+    modify_config(config, lambda c: c.with_profile(profile))
+
+
+def _entries(prefix: str) -> list[str]:
+    import secretstorage
+
+    with secretstorage.dbus_init() as bus:
+        collection = secretstorage.get_default_collection(bus)
+        items = collection.search_items({"service": "modelstudio-setup"})
+        names = [item.get_attributes().get("username", "") for item in items]
+    return sorted(n for n in names if n.startswith(prefix))
+
+
+def test_a_migration_killed_midway_is_finished_on_the_next_use(
+    run_cli, secret_service, tmp_path
+) -> None:
+    """QA: a migration killed after the new entry was written, before the config named it:
+    the next command finishes that move (same key) instead of a note on every command, and
+    no second copy of the key is left in the keyring."""
+    import keyring
+
+    from tests.test_write_order import kill_at_rename
+
+    config = tmp_path / "mig" / "config.yaml"
+    _mig_config(config)
+    keyring.set_password("modelstudio-setup", "mig", KEY_MAIN)
+    env = dict(secret_service.env)
+    try:
+        args = ("key", "get", "--profile", "mig", "--config", str(config))
+        proc = kill_at_rename(run_cli, "config.yaml", *args, env=env)
+        assert proc.returncode == -9, proc.stderr
+        assert load_config(config).profiles["mig"].api_key.account is None
+        half = _entries("mig@")
+        assert len(half) == 1
+        done = _run(run_cli, secret_service, *args)
+        assert done.rc == 0, done.output
+        assert done.stdout == KEY_MAIN + "\n"
+        assert "already holds a key" not in done.stderr
+        assert load_config(config).profiles["mig"].api_key.account == half[0]
+        assert keyring.get_password("modelstudio-setup", "mig") is None
+        assert _entries("mig@") == half
+        again = _run(run_cli, secret_service, *args)
+        assert again.stdout == KEY_MAIN + "\n" and again.stderr == ""
+    finally:
+        for user in ["mig", *_entries("mig@")]:
+            if keyring.get_password("modelstudio-setup", user) is not None:
+                keyring.delete_password("modelstudio-setup", user)
+
+
+def _pasted(line: str) -> list[str]:
+    """The arguments after the program name of a command printed in a message."""
+    import shlex
+
+    words = shlex.split(line)
+    return words[words.index("key") :]
+
+
+def test_a_wizard_left_before_export_prints_a_delete_that_works(
+    run_cli, secret_service, tmp_path, monkeypatch
+) -> None:
+    """QA: quit after the ApiKey step stored the key, before Export: no profile names the
+    entry, so `key delete --profile default` failed. The final line names the entry the
+    wizard's store really used, and its command deletes it."""
+    import argparse
+
+    import keyring
+
+    from app.commands.wizard import real_services, stored_account
+    from app.i18n import set_language
+    from app.next_steps import final_lines
+    from app.secrets import ApiKey
+    from app.wizard_state import WizardState
+
+    config = tmp_path / "wiz" / "config.yaml"
+    services, _ = real_services(argparse.Namespace(config=str(config)))
+    store = services.key_store_factory("keyring")
+    store.set("default", ApiKey(KEY_MAIN))  # what the ApiKey step does
+    account = store.user("default")
+    assert keyring.get_password("modelstudio-setup", account) == KEY_MAIN
+    state = WizardState(profile_name="default", key_store="keyring", key_saved=True)
+    assert stored_account(services, state) == account
+    lines = final_lines(state, config, key_account=stored_account(services, state))
+    line = next(x for x in lines if "key delete" in x)
+    assert account in line and "--profile" not in line
+    try:
+        set_language("zh")
+        zh = "\n".join(final_lines(state, config, key_account=account))
+        assert "(keyring)" not in zh and "（keyring）" not in zh and "系统密钥环" in zh
+    finally:
+        set_language("en")
+    done = _run(run_cli, secret_service, *_pasted(line.split(": ", 1)[1]))
+    assert done.rc == 0, done.output
+    assert keyring.get_password("modelstudio-setup", account) is None
+
+
+def test_key_delete_by_account_refuses_an_entry_a_config_still_names(
+    run_cli, secret_service, tmp_path
+) -> None:
+    config = tmp_path / "named" / "config.yaml"
+    _configure(run_cli, secret_service, config, KEY_MAIN)
+    account = _account(config)
+    r = _run(run_cli, secret_service, "key", "delete", "--account", account, "--yes")
+    assert r.rc == 2 and str(config) in r.stderr
+    assert _get(run_cli, secret_service, config).stdout == KEY_MAIN + "\n"
+
+
+def test_a_refused_delete_in_a_store_move_prints_a_command_that_works(
+    cli, run_cli, secret_service, monkeypatch
+) -> None:
+    """QA: the remedy was `python -m keyring del …`, which fails when pasted (`python` is
+    not the venv's). It is now this tool's own `key delete --account`, and it works."""
+    import keyring
+
+    from app.secrets import KeyringStore, KeyStoreError
+
+    _configure(run_cli, secret_service, cli.config, KEY_MAIN)
+    account = load_config(cli.config).profiles["default"].api_key.account
+
+    def refuse(self: object, profile: str) -> bool:
+        raise KeyStoreError("secrets.keyring_error", None, kind="X", detail="refused")
+
+    with monkeypatch.context() as m:
+        m.setattr(KeyringStore, "delete", refuse)
+        moved = cli(
+            *CONF, "--config", str(cli.config), "--store", "file", "--api-key-stdin",
+            input=KEY_CLI,
+        )  # fmt: skip
+    assert moved.rc == 0, moved.output
+    assert "python -m keyring" not in moved.output
+    line = next(x for x in moved.stderr.splitlines() if "key delete" in x)
+    assert keyring.get_password("modelstudio-setup", account) == KEY_MAIN
+    done = _run(run_cli, secret_service, *_pasted(line[line.index(": ") + 2 :]))
+    assert done.rc == 0, done.output
+    assert keyring.get_password("modelstudio-setup", account) is None

@@ -26,4 +26,4 @@ def test_keep_key_deletes_the_profile_without_touching_the_keyring(run_cli) -> N
     r = run_cli("profiles", "delete", "work", "--yes", "--keep-key")
     assert r.rc == 0, r
     assert "work" not in load_config(run_cli.config).profiles
-    assert "--keep-key" in r.stdout and "keyring del modelstudio-setup work" in r.stdout
+    assert "--keep-key" in r.stdout and "key delete --account work" in r.stdout

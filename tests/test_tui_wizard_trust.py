@@ -399,7 +399,7 @@ async def test_quit_before_export_says_nothing_was_written_but_names_the_stored_
         await settle(app, pilot)
     text = "\n".join(final_lines(app.return_value, services.config_path))
     assert "Nothing was written to the config file." in text
-    assert "key delete --profile default" in text and "keyring" in text
+    assert "key delete --account default --yes" in text and "keyring" in text
     assert KEY not in text
 
 

@@ -128,3 +128,30 @@ def test_a_failed_undo_is_said_instead_of_nothing_changed(run_cli: CliRunner) ->
     assert r.rc != 0
     assert "already stored in" in r.stderr and "could not be taken out again" in r.stderr
     assert KEY not in r.output
+
+
+def test_configure_moving_a_key_to_a_file_killed_midway_keeps_a_config_with_its_key(
+    run_cli, secret_service
+) -> None:
+    """QA: keyring -> `--store file` killed midway. The key file is written before the
+    config names it, and the keyring entry removed only after: at every kill point the
+    config names a store that holds the key."""
+    from app.secrets import store_for
+
+    env = dict(secret_service.env)
+    backend = env["PYTHON_KEYRING_BACKEND"]
+    made = run_cli(*CONF, "--api-key-stdin", input=KEY, env=env, keyring_backend=backend)
+    assert made.rc == 0, made.output
+    new = "sk-ordermove23456789abcdef0123456"
+    for end in ("default.key", "config.yaml"):
+        proc = kill_at_rename(
+            run_cli, end, *CONF, "--store", "file", "--api-key-stdin", input=new, env=env
+        )
+        assert proc.returncode == -9, proc.stderr
+        profile = load_config(run_cli.config).profiles["default"]
+        held = store_for(profile.api_key, run_cli.config.parent).get("default")
+        assert held is not None and held.reveal() in (KEY, new), end
+    done = run_cli(*CONF, "--store", "file", "--api-key-stdin", input=new, env=env,
+                   keyring_backend=backend)  # fmt: skip
+    assert done.rc == 0, done.output
+    assert run_cli("key", "get", env=env, keyring_backend=backend).stdout == new + "\n"

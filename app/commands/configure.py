@@ -191,13 +191,19 @@ def run(args: argparse.Namespace) -> int:
 
     # 3. Write. Keyring: the new entry first (an interrupted run leaves at worst an unused
     # entry inside the keyring), then the config, undoing the entry if the config write
-    # fails. File: the config first, then the key file, so an interrupted run never leaves
-    # a plain-text key that no config mentions (T19); a failed key write restores the
-    # config. The old entry or file goes last, once nothing can fail any more.
+    # fails. File, new profile: the config first, then the key file, so an interrupted run
+    # never leaves a plain-text key that no config mentions (T19); a failed key write
+    # restores the config. File, existing profile: the key file first (below). The old
+    # entry or file goes last, once nothing can fail any more.
     stored = {"done": False, "old": None}
+    # A key file goes first too when the profile already exists: its config then names a
+    # store that holds its key at every instant (the old store until the config is in
+    # place, the file after), and the old key is removed only after that (T19). A NEW
+    # profile's key file still comes after its config (no plain-text key no config names).
+    file_first = store.kind == "file" and previous is not None
 
     def store_key(_new: object) -> None:
-        if key is None or store.kind != "keyring":
+        if key is None or (store.kind != "keyring" and not file_first):
             return
         try:
             stored["old"] = store.get(name)
@@ -224,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
             where = store.location(name)  # type: ignore[attr-defined]
             print(t("secrets.rollback_failed", where=where), file=sys.stderr)
         raise
-    if key is not None and store.kind == "file":
+    if key is not None and store.kind == "file" and not file_first:
         _store_file_key(store, name, key, path, previous, catalog, force)
     if store.kind == "keyring":
         from app.key_scope import register
@@ -357,7 +363,9 @@ def _clean_previous_store(
         command = f"rm {shlex.quote(str(old_store.path_for(name)))}"  # type: ignore[attr-defined]
     else:
         user = old_store.user(name)  # type: ignore[attr-defined]
-        command = f"python -m keyring del modelstudio-setup {shlex.quote(user)}"
+        from app.commands.key import delete_entry_command
+
+        command = delete_entry_command(user, path)
     kept = t("configure.old_key_kept", where=where, command=command)
     if key is None:  # the new store holds nothing yet: removing the old copy loses the key
         print(kept, file=sys.stderr)

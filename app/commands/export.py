@@ -58,9 +58,11 @@ def read_key(
 
     A stored key that is unusable names the exact `key set` command to store it again.
     """
+    from app.key_scope import note_use
     from app.secrets import KeyStoreError, store_for
 
     store = store or store_for(profile.api_key, path.parent)
+    note_use(profile, path)  # this file uses the entry: a copy's delete must know (T21)
     try:
         return store.get(profile.name)  # type: ignore[attr-defined]
     except KeyStoreError as exc:

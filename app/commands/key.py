@@ -30,6 +30,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         description=t("secrets.help_delete"),
     )
     delete.add_argument("--yes", action="store_true", help=t("secrets.opt_yes"))
+    delete.add_argument("--account", metavar="ENTRY", help=t("secrets.opt_account"))
     put = actions.add_parser(
         "set", parents=[common], help=t("secrets.help_set"), description=t("secrets.help_set")
     )
@@ -58,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
     from app.profiles import print_notices
 
     path = cli_config_path(args)
+    if args.key_action == "delete" and args.account is not None:
+        return _delete_entry(args.account, path, timeout, args.yes)
     config = load_config(path)
     profile = config.profile(getattr(args, "profile", None))
     # An entry of the earlier version (user = profile name) moves to this file's scope.
@@ -73,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
                 raise
             moved = ()  # `set` reports the keyring's state itself (exit 3 when it cannot store)
     print_notices(moved)
+    from app.key_scope import note_use
+
+    note_use(profile, path)  # read or written, this file uses the entry (T21)
     store = store_for(profile.api_key, path.parent, keyring_timeout=timeout)
     where = store.location(profile.name)  # type: ignore[attr-defined]
     if args.key_action == "get":
@@ -95,11 +101,12 @@ def run(args: argparse.Namespace) -> int:
 def _refuse_shared(profile: object, path: object) -> None:
     """The entry is also the key of another config file (a copy of this one): keep it."""
     from app.errors import UserError
-    from app.key_scope import other_user
+    from app.key_scope import other_users
 
     account = profile.api_key.account  # type: ignore[attr-defined]
-    other = other_user(account, path)  # type: ignore[arg-type]
-    if other is not None:
+    others = other_users(account, path)  # type: ignore[arg-type]
+    if others:
+        other = ", ".join(str(p) for p in others)
         from app.key_scope import key_set_command
 
         raise UserError(
@@ -108,6 +115,63 @@ def _refuse_shared(profile: object, path: object) -> None:
             other=str(other),
             command=key_set_command(path, profile.name),  # type: ignore[arg-type, attr-defined]
         )
+
+
+def delete_entry_command(account: str, path: object = None) -> str:
+    """`… key delete --account ENTRY --yes [--config C]`, spelled the way it runs here."""
+    from app.invocation import command
+    from app.next_steps import config_args
+
+    return command("key", "delete", "--account", account, "--yes", *config_args(path))
+
+
+def _delete_entry(account: str, path: object, timeout: float, yes: bool) -> int:
+    """`key delete --account ENTRY`: one keyring entry of this tool by its name, for an entry
+    no profile names any more (a wizard left before Export, a store move whose old entry
+    could not be deleted). Refused while a config file this tool knows still names it."""
+    from pathlib import Path
+
+    from app.errors import UserError
+    from app.key_scope import legacy_sharers, other_users
+    from app.profiles import load_config
+    from app.secrets import ACCOUNT_RE, KeyringStore, check_account, check_profile_name
+
+    scoped = ACCOUNT_RE.fullmatch(account) is not None
+    if scoped:
+        check_account(account)
+        name = account.split("@", 1)[0]
+    else:
+        name = check_profile_name(account)  # an earlier version's entry: the profile name
+    users = []
+    try:
+        here = load_config(path).profiles.get(name)  # type: ignore[arg-type]
+    except Exception:  # no config (yet), or a broken one: it names nothing
+        here = None
+    names = here is not None and here.api_key.store == "keyring"
+    if names and (here.api_key.account or name) == account:  # type: ignore[union-attr]
+        users.append(Path(str(path)))
+    nowhere = Path(str(path)).parent / ".modelstudio-setup-no-such-file"
+    others = other_users(account, nowhere) if scoped else legacy_sharers(nowhere, name)
+    users.extend(p for p in others if p not in users)
+    if users:
+        raise UserError(
+            "secrets.entry_in_use", account=account, others=", ".join(str(p) for p in users)
+        )
+    store = KeyringStore(timeout=timeout, account=account if scoped else None)
+    where = store.location(name)
+    if not yes:
+        if sys.stdin is None or not sys.stdin.isatty():
+            raise UserError("secrets.delete_entry_needs_yes", account=account)
+        from app.prompts import confirm
+
+        if not confirm(t("secrets.confirm_delete_entry", where=where)):
+            print(t("secrets.delete_cancelled"))
+            return 0
+    if store.delete(name):
+        print(t("secrets.entry_deleted", where=where))
+    else:
+        print(t("secrets.entry_already_gone", where=where))
+    return 0
 
 
 def _delete(store: object, name: str, env: str, where: str, yes: bool) -> int:

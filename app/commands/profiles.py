@@ -103,9 +103,11 @@ def _verified_json(profile: Any) -> dict[str, str] | None:
 def key_status(profile: Any, path: Path) -> dict[str, Any]:
     """Where the key lives and whether it is there, without ever showing it unmasked."""
     from app.errors import UserError
+    from app.key_scope import note_use
     from app.secrets import store_for
 
     store = store_for(profile.api_key, path.parent)
+    note_use(profile, path)  # this file uses the entry (T21)
     if profile.api_key.store == "env":
         where = t("profiles.key_env_where", env=profile.api_key.env)
     elif hasattr(store, "location"):
@@ -204,10 +206,9 @@ def _delete(
     """Delete the profile, then its key: the config write is the step that can fail (read-
     only folder, full disk), so it goes first and a failure leaves both whole (T19). A key
     that a copy of this config also uses stays (T21)."""
-    import shlex
 
     from app.errors import UserError
-    from app.key_scope import other_user
+    from app.key_scope import other_users
     from app.profiles import modify_config, print_notices
     from app.secrets import store_for
 
@@ -233,8 +234,8 @@ def _delete(
         from app.key_scope import legacy_sharers
 
         account = profile.api_key.account
-        sharers = [other_user(account, path)] if account else legacy_sharers(path, profile.name)
-        shared = ", ".join(str(p) for p in sharers if p is not None) or None
+        sharers = other_users(account, path) if account else legacy_sharers(path, profile.name)
+        shared = ", ".join(str(p) for p in sharers) or None
     touch_key = not keep_key and shared is None and profile.api_key.store != "env"
     if touch_key:
         # Can the store be reached at all? If not (locked keyring), nothing is changed and
@@ -254,7 +255,10 @@ def _delete(
     elif shared is not None:
         print(t("profiles.key_kept_shared", where=where, other=str(shared)))
     elif keep_key:
-        print(t("profiles.key_kept_on_request", where=where, name=shlex.quote(user)))
+        from app.commands.key import delete_entry_command
+
+        command = delete_entry_command(user, path)
+        print(t("profiles.key_kept_on_request", where=where, command=command))
     else:
         try:
             removed_key = store.delete(profile.name)

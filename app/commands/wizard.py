@@ -107,12 +107,22 @@ def real_services(args: argparse.Namespace) -> tuple[Any, Any]:
         check_profile_name(profile)
     state = WizardState(lang=get_language(), profile_name=profile or "default")
 
+    # The entry chosen for each profile, once per run: the ApiKey step stores the key
+    # under it and Export records the same one in the config (a new entry's digits are
+    # random, so asking again would give another).
+    chosen: dict[str, str | None] = {}
+
+    def account_of(profile: str) -> str | None:
+        if profile not in chosen:
+            from app.key_scope import wizard_account
+
+            chosen[profile] = wizard_account(path, profile)
+        return chosen[profile]
+
     def key_store_factory(kind: str) -> Any:
         store = store_for(KeyRef(kind), path.parent, keyring_timeout=KEYRING_PROBE_TIMEOUT)
         if kind == "keyring":  # the entry scoped to this config file (T21), as the CLI uses
-            from app.key_scope import wizard_account
-
-            store.account_of = lambda profile: wizard_account(path, profile)  # type: ignore[attr-defined]
+            store.account_of = account_of  # type: ignore[attr-defined]
         return store
 
     from app.next_steps import network_args_from
@@ -150,10 +160,22 @@ def run_wizard(services: Any, state: Any, *, demo_root: Any = None) -> int:
         from app.next_steps import final_lines
 
         for line in final_lines(
-            result, services.config_path, services.network_args, demo_root=demo_root
+            result,
+            services.config_path,
+            services.network_args,
+            demo_root=demo_root,
+            key_account=stored_account(services, result),
         ):
             print(line)
     return code
+
+
+def stored_account(services: Any, state: Any) -> str | None:
+    """The keyring entry the wizard stored the key under (the one its store chose), if any."""
+    if state is None or not state.key_saved or state.key_store != "keyring":
+        return None
+    account_of = getattr(services.key_store_factory("keyring"), "account_of", None)
+    return account_of(state.profile_name) if account_of is not None else None
 
 
 def run_app(services: Any, state: Any) -> tuple[int, Any]:
