@@ -199,6 +199,16 @@ def _cleanup_on_signals() -> Iterator[None]:
                 signal.signal(sig, old)  # type: ignore[arg-type]
 
 
+def link_out_of_folder(requested: Path) -> Path | None:
+    """Where `requested` leads when it is a symbolic link out of its own folder (else None):
+    the one test behind refusing `.env -> ~/.bashrc` exports and `--config` links (T12)."""
+    if not requested.is_symlink():
+        return None
+    target = Path(os.path.realpath(requested))
+    base = Path(os.path.realpath(requested.parent))
+    return None if target.is_relative_to(base) else target
+
+
 def fsync_dir(folder: Path) -> None:
     """Make a rename durable; some platforms cannot open directories, which is fine there."""
     if os.name != "posix":

@@ -787,11 +787,10 @@ class ExportWritten:
 def _check_symlink(requested: Path, force: bool) -> None:
     """Refuse a link leading out of its own directory: a cloned repo's `.env -> ~/.bashrc`
     must not make an export overwrite the user's shell startup file (QA B37)."""
-    if not requested.is_symlink() or force:
-        return
-    target = Path(os.path.realpath(requested))
-    base = Path(os.path.realpath(requested.parent))
-    if not target.is_relative_to(base):
+    from app.atomic import link_out_of_folder
+
+    target = None if force else link_out_of_folder(requested)
+    if target is not None:
         raise ExportError("exporters.symlink_outside", path=str(requested), target=str(target))
 
 

@@ -811,11 +811,10 @@ def refuse_symlink_out(requested: Path, force: bool) -> None:
     that already is a config of this tool (a dotfiles manager's link) is written through,
     with the usual "symlink followed" notice.
     """
-    if force or not requested.is_symlink():
-        return
-    target = Path(os.path.realpath(requested))
-    base = Path(os.path.realpath(requested.parent))
-    if target.is_relative_to(base) or _is_our_config(target):
+    from app.atomic import link_out_of_folder  # the writer's module: not on the hot path
+
+    target = None if force else link_out_of_folder(requested)
+    if target is None or _is_our_config(target):
         return  # a dotfiles manager's link to a config of this tool is fine (said aloud)
     raise ConfigWriteError("profiles.symlink_outside", path=str(requested), target=str(target))
 
