@@ -54,9 +54,14 @@ class UserError(Exception):
     """Bad input or an unusable environment; the CLI prints it and exits with `exit_code`."""
 
     exit_code = EXIT_USAGE
+    # Errors whose parameters are single values the user typed (a path, a flag's value) set
+    # this: their newlines are escaped too, not only kept as in nested message text.
+    single_line_params = False
 
     def __init__(self, key: str, /, **params: Any) -> None:
         self.key = key
+        if self.single_line_params:
+            params = {k: inert(v) if isinstance(v, str) else v for k, v in params.items()}
         self.params = params
         super().__init__(key)
 

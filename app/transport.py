@@ -25,7 +25,6 @@ from httpcore._backends.auto import AutoBackend
 
 from app.errors import UserError, refuse_if_key
 from app.proxy_config import proxy_credentials, strip_credentials
-from app.text import inert
 
 _HOSTNAME = re.compile(r"(?:\*|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)")
 
@@ -35,10 +34,7 @@ class PinError(UserError):
     quoted back with control characters escaped: a terminal escape typed into a flag must
     not reach the terminal."""
 
-    def __init__(self, key: str, /, **params: Any) -> None:
-        super().__init__(
-            key, **{k: inert(v) if isinstance(v, str) else v for k, v in params.items()}
-        )
+    single_line_params = True
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from app.errors import UserError
 from app.findings import CERT_NAME_MAX, SHORT_MAX, inert, inert_or_none
@@ -30,11 +29,7 @@ class TrustError(UserError):
     """A trust setting given by the user cannot be used (exit 2, nothing sent). The path is
     quoted back with control characters escaped, so a typed terminal escape stays inert."""
 
-    def __init__(self, key: str, /, **params: Any) -> None:
-        # Single-line values (paths): newlines escaped too, unlike nested message text.
-        super().__init__(
-            key, **{k: inert(v) if isinstance(v, str) else v for k, v in params.items()}
-        )
+    single_line_params = True
 
 
 @dataclass(frozen=True)
