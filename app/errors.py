@@ -17,12 +17,6 @@ EXIT_USAGE = 2
 EXIT_NO_SECURE_STORE = 3
 
 
-def _escape_controls(text: str) -> str:
-    """Messages nest other messages, so newlines and tabs stay; everything else that could
-    act on a terminal is escaped (one mechanism: app.text.inert)."""
-    return inert(text, keep_newlines=True)
-
-
 def _hide_keys(params: dict[str, Any]) -> dict[str, Any]:
     """A user may paste the key where another value belongs; never echo such a value back.
 
