@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from app import __version__
-from app.errors import EXIT_USAGE, UserError
-from app.i18n import LANGUAGES, detect_language, set_language, t
-from app.text import hide_if_key, inert, looks_like_key
+from app.core.errors import EXIT_USAGE, UserError
+from app.core.i18n import LANGUAGES, detect_language, set_language, t
+from app.core.text import hide_if_key, inert, looks_like_key
 
 # Each module in app/commands/ has `register(subparsers, common)` and `run(args) -> int`;
 # a command's module is imported only when that command runs (or `--help` lists them all).
@@ -39,7 +39,7 @@ _QUOTED = re.compile(r"'([^'\s]*)'")
 
 def _looks_secret(value: str) -> bool:
     """A stray value that may be a pasted API key is never echoed back: a key shape (the one
-    detector, app.text), or any long value (another provider's token)."""
+    detector, app.core.text), or any long value (another provider's token)."""
     return looks_like_key(value) or len(value) >= 24
 
 
@@ -48,7 +48,7 @@ def _key_in_argv(argv: list[str]) -> UserError | None:
     key-shaped word anywhere (--workspace-id, --model, --profile, a path, a pin, a variable
     name) is a pasted key: refused before anything else runs, naming only the option
     (SECURITY.md T16). Nothing is parsed, read, written or sent."""
-    from app.errors import KeyInField, refuse_if_key
+    from app.core.errors import KeyInField, refuse_if_key
 
     for i, word in enumerate(argv):
         option, eq, value = word.partition("=")
@@ -273,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "demo", False) and command != "wizard":
         # --demo promises "touches no real config or keyring": silently running a real
         # `configure` or `doctor` under it would break that promise (QA B35).
-        from app import invocation
+        from app.core import invocation
 
         message = t("cli.demo_wizard_only", command=command, demo=invocation.command("--demo"))
         parser.exit(EXIT_USAGE, f"modelstudio-setup: {message}\n")

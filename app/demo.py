@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.secrets import ApiKey, KeyringStatus
-from app.wizard_state import Services, WizardState
+from app.secrets.stores import ApiKey, KeyringStatus
+from app.state import Services, WizardState
 
 DEMO_ACCOUNT = "demo"
 DEMO_PROFILE = "demo"
@@ -58,7 +58,7 @@ def _demo_store_factory(config_dir: Path) -> Callable[[str], Any]:
     reaches the OS keyring, and the commands on the Done screen (`env`, `doctor`, run in
     another terminal while the demo runs) can read the key like any profile's (D18: with an
     in-memory store they could not). Mode 0600, removed with the folder on exit."""
-    from app.secrets import FileStore
+    from app.secrets.stores import FileStore
 
     store = FileStore(config_dir)
     return lambda _kind: store
@@ -77,8 +77,8 @@ DEMO_BACKEND = "demo: a 0600 key file in the demo folder, removed on exit"
 def _probe_options(simulator: Any) -> Any:
     """Probe options pinned to the simulator: every production host name connects to the
     loopback port, and TLS trusts only the simulator's throwaway CA."""
-    from app.probe import ProbeOptions
-    from app.transport import Pins
+    from app.probe.engine import ProbeOptions
+    from app.probe.transport import Pins
 
     return ProbeOptions(
         pins=Pins.parse(None, [simulator.connect_to]), ca_file=str(simulator.ca_file)
@@ -97,7 +97,7 @@ def start_demo(
     `clock` defaults to the fixed DEMO_CLOCK so snapshots built on this are stable;
     demo_services (the real `--demo`) passes the real clock.
     """
-    from app.simulator import Simulator
+    from app.simulator.server import Simulator
 
     simulator = Simulator(tls=True).start_in_thread()
     config_dir = root / "config"

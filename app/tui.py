@@ -24,9 +24,9 @@ from textual.binding import Binding, BindingsMap
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from app.errors import UserError
-from app.i18n import LANGUAGES, set_language, t
-from app.wizard_state import BACK, STEPS, Services, WizardState, reconcile_workspace
+from app.core.errors import UserError
+from app.core.i18n import LANGUAGES, set_language, t
+from app.state import BACK, STEPS, Services, WizardState, reconcile_workspace
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -152,7 +152,7 @@ class WizardApp(App[WizardState | None]):
         dropped = state.workspace_id
         state, old_region = reconcile_workspace(state)
         if old_region is not None:
-            from app.catalog import load_catalog
+            from app.core.catalog import load_catalog
 
             regions = load_catalog().regions
             lang = state.lang
@@ -236,7 +236,7 @@ class WizardApp(App[WizardState | None]):
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         """Save an SVG of the screen and say where (E28: without ~/Downloads it failed with
         no reason). Refused while the key is shown in clear on screen."""
-        from app.text import inert
+        from app.core.text import inert
         from screens.widgets import SecretInput
 
         if any(not field.password for field in self.screen.query(SecretInput)):
@@ -341,7 +341,7 @@ def make_app(
     doctor_profile: str | None = None,
 ) -> WizardApp:
     """Build the wizard App with its services injected (real use, demo mode, tests)."""
-    from app.i18n import get_language
+    from app.core.i18n import get_language
 
     return WizardApp(
         services,

@@ -30,11 +30,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.catalog import load_catalog
-from app.probe import ProbeOptions, Target, run_checks, targets_for
-from app.secrets import ApiKey
-from app.simulator_accounts import default_accounts
-from app.transport import Pins
+from app.core.catalog import load_catalog
+from app.probe.engine import ProbeOptions, Target, run_checks, targets_for
+from app.probe.transport import Pins
+from app.secrets.stores import ApiKey
+from app.simulator.accounts import default_accounts
 
 BUDGET = 1.5
 

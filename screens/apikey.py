@@ -2,7 +2,7 @@
 
 The key is the one secret this tool handles (SECURITY.md T6-T9). It is typed into a
 SecretInput (no copy, no cut, no select-on-focus), shown back only masked (`sk-…a1b2`),
-checked for shape by app.secrets, and written to a store only after the user confirms in a
+checked for shape by app.secrets.stores, and written to a store only after the user confirms in a
 dialog. A key already known (typed earlier, or the demo key) is never put back into a widget:
 an empty field means "keep it".
 
@@ -27,11 +27,11 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
-from app.catalog import load_catalog
-from app.errors import UserError
-from app.i18n import t
-from app.secrets import ApiKey, InvalidApiKey, KeyringStatus
-from app.wizard_state import Services, WizardState
+from app.core.catalog import load_catalog
+from app.core.errors import UserError
+from app.core.i18n import t
+from app.secrets.stores import ApiKey, InvalidApiKey, KeyringStatus
+from app.state import Services, WizardState
 from screens.base import StepScreen
 from screens.widgets import (
     MARK_FAIL,

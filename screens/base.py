@@ -3,7 +3,7 @@
 How to write a step (this is the contract between the flow driver and the screens):
 
     class ExportScreen(StepScreen):
-        STEP = "export"                      # one of app.wizard_state.STEPS
+        STEP = "export"                      # one of app.state.STEPS
 
         def compose_step(self) -> ComposeResult:
             yield Prose(...)                  # the step's own widgets, built from self.state
@@ -51,8 +51,8 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 from textual.worker import Worker
 
-from app.i18n import t
-from app.wizard_state import BACK, Services, WizardState
+from app.core.i18n import t
+from app.state import BACK, Services, WizardState
 from screens.widgets import ChoiceRadioSet, DemoBanner, NavBar, Prose, StepList
 
 

@@ -2,8 +2,8 @@
 
 The rows fill in while the probe runs (its `on_event` callback posts messages to the screen),
 so a slow TLS handshake is visible as it happens instead of after a silent wait. All logic
-(what to check, what a status means, which remedy applies) lives in app.probe and
-app.findings; this module only draws their results. `ProbeView` is shared with the doctor
+(what to check, what a status means, which remedy applies) lives in app.probe.engine and
+app.findings.judge; this module only draws their results. `ProbeView` is shared with the doctor
 screen so both show the same rows and findings.
 """
 
@@ -20,8 +20,8 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
-from app.errors import UserError
-from app.i18n import t
+from app.core.errors import UserError
+from app.core.i18n import t
 from screens.base import StepScreen
 from screens.consent import ConsentScreen
 from screens.widgets import Prose
@@ -54,8 +54,8 @@ class RowModel:
     step_ms: list[tuple[str, float | None]] = dataclasses.field(default_factory=list)
 
     def timeline(self) -> list[tuple[str, float]]:
-        """The row's phases for the waterfall (app.waterfall), the same as the CLI draws."""
-        from app.waterfall import timeline
+        """The row's phases for the waterfall (app.findings.waterfall), as the CLI draws them."""
+        from app.findings.waterfall import timeline
 
         return timeline(self.phases, self.step_ms, self.phases.get("total"))
 
@@ -66,7 +66,7 @@ def render_row(row: RowModel, axis_ms: float | None = None, phases: Any = None) 
 
     Colour is never the only signal: every status has a symbol and a word.
     """
-    from app.waterfall import bar, describe, layout, total_ms
+    from app.findings.waterfall import bar, describe, layout, total_ms
 
     symbol = SYMBOLS.get(row.status, "?")
     word = t(f"screen_connectivity.status.{row.status}")
@@ -99,7 +99,7 @@ def _pad(text: str, width: int) -> str:
 
 
 def _legend() -> str:
-    from app.waterfall import legend
+    from app.findings.waterfall import legend
 
     return legend()
 
@@ -112,7 +112,7 @@ def render_finding(finding: Any) -> str:
     region = _get(finding, "region")
     if surface or region:
         where_surface = t(f"screen_connectivity.surface.{surface}") if surface else "-"
-        from app.region_switch import region_label
+        from app.config.region_switch import region_label
 
         shown = region_label(str(region)) if region else "-"
         lines.append("   " + t("screen_connectivity.where", surface=where_surface, region=shown))
@@ -294,7 +294,7 @@ class ProbeView(Widget):
             self._redraw_rows(rebuild=True)
 
     def _timelines(self) -> dict[str, list[tuple[str, float]]]:
-        from app.waterfall import MIN_MS
+        from app.findings.waterfall import MIN_MS
 
         fixed = type(self).FIXED_TIMINGS
         out = {}
@@ -307,7 +307,7 @@ class ProbeView(Widget):
         return out
 
     def _redraw_rows(self, rebuild: bool = False) -> None:
-        from app.waterfall import axis_of
+        from app.findings.waterfall import axis_of
 
         box = self.query_one("#probe-rows", Vertical)
         timelines = self._timelines()
@@ -351,7 +351,7 @@ class ConnectivityScreen(StepScreen):
     STEP = "connectivity"
 
     def __init__(self, state: Any, services: Any) -> None:
-        from app.wizard_state import probe_inputs
+        from app.state import probe_inputs
 
         # A result of this very setup (Back from Export) is shown again, not re-run unasked.
         same = state.probe_result is not None and state.probed_for == probe_inputs(state)
@@ -497,7 +497,7 @@ class ConnectivityScreen(StepScreen):
         Next is allowed after a failed test too: the user may save a profile for a network
         they are not on right now; Done and doctor say it was not verified.
         """
-        from app.wizard_state import probe_inputs
+        from app.state import probe_inputs
 
         probed_for = probe_inputs(self.state) if self._result is not None else None
         return dataclasses.replace(self.state, probe_result=self._result, probed_for=probed_for)
@@ -512,7 +512,7 @@ def probe_targets(
 ) -> list[Any]:
     """The probe targets (one per API surface) of a region / style / workspace; the scope
     picks the model the Anthropic-compatible surface serves there."""
-    from app.probe import targets_for
+    from app.probe.engine import targets_for
 
     return targets_for(
         region=region,
@@ -533,7 +533,7 @@ async def run_probe_checks(
     on_event: Any = None,
 ) -> Any:
     """One probe run with the injected options (pins, CA) plus this run's model and consent."""
-    from app.probe import run_checks
+    from app.probe.engine import run_checks
 
     options = _options(base_options, consent_all_regions, model)
     return await run_checks(targets, key, options, on_event=on_event)
@@ -541,7 +541,7 @@ async def run_probe_checks(
 
 def _options(base: Any, consent_all_regions: bool, model: str | None) -> Any:
     """The injected probe options with this run's consent (and model) applied."""
-    from app.probe import ProbeOptions
+    from app.probe.engine import ProbeOptions
 
     options = base if base is not None else ProbeOptions()
     changes: dict[str, Any] = {"consent_all_regions": consent_all_regions}
@@ -552,8 +552,8 @@ def _options(base: Any, consent_all_regions: bool, model: str | None) -> Any:
 
 def _other_region_hosts(state: Any) -> list[str]:
     """Exactly the hosts the probe would send the key to, listed in the consent dialog."""
-    from app.endpoints import host_for
-    from app.probe import ownership_targets
+    from app.core.endpoints import host_for
+    from app.probe.engine import ownership_targets
 
     if not state.region:
         return []

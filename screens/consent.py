@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button
 
-from app.i18n import t
+from app.core.i18n import t
 from screens.widgets import Prose
 
 

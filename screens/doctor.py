@@ -21,15 +21,15 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
-from app.errors import UserError
-from app.i18n import get_language, t
-from app.region_switch import (
+from app.config.region_switch import (
     owner_region,
     region_label,
     region_name,
     scope_label,
     switched_profile,
 )
+from app.core.errors import UserError
+from app.core.i18n import get_language, t
 from screens.connectivity import ProbeEventMessage, ProbeView, probe_targets, run_probe_checks
 from screens.widgets import Prose
 
@@ -168,7 +168,7 @@ class DoctorScreen(Screen[Any]):
     # -- loading -------------------------------------------------------------------------
     @work(exclusive=True, group="doctor")
     async def load_and_run(self) -> None:
-        from app.profiles import load_config
+        from app.config.profiles import load_config
 
         try:
             config = load_config(self.services.config_path)
@@ -272,7 +272,7 @@ class DoctorScreen(Screen[Any]):
 
     def action_find_region(self) -> None:
         """The CLI's --all-regions, behind the wizard's consent dialog (safe answer: no)."""
-        from app.probe import ownership_targets
+        from app.probe.engine import ownership_targets
         from screens.consent import ConsentScreen
 
         if self.profile is None or self.key is None:
@@ -332,7 +332,7 @@ class DoctorScreen(Screen[Any]):
     def _write_switch(self, region: str) -> None:
         """Through the config write API (lock, backup, atomic): the profile as it is in the
         file now, with the new region; the key reference stays (the key is not touched)."""
-        from app.profiles import modify_config
+        from app.config.profiles import modify_config
 
         name = self.profile.name
         try:
@@ -356,14 +356,14 @@ class DoctorScreen(Screen[Any]):
         """The one remedy-command builder of `doctor`: this profile, this config file and
         this run's pins / CA file / proxy switch (D21)."""
         from app.commands.doctor import RemedyCommands
-        from app.probe import ProbeOptions
+        from app.probe.engine import ProbeOptions
 
         options = self.services.probe_options or ProbeOptions()
         return RemedyCommands.for_run(options, self.profile.name, self.services.config_path)
 
     def _record_verdict(self) -> None:
         """Like `doctor` on the CLI: remember the verdict on the profile (best effort)."""
-        from app.profiles import update_verified
+        from app.config.profiles import update_verified
 
         verdict = getattr(self.result, "verdict", None)
         if verdict not in ("ok", "warn", "fail"):
@@ -401,8 +401,8 @@ class DoctorScreen(Screen[Any]):
 
     def save_report(self) -> Path | None:
         """Write the redacted Markdown report next to the exports (0600, atomic)."""
-        from app.profiles import atomic_write
-        from app.report import render_markdown
+        from app.config.profiles import atomic_write
+        from app.findings.report import render_markdown
 
         if self.result is None:
             return None
@@ -422,7 +422,7 @@ class DoctorScreen(Screen[Any]):
 
     def _report(self) -> Any:
         """The same report `doctor --report` writes: redacted, the key masked at most."""
-        from app.report import DoctorReport, environment
+        from app.findings.report import DoctorReport, environment
 
         p, result = self.profile, self.result
         env = environment(
@@ -448,7 +448,7 @@ class DoctorScreen(Screen[Any]):
 def _store_for(profile: Any, services: Any) -> Any:
     """The profile's key store: the injected factory, except env stores, which need the
     variable the profile names."""
-    from app.secrets import EnvStore
+    from app.secrets.stores import EnvStore
 
     if profile.api_key.store == "env":
         return EnvStore(profile.api_key.env)

@@ -2,7 +2,7 @@
 
 The next commands are the point of this screen: a user who closes the wizard should be able
 to paste one line and see their code talk to Model Studio. They reference the key through
-its environment variable, never show it. They come from app.next_steps (spelt the way they
+its environment variable, never show it. They come from app.config.next_steps (spelt the way they
 run from the user's shell, with the config and network options of this run); each sits on
 a line of its own that never wraps (a wrapped command pasted is a broken one, E25) and has a
 Copy button that puts exactly that command on the clipboard (OSC 52).
@@ -14,8 +14,8 @@ from typing import Any
 
 from textual.app import ComposeResult
 
-from app.i18n import t
-from app.invocation import install_hint
+from app.core.i18n import t
+from app.core.invocation import install_hint
 from screens.base import StepScreen
 from screens.widgets import CopyLine, Prose
 
@@ -42,7 +42,7 @@ def _names(state: Any) -> tuple[str, str]:
     """The region and scope as the catalog names them in the current language, with the
     region id kept (it is what the config and the commands say): never a bare scope id
     inside a sentence of the other language (E27: "部署范围 mainland")."""
-    from app.catalog import load_catalog
+    from app.core.catalog import load_catalog
 
     catalog = load_catalog()
     lang = state.lang
@@ -101,6 +101,6 @@ class DoneScreen(StepScreen):
             yield Prose(hint, id="done-install-hint", classes="hint", markup=False)
 
     def commands(self) -> list[tuple[str, str]]:
-        from app.next_steps import next_commands
+        from app.config.next_steps import next_commands
 
         return next_commands(self.state, self.services.config_path, self.services.network_args)

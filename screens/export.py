@@ -3,8 +3,8 @@ apart from the key store the API-key step filled after asking).
 
 Previews are the real exporter output with the key masked, so what the user approves is
 what lands on disk. The literal key is only written after an explicit opt-in whose warning
-is on screen; files that hold it are 0600. Writing goes through app.profiles (atomic,
-locked; exports keep no backup, an old version may hold the key) and app.exporters: this
+is on screen; files that hold it are 0600. Writing goes through app.config.profiles (atomic,
+locked; exports keep no backup, an old version may hold the key) and app.export.formats: this
 screen decides nothing itself, except that a destination it cannot even hand to the OS
 (a control character, a name longer than the file system allows) is refused under the
 field, so no keystroke or paste can crash the wizard and lose what was entered.
@@ -29,10 +29,10 @@ from textual.widgets import Checkbox, Input, SelectionList, Static
 from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 
-from app.errors import UserError
-from app.i18n import t
-from app.text import looks_like_key
-from app.wizard_state import WizardState, WrittenFile
+from app.core.errors import UserError
+from app.core.i18n import t
+from app.core.text import looks_like_key
+from app.state import WizardState, WrittenFile
 from screens.base import StepScreen
 from screens.widgets import MarkedCheckbox, Prose
 
@@ -59,10 +59,10 @@ MARK_OFF = " "
 
 
 def _export_core() -> Any:
-    """app.exporters.write_export (merge / refuse foreign files), when this build has it."""
-    import app.exporters
+    """app.export.formats.write_export (merge / refuse foreign files), when this build has it."""
+    import app.export.formats
 
-    return getattr(app.exporters, "write_export", None)
+    return getattr(app.export.formats, "write_export", None)
 
 
 def destination_problem(raw: str) -> str | None:
@@ -98,7 +98,7 @@ def destination_problem(raw: str) -> str | None:
 
 def _ours(path: Path) -> bool:
     """Whether `path` carries this tool's header (an earlier export it may replace)."""
-    from app import exporters
+    from app.export import formats as exporters
 
     written_by_us = getattr(exporters, "written_by_us", None)
     try:
@@ -139,13 +139,13 @@ class TargetList(SelectionList[str], inherit_bindings=False):
 
 
 def build_profile(state: WizardState, clock: Any = None, recorded_store: str | None = None) -> Any:
-    """The profile the wizard is about to save, validated by app.profiles like any input.
+    """The profile the wizard is about to save, validated by app.config.profiles like any input.
 
     `recorded_store` (Services.recorded_store) is where a stored key really is when that
     is not the store chosen (the demo's key file): the profile must say where it is.
     """
-    from app.profiles import Verification, make_profile
-    from app.secrets import STORE_KINDS, KeyRef
+    from app.config.profiles import Verification, make_profile
+    from app.secrets.stores import STORE_KINDS, KeyRef
 
     store = state.key_store if state.key_store in STORE_KINDS else "keyring"
     if recorded_store is not None and state.key_saved:
@@ -225,7 +225,7 @@ class ExportScreen(StepScreen):
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (96, "-wide")]
 
     def __init__(self, state: WizardState, services: Any) -> None:
-        from app.exporters import FORMATS
+        from app.export.formats import FORMATS
 
         super().__init__(state, services)
         self.formats = FORMATS
@@ -379,7 +379,7 @@ class ExportScreen(StepScreen):
         widget.display = bool(note)
 
     def _destination_note(self, fmt: str) -> str:
-        """What will happen at this destination, in the terms app.profiles really acts on:
+        """What will happen at this destination, in the terms app.config.profiles really acts on:
         JSON settings are merged, anything else is replaced and no backup is kept."""
         problem = self.problems.get(fmt) or self.write_errors.get(fmt)
         if problem is not None:
@@ -415,7 +415,7 @@ class ExportScreen(StepScreen):
         if not include:
             # The files name `modelstudio-setup key get` (bare, for the programs that run it
             # later): say how to make that name work when it does not yet (E26).
-            from app.invocation import install_hint
+            from app.core.invocation import install_hint
 
             hint = install_hint()
             if hint:
@@ -427,8 +427,8 @@ class ExportScreen(StepScreen):
 
     def _export_text(self, fmt: str) -> tuple[str, bool]:
         """Exporter text for `fmt` and whether it holds the literal key."""
-        from app.exporters import export
-        from app.profiles import is_default_location
+        from app.config.profiles import is_default_location
+        from app.export.formats import export
 
         profile = build_profile(self.state, self.services.clock, self.services.recorded_store)
         holds_key = self._include_key() and self.formats[fmt].can_hold_key
@@ -491,7 +491,7 @@ class ExportScreen(StepScreen):
     def _write(self, state: WizardState) -> tuple[WrittenFile, ...] | None:
         """Config first (so exports never reference a profile that does not exist), then
         each selected target; stop at the first failure and say what was written."""
-        from app.profiles import modify_config
+        from app.config.profiles import modify_config
 
         written: list[WrittenFile] = []
         self.write_errors.clear()
@@ -546,8 +546,8 @@ class ExportScreen(StepScreen):
                 config_path=Path(self.services.config_path),
             )
             return done.result
-        from app.exporters import merge_json_settings
-        from app.profiles import atomic_write
+        from app.config.profiles import atomic_write
+        from app.export.formats import merge_json_settings
 
         if fmt in MERGED_JSON and path.is_file():
             text = merge_json_settings(path.read_text(encoding="utf-8"), text, fmt)

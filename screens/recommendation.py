@@ -1,6 +1,6 @@
 """Step 2, Recommendation: region and scope, why, what it costs, and a picture of both.
 
-The recommendation itself comes from app.recommend. The picture answers the question users
+The recommendation itself comes from app.core.recommend. The picture answers the question users
 actually ask ("where does my data go?"): one row for where data is stored (the region), one
 for where inference may run (the scope), across four areas. The user may pick another region
 or scope; the consequences are then re-explained from the catalog's facts, so an override is
@@ -18,9 +18,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Select, Static
 
-from app.catalog import Catalog, load_catalog
-from app.i18n import t
-from app.wizard_state import Services, WizardState
+from app.core.catalog import Catalog, load_catalog
+from app.core.i18n import t
+from app.state import Services, WizardState
 from screens.base import StepScreen
 from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, Prose, gap
 
@@ -74,7 +74,7 @@ class RecommendationScreen(StepScreen):
             self.chosen_scope = regions_scopes[0]
 
     def _recommend(self) -> Any:
-        from app.recommend import recommend
+        from app.core.recommend import recommend
 
         return recommend(self._answers(), self.state.lang)
 
@@ -128,15 +128,15 @@ class RecommendationScreen(StepScreen):
         return (self.chosen_region, self.chosen_scope) == (self.rec.region, self.rec.scope)
 
     def _answers(self) -> Any:
-        from app.recommend import Answers
+        from app.core.recommend import Answers
 
         return Answers(
             residency=self.state.residency or "none", needs=self.state.needs, near=self.state.near
         )
 
     def _placement(self) -> Any:
-        """The chosen placement explained like an alternative (app.recommend decides)."""
-        from app.recommend import explain_placement
+        """The chosen placement explained like an alternative (app.core.recommend decides)."""
+        from app.core.recommend import explain_placement
 
         return explain_placement(
             self._answers(), self.chosen_region, self.chosen_scope, self.state.lang
@@ -267,7 +267,7 @@ class RecommendationScreen(StepScreen):
     def submit(self) -> WizardState:
         new = self.collect()
         # A workspace ID of the region shown before is dropped by the flow driver
-        # (app.wizard_state.reconcile_workspace), on this path and every other.
+        # (app.state.reconcile_workspace), on this path and every other.
         scope_changed = self.state.scope != self.chosen_scope and new.model is not None
         if scope_changed and new.model not in self.catalog.ping_models(self.chosen_scope):
             new = dataclasses.replace(new, model=None)

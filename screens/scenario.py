@@ -2,7 +2,7 @@
 
 Residency is a legal decision, so it is never taken silently: the default (or the saved
 answer) is highlighted with its explanation, and the user confirms it with Enter. Where the
-callers run can be measured: TCP+TLS handshakes to every region at once (app.latency), in an
+callers run can be measured: TCP+TLS handshakes to every region at once (app.probe.latency), in an
 exclusive async worker so a slow network never freezes the screen.
 """
 
@@ -17,9 +17,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, RadioSet, Select, Static
 
-from app.catalog import load_catalog
-from app.i18n import t
-from app.wizard_state import Services, WizardState
+from app.core.catalog import load_catalog
+from app.core.i18n import t
+from app.state import Services, WizardState
 from screens.base import StepScreen
 from screens.widgets import (
     MARK_FAIL,
@@ -140,7 +140,7 @@ class ScenarioScreen(StepScreen):
     @work(exclusive=True, group="latency", exit_on_error=False)
     async def measure_latency(self) -> None:
         """Handshake with every region concurrently; the fastest suggests the callers' area."""
-        from app.latency import measure_with_options
+        from app.probe.latency import measure_with_options
 
         result_view = self.query_one("#latency-result", Static)
         result_view.update(Text(t("screen_scenario.measuring")))

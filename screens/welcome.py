@@ -15,16 +15,16 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Input, RadioSet, Select
 
-from app.errors import UserError
-from app.i18n import LANGUAGES, t
-from app.wizard_state import Services, WizardState
+from app.core.errors import UserError
+from app.core.i18n import LANGUAGES, t
+from app.state import Services, WizardState
 from screens.base import StepScreen
 from screens.widgets import MARK_WARN, ChoiceRadioSet, MarkedRadioButton, Prose, gap
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-    from app.profiles import Config, Profile
+    from app.config.profiles import Config, Profile
 
 ACTIONS = ("new", "edit", "troubleshoot")
 LANGUAGE_NAMES = {"en": "English", "zh": "简体中文"}
@@ -45,7 +45,7 @@ class WelcomeScreen(StepScreen):
     def _load_profiles(self) -> tuple[Config | None, str | None]:
         """The existing config, or why it could not be read (then only "new" is offered)."""
         try:
-            from app.profiles import load_config
+            from app.config.profiles import load_config
 
             return load_config(self.services.config_path), None
         except UserError as exc:
@@ -147,7 +147,7 @@ class WelcomeScreen(StepScreen):
                 return None
             assert self._config is not None  # names come from it
             return self._prefill(self._config.profiles[name])
-        from app.profiles import check_profile_name
+        from app.config.profiles import check_profile_name
 
         name = self.query_one("#profile-name", Input).value.strip()
         try:

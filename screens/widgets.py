@@ -27,9 +27,9 @@ from textual.visual import RenderOptions, Visual, VisualType
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
-from app.i18n import get_language, t
-from app.linebreak import break_spans, has_cjk
-from app.wizard_state import STEPS
+from app.core.i18n import get_language, t
+from app.core.linebreak import break_spans, has_cjk
+from app.state import STEPS
 
 MARK_DONE = "✓"
 MARK_CURRENT = "▸"
@@ -49,7 +49,7 @@ def gap() -> str:
 
 
 class KinsokuVisual(Visual):
-    """A `Content` broken into lines by `app.linebreak` (breaks between CJK characters, never
+    """A `Content` broken into lines by `app.core.linebreak` (breaks between CJK characters, never
     a closing mark at a line start) at whatever width Textual lays it out and renders it.
 
     Textual itself only wraps at whitespace, so a Chinese paragraph was folded at the edge

@@ -1,7 +1,7 @@
 """Step 3, Workspace: the workspace ID, the host style, and the base URLs as they will be written.
 
 The workspace ID becomes part of the host name that receives the API key, so it is validated
-on every keystroke by app.endpoints (the one place URLs are built) and the reason for a refusal
+on every keystroke by app.core.endpoints (the one place URLs are built) and the reason for a refusal
 is shown right under the field. The three base URLs are previewed live, exactly as Export
 will write them; the user sees the normalised ID, not what they pasted.
 """
@@ -17,11 +17,11 @@ from textual.containers import HorizontalScroll
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 
-from app.catalog import Region, load_catalog
-from app.endpoints import EndpointError, InvalidWorkspaceId, base_urls, normalize_workspace_id
-from app.i18n import t
-from app.text import looks_like_key
-from app.wizard_state import Services, WizardState
+from app.core.catalog import Region, load_catalog
+from app.core.endpoints import EndpointError, InvalidWorkspaceId, base_urls, normalize_workspace_id
+from app.core.i18n import t
+from app.core.text import looks_like_key
+from app.state import Services, WizardState
 from screens.base import StepScreen
 from screens.widgets import (
     MARK_FAIL,
@@ -39,7 +39,7 @@ SURFACE_LABELS = ("openai", "anthropic", "dashscope")
 
 
 class WorkspaceIdValidator(Validator):
-    """Textual validator over app.endpoints: the failure text is the core's own message."""
+    """Textual validator over app.core.endpoints: the failure text is the core's own message."""
 
     def __init__(self, screen: WorkspaceScreen) -> None:
         super().__init__()

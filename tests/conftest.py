@@ -1,9 +1,23 @@
-"""Shared test setup. Topic fixtures live in tests/fixtures_*.py, registered here."""
+"""Shared test setup. Topic fixtures live in tests/fixtures/, registered here.
+
+The folders are the kinds of test: unit/ (one module, no terminal), cli/ (the command line as a
+user runs it), tui/ (the wizard and doctor screens through Textual's Pilot), e2e/ (real
+terminals, built wheels, real SDK clients: slow). Every test under e2e/ carries the `e2e`
+marker, so `uv run pytest -m "not e2e"` runs the rest alone; CI runs everything."""
 
 from __future__ import annotations
 
 pytest_plugins = [
-    "tests.fixtures_keyring",
-    "tests.fixtures_simulator",
-    "tests.fixtures_cli",
+    "tests.fixtures.keyring",
+    "tests.fixtures.simulator",
+    "tests.fixtures.cli",
 ]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark what lives in tests/e2e/ as `e2e` (the folder is the rule, not a decorator)."""
+    import pytest
+
+    for item in items:
+        if "e2e" in item.path.parts[-2:-1]:
+            item.add_marker(pytest.mark.e2e)

@@ -12,15 +12,15 @@ import contextlib
 import os
 import sys
 
-from app.i18n import t
+from app.core.i18n import t
 
 _STDIN_LIMIT = 4002  # more than any key plus paste whitespace; the rest is never read
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from app.catalog import load_catalog
-    from app.endpoints import STYLES
-    from app.secrets import STORE_KINDS
+    from app.core.catalog import load_catalog
+    from app.core.endpoints import STYLES
+    from app.secrets.stores import STORE_KINDS
 
     catalog = load_catalog()
     p = sub.add_parser(
@@ -66,9 +66,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def _read_key(args: argparse.Namespace) -> tuple[object, tuple, str | None]:
     """The key from stdin or a variable (validated), its notices, and the variable named."""
-    from app.errors import Notice, UserError
-    from app.key_env import check_key_env_name
-    from app.secrets import ApiKey
+    from app.core.errors import Notice, UserError
+    from app.core.key_env import check_key_env_name
+    from app.secrets.stores import ApiKey
 
     var = args.api_key_env
     if var is not None:
@@ -100,7 +100,7 @@ def _require_workspace_scope(args: argparse.Namespace, catalog: object) -> None:
     and the first call fails with a confusing "model not found" (QA B11). Unless --residency
     already places the profile in this region, the user must say which scope it has.
     """
-    from app.errors import UserError
+    from app.core.errors import UserError
 
     region = catalog.regions[args.region]  # type: ignore[attr-defined]
     if args.scope is not None or region.scope_choice != "workspace":
@@ -122,16 +122,16 @@ def _require_workspace_scope(args: argparse.Namespace, catalog: object) -> None:
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from app.catalog import load_catalog
-    from app.errors import Notice
-    from app.profiles import (
+    from app.config.profiles import (
         check_profile_name,
         cli_config_path,
         make_profile,
         modify_config,
     )
-    from app.profiles import print_notices as show
-    from app.secrets import DEFAULT_ENV_VAR, ApiKey, choose_store
+    from app.config.profiles import print_notices as show
+    from app.core.catalog import load_catalog
+    from app.core.errors import Notice
+    from app.secrets.stores import DEFAULT_ENV_VAR, ApiKey, choose_store
 
     catalog = load_catalog()
     path = cli_config_path(args)
@@ -181,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
     if store.kind == "keyring":
         # The entry is scoped to this config file (T21); a copy of this file elsewhere that
         # still names the same entry keeps its key: this profile gets its own.
-        from app.key_scope import scoped_account
+        from app.config.key_scope import scoped_account
 
         account, shared = scoped_account(path, name, current)
         if shared is not None:
@@ -223,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
             force=force,
         )
     except BaseException:
-        from app.key_scope import undo_store
+        from app.config.key_scope import undo_store
 
         # Put the entry back as it was; if that fails, "nothing was changed" is untrue.
         if stored["done"] and not undo_store(store, name, stored["old"]):
@@ -233,7 +233,7 @@ def run(args: argparse.Namespace) -> int:
     if key is not None and store.kind == "file" and not file_first:
         _store_file_key(store, name, key, path, previous, catalog, force)
     if store.kind == "keyring":
-        from app.key_scope import register
+        from app.config.key_scope import register
 
         register(profile.api_key.account, path)  # type: ignore[arg-type]
 
@@ -300,7 +300,7 @@ def run(args: argparse.Namespace) -> int:
 def _current(path: object, name: str, catalog: object) -> tuple[object, object]:
     """The config as it is (empty when unreadable: it is being repaired) and the profile
     this run replaces (None: new, or no longer loadable)."""
-    from app.profiles import Config, load_config
+    from app.config.profiles import Config, load_config
 
     try:
         current = load_config(path, catalog)  # type: ignore[arg-type]
@@ -319,7 +319,7 @@ def _store_file_key(
     force: bool,
 ) -> None:
     """Write the key file after the config; if that fails, put the config back as it was."""
-    from app.profiles import modify_config
+    from app.config.profiles import modify_config
 
     try:
         store.set(name, key)  # type: ignore[attr-defined]
@@ -346,7 +346,7 @@ def _clean_previous_store(
     config file with the same profile name (T21): it is removed only when it holds the key
     just stored, so nobody's key is lost; otherwise it is named and kept.
     """
-    from app.secrets import store_for
+    from app.secrets.stores import store_for
 
     if previous is None or previous.store == "env":  # type: ignore[attr-defined]
         return
@@ -372,7 +372,7 @@ def _clean_previous_store(
         return
     try:
         if old_store.kind == "keyring":  # type: ignore[attr-defined]
-            from app.key_scope import legacy_sharers
+            from app.config.key_scope import legacy_sharers
 
             # Another key, or another config file still reading this entry (T21): keep it.
             stays = old_store.get(name) not in (None, key)  # type: ignore[attr-defined]
@@ -389,7 +389,7 @@ def _clean_previous_store(
 
 def _style(args: argparse.Namespace) -> str:
     """--shared-host and --endpoint-style say the same thing; they must not disagree."""
-    from app.errors import UserError
+    from app.core.errors import UserError
 
     style = getattr(args, "endpoint_style", None)
     if style == "workspace" and args.shared_host:
@@ -413,9 +413,9 @@ def _any_case(known: object) -> object:
 def model_notices(profile: object, path: object, catalog: object) -> list:
     """A model the catalog does not list for the profile's scope is saved (the catalog may
     be out of date), with a notice saying so and how to check it (QA E28)."""
-    from app.errors import Notice
-    from app.invocation import command
-    from app.profiles import cli_address, model_known
+    from app.config.profiles import cli_address, model_known
+    from app.core.errors import Notice
+    from app.core.invocation import command
 
     if model_known(profile.model, profile.scope, catalog):  # type: ignore[attr-defined]
         return []
@@ -437,6 +437,6 @@ def model_notices(profile: object, path: object, catalog: object) -> list:
 
 
 def _lang() -> str:
-    from app.i18n import get_language
+    from app.core.i18n import get_language
 
     return get_language()

@@ -2,7 +2,7 @@
 
 The form every remedy prints (`configure --profile P --model M [--config C]`) needs no
 region, no workspace ID and no key: the fields given replace the profile's, the rest and
-the key reference are kept (app.profile_edit), the result is validated like a new profile,
+the key reference are kept (app.config.edit), the result is validated like a new profile,
 and the output says exactly what changed. The key is neither read nor written.
 """
 
@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.i18n import t
+from app.core.i18n import t
 
 
 def editing_existing(args: argparse.Namespace, path: Path, name: str, catalog: object) -> bool:
@@ -21,7 +21,7 @@ def editing_existing(args: argparse.Namespace, path: Path, name: str, catalog: o
     Without --region the profile must exist: the config is then loaded strictly, so a
     broken file is reported as such rather than as "--region is needed".
     """
-    from app.profiles import load_config
+    from app.config.profiles import load_config
 
     if args.api_key_stdin or args.api_key_env is not None or args.store is not None:
         return False
@@ -34,10 +34,10 @@ def editing_existing(args: argparse.Namespace, path: Path, name: str, catalog: o
 
 
 def next_line(path: Path, name: str, default_profile: str | None) -> str:
-    """The command to run next, spelt as it runs from the user's shell (app.invocation) and
+    """The command to run next, spelt as it runs from the user's shell (app.core.invocation) and
     addressing this profile and config file again."""
-    from app.invocation import command
-    from app.profiles import cli_address
+    from app.config.profiles import cli_address
+    from app.core.invocation import command
 
     address = cli_address(path, name, default_profile)
     return t("configure.next", doctor=command("doctor", *address), env=command("env", *address))
@@ -45,9 +45,9 @@ def next_line(path: Path, name: str, default_profile: str | None) -> str:
 
 def region_missing(args: argparse.Namespace, path: Path, name: str, catalog: object) -> Exception:
     """Why --region is needed here: a new profile, or a key given for an existing one."""
-    from app.errors import UserError
-    from app.invocation import command
-    from app.profiles import cli_address, load_config
+    from app.config.profiles import cli_address, load_config
+    from app.core.errors import UserError
+    from app.core.invocation import command
 
     try:
         exists = name in load_config(path, catalog).profiles  # type: ignore[arg-type]
@@ -68,9 +68,9 @@ def run_edit(args: argparse.Namespace, path: Path, name: str, catalog: object) -
     from argparse import Namespace
 
     from app.commands.configure import _require_workspace_scope, _style, model_notices
-    from app.profile_edit import Edit, edit_profile
-    from app.profiles import load_config, modify_config
-    from app.profiles import print_notices as show
+    from app.config.edit import Edit, edit_profile
+    from app.config.profiles import load_config, modify_config
+    from app.config.profiles import print_notices as show
 
     given_style = (
         _style(args) if args.shared_host or getattr(args, "endpoint_style", None) else None
@@ -122,7 +122,7 @@ def run_edit(args: argparse.Namespace, path: Path, name: str, catalog: object) -
 
 def _key_location(profile: object, path: Path) -> str:
     """Where the (untouched) key is, without opening the store."""
-    from app.secrets import store_for
+    from app.secrets.stores import store_for
 
     store = store_for(profile.api_key, path.parent)  # type: ignore[attr-defined]
     return store.location(profile.name)  # type: ignore[attr-defined]

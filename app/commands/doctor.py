@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from app.commands.network_options import add_network_options
-from app.errors import EXIT_OK, EXIT_PROBLEMS, UserError
-from app.i18n import t
-from app.text import inert
+from app.core.errors import EXIT_OK, EXIT_PROBLEMS, UserError
+from app.core.i18n import t
+from app.core.text import inert
 
 MIN_TIMEOUT = 0.1
 MAX_TIMEOUT = 600.0
@@ -55,10 +55,10 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
     from datetime import datetime, timezone
 
-    from app.probe import ProbeOptions, prepare, run_checks, targets_for, verdict_of
-    from app.profiles import cli_config_path, load_config
-    from app.report import DoctorReport, render_markdown, render_text, to_json
-    from app.transport import Pins
+    from app.config.profiles import cli_config_path, load_config
+    from app.findings.report import DoctorReport, render_markdown, render_text, to_json
+    from app.probe.engine import ProbeOptions, prepare, run_checks, targets_for, verdict_of
+    from app.probe.transport import Pins
 
     # 1. Everything the user typed, before the config, the key store or the network.
     timeout = parse_timeout(args.timeout)
@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         write_report(report_path, render_markdown(report))
         print(t("doctor.report_written", path=inert(str(report_path))), file=sys.stderr)
     try:
-        from app.profiles import update_verified
+        from app.config.profiles import update_verified
 
         update_verified(path, profile.name, verdict, datetime.now(timezone.utc))
     except UserError as exc:
@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _progress(stream: Any) -> Any:
     """Live lines on a terminal's stderr while checks run (stdout stays clean for pipes)."""
-    from app.probe import CheckFinished, CheckStarted
+    from app.probe.engine import CheckFinished, CheckStarted
 
     symbols = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "-"}
 
@@ -153,7 +153,7 @@ def _progress(stream: Any) -> Any:
 def _read_key(profile: Any, path: Any) -> tuple[Any, str, str | None, str | None]:
     """(key or None, where it came from, keyring backend, problem) - never raises for a
     missing or unreadable key: the connectivity part of doctor is still worth running."""
-    from app.secrets import store_for
+    from app.secrets.stores import store_for
 
     try:
         store = store_for(profile.api_key, path.parent)
@@ -190,8 +190,8 @@ def _key_findings(
 ) -> list[Any]:
     """No key at all; or a DASHSCOPE_API_KEY in the environment that differs from the
     stored key (SDKs read the variable first: a classic silent override)."""
-    from app.findings import Finding
-    from app.secrets import DEFAULT_ENV_VAR, ApiKey, InvalidApiKey
+    from app.findings.judge import Finding
+    from app.secrets.stores import DEFAULT_ENV_VAR, ApiKey, InvalidApiKey
 
     out = []
     if key is None:
@@ -225,7 +225,7 @@ def _key_findings(
 def _environment(
     result: Any, options: Any, backend: str | None, store_desc: str, key: Any
 ) -> dict[str, Any]:
-    from app.report import environment
+    from app.findings.report import environment
 
     trust = result.trust.describe()
     if result.trust.note:
@@ -291,7 +291,7 @@ class RemedyCommands:
     """The commands remedies print: the one builder for the CLI and the doctor screen (B7,
     D19). Each addresses the profile the run was made for (`--profile`, and `--config` when
     the file is not the default one); doctor re-runs also carry the network settings (pins,
-    CA file, --no-proxy). Spelt with app.invocation, so a pasted command runs where the
+    CA file, --no-proxy). Spelt with app.core.invocation, so a pasted command runs where the
     user stands (`uv run modelstudio-setup …` inside a clone)."""
 
     profile: str
@@ -316,7 +316,7 @@ class RemedyCommands:
         )
 
     def _profile_args(self) -> list[str]:
-        from app.profiles import is_default_location
+        from app.config.profiles import is_default_location
 
         parts = ["--profile", self.profile]
         if self.config is not None and not is_default_location(self.config):
@@ -324,7 +324,7 @@ class RemedyCommands:
         return parts
 
     def _command(self, *words: str) -> str:
-        from app.invocation import command
+        from app.core.invocation import command
 
         return inert(command(*words))
 
@@ -387,7 +387,7 @@ def _run_tui(args: argparse.Namespace, options: Any) -> int:
     import dataclasses
 
     from app.commands.wizard import is_interactive, real_services
-    from app.profiles import load_config
+    from app.config.profiles import load_config
 
     services, state = real_services(args)
     profile = load_config(services.config_path).profile(getattr(args, "profile", None))
@@ -405,7 +405,7 @@ def tui_app(services: Any, state: Any, profile: str) -> tuple[Any, list[str]]:
     (through ProbeOptions.on_result), so the exit code can follow the last run."""
     import dataclasses
 
-    from app.probe import ProbeOptions
+    from app.probe.engine import ProbeOptions
     from app.tui import make_app
 
     verdicts: list[str] = []

@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.i18n import t
+from app.core.i18n import t
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from app.exporters import SHELLS
+    from app.export.formats import SHELLS
 
     p = sub.add_parser(
         "env",
@@ -27,8 +27,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def run(args: argparse.Namespace) -> int:
     from app.commands.export import config_ref, key_missing_message, read_key
-    from app.exporters import export
-    from app.profiles import cli_config_path, load_config
+    from app.config.profiles import cli_config_path, load_config
+    from app.export.formats import export
 
     path = cli_config_path(args)
     config = load_config(path)

@@ -13,15 +13,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.i18n import t
+from app.core.i18n import t
 
 if TYPE_CHECKING:
-    from app.profiles import Profile
-    from app.secrets import ApiKey
+    from app.config.profiles import Profile
+    from app.secrets.stores import ApiKey
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from app.exporters import FORMATS
+    from app.export.formats import FORMATS
 
     p = sub.add_parser(
         "export",
@@ -45,8 +45,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def key_set_command(profile: Profile, path: Path, default_profile: str | None) -> str:
     """`key set` for this very profile and config, spelt the way it runs from the user's
     shell: the remedy of a missing or unusable stored key (D19, D26)."""
-    from app import invocation
-    from app.profiles import cli_address
+    from app.config.profiles import cli_address
+    from app.core import invocation
 
     return invocation.command("key", "set", *cli_address(path, profile.name, default_profile))
 
@@ -58,8 +58,8 @@ def read_key(
 
     A stored key that is unusable names the exact `key set` command to store it again.
     """
-    from app.key_scope import note_use
-    from app.secrets import KeyStoreError, store_for
+    from app.config.key_scope import note_use
+    from app.secrets.stores import KeyStoreError, store_for
 
     store = store or store_for(profile.api_key, path.parent)
     note_use(profile, path)  # this file uses the entry: a copy's delete must know (T21)
@@ -78,7 +78,7 @@ def read_key(
 def key_missing_message(profile: Profile, path: Path, default_profile: str | None) -> str:
     """The advice of `key get`, `env` and `export --include-key` alike (QA B19): set the
     variable, or run `key set` for this very profile and config."""
-    from app.secrets import store_for
+    from app.secrets.stores import store_for
 
     if profile.api_key.store == "env":
         return t("secrets.key_missing_env", profile=profile.name, var=profile.api_key.env)
@@ -94,14 +94,14 @@ def config_ref(path: Path) -> str | None:
     A path that came from $MODELSTUDIO_SETUP_CONFIG is still written out: the export may be
     used where that variable is not set (another shell, an IDE, a CI job).
     """
-    from app.profiles import is_default_location
+    from app.config.profiles import is_default_location
 
     return None if is_default_location(path) else str(path)
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.exporters import FORMATS, export
-    from app.profiles import cli_config_path, load_config, print_notices
+    from app.config.profiles import cli_config_path, load_config, print_notices
+    from app.export.formats import FORMATS, export
 
     path = cli_config_path(args)
     config = load_config(path)
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     key = None
     if args.include_key:
         if not FORMATS[fmt].can_hold_key:
-            from app.exporters import ExportError
+            from app.export.formats import ExportError
 
             raise ExportError("exporters.cannot_hold_key", fmt=fmt)
         key = read_key(profile, path, config.default_profile)
@@ -119,8 +119,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"modelstudio-setup: {message}", file=sys.stderr)
             return 1
     text = export(profile, fmt, key, args.include_key, config=config_ref(path))
-    from app.exporters import anthropic_model_notice, references_key_command, write_export
-    from app.invocation import install_hint
+    from app.core.invocation import install_hint
+    from app.export.formats import anthropic_model_notice, references_key_command, write_export
 
     hint = install_hint() if references_key_command(profile, fmt, args.include_key) else None
     if hint:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.i18n import t
+from app.core.i18n import t
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -49,14 +49,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.errors import UserError
-    from app.profiles import cli_config_path, load_config
-    from app.secrets import KeyStoreError, store_for
+    from app.config.profiles import cli_config_path, load_config
+    from app.core.errors import UserError
+    from app.secrets.stores import KeyStoreError, store_for
 
     timeout = args.keyring_timeout
     if not 0 < timeout <= 300:
         raise UserError("secrets.bad_timeout")
-    from app.profiles import print_notices
+    from app.config.profiles import print_notices
 
     path = cli_config_path(args)
     if args.key_action == "delete" and args.account is not None:
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     force = getattr(args, "force", False)
     moved: tuple[object, ...] = ()
     if profile.api_key.store == "keyring":  # only a keyring entry can be legacy (migrate)
-        from app.key_scope import migrate  # here: an env or file `key get` does without it
+        from app.config.key_scope import migrate  # here: an env or file `key get` does without it
 
         try:
             profile, moved = migrate(path, profile, timeout=timeout, force=force)
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
                 raise
             moved = ()  # `set` reports the keyring's state itself (exit 3 when it cannot store)
     print_notices(moved)
-    from app.key_scope import note_use
+    from app.config.key_scope import note_use
 
     note_use(profile, path)  # read or written, this file uses the entry (T21)
     store = store_for(profile.api_key, path.parent, keyring_timeout=timeout)
@@ -100,14 +100,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _refuse_shared(profile: object, path: object) -> None:
     """The entry is also the key of another config file (a copy of this one): keep it."""
-    from app.errors import UserError
-    from app.key_scope import other_users
+    from app.config.key_scope import other_users
+    from app.core.errors import UserError
 
     account = profile.api_key.account  # type: ignore[attr-defined]
     others = other_users(account, path)  # type: ignore[arg-type]
     if others:
         other = ", ".join(str(p) for p in others)
-        from app.key_scope import key_set_command
+        from app.config.key_scope import key_set_command
 
         raise UserError(
             "secrets.entry_shared_kept",
@@ -119,8 +119,8 @@ def _refuse_shared(profile: object, path: object) -> None:
 
 def delete_entry_command(account: str, path: object = None) -> str:
     """`… key delete --account ENTRY --yes [--config C]`, spelled the way it runs here."""
-    from app.invocation import command
-    from app.next_steps import config_args
+    from app.config.next_steps import config_args
+    from app.core.invocation import command
 
     return command("key", "delete", "--account", account, "--yes", *config_args(path))
 
@@ -131,10 +131,10 @@ def _delete_entry(account: str, path: object, timeout: float, yes: bool) -> int:
     could not be deleted). Refused while a config file this tool knows still names it."""
     from pathlib import Path
 
-    from app.errors import UserError
-    from app.key_scope import legacy_sharers, other_users
-    from app.profiles import load_config
-    from app.secrets import ACCOUNT_RE, KeyringStore, check_account, check_profile_name
+    from app.config.key_scope import legacy_sharers, other_users
+    from app.config.profiles import load_config
+    from app.core.errors import UserError
+    from app.secrets.stores import ACCOUNT_RE, KeyringStore, check_account, check_profile_name
 
     scoped = ACCOUNT_RE.fullmatch(account) is not None
     if scoped:
@@ -162,7 +162,7 @@ def _delete_entry(account: str, path: object, timeout: float, yes: bool) -> int:
     if not yes:
         if sys.stdin is None or not sys.stdin.isatty():
             raise UserError("secrets.delete_entry_needs_yes", account=account)
-        from app.prompts import confirm
+        from app.commands.prompts import confirm
 
         if not confirm(t("secrets.confirm_delete_entry", where=where)):
             print(t("secrets.delete_cancelled"))
@@ -175,7 +175,7 @@ def _delete_entry(account: str, path: object, timeout: float, yes: bool) -> int:
 
 
 def _delete(store: object, name: str, env: str, where: str, yes: bool) -> int:
-    from app.errors import UserError
+    from app.core.errors import UserError
 
     if store.kind == "env":  # type: ignore[attr-defined]
         print(t("secrets.delete_env_store", profile=name, var=env))
@@ -183,7 +183,7 @@ def _delete(store: object, name: str, env: str, where: str, yes: bool) -> int:
     if not yes:
         if sys.stdin is None or not sys.stdin.isatty():
             raise UserError("secrets.delete_needs_yes", profile=name)
-        from app.prompts import confirm
+        from app.commands.prompts import confirm
 
         if not confirm(t("secrets.confirm_delete", profile=name, where=where)):
             print(t("secrets.delete_cancelled"))
@@ -202,9 +202,9 @@ def _read_new_key(args: argparse.Namespace) -> object:
     """The new key from stdin, a variable, or a no-echo prompt; validated, never echoed."""
     import os
 
-    from app.errors import UserError
-    from app.key_env import check_key_env_name
-    from app.secrets import ApiKey
+    from app.core.errors import UserError
+    from app.core.key_env import check_key_env_name
+    from app.secrets.stores import ApiKey
 
     if args.api_key_env:  # "" falls through to "no key source given"
         # The same rule as configure: PATH, LD_*, PYTHON*, ... never hold a key (S6).
@@ -217,7 +217,7 @@ def _read_new_key(args: argparse.Namespace) -> object:
             raise UserError("secrets.stdin_is_tty")
         raw = sys.stdin.read(_STDIN_LIMIT)
     elif sys.stdin is not None and sys.stdin.isatty():
-        from app.prompts import hidden
+        from app.commands.prompts import hidden
 
         raw = hidden(t("secrets.prompt_key"))
     else:
@@ -236,8 +236,8 @@ def _set(
     records it; the entry is removed again if the config cannot be written (T19, T21)."""
     from dataclasses import replace
 
-    from app.key_scope import register, scoped_account
-    from app.profiles import modify_config, print_notices
+    from app.config.key_scope import register, scoped_account
+    from app.config.profiles import modify_config, print_notices
 
     name, env = profile.name, profile.api_key.env  # type: ignore[attr-defined]
     key = _read_new_key(args)
@@ -259,14 +259,14 @@ def _set(
         new_ref = replace(ref, account=account)
 
         def change(c: object) -> object:
-            from app.key_scope import set_key_ref
+            from app.config.key_scope import set_key_ref
 
             return set_key_ref(c, name, new_ref)
 
         try:
             modify_config(path, change, force=getattr(args, "force", False))  # type: ignore[arg-type]
         except BaseException:
-            from app.key_scope import undo_store
+            from app.config.key_scope import undo_store
 
             if not undo_store(store, name):  # "nothing was changed" would be untrue
                 where = store.location(name)  # type: ignore[attr-defined]

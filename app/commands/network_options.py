@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from app.i18n import t
+from app.core.i18n import t
 
 # (flag, argparse keyword arguments, default when the command gives defaults, help key)
 _OPTIONS: tuple[tuple[str, dict[str, Any], Any, str], ...] = (

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.i18n import t
+from app.core.i18n import t
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.profiles import check_profile_name, cli_config_path, load_config
+    from app.config.profiles import check_profile_name, cli_config_path, load_config
 
     path = cli_config_path(args)
     config = load_config(path)
@@ -102,9 +102,9 @@ def _verified_json(profile: Any) -> dict[str, str] | None:
 
 def key_status(profile: Any, path: Path) -> dict[str, Any]:
     """Where the key lives and whether it is there, without ever showing it unmasked."""
-    from app.errors import UserError
-    from app.key_scope import note_use
-    from app.secrets import store_for
+    from app.config.key_scope import note_use
+    from app.core.errors import UserError
+    from app.secrets.stores import store_for
 
     store = store_for(profile.api_key, path.parent)
     note_use(profile, path)  # this file uses the entry (T21)
@@ -207,10 +207,10 @@ def _delete(
     only folder, full disk), so it goes first and a failure leaves both whole (T19). A key
     that a copy of this config also uses stays (T21)."""
 
-    from app.errors import UserError
-    from app.key_scope import other_users
-    from app.profiles import modify_config, print_notices
-    from app.secrets import store_for
+    from app.config.key_scope import other_users
+    from app.config.profiles import modify_config, print_notices
+    from app.core.errors import UserError
+    from app.secrets.stores import store_for
 
     store = store_for(profile.api_key, path.parent)
     where = (
@@ -223,7 +223,7 @@ def _delete(
     if not yes:
         if sys.stdin is None or not sys.stdin.isatty():
             raise UserError("profiles.delete_needs_yes")
-        from app.prompts import confirm
+        from app.commands.prompts import confirm
 
         question = t("profiles.confirm_delete", name=profile.name, path=str(path), where=where)
         if not confirm(question):
@@ -231,7 +231,7 @@ def _delete(
             return 0
     shared = None
     if profile.api_key.store == "keyring":  # the same entry may be another file's key (T21)
-        from app.key_scope import legacy_sharers
+        from app.config.key_scope import legacy_sharers
 
         account = profile.api_key.account
         sharers = other_users(account, path) if account else legacy_sharers(path, profile.name)
@@ -282,7 +282,7 @@ def _delete(
 def _remove_leftover_key_file(profile: Any, path: Path) -> None:
     """A plain-text key file of this profile from an earlier `--store file` goes too (B33):
     after the profile is deleted nothing would ever mention it again."""
-    from app.secrets import FileStore
+    from app.secrets.stores import FileStore
 
     if profile.api_key.store == "file":
         return

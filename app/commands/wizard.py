@@ -19,8 +19,8 @@ import sys
 from typing import Any
 
 from app.commands import network_options
-from app.errors import EXIT_OK, EXIT_USAGE, UserError
-from app.i18n import get_language, t
+from app.core.errors import EXIT_OK, EXIT_USAGE, UserError
+from app.core.i18n import get_language, t
 
 NETWORK_OPTIONS = network_options.NAMES
 
@@ -74,8 +74,8 @@ def probe_options_from(args: argparse.Namespace) -> Any:
     if not network_options_given(args):
         return None
     from app.commands.doctor import parse_timeout
-    from app.probe import ProbeOptions, prepare
-    from app.transport import Pins
+    from app.probe.engine import ProbeOptions, prepare
+    from app.probe.transport import Pins
 
     options = ProbeOptions(
         timeout=parse_timeout(_given(args, "timeout") or "10"),
@@ -97,9 +97,9 @@ def is_interactive() -> bool:
 
 def real_services(args: argparse.Namespace) -> tuple[Any, Any]:
     """Services for a real run: the user's config file, the OS key stores, the real network."""
-    from app.profiles import check_profile_name, config_path
-    from app.secrets import KEYRING_PROBE_TIMEOUT, KeyRef, probe_keyring, store_for
-    from app.wizard_state import Services, WizardState
+    from app.config.profiles import check_profile_name, config_path
+    from app.secrets.stores import KEYRING_PROBE_TIMEOUT, KeyRef, probe_keyring, store_for
+    from app.state import Services, WizardState
 
     path = config_path(getattr(args, "config", None))
     profile = getattr(args, "profile", None)
@@ -114,7 +114,7 @@ def real_services(args: argparse.Namespace) -> tuple[Any, Any]:
 
     def account_of(profile: str) -> str | None:
         if profile not in chosen:
-            from app.key_scope import wizard_account
+            from app.config.key_scope import wizard_account
 
             chosen[profile] = wizard_account(path, profile)
         return chosen[profile]
@@ -125,7 +125,7 @@ def real_services(args: argparse.Namespace) -> tuple[Any, Any]:
             store.account_of = account_of  # type: ignore[attr-defined]
         return store
 
-    from app.next_steps import network_args_from
+    from app.config.next_steps import network_args_from
 
     services = Services(
         config_path=path,
@@ -142,7 +142,7 @@ def real_services(args: argparse.Namespace) -> tuple[Any, Any]:
 
 def _default_probe_options() -> Any:
     try:
-        from app.probe import ProbeOptions
+        from app.probe.engine import ProbeOptions
     except ImportError:  # the probe engine is optional for the first steps
         return None
     return ProbeOptions()
@@ -151,13 +151,13 @@ def _default_probe_options() -> Any:
 def run_wizard(services: Any, state: Any, *, demo_root: Any = None) -> int:
     """Run the App to its end and say in plain text what happened.
 
-    The last lines come from the state the wizard ended with (app.next_steps.final_lines):
+    The last lines come from the state the wizard ended with (app.config.next_steps.final_lines):
     what was written, not how the wizard was left (D18). In the demo they are printed by
     `run` after the demo folder is gone, since they say it is.
     """
     code, result = run_app(services, state)
     if code == EXIT_OK:
-        from app.next_steps import final_lines
+        from app.config.next_steps import final_lines
 
         for line in final_lines(
             result,
@@ -206,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
             code, result = run_app(services, state)
             root = services.config_path.parent.parent
         if code == EXIT_OK:  # the folder is gone now, as the line says
-            from app.next_steps import final_lines
+            from app.config.next_steps import final_lines
 
             for line in final_lines(result, demo_root=root):
                 print(line)

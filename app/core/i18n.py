@@ -1,0 +1,128 @@
+"""User-facing messages in English and Simplified Chinese, from assets/locales/.
+
+Each file `assets/locales/<lang>/<domain>.yaml` holds the messages of one domain; a message is
+addressed as `<domain>.<key>` (nested keys joined with dots). One file per domain keeps every
+module's messages next to each other and lets a test prove both languages have the same keys
+and the same placeholders. A message loads its own domain's file only, and PyYAML is
+imported on the first load: `env` and `key get` (run from shell rc files and by apiKeyHelper)
+and `--version` must not pay for every locale file, nor for a YAML parser they do not use.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import string
+from collections.abc import Mapping
+from typing import Any
+
+import assets
+
+LANGUAGES = ("en", "zh")
+_current = "en"
+
+
+def detect_language(env: Mapping[str, str] | None = None) -> str:
+    """Pick the language from the POSIX locale variables, in their precedence order."""
+    env = os.environ if env is None else env
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = env.get(var, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def set_language(lang: str) -> None:
+    global _current
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r} (supported: {', '.join(LANGUAGES)})")
+    _current = lang
+
+
+def get_language() -> str:
+    return _current
+
+
+def _flatten(prefix: str, value: Any, out: dict[str, str], source: str) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _flatten(f"{prefix}.{k}", v, out, source)
+    elif isinstance(value, str):
+        out[prefix] = value
+    else:
+        raise ValueError(f"{source}: {prefix}: a message must be a string")
+
+
+def fast_safe_load(text: str) -> Any:
+    """yaml.safe_load's result, read without PyYAML when the text keeps to the plain subset
+    our own files use (app.core.plain_yaml: importing PyYAML costs more than starting Python, and
+    `env` / `key get` read three files); else through libyaml when PyYAML has it: the wizard
+    reads every locale file before its first paint, and the pure-Python parser takes ~10x
+    longer (startup budget)."""
+    from app.core import plain_yaml
+
+    try:
+        return plain_yaml.load(text)
+    except plain_yaml.Unsupported:
+        pass
+    import yaml  # here, not at the top: only text outside the plain subset needs it
+
+    if getattr(yaml, "__with_libyaml__", False):
+        return yaml.load(text, Loader=yaml.CSafeLoader)  # the C implementation of SafeLoader
+    return yaml.safe_load(text)
+
+
+_LOCALES = os.path.join(os.path.dirname(os.path.abspath(assets.__file__)), "locales")
+_DOMAIN = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _domains(lang: str) -> list[str]:
+    folder = os.path.join(_LOCALES, lang)
+    return sorted(name[: -len(".yaml")] for name in os.listdir(folder) if name.endswith(".yaml"))
+
+
+@functools.cache
+def domain_messages(lang: str, domain: str) -> dict[str, str]:
+    """The messages of one domain (one file) of one language, keyed `domain.key`; empty
+    when there is no such file."""
+    if lang not in LANGUAGES or not _DOMAIN.fullmatch(domain):
+        return {}
+    try:
+        with open(os.path.join(_LOCALES, lang, f"{domain}.yaml"), encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        return {}
+    out: dict[str, str] = {}
+    _flatten(domain, fast_safe_load(text) or {}, out, f"locales/{lang}/{domain}.yaml")
+    return out
+
+
+@functools.cache
+def messages(lang: str) -> dict[str, str]:
+    """All messages of one language, keyed `domain.key`."""
+    out: dict[str, str] = {}
+    for domain in _domains(lang):
+        out.update(domain_messages(lang, domain))
+    return out
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def t(key: str, lang: str | None = None, /, **params: Any) -> str:
+    """The message `key` in `lang` (default: the current language), formatted with params.
+
+    A missing message falls back to English, then to the key itself, so a gap in a
+    translation never crashes the tool (a test keeps the two languages in step).
+    """
+    lang = lang or _current
+    domain = key.partition(".")[0]
+    template = domain_messages(lang, domain).get(key) or domain_messages("en", domain).get(key)
+    if template is None:
+        return key
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template

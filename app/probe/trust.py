@@ -1,0 +1,219 @@
+"""Where the certificates that TLS verification trusts come from, and what a failure means.
+
+Verification is never switched off (SECURITY.md T14). Instead the user can say what to trust
+(`--ca-file`, `SSL_CERT_FILE` / `SSL_CERT_DIR`), and otherwise the OS store is used (what the
+browser trusts, which includes a corporate CA installed by IT), then certifi. The report
+names the source, because "works in the browser, fails in Python" is almost always a trust
+source question.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.core.errors import UserError
+from app.findings.judge import CERT_NAME_MAX, SHORT_MAX, inert, inert_or_none
+
+# OpenSSL verify codes (X509_V_ERR_*) that name a specific, fixable cause.
+_EXPIRED = {9, 10}  # CERT_NOT_YET_VALID, CERT_HAS_EXPIRED
+_HOSTNAME = {62}  # HOSTNAME_MISMATCH
+_UNTRUSTED = {2, 18, 19, 20, 21, 27}  # unknown issuer, self-signed, untrusted chain
+MAX_SAN_NAMES = 5  # a certificate may list hundreds; the first few explain a mismatch
+
+
+class TrustError(UserError):
+    """A trust setting given by the user cannot be used (exit 2, nothing sent). The path is
+    quoted back with control characters escaped, so a typed terminal escape stays inert."""
+
+    single_line_params = True
+
+
+@dataclass(frozen=True)
+class TrustSource:
+    """Which certificates verify the server: kind is ca-file|ssl-cert-env|os|certifi."""
+
+    kind: str
+    detail: str
+    note: str | None = None  # locale key: e.g. SSL_CERT_FILE set but unreadable, ignored
+    # (variable, value) of SSL_CERT_FILE / SSL_CERT_DIR settings that could not be used:
+    # doctor names each one (a broken variable breaks other tools too, and hides itself).
+    broken: tuple[tuple[str, str], ...] = ()
+
+    def describe(self) -> str:
+        return f"{self.kind}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class TlsInfo:
+    """What the TLS phase learned about a verified connection."""
+
+    version: str | None
+    cipher: str | None
+    subject: str | None
+    issuer: str | None
+    not_after: str | None
+
+
+def _client_context(cafile: str | None = None, capath: str | None = None) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(cafile=cafile, capath=capath)
+    ctx.check_hostname = True
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    return ctx
+
+
+def _load_ca_file(path: Path) -> ssl.SSLContext:
+    if not path.is_file():
+        raise TrustError("probe.ca_file_missing", path=str(path))
+    try:
+        return _client_context(cafile=str(path))
+    except (ssl.SSLError, OSError, ValueError):
+        raise TrustError("probe.ca_file_invalid", path=str(path)) from None
+
+
+def _os_store_present() -> bool:
+    paths = ssl.get_default_verify_paths()
+    if paths.cafile and os.path.isfile(paths.cafile):
+        return True
+    return bool(paths.capath and os.path.isdir(paths.capath) and any(os.scandir(paths.capath)))
+
+
+def build_ssl_context(
+    ca_file: str | Path | None, env: Mapping[str, str]
+) -> tuple[ssl.SSLContext, TrustSource]:
+    """The verifying client context for this run, and the name of its trust source."""
+    if ca_file:
+        path = Path(ca_file).expanduser()
+        return _load_ca_file(path), TrustSource("ca-file", str(path))
+    note = None
+    cert_file, cert_dir = env.get("SSL_CERT_FILE"), env.get("SSL_CERT_DIR")
+    broken: list[tuple[str, str]] = []
+    if cert_file or cert_dir:
+        usable_file = cert_file if cert_file and _pem_file_usable(cert_file) else None
+        usable_dir = cert_dir if cert_dir and os.path.isdir(cert_dir) else None
+        if cert_file and usable_file is None:
+            broken.append(("SSL_CERT_FILE", cert_file))
+        if cert_dir and usable_dir is None:
+            broken.append(("SSL_CERT_DIR", cert_dir))
+        if usable_file or usable_dir:
+            try:
+                ctx = _client_context(cafile=usable_file, capath=usable_dir)
+                detail = " + ".join(
+                    f"{n}={v}"
+                    for n, v in (("SSL_CERT_FILE", usable_file), ("SSL_CERT_DIR", usable_dir))
+                    if v
+                )
+                return ctx, TrustSource("ssl-cert-env", detail, broken=tuple(broken))
+            except (ssl.SSLError, OSError):
+                pass
+        note = "probe.trust_env_ignored"
+    if _os_store_present():
+        try:
+            import truststore
+
+            ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            source = TrustSource("os", f"truststore {truststore.__version__}", note, tuple(broken))
+            return ctx, source
+        except Exception:  # noqa: S110 - any failure here means: fall back to certifi
+            pass
+    import certifi
+
+    source = TrustSource("certifi", certifi.where(), note, tuple(broken))
+    return _client_context(cafile=certifi.where()), source
+
+
+def _pem_file_usable(path: str) -> bool:
+    """A file OpenSSL can load CA certificates from (missing, a directory or junk: not)."""
+    if not os.path.isfile(path):
+        return False
+    try:
+        ssl.create_default_context(cafile=path)
+    except (ssl.SSLError, OSError, ValueError):
+        return False
+    return True
+
+
+def tls_info(ssl_object: object) -> TlsInfo | None:
+    """Version, cipher and certificate names of a verified connection (for the report)."""
+    if ssl_object is None:
+        return None
+    try:
+        version = ssl_object.version()  # type: ignore[attr-defined]
+        cipher = ssl_object.cipher()  # type: ignore[attr-defined]
+        cert = ssl_object.getpeercert() or {}  # type: ignore[attr-defined]
+    except (ValueError, AttributeError, ssl.SSLError):
+        return None
+    return TlsInfo(
+        version=inert_or_none(version, SHORT_MAX),
+        cipher=inert_or_none(cipher[0], SHORT_MAX) if cipher else None,
+        subject=inert_or_none(_name(cert.get("subject")), CERT_NAME_MAX),
+        issuer=inert_or_none(_name(cert.get("issuer")), CERT_NAME_MAX),
+        not_after=inert_or_none(cert.get("notAfter"), SHORT_MAX),
+    )
+
+
+def _name(rdns: object) -> str | None:
+    if not rdns:
+        return None
+    short = {
+        "commonName": "CN",
+        "organizationName": "O",
+        "organizationalUnitName": "OU",
+        "countryName": "C",
+        "localityName": "L",
+        "stateOrProvinceName": "ST",
+    }
+    parts = []
+    for rdn in rdns:  # type: ignore[union-attr]
+        for attr, value in rdn:
+            parts.append(f"{short.get(attr, attr)}={value}")
+    return ", ".join(parts)
+
+
+def classify_verify_error(exc: ssl.SSLCertVerificationError) -> str:
+    """Finding code for a failed verification, from OpenSSL's verify code (not its text)."""
+    code = getattr(exc, "verify_code", None)
+    if code in _EXPIRED:
+        return "tls_expired"
+    if code in _HOSTNAME:
+        return "tls_hostname_mismatch"
+    return "tls_untrusted"
+
+
+@dataclass(frozen=True)
+class PresentedCert:
+    """What a server presented, read without trusting it, to explain a failed verification."""
+
+    subject: str | None
+    issuer: str | None
+    not_after: str | None
+    names: tuple[str, ...]
+
+
+def describe_presented(der: bytes) -> PresentedCert | None:
+    """Parse a DER certificate; only its names and dates are used, nothing is trusted."""
+    try:
+        from cryptography import x509
+    except ImportError:  # pragma: no cover - cryptography comes with trustme
+        return None
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        try:
+            san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+            names = tuple(san.value.get_values_for_type(x509.DNSName))
+        except x509.ExtensionNotFound:
+            names = ()
+        after = getattr(cert, "not_valid_after_utc", None) or cert.not_valid_after
+        # Names of an untrusted certificate are whatever its maker typed (B45): inert,
+        # bounded, and only the first few SAN names.
+        return PresentedCert(
+            subject=inert_or_none(cert.subject.rfc4514_string(), CERT_NAME_MAX),
+            issuer=inert_or_none(cert.issuer.rfc4514_string(), CERT_NAME_MAX),
+            not_after=after.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            names=tuple(inert(n, CERT_NAME_MAX) for n in names[:MAX_SAN_NAMES]),
+        )
+    except Exception:
+        return None

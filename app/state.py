@@ -1,0 +1,146 @@
+"""The wizard's state and injected services, free of Textual so they can be tested alone.
+
+Each step screen is a view of one frozen `WizardState`: it receives the state, and dismisses
+with a new state (made with `dataclasses.replace`) or with `BACK`. The flow driver in
+app/tui.py owns the sequence; screens hold no decisions of their own (those live in app/).
+Services (config path, key store, probe options, clock) are injected by the app factory so
+tests pass a real simulator and an in-memory key store instead of patching.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from app.secrets.stores import DEFAULT_ENV_VAR, ApiKey
+
+
+class _Back:
+    """Sentinel result of a step: go to the previous step, keeping what was entered."""
+
+    _instance: _Back | None = None
+
+    def __new__(cls) -> _Back:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "BACK"
+
+
+BACK = _Back()
+
+STEPS = (
+    "welcome",
+    "scenario",
+    "recommendation",
+    "workspace",
+    "apikey",
+    "connectivity",
+    "export",
+    "done",
+)
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    """A file the Export step wrote, shown on Done with its permissions."""
+
+    target: str  # export format or "config"
+    path: Path
+    mode: int
+    holds_key: bool
+
+
+@dataclass(frozen=True)
+class WizardState:
+    lang: str = "en"
+    demo: bool = False
+    profile_name: str = "default"
+    editing_existing: bool = False
+    # Scenario
+    residency: str | None = None
+    needs: tuple[str, ...] = ()
+    near: str | None = None
+    measured_latency: tuple[tuple[str, float | None], ...] = ()  # (region id, ms) ranked
+    # Recommendation (app.core.recommend.Recommendation) and the user's choice
+    recommendation: Any = None
+    region: str | None = None
+    scope: str | None = None
+    # Workspace
+    endpoint_style: str = "workspace"
+    workspace_id: str | None = None
+    workspace_region: str | None = None  # the region `workspace_id` belongs to
+    model: str | None = None
+    # API key
+    api_key: ApiKey | None = None
+    key_store: str | None = None  # keyring | env | file | memory
+    key_env: str = DEFAULT_ENV_VAR
+    key_saved: bool = False
+    # Connectivity (app.probe.engine result) and what it was run on (see `probe_inputs`)
+    probe_result: Any = None
+    probed_for: tuple[Any, ...] | None = None
+    # Export
+    export_targets: tuple[str, ...] = ()
+    include_key: bool = False
+    written: tuple[WrittenFile, ...] = ()
+
+
+def reconcile_workspace(state: WizardState) -> tuple[WizardState, str | None]:
+    """A workspace belongs to one region: the ID follows the state only while the region
+    stays the one it was entered (or pre-filled, or saved) for.
+
+    The flow driver applies this to every state a step hands back (Next or Back, whichever
+    step changed the region: Scenario voids it, Recommendation overrides it). Returns the
+    state and, when an ID was dropped, the region it belonged to (for the notice). An ID
+    whose region is not known yet belongs to the first region the state names.
+    """
+    if state.region is None or not state.workspace_id:
+        return state, None
+    if state.workspace_region is None:
+        return replace(state, workspace_region=state.region), None
+    if state.workspace_region == state.region:
+        return state, None
+    old = state.workspace_region
+    return replace(state, workspace_id=None, workspace_region=None), old
+
+
+def probe_inputs(state: WizardState) -> tuple[Any, ...]:
+    """Everything a connectivity result depends on: a result whose inputs are these still
+    describes this setup (coming back from Export), any other one does not."""
+    return (
+        state.region,
+        state.scope,
+        state.endpoint_style,
+        state.workspace_id,
+        state.model,
+        state.api_key,
+    )
+
+
+@dataclass
+class Services:
+    """What the wizard talks to; the factory fills these for real use, demo mode and tests."""
+
+    config_path: Path
+    key_store_factory: Callable[[str], Any]  # store kind -> KeyStore (app.secrets.stores)
+    keyring_probe: Callable[
+        [], Any
+    ]  # -> app.secrets.stores.KeyringStatus (blocking; run in a thread)
+    probe_options: Any = None  # app.probe.engine.ProbeOptions (pins, CA file, timeout) or None
+    export_dir: Path = field(default_factory=Path.cwd)
+    clock: Callable[[], _dt.datetime] = field(
+        default_factory=lambda: lambda: _dt.datetime.now(_dt.timezone.utc)
+    )
+    demo_key: ApiKey | None = None
+    keyring_timeout: float = 15.0
+    # The network options the wizard runs with, as typed (`--connect-to X`, `--ca-file Y`):
+    # the commands shown on Done carry them, so they reach what the test reached.
+    network_args: tuple[str, ...] = ()
+    # The store a profile records when its key was stored (None = the store chosen): the
+    # demo keeps every key in its own file, whatever the user picked.
+    recorded_store: str | None = None

@@ -1,0 +1,134 @@
+"""The wheel carries everything in assets/ and works from a fresh venv outside the checkout.
+
+The most common packaging bug of Textual apps is a .tcss or data file that exists in the
+checkout but not in the wheel: everything passes from the source tree and the installed tool
+crashes. So this builds the real wheel, installs it with its dependencies into a new venv in a
+temporary directory, and runs the console script from a directory that is not the checkout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+UV = shutil.which("uv")
+
+pytestmark = pytest.mark.slow
+
+
+def _run(cmd: list[str], cwd: Path, timeout: int = 600, **kw) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, **kw)
+    assert proc.returncode == 0, f"{cmd}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    """No PYTHONPATH / VIRTUAL_ENV from the test run: the venv must stand on its own."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME", "UV_PROJECT_ENVIRONMENT")
+    }
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    if UV:
+        _run([UV, "build", "--wheel", "--out-dir", str(out), str(ROOT)], cwd=out)
+    else:
+        _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), str(ROOT)], out)
+    wheels = list(out.glob("modelstudio_setup-*.whl"))
+    assert len(wheels) == 1, wheels
+    return wheels[0]
+
+
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory) -> Path:
+    """A fresh venv outside the checkout with the wheel and its dependencies installed."""
+    venv = tmp_path_factory.mktemp("venv") / "env"
+    if UV:
+        _run([UV, "venv", "--python", sys.executable, str(venv)], cwd=venv.parent)
+        python = venv / "bin" / "python"
+        _run([UV, "pip", "install", "--python", str(python), str(wheel)], cwd=venv.parent)
+    else:
+        _run([sys.executable, "-m", "venv", str(venv)], cwd=venv.parent)
+        python = venv / "bin" / "python"
+        _run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], cwd=venv.parent)
+    return venv
+
+
+PRIVATE = "modelstudio_setup/_private/"
+
+
+def test_the_wheel_contains_every_asset(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert PRIVATE + "assets/regions.yaml" in names
+    assert PRIVATE + "assets/app.tcss" in names
+    for lang in ("en", "zh"):
+        locales = {n for n in names if n.startswith(f"{PRIVATE}assets/locales/{lang}/")}
+        assert f"{PRIVATE}assets/locales/{lang}/cli.yaml" in locales
+        assert f"{PRIVATE}assets/locales/{lang}/recommend.yaml" in locales
+    in_checkout = {
+        PRIVATE + p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "assets").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert in_checkout - names == set(), "files in assets/ missing from the wheel"
+    for module in ("app/cli.py", "app/core/recommend.py", "screens/__init__.py"):
+        assert PRIVATE + module in names
+    assert not any("/tests/" in n or n.startswith("tests/") for n in names)
+    assert not any("__pycache__" in n for n in names)
+
+
+def test_the_wheel_adds_one_top_level_import_name(wheel):
+    """Generic names (`app`, `screens`, `assets`) in site-packages break, and are broken by,
+    any other package of that name in the same environment."""
+    tops = {n.split("/")[0] for n in zipfile.ZipFile(wheel).namelist()}
+    dist_info = {t for t in tops if t.endswith(".dist-info")}
+    assert len(dist_info) == 1
+    assert tops - dist_info == {"modelstudio_setup"}
+
+
+def test_the_console_script_works_from_outside_the_checkout(installed, tmp_path):
+    cwd = tmp_path / "elsewhere"
+    cwd.mkdir()
+    script = installed / "bin" / "modelstudio-setup"
+    env = _clean_env(LANG="C.UTF-8", HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "cfg"))
+    proc = _run([str(script), "recommend", "--residency", "mainland", "--json"], cwd=cwd, env=env)
+    data = json.loads(proc.stdout)
+    assert (data["residency"], data["region"], data["scope"]) == (
+        "mainland",
+        "cn-beijing",
+        "mainland",
+    )
+    assert data["reasons"] and "{" not in " ".join(data["reasons"])
+    assert isinstance(data["alternatives"], list)
+    assert data["unmet_needs"] == []
+
+    zh = _run([str(script), "--lang", "zh", "recommend", "--residency", "eu"], cwd=cwd, env=env)
+    assert zh.stdout.startswith("推荐：德国（法兰克福）")
+
+
+def test_the_installed_package_is_the_wheel_not_the_checkout(installed, tmp_path):
+    python = installed / "bin" / "python"
+    code = (
+        "import modelstudio_setup; modelstudio_setup.use_private_packages(); "
+        "import app, json; from importlib import resources; "
+        "print(json.dumps({'file': app.__file__, "
+        "'tcss': resources.files('assets').joinpath('app.tcss').is_file()}))"
+    )
+    proc = _run([str(python), "-c", code], cwd=tmp_path, env=_clean_env())
+    data = json.loads(proc.stdout)
+    assert Path(data["file"]).is_relative_to(installed)
+    assert data["tcss"] is True
