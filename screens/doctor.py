@@ -168,7 +168,7 @@ class DoctorScreen(Screen[Any]):
     # -- loading -------------------------------------------------------------------------
     @work(exclusive=True, group="doctor")
     async def load_and_run(self) -> None:
-        from app.config.profiles import load_config
+        from app.config.io import load_config
 
         try:
             config = load_config(self.services.config_path)
@@ -332,7 +332,7 @@ class DoctorScreen(Screen[Any]):
     def _write_switch(self, region: str) -> None:
         """Through the config write API (lock, backup, atomic): the profile as it is in the
         file now, with the new region; the key reference stays (the key is not touched)."""
-        from app.config.profiles import modify_config
+        from app.config.io import modify_config
 
         name = self.profile.name
         try:
@@ -363,7 +363,7 @@ class DoctorScreen(Screen[Any]):
 
     def _record_verdict(self) -> None:
         """Like `doctor` on the CLI: remember the verdict on the profile (best effort)."""
-        from app.config.profiles import update_verified
+        from app.config.io import update_verified
 
         verdict = getattr(self.result, "verdict", None)
         if verdict not in ("ok", "warn", "fail"):
@@ -401,7 +401,7 @@ class DoctorScreen(Screen[Any]):
 
     def save_report(self) -> Path | None:
         """Write the redacted Markdown report next to the exports (0600, atomic)."""
-        from app.config.profiles import atomic_write
+        from app.config.write import atomic_write
         from app.findings.report import render_markdown
 
         if self.result is None:

@@ -3,7 +3,7 @@ apart from the key store the API-key step filled after asking).
 
 Previews are the real exporter output with the key masked, so what the user approves is
 what lands on disk. The literal key is only written after an explicit opt-in whose warning
-is on screen; files that hold it are 0600. Writing goes through app.config.profiles (atomic,
+is on screen; files that hold it are 0600. Writing goes through app.config.write (atomic,
 locked; exports keep no backup, an old version may hold the key) and app.export.formats: this
 screen decides nothing itself, except that a destination it cannot even hand to the OS
 (a control character, a name longer than the file system allows) is refused under the
@@ -139,12 +139,13 @@ class TargetList(SelectionList[str], inherit_bindings=False):
 
 
 def build_profile(state: WizardState, clock: Any = None, recorded_store: str | None = None) -> Any:
-    """The profile the wizard is about to save, validated by app.config.profiles like any input.
+    """The profile the wizard is about to save, validated by app.config.validate like any input.
 
     `recorded_store` (Services.recorded_store) is where a stored key really is when that
     is not the store chosen (the demo's key file): the profile must say where it is.
     """
-    from app.config.profiles import Verification, make_profile
+    from app.config.schema import Verification
+    from app.config.validate import make_profile
     from app.secrets.stores import STORE_KINDS, KeyRef
 
     store = state.key_store if state.key_store in STORE_KINDS else "keyring"
@@ -379,7 +380,7 @@ class ExportScreen(StepScreen):
         widget.display = bool(note)
 
     def _destination_note(self, fmt: str) -> str:
-        """What will happen at this destination, in the terms app.config.profiles really acts on:
+        """What will happen at this destination, in the terms app.config.write really acts on:
         JSON settings are merged, anything else is replaced and no backup is kept."""
         problem = self.problems.get(fmt) or self.write_errors.get(fmt)
         if problem is not None:
@@ -427,7 +428,7 @@ class ExportScreen(StepScreen):
 
     def _export_text(self, fmt: str) -> tuple[str, bool]:
         """Exporter text for `fmt` and whether it holds the literal key."""
-        from app.config.profiles import is_default_location
+        from app.config.io import is_default_location
         from app.export.formats import export
 
         profile = build_profile(self.state, self.services.clock, self.services.recorded_store)
@@ -491,7 +492,7 @@ class ExportScreen(StepScreen):
     def _write(self, state: WizardState) -> tuple[WrittenFile, ...] | None:
         """Config first (so exports never reference a profile that does not exist), then
         each selected target; stop at the first failure and say what was written."""
-        from app.config.profiles import modify_config
+        from app.config.io import modify_config
 
         written: list[WrittenFile] = []
         self.write_errors.clear()
@@ -546,7 +547,7 @@ class ExportScreen(StepScreen):
                 config_path=Path(self.services.config_path),
             )
             return done.result
-        from app.config.profiles import atomic_write
+        from app.config.write import atomic_write
         from app.export.formats import merge_json_settings
 
         if fmt in MERGED_JSON and path.is_file():

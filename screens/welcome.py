@@ -24,7 +24,7 @@ from screens.widgets import MARK_WARN, ChoiceRadioSet, MarkedRadioButton, Prose,
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-    from app.config.profiles import Config, Profile
+    from app.config.schema import Config, Profile
 
 ACTIONS = ("new", "edit", "troubleshoot")
 LANGUAGE_NAMES = {"en": "English", "zh": "简体中文"}
@@ -45,7 +45,7 @@ class WelcomeScreen(StepScreen):
     def _load_profiles(self) -> tuple[Config | None, str | None]:
         """The existing config, or why it could not be read (then only "new" is offered)."""
         try:
-            from app.config.profiles import load_config
+            from app.config.io import load_config
 
             return load_config(self.services.config_path), None
         except UserError as exc:
@@ -147,7 +147,7 @@ class WelcomeScreen(StepScreen):
                 return None
             assert self._config is not None  # names come from it
             return self._prefill(self._config.profiles[name])
-        from app.config.profiles import check_profile_name
+        from app.core.names import check_profile_name
 
         name = self.query_one("#profile-name", Input).value.strip()
         try:

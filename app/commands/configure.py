@@ -122,15 +122,13 @@ def _require_workspace_scope(args: argparse.Namespace, catalog: object) -> None:
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from app.config.profiles import (
-        check_profile_name,
-        cli_config_path,
-        make_profile,
-        modify_config,
-    )
-    from app.config.profiles import print_notices as show
+    from app.config.io import modify_config
+    from app.config.shell import cli_config_path
+    from app.config.shell import print_notices as show
+    from app.config.validate import make_profile
     from app.core.catalog import load_catalog
     from app.core.errors import Notice
+    from app.core.names import check_profile_name
     from app.secrets.stores import DEFAULT_ENV_VAR, ApiKey, choose_store
 
     catalog = load_catalog()
@@ -300,7 +298,8 @@ def run(args: argparse.Namespace) -> int:
 def _current(path: object, name: str, catalog: object) -> tuple[object, object]:
     """The config as it is (empty when unreadable: it is being repaired) and the profile
     this run replaces (None: new, or no longer loadable)."""
-    from app.config.profiles import Config, load_config
+    from app.config.io import load_config
+    from app.config.schema import Config
 
     try:
         current = load_config(path, catalog)  # type: ignore[arg-type]
@@ -319,7 +318,7 @@ def _store_file_key(
     force: bool,
 ) -> None:
     """Write the key file after the config; if that fails, put the config back as it was."""
-    from app.config.profiles import modify_config
+    from app.config.io import modify_config
 
     try:
         store.set(name, key)  # type: ignore[attr-defined]
@@ -413,7 +412,8 @@ def _any_case(known: object) -> object:
 def model_notices(profile: object, path: object, catalog: object) -> list:
     """A model the catalog does not list for the profile's scope is saved (the catalog may
     be out of date), with a notice saying so and how to check it (QA E28)."""
-    from app.config.profiles import cli_address, model_known
+    from app.config.shell import cli_address
+    from app.config.validate import model_known
     from app.core.errors import Notice
     from app.core.invocation import command
 

@@ -21,7 +21,7 @@ def editing_existing(args: argparse.Namespace, path: Path, name: str, catalog: o
     Without --region the profile must exist: the config is then loaded strictly, so a
     broken file is reported as such rather than as "--region is needed".
     """
-    from app.config.profiles import load_config
+    from app.config.io import load_config
 
     if args.api_key_stdin or args.api_key_env is not None or args.store is not None:
         return False
@@ -36,7 +36,7 @@ def editing_existing(args: argparse.Namespace, path: Path, name: str, catalog: o
 def next_line(path: Path, name: str, default_profile: str | None) -> str:
     """The command to run next, spelt as it runs from the user's shell (app.core.invocation) and
     addressing this profile and config file again."""
-    from app.config.profiles import cli_address
+    from app.config.shell import cli_address
     from app.core.invocation import command
 
     address = cli_address(path, name, default_profile)
@@ -45,7 +45,8 @@ def next_line(path: Path, name: str, default_profile: str | None) -> str:
 
 def region_missing(args: argparse.Namespace, path: Path, name: str, catalog: object) -> Exception:
     """Why --region is needed here: a new profile, or a key given for an existing one."""
-    from app.config.profiles import cli_address, load_config
+    from app.config.io import load_config
+    from app.config.shell import cli_address
     from app.core.errors import UserError
     from app.core.invocation import command
 
@@ -69,8 +70,8 @@ def run_edit(args: argparse.Namespace, path: Path, name: str, catalog: object) -
 
     from app.commands.configure import _require_workspace_scope, _style, model_notices
     from app.config.edit import Edit, edit_profile
-    from app.config.profiles import load_config, modify_config
-    from app.config.profiles import print_notices as show
+    from app.config.io import load_config, modify_config
+    from app.config.shell import print_notices as show
 
     given_style = (
         _style(args) if args.shared_host or getattr(args, "endpoint_style", None) else None

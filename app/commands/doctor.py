@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
     from datetime import datetime, timezone
 
-    from app.config.profiles import cli_config_path, load_config
+    from app.config.io import load_config
+    from app.config.shell import cli_config_path
     from app.findings.report import DoctorReport, render_markdown, render_text, to_json
     from app.probe.engine import ProbeOptions, prepare, run_checks, targets_for, verdict_of
     from app.probe.transport import Pins
@@ -119,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         write_report(report_path, render_markdown(report))
         print(t("doctor.report_written", path=inert(str(report_path))), file=sys.stderr)
     try:
-        from app.config.profiles import update_verified
+        from app.config.io import update_verified
 
         update_verified(path, profile.name, verdict, datetime.now(timezone.utc))
     except UserError as exc:
@@ -316,7 +317,7 @@ class RemedyCommands:
         )
 
     def _profile_args(self) -> list[str]:
-        from app.config.profiles import is_default_location
+        from app.config.io import is_default_location
 
         parts = ["--profile", self.profile]
         if self.config is not None and not is_default_location(self.config):
@@ -387,7 +388,7 @@ def _run_tui(args: argparse.Namespace, options: Any) -> int:
     import dataclasses
 
     from app.commands.wizard import is_interactive, real_services
-    from app.config.profiles import load_config
+    from app.config.io import load_config
 
     services, state = real_services(args)
     profile = load_config(services.config_path).profile(getattr(args, "profile", None))

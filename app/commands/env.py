@@ -27,7 +27,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def run(args: argparse.Namespace) -> int:
     from app.commands.export import config_ref, key_missing_message, read_key
-    from app.config.profiles import cli_config_path, load_config
+    from app.config.io import load_config
+    from app.config.shell import cli_config_path
     from app.export.formats import export
 
     path = cli_config_path(args)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from app.core.i18n import t
 
 if TYPE_CHECKING:
-    from app.config.profiles import Profile
+    from app.config.schema import Profile
     from app.secrets.stores import ApiKey
 
 
@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def key_set_command(profile: Profile, path: Path, default_profile: str | None) -> str:
     """`key set` for this very profile and config, spelt the way it runs from the user's
     shell: the remedy of a missing or unusable stored key (D19, D26)."""
-    from app.config.profiles import cli_address
+    from app.config.shell import cli_address
     from app.core import invocation
 
     return invocation.command("key", "set", *cli_address(path, profile.name, default_profile))
@@ -94,13 +94,14 @@ def config_ref(path: Path) -> str | None:
     A path that came from $MODELSTUDIO_SETUP_CONFIG is still written out: the export may be
     used where that variable is not set (another shell, an IDE, a CI job).
     """
-    from app.config.profiles import is_default_location
+    from app.config.io import is_default_location
 
     return None if is_default_location(path) else str(path)
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.config.profiles import cli_config_path, load_config, print_notices
+    from app.config.io import load_config
+    from app.config.shell import cli_config_path, print_notices
     from app.export.formats import FORMATS, export
 
     path = cli_config_path(args)

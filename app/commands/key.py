@@ -49,14 +49,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.config.profiles import cli_config_path, load_config
+    from app.config.io import load_config
+    from app.config.shell import cli_config_path
     from app.core.errors import UserError
     from app.secrets.stores import KeyStoreError, store_for
 
     timeout = args.keyring_timeout
     if not 0 < timeout <= 300:
         raise UserError("secrets.bad_timeout")
-    from app.config.profiles import print_notices
+    from app.config.shell import print_notices
 
     path = cli_config_path(args)
     if args.key_action == "delete" and args.account is not None:
@@ -131,8 +132,8 @@ def _delete_entry(account: str, path: object, timeout: float, yes: bool) -> int:
     could not be deleted). Refused while a config file this tool knows still names it."""
     from pathlib import Path
 
+    from app.config.io import load_config
     from app.config.key_scope import legacy_sharers, other_users
-    from app.config.profiles import load_config
     from app.core.errors import UserError
     from app.secrets.stores import ACCOUNT_RE, KeyringStore, check_account, check_profile_name
 
@@ -236,8 +237,9 @@ def _set(
     records it; the entry is removed again if the config cannot be written (T19, T21)."""
     from dataclasses import replace
 
+    from app.config.io import modify_config
     from app.config.key_scope import register, scoped_account
-    from app.config.profiles import modify_config, print_notices
+    from app.config.shell import print_notices
 
     name, env = profile.name, profile.api_key.env  # type: ignore[attr-defined]
     key = _read_new_key(args)

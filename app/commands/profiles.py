@@ -33,7 +33,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.config.profiles import check_profile_name, cli_config_path, load_config
+    from app.config.io import load_config
+    from app.config.shell import cli_config_path
+    from app.core.names import check_profile_name
 
     path = cli_config_path(args)
     config = load_config(path)
@@ -207,8 +209,9 @@ def _delete(
     only folder, full disk), so it goes first and a failure leaves both whole (T19). A key
     that a copy of this config also uses stays (T21)."""
 
+    from app.config.io import modify_config
     from app.config.key_scope import other_users
-    from app.config.profiles import modify_config, print_notices
+    from app.config.shell import print_notices
     from app.core.errors import UserError
     from app.secrets.stores import store_for
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.config.profiles import Profile, make_profile
+from app.config.schema import Profile
+from app.config.validate import make_profile
 from app.core.catalog import Catalog
 from app.core.errors import Notice, UserError
 

@@ -47,7 +47,7 @@ _MAX_INDEX_BYTES = 512 * 1024
 def index_path() -> Path:
     import platformdirs
 
-    from app.config.profiles import APP_NAME
+    from app.config.schema import APP_NAME
 
     return platformdirs.user_state_path(APP_NAME) / INDEX_FILE
 
@@ -133,7 +133,8 @@ def wizard_account(path: Path, name: str) -> str | None:
 
 
 def _load_tolerant(path: Path) -> Any:
-    from app.config.profiles import Config, load_config
+    from app.config.io import load_config
+    from app.config.schema import Config
 
     try:
         return load_config(path)
@@ -162,7 +163,7 @@ def _read_index() -> dict[str, Any]:
 
 def _update_index(change: Any) -> None:
     """Best effort: the index only sharpens collision messages; it never holds a key."""
-    from app.config.profiles import atomic_write, file_lock
+    from app.config.write import atomic_write, file_lock
 
     path = index_path()
     with contextlib.suppress(OSError, UserError):
@@ -250,7 +251,8 @@ def legacy_sharers(path: Path, name: str) -> list[Path]:
     """Other config files this tool knows of (the default location, $MODELSTUDIO_SETUP_CONFIG,
     every file in the index) whose profile `name` still uses the earlier version's entry
     (user = profile name): that entry is their key too, so it must stay."""
-    from app.config.profiles import CONFIG_ENV, config_path
+    from app.config.io import config_path
+    from app.config.schema import CONFIG_ENV
 
     index = _read_index()
     candidates = {str(config_path(None))}
@@ -299,7 +301,7 @@ def shared_notice(account: str, other: Path, new_account: str) -> Notice:
 
 
 def set_key_ref(config: Any, name: str, ref: Any) -> Any:
-    from app.config.profiles import Config
+    from app.config.schema import Config
 
     profiles = dict(config.profiles)
     profiles[name] = replace(profiles[name], api_key=ref)
@@ -315,7 +317,7 @@ def migrate(
     any failure: the old entry is deleted only after the new one was read back and the
     config records it.
     """
-    from app.config.profiles import load_config, modify_config
+    from app.config.io import load_config, modify_config
 
     ref = profile.api_key
     if ref.store != "keyring" or ref.account is not None:

@@ -27,7 +27,7 @@ from app.core.invocation import command, install_hint
 
 def config_args(config_path: Any) -> list[str]:
     """`--config PATH` when the file is not where the tool looks by default."""
-    from app.config.profiles import is_default_location
+    from app.config.io import is_default_location
 
     if config_path is None or is_default_location(Path(config_path)):
         return []
@@ -158,7 +158,7 @@ def final_lines(
                     "key", "delete", "--account", account, "--yes", *config_args(config_path)
                 )
             else:
-                from app.config.profiles import config_path as default_config
+                from app.config.io import config_path as default_config
                 from app.secrets.stores import FileStore
 
                 folder = Path(config_path or default_config(None)).parent

@@ -65,7 +65,7 @@ def switched_profile(profile: Any, region: str) -> Any:
     scope offers it (else the scope's default); name and key reference are kept, so the
     key itself is not touched. Residency is dropped: it described the old placement.
     Raises UserError when the result would be invalid."""
-    from app.config.profiles import make_profile
+    from app.config.validate import make_profile
     from app.core.catalog import load_catalog
 
     moved, _ = make_profile(

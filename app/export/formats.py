@@ -22,7 +22,8 @@ from app.core.errors import UserError
 from app.core.i18n import t
 
 if TYPE_CHECKING:
-    from app.config.profiles import Profile, WriteResult
+    from app.config.schema import Profile
+    from app.config.write import WriteResult
     from app.secrets.stores import ApiKey
 
 KEY_COMMAND = "modelstudio-setup"
@@ -435,7 +436,7 @@ def export(
     for value in (*profile.base_urls.values(), profile.model, profile.name):
         _clean(value, "profile")
     if fmt == "yaml":
-        from app.config.profiles import Config
+        from app.config.schema import Config
 
         doc = Config(default_profile=profile.name, profiles={profile.name: profile}).dump()
         return "\n".join(_header(profile, "#", False)) + "\n" + doc
@@ -798,8 +799,8 @@ def _check_tool_file(requested: Path, config_path: Path | None) -> None:
     """Refuse, even with --force, an output that is one of this tool's own files, resolved
     through symlinks: the config (other profiles would be lost), its backups, the keys
     directory (another profile's key file) or the keyring index."""
+    from app.config.io import config_path as default_config_path
     from app.config.key_scope import index_path
-    from app.config.profiles import config_path as default_config_path
 
     real = Path(os.path.realpath(requested))
     config = Path(os.path.realpath(config_path or default_config_path()))
@@ -852,7 +853,7 @@ def write_export(
     keys directory or the keyring index (_check_tool_file). The CLI and the wizard both
     write through here.
     """
-    from app.config.profiles import atomic_write
+    from app.config.write import atomic_write
 
     requested = Path(path).expanduser().absolute()
     try:

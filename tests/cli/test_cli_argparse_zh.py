@@ -90,7 +90,7 @@ def test_a_malformed_config_names_its_line_in_zh(cli, tmp_path) -> None:
 
 
 def test_profiles_list_names_the_last_verdict_in_zh(cli, tmp_path) -> None:
-    from app.config.profiles import update_verified
+    from app.config.io import update_verified
 
     cfg = tmp_path / "c.yaml"
     r = cli(

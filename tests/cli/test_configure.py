@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.config.profiles import load_config
+from app.config.io import load_config
 
 KEY = "sk-0123456789abcdef0123456789abcdef"
 KEY2 = "sk-fedcba9876543210fedcba9876543210"

@@ -14,7 +14,7 @@ import json
 import pytest
 import yaml
 
-from app.config.profiles import load_config
+from app.config.io import load_config
 from tests.fixtures.sweep import assert_no_leak
 
 KEY = "sk-EDIT0123456789abcdef0123456789"

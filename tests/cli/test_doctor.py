@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.config.profiles import Config, atomic_write, make_profile
+from app.config.schema import Config
+from app.config.validate import make_profile
+from app.config.write import atomic_write
 from app.secrets.stores import KeyRef
 from app.simulator.proxy import ConnectProxy
 from app.simulator.server import Fault, Simulator

@@ -11,7 +11,9 @@ import stat
 import pytest
 
 from app.cli import main
-from app.config.profiles import Config, atomic_write, make_profile
+from app.config.schema import Config
+from app.config.validate import make_profile
+from app.config.write import atomic_write
 from app.core.catalog import load_catalog
 from app.secrets.stores import ApiKey, KeyRef, store_for
 from app.simulator.accounts import Account, fake_key, fake_workspace_id
@@ -69,7 +71,7 @@ def test_scope_profile_with_its_default_model_passes_its_own_check(
 ):
     """The default model of the EU / HK / Japan scope (qwen3.5-flash) is not served by the
     Anthropic surface: that surface is checked with a model it serves, the one exported."""
-    from app.config.profiles import load_config
+    from app.config.io import load_config
     from app.export.formats import anthropic_model
 
     account = Account(

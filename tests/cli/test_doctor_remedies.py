@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from app.config.profiles import Config, atomic_write, load_config, make_profile
+from app.config.io import load_config
+from app.config.schema import Config
+from app.config.validate import make_profile
+from app.config.write import atomic_write
 from app.secrets.stores import KeyRef
 from tests.cli.test_doctor import KEY_VAR, doctor
 from tests.cli.test_doctor_fixes import _MACHINE_VARS

@@ -18,7 +18,8 @@ from dotenv import dotenv_values
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.config.profiles import load_config, make_profile
+from app.config.io import load_config
+from app.config.validate import make_profile
 from app.core.errors import UserError
 from app.export.formats import FORMATS, SHELLS, export, merge_json_settings
 from app.secrets.stores import ApiKey, KeyRef

@@ -17,7 +17,7 @@ from dotenv import dotenv_values
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.config.profiles import make_profile
+from app.config.validate import make_profile
 from app.core.errors import UserError
 from app.export.formats import _dotenv_quote, _ps_quote, export
 from app.secrets.stores import ApiKey, KeyRef

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 
-from app.config.profiles import make_profile
+from app.config.validate import make_profile
 from app.core.catalog import load_catalog
 from app.export.formats import FORMATS, anthropic_model, export, merge_dotenv
 from app.secrets.stores import ApiKey, KeyRef

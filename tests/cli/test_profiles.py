@@ -16,18 +16,10 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from app.config.profiles import (
-    BACKUPS_KEPT,
-    Config,
-    ConfigError,
-    ConfigWriteError,
-    atomic_write,
-    config_path,
-    load_config,
-    make_profile,
-    modify_config,
-    update_verified,
-)
+from app.config.io import config_path, load_config, modify_config, update_verified
+from app.config.schema import BACKUPS_KEPT, Config, ConfigError, ConfigWriteError
+from app.config.validate import make_profile
+from app.config.write import atomic_write
 from app.core.errors import UserError
 from app.secrets.stores import KeyRef
 
@@ -288,7 +280,8 @@ def test_concurrent_writers_do_not_lose_updates(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         import sys
-        from app.config.profiles import make_profile, modify_config
+        from app.config.validate import make_profile
+        from app.config.io import modify_config
         tag = sys.argv[1]
         for i in range(15):
             p = make_profile(f"{{tag}}{{i}}", region="cn-beijing", workspace_id="ws-abc")[0]
@@ -433,13 +426,13 @@ def test_verdict_stamps_do_not_rotate_backups_away(tmp_path: Path) -> None:
 
 
 def test_a_held_lock_times_out_with_a_message(tmp_path: Path, monkeypatch) -> None:
-    import app.config.profiles as profiles
+    import app.config.write as write
 
-    monkeypatch.setattr(profiles, "_LOCK_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(write, "_LOCK_TIMEOUT_S", 0.3)
     path = tmp_path / "config.yaml"
     modify_config(path, lambda c: c.with_profile(_profile("a")))
     before = path.read_bytes()
-    with profiles.file_lock(path), pytest.raises(ConfigWriteError, match="Another"):
+    with write.file_lock(path), pytest.raises(ConfigWriteError, match="Another"):
         modify_config(path, lambda c: c.with_profile(_profile("b")))
     assert path.read_bytes() == before
 
@@ -541,7 +534,7 @@ def test_a_harmless_alias_is_refused_too(tmp_path: Path) -> None:
 
 def test_bad_value_display_is_bounded_for_shared_structures() -> None:
     """Defence in depth: an error message about a huge shared structure stays short."""
-    from app.config.profiles import _safe_repr
+    from app.core.names import safe_repr as _safe_repr
 
     leaf = ["lol"] * 9
     for _ in range(8):
@@ -561,7 +554,7 @@ def test_residency_of_the_wrong_type_is_refused(value: object, tmp_path: Path) -
 @pytest.mark.parametrize("name", ["a" * 300 + "/c.yaml", "bad\x00name.yaml"])
 def test_an_unusable_path_is_a_clean_error_not_a_traceback(tmp_path: Path, name: str) -> None:
     """QA B44 / B41: an over-long component or a NUL byte is bad input (exit 2)."""
-    from app.config.profiles import atomic_write
+    from app.config.write import atomic_write
 
     with pytest.raises(UserError) as info:
         atomic_write(tmp_path / name, "x: 1\n")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.config.profiles import load_config, make_profile, modify_config
+from app.config.io import load_config, modify_config
+from app.config.validate import make_profile
 from app.secrets.stores import KeyRef
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from app.config.profiles import make_profile as _make_profile
-from app.config.profiles import modify_config
+from app.config.io import modify_config
+from app.config.validate import make_profile as _make_profile
 from app.secrets.stores import ApiKey, FileStore, KeyRef
 from tests.fixtures.cli import CliResult, CliRunner
 from tests.fixtures.keyring import SECRET_SERVICE_BACKEND, SecretServiceSession

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from app.config.profiles import make_profile, modify_config
+from app.config.io import modify_config
+from app.config.validate import make_profile
 from app.fs import TMP_DIR
 from app.secrets.stores import KeyRef
 from tests.fixtures.cli import REPO_ROOT, CliRunner

@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from app.config.profiles import load_config
+from app.config.io import load_config
 from tests.fixtures.cli import REPO_ROOT, CliRunner
 
 KEY = "sk-order0123456789abcdef0123456"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 
-from app.config.profiles import make_profile
+from app.config.validate import make_profile
 from app.export.formats import export
 from app.secrets.stores import KeyRef
 from tests.fixtures.simulator import proxy_env

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from app.commands.doctor import tui_app, tui_exit_code
-from app.config.profiles import make_profile, modify_config
+from app.config.io import modify_config
+from app.config.validate import make_profile
 from app.secrets.stores import ApiKey, MemoryStore
 from app.simulator.server import Fault
 from app.state import WizardState

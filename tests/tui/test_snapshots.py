@@ -175,7 +175,8 @@ def test_consent_dialog(snap_compare, demo) -> None:
 
 
 def test_doctor_screen(snap_compare, demo) -> None:
-    from app.config.profiles import make_profile, modify_config
+    from app.config.io import modify_config
+    from app.config.validate import make_profile
 
     acc = demo.simulator.accounts["demo"]
     profile, _ = make_profile("demo", region=acc.region, workspace_id=acc.workspace_id)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from app.config.profiles import load_config, make_profile, modify_config
+from app.config.io import load_config, modify_config
+from app.config.validate import make_profile
 from app.secrets.stores import ApiKey, MemoryStore
 from app.simulator.server import Fault
 from app.state import WizardState

@@ -3,7 +3,8 @@ loopback TLS: hostile answers (C12), keyboard reach and the region search (D21).
 
 from __future__ import annotations
 
-from app.config.profiles import make_profile, modify_config
+from app.config.io import modify_config
+from app.config.validate import make_profile
 from app.secrets.stores import ApiKey, MemoryStore
 from app.simulator.server import Fault
 from app.state import WizardState
@@ -98,7 +99,7 @@ async def test_doctor_screen_remedy_names_profile_config_and_pins(simulator, tmp
 async def test_find_region_after_consent_keeps_the_result_and_offers_the_switch(
     simulator, tmp_path
 ):
-    from app.config.profiles import load_config
+    from app.config.io import load_config
 
     services, key = await _beijing_profile_with_a_singapore_key(simulator, tmp_path)
     app = _app(services)
@@ -145,7 +146,7 @@ async def test_find_region_after_consent_keeps_the_result_and_offers_the_switch(
 
 
 async def test_workspace_profile_is_told_it_needs_that_regions_workspace_id(simulator, tmp_path):
-    from app.config.profiles import load_config
+    from app.config.io import load_config
 
     services, _ = await _beijing_profile_with_a_singapore_key(
         simulator, tmp_path, style="workspace"

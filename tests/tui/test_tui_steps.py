@@ -672,7 +672,9 @@ async def test_real_secret_service_stores_the_key(secret_service: Any, tmp_path:
 
 
 def _write_profile(config_path: Path) -> None:
-    from app.config.profiles import Config, atomic_write, make_profile
+    from app.config.schema import Config
+    from app.config.validate import make_profile
+    from app.config.write import atomic_write
 
     profile, _notices = make_profile(
         "work", region="ap-southeast-1", endpoint_style="workspace", workspace_id=WS

@@ -89,7 +89,8 @@ async def test_no_wizard_line_in_chinese_starts_with_a_closing_mark(tmp_path: Pa
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 async def test_no_doctor_line_in_chinese_starts_with_a_closing_mark(tmp_path: Path, size) -> None:
-    from app.config.profiles import make_profile, modify_config
+    from app.config.io import modify_config
+    from app.config.validate import make_profile
     from app.demo import start_demo
 
     set_language("zh")

@@ -73,7 +73,8 @@ async def test_cli_rows_draw_every_phase_and_a_hang_as_waiting(simulator):
 
 
 async def test_tui_rows_are_the_same_bars_as_the_cli(simulator, tmp_path):
-    from app.config.profiles import make_profile, modify_config
+    from app.config.io import modify_config
+    from app.config.validate import make_profile
     from app.state import WizardState
     from app.tui import make_app
 

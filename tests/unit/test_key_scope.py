@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.config.profiles import load_config, make_profile, modify_config
+from app.config.io import load_config, modify_config
+from app.config.validate import make_profile
 from app.secrets.stores import KeyRef
 from tests.fixtures.cli import CliRunner
 from tests.fixtures.keyring import SecretServiceSession
@@ -298,7 +299,7 @@ def test_a_new_entry_never_takes_a_name_the_keyring_already_has(
     import keyring
 
     from app.config import key_scope
-    from app.config.profiles import Config
+    from app.config.schema import Config
 
     digits = iter(["0123456789ab", "0123456789ab", "ba9876543210"])
     monkeypatch.setattr(key_scope, "new_scope", lambda: next(digits))

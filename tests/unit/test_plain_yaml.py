@@ -41,7 +41,8 @@ def test_every_packaged_file_is_read_without_pyyaml_and_equals_its_result(path):
 
 
 def test_the_config_configure_writes_is_plain():
-    from app.config.profiles import Config, Verification, make_profile
+    from app.config.schema import Config, Verification
+    from app.config.validate import make_profile
     from app.secrets.stores import KeyRef
 
     ws, _ = make_profile(

@@ -1,0 +1,50 @@
+"""What the commands say about the config: its path for a command line, how to address a
+profile again from the user's shell, and notices on stderr (stdout stays for eval)."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TextIO
+
+from app.config.io import config_path, loose_config_notices
+from app.core.errors import Notice
+from app.core.i18n import t
+
+
+def cli_config_path(args: argparse.Namespace) -> Path:
+    """The config path for a parsed command line (common options use SUPPRESS defaults).
+
+    A config others can write is named on stderr every time it is used (E28).
+    """
+    path = config_path(getattr(args, "config", None))
+    print_notices(loose_config_notices(path))
+    return path
+
+
+def cli_address(path: Path, profile: str | None, default_profile: str | None) -> list[str]:
+    """`--profile P --config C` as words, as far as needed to address this profile again
+    from the user's shell now (a command printed in a message or a remedy)."""
+    words = []
+    if profile and profile != default_profile:
+        words += ["--profile", profile]
+    # Left out only where the same shell finds this file without it (the default place, or
+    # $MODELSTUDIO_SETUP_CONFIG naming it); a --config other than the variable stays.
+    if Path(path).expanduser().absolute() != config_path(None):
+        words += ["--config", str(path)]
+    return words
+
+
+def cli_suffix(path: Path, profile: str | None, default_profile: str | None) -> str:
+    """` --profile P --config C` (cli_address, quoted for a POSIX shell)."""
+    return "".join(f" {shlex.quote(word)}" for word in cli_address(path, profile, default_profile))
+
+
+def print_notices(notices: Iterable[Notice], stream: TextIO | None = None) -> None:
+    """Warnings go to stderr so stdout stays clean for eval / redirection."""
+    stream = stream or sys.stderr
+    for notice in notices:
+        print(t("configure.notice", message=notice.message), file=stream)

@@ -1,0 +1,312 @@
+"""One set of field checks for a profile, used on input AND on load.
+
+The config decides which host receives the API key, so a file someone else wrote (a
+committed dotfile, a poisoned download) must not be able to redirect it: every load
+re-validates every field and recomputes the base URLs from region / style / workspace
+(SECURITY.md T3). Input (configure flags, wizard answers, `profiles` / `key` arguments)
+goes through the same checks, so whatever the tool accepts it also reads back, and a file
+it would refuse to write it also refuses to read.
+
+Each check raises `Invalid`, which carries both wordings of the one verdict: the message
+for the person who typed the value (`user`, a UserError naming the flag's value) and the
+reason for a file (`reason`, placed after "file: profiles.NAME.field:" by ConfigError).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from app.config.schema import (
+    Profile,
+    Verification,
+)
+from app.core.catalog import Catalog, load_catalog
+from app.core.endpoints import STYLES, WorkspaceId, base_urls, normalize_workspace_id
+from app.core.errors import Notice, UserError, refuse_if_key
+from app.core.i18n import t
+from app.core.key_env import check_key_env_name
+from app.core.names import check_profile_name, safe_repr
+from app.secrets.stores import STORE_KINDS, KeyRef, check_account
+
+MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+
+
+class Invalid(Exception):
+    """A field failed its check: `user` is the input message, `reason` the file's."""
+
+    def __init__(self, field: str, user: UserError, reason: str, /, **reason_params: Any) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.user = user
+        self.reason = reason
+        self.reason_params = reason_params
+
+    @classmethod
+    def of_file(cls, field: str, reason: str, /, **reason_params: Any) -> Invalid:
+        """A failure only a file can have (its shape): the reason is its only wording."""
+        return cls(field, UserError(reason, **reason_params), reason, **reason_params)
+
+
+# ---------------------------------------------------------------------------------------------
+# The checks (each one rule, one place)
+# ---------------------------------------------------------------------------------------------
+
+
+def check_name(name: object) -> str:
+    try:
+        return check_profile_name(name)
+    except UserError as exc:
+        raise Invalid("", exc, "profiles.reason_bad_name", name=safe_repr(name)) from None
+
+
+def check_region(region: object, catalog: Catalog) -> str:
+    if not isinstance(region, str) or region not in catalog.regions:
+        known = catalog.regions
+        user = UserError("profiles.unknown_region", region=region, known=", ".join(known))
+        raise Invalid(
+            "region",
+            user,
+            "profiles.reason_unknown_region",
+            value=safe_repr(region),
+            known=", ".join(known),
+        )
+    return region
+
+
+def check_scope(scope: object, region: str, catalog: Catalog) -> str:
+    if not isinstance(scope, str) or scope not in catalog.scopes:
+        known = ", ".join(catalog.scopes)
+        user = UserError("profiles.unknown_scope", scope=scope, known=known)
+        raise Invalid(
+            "scope", user, "profiles.reason_unknown_scope", value=safe_repr(scope), known=known
+        )
+    offered = ", ".join(catalog.regions[region].scopes)
+    if scope not in catalog.regions[region].scopes:
+        user = UserError("profiles.scope_not_offered", scope=scope, region=region, offered=offered)
+        raise Invalid(
+            "scope",
+            user,
+            "profiles.reason_scope_not_offered",
+            value=scope,
+            region=region,
+            offered=offered,
+        )
+    return scope
+
+
+def check_style(style: object) -> str:
+    if not isinstance(style, str) or style not in STYLES:
+        user = UserError("profiles.bad_style", style=style)
+        raise Invalid(
+            "endpoint_style",
+            user,
+            "profiles.reason_bad_choice",
+            value=safe_repr(style),
+            known="/".join(STYLES),
+        )
+    return style
+
+
+def check_workspace(style: str, raw: object, region: str, catalog: Catalog) -> WorkspaceId | None:
+    """The workspace ID a style needs (normalised), or None for the shared host."""
+    if style == "shared":
+        if raw is not None:
+            user = UserError("profiles.ws_with_shared")
+            raise Invalid("workspace_id", user, "profiles.reason_ws_with_shared")
+        return None
+    if raw is None:
+        try:  # base_urls words the region-specific "where to find the ID" message
+            base_urls(region, "workspace", None, catalog)
+        except UserError as exc:
+            raise Invalid("workspace_id", exc, "profiles.reason_ws_required") from None
+    try:
+        return normalize_workspace_id(raw, catalog)
+    except UserError as exc:
+        raise Invalid("workspace_id", exc, "profiles.reason_nested", reason=exc.message) from None
+
+
+def check_urls(region: str, style: str, ws: str | None, catalog: Catalog) -> dict[str, str]:
+    try:
+        return base_urls(region, style, ws, catalog).as_dict()
+    except UserError as exc:
+        raise Invalid("endpoint_style", exc, "profiles.reason_nested", reason=exc.message) from None
+
+
+def check_model(model: object) -> str:
+    """A model name: ASCII letters, digits, `. _ : -`, and not an API key."""
+    if not isinstance(model, str) or not MODEL_NAME.fullmatch(model):
+        user = UserError("profiles.bad_model", model=safe_repr(model))
+        raise Invalid("model", user, "profiles.reason_bad_model", value=safe_repr(model))
+    try:
+        refuse_if_key(model, t("profiles.what_model"))
+    except UserError as exc:
+        raise Invalid("model", exc, "profiles.reason_looks_like_key") from None
+    return model
+
+
+def check_residency(residency: object, catalog: Catalog) -> str | None:
+    if residency is not None and (
+        not isinstance(residency, str) or residency not in catalog.scenarios
+    ):
+        user = UserError(
+            "profiles.unknown_residency", residency=residency, known=", ".join(catalog.scenarios)
+        )
+        raise Invalid(
+            "residency",
+            user,
+            "profiles.reason_bad_choice",
+            value=safe_repr(residency),
+            known="/".join(catalog.scenarios),
+        )
+    return residency
+
+
+def check_key_ref(store: object, env: object, account: object) -> KeyRef:
+    """Where the key lives: a known store, a variable name only credentials use (T17), and
+    for the keyring only, an entry name of the scoped form (never echoed: T16, T21)."""
+    if not isinstance(store, str) or store not in STORE_KINDS:
+        user = UserError("profiles.bad_store", store=store, known=", ".join(STORE_KINDS))
+        raise Invalid(
+            "api_key.store",
+            user,
+            "profiles.reason_bad_choice",
+            value=safe_repr(store),
+            known="/".join(STORE_KINDS),
+        )
+    try:
+        env = check_key_env_name(env)
+    except UserError as exc:
+        raise Invalid("api_key.env", exc, "profiles.reason_bad_env") from None
+    if account is not None:
+        try:
+            if store != "keyring":
+                raise UserError("secrets.bad_account")
+            account = check_account(account)
+        except UserError as exc:
+            raise Invalid("api_key.account", exc, "profiles.reason_bad_account") from None
+    return KeyRef(store=store, env=env, account=account)
+
+
+# ---------------------------------------------------------------------------------------------
+# Input: flags and answers -> Profile
+# ---------------------------------------------------------------------------------------------
+
+
+def default_scope(region_id: str, residency: str | None, catalog: Catalog | None = None) -> str:
+    """The region's scope for the residency scenario, else Global, else its first scope."""
+    catalog = catalog or load_catalog()
+    region = catalog.regions[region_id]
+    if residency and residency in catalog.scenarios:
+        scenario = catalog.scenarios[residency]
+        for placement in (scenario.placement, *scenario.near.values()):
+            if placement.region == region_id and placement.scope in region.scopes:
+                return placement.scope
+    return "global" if "global" in region.scopes else region.scopes[0]
+
+
+def model_known(model: str, scope: str, catalog: Catalog | None = None) -> bool:
+    """Whether the catalog lists `model` for `scope` (its test models, and the models the
+    Anthropic-compatible surface serves: `-us` variants in the US scope)."""
+    catalog = catalog or load_catalog()
+    known = set(catalog.ping_models(scope))
+    suffix = "-us" if scope == "us" else ""
+    known.update(f"{m}{suffix}" for m in catalog.anthropic_models)
+    return model in known
+
+
+def make_profile(
+    name: str,
+    *,
+    region: str,
+    scope: str | None = None,
+    endpoint_style: str = "workspace",
+    workspace_id: str | None = None,
+    model: str | None = None,
+    api_key: KeyRef | None = None,
+    residency: str | None = None,
+    verified: Verification | None = None,
+    catalog: Catalog | None = None,
+) -> tuple[Profile, tuple[Notice, ...]]:
+    """Validate user input into a Profile; notices say what was normalised or is unusual.
+
+    Raises UserError (exit 2) naming the first bad input; nothing here writes anything.
+    """
+    catalog = catalog or load_catalog()
+    try:
+        return _make_profile(
+            name,
+            region,
+            scope,
+            endpoint_style,
+            workspace_id,
+            model,
+            api_key,
+            residency,
+            verified,
+            catalog,
+        )
+    except Invalid as exc:
+        raise exc.user from None
+
+
+def _make_profile(
+    name: str,
+    region: str,
+    scope: str | None,
+    style: str,
+    workspace_id: str | None,
+    model: str | None,
+    api_key: KeyRef | None,
+    residency: str | None,
+    verified: Verification | None,
+    catalog: Catalog,
+) -> tuple[Profile, tuple[Notice, ...]]:
+    check_name(name)
+    check_region(region, catalog)
+    check_residency(residency, catalog)
+    notices: list[Notice] = []
+    if scope is None:
+        scope = default_scope(region, residency, catalog)
+    scope = check_scope(scope, region, catalog)
+    check_style(style)
+    ws = check_workspace(style, workspace_id, region, catalog)
+    if ws is not None:
+        notices.extend(ws.notices)
+        if ws.changed:
+            notices.append(
+                Notice("profiles.ws_normalised", raw=safe_repr(workspace_id), value=ws.value)
+            )
+    ws_value = ws.value if ws is not None else None
+    urls = check_urls(region, style, ws_value, catalog)
+    model = check_model(catalog.default_model(scope) if model is None else model)
+    if scope == "us" and not model.endswith("-us"):
+        notices.append(Notice("profiles.us_model_suffix", model=model))
+    if residency is not None:
+        scenario = catalog.scenarios[residency]
+        allowed = {(p.region, p.scope) for p in (scenario.placement, *scenario.near.values())}
+        if residency != "none" and (region, scope) not in allowed:
+            wanted = f"{scenario.placement.region} / {scenario.placement.scope}"
+            notices.append(
+                Notice(
+                    "profiles.residency_mismatch",
+                    residency=residency,
+                    region=region,
+                    scope=scope,
+                    wanted=wanted,
+                )
+            )
+    ref = api_key or KeyRef()
+    profile = Profile(
+        name=name,
+        region=region,
+        scope=scope,
+        endpoint_style=style,
+        workspace_id=ws_value,
+        base_urls=urls,
+        model=model,
+        api_key=check_key_ref(ref.store, ref.env, ref.account),
+        residency=residency,
+        verified=verified,
+    )
+    return profile, tuple(notices)
