@@ -20,6 +20,7 @@ from typing import Protocol
 from app.core.errors import EXIT_NO_SECURE_STORE, Notice, UserError, render
 from app.core.i18n import t
 from app.core.key_env import check_key_env_name
+from app.core.names import PROFILE_NAME_PATTERN, profile_name_ok
 from app.fs import fsync_dir
 
 MIN_KEY_LEN = 8
@@ -188,10 +189,8 @@ KEYRING_PROBE_TIMEOUT = 15.0
 KEY_FILE_MODE = 0o600
 KEY_DIR_MODE = 0o700
 _MAX_KEY_FILE_BYTES = 16 * 1024
-# Profile names become file names (FileStore) and keyring user names: one safe path segment.
-_PROFILE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 # A scoped keyring user: `<profile>@<12 hex>`, the hex naming one config file (T21).
-ACCOUNT_RE = re.compile(r"(?P<profile>[A-Za-z0-9][A-Za-z0-9_.-]{0,63})@(?P<scope>[0-9a-f]{12})")
+ACCOUNT_RE = re.compile(rf"(?P<profile>{PROFILE_NAME_PATTERN})@(?P<scope>[0-9a-f]{{12}})")
 
 
 @dataclass(frozen=True)
@@ -285,8 +284,9 @@ class NoSecureStore(KeyStoreError):
 
 
 def check_profile_name(profile: str) -> str:
-    """Refuse names that cannot be one file name / keyring user (`../x`, empty, control chars)."""
-    if not isinstance(profile, str) or not _PROFILE_RE.fullmatch(profile) or ".." in profile:
+    """Refuse names that cannot be one file name / keyring user (`../x`, empty, control chars):
+    the one profile-name rule (app.core.names), worded for a store."""
+    if not profile_name_ok(profile):
         raise UserError("secrets.bad_profile_name")
     return profile
 
