@@ -10,18 +10,41 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shlex
 import sys
+from collections.abc import Callable, Collection
+from dataclasses import replace
+from pathlib import Path
 
-from app.core.i18n import t
+from app.commands.configure_edit import editing_existing, endpoint_style, region_missing, run_edit
+from app.config.io import load_config, modify_config
+from app.config.key_scope import legacy_sharers, scoped_account, undo_store
+from app.config.key_scope import register as record_use
+from app.config.schema import Config, Profile
+from app.config.shell import cli_config_path, model_notices, next_line, print_notices
+from app.config.validate import make_profile, require_scope_choice
+from app.core.catalog import Catalog, load_catalog
+from app.core.endpoints import STYLES
+from app.core.errors import Notice, UserError
+from app.core.i18n import get_language, t
+from app.core.key_env import check_key_env_name
+from app.core.names import check_profile_name
+from app.secrets.stores import (
+    DEFAULT_ENV_VAR,
+    STORE_KINDS,
+    ApiKey,
+    FileStore,
+    KeyRef,
+    KeyringStore,
+    KeyStore,
+    choose_store,
+    store_for,
+)
 
 _STDIN_LIMIT = 4002  # more than any key plus paste whitespace; the rest is never read
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from app.core.catalog import load_catalog
-    from app.core.endpoints import STYLES
-    from app.secrets.stores import STORE_KINDS
-
     catalog = load_catalog()
     p = sub.add_parser(
         "configure",
@@ -64,12 +87,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--force", action="store_true", help=t("configure.opt_force"))
 
 
-def _read_key(args: argparse.Namespace) -> tuple[object, tuple, str | None]:
+def _read_key(args: argparse.Namespace) -> tuple[ApiKey | None, tuple[Notice, ...], str | None]:
     """The key from stdin or a variable (validated), its notices, and the variable named."""
-    from app.core.errors import Notice, UserError
-    from app.core.key_env import check_key_env_name
-    from app.secrets.stores import ApiKey
-
     var = args.api_key_env
     if var is not None:
         check_key_env_name(var)
@@ -79,7 +98,7 @@ def _read_key(args: argparse.Namespace) -> tuple[object, tuple, str | None]:
         if sys.stdin is None or sys.stdin.isatty():
             raise UserError("configure.stdin_is_tty")
         key, notices = ApiKey.parse(sys.stdin.read(_STDIN_LIMIT))
-        return key, notices, None
+        return key, tuple(notices), None
     if var is not None:
         raw = os.environ.get(var)
         if raw is None or not raw.strip():
@@ -87,63 +106,22 @@ def _read_key(args: argparse.Namespace) -> tuple[object, tuple, str | None]:
                 return None, (Notice("configure.env_key_absent", var=var),), var
             raise UserError("configure.env_var_missing", var=var)
         key, notices = ApiKey.parse(raw)
-        return key, notices, var
+        return key, tuple(notices), var
     if args.store != "env":
         raise UserError("configure.no_key_input")
     return None, (), None
 
 
-def _require_workspace_scope(args: argparse.Namespace, catalog: object) -> None:
-    """Frankfurt, Tokyo and Hong Kong: the scope was chosen when the workspace was created.
-
-    Guessing Global there gives an EU/Japan/Hong Kong-scope workspace the wrong model names,
-    and the first call fails with a confusing "model not found" (QA B11). Unless --residency
-    already places the profile in this region, the user must say which scope it has.
-    """
-    from app.core.errors import UserError
-
-    region = catalog.regions[args.region]  # type: ignore[attr-defined]
-    if args.scope is not None or region.scope_choice != "workspace":
-        return
-    if args.residency is not None:
-        scenario = catalog.scenarios[args.residency]  # type: ignore[attr-defined]
-        for placement in (scenario.placement, *scenario.near.values()):
-            if placement.region == args.region and placement.scope in region.scopes:
-                return
-    raise UserError(
-        "configure.scope_required",
-        region=args.region,
-        scopes=", ".join(region.scopes),
-        example=region.scopes[-1],
-        console=region.console_workspaces,
-    )
-
-
 def run(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
-    from app.config.io import modify_config
-    from app.config.shell import cli_config_path
-    from app.config.shell import print_notices as show
-    from app.config.validate import make_profile
-    from app.core.catalog import load_catalog
-    from app.core.errors import Notice
-    from app.core.names import check_profile_name
-    from app.secrets.stores import DEFAULT_ENV_VAR, ApiKey, choose_store
-
     catalog = load_catalog()
     path = cli_config_path(args)
     name = getattr(args, "profile", None)
     if name is None:
         name = "default"
     check_profile_name(name)  # `--profile ""` is refused, never the default profile (S5)
-    from app.commands.configure_edit import editing_existing, run_edit
-
     if editing_existing(args, path, name, catalog):
         return run_edit(args, path, name, catalog)
     if args.region is None:
-        from app.commands.configure_edit import region_missing
-
         raise region_missing(args, path, name, catalog)
 
     # 1. Validate every input; nothing below this block may be skipped by a bad one.
@@ -161,14 +139,14 @@ def run(args: argparse.Namespace) -> int:
         name,
         region=args.region,
         scope=args.scope,
-        endpoint_style=_style(args),
+        endpoint_style=endpoint_style(args),
         workspace_id=args.workspace_id,
         model=args.model,
         residency=args.residency,
         catalog=catalog,
     )
     notices = list(profile_notices) + notices
-    _require_workspace_scope(args, catalog)
+    require_scope_choice(args.region, args.scope, args.residency, catalog)
     notices.extend(model_notices(profile, path, catalog))
 
     # 2. Pick the store, failing closed (exit 3) before anything is written.
@@ -176,15 +154,13 @@ def run(args: argparse.Namespace) -> int:
     profile = replace(profile, api_key=choice.ref)
     store = choice.store
     current, previous = _current(path, name, catalog)
-    if store.kind == "keyring":
+    if isinstance(store, KeyringStore):
         # The entry is scoped to this config file (T21); a copy of this file elsewhere that
         # still names the same entry keeps its key: this profile gets its own.
-        from app.config.key_scope import scoped_account
-
         account, shared = scoped_account(path, name, current)
         if shared is not None:
             notices.append(shared)
-        store.account = account  # type: ignore[attr-defined]
+        store.account = account
         profile = replace(profile, api_key=replace(choice.ref, account=account))
 
     # 3. Write. Keyring: the new entry first (an interrupted run leaves at worst an unused
@@ -193,14 +169,16 @@ def run(args: argparse.Namespace) -> int:
     # never leaves a plain-text key that no config mentions (T19); a failed key write
     # restores the config. File, existing profile: the key file first (below). The old
     # entry or file goes last, once nothing can fail any more.
-    stored = {"done": False, "old": None}
+    stored: dict[str, ApiKey | None] = {"old": None}
+    done = False
     # A key file goes first too when the profile already exists: its config then names a
     # store that holds its key at every instant (the old store until the config is in
     # place, the file after), and the old key is removed only after that (T19). A NEW
     # profile's key file still comes after its config (no plain-text key no config names).
     file_first = store.kind == "file" and previous is not None
 
-    def store_key(_new: object) -> None:
+    def store_key(_new: Config) -> None:
+        nonlocal done
         if key is None or (store.kind != "keyring" and not file_first):
             return
         try:
@@ -208,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
         except Exception:  # an unreadable old key is simply not restored
             stored["old"] = None
         store.set(name, key)
-        stored["done"] = True
+        done = True
 
     force = getattr(args, "force", False)
     try:
@@ -221,34 +199,34 @@ def run(args: argparse.Namespace) -> int:
             force=force,
         )
     except BaseException:
-        from app.config.key_scope import undo_store
-
         # Put the entry back as it was; if that fails, "nothing was changed" is untrue.
-        if stored["done"] and not undo_store(store, name, stored["old"]):
-            where = store.location(name)  # type: ignore[attr-defined]
-            print(t("secrets.rollback_failed", where=where), file=sys.stderr)
+        if done and not undo_store(store, name, stored["old"]):
+            print(t("secrets.rollback_failed", where=store.location(name)), file=sys.stderr)
         raise
     if key is not None and store.kind == "file" and not file_first:
         _store_file_key(store, name, key, path, previous, catalog, force)
     if store.kind == "keyring":
-        from app.config.key_scope import register
-
-        register(profile.api_key.account, path)  # type: ignore[arg-type]
+        record_use(profile.api_key.account, path)
 
     # 4. Tell the user what happened, with normalised values and where the key lives.
-    show(notices)
-    show(result.notices)
-    is_default = config.default_profile == name
+    print_notices(notices)
+    print_notices(result.notices)
     out = sys.stdout
-    print(
-        t(
-            "configure.saved_default" if is_default else "configure.saved",
-            profile=name,
-            path=str(result.path),
-        ),
-        file=out,
+    saved = "configure.saved_default" if config.default_profile == name else "configure.saved"
+    print(t(saved, profile=name, path=str(result.path)), file=out)
+    _print_profile(profile, catalog)
+    print(_key_line(store, name, key, profile.api_key), file=out)
+    _clean_previous_store(
+        previous.api_key if previous is not None else None, profile.api_key, name, path, key
     )
-    lang = _lang()
+    print(next_line(path, name, config.default_profile), file=out)
+    return 0
+
+
+def _print_profile(profile: Profile, catalog: Catalog) -> None:
+    """The saved profile's region, scope, endpoint, URLs, model and residency."""
+    out = sys.stdout
+    lang = get_language()
     reg = catalog.regions[profile.region]
     print(t("configure.line_region", region=profile.region, name=reg.name.get(lang)), file=out)
     scope = catalog.scopes[profile.scope]
@@ -262,72 +240,61 @@ def run(args: argparse.Namespace) -> int:
     print(t("configure.line_model", model=profile.model), file=out)
     if profile.residency:
         print(t("configure.line_residency", residency=profile.residency), file=out)
+
+
+def _key_line(store: KeyStore, name: str, key: ApiKey | None, ref: KeyRef) -> str:
+    """Where the key now is (masked), or for the env store whether the variable is set."""
     if store.kind == "env":
         state = (
             t("configure.key_state_set", masked=key.masked())
             if key is not None
             else t("configure.key_state_unset")
         )
-        print(t("configure.line_key_env", var=profile.api_key.env, state=state), file=out)
+        return t("configure.line_key_env", var=ref.env, state=state)
+    if isinstance(store, FileStore):
+        where = t("configure.plain_text", path=str(store.path_for(name)))
+    elif isinstance(store, KeyringStore):
+        location = t(
+            "configure.keyring_where",
+            backend=store.describe(),
+            service=getattr(store, "service", "modelstudio-setup"),
+            user=store.user(name),
+        )
+        where = t("configure.stored_in", where=location)
     else:
-        location = (
-            t(
-                "configure.keyring_where",
-                backend=store.describe(),
-                service=getattr(store, "service", "modelstudio-setup"),
-                user=store.user(name),  # type: ignore[attr-defined]
-            )
-            if store.kind == "keyring"
-            else store.describe()
-        )
-        where = (
-            t("configure.plain_text", path=str(store.path_for(name)))  # type: ignore[attr-defined]
-            if store.kind == "file"
-            else t("configure.stored_in", where=location)
-        )
-        print(t("configure.line_key", masked=key.masked(), where=where), file=out)  # type: ignore[union-attr]
-    _clean_previous_store(
-        previous.api_key if previous is not None else None, profile.api_key, name, path, key
-    )
-    from app.commands.configure_edit import next_line
-
-    print(next_line(path, name, config.default_profile), file=out)
-    return 0
+        where = t("configure.stored_in", where=store.describe())
+    masked = key.masked() if key is not None else ""
+    return t("configure.line_key", masked=masked, where=where)
 
 
-def _current(path: object, name: str, catalog: object) -> tuple[object, object]:
+def _current(path: Path, name: str, catalog: Catalog) -> tuple[Config, Profile | None]:
     """The config as it is (empty when unreadable: it is being repaired) and the profile
     this run replaces (None: new, or no longer loadable)."""
-    from app.config.io import load_config
-    from app.config.schema import Config
-
     try:
-        current = load_config(path, catalog)  # type: ignore[arg-type]
+        current = load_config(path, catalog)
     except Exception:  # a broken config is being repaired: nothing to clean up
         return Config(), None
     return current, current.profiles.get(name)
 
 
 def _store_file_key(
-    store: object,
+    store: KeyStore,
     name: str,
-    key: object,
-    path: object,
-    previous: object,
-    catalog: object,
+    key: ApiKey,
+    path: Path,
+    previous: Profile | None,
+    catalog: Catalog,
     force: bool,
 ) -> None:
     """Write the key file after the config; if that fails, put the config back as it was."""
-    from app.config.io import modify_config
-
     try:
-        store.set(name, key)  # type: ignore[attr-defined]
+        store.set(name, key)
     except BaseException:
 
-        def restore(c: object) -> object:
+        def restore(c: Config) -> Config:
             if previous is None:
-                return c.without_profile(name)  # type: ignore[attr-defined]
-            return c.with_profile(previous)  # type: ignore[attr-defined]
+                return c.without_profile(name)
+            return c.with_profile(previous)
 
         with contextlib.suppress(Exception):
             modify_config(path, restore, replacing=name, catalog=catalog, force=force)
@@ -335,7 +302,7 @@ def _store_file_key(
 
 
 def _clean_previous_store(
-    previous: object, new: object, name: str, path: object, key: object
+    previous: KeyRef | None, new: KeyRef, name: str, path: Path, key: ApiKey | None
 ) -> None:
     """A key left in the store the profile no longer uses would be an orphan nobody
     mentions again, possibly in plain text (QA B33): remove it once the new one is saved,
@@ -345,40 +312,36 @@ def _clean_previous_store(
     config file with the same profile name (T21): it is removed only when it holds the key
     just stored, so nobody's key is lost; otherwise it is named and kept.
     """
-    from app.secrets.stores import store_for
-
-    if previous is None or previous.store == "env":  # type: ignore[attr-defined]
+    if previous is None or previous.store == "env":
         return
-    same_store = previous.store == new.store  # type: ignore[attr-defined]
-    if same_store and (previous.store != "keyring" or previous.account == new.account):  # type: ignore[attr-defined]
+    same_store = previous.store == new.store
+    if same_store and (previous.store != "keyring" or previous.account == new.account):
         return
-    if same_store and previous.account is not None:  # type: ignore[attr-defined]
+    if same_store and previous.account is not None:
         return  # a shared entry was split off: it belongs to the other file too
-    import shlex
-
-    old_store = store_for(previous, path.parent)  # type: ignore[arg-type, attr-defined]
-    where = old_store.location(name)  # type: ignore[attr-defined]
-    if old_store.kind == "file":  # type: ignore[attr-defined]
-        command = f"rm {shlex.quote(str(old_store.path_for(name)))}"  # type: ignore[attr-defined]
+    old_store = store_for(previous, path.parent)
+    where = old_store.location(name)
+    if isinstance(old_store, FileStore):
+        command = f"rm {shlex.quote(str(old_store.path_for(name)))}"
     else:
-        user = old_store.user(name)  # type: ignore[attr-defined]
+        # lazy: the `key` command's module, only for this rare "entry kept" message
         from app.commands.key import delete_entry_command
 
-        command = delete_entry_command(user, path)
+        command = delete_entry_command(
+            old_store.user(name) if isinstance(old_store, KeyringStore) else name, path
+        )
     kept = t("configure.old_key_kept", where=where, command=command)
     if key is None:  # the new store holds nothing yet: removing the old copy loses the key
         print(kept, file=sys.stderr)
         return
     try:
-        if old_store.kind == "keyring":  # type: ignore[attr-defined]
-            from app.config.key_scope import legacy_sharers
-
+        if old_store.kind == "keyring":
             # Another key, or another config file still reading this entry (T21): keep it.
-            stays = old_store.get(name) not in (None, key)  # type: ignore[attr-defined]
-            if stays or legacy_sharers(path, name):  # type: ignore[arg-type]
+            stays = old_store.get(name) not in (None, key)
+            if stays or legacy_sharers(path, name):
                 print(kept, file=sys.stderr)
                 return
-        removed = old_store.delete(name)  # type: ignore[attr-defined]
+        removed = old_store.delete(name)
     except Exception:  # a locked keyring, a permission problem: say where the key stays
         print(kept, file=sys.stderr)
         return
@@ -386,57 +349,12 @@ def _clean_previous_store(
         print(t("configure.old_key_removed", where=where), file=sys.stderr)
 
 
-def _style(args: argparse.Namespace) -> str:
-    """--shared-host and --endpoint-style say the same thing; they must not disagree."""
-    from app.core.errors import UserError
-
-    style = getattr(args, "endpoint_style", None)
-    if style == "workspace" and args.shared_host:
-        raise UserError("configure.style_conflict")
-    if style is not None:
-        return style
-    return "shared" if args.shared_host else "workspace"
-
-
-def _any_case(known: object) -> object:
+def _any_case(known: Collection[str]) -> Callable[[str], str]:
     """Ids of regions, scopes, residencies, stores and styles are lower-case: `EU` means
     `eu` (QA E28). Anything else is passed on as typed, for the message that refuses it."""
 
     def convert(value: str) -> str:
-        return value.lower() if value.lower() in known else value  # type: ignore[operator]
+        return value.lower() if value.lower() in known else value
 
     convert.__name__ = "value"  # argparse names the type in its error messages
     return convert
-
-
-def model_notices(profile: object, path: object, catalog: object) -> list:
-    """A model the catalog does not list for the profile's scope is saved (the catalog may
-    be out of date), with a notice saying so and how to check it (QA E28)."""
-    from app.config.shell import cli_address
-    from app.config.validate import model_known
-    from app.core.errors import Notice
-    from app.core.invocation import command
-
-    if model_known(profile.model, profile.scope, catalog):  # type: ignore[attr-defined]
-        return []
-    if profile.scope == "us" and not profile.model.endswith("-us"):  # type: ignore[attr-defined]
-        return []  # make_profile's us_model_suffix notice already says what is wrong
-
-    suffix = cli_address(path, profile.name, None)  # type: ignore[arg-type, attr-defined]
-    scope = catalog.scopes[profile.scope]  # type: ignore[attr-defined]
-    return [
-        Notice(
-            "configure.model_not_in_catalog",
-            model=profile.model,  # type: ignore[attr-defined]
-            region=profile.region,  # type: ignore[attr-defined]
-            scope=profile.scope,  # type: ignore[attr-defined]
-            known=", ".join(scope.ping_models),
-            command=command("doctor", *suffix),
-        )
-    ]
-
-
-def _lang() -> str:
-    from app.core.i18n import get_language
-
-    return get_language()

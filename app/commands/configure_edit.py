@@ -4,6 +4,9 @@ The form every remedy prints (`configure --profile P --model M [--config C]`) ne
 region, no workspace ID and no key: the fields given replace the profile's, the rest and
 the key reference are kept (app.config.edit), the result is validated like a new profile,
 and the output says exactly what changed. The key is neither read nor written.
+
+app.commands.configure dispatches here; this module never imports it back (what both
+forms need lives here, in app.config.shell or in app.config.validate).
 """
 
 from __future__ import annotations
@@ -12,46 +15,48 @@ import argparse
 import sys
 from pathlib import Path
 
+from app.config.edit import Edit, edit_profile
+from app.config.io import load_config, modify_config
+from app.config.schema import Config, Profile
+from app.config.shell import cli_address, model_notices, next_line, print_notices
+from app.config.validate import require_scope_choice
+from app.core.catalog import Catalog
+from app.core.errors import UserError
 from app.core.i18n import t
+from app.core.invocation import command
+from app.secrets.stores import store_for
 
 
-def editing_existing(args: argparse.Namespace, path: Path, name: str, catalog: object) -> bool:
+def endpoint_style(args: argparse.Namespace) -> str:
+    """--shared-host and --endpoint-style say the same thing; they must not disagree."""
+    style: str | None = getattr(args, "endpoint_style", None)
+    if style == "workspace" and args.shared_host:
+        raise UserError("configure.style_conflict")
+    if style is not None:
+        return style
+    return "shared" if args.shared_host else "workspace"
+
+
+def editing_existing(args: argparse.Namespace, path: Path, name: str, catalog: Catalog) -> bool:
     """True when this run edits profile `name`: it exists and no key input or store is given.
 
     Without --region the profile must exist: the config is then loaded strictly, so a
     broken file is reported as such rather than as "--region is needed".
     """
-    from app.config.io import load_config
-
     if args.api_key_stdin or args.api_key_env is not None or args.store is not None:
         return False
     if args.region is None:
-        return name in load_config(path, catalog).profiles  # type: ignore[arg-type]
+        return name in load_config(path, catalog).profiles
     try:
-        return name in load_config(path, catalog).profiles  # type: ignore[arg-type]
+        return name in load_config(path, catalog).profiles
     except Exception:  # a broken file is repaired by a full configure, not edited
         return False
 
 
-def next_line(path: Path, name: str, default_profile: str | None) -> str:
-    """The command to run next, spelt as it runs from the user's shell (app.core.invocation) and
-    addressing this profile and config file again."""
-    from app.config.shell import cli_address
-    from app.core.invocation import command
-
-    address = cli_address(path, name, default_profile)
-    return t("configure.next", doctor=command("doctor", *address), env=command("env", *address))
-
-
-def region_missing(args: argparse.Namespace, path: Path, name: str, catalog: object) -> Exception:
+def region_missing(args: argparse.Namespace, path: Path, name: str, catalog: Catalog) -> UserError:
     """Why --region is needed here: a new profile, or a key given for an existing one."""
-    from app.config.io import load_config
-    from app.config.shell import cli_address
-    from app.core.errors import UserError
-    from app.core.invocation import command
-
     try:
-        exists = name in load_config(path, catalog).profiles  # type: ignore[arg-type]
+        exists = name in load_config(path, catalog).profiles
     except UserError:
         exists = False
     if not exists:
@@ -65,16 +70,9 @@ def region_missing(args: argparse.Namespace, path: Path, name: str, catalog: obj
     )
 
 
-def run_edit(args: argparse.Namespace, path: Path, name: str, catalog: object) -> int:
-    from argparse import Namespace
-
-    from app.commands.configure import _require_workspace_scope, _style, model_notices
-    from app.config.edit import Edit, edit_profile
-    from app.config.io import load_config, modify_config
-    from app.config.shell import print_notices as show
-
+def run_edit(args: argparse.Namespace, path: Path, name: str, catalog: Catalog) -> int:
     given_style = (
-        _style(args) if args.shared_host or getattr(args, "endpoint_style", None) else None
+        endpoint_style(args) if args.shared_host or getattr(args, "endpoint_style", None) else None
     )
     edit = Edit(
         region=args.region,
@@ -84,29 +82,26 @@ def run_edit(args: argparse.Namespace, path: Path, name: str, catalog: object) -
         model=args.model,
         residency=args.residency,
     )
-    old = load_config(path, catalog).profiles[name]  # type: ignore[arg-type]
-    result = edit_profile(old, edit, catalog)  # type: ignore[arg-type]
+    old = load_config(path, catalog).profiles[name]
+    result = edit_profile(old, edit, catalog)
     if result.profile.region != old.region and args.scope is None:
-        _require_workspace_scope(
-            Namespace(region=result.profile.region, scope=None, residency=edit.residency),
-            catalog,
-        )
-    config = load_config(path, catalog)  # type: ignore[arg-type]
+        require_scope_choice(result.profile.region, None, edit.residency, catalog)
+    config = load_config(path, catalog)
     makes_default = bool(args.default) and config.default_profile != name
     if not result.changed and not makes_default:
-        show(result.notices)
+        print_notices(result.notices)
         print(t("configure.edit_nothing", profile=name, path=str(path)))
         return 0
 
-    def change(current: object) -> object:
+    def change(current: Config) -> Config:
         # Applied again to the file as it is under the lock (another run may have written).
-        fresh = edit_profile(current.profile(name), edit, catalog)  # type: ignore[attr-defined, arg-type]
-        return current.with_profile(fresh.profile, make_default=args.default)  # type: ignore[attr-defined]
+        fresh = edit_profile(current.profile(name), edit, catalog)
+        return current.with_profile(fresh.profile, make_default=args.default)
 
-    new_config, write = modify_config(path, change, catalog=catalog)  # type: ignore[arg-type]
+    new_config, write = modify_config(path, change, catalog=catalog)
     profile = new_config.profiles[name]
-    show([*result.notices, *model_notices(profile, path, catalog)])
-    show(write.notices)
+    print_notices([*result.notices, *model_notices(profile, path, catalog)])
+    print_notices(write.notices)
     out = sys.stdout
     print(t("configure.edit_saved", profile=name, path=str(write.path)), file=out)
     for field, before, after in result.changed:
@@ -121,9 +116,6 @@ def run_edit(args: argparse.Namespace, path: Path, name: str, catalog: object) -
     return 0
 
 
-def _key_location(profile: object, path: Path) -> str:
+def _key_location(profile: Profile, path: Path) -> str:
     """Where the (untouched) key is, without opening the store."""
-    from app.secrets.stores import store_for
-
-    store = store_for(profile.api_key, path.parent)  # type: ignore[attr-defined]
-    return store.location(profile.name)  # type: ignore[attr-defined]
+    return store_for(profile.api_key, path.parent).location(profile.name)

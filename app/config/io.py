@@ -127,7 +127,7 @@ def _no_alias_loader() -> type:
             self._path: list[str] = []
             self._depth = 0
 
-        def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        def compose_node(self, parent: Any, index: Any) -> Any:
             label = index.value if isinstance(index, yaml.ScalarNode) else None
             if self.check_event(yaml.AliasEvent):
                 event = self.peek_event()

@@ -1,5 +1,6 @@
 """What the commands say about the config: its path for a command line, how to address a
-profile again from the user's shell, and notices on stderr (stdout stays for eval)."""
+profile again from the user's shell, what to run next, and notices on stderr (stdout stays
+for eval)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ from pathlib import Path
 from typing import TextIO
 
 from app.config.io import config_path, loose_config_notices
+from app.config.schema import Profile
+from app.config.validate import model_known
+from app.core.catalog import Catalog
 from app.core.errors import Notice
 from app.core.i18n import t
+from app.core.invocation import command
 
 
 def cli_config_path(args: argparse.Namespace) -> Path:
@@ -48,3 +53,30 @@ def print_notices(notices: Iterable[Notice], stream: TextIO | None = None) -> No
     stream = stream or sys.stderr
     for notice in notices:
         print(t("configure.notice", message=notice.message), file=stream)
+
+
+def next_line(path: Path, name: str, default_profile: str | None) -> str:
+    """The command to run next after `configure`, spelt as it runs from the user's shell
+    (app.core.invocation) and addressing this profile and config file again."""
+    address = cli_address(path, name, default_profile)
+    return t("configure.next", doctor=command("doctor", *address), env=command("env", *address))
+
+
+def model_notices(profile: Profile, path: Path, catalog: Catalog) -> list[Notice]:
+    """A model the catalog does not list for the profile's scope is saved (the catalog may
+    be out of date), with a notice saying so and how to check it (QA E28)."""
+    if model_known(profile.model, profile.scope, catalog):
+        return []
+    if profile.scope == "us" and not profile.model.endswith("-us"):
+        return []  # make_profile's us_model_suffix notice already says what is wrong
+    suffix = cli_address(path, profile.name, None)
+    return [
+        Notice(
+            "configure.model_not_in_catalog",
+            model=profile.model,
+            region=profile.region,
+            scope=profile.scope,
+            known=", ".join(catalog.scopes[profile.scope].ping_models),
+            command=command("doctor", *suffix),
+        )
+    ]

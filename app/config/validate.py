@@ -193,16 +193,48 @@ def check_key_ref(store: object, env: object, account: object) -> KeyRef:
 # ---------------------------------------------------------------------------------------------
 
 
-def default_scope(region_id: str, residency: str | None, catalog: Catalog | None = None) -> str:
-    """The region's scope for the residency scenario, else Global, else its first scope."""
-    catalog = catalog or load_catalog()
+def scope_for_residency(region_id: str, residency: str | None, catalog: Catalog) -> str | None:
+    """The scope of `region_id` that the residency scenario places a profile in, if any."""
     region = catalog.regions[region_id]
     if residency and residency in catalog.scenarios:
         scenario = catalog.scenarios[residency]
         for placement in (scenario.placement, *scenario.near.values()):
             if placement.region == region_id and placement.scope in region.scopes:
                 return placement.scope
-    return "global" if "global" in region.scopes else region.scopes[0]
+    return None
+
+
+def default_scope(region_id: str, residency: str | None, catalog: Catalog | None = None) -> str:
+    """The region's scope for the residency scenario, else Global, else its first scope."""
+    catalog = catalog or load_catalog()
+    placed = scope_for_residency(region_id, residency, catalog)
+    if placed is not None:
+        return placed
+    scopes = catalog.regions[region_id].scopes
+    return "global" if "global" in scopes else scopes[0]
+
+
+def require_scope_choice(
+    region_id: str, scope: str | None, residency: str | None, catalog: Catalog
+) -> None:
+    """Frankfurt, Tokyo and Hong Kong: the scope was chosen when the workspace was created.
+
+    Guessing Global there gives an EU/Japan/Hong Kong-scope workspace the wrong model names,
+    and the first call fails with a confusing "model not found" (QA B11). Unless the
+    residency already places the profile in this region, the user must say which scope.
+    """
+    region = catalog.regions[region_id]
+    if scope is not None or region.scope_choice != "workspace":
+        return
+    if scope_for_residency(region_id, residency, catalog) is not None:
+        return
+    raise UserError(
+        "configure.scope_required",
+        region=region_id,
+        scopes=", ".join(region.scopes),
+        example=region.scopes[-1],
+        console=region.console_workspaces,
+    )
 
 
 def model_known(model: str, scope: str, catalog: Catalog | None = None) -> bool:

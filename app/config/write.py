@@ -117,7 +117,7 @@ def _lock_fd(fd: int) -> None:
     try:
         import fcntl  # per platform: POSIX
     except ImportError:  # Windows: msvcrt locks one byte (LK_NBLCK fails at once if taken)
-        import msvcrt
+        import msvcrt  # per platform: Windows
 
         def attempt() -> None:
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
