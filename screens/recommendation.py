@@ -128,7 +128,7 @@ class RecommendationScreen(StepScreen):
         return (self.chosen_region, self.chosen_scope) == (self.rec.region, self.rec.scope)
 
     def _answers(self) -> Any:
-        from app.core.recommend import Answers
+        from app.core.answers import Answers
 
         return Answers(
             residency=self.state.residency or "none", needs=self.state.needs, near=self.state.near

@@ -1,7 +1,7 @@
 """The `recommend` command: residency, needs and callers' location -> region and scope.
 
 Prints a short card for people, or the stable JSON of `Recommendation.to_json()` for scripts.
-Validation lives in app.core.recommend so the wizard and the CLI refuse the same inputs with the
+Validation lives in app.core.answers so the wizard and the CLI refuse the same inputs with the
 same messages.
 """
 
@@ -11,12 +11,12 @@ import argparse
 import json
 import sys
 
+from app.core.answers import NEAR, NEEDS, RESIDENCIES, Answers
 from app.core.i18n import t
+from app.core.recommend import Recommendation, recommend
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from app.core.recommend import NEAR, NEEDS, RESIDENCIES
-
     p = sub.add_parser(
         "recommend",
         parents=[common],
@@ -51,7 +51,7 @@ def split_needs(values: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def render_card(rec) -> str:  # rec: app.core.recommend.Recommendation
+def render_card(rec: Recommendation) -> str:
     """The human-readable card, in the recommendation's own language."""
     lang = rec.lang
 
@@ -84,8 +84,6 @@ def render_card(rec) -> str:  # rec: app.core.recommend.Recommendation
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.core.recommend import Answers, recommend
-
     answers = Answers(
         residency=args.residency, needs=split_needs(args.need), near=args.near or None
     )

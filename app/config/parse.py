@@ -9,6 +9,7 @@ too, the message naming the file and the field (`profiles.NAME.api_key.env`).
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +26,7 @@ from app.config.schema import (
     Profile,
     Verification,
 )
-from app.config.validate import (
-    Invalid,
-    check_key_ref,
-    check_model,
-    check_name,
-    check_region,
-    check_residency,
-    check_scope,
-    check_style,
-    check_urls,
-    check_workspace,
-)
+from app.config.validate import Invalid, check_name, checked_profile
 from app.core.catalog import Catalog, load_catalog
 from app.core.names import safe_repr
 from app.core.text import looks_like_key
@@ -132,22 +122,30 @@ def _missing(field: str) -> Invalid:
 
 def parse_profile(name: object, raw: object, catalog: Catalog) -> Profile:
     """Validate one stored profile; raises Invalid naming the field."""
-    name = check_name(name)
+    check_name(name)
     raw = _fields(raw, "", PROFILE_FIELDS)
     for key in REQUIRED_FIELDS:
         if key not in raw:
             raise _missing(key)
-    region = check_region(raw["region"], catalog)
-    scope = check_scope(raw["scope"], region, catalog)
-    style = check_style(raw["endpoint_style"])
+    key_raw = _fields(raw["api_key"], "api_key", KEY_REF_FIELDS)
     ws_raw = raw.get("workspace_id")
-    ws = check_workspace(style, ws_raw, region, catalog)
+    profile, ws = checked_profile(
+        name,
+        region=raw["region"],
+        scope=raw["scope"],
+        style=raw["endpoint_style"],
+        workspace_id=ws_raw,
+        model=raw["model"],
+        key=(key_raw.get("store"), key_raw.get("env", DEFAULT_ENV_VAR), key_raw.get("account")),
+        residency=raw.get("residency"),
+        verified=None,  # read below, after every field the profile's endpoint depends on
+        catalog=catalog,
+    )
     if ws is not None and ws.value != ws_raw:
         raise Invalid.of_file("workspace_id", "profiles.reason_ws_not_normalised", value=ws.value)
-    ws_value = ws.value if ws is not None else None
-    expected = check_urls(region, style, ws_value, catalog)
-    urls = _fields(raw["base_urls"], "base_urls", tuple(expected))
-    for surface, url in expected.items():
+    # The file's URLs must be the ones computed: anything else would send the key elsewhere.
+    urls = _fields(raw["base_urls"], "base_urls", tuple(profile.base_urls))
+    for surface, url in profile.base_urls.items():
         if surface not in urls:
             raise _missing(f"base_urls.{surface}")
         if urls[surface] != url:
@@ -157,24 +155,7 @@ def parse_profile(name: object, raw: object, catalog: Catalog) -> Profile:
                 value=safe_repr(urls[surface]),
                 expected=url,
             )
-    model = check_model(raw["model"])
-    key_raw = _fields(raw["api_key"], "api_key", KEY_REF_FIELDS)
-    key_ref = check_key_ref(
-        key_raw.get("store"), key_raw.get("env", DEFAULT_ENV_VAR), key_raw.get("account")
-    )
-    residency = check_residency(raw.get("residency"), catalog)
-    return Profile(
-        name=name,
-        region=region,
-        scope=scope,
-        endpoint_style=style,
-        workspace_id=ws_value,
-        base_urls=expected,
-        model=model,
-        api_key=key_ref,
-        residency=residency,
-        verified=_parse_verified(raw.get("verified")),
-    )
+    return replace(profile, verified=_parse_verified(raw.get("verified")))
 
 
 def _parse_verified(raw: object) -> Verification | None:

@@ -15,6 +15,7 @@ reason for a file (`reason`, placed after "file: profiles.NAME.field:" by Config
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
 from app.config.schema import (
@@ -60,27 +61,46 @@ def check_name(name: object) -> str:
         raise Invalid("", exc, "profiles.reason_bad_name", name=safe_repr(name)) from None
 
 
+def _one_of(
+    value: object,
+    known: Collection[str],
+    field: str,
+    user_key: str,
+    reason: str = "profiles.reason_bad_choice",
+    sep: str = "/",
+    *,
+    param: str | None = None,
+) -> str:
+    """`value` when it is one of the `known` ids; else Invalid, the input message naming the
+    value as typed (under the field's own name, e.g. `region`), the file's the value shown
+    safely, each with the known ids. `param`: the input message's name for the value."""
+    if isinstance(value, str) and value in known:
+        return value
+    name = param or field.rpartition(".")[2]
+    user = UserError(user_key, **{name: value}, known=", ".join(known))
+    raise Invalid(field, user, reason, value=safe_repr(value), known=sep.join(known))
+
+
 def check_region(region: object, catalog: Catalog) -> str:
-    if not isinstance(region, str) or region not in catalog.regions:
-        known = catalog.regions
-        user = UserError("profiles.unknown_region", region=region, known=", ".join(known))
-        raise Invalid(
-            "region",
-            user,
-            "profiles.reason_unknown_region",
-            value=safe_repr(region),
-            known=", ".join(known),
-        )
-    return region
+    return _one_of(
+        region,
+        catalog.regions,
+        "region",
+        "profiles.unknown_region",
+        "profiles.reason_unknown_region",
+        ", ",
+    )
 
 
 def check_scope(scope: object, region: str, catalog: Catalog) -> str:
-    if not isinstance(scope, str) or scope not in catalog.scopes:
-        known = ", ".join(catalog.scopes)
-        user = UserError("profiles.unknown_scope", scope=scope, known=known)
-        raise Invalid(
-            "scope", user, "profiles.reason_unknown_scope", value=safe_repr(scope), known=known
-        )
+    scope = _one_of(
+        scope,
+        catalog.scopes,
+        "scope",
+        "profiles.unknown_scope",
+        "profiles.reason_unknown_scope",
+        ", ",
+    )
     offered = ", ".join(catalog.regions[region].scopes)
     if scope not in catalog.regions[region].scopes:
         user = UserError("profiles.scope_not_offered", scope=scope, region=region, offered=offered)
@@ -96,16 +116,7 @@ def check_scope(scope: object, region: str, catalog: Catalog) -> str:
 
 
 def check_style(style: object) -> str:
-    if not isinstance(style, str) or style not in STYLES:
-        user = UserError("profiles.bad_style", style=style)
-        raise Invalid(
-            "endpoint_style",
-            user,
-            "profiles.reason_bad_choice",
-            value=safe_repr(style),
-            known="/".join(STYLES),
-        )
-    return style
+    return _one_of(style, STYLES, "endpoint_style", "profiles.bad_style", param="style")
 
 
 def check_workspace(style: str, raw: object, region: str, catalog: Catalog) -> WorkspaceId | None:
@@ -146,34 +157,15 @@ def check_model(model: object) -> str:
 
 
 def check_residency(residency: object, catalog: Catalog) -> str | None:
-    if residency is not None and (
-        not isinstance(residency, str) or residency not in catalog.scenarios
-    ):
-        user = UserError(
-            "profiles.unknown_residency", residency=residency, known=", ".join(catalog.scenarios)
-        )
-        raise Invalid(
-            "residency",
-            user,
-            "profiles.reason_bad_choice",
-            value=safe_repr(residency),
-            known="/".join(catalog.scenarios),
-        )
-    return residency
+    if residency is None:
+        return None
+    return _one_of(residency, catalog.scenarios, "residency", "profiles.unknown_residency")
 
 
 def check_key_ref(store: object, env: object, account: object) -> KeyRef:
     """Where the key lives: a known store, a variable name only credentials use (T17), and
     for the keyring only, an entry name of the scoped form (never echoed: T16, T21)."""
-    if not isinstance(store, str) or store not in STORE_KINDS:
-        user = UserError("profiles.bad_store", store=store, known=", ".join(STORE_KINDS))
-        raise Invalid(
-            "api_key.store",
-            user,
-            "profiles.reason_bad_choice",
-            value=safe_repr(store),
-            known="/".join(STORE_KINDS),
-        )
+    store = _one_of(store, STORE_KINDS, "api_key.store", "profiles.bad_store")
     try:
         env = check_key_env_name(env)
     except UserError as exc:
@@ -282,6 +274,44 @@ def make_profile(
         raise exc.user from None
 
 
+def checked_profile(
+    name: object,
+    *,
+    region: object,
+    scope: object,
+    style: object,
+    workspace_id: object,
+    model: object,
+    key: tuple[object, object, object],
+    residency: object,
+    verified: Verification | None,
+    catalog: Catalog,
+) -> tuple[Profile, WorkspaceId | None]:
+    """Every field through its check, in one order, for input and load alike: the profile
+    (its base URLs computed here, never taken from anywhere) and the workspace ID as
+    normalised. `key` is the api_key mapping's (store, env, account)."""
+    name = check_name(name)
+    region = check_region(region, catalog)
+    residency = check_residency(residency, catalog)
+    scope = check_scope(scope, region, catalog)
+    style = check_style(style)
+    ws = check_workspace(style, workspace_id, region, catalog)
+    ws_value = ws.value if ws is not None else None
+    profile = Profile(
+        name=name,
+        region=region,
+        scope=scope,
+        endpoint_style=style,
+        workspace_id=ws_value,
+        base_urls=check_urls(region, style, ws_value, catalog),
+        model=check_model(model),
+        api_key=check_key_ref(*key),
+        residency=residency,
+        verified=verified,
+    )
+    return profile, ws
+
+
 def _make_profile(
     name: str,
     region: str,
@@ -295,25 +325,32 @@ def _make_profile(
     catalog: Catalog,
 ) -> tuple[Profile, tuple[Notice, ...]]:
     check_name(name)
-    check_region(region, catalog)
-    check_residency(residency, catalog)
+    if scope is None:  # the defaults need a known region (and scope): checked first
+        scope = default_scope(check_region(region, catalog), residency, catalog)
+    if model is None and scope in catalog.scopes:
+        model = catalog.default_model(scope)
+    ref = api_key or KeyRef()
+    profile, ws = checked_profile(
+        name,
+        region=region,
+        scope=scope,
+        style=style,
+        workspace_id=workspace_id,
+        model=model,
+        key=(ref.store, ref.env, ref.account),
+        residency=residency,
+        verified=verified,
+        catalog=catalog,
+    )
     notices: list[Notice] = []
-    if scope is None:
-        scope = default_scope(region, residency, catalog)
-    scope = check_scope(scope, region, catalog)
-    check_style(style)
-    ws = check_workspace(style, workspace_id, region, catalog)
     if ws is not None:
         notices.extend(ws.notices)
         if ws.changed:
             notices.append(
                 Notice("profiles.ws_normalised", raw=safe_repr(workspace_id), value=ws.value)
             )
-    ws_value = ws.value if ws is not None else None
-    urls = check_urls(region, style, ws_value, catalog)
-    model = check_model(catalog.default_model(scope) if model is None else model)
-    if scope == "us" and not model.endswith("-us"):
-        notices.append(Notice("profiles.us_model_suffix", model=model))
+    if profile.scope == "us" and not profile.model.endswith("-us"):
+        notices.append(Notice("profiles.us_model_suffix", model=profile.model))
     if residency is not None:
         scenario = catalog.scenarios[residency]
         allowed = {(p.region, p.scope) for p in (scenario.placement, *scenario.near.values())}
@@ -328,17 +365,4 @@ def _make_profile(
                     wanted=wanted,
                 )
             )
-    ref = api_key or KeyRef()
-    profile = Profile(
-        name=name,
-        region=region,
-        scope=scope,
-        endpoint_style=style,
-        workspace_id=ws_value,
-        base_urls=urls,
-        model=model,
-        api_key=check_key_ref(ref.store, ref.env, ref.account),
-        residency=residency,
-        verified=verified,
-    )
     return profile, tuple(notices)

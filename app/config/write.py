@@ -78,12 +78,8 @@ def file_lock(path: Path) -> Iterator[None]:
         raise ConfigWriteError(
             "profiles.dir_not_writable", dir=str(path.parent), error=exc.strerror or str(exc)
         ) from None
-    try:
-        _lock_fd(fd)
+    with _holding(fd):
         yield
-    finally:
-        _unlock_fd(fd)
-        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -104,6 +100,13 @@ def dir_lock(directory: Path) -> Iterator[None]:
     except OSError:
         yield
         return
+    with _holding(fd):
+        yield
+
+
+@contextlib.contextmanager
+def _holding(fd: int) -> Iterator[None]:
+    """Hold the lock on an open descriptor for the block; release and close it after."""
     try:
         _lock_fd(fd)
         yield

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import assets
 from app.core.i18n import fast_safe_load
+
+_T = TypeVar("_T")
 
 CATALOG_FILE = "regions.yaml"
 FEATURES = ("realtime", "batch", "alerting", "fine-tuning")
@@ -88,6 +91,14 @@ class Scenario:
     near: dict[str, Placement]
 
 
+def _known(table: dict[str, _T], key: str, what: str) -> _T:
+    """`table[key]`, or a KeyError that names the known ids (a programming error, not input)."""
+    try:
+        return table[key]
+    except KeyError:
+        raise KeyError(f"unknown {what} {key!r} (known: {', '.join(table)})") from None
+
+
 @dataclass(frozen=True)
 class Catalog:
     paths: dict[str, str]
@@ -100,18 +111,10 @@ class Catalog:
     scenarios: dict[str, Scenario]
 
     def region(self, region_id: str) -> Region:
-        try:
-            return self.regions[region_id]
-        except KeyError:
-            known = ", ".join(self.regions)
-            raise KeyError(f"unknown region {region_id!r} (known: {known})") from None
+        return _known(self.regions, region_id, "region")
 
     def scope(self, scope_id: str) -> Scope:
-        try:
-            return self.scopes[scope_id]
-        except KeyError:
-            known = ", ".join(self.scopes)
-            raise KeyError(f"unknown scope {scope_id!r} (known: {known})") from None
+        return _known(self.scopes, scope_id, "scope")
 
     def ping_models(self, scope_id: str) -> tuple[str, ...]:
         return self.scope(scope_id).ping_models
@@ -141,6 +144,13 @@ class _Reader:
             if key not in value:
                 raise self.fail(f"{path}.{key}", "missing field")
         return value
+
+    def entries(self, value: Any, path: str) -> Iterator[tuple[str, Any, str]]:
+        """(id, raw, dotted path) of each entry of a non-empty mapping of ids."""
+        if not isinstance(value, dict) or not value:
+            raise self.fail(path, "expected a non-empty mapping")
+        for key, raw in value.items():
+            yield key, raw, f"{path}.{key}"
 
     def string(self, value: Any, path: str, *, nullable: bool = False) -> str:
         if value is None and nullable:
@@ -188,11 +198,7 @@ def parse_catalog(data: Any, source: str = CATALOG_FILE) -> Catalog:
     paths = {k: r.string(paths_raw[k], f"paths.{k}") for k in SURFACES}
 
     scopes: dict[str, Scope] = {}
-    scopes_raw = top["scopes"]
-    if not isinstance(scopes_raw, dict) or not scopes_raw:
-        raise r.fail("scopes", "expected a non-empty mapping")
-    for sid, raw in scopes_raw.items():
-        p = f"scopes.{sid}"
+    for sid, raw, p in r.entries(top["scopes"], "scopes"):
         m = r.mapping(raw, p, ("name", "boundary", "ping_models"))
         scopes[sid] = Scope(
             id=sid,
@@ -202,11 +208,7 @@ def parse_catalog(data: Any, source: str = CATALOG_FILE) -> Catalog:
         )
 
     regions: dict[str, Region] = {}
-    regions_raw = top["regions"]
-    if not isinstance(regions_raw, dict) or not regions_raw:
-        raise r.fail("regions", "expected a non-empty mapping")
-    for rid, raw in regions_raw.items():
-        p = f"regions.{rid}"
+    for rid, raw, p in r.entries(top["regions"], "regions"):
         m = r.mapping(
             raw,
             p,
@@ -268,11 +270,7 @@ def parse_catalog(data: Any, source: str = CATALOG_FILE) -> Catalog:
         return Placement(region_id, scope_id)
 
     scenarios: dict[str, Scenario] = {}
-    scen_raw = top["scenarios"]
-    if not isinstance(scen_raw, dict) or not scen_raw:
-        raise r.fail("scenarios", "expected a non-empty mapping")
-    for sid, raw in scen_raw.items():
-        p = f"scenarios.{sid}"
+    for sid, raw, p in r.entries(top["scenarios"], "scenarios"):
         m = r.mapping(raw, p, ("name", "explain", "region", "scope"), ("near",))
         near_raw = m.get("near") or {}
         if not isinstance(near_raw, dict):

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.core.answers import NEAR, NEEDS, RESIDENCIES, Answers
 from app.core.catalog import load_catalog
 from app.core.errors import UserError
-from app.core.recommend import NEAR, NEEDS, RESIDENCIES, Answers, explain_placement, recommend
+from app.core.recommend import explain_placement, recommend
 
 # MODEL_STUDIO.md section 1 (plus the two newer regions), as the user sees it.
 EXPECTED = {
