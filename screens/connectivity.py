@@ -512,7 +512,7 @@ def probe_targets(
 ) -> list[Any]:
     """The probe targets (one per API surface) of a region / style / workspace; the scope
     picks the model the Anthropic-compatible surface serves there."""
-    from app.probe.engine import targets_for
+    from app.probe.targets import targets_for
 
     return targets_for(
         region=region,
@@ -553,7 +553,7 @@ def _options(base: Any, consent_all_regions: bool, model: str | None) -> Any:
 def _other_region_hosts(state: Any) -> list[str]:
     """Exactly the hosts the probe would send the key to, listed in the consent dialog."""
     from app.core.endpoints import host_for
-    from app.probe.engine import ownership_targets
+    from app.probe.targets import ownership_targets
 
     if not state.region:
         return []

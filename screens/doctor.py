@@ -272,7 +272,7 @@ class DoctorScreen(Screen[Any]):
 
     def action_find_region(self) -> None:
         """The CLI's --all-regions, behind the wizard's consent dialog (safe answer: no)."""
-        from app.probe.engine import ownership_targets
+        from app.probe.targets import ownership_targets
         from screens.consent import ConsentScreen
 
         if self.profile is None or self.key is None:

@@ -58,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
     from app.config.io import load_config
     from app.config.shell import cli_config_path
     from app.findings.report import DoctorReport, render_markdown, render_text, to_json
-    from app.probe.engine import ProbeOptions, prepare, run_checks, targets_for, verdict_of
+    from app.findings.summarize import verdict_of
+    from app.probe.engine import ProbeOptions, prepare, run_checks
+    from app.probe.targets import targets_for
     from app.probe.transport import Pins
 
     # 1. Everything the user typed, before the config, the key store or the network.
@@ -130,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _progress(stream: Any) -> Any:
     """Live lines on a terminal's stderr while checks run (stdout stays clean for pipes)."""
-    from app.probe.engine import CheckFinished, CheckStarted
+    from app.core.models import CheckFinished, CheckStarted
 
     symbols = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "-"}
 
@@ -191,7 +193,7 @@ def _key_findings(
 ) -> list[Any]:
     """No key at all; or a DASHSCOPE_API_KEY in the environment that differs from the
     stored key (SDKs read the variable first: a classic silent override)."""
-    from app.findings.judge import Finding
+    from app.findings.codes import Finding
     from app.secrets.stores import DEFAULT_ENV_VAR, ApiKey, InvalidApiKey
 
     out = []

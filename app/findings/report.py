@@ -12,9 +12,13 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
+from app.config.region_switch import joined, region_label, scope_label
 from app.core.i18n import t
-from app.findings.judge import inert, markdown_inline
-from app.probe.engine import PHASE_KEYS, CheckResult, ProbeResult
+from app.core.models import PHASE_KEYS
+from app.core.text import inert
+from app.findings.codes import Finding, markdown_inline
+from app.findings.results import CheckResult, ProbeResult
+from app.findings.waterfall import axis_of, bar, describe, layout, legend, timeline
 
 SYMBOLS = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "-"}
 SEVERITY_SYMBOLS = {"error": "✗", "warning": "!", "info": "i"}
@@ -159,8 +163,6 @@ def _json(report: DoctorReport) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------ text
 def check_timeline(check: CheckResult) -> list[tuple[str, float]]:
     """A check's phases for the waterfall (app.findings.waterfall): they add up to its total."""
-    from app.findings.waterfall import timeline
-
     steps = [(s.name, s.ms) for s in check.steps]
     return timeline(check.phases, steps, check.phases.get("total_ms"))
 
@@ -187,8 +189,6 @@ def _connection_text(check: CheckResult) -> str:
 def _header(report: DoctorReport) -> list[str]:
     r = report.result
     host = r.checks[0].host if r.checks else "-"
-    from app.config.region_switch import region_label, scope_label
-
     return [
         t(
             "doctor.title",
@@ -203,8 +203,6 @@ def _header(report: DoctorReport) -> list[str]:
 def render_text(report: DoctorReport | ProbeResult) -> str:
     report = DoctorReport.of(report)
     r = report.result
-    from app.findings.waterfall import axis_of, bar, describe, layout, legend
-
     lines = [*_header(report), ""]
     timelines = [check_timeline(c) for c in r.checks]
     axis = axis_of(timelines)  # one time axis for every row
@@ -251,10 +249,8 @@ def render_text(report: DoctorReport | ProbeResult) -> str:
     return "\n".join(inert(line) for line in lines) + "\n"
 
 
-def _where(finding: Any) -> str | None:
+def _where(finding: Finding) -> str | None:
     """`Where: OpenAI-compatible, … · region Singapore (ap-southeast-1)`, or None."""
-    from app.config.region_switch import joined, region_label
-
     surfaces = finding.params.get("surfaces") or ((finding.surface,) if finding.surface else ())
     if isinstance(surfaces, str):
         surfaces = tuple(s.strip() for s in surfaces.split(",") if s.strip() not in ("", "-"))

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from app.core.i18n import t
+
 PHASES = ("dns", "tcp", "tls", "request", "auth", "inference", "wait")
 GLYPHS = {
     "dns": "░",
@@ -133,8 +135,6 @@ def axis_of(timelines: Iterable[Sequence[tuple[str, float]]]) -> float:
 
 def describe(phases: Sequence[tuple[str, float]], *, with_total: bool = True) -> str:
     """`dns 3 · tcp 1 · … · total 70 ms`, in the current language: the numbers of the bar."""
-    from app.core.i18n import t
-
     parts = [f"{t(f'waterfall.phase.{p}')} {ms:.0f}" for p, ms in phases]
     if with_total:
         parts.append(f"{t('waterfall.phase.total')} {total_ms(phases):.0f}")
@@ -146,6 +146,4 @@ def total_ms(phases: Sequence[tuple[str, float]]) -> float:
 
 
 def legend() -> str:
-    from app.core.i18n import t
-
     return t("waterfall.legend")

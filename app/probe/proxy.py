@@ -10,12 +10,14 @@ what curl would do on the same machine.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from app.core.errors import UserError
-from app.core.text import looks_like_key
+from app.core.i18n import t
+from app.core.text import hide_if_key, inert, looks_like_key
 
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 PROXY_VARIABLES = ("https_proxy", "http_proxy", "all_proxy", "no_proxy")
@@ -124,8 +126,6 @@ def refuse_key_in_settings(
 
 
 def _exists(path: str) -> bool:
-    import os
-
     try:
         return len(path) < 4096 and os.path.exists(path)
     except (OSError, ValueError):
@@ -136,6 +136,7 @@ def _check_as_httpx_parses(value: str, variable: str) -> None:
     """The URL as the transport will parse it. Python 3.10's urlsplit accepts a bracketed
     host that is no IPv6 address (`http://[::zz]:3128`), which httpx later refuses with
     InvalidURL mid-run (C15): refuse it here, by variable name, the value never shown."""
+    # lazy: only a proxy variable that is set needs httpx's parser; reading none costs nothing
     import httpx
 
     try:
@@ -244,3 +245,53 @@ def redact_proxy_url(url: str) -> str:
     hostport = parts.netloc.rpartition("@")[2]
     userinfo = "***:***" if parts.password is not None else "***"
     return parts._replace(netloc=f"{userinfo}@{hostport}").geturl()
+
+
+def has_credentials(url: str | None) -> bool:
+    return url is not None and proxy_credentials(url) is not None
+
+
+def shown_proxy(value: str | None) -> str:
+    """A proxy URL or NO_PROXY entry as doctor prints it: inert, and never a key (T17)."""
+    return inert(hide_if_key(value or "-"), 200)
+
+
+def proxy_summary(
+    urls: Iterable[str], settings: ProxySettings | None, *, disabled: bool
+) -> str | None:
+    """The report's "Proxy:" line for a run: the first proxy one of `urls` goes through,
+    or the proxy NO_PROXY made it bypass; None when every URL goes direct."""
+    for raw in urls:
+        url = urlsplit(raw)
+        scheme, host, port = url.scheme, url.hostname or "", url.port or 443
+        choice = choose_proxy(scheme, host, port, settings, disabled=disabled)
+        if choice.url:
+            return f"{shown_proxy(choice.redacted)} ({choice.variable})"
+        bypass = _bypass_summary(settings, scheme, host, port)
+        if choice.bypassed_by_no_proxy and bypass:
+            return bypass
+    return None
+
+
+def _bypass_summary(
+    settings: ProxySettings | None, scheme: str, host: str, port: int
+) -> str | None:
+    """D22: a proxy variable that NO_PROXY bypassed is named, with the entry that matched:
+    "direct (NO_PROXY=.aliyuncs.com matches; HTTPS_PROXY=http://***:***@p:3128 bypassed)"."""
+    if settings is None:
+        return None
+    if scheme == "https" and settings.https:
+        variable, value = settings.https_var, settings.https
+    elif scheme != "https" and settings.http:
+        variable, value = settings.http_var, settings.http
+    else:
+        variable, value = settings.all_var, settings.all
+    if not value:
+        return None
+    entry = next((e for e in settings.no_proxy if bypassed(host, port, (e,))), "-")
+    return t(
+        "doctor.proxy_bypassed",
+        entry=shown_proxy(entry),
+        variable=(variable or "HTTPS_PROXY").upper(),
+        proxy=shown_proxy(redact_proxy_url(value)),
+    )

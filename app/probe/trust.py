@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import os
 import ssl
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.errors import UserError
-from app.findings.judge import CERT_NAME_MAX, SHORT_MAX, inert, inert_or_none
+from app.core.models import TlsInfo, TrustSource
+from app.core.text import inert
+from app.findings.codes import CERT_NAME_MAX, SHORT_MAX, inert_or_none
+
+if TYPE_CHECKING:  # only a type: building a context must not import httpx/httpcore
+    from app.probe.transport import PinnedBackend
 
 # OpenSSL verify codes (X509_V_ERR_*) that name a specific, fixable cause.
 _EXPIRED = {9, 10}  # CERT_NOT_YET_VALID, CERT_HAS_EXPIRED
@@ -30,32 +37,6 @@ class TrustError(UserError):
     quoted back with control characters escaped, so a typed terminal escape stays inert."""
 
     single_line_params = True
-
-
-@dataclass(frozen=True)
-class TrustSource:
-    """Which certificates verify the server: kind is ca-file|ssl-cert-env|os|certifi."""
-
-    kind: str
-    detail: str
-    note: str | None = None  # locale key: e.g. SSL_CERT_FILE set but unreadable, ignored
-    # (variable, value) of SSL_CERT_FILE / SSL_CERT_DIR settings that could not be used:
-    # doctor names each one (a broken variable breaks other tools too, and hides itself).
-    broken: tuple[tuple[str, str], ...] = ()
-
-    def describe(self) -> str:
-        return f"{self.kind}: {self.detail}"
-
-
-@dataclass(frozen=True)
-class TlsInfo:
-    """What the TLS phase learned about a verified connection."""
-
-    version: str | None
-    cipher: str | None
-    subject: str | None
-    issuer: str | None
-    not_after: str | None
 
 
 def _client_context(cafile: str | None = None, capath: str | None = None) -> ssl.SSLContext:
@@ -112,6 +93,7 @@ def build_ssl_context(
         note = "probe.trust_env_ignored"
     if _os_store_present():
         try:
+            # lazy: truststore loads the OS trust bridge, needed only when a run starts
             import truststore
 
             ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -119,6 +101,7 @@ def build_ssl_context(
             return ctx, source
         except Exception:  # noqa: S110 - any failure here means: fall back to certifi
             pass
+    # lazy: only when neither the user's CA nor the OS store can be used
     import certifi
 
     source = TrustSource("certifi", certifi.where(), note, tuple(broken))
@@ -196,6 +179,7 @@ class PresentedCert:
 def describe_presented(der: bytes) -> PresentedCert | None:
     """Parse a DER certificate; only its names and dates are used, nothing is trusted."""
     try:
+        # lazy: cryptography's x509 costs tens of ms, paid only after a failed verification
         from cryptography import x509
     except ImportError:  # pragma: no cover - cryptography comes with trustme
         return None
@@ -217,3 +201,37 @@ def describe_presented(der: bytes) -> PresentedCert | None:
         )
     except Exception:
         return None
+
+
+async def presented_certificate(
+    backend: PinnedBackend, host: str, port: int, timeout: float
+) -> dict[str, str]:
+    """After a failed verification, read (not trust) what the server presented, so the
+    user sees e.g. a corporate proxy's issuer name. A fresh connection is made, the
+    handshake completes without verification, and it is closed at once: nothing, and
+    certainly not the key, is ever sent over it. The caller never attempts it through a
+    proxy. Returns the message params (issuer, subject, names, not_after), or {}."""
+    peek = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    peek.check_hostname = False
+    peek.verify_mode = ssl.CERT_NONE  # read-only look at the certificate; see docstring
+    deadline = time.monotonic() + timeout
+    try:
+        stream = await backend.connect_tcp(host, port, timeout=timeout)
+        try:
+            remaining = max(deadline - time.monotonic(), 0.0)
+            tls = await stream.start_tls(peek, server_hostname=host, timeout=remaining)
+            der = tls.get_extra_info("ssl_object").getpeercert(binary_form=True)
+            await tls.aclose()
+        finally:
+            await stream.aclose()
+    except Exception:  # the description is a bonus; the finding stands
+        return {}
+    cert = describe_presented(der) if der else None
+    if cert is None:
+        return {}
+    return {
+        "issuer": cert.issuer or "-",
+        "subject": cert.subject or "-",
+        "names": inert(", ".join(cert.names), 2 * CERT_NAME_MAX) or "-",
+        "not_after": cert.not_after or "-",
+    }

@@ -98,8 +98,8 @@ def test_scope_profile_with_its_default_model_passes_its_own_check(
 def test_anthropic_check_model_agrees_with_the_exported_model():
     """For every region, scope and model of the scope, the probe asks the Anthropic surface
     for the model the claude-code / anthropic exports write."""
+    from app.core.catalog import anthropic_probe_model
     from app.export.formats import anthropic_model, export
-    from app.probe.engine import anthropic_probe_model
 
     catalog = load_catalog()
     compared = 0
@@ -135,7 +135,8 @@ def test_anthropic_check_model_agrees_with_the_exported_model():
 async def test_scope_without_any_anthropic_model_skips_that_inference_with_info(simulator_ca):
     """If the Anthropic surface served none of the scope's models, its check is a keyless
     reachability check with an info finding; the verdict stays ok."""
-    from app.probe.engine import ProbeOptions, run_checks, targets_for
+    from app.probe.engine import ProbeOptions, run_checks
+    from app.probe.targets import targets_for
     from app.probe.transport import Pins
 
     catalog = dataclasses.replace(load_catalog(), anthropic_models=("qwen3-coder-plus",))

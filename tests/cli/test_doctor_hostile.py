@@ -58,7 +58,7 @@ def test_nested_json_text_output_names_the_answer(capsys, env, tmp_path, simulat
 
 
 def test_parse_json_refuses_deep_nesting_and_keeps_normal_bodies():
-    from app.findings.judge import parse_json
+    from app.core.json_limits import parse_json
 
     assert parse_json("application/json", b"[" * 1000 + b"]" * 1000) == (False, None)
     assert parse_json("application/json", b"[" * 100000) == (False, None)

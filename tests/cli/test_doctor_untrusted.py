@@ -11,14 +11,9 @@ import pytest
 import trustme
 
 from app.cli import main
-from app.findings.judge import (
-    CERT_NAME_MAX,
-    REQUEST_ID_MAX,
-    Finding,
-    inert,
-    judge_response,
-    markdown_inline,
-)
+from app.core.text import inert
+from app.findings.codes import CERT_NAME_MAX, REQUEST_ID_MAX, Finding, markdown_inline
+from app.findings.judge import judge_response
 from app.simulator.server import Fault, Simulator
 from tests.cli.test_doctor import doctor, write_config
 

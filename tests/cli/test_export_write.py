@@ -288,7 +288,7 @@ def _us(model: str):
 
 
 def test_us_scope_exports_a_served_us_model() -> None:
-    from app.probe.engine import anthropic_probe_model
+    from app.core.catalog import anthropic_probe_model
 
     profile = _us("qwen3.5-flash-us")
     model = anthropic_model(profile)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from app.findings.report import check_timeline, render_text
 from app.findings.waterfall import BAR_WIDTH, axis_of, bar, layout, timeline
-from app.probe.engine import ProbeOptions, run_checks, targets_for
+from app.probe.engine import ProbeOptions, run_checks
+from app.probe.targets import targets_for
 from app.probe.transport import Pins
 from app.secrets.stores import ApiKey, MemoryStore
 from app.simulator.server import Fault

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from app.core.i18n import messages, placeholders
-from app.findings.judge import CODES, Finding, judge_response
+from app.findings.codes import CODES, Finding
+from app.findings.judge import judge_response
 
 ISSUE_CODES = [
     "dns_failed",
@@ -152,7 +153,8 @@ def test_redirect_names_the_target_host_and_oversized_wins_over_parsing():
 def test_server_chosen_codes_and_ids_in_bodies_are_inert_and_bounded():
     """B45: an error code or request id in a JSON body is shown escaped and cut; a real code
     is unchanged, so judgement by code still works."""
-    from app.findings.judge import API_CODE_MAX, REQUEST_ID_MAX, api_error_code, body_request_id
+    from app.findings.codes import API_CODE_MAX, REQUEST_ID_MAX
+    from app.findings.judge import api_error_code, body_request_id
 
     hostile = {"code": "\x1b]52;c;cHduZWQ=\x07" + "X" * 500, "request_id": "\x9b" + "r" * 500}
     code = api_error_code(hostile)

@@ -5,14 +5,9 @@ from __future__ import annotations
 import pytest
 
 from app.core.catalog import load_catalog
-from app.probe.engine import (
-    CheckFinished,
-    CheckStarted,
-    PhaseDone,
-    ProbeOptions,
-    run_checks,
-    targets_for,
-)
+from app.core.models import CheckFinished, CheckStarted, PhaseDone
+from app.probe.engine import ProbeOptions, run_checks
+from app.probe.targets import targets_for
 from app.probe.transport import Pins
 from app.secrets.stores import ApiKey
 from app.simulator.server import Fault

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from app.export.formats import FORMATS
-from app.findings.judge import CODES
+from app.findings.codes import CODES
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from app.findings.report import render_markdown, to_json
-from app.probe.engine import ProbeOptions, run_checks, targets_for
+from app.probe.engine import ProbeOptions, run_checks
+from app.probe.targets import targets_for
 from app.secrets.stores import ApiKey
 
 

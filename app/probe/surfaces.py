@@ -1,0 +1,193 @@
+"""What each API surface is asked, and what its answers mean for the check.
+
+The OpenAI-compatible and native (DashScope) surfaces get a cheap authenticated GET of the
+model list (the auth step), then, when the run allows inference, the 1-token call of their
+own shape. The Anthropic-compatible surface has no such GET (GET /v1/models answers 404):
+its 1-token message is both the auth and the inference step, and with --no-inference, no
+usable key or a model it does not serve, the same message goes WITHOUT the key, so that a
+JSON 401 proves only that the surface answers. Bodies are read up to a cap, and whatever a
+server chose (a request id header) is made inert and bounded as it is read (B45).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import httpx
+
+from app import __version__
+from app.core.json_limits import parse_json
+from app.core.models import Step, Target
+from app.findings.codes import REQUEST_ID_MAX, inert_or_none
+from app.findings.judge import body_request_id, judge_response
+from app.findings.results import CheckResult
+from app.probe.targets import offered_models
+from app.secrets.stores import ApiKey
+
+ANTHROPIC_VERSION = "2023-06-01"
+_PING = [{"role": "user", "content": "ping"}]
+USER_AGENT = f"modelstudio-setup/{__version__} (doctor)"
+
+
+class SurfaceCheck(Protocol):
+    """What a surface conversation needs of the check that runs it (app.probe.engine)."""
+
+    target: Target
+    result: CheckResult
+
+    @property
+    def key(self) -> ApiKey | None: ...
+
+    @property
+    def inference(self) -> bool: ...
+
+    @property
+    def model(self) -> str | None: ...
+
+    def phase_done(self, phase: str, ms: float | None, ok: bool) -> None: ...
+
+    def fail(self, code: str, *, request_ids: tuple[str, ...] = (), **params: object) -> None: ...
+
+    async def send(
+        self,
+        client: httpx.AsyncClient,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: object,
+    ) -> Answer: ...
+
+
+@dataclass
+class Answer:
+    """One HTTP answer as the judge reads it: status, type, capped body, a few headers."""
+
+    status: int
+    content_type: str
+    body: bytes
+    oversized: bool
+    request_id: str | None
+    location: str | None
+    retry_after: str | None
+    ms: float
+
+
+async def converse(check: SurfaceCheck, client: httpx.AsyncClient) -> None:
+    """auth (cheap authenticated GET), then the 1-token inference if that passed."""
+    t = check.target
+    key = check.key
+    model = check.model
+    r = check.result
+    if t.surface == "anthropic":
+        # No cheap authenticated GET exists here, so the 1-token message is both the auth
+        # and the inference check (see the module docstring for the keyless case).
+        unserved = t.unserved_model is not None
+        sent_key = None if not check.inference or not model or unserved else key
+        headers = {"anthropic-version": ANTHROPIC_VERSION}
+        if sent_key is not None:
+            headers["x-api-key"] = sent_key.reveal()
+        body = {"model": model or "qwen-plus", "max_tokens": 1, "messages": _PING}
+        answer = await check.send(client, "POST", "/v1/messages", headers, body)
+        keyless = sent_key is None
+        step_name = "reachability" if keyless else "inference"
+        judge_answer(check, answer, step_name, keyless=keyless, inference=not keyless)
+        if unserved and r.finding is None and key is not None and check.inference:
+            check.fail("anthropic_model_unserved", model=t.unserved_model)
+        return
+    headers = {} if key is None else {"Authorization": f"Bearer {key.reveal()}"}
+    answer = await check.send(client, "GET", "/models", headers, None)
+    judge_answer(check, answer, "auth", keyless=key is None, inference=False)
+    if r.finding is not None or key is None or not check.inference or not model:
+        return
+    if r.role != "profile":
+        return
+    if t.surface == "openai":
+        path = "/chat/completions"
+        request: dict[str, object] = {"model": model, "messages": _PING, "max_tokens": 1}
+    else:
+        path = "/services/aigc/text-generation/generation"
+        request = {
+            "model": model,
+            "input": {"messages": _PING},
+            "parameters": {"result_format": "message", "max_tokens": 1},
+        }
+    answer = await check.send(client, "POST", path, headers, request)
+    judge_answer(check, answer, "inference", keyless=False, inference=True)
+
+
+def judge_answer(
+    check: SurfaceCheck, answer: Answer, step: str, *, keyless: bool, inference: bool
+) -> None:
+    """Record one answer on the check: its step, what it says about the key, its finding."""
+    r = check.result
+    r.http_status = answer.status
+    judged = judge_response(
+        answer.status,
+        answer.content_type,
+        answer.body,
+        oversized=answer.oversized,
+        inference=inference,
+        location=answer.location,
+        retry_after=answer.retry_after,
+    )
+    request_id = answer.request_id or body_request_id(_maybe_json(answer))
+    r.request_id = request_id or r.request_id
+    r.steps.append(Step(step, round(answer.ms, 1), answer.status, request_id, judged.api_code))
+    check.phase_done(step, answer.ms, judged.code is None)
+    if judged.api_code:
+        r.api_code = judged.api_code
+    if keyless:
+        r.keyless = True
+        if judged.code == "key_rejected" or judged.code is None:
+            return  # the surface answered as Model Studio does; the key was not sent
+    else:
+        r.auth_checked = r.auth_checked or judged.key_accepted is not None
+        if judged.key_accepted is not None:
+            r.key_accepted = judged.key_accepted
+    if judged.code is not None:
+        params = dict(judged.params)
+        if inference:
+            params["model"] = check.target.model or check.model
+        if judged.code == "model_not_found":
+            params["models"] = ", ".join(offered_models(check.target))
+        check.fail(judged.code, request_ids=(request_id,) if request_id else (), **params)
+
+
+async def send(
+    client: httpx.AsyncClient,
+    request: httpx.Request,
+    max_body_bytes: int,
+) -> Answer:
+    """Send `request` (redirects are never followed) and read its body up to the cap."""
+    started = time.monotonic()
+    response = await client.send(request, stream=True)
+    chunks: list[bytes] = []
+    size = 0
+    oversized = False
+    try:
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > max_body_bytes:
+                oversized = True
+                break
+            chunks.append(chunk)
+    finally:
+        await response.aclose()
+    return Answer(
+        status=response.status_code,
+        content_type=response.headers.get("content-type", ""),
+        body=b"".join(chunks),
+        oversized=oversized,
+        # Whoever answers chooses this header (B45): inert and bounded from here on.
+        request_id=inert_or_none(response.headers.get("x-request-id"), REQUEST_ID_MAX),
+        location=response.headers.get("location"),
+        retry_after=response.headers.get("retry-after"),
+        ms=(time.monotonic() - started) * 1000,
+    )
+
+
+def _maybe_json(answer: Answer) -> object:
+    ok, value = parse_json(answer.content_type, answer.body)
+    return value if ok else None

@@ -1,0 +1,82 @@
+"""What a run checks: the three surfaces of the profile's endpoint, and the other regions'
+shared hosts that can tell whose key it is.
+
+Every URL comes from app.core.endpoints (the only URL builder); the engine never trusts a
+URL it did not build. Plain data and the catalog only: importing this module does not
+import httpx, so a screen can show what will be checked before anything is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from app.core.catalog import Catalog, anthropic_probe_model, load_catalog
+from app.core.endpoints import base_urls as build_base_urls
+from app.core.models import SURFACES, Target
+
+
+def offered_models(target: Target, catalog: Catalog | None = None) -> list[str]:
+    """Models to suggest after a model_not_found: the scope's (every scope's of the region
+    when the scope is unknown), only those the surface serves on the Anthropic surface."""
+    catalog = catalog or load_catalog()
+    try:
+        region = catalog.region(target.region)
+    except KeyError:
+        return []
+    scopes = [target.scope] if target.scope in region.scopes else list(region.scopes)
+    names = list(dict.fromkeys(m for s in scopes for m in catalog.ping_models(s)))
+    if target.surface == "anthropic":
+        served = set(catalog.anthropic_models)
+        served |= {f"{m}-us" for m in served if region.scope_choice == "model-suffix"}
+        names = [m for m in names if m in served]
+    return names
+
+
+def targets_for(
+    region: str,
+    endpoint_style: str,
+    workspace_id: str | None,
+    model: str | None = None,
+    base_urls: Mapping[str, str] | None = None,
+    catalog: Catalog | None = None,
+    scope: str | None = None,
+) -> list[Target]:
+    """The three surfaces of an endpoint, URLs built by endpoints.py (the only URL builder).
+    The Anthropic target carries the model that surface serves (anthropic_probe_model)."""
+    built = build_base_urls(region, endpoint_style, workspace_id, catalog)
+    urls = built.as_dict()
+    if base_urls is not None and dict(base_urls) != urls:
+        # profiles.py refuses such a file already; the engine never trusts a URL it did not build
+        raise ValueError("base URLs differ from the ones built for this region")
+    out = []
+    for s in SURFACES:
+        if s == "anthropic" and model is not None:
+            served = anthropic_probe_model(region, scope, model, catalog)
+            unserved = model if served is None else None
+            out.append(
+                Target(s, region, built.host, urls[s], served, unserved_model=unserved, scope=scope)
+            )
+        else:
+            out.append(Target(s, region, built.host, urls[s], model, scope=scope))
+    return out
+
+
+def ownership_targets(
+    profile_region: str, profile_host: str, catalog: Catalog | None = None
+) -> tuple[list[Target], list[str]]:
+    """Shared hosts of every region (the profile's own included, unless it is the profile's
+    host): a key of any workspace of a region works there. Also returns the regions that
+    have no shared host and so cannot be checked without a workspace ID of theirs."""
+    catalog = catalog or load_catalog()
+    targets: list[Target] = []
+    unchecked: list[str] = []
+    for region in catalog.regions.values():
+        if region.hosts.shared is None:
+            if region.id != profile_region:
+                unchecked.append(region.id)
+            continue
+        if region.hosts.shared == profile_host:
+            continue
+        urls = build_base_urls(region.id, "shared", None, catalog)
+        targets.append(Target("openai", region.id, urls.host, urls.openai, None, "ownership"))
+    return targets, unchecked
