@@ -1,6 +1,6 @@
 """The one low-level writer: temp file, fsync, os.replace, fsync the folder (T12), for the
 config, key files and exports alike (app.config.profiles.atomic_write,
-app.secrets.stores.FileStore).
+app.secrets.stores.FileStore, app.export).
 
 A temp file holds the whole new content, which may be the key (A4). So:
 

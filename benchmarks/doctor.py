@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app.core.catalog import load_catalog
 from app.probe.engine import ProbeOptions, Target, run_checks, targets_for
 from app.probe.transport import Pins
-from app.secrets.stores import ApiKey
+from app.secrets.key import ApiKey
 from app.simulator.accounts import default_accounts
 
 BUDGET = 1.5

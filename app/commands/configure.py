@@ -68,7 +68,7 @@ def _read_key(args: argparse.Namespace) -> tuple[object, tuple, str | None]:
     """The key from stdin or a variable (validated), its notices, and the variable named."""
     from app.core.errors import Notice, UserError
     from app.core.key_env import check_key_env_name
-    from app.secrets.stores import ApiKey
+    from app.secrets.key import ApiKey
 
     var = args.api_key_env
     if var is not None:
@@ -131,7 +131,8 @@ def run(args: argparse.Namespace) -> int:
     from app.config.profiles import print_notices as show
     from app.core.catalog import load_catalog
     from app.core.errors import Notice
-    from app.secrets.stores import DEFAULT_ENV_VAR, ApiKey, choose_store
+    from app.secrets.key import ApiKey
+    from app.secrets.stores import DEFAULT_ENV_VAR, choose_store
 
     catalog = load_catalog()
     path = cli_config_path(args)

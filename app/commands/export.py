@@ -17,7 +17,7 @@ from app.core.i18n import t
 
 if TYPE_CHECKING:
     from app.config.profiles import Profile
-    from app.secrets.stores import ApiKey
+    from app.secrets.key import ApiKey
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -59,7 +59,8 @@ def read_key(
     A stored key that is unusable names the exact `key set` command to store it again.
     """
     from app.config.key_scope import note_use
-    from app.secrets.stores import KeyStoreError, store_for
+    from app.secrets.key import KeyStoreError
+    from app.secrets.stores import store_for
 
     store = store or store_for(profile.api_key, path.parent)
     note_use(profile, path)  # this file uses the entry: a copy's delete must know (T21)

@@ -51,7 +51,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     from app.config.profiles import cli_config_path, load_config
     from app.core.errors import UserError
-    from app.secrets.stores import KeyStoreError, store_for
+    from app.secrets.key import KeyStoreError
+    from app.secrets.stores import store_for
 
     timeout = args.keyring_timeout
     if not 0 < timeout <= 300:
@@ -204,7 +205,7 @@ def _read_new_key(args: argparse.Namespace) -> object:
 
     from app.core.errors import UserError
     from app.core.key_env import check_key_env_name
-    from app.secrets.stores import ApiKey
+    from app.secrets.key import ApiKey
 
     if args.api_key_env:  # "" falls through to "no key source given"
         # The same rule as configure: PATH, LD_*, PYTHON*, ... never hold a key (S6).

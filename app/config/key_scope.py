@@ -38,7 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import Notice, UserError
-from app.secrets.stores import ACCOUNT_RE, KeyringStore, KeyStoreError, check_account
+from app.secrets.key import KeyStoreError
+from app.secrets.stores import ACCOUNT_RE, KeyringStore, check_account
 
 INDEX_FILE = "keyring-accounts.json"
 _MAX_INDEX_BYTES = 512 * 1024

@@ -23,7 +23,7 @@ from app.core.i18n import t
 
 if TYPE_CHECKING:
     from app.config.profiles import Profile, WriteResult
-    from app.secrets.stores import ApiKey
+    from app.secrets.key import ApiKey
 
 KEY_COMMAND = "modelstudio-setup"
 DASHSCOPE_ENV = "DASHSCOPE_API_KEY"

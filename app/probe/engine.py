@@ -52,7 +52,7 @@ from app.probe.proxy import (
 )
 from app.probe.transport import PinnedBackend, PinnedTransport, Pins
 from app.probe.trust import TlsInfo, TrustSource, build_ssl_context, describe_presented, tls_info
-from app.secrets.stores import ApiKey
+from app.secrets.key import ApiKey
 
 SURFACES = ("openai", "anthropic", "dashscope")
 PHASE_KEYS = ("dns_ms", "tcp_ms", "tls_ms", "ttfb_ms", "total_ms")

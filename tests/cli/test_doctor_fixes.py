@@ -13,7 +13,8 @@ import pytest
 from app.cli import main
 from app.config.profiles import Config, atomic_write, make_profile
 from app.core.catalog import load_catalog
-from app.secrets.stores import ApiKey, KeyRef, store_for
+from app.secrets.key import ApiKey
+from app.secrets.stores import KeyRef, store_for
 from app.simulator.accounts import Account, fake_key, fake_workspace_id
 from app.simulator.proxy import ConnectProxy
 from app.simulator.server import Fault, Simulator

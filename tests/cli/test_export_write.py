@@ -16,7 +16,8 @@ from dotenv import dotenv_values
 from app.config.profiles import make_profile
 from app.core.catalog import load_catalog
 from app.export.formats import FORMATS, anthropic_model, export, merge_dotenv
-from app.secrets.stores import ApiKey, KeyRef
+from app.secrets.key import ApiKey
+from app.secrets.stores import KeyRef
 from tests.cli.test_export import KEY, URLS, _configured_file_store
 
 PROJECT_ENV = """\

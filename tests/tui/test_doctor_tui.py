@@ -11,7 +11,8 @@ import pytest
 
 from app.commands.doctor import tui_app, tui_exit_code
 from app.config.profiles import make_profile, modify_config
-from app.secrets.stores import ApiKey, MemoryStore
+from app.secrets.key import ApiKey
+from app.secrets.stores import MemoryStore
 from app.simulator.server import Fault
 from app.state import WizardState
 from tests.fixtures.tui_connect import services_for, settle

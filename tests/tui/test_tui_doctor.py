@@ -6,7 +6,8 @@ import stat
 from pathlib import Path
 
 from app.config.profiles import load_config, make_profile, modify_config
-from app.secrets.stores import ApiKey, MemoryStore
+from app.secrets.key import ApiKey
+from app.secrets.stores import MemoryStore
 from app.simulator.server import Fault
 from app.state import WizardState
 from app.tui import make_app

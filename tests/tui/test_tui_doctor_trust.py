@@ -4,7 +4,8 @@ loopback TLS: hostile answers (C12), keyboard reach and the region search (D21).
 from __future__ import annotations
 
 from app.config.profiles import make_profile, modify_config
-from app.secrets.stores import ApiKey, MemoryStore
+from app.secrets.key import ApiKey
+from app.secrets.stores import MemoryStore
 from app.simulator.server import Fault
 from app.state import WizardState
 from app.tui import make_app

@@ -7,7 +7,8 @@ from app.findings.report import check_timeline, render_text
 from app.findings.waterfall import BAR_WIDTH, axis_of, bar, layout, timeline
 from app.probe.engine import ProbeOptions, run_checks, targets_for
 from app.probe.transport import Pins
-from app.secrets.stores import ApiKey, MemoryStore
+from app.secrets.key import ApiKey
+from app.secrets.stores import MemoryStore
 from app.simulator.server import Fault
 from tests.fixtures.tui_connect import (
     restore_language,  # noqa: F401 (autouse)

@@ -14,7 +14,7 @@ from app.probe.engine import (
     targets_for,
 )
 from app.probe.transport import Pins
-from app.secrets.stores import ApiKey
+from app.secrets.key import ApiKey
 from app.simulator.server import Fault
 
 
