@@ -364,7 +364,7 @@ def _clean_previous_store(
         command = f"rm {shlex.quote(str(old_store.path_for(name)))}"  # type: ignore[attr-defined]
     else:
         user = old_store.user(name)  # type: ignore[attr-defined]
-        from app.commands.key import delete_entry_command
+        from app.config.next_steps import delete_entry_command
 
         command = delete_entry_command(user, path)
     kept = t("configure.old_key_kept", where=where, command=command)

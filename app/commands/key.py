@@ -118,14 +118,6 @@ def _refuse_shared(profile: object, path: object) -> None:
         )
 
 
-def delete_entry_command(account: str, path: object = None) -> str:
-    """`… key delete --account ENTRY --yes [--config C]`, spelled the way it runs here."""
-    from app.config.next_steps import config_args
-    from app.core.invocation import command
-
-    return command("key", "delete", "--account", account, "--yes", *config_args(path))
-
-
 def _delete_entry(account: str, path: object, timeout: float, yes: bool) -> int:
     """`key delete --account ENTRY`: one keyring entry of this tool by its name, for an entry
     no profile names any more (a wizard left before Export, a store move whose old entry

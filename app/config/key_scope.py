@@ -377,7 +377,7 @@ def migrate(
     try:
         legacy.delete(name)
     except KeyStoreError:
-        from app.commands.key import delete_entry_command
+        from app.config.next_steps import delete_entry_command  # lazy: only when an entry stays
 
         command = delete_entry_command(name, path)
         notices.append(Notice("secrets.migrated_old_kept", profile=name, command=command))
