@@ -2,7 +2,7 @@
 
 The key is referenced, not copied, unless `--include-key` is given; then the file is 0600
 and a warning is printed (SECURITY.md T10). Files are written atomically like the config,
-through exporters.write_export: .env / settings.json are merged, a file this tool did not
+through app.export.write.write_export: .env / settings.json are merged, a file this tool did not
 write is replaced only with --force, a symlink out of its directory is refused (QA B37).
 """
 
@@ -17,6 +17,7 @@ from app.core.i18n import t
 
 if TYPE_CHECKING:
     from app.config.profiles import Profile
+    from app.core.catalog import Catalog
     from app.secrets.key import ApiKey
 
 
@@ -100,7 +101,8 @@ def config_ref(path: Path) -> str | None:
     return None if is_default_location(path) else str(path)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, *, catalog: Catalog | None = None) -> int:
+    """`catalog`: the packaged one unless given (a test's small catalog, passed in)."""
     from app.config.profiles import cli_config_path, load_config, print_notices
     from app.export.formats import FORMATS, export
 
@@ -119,15 +121,16 @@ def run(args: argparse.Namespace) -> int:
             message = key_missing_message(profile, path, config.default_profile)
             print(f"modelstudio-setup: {message}", file=sys.stderr)
             return 1
-    text = export(profile, fmt, key, args.include_key, config=config_ref(path))
+    text = export(profile, fmt, key, args.include_key, config=config_ref(path), catalog=catalog)
     from app.core.invocation import install_hint
-    from app.export.formats import anthropic_model_notice, references_key_command, write_export
+    from app.export.formats import anthropic_model_notice, references_key_command
+    from app.export.write import write_export
 
     hint = install_hint() if references_key_command(profile, fmt, args.include_key) else None
     if hint:
         # The file runs the bare name later, from wherever it is used (D26).
         print(t("exporters.command_not_on_path", hint=hint), file=sys.stderr)
-    notice = anthropic_model_notice(profile, fmt)
+    notice = anthropic_model_notice(profile, fmt, catalog)
     if notice:
         print(notice, file=sys.stderr)
     if not args.output:

@@ -70,8 +70,8 @@ def test_scope_profile_with_its_default_model_passes_its_own_check(
 ):
     """The default model of the EU / HK / Japan scope (qwen3.5-flash) is not served by the
     Anthropic surface: that surface is checked with a model it serves, the one exported."""
+    from app.clients.variables import anthropic_model
     from app.config.profiles import load_config
-    from app.export.formats import anthropic_model
 
     account = Account(
         name=scope,
@@ -97,7 +97,8 @@ def test_scope_profile_with_its_default_model_passes_its_own_check(
 def test_anthropic_check_model_agrees_with_the_exported_model():
     """For every region, scope and model of the scope, the probe asks the Anthropic surface
     for the model the claude-code / anthropic exports write."""
-    from app.export.formats import anthropic_model, export
+    from app.clients.variables import anthropic_model
+    from app.export.formats import export
     from app.probe.engine import anthropic_probe_model
 
     catalog = load_catalog()

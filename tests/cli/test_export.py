@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from app.config.profiles import load_config, make_profile
 from app.core.errors import UserError
-from app.export.formats import FORMATS, SHELLS, export, merge_json_settings
+from app.export.formats import FORMATS, SHELLS, export
+from app.export.merge import merge_json_settings
 from app.secrets.key import ApiKey
 from app.secrets.stores import KeyRef
 
