@@ -1,6 +1,6 @@
 """The one low-level writer: temp file, fsync, os.replace, fsync the folder (T12), for the
 config, key files and exports alike (app.config.profiles.atomic_write,
-app.secrets.stores.FileStore, app.export).
+app.secrets.stores.FileStore, app.export); `create_private` for the write-once files.
 
 A temp file holds the whole new content, which may be the key (A4). So:
 
@@ -101,10 +101,21 @@ def _ensure_tmp_dir(tmp_dir: Path) -> None:
         raise NotADirectoryError(20, "not a private directory", str(tmp_dir))
     ignore = tmp_dir / ".gitignore"
     if not ignore.exists():
-        with contextlib.suppress(FileExistsError):
-            fd = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(_IGNORE_ALL)
+        create_private(ignore, _IGNORE_ALL)
+
+
+def create_private(path: Path, text: str) -> bool:
+    """Create `path` (0600) holding `text`, only if nothing is there; False when something was.
+
+    For small files written once and never replaced (a `.gitignore` beside keys or temp
+    files): O_EXCL, so a file (or a link) already there is left alone, never followed."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    return True
 
 
 def _remove_if_empty(tmp_dir: Path) -> None:

@@ -20,7 +20,7 @@ from app.core.errors import EXIT_NO_SECURE_STORE, UserError
 from app.core.i18n import t
 from app.core.key_env import check_key_env_name
 from app.core.text import looks_like_key
-from app.fs import fsync_dir, write_replace
+from app.fs import create_private, fsync_dir, write_replace
 from app.secrets.key import ApiKey, InvalidApiKey, KeyStoreError
 from app.secrets.keyring import (
     KEYRING_PROBE_TIMEOUT,
@@ -43,6 +43,7 @@ DEFAULT_ENV_VAR = "DASHSCOPE_API_KEY"
 KEY_FILE_MODE = 0o600
 KEY_DIR_MODE = 0o700
 _MAX_KEY_FILE_BYTES = 16 * 1024
+_KEYS_GITIGNORE = "# API keys (modelstudio-setup --store file): never commit these.\n*\n"
 # Profile names become file names (FileStore) and keyring user names: one safe path segment.
 _PROFILE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 # A scoped keyring user: `<profile>@<12 hex>`, the hex naming one config file (T21).
@@ -438,6 +439,4 @@ def choose_store(
 def _write_gitignore(folder: Path) -> None:
     """Keys next to a config inside a project must not be committed by `git add .` (T10)."""
     with contextlib.suppress(OSError):
-        fd = os.open(folder / ".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write("# API keys (modelstudio-setup --store file): never commit these.\n*\n")
+        create_private(folder / ".gitignore", _KEYS_GITIGNORE)
