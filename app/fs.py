@@ -21,6 +21,7 @@ A temp file holds the whole new content, which may be the key (A4). So:
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import signal
 import threading
@@ -163,7 +164,7 @@ def sweep(directory: Path, name: str, legacy_prefixes: tuple[str, ...] = ()) -> 
 
 def _owner_gone(path: Path) -> bool:
     try:
-        import fcntl
+        import fcntl  # lazy: fcntl does not exist on Windows
     except ImportError:  # no flock: only what is clearly old
         try:
             return time.time() - path.stat().st_mtime > 3600
@@ -184,7 +185,7 @@ def _owner_gone(path: Path) -> bool:
 
 def _flock(fd: int) -> None:
     with contextlib.suppress(ImportError, OSError):
-        import fcntl
+        import fcntl  # lazy: fcntl does not exist on Windows
 
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
@@ -238,6 +239,5 @@ def fsync_dir(folder: Path) -> None:
 
 
 def _glob_escape(name: str) -> str:
-    import glob
 
     return glob.escape(name)

@@ -13,6 +13,7 @@ from app.core.i18n import t
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    # lazy: --help imports every command; this waits until the command runs
     from app.export.formats import SHELLS
 
     p = sub.add_parser(
@@ -26,8 +27,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: --help imports every command; this waits until the command runs
     from app.commands.export import config_ref, key_missing_message, read_key
+
+    # lazy: --help imports every command; this waits until the command runs
     from app.config.profiles import cli_config_path, load_config
+
+    # lazy: --help imports every command; this waits until the command runs
     from app.export.formats import export
 
     path = cli_config_path(args)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    # lazy: --help imports every command; this waits until the command runs
     from app.export.formats import FORMATS
 
     p = sub.add_parser(
@@ -46,7 +47,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def key_set_command(profile: Profile, path: Path, default_profile: str | None) -> str:
     """`key set` for this very profile and config, spelt the way it runs from the user's
     shell: the remedy of a missing or unusable stored key (D19, D26)."""
+    # lazy: --help imports every command; this waits until the command runs
     from app.config.profiles import cli_address
+
+    # lazy: --help imports every command; this waits until the command runs
     from app.core import invocation
 
     return invocation.command("key", "set", *cli_address(path, profile.name, default_profile))
@@ -59,8 +63,13 @@ def read_key(
 
     A stored key that is unusable names the exact `key set` command to store it again.
     """
+    # lazy: --help imports every command; this waits until the command runs
     from app.config.key_scope import note_use
+
+    # lazy: --help imports every command; this waits until the command runs
     from app.secrets.key import KeyStoreError
+
+    # lazy: --help imports every command; this waits until the command runs
     from app.secrets.stores import store_for
 
     store = store or store_for(profile.api_key, path.parent)
@@ -80,6 +89,7 @@ def read_key(
 def key_missing_message(profile: Profile, path: Path, default_profile: str | None) -> str:
     """The advice of `key get`, `env` and `export --include-key` alike (QA B19): set the
     variable, or run `key set` for this very profile and config."""
+    # lazy: --help imports every command; this waits until the command runs
     from app.secrets.stores import store_for
 
     if profile.api_key.store == "env":
@@ -96,6 +106,7 @@ def config_ref(path: Path) -> str | None:
     A path that came from $MODELSTUDIO_SETUP_CONFIG is still written out: the export may be
     used where that variable is not set (another shell, an IDE, a CI job).
     """
+    # lazy: --help imports every command; this waits until the command runs
     from app.config.profiles import is_default_location
 
     return None if is_default_location(path) else str(path)
@@ -103,7 +114,10 @@ def config_ref(path: Path) -> str | None:
 
 def run(args: argparse.Namespace, *, catalog: Catalog | None = None) -> int:
     """`catalog`: the packaged one unless given (a test's small catalog, passed in)."""
+    # lazy: --help imports every command; this waits until the command runs
     from app.config.profiles import cli_config_path, load_config, print_notices
+
+    # lazy: --help imports every command; this waits until the command runs
     from app.export.formats import FORMATS, export
 
     path = cli_config_path(args)
@@ -113,6 +127,7 @@ def run(args: argparse.Namespace, *, catalog: Catalog | None = None) -> int:
     key = None
     if args.include_key:
         if not FORMATS[fmt].can_hold_key:
+            # lazy: --help imports every command; this waits until the command runs
             from app.export.formats import ExportError
 
             raise ExportError("exporters.cannot_hold_key", fmt=fmt)
@@ -122,8 +137,13 @@ def run(args: argparse.Namespace, *, catalog: Catalog | None = None) -> int:
             print(f"modelstudio-setup: {message}", file=sys.stderr)
             return 1
     text = export(profile, fmt, key, args.include_key, config=config_ref(path), catalog=catalog)
+    # lazy: --help imports every command; this waits until the command runs
     from app.core.invocation import install_hint
+
+    # lazy: --help imports every command; this waits until the command runs
     from app.export.formats import anthropic_model_notice, references_key_command
+
+    # lazy: --help imports every command; this waits until the command runs
     from app.export.write import write_export
 
     hint = install_hint() if references_key_command(profile, fmt, args.include_key) else None

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.clients.variables import anthropic_model, env_pairs, key_vars
+from app.config.profiles import Config
+from app.core import invocation
 from app.core.catalog import Catalog, load_catalog
 from app.core.errors import UserError
 from app.core.i18n import t
@@ -157,7 +159,6 @@ def _dotenv_reference(source: str) -> str:
 def _dotenv(
     profile: Profile, key: ApiKey | None, include_key: bool, catalog: Catalog, config: str | None
 ) -> str:
-    from app.core import invocation
 
     lines = _header(profile, "#", include_key)
     own = profile.api_key.env
@@ -394,8 +395,6 @@ def export(
     for value in (*profile.base_urls.values(), profile.model, profile.name):
         _clean(value, "profile")
     if fmt == "yaml":
-        from app.config.profiles import Config
-
         doc = Config(default_profile=profile.name, profiles={profile.name: profile}).dump()
         return "\n".join(_header(profile, "#", False)) + "\n" + doc
     if fmt == "dotenv":

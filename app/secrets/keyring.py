@@ -293,10 +293,8 @@ def keyring_delete(service: str, user: str, timeout: float) -> tuple[bool, str]:
     """True when a key was removed; False when there was none."""
 
     def op(backend: Any) -> bool:
-        # lazy: `keyring` is slow to import and the env/file stores never need it
-
-        from keyring.backends import fail, null
-        from keyring.errors import PasswordDeleteError
+        from keyring.backends import fail, null  # lazy: `keyring` is slow to import
+        from keyring.errors import PasswordDeleteError  # lazy: as above
 
         if isinstance(backend, (fail.Keyring, null.Keyring)):
             raise _insecure_reason(backend)  # type: ignore[misc]

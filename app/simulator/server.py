@@ -113,6 +113,7 @@ class Simulator(ThreadedServer):
         self._thread: threading.Thread | None = None
         self._tmp_dir: Path | None = None  # our own temp dir for ca.pem, removed at stop
         if tls:
+            # lazy: trustme and cryptography load only when TLS is on
             from app.simulator.tls import load_or_create_ca, server_context, write_ca_file
 
             if self._ca is None:
