@@ -169,9 +169,9 @@ def run(args: argparse.Namespace, *, catalog: Catalog | None = None) -> int:
     )
     result = done.result
     print_notices(result.notices)
-    key = "exporters.written_with_key" if args.include_key else "exporters.written"
+    written = "exporters.written_with_key" if args.include_key else "exporters.written"
     print(
-        t(key, fmt=fmt, profile=profile.name, path=str(result.path), mode=f"{result.mode:04o}"),
+        t(written, fmt=fmt, profile=profile.name, path=str(result.path), mode=f"{result.mode:04o}"),
         file=sys.stderr,
     )
     if done.dotenv is not None:

@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
 
     note_use(profile, path)  # read or written, this file uses the entry (T21)
     store = store_for(profile.api_key, path.parent, keyring_timeout=timeout)
-    where = store.location(profile.name)  # type: ignore[attr-defined]
+    where = store.location(profile.name)
     if args.key_action == "get":
         # lazy: --help imports every command; this waits until the command runs
         from app.commands.export import key_missing_message, read_key

@@ -10,6 +10,7 @@ keyring code can raise `KeyStoreError` without importing the stores (SECURITY.md
 from __future__ import annotations
 
 import re
+from typing import NoReturn
 
 from app.core.errors import Notice, UserError, render
 from app.core.text import inert, looks_like_key
@@ -29,6 +30,7 @@ class ApiKey:
     """A validated API key that never shows itself unless `reveal()` is called."""
 
     __slots__ = ("_value",)
+    _value: str  # set once in __init__, through object.__setattr__ (the class refuses it)
 
     def __init__(self, raw: str) -> None:
         object.__setattr__(self, "_value", _validate(raw))
@@ -97,7 +99,7 @@ class ApiKey:
     def __format__(self, spec: str) -> str:
         return format(self.masked(), spec)
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> NoReturn:
         raise TypeError("ApiKey cannot be pickled")
 
     def __copy__(self) -> ApiKey:

@@ -18,12 +18,15 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.core.errors import EXIT_NO_SECURE_STORE
 from app.core.i18n import t
 from app.core.text import redact
 from app.secrets.key import ApiKey, KeyStoreError
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 T = TypeVar("T")
 KEYRING_SERVICE = "modelstudio-setup"
@@ -143,7 +146,7 @@ def _insecure_reason(backend: object) -> _Refused | None:
     return None
 
 
-def vetted(backend: object) -> tuple[object, str]:
+def vetted(backend: KeyringBackend) -> tuple[KeyringBackend, str]:
     """The ONE backend every read and write goes to, and the name users see (T20).
 
     A chainer tries its backends in turn and falls through whenever one raises

@@ -286,8 +286,8 @@ class Service:
             return Reply(200, [("content-type", "application/json")], stream=body(), length=size)
         if kind == "nested_json":
             depth = max(fault.depth, 1)
-            body = b"[" * depth + b"]" * depth
-            return Reply(fault.status or 200, [("content-type", "application/json")], body)
+            nested = b"[" * depth + b"]" * depth
+            return Reply(fault.status or 200, [("content-type", "application/json")], nested)
         if kind == "endless_brackets":
 
             def brackets() -> Iterable[bytes]:
