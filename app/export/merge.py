@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from app.core.json_limits import json_too_deep
 from app.core.text import inert
 from app.export.formats import KEY_COMMAND, KEY_REFERENCED, KEY_WARNING, MARKER, ExportError
+from app.secrets.key import mask
 
 # The header lines `_header` / `_dotenv` write: recognised so a re-export replaces them.
 _OWN_COMMENT = re.compile(
@@ -42,13 +43,6 @@ def _load_settings(existing: str) -> dict[str, object]:
     if not isinstance(current, dict):
         raise ExportError("exporters.existing_not_json", line=1)
     return current
-
-
-def _mask(value: str) -> str:
-    """A token as `sk-…ffff`: recognisable, never usable (the ApiKey rule, any string)."""
-    prefix = "sk-" if value.startswith("sk-") else ""
-    tail = value[-4:] if len(value) >= 16 else ""
-    return f"{prefix}…{tail}" if prefix or tail else "…"
 
 
 def _our_helper(value: object) -> bool:
@@ -84,7 +78,7 @@ def settings_conflicts(existing: str, exported: str, fmt: str) -> tuple[str, ...
         env = current.get("env")
         token = env.get("ANTHROPIC_AUTH_TOKEN") if isinstance(env, dict) else None
         if isinstance(token, str) and token and new["env"].get("ANTHROPIC_AUTH_TOKEN") != token:
-            found.append(f"env.ANTHROPIC_AUTH_TOKEN ({_mask(token)})")
+            found.append(f"env.ANTHROPIC_AUTH_TOKEN ({mask(token)})")
         helper = current.get("apiKeyHelper")
         if (
             helper not in (None, "")

@@ -22,6 +22,19 @@ _QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "`": "`"}
 _PASTE_WHITESPACE = " \t\r\n\f\v"
 
 
+def mask(value: str) -> str:
+    """`sk-…a1b2` (`sk-sp-…a1b2` for a plan key): the one masking of a key or any token.
+
+    Enough to recognise it, not enough to use it: the last four characters only when the
+    value is long enough that four are a small part of it."""
+    if value.startswith(PLAN_KEY_PREFIX):
+        prefix = PLAN_KEY_PREFIX
+    else:
+        prefix = "sk-" if value.startswith("sk-") else ""
+    tail = value[-4:] if len(value) >= 16 else ""
+    return f"{prefix}…{tail}" if prefix or tail else "…"
+
+
 class InvalidApiKey(UserError):
     """The key text cannot be a key; the message never contains the key itself."""
 
@@ -68,11 +81,8 @@ class ApiKey:
         return ()
 
     def masked(self) -> str:
-        """`sk-…a1b2`: enough to recognise a key, not enough to use it."""
-        v = self._value
-        prefix = PLAN_KEY_PREFIX if self.is_plan_key else ("sk-" if v.startswith("sk-") else "")
-        tail = v[-4:] if len(v) >= 16 else ""
-        return f"{prefix}…{tail}" if prefix or tail else "…"
+        """`sk-…a1b2`: enough to recognise a key, not enough to use it (see `mask`)."""
+        return mask(self._value)
 
     def fingerprint(self) -> str:
         """A short digest to compare two keys (e.g. env vs stored) without showing either."""
