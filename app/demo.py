@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.secrets.stores import ApiKey, KeyringStatus
+from app.secrets.key import ApiKey
+from app.secrets.keyring import KeyringStatus
 from app.state import Services, WizardState
 
 DEMO_ACCOUNT = "demo"

@@ -1,6 +1,6 @@
 """The one low-level writer: temp file, fsync, os.replace, fsync the folder (T12), for the
 config, key files and exports alike (app.config.write.atomic_write,
-app.secrets.stores.FileStore).
+app.secrets.stores.FileStore, app.export); `create_private` for the write-once files.
 
 A temp file holds the whole new content, which may be the key (A4). So:
 
@@ -21,6 +21,7 @@ A temp file holds the whole new content, which may be the key (A4). So:
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import signal
 import threading
@@ -101,10 +102,21 @@ def _ensure_tmp_dir(tmp_dir: Path) -> None:
         raise NotADirectoryError(20, "not a private directory", str(tmp_dir))
     ignore = tmp_dir / ".gitignore"
     if not ignore.exists():
-        with contextlib.suppress(FileExistsError):
-            fd = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(_IGNORE_ALL)
+        create_private(ignore, _IGNORE_ALL)
+
+
+def create_private(path: Path, text: str) -> bool:
+    """Create `path` (0600) holding `text`, only if nothing is there; False when something was.
+
+    For small files written once and never replaced (a `.gitignore` beside keys or temp
+    files): O_EXCL, so a file (or a link) already there is left alone, never followed."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    return True
 
 
 def _remove_if_empty(tmp_dir: Path) -> None:
@@ -152,7 +164,7 @@ def sweep(directory: Path, name: str, legacy_prefixes: tuple[str, ...] = ()) -> 
 
 def _owner_gone(path: Path) -> bool:
     try:
-        import fcntl
+        import fcntl  # lazy: fcntl does not exist on Windows
     except ImportError:  # no flock: only what is clearly old
         try:
             return time.time() - path.stat().st_mtime > 3600
@@ -173,7 +185,7 @@ def _owner_gone(path: Path) -> bool:
 
 def _flock(fd: int) -> None:
     with contextlib.suppress(ImportError, OSError):
-        import fcntl
+        import fcntl  # lazy: fcntl does not exist on Windows
 
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
@@ -227,6 +239,5 @@ def fsync_dir(folder: Path) -> None:
 
 
 def _glob_escape(name: str) -> str:
-    import glob
 
     return glob.escape(name)

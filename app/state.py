@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from app.secrets.stores import DEFAULT_ENV_VAR, ApiKey
+from app.secrets.key import ApiKey
+from app.secrets.stores import DEFAULT_ENV_VAR
 
 
 class _Back:
@@ -130,7 +131,7 @@ class Services:
     key_store_factory: Callable[[str], Any]  # store kind -> KeyStore (app.secrets.stores)
     keyring_probe: Callable[
         [], Any
-    ]  # -> app.secrets.stores.KeyringStatus (blocking; run in a thread)
+    ]  # -> app.secrets.keyring.KeyringStatus (blocking; run in a thread)
     probe_options: Any = None  # app.probe.engine.ProbeOptions (pins, CA file, timeout) or None
     export_dir: Path = field(default_factory=Path.cwd)
     clock: Callable[[], _dt.datetime] = field(

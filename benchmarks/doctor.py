@@ -35,7 +35,7 @@ from app.core.models import Target
 from app.probe.engine import ProbeOptions, run_checks
 from app.probe.targets import targets_for
 from app.probe.transport import Pins
-from app.secrets.stores import ApiKey
+from app.secrets.key import ApiKey
 from app.simulator.accounts import default_accounts
 
 BUDGET = 1.5

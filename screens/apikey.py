@@ -2,7 +2,7 @@
 
 The key is the one secret this tool handles (SECURITY.md T6-T9). It is typed into a
 SecretInput (no copy, no cut, no select-on-focus), shown back only masked (`sk-…a1b2`),
-checked for shape by app.secrets.stores, and written to a store only after the user confirms in a
+checked for shape by app.secrets.key, and written to a store only after the user confirms in a
 dialog. A key already known (typed earlier, or the demo key) is never put back into a widget:
 an empty field means "keep it".
 
@@ -14,10 +14,8 @@ the thread only posts messages, the screen updates widgets, and the UI never fre
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
-from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import work
@@ -30,7 +28,8 @@ from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Stat
 from app.core.catalog import load_catalog
 from app.core.errors import UserError
 from app.core.i18n import t
-from app.secrets.stores import ApiKey, InvalidApiKey, KeyringStatus
+from app.secrets.key import ApiKey, InvalidApiKey
+from app.secrets.keyring import KeyringStatus, KeyringTimeout, run_with_timeout
 from app.state import Services, WizardState
 from screens.base import StepScreen
 from screens.widgets import (
@@ -48,35 +47,6 @@ from screens.widgets import (
 )
 
 STORES = ("keyring", "env", "file")
-
-
-class _TimedOut(Exception):
-    pass
-
-
-def call_with_timeout(fn: Callable[[], Any], timeout: float) -> Any:
-    """Run a blocking call in a daemon thread; its result, its exception, or _TimedOut.
-
-    A hanging keyring call cannot be cancelled, only abandoned: the daemon thread is left
-    behind and cannot keep the process alive at exit.
-    """
-    box: dict[str, Any] = {}
-    done = threading.Event()
-
-    def target() -> None:
-        try:
-            box["result"] = fn()
-        except BaseException as exc:  # handed to the caller below
-            box["error"] = exc
-        finally:
-            done.set()
-
-    threading.Thread(target=target, name="keyring-call", daemon=True).start()
-    if not done.wait(timeout):
-        raise _TimedOut()
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
 
 
 def short_backend(name: str) -> str:
@@ -299,8 +269,8 @@ class ApiKeyScreen(StepScreen):
         """Ask the keyring whether it can be trusted; off the UI thread, bounded in time."""
         timeout = self.services.keyring_timeout
         try:
-            status = call_with_timeout(self.services.keyring_probe, timeout)
-        except _TimedOut:
+            status = run_with_timeout(self.services.keyring_probe, timeout)
+        except KeyringTimeout:
             self.post_message(
                 KeyringProbed(None, t("screen_apikey.probe_timeout", seconds=f"{timeout:g}"))
             )
@@ -355,7 +325,7 @@ class ApiKeyScreen(StepScreen):
         kind = self.state.key_store or "keyring"
         try:
             store = self.services.key_store_factory(kind)
-            key = call_with_timeout(
+            key = run_with_timeout(
                 lambda: store.get(self.state.profile_name), self.services.keyring_timeout
             )
         except Exception:  # unreadable is the same as absent here: the user types the key
@@ -499,10 +469,10 @@ class ApiKeyScreen(StepScreen):
     def write_key(self, new: WizardState, key: ApiKey) -> None:
         try:
             store = self.services.key_store_factory(new.key_store)
-            call_with_timeout(
+            run_with_timeout(
                 lambda: store.set(new.profile_name, key), self.services.keyring_timeout
             )
-        except _TimedOut:
+        except KeyringTimeout:
             timeout = f"{self.services.keyring_timeout:g}"
             self.post_message(KeyStored(None, t("screen_apikey.store_timeout", seconds=timeout)))
             return

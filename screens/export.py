@@ -59,10 +59,10 @@ MARK_OFF = " "
 
 
 def _export_core() -> Any:
-    """app.export.formats.write_export (merge / refuse foreign files), when this build has it."""
-    import app.export.formats
+    """app.export.write.write_export (merge / refuse foreign files), when this build has it."""
+    import app.export.write
 
-    return getattr(app.export.formats, "write_export", None)
+    return getattr(app.export.write, "write_export", None)
 
 
 def destination_problem(raw: str) -> str | None:
@@ -548,7 +548,7 @@ class ExportScreen(StepScreen):
             )
             return done.result
         from app.config.write import atomic_write
-        from app.export.formats import merge_json_settings
+        from app.export.merge import merge_json_settings
 
         if fmt in MERGED_JSON and path.is_file():
             text = merge_json_settings(path.read_text(encoding="utf-8"), text, fmt)

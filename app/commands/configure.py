@@ -29,10 +29,10 @@ from app.core.errors import Notice, UserError
 from app.core.i18n import get_language, t
 from app.core.key_env import check_key_env_name
 from app.core.names import check_profile_name
+from app.secrets.key import ApiKey
 from app.secrets.stores import (
     DEFAULT_ENV_VAR,
     STORE_KINDS,
-    ApiKey,
     FileStore,
     KeyRef,
     KeyringStore,
@@ -324,8 +324,8 @@ def _clean_previous_store(
     if isinstance(old_store, FileStore):
         command = f"rm {shlex.quote(str(old_store.path_for(name)))}"
     else:
-        # lazy: the `key` command's module, only for this rare "entry kept" message
-        from app.commands.key import delete_entry_command
+        # lazy: only for this rare "entry kept" message
+        from app.config.next_steps import delete_entry_command
 
         command = delete_entry_command(
             old_store.user(name) if isinstance(old_store, KeyringStore) else name, path

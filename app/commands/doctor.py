@@ -194,7 +194,8 @@ def _key_findings(
     """No key at all; or a DASHSCOPE_API_KEY in the environment that differs from the
     stored key (SDKs read the variable first: a classic silent override)."""
     from app.findings.codes import Finding
-    from app.secrets.stores import DEFAULT_ENV_VAR, ApiKey, InvalidApiKey
+    from app.secrets.key import ApiKey, InvalidApiKey
+    from app.secrets.stores import DEFAULT_ENV_VAR
 
     out = []
     if key is None:

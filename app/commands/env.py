@@ -13,6 +13,7 @@ from app.core.i18n import t
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    # lazy: --help imports every command; this waits until the command runs
     from app.export.formats import SHELLS
 
     p = sub.add_parser(
@@ -26,9 +27,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: --help imports every command; this waits until the command runs
     from app.commands.export import config_ref, key_missing_message, read_key
     from app.config.io import load_config
+
+    # lazy: --help imports every command; this waits until the command runs
     from app.config.shell import cli_config_path
+
+    # lazy: --help imports every command; this waits until the command runs
     from app.export.formats import export
 
     path = cli_config_path(args)

@@ -2,7 +2,7 @@
 
 The key is referenced, not copied, unless `--include-key` is given; then the file is 0600
 and a warning is printed (SECURITY.md T10). Files are written atomically like the config,
-through exporters.write_export: .env / settings.json are merged, a file this tool did not
+through app.export.write.write_export: .env / settings.json are merged, a file this tool did not
 write is replaced only with --force, a symlink out of its directory is refused (QA B37).
 """
 
@@ -17,10 +17,12 @@ from app.core.i18n import t
 
 if TYPE_CHECKING:
     from app.config.schema import Profile
-    from app.secrets.stores import ApiKey
+    from app.core.catalog import Catalog
+    from app.secrets.key import ApiKey
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    # lazy: --help imports every command; this waits until the command runs
     from app.export.formats import FORMATS
 
     p = sub.add_parser(
@@ -45,7 +47,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def key_set_command(profile: Profile, path: Path, default_profile: str | None) -> str:
     """`key set` for this very profile and config, spelt the way it runs from the user's
     shell: the remedy of a missing or unusable stored key (D19, D26)."""
+    # lazy: --help imports every command; this waits until the command runs
     from app.config.shell import cli_address
+
+    # lazy: --help imports every command; this waits until the command runs
     from app.core import invocation
 
     return invocation.command("key", "set", *cli_address(path, profile.name, default_profile))
@@ -58,8 +63,14 @@ def read_key(
 
     A stored key that is unusable names the exact `key set` command to store it again.
     """
+    # lazy: --help imports every command; this waits until the command runs
     from app.config.key_scope import note_use
-    from app.secrets.stores import KeyStoreError, store_for
+
+    # lazy: --help imports every command; this waits until the command runs
+    from app.secrets.key import KeyStoreError
+
+    # lazy: --help imports every command; this waits until the command runs
+    from app.secrets.stores import store_for
 
     store = store or store_for(profile.api_key, path.parent)
     note_use(profile, path)  # this file uses the entry: a copy's delete must know (T21)
@@ -78,6 +89,7 @@ def read_key(
 def key_missing_message(profile: Profile, path: Path, default_profile: str | None) -> str:
     """The advice of `key get`, `env` and `export --include-key` alike (QA B19): set the
     variable, or run `key set` for this very profile and config."""
+    # lazy: --help imports every command; this waits until the command runs
     from app.secrets.stores import store_for
 
     if profile.api_key.store == "env":
@@ -94,14 +106,19 @@ def config_ref(path: Path) -> str | None:
     A path that came from $MODELSTUDIO_SETUP_CONFIG is still written out: the export may be
     used where that variable is not set (another shell, an IDE, a CI job).
     """
+    # lazy: --help imports every command; this waits until the command runs
     from app.config.io import is_default_location
 
     return None if is_default_location(path) else str(path)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, *, catalog: Catalog | None = None) -> int:
+    """`catalog`: the packaged one unless given (a test's small catalog, passed in)."""
+    # lazy: --help imports every command; this waits until the command runs
     from app.config.io import load_config
     from app.config.shell import cli_config_path, print_notices
+
+    # lazy: --help imports every command; this waits until the command runs
     from app.export.formats import FORMATS, export
 
     path = cli_config_path(args)
@@ -111,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
     key = None
     if args.include_key:
         if not FORMATS[fmt].can_hold_key:
+            # lazy: --help imports every command; this waits until the command runs
             from app.export.formats import ExportError
 
             raise ExportError("exporters.cannot_hold_key", fmt=fmt)
@@ -119,15 +137,21 @@ def run(args: argparse.Namespace) -> int:
             message = key_missing_message(profile, path, config.default_profile)
             print(f"modelstudio-setup: {message}", file=sys.stderr)
             return 1
-    text = export(profile, fmt, key, args.include_key, config=config_ref(path))
+    text = export(profile, fmt, key, args.include_key, config=config_ref(path), catalog=catalog)
+    # lazy: --help imports every command; this waits until the command runs
     from app.core.invocation import install_hint
-    from app.export.formats import anthropic_model_notice, references_key_command, write_export
+
+    # lazy: --help imports every command; this waits until the command runs
+    from app.export.formats import anthropic_model_notice, references_key_command
+
+    # lazy: --help imports every command; this waits until the command runs
+    from app.export.write import write_export
 
     hint = install_hint() if references_key_command(profile, fmt, args.include_key) else None
     if hint:
         # The file runs the bare name later, from wherever it is used (D26).
         print(t("exporters.command_not_on_path", hint=hint), file=sys.stderr)
-    notice = anthropic_model_notice(profile, fmt)
+    notice = anthropic_model_notice(profile, fmt, catalog)
     if notice:
         print(notice, file=sys.stderr)
     if not args.output:
@@ -146,9 +170,9 @@ def run(args: argparse.Namespace) -> int:
     )
     result = done.result
     print_notices(result.notices)
-    key = "exporters.written_with_key" if args.include_key else "exporters.written"
+    written = "exporters.written_with_key" if args.include_key else "exporters.written"
     print(
-        t(key, fmt=fmt, profile=profile.name, path=str(result.path), mode=f"{result.mode:04o}"),
+        t(written, fmt=fmt, profile=profile.name, path=str(result.path), mode=f"{result.mode:04o}"),
         file=sys.stderr,
     )
     if done.dotenv is not None:

@@ -10,8 +10,12 @@ refuses to guess without one.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from dataclasses import replace
+from pathlib import Path
 
+from app.core.errors import UserError
 from app.core.i18n import t
 
 
@@ -49,14 +53,20 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: --help imports every command; this waits until the command runs
     from app.config.io import load_config
     from app.config.shell import cli_config_path
-    from app.core.errors import UserError
-    from app.secrets.stores import KeyStoreError, store_for
+
+    # lazy: --help imports every command; this waits until the command runs
+    from app.secrets.key import KeyStoreError
+
+    # lazy: --help imports every command; this waits until the command runs
+    from app.secrets.stores import store_for
 
     timeout = args.keyring_timeout
     if not 0 < timeout <= 300:
         raise UserError("secrets.bad_timeout")
+    # lazy: --help imports every command; this waits until the command runs
     from app.config.shell import print_notices
 
     path = cli_config_path(args)
@@ -77,12 +87,14 @@ def run(args: argparse.Namespace) -> int:
                 raise
             moved = ()  # `set` reports the keyring's state itself (exit 3 when it cannot store)
     print_notices(moved)
+    # lazy: --help imports every command; this waits until the command runs
     from app.config.key_scope import note_use
 
     note_use(profile, path)  # read or written, this file uses the entry (T21)
     store = store_for(profile.api_key, path.parent, keyring_timeout=timeout)
-    where = store.location(profile.name)  # type: ignore[attr-defined]
+    where = store.location(profile.name)
     if args.key_action == "get":
+        # lazy: --help imports every command; this waits until the command runs
         from app.commands.export import key_missing_message, read_key
 
         key = read_key(profile, path, config.default_profile, store)
@@ -101,13 +113,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _refuse_shared(profile: object, path: object) -> None:
     """The entry is also the key of another config file (a copy of this one): keep it."""
+    # lazy: --help imports every command; this waits until the command runs
     from app.config.key_scope import other_users
-    from app.core.errors import UserError
 
     account = profile.api_key.account  # type: ignore[attr-defined]
     others = other_users(account, path)  # type: ignore[arg-type]
     if others:
         other = ", ".join(str(p) for p in others)
+        # lazy: --help imports every command; this waits until the command runs
         from app.config.key_scope import key_set_command
 
         raise UserError(
@@ -118,23 +131,17 @@ def _refuse_shared(profile: object, path: object) -> None:
         )
 
 
-def delete_entry_command(account: str, path: object = None) -> str:
-    """`… key delete --account ENTRY --yes [--config C]`, spelled the way it runs here."""
-    from app.config.next_steps import config_args
-    from app.core.invocation import command
-
-    return command("key", "delete", "--account", account, "--yes", *config_args(path))
-
-
 def _delete_entry(account: str, path: object, timeout: float, yes: bool) -> int:
     """`key delete --account ENTRY`: one keyring entry of this tool by its name, for an entry
     no profile names any more (a wizard left before Export, a store move whose old entry
     could not be deleted). Refused while a config file this tool knows still names it."""
-    from pathlib import Path
 
+    # lazy: --help imports every command; this waits until the command runs
+    # lazy: --help imports every command; this waits until the command runs
     from app.config.io import load_config
     from app.config.key_scope import legacy_sharers, other_users
-    from app.core.errors import UserError
+
+    # lazy: --help imports every command; this waits until the command runs
     from app.secrets.stores import ACCOUNT_RE, KeyringStore, check_account, check_profile_name
 
     scoped = ACCOUNT_RE.fullmatch(account) is not None
@@ -163,6 +170,7 @@ def _delete_entry(account: str, path: object, timeout: float, yes: bool) -> int:
     if not yes:
         if sys.stdin is None or not sys.stdin.isatty():
             raise UserError("secrets.delete_entry_needs_yes", account=account)
+        # lazy: --help imports every command; this waits until the command runs
         from app.commands.prompts import confirm
 
         if not confirm(t("secrets.confirm_delete_entry", where=where)):
@@ -176,7 +184,6 @@ def _delete_entry(account: str, path: object, timeout: float, yes: bool) -> int:
 
 
 def _delete(store: object, name: str, env: str, where: str, yes: bool) -> int:
-    from app.core.errors import UserError
 
     if store.kind == "env":  # type: ignore[attr-defined]
         print(t("secrets.delete_env_store", profile=name, var=env))
@@ -184,6 +191,7 @@ def _delete(store: object, name: str, env: str, where: str, yes: bool) -> int:
     if not yes:
         if sys.stdin is None or not sys.stdin.isatty():
             raise UserError("secrets.delete_needs_yes", profile=name)
+        # lazy: --help imports every command; this waits until the command runs
         from app.commands.prompts import confirm
 
         if not confirm(t("secrets.confirm_delete", profile=name, where=where)):
@@ -201,11 +209,12 @@ _STDIN_LIMIT = 4002  # more than any key plus paste whitespace; the rest is neve
 
 def _read_new_key(args: argparse.Namespace) -> object:
     """The new key from stdin, a variable, or a no-echo prompt; validated, never echoed."""
-    import os
 
-    from app.core.errors import UserError
+    # lazy: --help imports every command; this waits until the command runs
     from app.core.key_env import check_key_env_name
-    from app.secrets.stores import ApiKey
+
+    # lazy: --help imports every command; this waits until the command runs
+    from app.secrets.key import ApiKey
 
     if args.api_key_env:  # "" falls through to "no key source given"
         # The same rule as configure: PATH, LD_*, PYTHON*, ... never hold a key (S6).
@@ -218,6 +227,7 @@ def _read_new_key(args: argparse.Namespace) -> object:
             raise UserError("secrets.stdin_is_tty")
         raw = sys.stdin.read(_STDIN_LIMIT)
     elif sys.stdin is not None and sys.stdin.isatty():
+        # lazy: --help imports every command; this waits until the command runs
         from app.commands.prompts import hidden
 
         raw = hidden(t("secrets.prompt_key"))
@@ -235,8 +245,9 @@ def _set(
     """Store the new key. A keyring profile without a scoped entry yet (or one whose entry a
     copy of this config also uses) gets its own: the new entry first, then the config
     records it; the entry is removed again if the config cannot be written (T19, T21)."""
-    from dataclasses import replace
 
+    # lazy: --help imports every command; this waits until the command runs
+    # lazy: --help imports every command; this waits until the command runs
     from app.config.io import modify_config
     from app.config.key_scope import register, scoped_account
     from app.config.shell import print_notices
@@ -261,6 +272,7 @@ def _set(
         new_ref = replace(ref, account=account)
 
         def change(c: object) -> object:
+            # lazy: --help imports every command; this waits until the command runs
             from app.config.key_scope import set_key_ref
 
             return set_key_ref(c, name, new_ref)
@@ -268,6 +280,7 @@ def _set(
         try:
             modify_config(path, change, force=getattr(args, "force", False))  # type: ignore[arg-type]
         except BaseException:
+            # lazy: --help imports every command; this waits until the command runs
             from app.config.key_scope import undo_store
 
             if not undo_store(store, name):  # "nothing was changed" would be untrue

@@ -258,7 +258,7 @@ def _delete(
     elif shared is not None:
         print(t("profiles.key_kept_shared", where=where, other=str(shared)))
     elif keep_key:
-        from app.commands.key import delete_entry_command
+        from app.config.next_steps import delete_entry_command
 
         command = delete_entry_command(user, path)
         print(t("profiles.key_kept_on_request", where=where, command=command))

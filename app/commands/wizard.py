@@ -99,7 +99,8 @@ def real_services(args: argparse.Namespace) -> tuple[Any, Any]:
     """Services for a real run: the user's config file, the OS key stores, the real network."""
     from app.config.io import config_path
     from app.core.names import check_profile_name
-    from app.secrets.stores import KEYRING_PROBE_TIMEOUT, KeyRef, probe_keyring, store_for
+    from app.secrets.keyring import KEYRING_PROBE_TIMEOUT, probe_keyring
+    from app.secrets.stores import KeyRef, store_for
     from app.state import Services, WizardState
 
     path = config_path(getattr(args, "config", None))

@@ -38,7 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import Notice, UserError
-from app.secrets.stores import ACCOUNT_RE, KeyringStore, KeyStoreError, check_account
+from app.secrets.key import KeyStoreError
+from app.secrets.stores import ACCOUNT_RE, KeyringStore, check_account
 
 INDEX_FILE = "keyring-accounts.json"
 _MAX_INDEX_BYTES = 512 * 1024
@@ -378,7 +379,7 @@ def migrate(
     try:
         legacy.delete(name)
     except KeyStoreError:
-        from app.commands.key import delete_entry_command
+        from app.config.next_steps import delete_entry_command  # lazy: only when an entry stays
 
         command = delete_entry_command(name, path)
         notices.append(Notice("secrets.migrated_old_kept", profile=name, command=command))

@@ -34,6 +34,13 @@ def config_args(config_path: Any) -> list[str]:
     return ["--config", str(config_path)]
 
 
+def delete_entry_command(account: str, path: object = None) -> str:
+    """`… key delete --account ENTRY --yes [--config C]`, spelled the way it runs here.
+
+    Here, below the commands, because app.config.key_scope names it too (a kept old entry)."""
+    return command("key", "delete", "--account", account, "--yes", *config_args(path))
+
+
 def network_args_from(options: dict[str, Any]) -> tuple[str, ...]:
     """doctor's network options as typed (`--connect-to X --ca-file Y`), from the values the
     parser gave (absent = None); the order is the parser's."""

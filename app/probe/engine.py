@@ -62,7 +62,7 @@ from app.probe.proxy import (
 from app.probe.surfaces import USER_AGENT, Answer, converse, send
 from app.probe.transport import PinnedBackend, PinnedTransport, Pins
 from app.probe.trust import build_ssl_context, presented_certificate, tls_info
-from app.secrets.stores import ApiKey
+from app.secrets.key import ApiKey
 
 DEFAULT_TIMEOUT = 10.0
 MAX_BODY_BYTES = 1_000_000

@@ -19,7 +19,7 @@ from app.findings.judge import WORKSPACE_DENIED_CODES
 from app.findings.results import CheckResult, ProbeResult
 from app.findings.summarize import status_of
 from app.probe.targets import ownership_targets
-from app.secrets.stores import ApiKey
+from app.secrets.key import ApiKey
 
 # Runs checks of other hosts with the run's key and settings (the engine's `check_all`).
 CheckAll = Callable[[list[Target]], Awaitable[list[CheckResult]]]

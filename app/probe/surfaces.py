@@ -24,7 +24,7 @@ from app.findings.codes import REQUEST_ID_MAX, inert_or_none
 from app.findings.judge import body_request_id, judge_response
 from app.findings.results import CheckResult
 from app.probe.targets import offered_models
-from app.secrets.stores import ApiKey
+from app.secrets.key import ApiKey
 
 ANTHROPIC_VERSION = "2023-06-01"
 _PING = [{"role": "user", "content": "ping"}]

@@ -1,9 +1,8 @@
-"""The API key wrapper and the places a key may be kept (keyring, environment, file).
+"""The places a key may be kept (keyring, environment, file, memory) and the choice of one.
 
-The key is the one secret this tool handles. `ApiKey` masks itself everywhere Python might
-print it (repr, str, format, tracebacks with locals), so a leak takes a deliberate
-`reveal()`. Stores fail closed: no secure store and no explicit alternative means nothing is
-written (SECURITY.md T6-T8).
+Stores fail closed: no secure store and no explicit alternative means nothing is written
+(SECURITY.md T6-T8). The key itself is app.secrets.key; the keyring calls (vetted backends,
+the timeout) are app.secrets.keyring.
 """
 
 from __future__ import annotations
@@ -13,182 +12,40 @@ import os
 import re
 import stat
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from app.core.errors import EXIT_NO_SECURE_STORE, Notice, UserError, render
+from app.core.errors import EXIT_NO_SECURE_STORE, UserError
 from app.core.i18n import t
 from app.core.key_env import check_key_env_name
 from app.core.names import PROFILE_NAME_PATTERN, profile_name_ok
-from app.fs import fsync_dir
-
-MIN_KEY_LEN = 8
-MAX_KEY_LEN = 1000
-PLAN_KEY_PREFIX = "sk-sp-"
-_QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "`": "`"}
-_PASTE_WHITESPACE = " \t\r\n\f\v"
-
-
-class InvalidApiKey(UserError):
-    """The key text cannot be a key; the message never contains the key itself."""
-
-
-class ApiKey:
-    """A validated API key that never shows itself unless `reveal()` is called."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, raw: str) -> None:
-        object.__setattr__(self, "_value", _validate(raw))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError("ApiKey is immutable")
-
-    @classmethod
-    def parse(cls, raw: str) -> tuple[ApiKey, tuple[Notice, ...]]:
-        """Validate pasted text; return the key and remarks about its shape.
-
-        What users paste around a key is taken off and said aloud (E28): a shell line
-        (`DASHSCOPE_API_KEY=sk-…`, `export DASHSCOPE_API_KEY="sk-…"`) or a header value
-        (`Bearer sk-…`, `Authorization: Bearer sk-…`). Text on more than one line is
-        refused (which line is the key is a guess); empty lines around one line are fine.
-        """
-        text, stripped = _unwrap_paste(raw) if isinstance(raw, str) else (raw, None)
-        key = cls(text)
-        said = (Notice("secrets.prefix_stripped", what=stripped),) if stripped else ()
-        return key, said + key.notices()
-
-    def reveal(self) -> str:
-        """The raw key: only for building an auth header or an explicit user request."""
-        return self._value
-
-    @property
-    def is_plan_key(self) -> bool:
-        return self._value.startswith(PLAN_KEY_PREFIX)
-
-    def notices(self) -> tuple[Notice, ...]:
-        if self.is_plan_key:
-            return (Notice("secrets.plan_key"),)
-        if not self._value.startswith("sk-"):
-            return (Notice("secrets.unusual_prefix"),)
-        return ()
-
-    def masked(self) -> str:
-        """`sk-…a1b2`: enough to recognise a key, not enough to use it."""
-        v = self._value
-        prefix = PLAN_KEY_PREFIX if self.is_plan_key else ("sk-" if v.startswith("sk-") else "")
-        tail = v[-4:] if len(v) >= 16 else ""
-        return f"{prefix}…{tail}" if prefix or tail else "…"
-
-    def fingerprint(self) -> str:
-        """A short digest to compare two keys (e.g. env vs stored) without showing either."""
-        import hashlib  # here: `key get` / `env` never compare keys, and OpenSSL is slow to load
-
-        return hashlib.sha256(self._value.encode()).hexdigest()[:12]
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ApiKey):
-            return NotImplemented
-        import hmac  # here, like hashlib above: the hot commands never compare keys
-
-        return hmac.compare_digest(self._value.encode(), other._value.encode())
-
-    def __hash__(self) -> int:
-        return hash(self.fingerprint())
-
-    def __repr__(self) -> str:
-        return f"ApiKey({self.masked()!r})"
-
-    def __str__(self) -> str:
-        return self.masked()
-
-    def __format__(self, spec: str) -> str:
-        return format(self.masked(), spec)
-
-    def __reduce__(self) -> object:
-        raise TypeError("ApiKey cannot be pickled")
-
-    def __copy__(self) -> ApiKey:
-        return self
-
-    def __deepcopy__(self, memo: object) -> ApiKey:
-        return self
-
-
-_VAR = r"[A-Za-z_][A-Za-z0-9_]{0,127}"
-_ASSIGNMENT = re.compile(  # sh/bash/zsh, PowerShell ($env:), fish (set -gx), cmd (setx)
-    rf"(?:(?:export[ \t]+|\$env:)?{_VAR}[ \t]*=|set[ \t]+-[gxU]+[ \t]+{_VAR}|setx[ \t]+{_VAR})"
-    r"[ \t]*(?P<rest>\S.*)"
+from app.core.text import looks_like_key
+from app.fs import create_private, fsync_dir, write_replace
+from app.secrets.key import ApiKey, InvalidApiKey, KeyStoreError
+from app.secrets.keyring import (
+    KEYRING_PROBE_TIMEOUT,
+    KEYRING_SERVICE,
+    KeyringStatus,
+    keyring_delete,
+    keyring_get,
+    keyring_set,
+    probe_keyring,
 )
-_BEARER = re.compile(r"(?:authorization[ \t]*:[ \t]*)?bearer[ \t]+(?P<rest>\S.*)", re.IGNORECASE)
-
-
-def _unwrap_paste(raw: str) -> tuple[str, str | None]:
-    """(the key part of pasted text, the prefix taken off or None); see ApiKey.parse."""
-    from app.core.text import inert, looks_like_key
-
-    if len(raw) > MAX_KEY_LEN * 4:
-        return raw, None  # _validate says "too long"
-    lines = [line for line in raw.splitlines() if line.strip(_PASTE_WHITESPACE)]
-    if len(lines) > 1:
-        raise InvalidApiKey("secrets.key_multiline", lines=len(lines))
-    text = lines[0].strip(_PASTE_WHITESPACE) if lines else raw
-    for pattern in (_BEARER, _ASSIGNMENT):
-        match = pattern.fullmatch(text)
-        if match is None:
-            continue
-        prefix = text[: match.start("rest")].strip()
-        if looks_like_key(prefix) or not prefix:
-            continue
-        if pattern is _ASSIGNMENT and prefix.lower().startswith("bearer"):
-            continue
-        return match.group("rest").rstrip(";"), inert(prefix, 60)
-    return text, None
-
-
-def _validate(raw: object) -> str:
-    """Strip paste artefacts and refuse anything that is not a plausible key.
-
-    Messages name the position and code point of a bad character, never the key's text.
-    """
-    if not isinstance(raw, str):
-        raise InvalidApiKey("secrets.key_empty")
-    if len(raw) > MAX_KEY_LEN * 4:
-        raise InvalidApiKey("secrets.key_too_long", max=MAX_KEY_LEN)
-    value = raw.strip(_PASTE_WHITESPACE)
-    if len(value) >= 2 and _QUOTES.get(value[0]) == value[-1]:
-        value = value[1:-1].strip(_PASTE_WHITESPACE)
-    if not value:
-        raise InvalidApiKey("secrets.key_empty")
-    for pos, ch in enumerate(value, start=1):
-        code = ord(ch)
-        if ch in _PASTE_WHITESPACE or code == 0x20:
-            raise InvalidApiKey("secrets.key_inner_space", pos=pos)
-        if code < 0x21 or code == 0x7F:
-            raise InvalidApiKey("secrets.key_control_char", pos=pos, code=f"U+{code:04X}")
-        if code > 0x7E:
-            raise InvalidApiKey("secrets.key_non_ascii", pos=pos, code=f"U+{code:04X}")
-    if len(value) < MIN_KEY_LEN:
-        raise InvalidApiKey("secrets.key_too_short", min=MIN_KEY_LEN)
-    if len(value) > MAX_KEY_LEN:
-        raise InvalidApiKey("secrets.key_too_long", max=MAX_KEY_LEN)
-    return value
-
 
 # ---------------------------------------------------------------------------------------------
 # Key stores. CONTRACT (used by profiles, CLI, probe and TUI). Every keyring call runs in a
-# daemon thread with a timeout (app.secrets.keyring_probe), so a hanging backend cannot freeze the
+# daemon thread with a timeout (app.secrets.keyring), so a hanging backend cannot freeze the
 # caller; the functions here never print and never log the key.
 # ---------------------------------------------------------------------------------------------
 
 STORE_KINDS = ("keyring", "env", "file")
 DEFAULT_ENV_VAR = "DASHSCOPE_API_KEY"
-KEYRING_SERVICE = "modelstudio-setup"
-KEYRING_PROBE_TIMEOUT = 15.0
 KEY_FILE_MODE = 0o600
 KEY_DIR_MODE = 0o700
 _MAX_KEY_FILE_BYTES = 16 * 1024
+_KEYS_GITIGNORE = "# API keys (modelstudio-setup --store file): never commit these.\n*\n"
+# Profile names become file names (FileStore) and keyring user names: one safe path segment.
 # A scoped keyring user: `<profile>@<12 hex>`, the hex naming one config file (T21).
 ACCOUNT_RE = re.compile(rf"(?P<profile>{PROFILE_NAME_PATTERN})@(?P<scope>[0-9a-f]{{12}})")
 
@@ -202,22 +59,6 @@ class KeyRef:
     # The keyring user name, scoped to one config file (`default@1a2b3c4d5e6f`, T21); None
     # for an entry written by an earlier version under the bare profile name.
     account: str | None = None
-
-
-@dataclass(frozen=True)
-class KeyringStatus:
-    """Result of probing the OS keyring before trusting it with a key."""
-
-    available: bool
-    backend: str  # e.g. "keyring.backends.SecretService.Keyring"
-    reason: str | None = None  # locale key, e.g. "secrets.keyring_locked"
-    next_step: str | None = None  # locale key naming what the user can do
-    params: dict[str, str] = field(default_factory=dict)
-
-    def message(self) -> str:
-        """Reason and next step in the current language ('' when available)."""
-        parts = [t(k, **self.params) for k in (self.reason, self.next_step) if k]
-        return " ".join(parts)
 
 
 class KeyStore(Protocol):
@@ -236,33 +77,6 @@ class KeyStore(Protocol):
     def set(self, profile: str, key: ApiKey) -> None: ...
 
     def delete(self, profile: str) -> bool: ...
-
-
-class KeyStoreError(UserError):
-    """A store could not do what was asked; the message names the reason and the next step.
-
-    `reason`, `next_step` and `also` (alternatives) are locale keys so the TUI can lay them out
-    separately; the rendered message (CLI) joins them. Parameters never hold the key.
-    """
-
-    def __init__(
-        self,
-        reason: str,
-        next_step: str | None = None,
-        /,
-        *,
-        also: str | None = None,
-        **params: object,
-    ) -> None:
-        super().__init__(reason, **params)
-        self.reason = reason
-        self.next_step = next_step
-        self.also = also
-
-    @property
-    def message(self) -> str:
-        keys = [k for k in (self.reason, self.next_step, self.also) if k]
-        return " ".join(render(k, **self.params) for k in keys)
 
 
 class NoSecureStore(KeyStoreError):
@@ -297,8 +111,6 @@ def check_account(value: object) -> str:
     Only this exact form is accepted: a config file must not be able to point its key at
     another program's keyring entry, nor carry a pasted key in this field (T16, T21).
     """
-    from app.core.text import looks_like_key
-
     if (
         not isinstance(value, str)
         or not ACCOUNT_RE.fullmatch(value)
@@ -354,10 +166,8 @@ class KeyringStore:
         return t("secrets.location_keyring", service=self.service, user=self.user(profile))
 
     def get(self, profile: str) -> ApiKey | None:
-        from app.secrets import keyring_probe
-
         user = self.user(profile)
-        raw, self.backend_name = keyring_probe.keyring_get(self.service, user, self.timeout)
+        raw, self.backend_name = keyring_get(self.service, user, self.timeout)
         if raw is None:
             return None
         try:
@@ -371,16 +181,12 @@ class KeyringStore:
             ) from None
 
     def set(self, profile: str, key: ApiKey) -> None:
-        from app.secrets import keyring_probe
-
         user = self.user(profile)
-        self.backend_name = keyring_probe.keyring_set(self.service, user, key, self.timeout)
+        self.backend_name = keyring_set(self.service, user, key, self.timeout)
 
     def delete(self, profile: str) -> bool:
-        from app.secrets import keyring_probe
-
         user = self.user(profile)
-        found, self.backend_name = keyring_probe.keyring_delete(self.service, user, self.timeout)
+        found, self.backend_name = keyring_delete(self.service, user, self.timeout)
         return found
 
 
@@ -487,8 +293,6 @@ class FileStore:
         self._check_dir(create=True)
         with contextlib.suppress(FileNotFoundError):
             self._check_file(path, os.lstat(path))
-        from app.fs import write_replace
-
         # The one writer (A4); `.NAME.xxxx.tmp` is what an earlier version left on a kill.
         payload = key.reveal().encode("ascii") + b"\n"
         try:
@@ -594,13 +398,6 @@ def store_for(
     raise UserError("secrets.unknown_store", store=str(ref.store), kinds=", ".join(STORE_KINDS))
 
 
-def probe_keyring(timeout: float = KEYRING_PROBE_TIMEOUT) -> KeyringStatus:
-    """Can the OS keyring be trusted with a key? See app.secrets.keyring_probe (lazy keyring)."""
-    from app.secrets.keyring_probe import probe_keyring as _probe
-
-    return _probe(timeout)
-
-
 @dataclass(frozen=True)
 class StoreChoice:
     """What `choose_store` decided: the profile's `api_key` mapping and the store behind it."""
@@ -643,6 +440,4 @@ def choose_store(
 def _write_gitignore(folder: Path) -> None:
     """Keys next to a config inside a project must not be committed by `git add .` (T10)."""
     with contextlib.suppress(OSError):
-        fd = os.open(folder / ".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write("# API keys (modelstudio-setup --store file): never commit these.\n*\n")
+        create_private(folder / ".gitignore", _KEYS_GITIGNORE)

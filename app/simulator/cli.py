@@ -13,7 +13,10 @@ import signal
 import sys
 from pathlib import Path
 
+from app.core.catalog import load_catalog
+from app.core.endpoints import base_urls
 from app.core.i18n import detect_language, set_language, t
+from app.core.invocation import command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,7 +57,6 @@ def proxy_banner(sim, proxy) -> str:  # sim: Simulator, proxy: ConnectProxy
 
 def banner(sim) -> str:  # sim: app.simulator.server.Simulator
     """What a developer needs to start poking at the running simulator."""
-    from app.core.endpoints import base_urls
 
     lines = [t("simulator.listening", url=sim.url), "", t("simulator.accounts_header")]
     for acc in sim.accounts.values():
@@ -74,8 +76,6 @@ def banner(sim) -> str:  # sim: app.simulator.server.Simulator
     demo = sim.accounts.get("demo") or next(iter(sim.accounts.values()))
     lines.append("")
     if sim.tls:
-        from app.core.catalog import load_catalog
-
         style = "shared" if load_catalog().region(demo.region).has_shared_host else "workspace"
         host = base_urls(demo.region, style, demo.workspace_id).host
         lines.append(t("simulator.ca_file", path=str(sim.ca_file)))
@@ -87,7 +87,6 @@ def banner(sim) -> str:  # sim: app.simulator.server.Simulator
         )
         lines.append("")
         lines.append(t("simulator.example_doctor"))
-        from app.core.invocation import command
 
         doctor = command("doctor", "--connect-to", sim.connect_to, "--ca-file", str(sim.ca_file))
         lines.append(f"  {doctor}")
@@ -102,7 +101,7 @@ def banner(sim) -> str:  # sim: app.simulator.server.Simulator
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    from app.simulator.server import Simulator
+    from app.simulator.server import Simulator  # lazy: `--help` need not load h11 and the server
 
     sim = Simulator(
         tls=not args.plain,
@@ -113,7 +112,7 @@ async def _serve(args: argparse.Namespace) -> None:
     await sim.start(args.host, args.port)
     proxy = None
     if args.proxy:
-        from app.simulator.proxy import ConnectProxy
+        from app.simulator.proxy import ConnectProxy  # lazy: only with --proxy
 
         proxy = ConnectProxy(upstream=(sim.host, sim.port))
         await proxy.start(args.host)

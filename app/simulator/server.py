@@ -15,24 +15,24 @@ import asyncio
 import contextlib
 import hashlib
 import shutil
-import socket
-import struct
 import threading
 import time
-from collections.abc import Callable, Iterable
-from http import HTTPStatus
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import h11
+
 from app.core.catalog import Catalog, load_catalog
+from app.simulator import errors as simerr
 from app.simulator import responses as resp
 from app.simulator.accounts import Account, default_accounts
 from app.simulator.faults import Fault, FaultSet
 from app.simulator.loop_thread import ThreadedServer
-from app.simulator.service import Reply, RequestRecord, Service
+from app.simulator.service import RequestRecord, Service
+from app.simulator.wire import send_reply, send_simple
 
 if TYPE_CHECKING:
-    import h11
     import trustme
 
 __all__ = [
@@ -50,13 +50,6 @@ LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 
 def _fingerprint(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:12]
-
-
-def _reason(status: int) -> bytes:
-    try:
-        return HTTPStatus(status).phrase.encode("ascii")
-    except ValueError:
-        return b""
 
 
 def _host_of(header: str) -> str:
@@ -120,6 +113,7 @@ class Simulator(ThreadedServer):
         self._thread: threading.Thread | None = None
         self._tmp_dir: Path | None = None  # our own temp dir for ca.pem, removed at stop
         if tls:
+            # lazy: trustme and cryptography load only when TLS is on
             from app.simulator.tls import load_or_create_ca, server_context, write_ca_file
 
             if self._ca is None:
@@ -239,8 +233,6 @@ class Simulator(ThreadedServer):
                 writer.close()
 
     async def _next_event(self, conn: h11.Connection, reader: asyncio.StreamReader) -> Any:
-        import h11
-
         while True:
             event = conn.next_event()
             if event is not h11.NEED_DATA:
@@ -249,19 +241,17 @@ class Simulator(ThreadedServer):
             conn.receive_data(data)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        import h11
-
         conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEADER_BYTES)
         while True:
             try:
                 event = await self._next_event(conn, reader)
             except h11.RemoteProtocolError:
-                await self._send_simple(conn, writer, 400, b"bad request\n")
+                await send_simple(conn, writer, 400, b"bad request\n")
                 return
             except asyncio.TimeoutError:
                 # An idle keep-alive connection just closes; a half-sent request gets a 408.
                 if conn.their_state is h11.SEND_BODY or conn.trailing_data[0]:
-                    await self._send_simple(conn, writer, 408, b"request timeout\n")
+                    await send_simple(conn, writer, 408, b"request timeout\n")
                 return
             if isinstance(event, h11.ConnectionClosed) or not isinstance(event, h11.Request):
                 return
@@ -272,31 +262,13 @@ class Simulator(ThreadedServer):
             except Exception as exc:
                 # A bug in the simulator: answer 500 and keep the failure visible to tests.
                 self.errors.append(f"{type(exc).__name__}: {exc}")
-                await self._send_simple(conn, writer, 500, b"simulator error\n")
+                await send_simple(conn, writer, 500, b"simulator error\n")
                 return
             if not keep_going or conn.our_state is not h11.DONE:
                 return
             if conn.their_state is not h11.DONE:
                 return
             conn.start_next_cycle()
-
-    async def _send_simple(
-        self, conn: h11.Connection, writer: asyncio.StreamWriter, status: int, body: bytes
-    ) -> None:
-        import h11
-
-        with contextlib.suppress(h11.LocalProtocolError, ConnectionError, OSError):
-            headers = [
-                ("content-type", "text/plain"),
-                ("content-length", str(len(body))),
-                ("connection", "close"),
-            ]
-            writer.write(
-                conn.send(h11.Response(status_code=status, headers=headers, reason=_reason(status)))
-            )
-            writer.write(conn.send(h11.Data(data=body)))
-            writer.write(conn.send(h11.EndOfMessage()))
-            await writer.drain()
 
     async def _read_body(
         self,
@@ -306,8 +278,6 @@ class Simulator(ThreadedServer):
         declared: int | None,
     ) -> bytes | None:
         """The request body, or None when it exceeds the cap (the rest is not read)."""
-        import h11
-
         if declared is not None and declared > self.max_body:
             return None
         if conn.they_are_waiting_for_100_continue:  # curl, for bodies over 1 MB
@@ -359,19 +329,17 @@ class Simulator(ThreadedServer):
             declared = int(headers["content-length"]) if "content-length" in headers else None
         except ValueError:
             declared = None
-        import h11
-
         try:
             body = await self._read_body(conn, reader, writer, declared)
         except asyncio.TimeoutError:
-            await self._send_error(conn, writer, record, resp.request_timeout())
+            await self._send_error(conn, writer, record, simerr.request_timeout())
             return False
         except h11.RemoteProtocolError:
-            await self._send_error(conn, writer, record, resp.bad_request("Malformed body."))
+            await self._send_error(conn, writer, record, simerr.bad_request("Malformed body."))
             return False
         if body is None:
             record.surface = self._service.route(host, path).surface
-            await self._send_error(conn, writer, record, resp.too_large(self.max_body))
+            await self._send_error(conn, writer, record, simerr.too_large(self.max_body))
             await self._discard(reader)
             return False
 
@@ -407,7 +375,7 @@ class Simulator(ThreadedServer):
         # Stamped before the bytes go out too: a client holding the whole response may read
         # the record before this coroutine resumes after the last drain (t_end was None then).
         record.t_end = time.monotonic()
-        ok = await self._send(conn, writer, reply, delivery, head=method == "HEAD")
+        ok = await send_reply(conn, writer, reply, delivery, head=method == "HEAD")
         record.t_end = time.monotonic()
         return ok
 
@@ -436,86 +404,12 @@ class Simulator(ThreadedServer):
 
     # ---- sending ---------------------------------------------------------------------------
 
-    async def _send(
-        self,
-        conn: h11.Connection,
-        writer: asyncio.StreamWriter,
-        reply: Reply,
-        delivery: Fault | None,
-        *,
-        head: bool = False,
-    ) -> bool:
-        """Write the reply; False when the connection must not be reused."""
-        import h11
-
-        headers = [(k, v) for k, v in reply.headers if k != "content-length"]
-        if reply.stream is None:
-            headers.append(("content-length", str(len(reply.body))))
-        elif reply.length is not None:
-            headers.append(("content-length", str(reply.length)))
-        headers.append(("date", time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime())))
-        headers.append(("server", "modelstudio-simulator"))
-        if delivery is not None:
-            headers.append(("connection", "close"))
-        writer.write(
-            conn.send(
-                h11.Response(
-                    status_code=reply.status, headers=headers, reason=_reason(reply.status)
-                )
-            )
-        )
-        await writer.drain()
-        pieces: Iterable[bytes] = [reply.body] if reply.stream is None else reply.stream
-        if head:  # same headers as GET, never a body
-            pieces = []
-        if delivery is not None and delivery.kind == "reset":
-            data = b"".join(pieces) if reply.stream is None else next(iter(pieces), b"")
-            half = data[: max(1, len(data) // 2)] if len(data) > 1 else b""
-            if half:
-                writer.write(conn.send(h11.Data(data=half)))
-                await writer.drain()
-            self._reset(writer)
-            return False
-        try:
-            for piece in pieces:
-                if not piece:
-                    continue
-                if delivery is not None and delivery.kind == "drip":
-                    for i in range(0, len(piece), delivery.chunk_size):
-                        writer.write(conn.send(h11.Data(data=piece[i : i + delivery.chunk_size])))
-                        await writer.drain()
-                        await asyncio.sleep(delivery.drip_delay)
-                else:
-                    writer.write(conn.send(h11.Data(data=piece)))
-                    await writer.drain()
-                if reply.stream is not None:
-                    # drain() returns without suspending while the buffer is small, so an
-                    # endless stream would never let connection_lost() run: yield once per
-                    # piece, and stop when the client has hung up.
-                    await asyncio.sleep(0)
-                    if writer.transport.is_closing():
-                        return False
-            writer.write(conn.send(h11.EndOfMessage()))
-            await writer.drain()
-        except (ConnectionError, OSError):
-            return False
-        return delivery is None
-
-    @staticmethod
-    def _reset(writer: asyncio.StreamWriter) -> None:
-        """Abort with a TCP RST (SO_LINGER 0), as a middlebox dropping the connection would."""
-        sock = writer.get_extra_info("socket")
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        writer.transport.abort()
-
     async def _send_error(
         self,
         conn: h11.Connection,
         writer: asyncio.StreamWriter,
         record: RequestRecord,
-        err: resp.SimError,
+        err: simerr.SimError,
         status: int | None = None,
     ) -> None:
         reply = self._service.error(record, err, status)
@@ -524,5 +418,5 @@ class Simulator(ThreadedServer):
         record.status = reply.status
         record.t_end = time.monotonic()  # before sending, as in _handle (a reader may be first)
         with contextlib.suppress(Exception):
-            await self._send(conn, writer, reply, None)
+            await send_reply(conn, writer, reply, None)
         record.t_end = time.monotonic()

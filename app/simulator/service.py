@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 
 from app.core.catalog import Catalog
 from app.core.endpoints import HostInfo, classify_host
+from app.simulator import errors as simerr
 from app.simulator import responses as resp
 from app.simulator.accounts import Account, account_models, anthropic_models, region_models
 from app.simulator.faults import Fault
@@ -121,7 +122,9 @@ class Service:
             return Route("dashscope", "")
         return Route(None, path)
 
-    def error(self, record: RequestRecord, err: resp.SimError, status: int | None = None) -> Reply:
+    def error(
+        self, record: RequestRecord, err: simerr.SimError, status: int | None = None
+    ) -> Reply:
         surface = record.surface or "dashscope"
         code = status or err.status_for(surface)
         return Reply(
@@ -142,28 +145,28 @@ class Service:
 
     def authenticate(
         self, host_info: HostInfo | None, plan_region: str | None, key: str | None, account
-    ) -> resp.SimError | None:
+    ) -> simerr.SimError | None:
         """Whether this key may use this host, checked in order: no key, unknown key, plan
         vs pay-as-you-go, region, then workspace (404 when no account has that workspace).
         Every 401 of the simulator comes from here, so any later error means the key was
         accepted, which is the distinction the doctor's findings rest on."""
         if key is None:
-            return resp.invalid_key(missing=True)
+            return simerr.invalid_key(missing=True)
         if account is None:
-            return resp.invalid_key(missing=False)
+            return simerr.invalid_key(missing=False)
         if plan_region is not None:
-            return None if account.plan == "coding-plan" else resp.invalid_key(missing=False)
+            return None if account.plan == "coding-plan" else simerr.invalid_key(missing=False)
         assert host_info is not None
         if account.plan != "payg":
-            return resp.invalid_key(missing=False)
+            return simerr.invalid_key(missing=False)
         if account.region != host_info.region:
-            return resp.invalid_key(missing=False)
+            return simerr.invalid_key(missing=False)
         if host_info.style == "workspace" and account.workspace_id != host_info.workspace_id:
             if (host_info.region, host_info.workspace_id) not in self._known_workspaces:
-                return resp.workspace_not_found(host_info.workspace_id or "")
+                return simerr.workspace_not_found(host_info.workspace_id or "")
             if self.wrong_workspace_status == 403:
-                return resp.workspace_access_denied()
-            return resp.invalid_key(missing=False)
+                return simerr.workspace_access_denied()
+            return simerr.invalid_key(missing=False)
         return None
 
     def handle(
@@ -183,15 +186,15 @@ class Service:
         plan_region = self.plan_region(host)
         if host_info is None and plan_region is None:
             return self.error(
-                record, resp.SimError(404, "UnknownHost", "UnknownHost", f"Unknown host {host}.")
+                record, simerr.SimError(404, "UnknownHost", "UnknownHost", f"Unknown host {host}.")
             )
         if route.surface is None:
-            return self.error(record, resp.not_found(record.path))
+            return self.error(record, simerr.not_found(record.path))
         expected = ENDPOINTS.get((route.surface, route.sub.rstrip("/") or "/"))
         if expected is None:
-            return self.error(record, resp.not_found(record.path))
+            return self.error(record, simerr.not_found(record.path))
         if method != expected:
-            reply = self.error(record, resp.method_not_allowed(method))
+            reply = self.error(record, simerr.method_not_allowed(method))
             reply.headers.append(("allow", expected))
             return reply
         denied = self.authenticate(host_info, plan_region, key, account)
@@ -207,17 +210,17 @@ class Service:
         try:
             payload = json.loads(body or b"null")
         except (ValueError, UnicodeDecodeError):
-            return self.error(record, resp.bad_request("The request body is not valid JSON."))
+            return self.error(record, simerr.bad_request("The request body is not valid JSON."))
         if not isinstance(payload, dict):
-            return self.error(record, resp.bad_request("The request body must be a JSON object."))
+            return self.error(record, simerr.bad_request("The request body must be a JSON object."))
         model = payload.get("model")
         if not isinstance(model, str) or not model:
-            return self.error(record, resp.bad_request("Field required: model."))
+            return self.error(record, simerr.bad_request("Field required: model."))
         problem = resp.body_problem(route.surface, payload)
         if problem is not None:
-            return self.error(record, resp.bad_request(problem))
+            return self.error(record, simerr.bad_request(problem))
         if account.arrears:
-            return self.error(record, resp.arrearage())
+            return self.error(record, simerr.arrearage())
         denied = self.check_model(route.surface, model, account)
         if denied is not None:
             return self.error(record, denied)
@@ -234,7 +237,7 @@ class Service:
             return self.sse_reply(resp.native_generation_stream(payload, record.request_id))
         return self.json_reply(resp.native_generation(payload, record.request_id))
 
-    def check_model(self, surface: str, model: str, account: Account) -> resp.SimError | None:
+    def check_model(self, surface: str, model: str, account: Account) -> simerr.SimError | None:
         """Unknown model vs not granted: a sub-workspace key that lacks a grant must read
         differently (403) from a typo (404 / native 400), because the remedies differ."""
         granted = account_models(account, self.catalog)
@@ -243,14 +246,14 @@ class Service:
                 return None
             if model in granted:
                 # Exists, but the Anthropic surface does not serve it.
-                return resp.model_not_found(model)
+                return simerr.model_not_found(model)
         if model in granted:
             return None
         if account.models is not None and model in region_models(account.region, self.catalog):
-            return resp.model_access_denied(model)
+            return simerr.model_access_denied(model)
         if surface == "dashscope":
-            return resp.native_model_not_found()
-        return resp.model_not_found(model)
+            return simerr.native_model_not_found()
+        return simerr.model_not_found(model)
 
     def fault_reply(self, fault: Fault, route: Route, record: RequestRecord) -> Reply:
         kind = fault.kind
@@ -283,8 +286,8 @@ class Service:
             return Reply(200, [("content-type", "application/json")], stream=body(), length=size)
         if kind == "nested_json":
             depth = max(fault.depth, 1)
-            body = b"[" * depth + b"]" * depth
-            return Reply(fault.status or 200, [("content-type", "application/json")], body)
+            nested = b"[" * depth + b"]" * depth
+            return Reply(fault.status or 200, [("content-type", "application/json")], nested)
         if kind == "endless_brackets":
 
             def brackets() -> Iterable[bytes]:
@@ -295,10 +298,10 @@ class Service:
             headers = [("content-type", "application/json")]
             return Reply(fault.status or 200, headers, stream=brackets())
         errors = {
-            "rate_limit": lambda: resp.rate_limited(fault.retry_after),
-            "quota": lambda: resp.quota_exceeded(fault.retry_after),
-            "server_error": resp.internal_error,
-            "unavailable": resp.model_unavailable,
-            "status": lambda: resp.custom(fault.status or 500, fault.code, fault.message),
+            "rate_limit": lambda: simerr.rate_limited(fault.retry_after),
+            "quota": lambda: simerr.quota_exceeded(fault.retry_after),
+            "server_error": simerr.internal_error,
+            "unavailable": simerr.model_unavailable,
+            "status": lambda: simerr.custom(fault.status or 500, fault.code, fault.message),
         }
         return self.error(record, errors[kind]())

@@ -39,7 +39,7 @@ def production_hosts(catalog: Catalog | None = None) -> list[str]:
 
 def load_or_create_ca(tls_dir: Path | None):  # -> trustme.CA
     """A CA kept in `tls_dir` (ca.pem + ca.key) so users can trust it once across runs."""
-    import trustme
+    import trustme  # lazy: trustme loads cryptography, slow; only for TLS
 
     if tls_dir is None:
         return trustme.CA()

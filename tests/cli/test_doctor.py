@@ -18,8 +18,9 @@ from app.config.schema import Config
 from app.config.validate import make_profile
 from app.config.write import atomic_write
 from app.secrets.stores import KeyRef
+from app.simulator.faults import Fault
 from app.simulator.proxy import ConnectProxy
-from app.simulator.server import Fault, Simulator
+from app.simulator.server import Simulator
 
 KEY_VAR = "MSS_TEST_KEY"
 
@@ -592,7 +593,8 @@ def test_terminal_sees_live_progress_on_stderr_and_stdout_stays_clean(
 def test_key_from_the_real_secret_service(capsys, env, tmp_path, simulator, secret_service):
     """The stored key comes from the OS keyring; the environment names the backend, and a
     stale DASHSCOPE_API_KEY next to it is reported."""
-    from app.secrets.stores import ApiKey, KeyringStore
+    from app.secrets.key import ApiKey
+    from app.secrets.stores import KeyringStore
 
     write_config(tmp_path, simulator, store="keyring")
     key = simulator.key("ap-southeast-1")

@@ -15,10 +15,12 @@ from app.config.schema import Config
 from app.config.validate import make_profile
 from app.config.write import atomic_write
 from app.core.catalog import load_catalog
-from app.secrets.stores import ApiKey, KeyRef, store_for
+from app.secrets.key import ApiKey
+from app.secrets.stores import KeyRef, store_for
 from app.simulator.accounts import Account, fake_key, fake_workspace_id
+from app.simulator.faults import Fault
 from app.simulator.proxy import ConnectProxy
-from app.simulator.server import Fault, Simulator
+from app.simulator.server import Simulator
 from tests.cli.test_doctor import KEY_VAR, doctor, write_config
 
 _MACHINE_VARS = (
@@ -71,8 +73,8 @@ def test_scope_profile_with_its_default_model_passes_its_own_check(
 ):
     """The default model of the EU / HK / Japan scope (qwen3.5-flash) is not served by the
     Anthropic surface: that surface is checked with a model it serves, the one exported."""
+    from app.clients.variables import anthropic_model
     from app.config.io import load_config
-    from app.export.formats import anthropic_model
 
     account = Account(
         name=scope,
@@ -98,8 +100,9 @@ def test_scope_profile_with_its_default_model_passes_its_own_check(
 def test_anthropic_check_model_agrees_with_the_exported_model():
     """For every region, scope and model of the scope, the probe asks the Anthropic surface
     for the model the claude-code / anthropic exports write."""
+    from app.clients.variables import anthropic_model
     from app.core.catalog import anthropic_probe_model
-    from app.export.formats import anthropic_model, export
+    from app.export.formats import export
 
     catalog = load_catalog()
     compared = 0

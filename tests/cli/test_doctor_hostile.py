@@ -8,7 +8,7 @@ import json
 import pytest
 
 from app.cli import main
-from app.simulator.server import Fault
+from app.simulator.faults import Fault
 from tests.cli.test_doctor import KEY_VAR, doctor, write_config
 from tests.cli.test_doctor_fixes import _MACHINE_VARS
 

@@ -14,7 +14,8 @@ from app.cli import main
 from app.core.text import inert
 from app.findings.codes import CERT_NAME_MAX, REQUEST_ID_MAX, Finding, markdown_inline
 from app.findings.judge import judge_response
-from app.simulator.server import Fault, Simulator
+from app.simulator.faults import Fault
+from app.simulator.server import Simulator
 from tests.cli.test_doctor import doctor, write_config
 
 CONTROLS = ("\x1b", "\x07", "\x9b", "\x00", "\u202e")

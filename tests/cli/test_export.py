@@ -21,8 +21,10 @@ from hypothesis import strategies as st
 from app.config.io import load_config
 from app.config.validate import make_profile
 from app.core.errors import UserError
-from app.export.formats import FORMATS, SHELLS, export, merge_json_settings
-from app.secrets.stores import ApiKey, KeyRef
+from app.export.formats import FORMATS, SHELLS, export
+from app.export.merge import merge_json_settings
+from app.secrets.key import ApiKey
+from app.secrets.stores import KeyRef
 
 KEY = "sk-0123456789abcdef0123456789abcdef"
 VENV_BIN = str(Path(sys.executable).parent)

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from app.config.validate import make_profile
 from app.core.errors import UserError
 from app.export.formats import _dotenv_quote, _ps_quote, export
-from app.secrets.stores import ApiKey, KeyRef
+from app.secrets.key import ApiKey
+from app.secrets.stores import KeyRef
 
 P = make_profile(
     "default",

@@ -13,11 +13,15 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 
+from app.clients.variables import anthropic_model
 from app.config.validate import make_profile
 from app.core.catalog import load_catalog
-from app.export.formats import FORMATS, anthropic_model, export, merge_dotenv
-from app.secrets.stores import ApiKey, KeyRef
+from app.export.formats import FORMATS, export
+from app.export.merge import merge_dotenv
+from app.secrets.key import ApiKey
+from app.secrets.stores import KeyRef
 from tests.cli.test_export import KEY, URLS, _configured_file_store
+from tests.fixtures.catalogs import catalog_without_anthropic_models
 
 PROJECT_ENV = """\
 # database of the app
@@ -338,7 +342,7 @@ def test_keyless_export_holds_no_key_anywhere(cli, tmp_path) -> None:
 def test_a_nul_byte_in_the_destination_is_a_user_error_not_a_crash(tmp_path) -> None:
     """QA B41: the wizard passes what was typed; a ValueError would end the app."""
     from app.core.errors import UserError
-    from app.export.formats import write_export
+    from app.export.write import write_export
 
     p = make_profile("default", region="cn-beijing", workspace_id=WS, api_key=KeyRef("file"))[0]
     with pytest.raises(UserError):
@@ -348,17 +352,26 @@ def test_a_nul_byte_in_the_destination_is_a_user_error_not_a_crash(tmp_path) -> 
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_cli_says_when_anthropic_model_is_left_out(cli, tmp_path, monkeypatch) -> None:
-    import app.export.formats
+def test_the_cli_says_when_anthropic_model_is_left_out(cli, capsys) -> None:
+    from app.cli import build_parser
+    from app.commands import export as export_command
 
     _configured_file_store(cli)
-    monkeypatch.setattr(app.export.formats, "anthropic_model", lambda profile, catalog=None: None)
-    r = cli("export", "--format", "claude-code")
-    assert r.rc == 0, r
-    assert "ANTHROPIC_MODEL is left out" in r.stderr
-    assert "ANTHROPIC_MODEL" not in r.stdout
-    r = cli("export", "--format", "openai-python")
-    assert "left out" not in r.stderr
+    catalog = catalog_without_anthropic_models()
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        args = build_parser().parse_args(["export", *argv])
+        capsys.readouterr()
+        rc = export_command.run(args, catalog=catalog)
+        out, err = capsys.readouterr()
+        return rc, out, err
+
+    rc, out, err = run("--format", "claude-code")
+    assert rc == 0, err
+    assert "ANTHROPIC_MODEL is left out" in err
+    assert "ANTHROPIC_MODEL" not in out
+    rc, out, err = run("--format", "openai-python")
+    assert rc == 0 and "left out" not in err
 
 
 def test_a_workspace_id_from_an_earlier_export_goes_when_the_profile_has_none() -> None:

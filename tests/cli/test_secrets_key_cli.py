@@ -15,7 +15,8 @@ import pytest
 
 from app.config.io import modify_config
 from app.config.validate import make_profile as _make_profile
-from app.secrets.stores import ApiKey, FileStore, KeyRef
+from app.secrets.key import ApiKey
+from app.secrets.stores import FileStore, KeyRef
 from tests.fixtures.cli import CliResult, CliRunner
 from tests.fixtures.keyring import SECRET_SERVICE_BACKEND, SecretServiceSession
 

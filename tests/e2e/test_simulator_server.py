@@ -21,7 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.simulator.server import Fault, Simulator
+from app.simulator.faults import Fault
+from app.simulator.server import Simulator
 from app.simulator.tls import production_hosts
 from tests.fixtures.simulator import pinned_async_client, pinned_client, sim_ssl_context
 
@@ -380,8 +381,8 @@ def test_standalone_command_on_a_busy_port_exits_2_with_a_message():
 
 
 def test_banner_for_a_region_without_a_shared_host(simulator_ca):
+    from app.simulator.accounts import Account
     from app.simulator.cli import banner
-    from app.simulator.server import Account
 
     acc = Account(name="tokyo", key="sk-" + "2" * 32, region="ap-northeast-1", workspace_id="ws-t")
     with Simulator([acc], ca=simulator_ca) as sim:

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from app.core.i18n import set_language
-from app.secrets.stores import KeyringStatus, MemoryStore
+from app.secrets.keyring import KeyringStatus
+from app.secrets.stores import MemoryStore
 from app.state import Services, WizardState
 from app.tui import make_app
 from tests.fixtures.sweep import REGION, SWEEP_KEY, assert_no_leak, tree_state

@@ -12,8 +12,9 @@ import pytest
 from app.commands.doctor import tui_app, tui_exit_code
 from app.config.io import modify_config
 from app.config.validate import make_profile
-from app.secrets.stores import ApiKey, MemoryStore
-from app.simulator.server import Fault
+from app.secrets.key import ApiKey
+from app.secrets.stores import MemoryStore
+from app.simulator.faults import Fault
 from app.state import WizardState
 from tests.fixtures.tui_connect import services_for, settle
 

@@ -151,7 +151,7 @@ def test_consent_dialog(snap_compare, demo) -> None:
     """A key of another region (Virginia) on the Singapore workspace: 401, then the dialog."""
     from dataclasses import replace
 
-    from app.secrets.stores import ApiKey
+    from app.secrets.key import ApiKey
 
     state = replace(
         demo.state,

@@ -725,7 +725,8 @@ def test_untrustworthy_keyring_fails_closed(backend, store, guard, use_backend):
 # ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("ws", ["evil.com#", "ws-\u212aey", "u@evil.com#"], ids=repr)
 async def test_tui_doctor_refuses_a_poisoned_config_without_a_packet(ws, sim, proxy, tmp_path):
-    from app.secrets.stores import ApiKey, MemoryStore
+    from app.secrets.key import ApiKey
+    from app.secrets.stores import MemoryStore
     from app.state import WizardState
     from app.tui import make_app
     from tests.fixtures.tui_connect import screen_text, services_for, settle

@@ -25,8 +25,9 @@ import pytest
 
 from app.export.formats import FORMATS, SHELLS
 from app.simulator.accounts import fake_workspace_id
+from app.simulator.faults import Fault
 from app.simulator.proxy import ConnectProxy
-from app.simulator.server import Fault, Simulator
+from app.simulator.server import Simulator
 from tests.fixtures.cli import CliResult
 from tests.fixtures.keyring import SECRET_SERVICE_BACKEND
 from tests.fixtures.sweep import (
@@ -440,7 +441,7 @@ def test_doctor_findings_never_carry_the_key(
     problems = scan_tree(cli.root, [key_file])
     assert not problems, problems
     # T5: the key went only to the profile's own host (other regions only with consent).
-    from app.secrets.stores import ApiKey
+    from app.secrets.key import ApiKey
 
     fingerprint = ApiKey(key).fingerprint()
     hosts = {r.host for r in sim.requests[first_request:] if r.key_fingerprint == fingerprint}
@@ -514,7 +515,9 @@ def test_debug_logs_of_the_probe_never_hold_the_key(key, cli, net, caplog):
 
 
 def test_debug_logs_of_the_keyring_path_never_hold_the_key(secret_service, caplog):
-    from app.secrets.stores import ApiKey, KeyringStore, probe_keyring
+    from app.secrets.key import ApiKey
+    from app.secrets.keyring import probe_keyring
+    from app.secrets.stores import KeyringStore
 
     caplog.set_level(logging.DEBUG)
     profile = f"log-{uuid.uuid4().hex[:8]}"
@@ -557,7 +560,8 @@ def _assert_exception_clean(exc: BaseException, where: str) -> None:
 @pytest.mark.parametrize("raw", list(BAD_KEYS.values()), ids=list(BAD_KEYS))
 def test_invalid_key_errors_never_contain_the_key(raw, tmp_path, monkeypatch):
     from app.core.errors import UserError
-    from app.secrets.stores import ApiKey, EnvStore, FileStore
+    from app.secrets.key import ApiKey
+    from app.secrets.stores import EnvStore, FileStore
 
     with pytest.raises(UserError) as parsed:
         ApiKey(raw)
@@ -575,7 +579,8 @@ def test_invalid_key_errors_never_contain_the_key(raw, tmp_path, monkeypatch):
 
 def test_key_file_that_is_not_utf8_gives_a_clean_error(tmp_path):
     from app.core.errors import UserError
-    from app.secrets.stores import ApiKey, FileStore
+    from app.secrets.key import ApiKey
+    from app.secrets.stores import FileStore
 
     store = FileStore(tmp_path / "cfg")
     store.set("p", ApiKey(SECRET))
@@ -589,7 +594,8 @@ def test_invalid_value_in_the_real_keyring_gives_a_clean_error(secret_service):
     import keyring
 
     from app.core.errors import UserError
-    from app.secrets.stores import KEYRING_SERVICE, KeyringStore
+    from app.secrets.keyring import KEYRING_SERVICE
+    from app.secrets.stores import KeyringStore
 
     profile = f"bad-{uuid.uuid4().hex[:8]}"
     keyring.set_password(KEYRING_SERVICE, profile, f"{SECRET} {SECRET}")
@@ -649,7 +655,8 @@ def _render(renderables: list[object]) -> str:
 def _crashing_app(tmp_path: Path, where: str, textual_default: bool = False):
     from textual import work
 
-    from app.secrets.stores import ApiKey, MemoryStore
+    from app.secrets.key import ApiKey
+    from app.secrets.stores import MemoryStore
     from app.state import Services, WizardState
     from app.tui import WizardApp
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.simulator.server import Fault
+from app.simulator.faults import Fault
 from app.state import WizardState
 from app.tui import make_app
 from tests.fixtures.tui_connect import (

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from app.core.i18n import get_language
-from app.secrets.stores import ApiKey, MemoryStore
+from app.secrets.key import ApiKey
+from app.secrets.stores import MemoryStore
 from tests.fixtures.tui_connect import (
     restore_language,  # noqa: F401 (autouse)
     screen_text,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from app.config.io import modify_config
 from app.config.validate import make_profile
-from app.secrets.stores import ApiKey, MemoryStore
-from app.simulator.server import Fault
+from app.secrets.key import ApiKey
+from app.secrets.stores import MemoryStore
+from app.simulator.faults import Fault
 from app.state import WizardState
 from app.tui import make_app
 from tests.fixtures.tui_connect import (

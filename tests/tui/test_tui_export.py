@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.secrets.stores import ApiKey, KeyringStatus, MemoryStore
+from app.secrets.key import ApiKey
+from app.secrets.keyring import KeyringStatus
+from app.secrets.stores import MemoryStore
 from app.state import Services, WizardState
 from app.tui import make_app
 from tests.fixtures.tui_connect import (

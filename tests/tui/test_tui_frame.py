@@ -14,7 +14,9 @@ import pytest
 from textual.widgets import Input, RadioButton, Static
 
 from app.core.i18n import set_language, t
-from app.secrets.stores import ApiKey, KeyringStatus, MemoryStore
+from app.secrets.key import ApiKey
+from app.secrets.keyring import KeyringStatus
+from app.secrets.stores import MemoryStore
 from app.state import STEPS, Services, WizardState
 from app.tui import WizardApp, make_app
 

@@ -15,7 +15,8 @@ import pytest
 from textual.widgets import Input
 
 from app.core.i18n import set_language, t
-from app.secrets.stores import KeyringStatus, MemoryStore
+from app.secrets.keyring import KeyringStatus
+from app.secrets.stores import MemoryStore
 from app.state import Services, WizardState
 from app.tui import make_app
 from tests.cli.test_key_in_fields import KEY_IDS, KEYS

@@ -19,15 +19,9 @@ from textual.widgets import Checkbox, Input, RadioButton, RadioSet, Static
 
 from app.core.endpoints import InvalidWorkspaceId, normalize_workspace_id
 from app.core.i18n import set_language, t
-from app.secrets.stores import (
-    ApiKey,
-    InvalidApiKey,
-    KeyRef,
-    KeyringStatus,
-    MemoryStore,
-    probe_keyring,
-    store_for,
-)
+from app.secrets.key import ApiKey, InvalidApiKey
+from app.secrets.keyring import KeyringStatus, probe_keyring
+from app.secrets.stores import KeyRef, MemoryStore, store_for
 from app.state import Services, WizardState
 from app.tui import WizardApp, make_app
 from screens.widgets import SecretInput

@@ -19,7 +19,8 @@ from app.core.i18n import set_language
 from app.probe.engine import ProbeOptions
 from app.probe.latency import LatencyResult, LatencyTarget, candidates, measure_with_options, rank
 from app.probe.transport import Pins
-from app.secrets.stores import KeyringStatus, MemoryStore
+from app.secrets.keyring import KeyringStatus
+from app.secrets.stores import MemoryStore
 from app.state import Services, WizardState
 from app.tui import make_app
 

@@ -14,7 +14,9 @@ from textual.widgets import Checkbox, Input, Select, Static
 from app import cli
 from app.commands import wizard as wizard_command
 from app.core.i18n import set_language, t
-from app.secrets.stores import ApiKey, KeyringStatus, MemoryStore
+from app.secrets.key import ApiKey
+from app.secrets.keyring import KeyringStatus
+from app.secrets.stores import MemoryStore
 from app.state import Services, WizardState
 from app.tui import make_app
 from tests.tui.test_tui_steps import (

@@ -11,7 +11,8 @@ import pytest
 from textual.widgets import Button, Input, Select
 
 from app.core.i18n import set_language
-from app.secrets.stores import KeyringStatus, MemoryStore
+from app.secrets.keyring import KeyringStatus
+from app.secrets.stores import MemoryStore
 from app.state import Services, WizardState
 from app.tui import make_app
 from tests.tui.test_tui_steps import SIZE, WS, settle, step_of

@@ -122,7 +122,7 @@ async def test_no_line_of_a_failed_check_or_the_consent_dialog_starts_with_a_clo
     from dataclasses import replace
 
     from app.demo import start_demo
-    from app.secrets.stores import ApiKey
+    from app.secrets.key import ApiKey
 
     set_language("zh")
     env = start_demo(tmp_path / "demo", lang="zh")

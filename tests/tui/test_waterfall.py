@@ -8,8 +8,9 @@ from app.findings.waterfall import BAR_WIDTH, axis_of, bar, layout, timeline
 from app.probe.engine import ProbeOptions, run_checks
 from app.probe.targets import targets_for
 from app.probe.transport import Pins
-from app.secrets.stores import ApiKey, MemoryStore
-from app.simulator.server import Fault
+from app.secrets.key import ApiKey
+from app.secrets.stores import MemoryStore
+from app.simulator.faults import Fault
 from tests.fixtures.tui_connect import (
     restore_language,  # noqa: F401 (autouse)
     services_for,

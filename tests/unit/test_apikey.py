@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from app.core.errors import UserError
 from app.core.i18n import t
-from app.secrets.stores import MAX_KEY_LEN, ApiKey, InvalidApiKey
+from app.secrets.key import MAX_KEY_LEN, ApiKey, InvalidApiKey
 
 GOOD = "sk-0123456789abcdef0123456789abcdef"
 

@@ -409,7 +409,7 @@ def test_a_wizard_left_before_export_prints_a_delete_that_works(
     from app.commands.wizard import real_services, stored_account
     from app.config.next_steps import final_lines
     from app.core.i18n import set_language
-    from app.secrets.stores import ApiKey
+    from app.secrets.key import ApiKey
     from app.state import WizardState
 
     config = tmp_path / "wiz" / "config.yaml"
@@ -452,7 +452,8 @@ def test_a_refused_delete_in_a_store_move_prints_a_command_that_works(
     not the venv's). It is now this tool's own `key delete --account`, and it works."""
     import keyring
 
-    from app.secrets.stores import KeyringStore, KeyStoreError
+    from app.secrets.key import KeyStoreError
+    from app.secrets.stores import KeyringStore
 
     _configure(run_cli, secret_service, cli.config, KEY_MAIN)
     account = load_config(cli.config).profiles["default"].api_key.account

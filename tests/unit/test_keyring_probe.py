@@ -14,17 +14,9 @@ from keyring import errors
 from keyring.backends import chainer, fail, null
 
 from app.core.errors import UserError
-from app.secrets.stores import (
-    KEYRING_SERVICE,
-    ApiKey,
-    KeyRef,
-    KeyringStore,
-    KeyStoreError,
-    NoSecureStore,
-    choose_store,
-    probe_keyring,
-    store_for,
-)
+from app.secrets.key import ApiKey, KeyStoreError
+from app.secrets.keyring import KEYRING_SERVICE, probe_keyring
+from app.secrets.stores import KeyRef, KeyringStore, NoSecureStore, choose_store, store_for
 
 KEY = ApiKey("sk-keyringtest0123456789abcdef")
 
@@ -372,7 +364,9 @@ def test_invalid_value_in_the_keyring_is_reported_without_showing_it(
 _HANGING_SCRIPT = """
 import threading, keyring
 from keyring import backend as kb
-from app.secrets.stores import probe_keyring, KeyringStore, ApiKey, KeyStoreError
+from app.secrets.key import ApiKey, KeyStoreError
+from app.secrets.keyring import probe_keyring
+from app.secrets.stores import KeyringStore
 
 class Hang(kb.KeyringBackend):
     priority = 5

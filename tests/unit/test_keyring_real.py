@@ -11,8 +11,9 @@ from pathlib import Path
 
 import secretstorage
 
-from app.secrets.keyring_probe import PROBE_USER_PREFIX
-from app.secrets.stores import KEYRING_SERVICE, ApiKey, KeyringStore, KeyStoreError, probe_keyring
+from app.secrets.key import ApiKey, KeyStoreError
+from app.secrets.keyring import KEYRING_SERVICE, PROBE_USER_PREFIX, probe_keyring
+from app.secrets.stores import KeyringStore
 from tests.fixtures.keyring import KEYRING_PASSWORD, SecretServiceSession
 
 KEY = ApiKey("sk-realkeyring0123456789abcdef")
@@ -112,7 +113,7 @@ def test_locked_collection_is_reported_with_the_unlock_step_that_works(
 
 
 _PROBE = (
-    "from app.secrets.stores import probe_keyring; s = probe_keyring(20); "
+    "from app.secrets.keyring import probe_keyring; s = probe_keyring(20); "
     "print(s.reason, s.backend)"
 )
 

@@ -9,8 +9,8 @@ from app.core.models import CheckFinished, CheckStarted, PhaseDone
 from app.probe.engine import ProbeOptions, run_checks
 from app.probe.targets import targets_for
 from app.probe.transport import Pins
-from app.secrets.stores import ApiKey
-from app.simulator.server import Fault
+from app.secrets.key import ApiKey
+from app.simulator.faults import Fault
 
 
 def options(sim, **kw) -> ProbeOptions:

@@ -14,13 +14,12 @@ from hypothesis import strategies as st
 
 from app.core.errors import UserError
 from app.core.i18n import get_language, set_language, t
+from app.secrets.key import ApiKey, KeyStoreError
 from app.secrets.stores import (
     DEFAULT_ENV_VAR,
-    ApiKey,
     EnvStore,
     FileStore,
     KeyRef,
-    KeyStoreError,
     MemoryStore,
     choose_store,
     store_for,

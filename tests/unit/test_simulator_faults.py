@@ -12,7 +12,7 @@ import asyncio
 import httpx
 import pytest
 
-from app.simulator.server import Fault
+from app.simulator.faults import Fault
 from tests.fixtures.simulator import pinned_async_client
 
 SHARED = "https://dashscope-intl.aliyuncs.com"

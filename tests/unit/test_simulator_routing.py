@@ -13,8 +13,8 @@ import uuid
 import pytest
 
 from app.core.catalog import load_catalog
-from app.simulator.accounts import account_models
-from app.simulator.server import Account, Simulator, default_accounts
+from app.simulator.accounts import Account, account_models, default_accounts
+from app.simulator.server import Simulator
 from tests.fixtures.simulator import pinned_client
 
 OPENAI = "/compatible-mode/v1"

@@ -12,7 +12,7 @@ import pytest
 from app.findings.report import render_markdown, to_json
 from app.probe.engine import ProbeOptions, run_checks
 from app.probe.targets import targets_for
-from app.secrets.stores import ApiKey
+from app.secrets.key import ApiKey
 
 
 class Socks5Server:

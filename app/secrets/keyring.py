@@ -1,4 +1,5 @@
-"""Talking to the OS keyring without ever hanging or leaking: threads, timeouts, reasons.
+"""Talking to the OS keyring without ever hanging or leaking: vetted backends, the one
+call-with-timeout, reasons.
 
 A keyring call can block forever (a locked Secret Service collection waiting for a prompt
 nobody can see over SSH, in CI or in WSL), so every call, including picking the backend,
@@ -6,28 +7,48 @@ runs in a daemon thread that the caller stops waiting for after `timeout` second
 daemon thread cannot keep the interpreter alive. Every exception, not only KeyringError,
 becomes a specific reason and next step (locale keys), never a traceback, and no message
 carries the key (T8). `keyring` is imported here only, lazily, so `--help` stays light.
+
+`run_with_timeout` is the one thread-with-timeout of the program: the stores call it here,
+and the wizard's key step wraps its own (already bounded) store calls in it too.
 """
 
 from __future__ import annotations
 
-import secrets as _random
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.core.errors import EXIT_NO_SECURE_STORE
-from app.secrets.stores import (
-    KEYRING_PROBE_TIMEOUT,
-    KEYRING_SERVICE,
-    ApiKey,
-    KeyringStatus,
-    KeyStoreError,
-)
+from app.core.i18n import t
+from app.core.text import redact
+from app.secrets.key import ApiKey, KeyStoreError
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 T = TypeVar("T")
+KEYRING_SERVICE = "modelstudio-setup"
+KEYRING_PROBE_TIMEOUT = 15.0
 PROBE_USER_PREFIX = "modelstudio-setup-probe-"
 _DETAIL_MAX = 200
+
+
+@dataclass(frozen=True)
+class KeyringStatus:
+    """Result of probing the OS keyring before trusting it with a key."""
+
+    available: bool
+    backend: str  # e.g. "keyring.backends.SecretService.Keyring"
+    reason: str | None = None  # locale key, e.g. "secrets.keyring_locked"
+    next_step: str | None = None  # locale key naming what the user can do
+    params: dict[str, str] = field(default_factory=dict)
+
+    def message(self) -> str:
+        """Reason and next step in the current language ('' when available)."""
+        parts = [t(k, **self.params) for k in (self.reason, self.next_step) if k]
+        return " ".join(parts)
 
 
 class KeyringTimeout(Exception):
@@ -97,6 +118,7 @@ def _priority(backend: object) -> float | None:
 
 def _insecure_reason(backend: object) -> _Refused | None:
     """Backends that would accept a key without protecting it: refused before any write."""
+    # lazy: `keyring` is slow to import and the env/file stores never need it
     from keyring.backends import chainer, fail, null
 
     name = backend_name(backend)
@@ -124,7 +146,7 @@ def _insecure_reason(backend: object) -> _Refused | None:
     return None
 
 
-def vetted(backend: object) -> tuple[object, str]:
+def vetted(backend: KeyringBackend) -> tuple[KeyringBackend, str]:
     """The ONE backend every read and write goes to, and the name users see (T20).
 
     A chainer tries its backends in turn and falls through whenever one raises
@@ -134,6 +156,7 @@ def vetted(backend: object) -> tuple[object, str]:
     directly; its refusals are then failures, never a fall-through. No such backend: the
     chain itself is returned and refused for the reason of its first backend.
     """
+    # lazy: `keyring` is slow to import and the env/file stores never need it
     from keyring.backends import chainer
 
     if not isinstance(backend, chainer.ChainerBackend):
@@ -158,9 +181,7 @@ def _detail(exc: BaseException, secret: str | None) -> str:
     """A short, redacted description of a foreign exception: never the key, never huge.
 
     Redaction (every form of the key, then anything key-shaped) happens before the cut and
-    the escaping, in app.secrets.stores.redact, the one place that does it (B8)."""
-    from app.core.text import redact
-
+    the escaping, in app.core.text.redact, the one place that does it (B8)."""
     try:
         text = str(exc)
     except Exception:  # a hostile __str__
@@ -188,6 +209,7 @@ def failure(
     exc: BaseException, *, backend: str = "?", timeout: float = 0.0, secret: str | None = None
 ) -> tuple[str, str, dict[str, str]]:
     """(reason, next_step, params) for anything a keyring call raised."""
+    # lazy: `keyring` is slow to import and the env/file stores never need it
     from keyring import errors
 
     params = {"backend": backend, "seconds": f"{timeout:g}"}
@@ -225,6 +247,7 @@ def _call(
     seen: dict[str, str] = {}
 
     def work() -> T:
+        # lazy: `keyring` is slow to import and the env/file stores never need it
         import keyring
 
         backend, seen["backend"] = vetted(keyring.get_keyring())
@@ -273,8 +296,8 @@ def keyring_delete(service: str, user: str, timeout: float) -> tuple[bool, str]:
     """True when a key was removed; False when there was none."""
 
     def op(backend: Any) -> bool:
-        from keyring.backends import fail, null
-        from keyring.errors import PasswordDeleteError
+        from keyring.backends import fail, null  # lazy: `keyring` is slow to import
+        from keyring.errors import PasswordDeleteError  # lazy: as above
 
         if isinstance(backend, (fail.Keyring, null.Keyring)):
             raise _insecure_reason(backend)  # type: ignore[misc]
@@ -294,11 +317,14 @@ def probe_keyring(timeout: float = KEYRING_PROBE_TIMEOUT) -> KeyringStatus:
 
     The probe value is random and stored under a probe user name, never under a profile.
     """
+    import secrets as _random  # lazy: it loads hashlib (OpenSSL); `key get` never probes
+
     user = PROBE_USER_PREFIX + _random.token_hex(6)
     value = "probe-" + _random.token_urlsafe(18)
     seen: dict[str, str] = {}
 
     def work() -> None:
+        # lazy: `keyring` is slow to import and the env/file stores never need it
         import keyring
 
         backend, seen["backend"] = vetted(keyring.get_keyring())
