@@ -11,6 +11,8 @@ pytest_plugins = [
     "tests.fixtures.keyring",
     "tests.fixtures.simulator",
     "tests.fixtures.cli",
+    "tests.fixtures.packaging",
+    "tests.fixtures.tmux",
 ]
 
 

@@ -6,121 +6,23 @@ as a script would. Every run also greps stdout, stderr and the report for the ra
 
 from __future__ import annotations
 
-import json
 import socket
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from app.cli import main
-from app.config.schema import Config
-from app.config.validate import make_profile
-from app.config.write import atomic_write
-from app.secrets.stores import KeyRef
 from app.simulator.faults import Fault
 from app.simulator.proxy import ConnectProxy
 from app.simulator.server import Simulator
-
-KEY_VAR = "MSS_TEST_KEY"
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-    report: str
-
-    @property
-    def data(self) -> dict:
-        return json.loads(self.out)
-
-    @property
-    def codes(self) -> set[str]:
-        return {f["code"] for f in self.data["findings"]}
+from tests.fixtures.doctor import KEY_VAR, MACHINE_VARS, doctor, write_config
 
 
 @pytest.fixture
 def env(monkeypatch):
     """No proxy or key variables leak in from the machine running the tests."""
-    for var in (
-        "DASHSCOPE_API_KEY",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "NO_PROXY",
-        "no_proxy",
-        "SSL_CERT_FILE",
-        "SSL_CERT_DIR",
-        "MODELSTUDIO_SETUP_CONFIG",
-    ):
+    for var in MACHINE_VARS:
         monkeypatch.delenv(var, raising=False)
     return monkeypatch
-
-
-def write_config(
-    tmp_path: Path,
-    sim: Simulator,
-    account: str = "ap-southeast-1",
-    *,
-    region: str | None = None,
-    model: str = "qwen-plus",
-    style: str = "workspace",
-    store: str = "env",
-) -> Path:
-    acct = sim.accounts[account]
-    region = region or acct.region
-    profile, _ = make_profile(
-        "default",
-        region=region,
-        endpoint_style=style,
-        workspace_id=acct.workspace_id if style == "workspace" else None,
-        model=model,
-        api_key=KeyRef(store=store, env=KEY_VAR if store == "env" else "DASHSCOPE_API_KEY"),
-    )
-    path = tmp_path / "config.yaml"
-    atomic_write(path, Config().with_profile(profile, make_default=True).dump())
-    return path
-
-
-def doctor(
-    capsys,
-    env,
-    tmp_path: Path,
-    sim: Simulator | None,
-    key: str | None,
-    *args: str,
-    config: Path | None = None,
-    pin: bool = True,
-    ca: bool = True,
-    timeout: str = "5",
-) -> Run:
-    """Run `doctor --json` in-process; assert the raw key is in no output and no report."""
-    if key is not None:
-        env.setenv(KEY_VAR, key)
-    else:
-        env.delenv(KEY_VAR, raising=False)
-    report = tmp_path / "report.md"
-    argv = ["doctor", "--json", "--lang", "en", "--timeout", timeout, "--report", str(report)]
-    argv += ["--config", str(config or tmp_path / "config.yaml")]
-    if sim is not None and pin:
-        argv += ["--connect-to", sim.connect_to]
-    if sim is not None and ca and sim.tls:
-        argv += ["--ca-file", str(sim.ca_file)]
-    argv += list(args)
-    capsys.readouterr()
-    code = main(argv)
-    captured = capsys.readouterr()
-    text = report.read_text(encoding="utf-8") if report.exists() else ""
-    run = Run(code, captured.out, captured.err, text)
-    if key:
-        for where in (run.out, run.err, run.report):
-            assert key not in where
-    return run
 
 
 # ----------------------------------------------------------------------------- happy path

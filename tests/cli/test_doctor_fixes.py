@@ -21,28 +21,13 @@ from app.simulator.accounts import Account, fake_key, fake_workspace_id
 from app.simulator.faults import Fault
 from app.simulator.proxy import ConnectProxy
 from app.simulator.server import Simulator
-from tests.cli.test_doctor import KEY_VAR, doctor, write_config
-
-_MACHINE_VARS = (
-    "DASHSCOPE_API_KEY",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "MODELSTUDIO_SETUP_CONFIG",
-)
+from tests.fixtures.doctor import KEY_VAR, MACHINE_VARS, doctor, write_config
 
 
 @pytest.fixture
 def env(monkeypatch):
     """No proxy, trust or key variables leak in from the machine running the tests."""
-    for var in _MACHINE_VARS:
+    for var in MACHINE_VARS:
         monkeypatch.delenv(var, raising=False)
     return monkeypatch
 

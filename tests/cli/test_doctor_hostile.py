@@ -9,14 +9,13 @@ import pytest
 
 from app.cli import main
 from app.simulator.faults import Fault
-from tests.cli.test_doctor import KEY_VAR, doctor, write_config
-from tests.cli.test_doctor_fixes import _MACHINE_VARS
+from tests.fixtures.doctor import KEY_VAR, MACHINE_VARS, doctor, write_config
 
 
 @pytest.fixture
 def env(monkeypatch):
     """No proxy, trust or key variables leak in from the machine running the tests."""
-    for var in _MACHINE_VARS:
+    for var in MACHINE_VARS:
         monkeypatch.delenv(var, raising=False)
     return monkeypatch
 

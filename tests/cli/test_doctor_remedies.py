@@ -18,16 +18,15 @@ from app.config.schema import Config
 from app.config.validate import make_profile
 from app.config.write import atomic_write
 from app.secrets.stores import KeyRef
-from tests.cli.test_doctor import KEY_VAR, doctor
-from tests.cli.test_doctor_fixes import _MACHINE_VARS
 from tests.fixtures.cli import _SCRUBBED, REPO_ROOT
+from tests.fixtures.doctor import KEY_VAR, MACHINE_VARS, doctor
 
 
 @pytest.fixture
 def env(monkeypatch, tmp_path):
     """No proxy, trust or key variables from the machine; commands spelt with the bare
     name (as for an installed tool: the venv's bin is on PATH here)."""
-    for var in _MACHINE_VARS:
+    for var in MACHINE_VARS:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.delenv("UV_RUN_RECURSION_DEPTH", raising=False)
     return monkeypatch

@@ -16,7 +16,7 @@ from app.findings.codes import CERT_NAME_MAX, REQUEST_ID_MAX, Finding, markdown_
 from app.findings.judge import judge_response
 from app.simulator.faults import Fault
 from app.simulator.server import Simulator
-from tests.cli.test_doctor import doctor, write_config
+from tests.fixtures.doctor import MACHINE_VARS, doctor, write_config
 
 CONTROLS = ("\x1b", "\x07", "\x9b", "\x00", "\u202e")
 # The simulator sends ids as ASCII headers; the C1 CSI (U+009B) goes in the JSON body's code.
@@ -26,11 +26,7 @@ HOSTILE_CODE = "\x1b[2JAccessDenied\x1b]0;X\x07\x9b2J" + "C" * 2000
 
 @pytest.fixture
 def env(monkeypatch):
-    for var in ("DASHSCOPE_API_KEY", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
-        monkeypatch.delenv(var, raising=False)
-    for var in ("ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy", "SSL_CERT_FILE"):
-        monkeypatch.delenv(var, raising=False)
-    for var in ("SSL_CERT_DIR", "MODELSTUDIO_SETUP_CONFIG"):
+    for var in MACHINE_VARS:
         monkeypatch.delenv(var, raising=False)
     return monkeypatch
 

@@ -25,19 +25,12 @@ from app.export.formats import FORMATS, SHELLS, export
 from app.export.merge import merge_json_settings
 from app.secrets.key import ApiKey
 from app.secrets.stores import KeyRef
+from tests.fixtures.export import KEY, URLS, configured_file_store, profile
 
-KEY = "sk-0123456789abcdef0123456789abcdef"
 VENV_BIN = str(Path(sys.executable).parent)
 
 
-def profile(store: str = "file", env: str = "DASHSCOPE_API_KEY", **kw):
-    args = {"region": "ap-southeast-1", "workspace_id": "ws-g3ganedl8go5vc5i"}
-    args.update(kw)
-    return make_profile("default", api_key=KeyRef(store, env), **args)[0]
-
-
 P = profile()
-URLS = P.base_urls
 
 
 def _parse(fmt: str, text: str):
@@ -210,25 +203,9 @@ def test_fish_export_with_key_sets_the_variables(tmp_path: Path) -> None:
     assert out == [URLS["openai"], KEY, KEY, URLS["dashscope"]]
 
 
-def _configured_file_store(cli) -> Path:
-    r = cli(
-        "configure",
-        "--region",
-        "ap-southeast-1",
-        "--workspace-id",
-        "ws-g3ganedl8go5vc5i",
-        "--store",
-        "file",
-        "--api-key-stdin",
-        input=KEY,
-    )
-    assert r.rc == 0, r
-    return cli.config
-
-
 def test_sh_export_fetches_the_key_with_key_get(cli, tmp_path: Path) -> None:
     """The referenced form: the shell runs `modelstudio-setup key get` and gets the key."""
-    config = _configured_file_store(cli)
+    config = configured_file_store(cli)
     r = cli("export", "--format", "sh", "--config", str(config))
     assert r.rc == 0 and KEY not in r.stdout
     assert f"--config {config}" in r.stdout
@@ -241,7 +218,7 @@ def test_sh_export_fetches_the_key_with_key_get(cli, tmp_path: Path) -> None:
 
 @pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed (CI installs it)")
 def test_fish_export_fetches_the_key_with_key_get(cli, tmp_path: Path) -> None:
-    config = _configured_file_store(cli)
+    config = configured_file_store(cli)
     r = cli("export", "--format", "fish", "--config", str(config))
     script = tmp_path / "ref.fish"
     script.write_text(r.stdout)
@@ -254,7 +231,7 @@ def test_fish_export_fetches_the_key_with_key_get(cli, tmp_path: Path) -> None:
 
 
 def test_export_command_stdout_and_output_file_modes(cli, tmp_path: Path) -> None:
-    _configured_file_store(cli)
+    configured_file_store(cli)
     r = cli("export", "--format", "dotenv")
     assert r.rc == 0 and KEY not in r.output
     assert dotenv_values(stream=io.StringIO(r.stdout))["OPENAI_BASE_URL"] == URLS["openai"]
@@ -279,7 +256,7 @@ def test_export_command_stdout_and_output_file_modes(cli, tmp_path: Path) -> Non
 
 
 def test_include_key_to_stdout_warns(cli) -> None:
-    _configured_file_store(cli)
+    configured_file_store(cli)
     r = cli("export", "--format", "openai-python", "--include-key")
     assert r.rc == 0
     assert KEY in r.stdout and KEY not in r.stderr
@@ -295,14 +272,14 @@ def test_include_key_with_missing_key_exits_1(cli) -> None:
 
 
 def test_export_refuses_unknown_profile_and_format(cli) -> None:
-    _configured_file_store(cli)
+    configured_file_store(cli)
     assert cli("export", "--format", "dotenv", "--profile", "ghost").rc == 2
     assert cli("export", "--format", "toml").rc == 2
     assert cli("export", "--format", "yaml", "--include-key").rc == 2
 
 
 def test_export_over_a_symlink_says_so(cli, tmp_path: Path) -> None:
-    _configured_file_store(cli)
+    configured_file_store(cli)
     real = tmp_path / "real.env"
     real.write_text("OLD=1\n")
     link = tmp_path / "link.env"
@@ -318,7 +295,7 @@ def test_export_over_a_symlink_says_so(cli, tmp_path: Path) -> None:
 
 
 def test_settings_json_is_merged_not_clobbered(cli, tmp_path: Path) -> None:
-    _configured_file_store(cli)
+    configured_file_store(cli)
     settings = tmp_path / ".claude" / "settings.json"
     settings.parent.mkdir()
     settings.write_text(json.dumps({"theme": "dark", "env": {"FOO": "bar"}}))
@@ -420,7 +397,7 @@ def test_any_valid_key_round_trips_through_dotenv_and_python(raw: str) -> None:
 
 def test_reexport_without_the_key_leaves_no_backup_holding_the_key(cli, tmp_path: Path) -> None:
     """QA B16: `.env.bak-<stamp>` beside `.env` is not covered by a `.env` gitignore line."""
-    _configured_file_store(cli)
+    configured_file_store(cli)
     project = tmp_path / "project"
     project.mkdir()
     env_file = project / ".env"
@@ -435,7 +412,7 @@ def test_reexport_without_the_key_leaves_no_backup_holding_the_key(cli, tmp_path
 
 def test_export_leaves_no_lock_file_and_creates_one_missing_level(cli, tmp_path: Path) -> None:
     """QA B17 / sweep S9: only the exported files appear in the project."""
-    _configured_file_store(cli)
+    configured_file_store(cli)
     project = tmp_path / "project"
     project.mkdir()
     r = cli("export", "--format", "claude-code", "-o", str(project / ".claude" / "settings.json"))
@@ -448,7 +425,7 @@ def test_export_leaves_no_lock_file_and_creates_one_missing_level(cli, tmp_path:
 
 def test_export_into_a_mistyped_deep_path_is_refused(cli, tmp_path: Path) -> None:
     """QA B18: a typo must not silently grow a directory tree."""
-    _configured_file_store(cli)
+    configured_file_store(cli)
     target = tmp_path / "typo" / "dir" / "deep" / ".env"
     r = cli("export", "--format", "dotenv", "-o", str(target))
     assert r.rc == 2
@@ -458,7 +435,7 @@ def test_export_into_a_mistyped_deep_path_is_refused(cli, tmp_path: Path) -> Non
 
 def test_export_write_error_names_the_file_not_config(cli, tmp_path: Path) -> None:
     """Sweep S10: an export that cannot be written must not talk about --config."""
-    _configured_file_store(cli)
+    configured_file_store(cli)
     blocker = tmp_path / "afile"
     blocker.write_text("x")
     r = cli("export", "--format", "dotenv", "-o", str(blocker / "x" / ".env"))
@@ -470,7 +447,7 @@ def test_export_write_error_names_the_file_not_config(cli, tmp_path: Path) -> No
 
 def test_keyless_export_is_never_group_or_world_writable(cli, tmp_path: Path) -> None:
     """QA B31: whoever can rewrite OPENAI_BASE_URL in a .env receives the key next time."""
-    _configured_file_store(cli)
+    configured_file_store(cli)
     old = os.umask(0)
     try:
         out = tmp_path / "out.env"
@@ -486,7 +463,7 @@ def test_keyless_export_is_never_group_or_world_writable(cli, tmp_path: Path) ->
 
 def test_key_reference_export_warns_when_the_command_is_not_on_path(cli, tmp_path: Path) -> None:
     """QA B1: run the README way (`uv run`), `$(modelstudio-setup key get)` finds nothing."""
-    _configured_file_store(cli)
+    configured_file_store(cli)
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     r = cli("export", "--format", "sh", env={"PATH": str(empty)})
@@ -526,7 +503,7 @@ def test_dotenv_refuses_a_key_that_python_dotenv_would_expand(cli, tmp_path: Pat
 
 def test_sh_reference_says_so_when_key_get_cannot_run(cli, tmp_path: Path) -> None:
     """QA B1: without modelstudio-setup on PATH the key was exported as '' silently."""
-    _configured_file_store(cli)
+    configured_file_store(cli)
     r = cli("export", "--format", "sh")
     script = tmp_path / "ref.sh"
     script.write_text(r.stdout)
@@ -544,7 +521,7 @@ def test_sh_reference_says_so_when_key_get_cannot_run(cli, tmp_path: Path) -> No
 
 @pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed (CI installs it)")
 def test_fish_reference_says_so_when_key_get_cannot_run(cli, tmp_path: Path) -> None:
-    _configured_file_store(cli)
+    configured_file_store(cli)
     r = cli("export", "--format", "fish")
     script = tmp_path / "ref.fish"
     script.write_text(r.stdout)

@@ -20,8 +20,8 @@ from app.export.formats import FORMATS, export
 from app.export.merge import merge_dotenv
 from app.secrets.key import ApiKey
 from app.secrets.stores import KeyRef
-from tests.cli.test_export import KEY, URLS, _configured_file_store
 from tests.fixtures.catalogs import catalog_without_anthropic_models
+from tests.fixtures.export import KEY, URLS, configured_file_store
 
 PROJECT_ENV = """\
 # database of the app
@@ -66,7 +66,7 @@ def _other_lines(text: str) -> list[str]:
 
 
 def test_dotenv_export_merges_into_a_project_env_keeping_everything_else(cli, tmp_path):
-    _configured_file_store(cli)
+    configured_file_store(cli)
     env_file = _project(tmp_path)
     r = cli("export", "--format", "dotenv", "--output", str(env_file))
     assert r.rc == 0, r
@@ -102,7 +102,7 @@ def _umask() -> int:
 
 def test_python_dotenv_reads_the_merged_file_with_interpolation(cli, tmp_path, monkeypatch):
     """What a project does at startup: load_dotenv with the key in the environment."""
-    _configured_file_store(cli)
+    configured_file_store(cli)
     env_file = _project(tmp_path)
     assert cli("export", "--format", "dotenv", "--output", str(env_file)).rc == 0
     monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
@@ -132,7 +132,7 @@ def test_merge_into_an_empty_file_is_the_export() -> None:
 
 
 def test_include_key_merge_is_private_and_a_keyless_reexport_removes_our_key(cli, tmp_path):
-    _configured_file_store(cli)
+    configured_file_store(cli)
     env_file = _project(tmp_path)
     env_file.chmod(0o644)
     r = cli("export", "--format", "dotenv", "--output", str(env_file), "--include-key")
@@ -152,7 +152,7 @@ def test_include_key_merge_is_private_and_a_keyless_reexport_removes_our_key(cli
 
 
 def test_a_key_the_user_put_in_env_is_kept_and_the_file_stays_private(cli, tmp_path):
-    _configured_file_store(cli)
+    configured_file_store(cli)
     env_file = _project(tmp_path, f"DATABASE_URL=x\nDASHSCOPE_API_KEY={KEY}\n")
     env_file.chmod(0o644)
     r = cli("export", "--format", "dotenv", "--output", str(env_file))
@@ -169,7 +169,7 @@ def test_a_key_the_user_put_in_env_is_kept_and_the_file_stays_private(cli, tmp_p
 
 @pytest.mark.parametrize(*REPLACED)
 def test_a_file_this_tool_did_not_write_is_refused_then_replaced_with_force(FORMAT, cli, tmp_path):
-    _configured_file_store(cli)
+    configured_file_store(cli)
     target = tmp_path / "mine.txt"
     target.write_text("precious user content\n")
     r = cli("export", "--format", FORMAT, "--output", str(target))
@@ -186,7 +186,7 @@ def test_a_file_this_tool_did_not_write_is_refused_then_replaced_with_force(FORM
 
 @pytest.mark.parametrize(*REPLACED)
 def test_a_file_this_tool_wrote_is_replaced_without_force(FORMAT, cli, tmp_path):
-    _configured_file_store(cli)
+    configured_file_store(cli)
     target = tmp_path / "out.txt"
     assert cli("export", "--format", FORMAT, "--output", str(target)).rc == 0
     target.write_text(target.read_text() + "# edited\n")
@@ -197,7 +197,7 @@ def test_a_file_this_tool_wrote_is_replaced_without_force(FORMAT, cli, tmp_path)
 
 
 def test_an_empty_existing_file_is_simply_written(cli, tmp_path):
-    _configured_file_store(cli)
+    configured_file_store(cli)
     target = tmp_path / "modelstudio.sh"
     target.write_text("")
     assert cli("export", "--format", "sh", "--output", str(target)).rc == 0
@@ -205,7 +205,7 @@ def test_an_empty_existing_file_is_simply_written(cli, tmp_path):
 
 
 def test_a_settings_file_that_is_not_json_is_replaced_only_with_force(cli, tmp_path):
-    _configured_file_store(cli)
+    configured_file_store(cli)
     target = tmp_path / "settings.json"
     target.write_text("{ not json")
     assert cli("export", "--format", "claude-code", "--output", str(target)).rc == 2
@@ -217,7 +217,7 @@ def test_a_settings_file_that_is_not_json_is_replaced_only_with_force(cli, tmp_p
 @pytest.mark.parametrize("fmt", ["claude-code", "qwen-code"])
 def test_a_deeply_nested_settings_file_is_refused_and_left_as_it_was(fmt, cli, tmp_path):
     """T18: an 800-level `settings.json` was a RecursionError traceback."""
-    _configured_file_store(cli)
+    configured_file_store(cli)
     target = tmp_path / "settings.json"
     hostile = '{"a": ' * 800 + "1" + "}" * 800
     target.write_text(hostile)
@@ -232,7 +232,7 @@ def test_a_deeply_nested_settings_file_is_refused_and_left_as_it_was(fmt, cli, t
 
 def test_a_symlink_out_of_its_directory_is_refused(cli, tmp_path):
     """A cloned repo's `.env -> ../home/.bashrc` must not receive the key (QA B37 repro 2)."""
-    _configured_file_store(cli)
+    configured_file_store(cli)
     home = tmp_path / "home"
     home.mkdir()
     bashrc = home / ".bashrc"
@@ -262,7 +262,7 @@ def test_a_symlink_out_of_its_directory_is_refused(cli, tmp_path):
 
 
 def test_a_symlink_within_its_directory_is_followed(cli, tmp_path):
-    _configured_file_store(cli)
+    configured_file_store(cli)
     (tmp_path / "config").mkdir()
     real = tmp_path / "config" / "app.env"
     real.write_text("A=1\n")
@@ -276,7 +276,7 @@ def test_a_symlink_within_its_directory_is_followed(cli, tmp_path):
 
 def test_an_overlong_output_name_is_a_clean_error(cli, tmp_path):
     """QA B44: exit 2 with the reason, no traceback."""
-    _configured_file_store(cli)
+    configured_file_store(cli)
     r = cli("export", "--format", "dotenv", "--output", str(tmp_path / ("a" * 300) / "x.env"))
     assert r.rc == 2, r
     assert "Traceback" not in r.output
@@ -325,7 +325,7 @@ def test_no_served_model_leaves_anthropic_model_out_and_says_so(cli) -> None:
 
 def test_keyless_export_holds_no_key_anywhere(cli, tmp_path) -> None:
     """After refusals, merges and forced replaces, only --include-key files hold the key."""
-    _configured_file_store(cli)
+    configured_file_store(cli)
     env_file = _project(tmp_path)
     for fmt in FORMATS:
         out = env_file.parent / f"x-{fmt}"
@@ -356,7 +356,7 @@ def test_the_cli_says_when_anthropic_model_is_left_out(cli, capsys) -> None:
     from app.cli import build_parser
     from app.commands import export as export_command
 
-    _configured_file_store(cli)
+    configured_file_store(cli)
     catalog = catalog_without_anthropic_models()
 
     def run(*argv: str) -> tuple[int, str, str]:
@@ -394,7 +394,7 @@ def test_a_workspace_id_from_an_earlier_export_goes_when_the_profile_has_none() 
 
 def test_a_key_the_user_put_in_env_survives_every_later_export(cli, tmp_path):
     """QA: the second export removed the user's own key line, saying this tool wrote it."""
-    _configured_file_store(cli)
+    configured_file_store(cli)
     user_key = "sk-" + "f" * 32
     env_file = _project(tmp_path, f"FOO=bar\nDASHSCOPE_API_KEY={user_key}\n")
     for _ in range(3):
@@ -408,7 +408,7 @@ def test_a_key_the_user_put_in_env_survives_every_later_export(cli, tmp_path):
 
 
 def test_our_include_key_literal_is_still_removed_after_repeated_exports(cli, tmp_path):
-    _configured_file_store(cli)
+    configured_file_store(cli)
     env_file = _project(tmp_path, "FOO=bar\n")
     for _ in range(2):
         assert (
@@ -424,7 +424,7 @@ def test_an_updated_line_keeps_the_users_export_prefix(cli, tmp_path):
     """QA: `export OPENAI_BASE_URL=…` became `OPENAI_BASE_URL='…'`, so `. .env` lost it."""
     import subprocess
 
-    _configured_file_store(cli)
+    configured_file_store(cli)
     env_file = _project(tmp_path, "export OPENAI_BASE_URL=https://api.openai.com/v1\n")
     assert cli("export", "--format", "dotenv", "--output", str(env_file)).rc == 0
     text = env_file.read_text()
@@ -454,7 +454,7 @@ def test_claude_code_refuses_to_drop_the_users_token_and_helper(cli, tmp_path):
     """QA: the merge dropped env.ANTHROPIC_AUTH_TOKEN, replaced apiKeyHelper, said 'kept'."""
     import json
 
-    _configured_file_store(cli)
+    configured_file_store(cli)
     target = tmp_path / "s.json"
     mine = {
         "env": {
@@ -487,7 +487,7 @@ def test_claude_code_replaces_its_own_settings_without_force(cli, tmp_path):
     """The base URL and models are the export's job; our own helper is ours to replace."""
     import json
 
-    _configured_file_store(cli)
+    configured_file_store(cli)
     target = tmp_path / "s.json"
     target.write_text(
         json.dumps(
@@ -508,7 +508,7 @@ def test_claude_code_replaces_its_own_settings_without_force(cli, tmp_path):
 def test_qwen_code_refuses_to_replace_the_users_own_provider_entry(cli, tmp_path):
     import json
 
-    _configured_file_store(cli)
+    configured_file_store(cli)
     target = tmp_path / "settings.json"
     assert cli("export", "--format", "qwen-code", "--output", str(target)).rc == 0
     ours = json.loads(target.read_text())["modelProviders"]["openai"][0]
@@ -532,7 +532,7 @@ def test_qwen_code_refuses_to_replace_the_users_own_provider_entry(cli, tmp_path
 
 
 def _tool_files(cli) -> dict[str, Path]:
-    config = _configured_file_store(cli)
+    config = configured_file_store(cli)
     r = cli(
         "configure",
         "--profile",

@@ -6,7 +6,7 @@ DNS label: they missed QA B5, where `sk-` + 32 hex passed as a workspace ID and 
 written and looked up in DNS. These keys have the shapes Model Studio really issues. Every
 case must end with exit 2, the key in no form in stdout/stderr, nothing written under the
 test's HOME / config / export dirs, and no request seen by the simulator or by the CONNECT
-proxy that every HTTPS request of the run goes through (tests/test_sweep_bad_inputs.Guard).
+proxy that every HTTPS request of the run goes through (tests/fixtures/sweep.Guard).
 """
 
 from __future__ import annotations
@@ -18,24 +18,18 @@ import yaml
 
 from app.simulator.proxy import ConnectProxy
 from tests.fixtures.sweep import (
+    REAL_SHAPED_IDS,
+    REAL_SHAPED_KEYS,
     REGION,
     SWEEP_KEY,
     SWEEP_WS,
+    Guard,
     assert_no_leak,
+    guard_for,
     sweep_simulator,
     tree_state,
     write_config,
 )
-from tests.tui.test_sweep_bad_inputs import NET_VARS, Guard
-
-REAL_SHAPED = {
-    "sk-hex32": "sk-3f9a1c0e7b2d4a6f8e1b5c9d0a7f3e2c",
-    "sk-sp-hex": "sk-sp-9c2e4b7a1d3f5e8c0b6a2d4f7e9c1b3a",
-    "sk-ws-dotted": "sk-ws-Qm7Zp2Kx.Vt9Lr4Nc.Hs6Wd1Jb.Fy8Gu3Ea",
-    "st-temporary": "st-7Hq2Lm9Xc4Vb8Nz1Kp6Rt3Ws5Yd0Jf",
-}
-KEY_IDS = list(REAL_SHAPED)
-KEYS = list(REAL_SHAPED.values())
 
 
 @pytest.fixture(scope="module")
@@ -56,15 +50,7 @@ def proxy(sim):
 @pytest.fixture
 def guard(cli, sim, proxy, tmp_path, monkeypatch) -> Guard:
     """The sweep's guard: every HTTPS request of a run goes through `proxy` (counted)."""
-    for var in NET_VARS:
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
-    monkeypatch.setenv("NO_PROXY", "")
-    monkeypatch.setenv("SSL_CERT_FILE", str(sim.ca_file))
-    (tmp_path / "exports").mkdir()
-    cli.root.mkdir(parents=True, exist_ok=True)
-    sim.clear_faults()
-    return Guard(cli, sim, proxy, tmp_path)
+    return guard_for(cli, sim, proxy, tmp_path, monkeypatch)
 
 
 def refused_quietly(
@@ -113,7 +99,7 @@ CLI_CASE_IDS = list(_cli_cases("K", "/o"))
 
 
 @pytest.mark.parametrize("case", CLI_CASE_IDS)
-@pytest.mark.parametrize("key", KEYS, ids=KEY_IDS)
+@pytest.mark.parametrize("key", REAL_SHAPED_KEYS, ids=REAL_SHAPED_IDS)
 def test_a_real_shaped_key_in_any_argument_is_refused_unseen(key, case, guard):
     write_config(guard.cli.config, store="env", env="SWEEP_VAR_KEY")
     args = _cli_cases(key, str(guard.roots[1]))[case]
@@ -132,7 +118,7 @@ def test_a_real_shaped_key_in_any_argument_is_refused_unseen(key, case, guard):
         ("SSL_CERT_DIR", "/etc/{k}"),
     ],
 )
-@pytest.mark.parametrize("key", KEYS, ids=KEY_IDS)
+@pytest.mark.parametrize("key", REAL_SHAPED_KEYS, ids=REAL_SHAPED_IDS)
 def test_doctor_refuses_a_network_setting_that_holds_a_key(key, variable, template, guard):
     write_config(guard.cli.config, store="env", env="SWEEP_VAR_KEY")
     env = {variable: template.format(k=key), "SWEEP_VAR_KEY": SWEEP_KEY}
@@ -162,7 +148,7 @@ def test_the_variable_guard_lets_a_normal_proxy_through(guard):
     assert guard.proxy.url.split("//")[1] in json.dumps(json.loads(r.stdout))
 
 
-@pytest.mark.parametrize("key", KEYS, ids=KEY_IDS)
+@pytest.mark.parametrize("key", REAL_SHAPED_KEYS, ids=REAL_SHAPED_IDS)
 def test_config_path_variable_holding_a_key_is_refused(key, guard, monkeypatch):
     monkeypatch.setenv("MODELSTUDIO_SETUP_CONFIG", key)
     said = refused_quietly(guard, key, "profiles", "list")
@@ -206,7 +192,7 @@ CONFIG_FIELDS = [
 
 
 @pytest.mark.parametrize("field", CONFIG_FIELDS)
-@pytest.mark.parametrize("key", KEYS, ids=KEY_IDS)
+@pytest.mark.parametrize("key", REAL_SHAPED_KEYS, ids=REAL_SHAPED_IDS)
 def test_a_key_planted_in_any_config_field_is_refused_unseen(key, field, guard):
     """What a poisoned or carelessly edited file does: no command uses it or shows it."""
     cfg = write_config(guard.cli.config, store="env", env="SWEEP_VAR_KEY")
@@ -356,7 +342,7 @@ def test_escape_sequences_in_a_config_never_reach_the_terminal(payload, where, g
         assert "\\x1b" in said or "\\x9b" in said or "\\u202e" in said, (args, said)
 
 
-@pytest.mark.parametrize("key", KEYS, ids=KEY_IDS)
+@pytest.mark.parametrize("key", REAL_SHAPED_KEYS, ids=REAL_SHAPED_IDS)
 def test_pins_refuse_a_key_for_every_caller_not_only_the_cli(key):
     """The wizard hands its --resolve / --connect-to values to the same parser."""
     from app.core.errors import KeyInField

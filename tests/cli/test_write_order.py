@@ -10,43 +10,15 @@ from an audit hook at `os.replace`, the last instant before the config would be 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 
 import pytest
 
 from app.config.io import load_config
-from tests.fixtures.cli import REPO_ROOT, CliRunner
+from tests.fixtures.cli import CliRunner, kill_at_rename
+from tests.fixtures.keyring import legacy_config
 
 KEY = "sk-order0123456789abcdef0123456"
 CONF = ("configure", "--region", "ap-southeast-1", "--workspace-id", "ws-order1")
-
-# Runs the CLI with an audit hook that SIGKILLs the process when a rename onto a path
-# ending in $KILL_AT_RENAME starts (os.replace raises the `os.rename` audit event).
-_KILL_AT_RENAME = """
-import os, signal, sys
-end = os.environ["KILL_AT_RENAME"]
-def hook(event, args):
-    if event == "os.rename" and str(args[1]).endswith(end):
-        os.kill(os.getpid(), signal.SIGKILL)
-sys.addaudithook(hook)
-from app.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
-
-
-def kill_at_rename(run_cli: CliRunner, end: str, *args: str, input: str = "", env=None):
-    full = {**run_cli.base_env(), "KILL_AT_RENAME": end, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-c", _KILL_AT_RENAME, *args],
-        input=input.encode(),
-        env=full,
-        cwd=REPO_ROOT,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
-
 
 needs_prlimit = pytest.mark.skipif(shutil.which("prlimit") is None, reason="needs prlimit")
 FULL_DISK = ("prlimit", "--fsize=64", "--")
@@ -99,10 +71,8 @@ def test_key_set_killed_before_the_config_records_the_entry_keeps_the_old_key(
     the config names it, the profile still finds its old key (write first, delete after)."""
     import keyring
 
-    from tests.unit.test_key_scope import _legacy_config
-
     env = dict(secret_service.env)
-    _legacy_config(run_cli.config)
+    legacy_config(run_cli.config)
     keyring.set_password("modelstudio-setup", "default", KEY)
     try:
         new = "sk-ordernew123456789abcdef0123456"

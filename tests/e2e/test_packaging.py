@@ -9,48 +9,15 @@ temporary directory, and runs the console script from a directory that is not th
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-UV = shutil.which("uv")
+from tests.fixtures.packaging import ROOT, UV, clean_env, run_ok
 
 pytestmark = pytest.mark.slow
-
-
-def _run(cmd: list[str], cwd: Path, timeout: int = 600, **kw) -> subprocess.CompletedProcess:
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, **kw)
-    assert proc.returncode == 0, f"{cmd}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    return proc
-
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    """No PYTHONPATH / VIRTUAL_ENV from the test run: the venv must stand on its own."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME", "UV_PROJECT_ENVIRONMENT")
-    }
-    env.update(extra)
-    return env
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    if UV:
-        _run([UV, "build", "--wheel", "--out-dir", str(out), str(ROOT)], cwd=out)
-    else:
-        _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), str(ROOT)], out)
-    wheels = list(out.glob("modelstudio_setup-*.whl"))
-    assert len(wheels) == 1, wheels
-    return wheels[0]
 
 
 @pytest.fixture(scope="module")
@@ -58,13 +25,13 @@ def installed(wheel, tmp_path_factory) -> Path:
     """A fresh venv outside the checkout with the wheel and its dependencies installed."""
     venv = tmp_path_factory.mktemp("venv") / "env"
     if UV:
-        _run([UV, "venv", "--python", sys.executable, str(venv)], cwd=venv.parent)
+        run_ok([UV, "venv", "--python", sys.executable, str(venv)], cwd=venv.parent)
         python = venv / "bin" / "python"
-        _run([UV, "pip", "install", "--python", str(python), str(wheel)], cwd=venv.parent)
+        run_ok([UV, "pip", "install", "--python", str(python), str(wheel)], cwd=venv.parent)
     else:
-        _run([sys.executable, "-m", "venv", str(venv)], cwd=venv.parent)
+        run_ok([sys.executable, "-m", "venv", str(venv)], cwd=venv.parent)
         python = venv / "bin" / "python"
-        _run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], cwd=venv.parent)
+        run_ok([str(python), "-m", "pip", "install", "--quiet", str(wheel)], cwd=venv.parent)
     return venv
 
 
@@ -104,8 +71,8 @@ def test_the_console_script_works_from_outside_the_checkout(installed, tmp_path)
     cwd = tmp_path / "elsewhere"
     cwd.mkdir()
     script = installed / "bin" / "modelstudio-setup"
-    env = _clean_env(LANG="C.UTF-8", HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "cfg"))
-    proc = _run([str(script), "recommend", "--residency", "mainland", "--json"], cwd=cwd, env=env)
+    env = clean_env(LANG="C.UTF-8", HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "cfg"))
+    proc = run_ok([str(script), "recommend", "--residency", "mainland", "--json"], cwd=cwd, env=env)
     data = json.loads(proc.stdout)
     assert (data["residency"], data["region"], data["scope"]) == (
         "mainland",
@@ -116,7 +83,7 @@ def test_the_console_script_works_from_outside_the_checkout(installed, tmp_path)
     assert isinstance(data["alternatives"], list)
     assert data["unmet_needs"] == []
 
-    zh = _run([str(script), "--lang", "zh", "recommend", "--residency", "eu"], cwd=cwd, env=env)
+    zh = run_ok([str(script), "--lang", "zh", "recommend", "--residency", "eu"], cwd=cwd, env=env)
     assert zh.stdout.startswith("推荐：德国（法兰克福）")
 
 
@@ -128,7 +95,7 @@ def test_the_installed_package_is_the_wheel_not_the_checkout(installed, tmp_path
         "print(json.dumps({'file': app.__file__, "
         "'tcss': resources.files('assets').joinpath('app.tcss').is_file()}))"
     )
-    proc = _run([str(python), "-c", code], cwd=tmp_path, env=_clean_env())
+    proc = run_ok([str(python), "-c", code], cwd=tmp_path, env=clean_env())
     data = json.loads(proc.stdout)
     assert Path(data["file"]).is_relative_to(installed)
     assert data["tcss"] is True

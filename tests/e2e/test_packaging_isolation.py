@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_packaging import UV, _clean_env, _run, wheel  # noqa: F401 (fixture)
+from tests.fixtures.packaging import UV, clean_env, run_ok
 
 pytestmark = pytest.mark.slow
 
@@ -64,39 +64,39 @@ def _editable_project(folder: Path) -> Path:
     return project
 
 
-def test_our_command_and_their_app_both_keep_working(wheel, tmp_path):  # noqa: F811
+def test_our_command_and_their_app_both_keep_working(wheel, tmp_path):
     assert UV, "uv is needed to build and install the venvs (the README's tool)"
     venv = tmp_path / "env"
-    _run([UV, "venv", "--python", sys.executable, str(venv)], cwd=tmp_path)
+    run_ok([UV, "venv", "--python", sys.executable, str(venv)], cwd=tmp_path)
     python = venv / "bin" / "python"
     script = venv / "bin" / "modelstudio-setup"
     foreign = _foreign_app_wheel(tmp_path)
     project = _editable_project(tmp_path)
     install = [UV, "pip", "install", "--python", str(python)]
-    _run([*install, str(wheel)], cwd=tmp_path)
-    _run([*install, str(foreign)], cwd=tmp_path)
-    _run([*install, "-e", str(project)], cwd=tmp_path)
+    run_ok([*install, str(wheel)], cwd=tmp_path)
+    run_ok([*install, str(foreign)], cwd=tmp_path)
+    run_ok([*install, "-e", str(project)], cwd=tmp_path)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = _clean_env(LANG="C.UTF-8", HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "cfg"))
+    env = clean_env(LANG="C.UTF-8", HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "cfg"))
 
     def ours_work() -> None:
-        out = _run([str(script), "recommend", "--residency", "eu", "--json"], elsewhere, env=env)
+        out = run_ok([str(script), "recommend", "--residency", "eu", "--json"], elsewhere, env=env)
         assert json.loads(out.stdout)["region"] == "eu-central-1"
-        out = _run([str(python), "-m", "modelstudio_setup", "--version"], elsewhere, env=env)
+        out = run_ok([str(python), "-m", "modelstudio_setup", "--version"], elsewhere, env=env)
         assert out.stdout.startswith("modelstudio-setup ")
 
     ours_work()
     # Their packages: the foreign wheel's `app` (and `screens`) is what `import app` finds
     # in their process, and the editable project's `app.main` is not shadowed by ours.
-    theirs = _run(
+    theirs = run_ok(
         [str(python), "-c", "import app, screens; print(app.WHO, '|', screens.WHO)"],
         elsewhere,
         env=env,
     )
     assert theirs.stdout.strip() == "theirs | their screens"
-    _run([*install[:2], "uninstall", "--python", str(python), "theirapp"], cwd=tmp_path)
-    user = _run([str(python), "-c", "import app.main; print(app.main.WHO)"], elsewhere, env=env)
+    run_ok([*install[:2], "uninstall", "--python", str(python), "theirapp"], cwd=tmp_path)
+    user = run_ok([str(python), "-c", "import app.main; print(app.main.WHO)"], elsewhere, env=env)
     assert user.stdout.strip() == "user project"
     # Uninstalling theirs removed nothing of ours.
     ours_work()

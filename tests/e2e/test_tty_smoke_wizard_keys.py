@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from app.simulator.accounts import default_accounts
-from tests.e2e.test_tty_smoke import Tmux, _command, _step_of, terminal_env  # noqa: F401
+from tests.fixtures.tmux import Tmux, demo_command, sidebar_step
 
 pytestmark = pytest.mark.slow
 
@@ -31,14 +31,14 @@ def _content(screen: str) -> list[str]:
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (CI installs it)")
-def test_keys_and_layout_at_80x24_in_a_real_terminal(terminal_env, tmp_path: Path) -> None:  # noqa: F811
+def test_keys_and_layout_at_80x24_in_a_real_terminal(terminal_env, tmp_path: Path) -> None:
     env = {k: v for k, v in terminal_env.items() if k not in ("COLUMNS", "LINES")}
     keys = [a.key for a in default_accounts()]
     tmux = Tmux(env)
     screens: list[str] = []
 
     def step_is(name: str):
-        return lambda s: _step_of(s) == name
+        return lambda s: sidebar_step(s) == name
 
     def press(*keys_: str, then=None, what: str = "the screen to react") -> str:
         before = tmux.wait_stable()
@@ -52,7 +52,7 @@ def test_keys_and_layout_at_80x24_in_a_real_terminal(terminal_env, tmp_path: Pat
         return screen
 
     try:
-        _start_80x24(tmux, _command())
+        _start_80x24(tmux, demo_command())
         tmux.wait_for(lambda s: "DEMO" in s and "Welcome" in s, "the Welcome step")
         screen = press("Enter", then=step_is("Scenario"), what="Scenario")
         # E23: confirm the residency, then ↓/↑ still move the highlight (its explanation).
@@ -60,7 +60,7 @@ def test_keys_and_layout_at_80x24_in_a_real_terminal(terminal_env, tmp_path: Pat
         assert "Enter: Next with the highlighted" in screen, screen
         explained = screen
         screen = press("Down", what="the highlight to move")
-        assert _step_of(screen) == "Scenario" and screen != explained
+        assert sidebar_step(screen) == "Scenario" and screen != explained
         screen = press("Up", what="the highlight to move back")
         # Enter on a focused checkbox means Next, as the hint says; the box stays as it was.
         tmux.keys("Tab")

@@ -20,7 +20,7 @@ from app.secrets.stores import MemoryStore
 from app.state import Services, WizardState
 from app.tui import make_app
 from tests.fixtures.sweep import REGION, SWEEP_KEY, assert_no_leak, tree_state
-from tests.tui.test_tui_steps import SIZE, settle, step_of, text_of
+from tests.fixtures.tui_steps import SIZE, settle, step_of, text_of
 
 NESTINGS = {
     "brackets-400": "[" * 400 + "]" * 400,

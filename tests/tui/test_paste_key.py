@@ -11,7 +11,7 @@ from textual import events
 from app.tui import make_app
 from screens.widgets import SecretInput
 from tests.fixtures.cli import InProcessCli
-from tests.tui.test_tui_steps import KEY_STATE, SIZE, services, settle, text_of  # noqa: F401
+from tests.fixtures.tui_steps import KEY_STATE, SIZE, settle, text_of
 
 KEY = "sk-paste0123456789abcdef01234567"
 CONF = ("configure", "--region", "ap-southeast-1", "--workspace-id", "ws-paste1")
@@ -50,7 +50,7 @@ def test_cli_takes_one_line_among_empty_ones(cli: InProcessCli) -> None:
     assert (cli.config.parent / "keys" / "default.key").read_text() == KEY + "\n"
 
 
-async def test_wizard_shows_the_stripped_prefix(services) -> None:  # noqa: F811
+async def test_wizard_shows_the_stripped_prefix(services) -> None:
     app = make_app(services, KEY_STATE, start_step="apikey")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -63,7 +63,7 @@ async def test_wizard_shows_the_stripped_prefix(services) -> None:  # noqa: F811
         assert '"Bearer" in front of it was left out' in preview.replace("\n", " ")
 
 
-async def test_wizard_refuses_a_two_line_paste_instead_of_keeping_the_first(services) -> None:  # noqa: F811
+async def test_wizard_refuses_a_two_line_paste_instead_of_keeping_the_first(services) -> None:
     app = make_app(services, KEY_STATE, start_step="apikey")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)

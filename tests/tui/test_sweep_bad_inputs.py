@@ -22,29 +22,17 @@ import yaml
 from app.core.catalog import load_catalog
 from app.simulator.proxy import ConnectProxy
 from app.simulator.server import Simulator
-from tests.fixtures.cli import CliResult, InProcessCli
 from tests.fixtures.sweep import (
     PLAN_KEY,
     REGION,
     SWEEP_KEY,
     SWEEP_WS,
+    Guard,
     assert_no_leak,
+    guard_for,
     sweep_simulator,
     tree_state,
     write_config,
-)
-
-NET_VARS = (
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
 )
 
 
@@ -63,56 +51,9 @@ def proxy(sim) -> Iterator[ConnectProxy]:
         p.stop_thread()
 
 
-class Guard:
-    """Runs a command and checks the sweep's promises: code, message, nothing written,
-    no key printed, no network call."""
-
-    def __init__(self, cli: InProcessCli, sim: Simulator, proxy: ConnectProxy, tmp: Path):
-        self.cli = cli
-        self.sim = sim
-        self.proxy = proxy
-        self.roots = (cli.root, tmp / "exports")
-        # No --connect-to here: every connection then goes through the proxy, which records
-        # even a CONNECT to evil.com (a pin would send the proxy's own connection elsewhere).
-        self.pins = ["--timeout", "5"]
-
-    def traffic(self) -> tuple[int, int]:
-        return len(self.sim.requests), len(self.proxy.tunnels)
-
-    def refused(
-        self,
-        *args: str,
-        rc: int = 2,
-        says: tuple[str, ...] = (),
-        input: str | None = None,
-        env: dict[str, str] | None = None,
-    ) -> CliResult:
-        before, traffic = tree_state(*self.roots), self.traffic()
-        r = self.cli(*args, input=input, env=env)
-        label = " ".join(a[:40] for a in args)
-        assert r.rc == rc, (label, r.rc, r.output[:2000])
-        assert r.stderr.strip(), (label, "no message")
-        assert "Traceback" not in r.output, (label, r.output[:2000])
-        for word in says:
-            assert word.lower() in r.stderr.lower(), (label, word, r.stderr[:2000])
-        assert_no_leak(label, r.output)
-        assert self.traffic() == traffic, (label, "network call made")
-        assert tree_state(*self.roots) == before, (label, "something was written")
-        return r
-
-
 @pytest.fixture
 def guard(cli, sim, proxy, tmp_path, monkeypatch) -> Guard:
-    """Every HTTPS request of an in-process run goes through `proxy` (to the simulator)."""
-    for var in NET_VARS:
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
-    monkeypatch.setenv("NO_PROXY", "")
-    monkeypatch.setenv("SSL_CERT_FILE", str(sim.ca_file))
-    (tmp_path / "exports").mkdir()
-    cli.root.mkdir(parents=True, exist_ok=True)
-    sim.clear_faults()
-    return Guard(cli, sim, proxy, tmp_path)
+    return guard_for(cli, sim, proxy, tmp_path, monkeypatch)
 
 
 def test_control_a_good_run_is_seen_by_the_network_guard(guard):

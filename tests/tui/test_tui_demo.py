@@ -16,7 +16,7 @@ from tests.fixtures.tui_connect import (
     assert_key_not_shown,
     restore_language,  # noqa: F401 (autouse)
     screen_text,
-    settle,
+    walk_to_done,
 )
 
 
@@ -56,22 +56,6 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     keyring.set_keyring(recorder)
     yield dirs, recorder
     keyring.set_keyring(previous)
-
-
-async def walk_to_done(app, pilot, *, on_screen=None) -> list[str]:
-    """Press Enter until Done, as a newcomer would; returns the steps seen."""
-    seen: list[str] = []
-    for _ in range(30):
-        await settle(app, pilot)
-        step = getattr(app.screen, "STEP", type(app.screen).__name__)
-        if not seen or seen[-1] != step:
-            seen.append(step)
-        if on_screen is not None:
-            on_screen(app)
-        if step == "done":
-            return seen
-        await pilot.press("enter")
-    raise AssertionError(f"never reached Done: {seen}")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -5,8 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from app.config.io import load_config, modify_config
-from app.config.validate import make_profile
+from app.config.io import load_config
 from app.secrets.key import ApiKey
 from app.secrets.stores import MemoryStore
 from app.simulator.faults import Fault
@@ -14,7 +13,9 @@ from app.state import WizardState
 from app.tui import make_app
 from tests.fixtures.tui_connect import (
     assert_key_not_shown,
+    doctor_app,
     restore_language,  # noqa: F401 (autouse)
+    save_profile,
     screen_text,
     services_for,
     settle,
@@ -22,22 +23,12 @@ from tests.fixtures.tui_connect import (
 )
 
 
-def _save_profile(services, sim, account: str = "demo", name: str = "work") -> None:
-    acc = sim.accounts[account]
-    profile, _ = make_profile(name, region=acc.region, workspace_id=acc.workspace_id)
-    modify_config(services.config_path, lambda c: c.with_profile(profile))
-
-
-def _app(services, profile: str = "work"):
-    return make_app(services, WizardState(lang="en"), doctor_profile=profile)
-
-
 async def test_doctor_runs_the_saved_profile_and_saves_a_redacted_report(simulator, tmp_path):
     store = MemoryStore()
     services = services_for(tmp_path, simulator, store)
-    _save_profile(services, simulator)
+    save_profile(services, simulator)
     store.set("work", ApiKey(simulator.key("demo")))
-    app = _app(services)
+    app = doctor_app(services)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(app, pilot, "doctor")
         screen = app.screen
@@ -62,10 +53,10 @@ async def test_doctor_runs_the_saved_profile_and_saves_a_redacted_report(simulat
 async def test_doctor_shows_findings_with_remedies(simulator, tmp_path: Path):
     store = MemoryStore()
     services = services_for(tmp_path, simulator, store)
-    _save_profile(services, simulator)
+    save_profile(services, simulator)
     store.set("work", ApiKey(simulator.key("demo")))
     simulator.inject(Fault(kind="rate_limit"))
-    app = _app(services)
+    app = doctor_app(services)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(app, pilot, "doctor")
         findings = widget_text(app.screen, ".probe-finding")
@@ -79,8 +70,8 @@ async def test_doctor_shows_findings_with_remedies(simulator, tmp_path: Path):
 
 async def test_doctor_without_the_key_in_its_store_says_so(simulator, tmp_path: Path):
     services = services_for(tmp_path, simulator)
-    _save_profile(services, simulator)
-    app = _app(services)
+    save_profile(services, simulator)
+    app = doctor_app(services)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(app, pilot, "doctor")
         status = widget_text(app.screen, "#doctor-status")
@@ -91,8 +82,8 @@ async def test_doctor_without_the_key_in_its_store_says_so(simulator, tmp_path: 
 
 async def test_doctor_unknown_profile_names_the_file(simulator, tmp_path: Path):
     services = services_for(tmp_path, simulator)
-    _save_profile(services, simulator)
-    app = _app(services, profile="nope")
+    save_profile(services, simulator)
+    app = doctor_app(services, profile="nope")
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(app, pilot, "doctor")
         status = widget_text(app.screen, "#doctor-status")
@@ -108,7 +99,7 @@ async def test_doctor_in_chinese_keys_and_labels(simulator, tmp_path: Path):
 
     store = MemoryStore()
     services = services_for(tmp_path, simulator, store)
-    _save_profile(services, simulator)
+    save_profile(services, simulator)
     store.set("work", ApiKey(simulator.key("demo")))
     set_language("zh")
     try:

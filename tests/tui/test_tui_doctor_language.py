@@ -6,21 +6,22 @@ from app.core.i18n import get_language
 from app.secrets.key import ApiKey
 from app.secrets.stores import MemoryStore
 from tests.fixtures.tui_connect import (
+    doctor_app,
     restore_language,  # noqa: F401 (autouse)
+    save_profile,
     screen_text,
     services_for,
     settle,
     widget_text,
 )
-from tests.tui.test_tui_doctor import _app, _save_profile
 
 
 async def test_f2_redraws_an_open_doctor_screen_and_keeps_the_result(simulator, tmp_path):
     store = MemoryStore()
     services = services_for(tmp_path, simulator, store)
-    _save_profile(services, simulator)
+    save_profile(services, simulator)
     store.set("work", ApiKey(simulator.key("demo")))
-    app = _app(services)
+    app = doctor_app(services)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(app, pilot, "doctor")
         screen = app.screen

@@ -9,57 +9,20 @@ import pytest
 import yaml
 
 from app.secrets.key import ApiKey
-from app.secrets.keyring import KeyringStatus
-from app.secrets.stores import MemoryStore
-from app.state import Services, WizardState
 from app.tui import make_app
 from tests.fixtures.tui_connect import (
+    EXPORT_KEY,
     assert_key_not_shown,
+    export_state,
     restore_language,  # noqa: F401 (autouse)
     screen_text,
+    select_targets,
+    services_for,
 )
-
-RAW_KEY = "sk-" + "5eca1" * 6 + "77"
-
-
-def _services(tmp_path: Path) -> Services:
-    store = MemoryStore()
-    return Services(
-        config_path=tmp_path / "config" / "config.yaml",
-        key_store_factory=lambda _kind: store,
-        keyring_probe=lambda: KeyringStatus(available=True, backend="memory"),
-        export_dir=tmp_path / "project",
-    )
-
-
-def _state(**changes: object) -> WizardState:
-    base = WizardState(
-        lang="en",
-        profile_name="work",
-        residency="outside-mainland",
-        region="ap-southeast-1",
-        scope="international",
-        endpoint_style="workspace",
-        workspace_id="ws-g3ganedl8go5vc5i",
-        model="qwen-plus",
-        api_key=ApiKey(RAW_KEY),
-        key_store="keyring",
-        key_saved=True,
-    )
-    from dataclasses import replace
-
-    return replace(base, **changes)
-
-
-async def _select(pilot, app, *formats: str) -> None:
-    targets = app.screen.query_one("#export-targets")
-    for fmt in formats:
-        targets.select(fmt)
-    await pilot.pause()
 
 
 async def test_preview_references_the_key_and_never_shows_it(tmp_path: Path) -> None:
-    app = make_app(_services(tmp_path), _state(), start_step="export")
+    app = make_app(services_for(tmp_path), export_state(), start_step="export")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         screen = app.screen
@@ -68,24 +31,24 @@ async def test_preview_references_the_key_and_never_shows_it(tmp_path: Path) -> 
         preview = str(screen.query_one("#export-preview").content)
         assert "DASHSCOPE_API_KEY" in preview
         assert "ws-g3ganedl8go5vc5i.ap-southeast-1.maas.aliyuncs.com" in preview
-        assert RAW_KEY not in preview
-        assert_key_not_shown(screen_text(app), RAW_KEY)
+        assert EXPORT_KEY not in preview
+        assert_key_not_shown(screen_text(app), EXPORT_KEY)
         # Opting in shows the masked key in the preview and the warning, never the key.
         screen.query_one("#export-include-key").value = True
         await pilot.pause()
         preview = str(screen.query_one("#export-preview").content)
-        assert "sk-…5e77" in preview or ApiKey(RAW_KEY).masked() in preview
-        assert RAW_KEY not in preview
-        assert_key_not_shown(screen_text(app), RAW_KEY)
+        assert "sk-…5e77" in preview or ApiKey(EXPORT_KEY).masked() in preview
+        assert EXPORT_KEY not in preview
+        assert_key_not_shown(screen_text(app), EXPORT_KEY)
         assert "plain text" in str(screen.query_one("#export-key-note").content)
 
 
 async def test_nothing_written_until_the_user_writes(tmp_path: Path) -> None:
-    services = _services(tmp_path)
-    app = make_app(services, _state(), start_step="export")
+    services = services_for(tmp_path)
+    app = make_app(services, export_state(), start_step="export")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
-        await _select(pilot, app, "dotenv")
+        await select_targets(pilot, app, "dotenv")
         assert not services.config_path.exists()
         assert not (services.export_dir / ".env").exists()
         await app.screen.action_next()
@@ -101,11 +64,11 @@ async def test_nothing_written_until_the_user_writes(tmp_path: Path) -> None:
 
 
 async def test_written_files_modes_and_contents(tmp_path: Path) -> None:
-    services = _services(tmp_path)
-    app = make_app(services, _state(), start_step="export")
+    services = services_for(tmp_path)
+    app = make_app(services, export_state(), start_step="export")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
-        await _select(pilot, app, "dotenv", "sh", "claude-code", "qwen-code")
+        await select_targets(pilot, app, "dotenv", "sh", "claude-code", "qwen-code")
         await app.screen.action_next()
         await pilot.pause()
         state = app.screen.state
@@ -116,7 +79,7 @@ async def test_written_files_modes_and_contents(tmp_path: Path) -> None:
         data = yaml.safe_load(config.path.read_text())
         assert data["profiles"]["work"]["workspace_id"] == "ws-g3ganedl8go5vc5i"
         for item in state.written:
-            assert RAW_KEY not in item.path.read_text(), item.target
+            assert EXPORT_KEY not in item.path.read_text(), item.target
             assert not item.holds_key
         assert by_target["claude-code"].path == services.export_dir / ".claude/settings.local.json"
         # Next goes on to Done, which lists the same files.
@@ -134,40 +97,40 @@ async def test_written_files_modes_and_contents(tmp_path: Path) -> None:
         env = command("env", "--profile", "work", "--config", cfg)
         assert f'eval "$({env})"' in next_cmds
         assert command("doctor", "--profile", "work", "--config", cfg) in next_cmds
-        assert_key_not_shown(screen_text(app), RAW_KEY)
+        assert_key_not_shown(screen_text(app), EXPORT_KEY)
 
 
 async def test_include_key_writes_0600_files_that_hold_it(tmp_path: Path) -> None:
-    services = _services(tmp_path)
-    app = make_app(services, _state(), start_step="export")
+    services = services_for(tmp_path)
+    app = make_app(services, export_state(), start_step="export")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
-        await _select(pilot, app, "dotenv", "yaml")
+        await select_targets(pilot, app, "dotenv", "yaml")
         app.screen.query_one("#export-include-key").value = True
         await pilot.pause()
         await app.screen.action_next()
         await pilot.pause()
         by_target = {w.target: w for w in app.screen.state.written}
         env = by_target["dotenv"]
-        assert env.holds_key and RAW_KEY in env.path.read_text()
+        assert env.holds_key and EXPORT_KEY in env.path.read_text()
         assert stat.S_IMODE(env.path.stat().st_mode) == 0o600
         # The standalone profile YAML cannot hold a key: still referenced.
         assert not by_target["yaml"].holds_key
-        assert RAW_KEY not in by_target["yaml"].path.read_text()
-        assert RAW_KEY not in by_target["config"].path.read_text()
+        assert EXPORT_KEY not in by_target["yaml"].path.read_text()
+        assert EXPORT_KEY not in by_target["config"].path.read_text()
         assert "(contains the key)" in str(app.screen.query_one("#export-written").content)
-        assert_key_not_shown(screen_text(app), RAW_KEY)
+        assert_key_not_shown(screen_text(app), EXPORT_KEY)
 
 
 async def test_existing_claude_settings_are_merged_not_clobbered(tmp_path: Path) -> None:
-    services = _services(tmp_path)
+    services = services_for(tmp_path)
     settings = services.export_dir / ".claude" / "settings.local.json"
     settings.parent.mkdir(parents=True)
     settings.write_text('{"permissions": {"allow": ["Bash(ls)"]}, "env": {"FOO": "1"}}')
-    app = make_app(services, _state(), start_step="export")
+    app = make_app(services, export_state(), start_step="export")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
-        await _select(pilot, app, "claude-code")
+        await select_targets(pilot, app, "claude-code")
         app.screen._show_target("claude-code")
         await pilot.pause()
         assert "exists" in str(app.screen.query_one("#export-destination-note").content)
@@ -183,13 +146,13 @@ async def test_existing_claude_settings_are_merged_not_clobbered(tmp_path: Path)
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 async def test_export_write_failure_is_reported_and_stays(tmp_path: Path, lang: str) -> None:
-    services = _services(tmp_path)
+    services = services_for(tmp_path)
     blocker = tmp_path / "project"
     blocker.write_text("not a directory")  # export_dir is a file: writing under it fails
-    app = make_app(services, _state(lang=lang), start_step="export")
+    app = make_app(services, export_state(lang=lang), start_step="export")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
-        await _select(pilot, app, "dotenv")
+        await select_targets(pilot, app, "dotenv")
         await app.screen.action_next()
         await pilot.pause()
         assert app.screen.STEP == "export"
@@ -201,8 +164,8 @@ async def test_export_write_failure_is_reported_and_stays(tmp_path: Path, lang: 
 
 
 async def test_space_toggles_a_target_and_enter_means_next(tmp_path: Path) -> None:
-    services = _services(tmp_path)
-    app = make_app(services, _state(), start_step="export")
+    services = services_for(tmp_path)
+    app = make_app(services, export_state(), start_step="export")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         await pilot.pause()
@@ -220,10 +183,10 @@ async def test_space_toggles_a_target_and_enter_means_next(tmp_path: Path) -> No
 
 
 async def test_language_switch_keeps_choices_and_redraws_the_preview(tmp_path: Path) -> None:
-    app = make_app(_services(tmp_path), _state(), start_step="export")
+    app = make_app(services_for(tmp_path), export_state(), start_step="export")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
-        await _select(pilot, app, "dotenv")
+        await select_targets(pilot, app, "dotenv")
         app.screen._show_target("dotenv")
         await pilot.press("f2")
         await pilot.pause()
@@ -236,11 +199,11 @@ async def test_language_switch_keeps_choices_and_redraws_the_preview(tmp_path: P
 
 
 async def test_back_from_done_and_export_keeps_what_was_written(tmp_path: Path) -> None:
-    services = _services(tmp_path)
-    app = make_app(services, _state(), start_step="export")
+    services = services_for(tmp_path)
+    app = make_app(services, export_state(), start_step="export")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
-        await _select(pilot, app, "sh")
+        await select_targets(pilot, app, "sh")
         await app.screen.action_next()  # write
         await pilot.pause()
         await app.screen.action_next()  # Done
@@ -262,12 +225,12 @@ async def test_back_from_done_and_export_keeps_what_was_written(tmp_path: Path) 
 
 
 async def test_edited_destination_is_where_the_file_goes(tmp_path: Path) -> None:
-    services = _services(tmp_path)
+    services = services_for(tmp_path)
     custom = tmp_path / "elsewhere" / "my.env"
-    app = make_app(services, _state(), start_step="export")
+    app = make_app(services, export_state(), start_step="export")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
-        await _select(pilot, app, "dotenv")
+        await select_targets(pilot, app, "dotenv")
         app.screen._show_target("dotenv")
         await pilot.pause()
         field = app.screen.query_one("#export-destination")

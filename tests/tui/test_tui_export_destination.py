@@ -7,10 +7,12 @@ from pathlib import Path
 
 from app.tui import make_app
 from tests.fixtures.tui_connect import (
+    export_state,
     restore_language,  # noqa: F401 (autouse)
     screen_text,
+    select_targets,
+    services_for,
 )
-from tests.tui.test_tui_export import _select, _services, _state
 
 
 async def _destination(pilot, app, fmt: str, value: str) -> None:
@@ -26,11 +28,11 @@ def _note(app) -> str:
 
 
 async def test_nul_in_destination_is_refused_under_the_field_not_a_crash(tmp_path: Path) -> None:
-    services = _services(tmp_path)
-    app = make_app(services, _state(), start_step="export")
+    services = services_for(tmp_path)
+    app = make_app(services, export_state(), start_step="export")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
-        await _select(pilot, app, "dotenv")
+        await select_targets(pilot, app, "dotenv")
         await _destination(pilot, app, "dotenv", str(tmp_path / "project" / "\x00bad.env"))
         assert "control character (U+0000" in _note(app)
         await app.screen.action_next()  # Write files
@@ -48,11 +50,11 @@ async def test_nul_in_destination_is_refused_under_the_field_not_a_crash(tmp_pat
 
 
 async def test_typing_an_over_long_name_says_so_live_and_never_crashes(tmp_path: Path) -> None:
-    services = _services(tmp_path)
-    app = make_app(services, _state(), start_step="export")
+    services = services_for(tmp_path)
+    app = make_app(services, export_state(), start_step="export")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
-        await _select(pilot, app, "dotenv")
+        await select_targets(pilot, app, "dotenv")
         await _destination(pilot, app, "dotenv", str(tmp_path))
         field = app.screen.query_one("#export-destination")
         field.focus()
@@ -77,12 +79,12 @@ async def test_typing_an_over_long_name_says_so_live_and_never_crashes(tmp_path:
 
 async def test_an_os_error_while_writing_is_shown_under_the_field(tmp_path: Path) -> None:
     """A name the checks let through but the OS refuses still ends in a message."""
-    services = _services(tmp_path)
+    services = services_for(tmp_path)
     (tmp_path / "project").mkdir()
-    app = make_app(services, _state(), start_step="export")
+    app = make_app(services, export_state(), start_step="export")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
-        await _select(pilot, app, "dotenv")
+        await select_targets(pilot, app, "dotenv")
         target = tmp_path / "project" / "sub" / "deeper" / "x.env"  # two missing levels
         await _destination(pilot, app, "dotenv", str(target))
         await app.screen.action_next()
@@ -93,7 +95,7 @@ async def test_an_os_error_while_writing_is_shown_under_the_field(tmp_path: Path
 
 
 async def test_ticked_and_unticked_differ_in_plain_text(tmp_path: Path) -> None:
-    app = make_app(_services(tmp_path), _state(), start_step="export")
+    app = make_app(services_for(tmp_path), export_state(), start_step="export")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         # Without colour (what tmux capture-pane or a screen reader gets) the cells read
@@ -101,7 +103,7 @@ async def test_ticked_and_unticked_differ_in_plain_text(tmp_path: Path) -> None:
         text = screen_text(app).replace(" ", "")
         assert "▐▌.envfile" in text and "▐▌Writethekeyitself" in text
         assert "✓▌" not in text
-        await _select(pilot, app, "dotenv")
+        await select_targets(pilot, app, "dotenv")
         app.screen.query_one("#export-include-key").value = True
         await pilot.pause()
         text = screen_text(app).replace(" ", "")
@@ -110,7 +112,7 @@ async def test_ticked_and_unticked_differ_in_plain_text(tmp_path: Path) -> None:
 
 
 async def test_intro_stops_saying_nothing_was_written_after_a_write(tmp_path: Path) -> None:
-    app = make_app(_services(tmp_path), _state(), start_step="export")
+    app = make_app(services_for(tmp_path), export_state(), start_step="export")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         intro = app.screen.query_one("#export-intro")
@@ -119,20 +121,20 @@ async def test_intro_stops_saying_nothing_was_written_after_a_write(tmp_path: Pa
         await pilot.pause()
         assert "Nothing has been written yet." not in str(intro.content)
         assert "were written" in str(intro.content)
-        await _select(pilot, app, "sh")  # a change after the write: say it needs writing
+        await select_targets(pilot, app, "sh")  # a change after the write: say it needs writing
         assert "Write files again" in str(intro.content)
 
 
 async def test_existing_env_is_merged_and_its_other_variables_kept(tmp_path: Path) -> None:
-    services = _services(tmp_path)
+    services = services_for(tmp_path)
     project = tmp_path / "project"
     project.mkdir()
     env = project / ".env"
     env.write_text("DATABASE_URL=postgres://u:pw@db/app\n")
-    app = make_app(services, _state(), start_step="export")
+    app = make_app(services, export_state(), start_step="export")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
-        await _select(pilot, app, "dotenv")
+        await select_targets(pilot, app, "dotenv")
         await _destination(pilot, app, "dotenv", str(env))
         assert "merged" in _note(app) and "backup is kept" not in _note(app)
         await app.screen.action_next()
@@ -143,15 +145,15 @@ async def test_existing_env_is_merged_and_its_other_variables_kept(tmp_path: Pat
 
 
 async def test_foreign_file_is_refused_then_replaced_only_when_chosen(tmp_path: Path) -> None:
-    services = _services(tmp_path)
+    services = services_for(tmp_path)
     project = tmp_path / "project"
     project.mkdir()
     mine = project / "setup.sh"
     mine.write_text("echo my own script\n")
-    app = make_app(services, _state(), start_step="export")
+    app = make_app(services, export_state(), start_step="export")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
-        await _select(pilot, app, "sh")
+        await select_targets(pilot, app, "sh")
         await _destination(pilot, app, "sh", str(mine))
         assert "not written by modelstudio-setup" in _note(app)
         await app.screen.action_next()
@@ -180,7 +182,7 @@ def test_done_commands_name_the_config_only_when_not_the_default(monkeypatch) ->
 
     home = Path("/tmp/xdg-default")
     monkeypatch.setattr(platformdirs, "user_config_path", lambda _name: home)
-    state = _state()
+    state = export_state()
     default = dict(next_commands(state, home / "config.yaml")).values()
     assert f'eval "$({command("env", "--profile", "work")})"' in default
     team = Path("/srv/team config.yaml")
@@ -194,7 +196,7 @@ def test_done_commands_name_the_config_only_when_not_the_default(monkeypatch) ->
 async def test_link_out_of_its_folder_is_refused_and_the_question_names_the_target(
     tmp_path: Path,
 ) -> None:
-    services = _services(tmp_path)
+    services = services_for(tmp_path)
     project = tmp_path / "project"
     project.mkdir()
     home_rc = tmp_path / "home" / ".bashrc"
@@ -202,10 +204,10 @@ async def test_link_out_of_its_folder_is_refused_and_the_question_names_the_targ
     home_rc.write_text("alias ll='ls -l'\n")
     link = project / "profile.yaml"
     link.symlink_to(home_rc)
-    app = make_app(services, _state(), start_step="export")
+    app = make_app(services, export_state(), start_step="export")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
-        await _select(pilot, app, "yaml")
+        await select_targets(pilot, app, "yaml")
         await _destination(pilot, app, "yaml", str(link))
         await app.screen.action_next()
         await pilot.pause()
@@ -219,7 +221,7 @@ async def test_link_out_of_its_folder_is_refused_and_the_question_names_the_targ
 
 
 async def test_refusal_reason_follows_a_language_switch(tmp_path: Path) -> None:
-    app = make_app(_services(tmp_path), _state(), start_step="export")
+    app = make_app(services_for(tmp_path), export_state(), start_step="export")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         await _destination(pilot, app, "dotenv", "bad\x07.env")

@@ -19,8 +19,8 @@ from app.secrets.keyring import KeyringStatus
 from app.secrets.stores import MemoryStore
 from app.state import Services, WizardState
 from app.tui import make_app
-from tests.cli.test_key_in_fields import KEY_IDS, KEYS
-from tests.tui.test_tui_steps import SIZE, screen_text, settle, step_of, text_of
+from tests.fixtures.sweep import REAL_SHAPED_IDS, REAL_SHAPED_KEYS
+from tests.fixtures.tui_steps import SIZE, screen_text, settle, step_of, text_of
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +41,7 @@ def services(tmp_path: Path, memory_store: MemoryStore) -> Services:
     )
 
 
-@pytest.mark.parametrize("key", KEYS, ids=KEY_IDS)
+@pytest.mark.parametrize("key", REAL_SHAPED_KEYS, ids=REAL_SHAPED_IDS)
 async def test_a_pasted_key_is_refused_as_workspace_id_and_not_echoed(services, key) -> None:
     state = WizardState(residency="none", region="ap-southeast-1", scope="international")
     app = make_app(services, state, start_step="workspace")
@@ -72,7 +72,7 @@ async def test_a_pasted_key_is_refused_as_workspace_id_and_not_echoed(services, 
     assert not services.config_path.exists()
 
 
-@pytest.mark.parametrize("key", KEYS, ids=KEY_IDS)
+@pytest.mark.parametrize("key", REAL_SHAPED_KEYS, ids=REAL_SHAPED_IDS)
 async def test_a_pasted_key_is_refused_as_profile_name_and_not_echoed(services, key) -> None:
     app = make_app(services, WizardState())
     async with app.run_test(size=SIZE) as pilot:
@@ -87,7 +87,7 @@ async def test_a_pasted_key_is_refused_as_profile_name_and_not_echoed(services, 
     assert not services.config_path.exists()
 
 
-@pytest.mark.parametrize("key", KEYS, ids=KEY_IDS)
+@pytest.mark.parametrize("key", REAL_SHAPED_KEYS, ids=REAL_SHAPED_IDS)
 def test_a_pasted_key_is_refused_as_export_destination(key, tmp_path) -> None:
     from screens.export import destination_problem
 

@@ -25,17 +25,16 @@ from app.secrets.stores import KeyRef, MemoryStore, store_for
 from app.state import Services, WizardState
 from app.tui import WizardApp, make_app
 from screens.widgets import SecretInput
-
-SIZE = (80, 24)
-KEY = "sk-0123456789abcdef0123456789abcdef"
-WS = "ws-g3ganedl8go5vc5i"
-# What the steps before the API key leave behind (Singapore, shared host).
-KEY_STATE = WizardState(
-    residency="outside-mainland",
-    region="ap-southeast-1",
-    scope="international",
-    endpoint_style="shared",
-    model="qwen-flash",
+from tests.fixtures.tui_steps import (
+    KEY,
+    KEY_STATE,
+    SIZE,
+    WS,
+    painted,
+    screen_text,
+    settle,
+    step_of,
+    text_of,
 )
 
 
@@ -44,52 +43,6 @@ def _english() -> Iterator[None]:
     set_language("en")
     yield
     set_language("en")
-
-
-@pytest.fixture
-def services(tmp_path: Path, memory_store: MemoryStore) -> Services:
-    return Services(
-        config_path=tmp_path / "config" / "config.yaml",
-        key_store_factory=lambda kind: memory_store,
-        keyring_probe=lambda: KeyringStatus(available=True, backend="memory (test)"),
-        keyring_timeout=2.0,
-        export_dir=tmp_path / "export",
-    )
-
-
-MY_STEPS = ("welcome", "scenario", "recommendation", "workspace", "apikey")
-
-
-async def settle(app: WizardApp, pilot: Any) -> None:
-    """Wait for the work of the first five steps (not for a later step's network probe)."""
-    mine = [w for w in app.workers if getattr(w.node, "STEP", "") in MY_STEPS]
-    await app.workers.wait_for_complete(mine)
-    await pilot.pause()
-    await pilot.pause()
-
-
-def text_of(app: WizardApp, selector: str) -> str:
-    widget = app.screen.query_one(selector, Static)
-    return str(widget.render())
-
-
-def screen_text(app: WizardApp) -> str:
-    """Everything painted on the terminal right now, as plain text lines, plus the SVG
-    screenshot (which is what would end up in a bug report)."""
-    lines = [strip.text for strip in app.screen._compositor.render_strips()]
-    return "\n".join(lines) + "\n" + app.export_screenshot()
-
-
-def painted(app: WizardApp, widget: Any) -> str:
-    """The characters a widget shows on screen, its wrapped lines joined without breaks."""
-    lines = [strip.text for strip in app.screen._compositor.render_strips()]
-    region = widget.region
-    rows = range(max(region.y, 0), min(region.bottom, len(lines)))
-    return "".join(lines[y][region.x : region.right].strip() for y in rows)
-
-
-def step_of(app: WizardApp) -> str:
-    return getattr(app.screen, "STEP", type(app.screen).__name__)
 
 
 async def walk_to(app: WizardApp, pilot: Any, step: str) -> None:

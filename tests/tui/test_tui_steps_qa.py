@@ -15,11 +15,10 @@ from app import cli
 from app.commands import wizard as wizard_command
 from app.core.i18n import set_language, t
 from app.secrets.key import ApiKey
-from app.secrets.keyring import KeyringStatus
 from app.secrets.stores import MemoryStore
 from app.state import Services, WizardState
 from app.tui import make_app
-from tests.tui.test_tui_steps import (
+from tests.fixtures.tui_steps import (
     KEY,
     KEY_STATE,
     SIZE,
@@ -39,17 +38,6 @@ def _english() -> Iterator[None]:
     set_language("en")
     yield
     set_language("en")
-
-
-@pytest.fixture
-def services(tmp_path: Path, memory_store: MemoryStore) -> Services:
-    return Services(
-        config_path=tmp_path / "config" / "config.yaml",
-        key_store_factory=lambda kind: memory_store,
-        keyring_probe=lambda: KeyringStatus(available=True, backend="memory (test)"),
-        keyring_timeout=2.0,
-        export_dir=tmp_path / "export",
-    )
 
 
 async def run_settled(app: Any, pilot: Any) -> None:

@@ -1,5 +1,5 @@
 """Pilot tests for issue 7's wizard items (D16, D18, E23-E28): what a user at the keyboard
-sees, at 80x24, with the in-memory services of tests/tui/test_tui_steps.py."""
+sees, at 80x24, with the in-memory services of tests/fixtures/tui_steps.py."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pytest
 from textual.widgets import Button, Input, Select
 
 from app.core.i18n import set_language
-from app.secrets.keyring import KeyringStatus
 from app.secrets.stores import MemoryStore
 from app.state import Services, WizardState
 from app.tui import make_app
-from tests.tui.test_tui_steps import SIZE, WS, settle, step_of
+from tests.fixtures.tui_connect import walk_to_done
+from tests.fixtures.tui_steps import KEY, KEY_STATE, SIZE, WS, painted, settle, step_of
 
 
 @pytest.fixture(autouse=True)
@@ -23,17 +23,6 @@ def _english() -> Iterator[None]:
     set_language("en")
     yield
     set_language("en")
-
-
-@pytest.fixture
-def services(tmp_path: Path, memory_store: MemoryStore) -> Services:
-    return Services(
-        config_path=tmp_path / "config" / "config.yaml",
-        key_store_factory=lambda kind: memory_store,
-        keyring_probe=lambda: KeyringStatus(available=True, backend="memory (test)"),
-        keyring_timeout=2.0,
-        export_dir=tmp_path / "export",
-    )
 
 
 def notes(app: Any) -> str:
@@ -249,8 +238,6 @@ async def test_tab_tab_space_on_export_does_not_wipe_the_destination(
 
 
 async def test_a_stale_error_goes_when_a_valid_key_is_pasted(services: Services) -> None:
-    from tests.tui.test_tui_steps import KEY, KEY_STATE, painted
-
     app = make_app(services, KEY_STATE, start_step="apikey")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -310,7 +297,6 @@ def run_shell(line: str, env: dict[str, str]) -> Any:
 async def test_demo_done_commands_work_while_the_demo_runs(tmp_path: Path) -> None:
     from app.demo import start_demo
     from tests.fixtures.tui_connect import settle as settle_probe
-    from tests.tui.test_tui_demo import walk_to_done
 
     env = start_demo(tmp_path / "demo", clock=None)
     raw_key = env.services.demo_key.reveal()
@@ -383,7 +369,6 @@ async def test_quit_before_export_says_nothing_was_written_but_names_the_stored_
     services: Services, memory_store: MemoryStore
 ) -> None:
     from app.config.next_steps import final_lines
-    from tests.tui.test_tui_steps import KEY, KEY_STATE
 
     app = make_app(services, KEY_STATE, start_step="apikey")
     async with app.run_test(size=SIZE) as pilot:
@@ -549,8 +534,6 @@ async def test_screenshot_without_downloads_goes_to_the_current_folder_and_says_
 
 
 async def test_no_screenshot_while_the_key_is_shown(services: Services, tmp_path: Path) -> None:
-    from tests.tui.test_tui_steps import KEY, KEY_STATE
-
     app = make_app(services, KEY_STATE, start_step="apikey")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)

@@ -18,8 +18,8 @@ import yaml
 from app.config.io import load_config, modify_config
 from app.config.validate import make_profile
 from app.secrets.stores import KeyRef
-from tests.fixtures.cli import CliRunner
-from tests.fixtures.keyring import SecretServiceSession
+from tests.fixtures.cli import CliRunner, kill_at_rename
+from tests.fixtures.keyring import SecretServiceSession, legacy_config
 
 KEY_MAIN = "sk-scopemain0123456789abcdef01"
 KEY_CLI = "sk-scopecli00123456789abcdef02"
@@ -85,20 +85,13 @@ def test_moving_or_linking_a_config_keeps_its_key(run_cli, secret_service, tmp_p
     assert _get(run_cli, secret_service, moved).stdout == KEY_CLI + "\n"
 
 
-def _legacy_config(config: Path) -> None:
-    profile, _ = make_profile(
-        "default", region="ap-southeast-1", workspace_id="ws-scope1", api_key=KeyRef("keyring")
-    )
-    modify_config(config, lambda c: c.with_profile(profile))
-
-
 def test_an_entry_of_the_earlier_version_is_migrated_on_first_use(
     run_cli, secret_service, tmp_path
 ) -> None:
     import keyring
 
     config = tmp_path / "old" / "config.yaml"
-    _legacy_config(config)
+    legacy_config(config)
     keyring.set_password("modelstudio-setup", "default", KEY_MAIN)  # what 0.x wrote
     try:
         got = _get(run_cli, secret_service, config)
@@ -189,7 +182,7 @@ def test_the_wizard_uses_the_same_scoped_entry_as_the_cli(tmp_path, monkeypatch)
     assert users[0] != users[1]
     # A profile whose key is in the earlier version's entry keeps finding it there.
     legacy = tmp_path / "legacy" / "config.yaml"
-    _legacy_config(legacy)
+    legacy_config(legacy)
     services, _ = real_services(argparse.Namespace(config=str(legacy)))
     assert services.key_store_factory("keyring").user("default") == "default"
 
@@ -203,7 +196,7 @@ def test_a_config_that_cannot_be_written_still_gives_its_legacy_key(
     import keyring
 
     config = tmp_path / "ro" / "config.yaml"
-    _legacy_config(config)
+    legacy_config(config)
     keyring.set_password("modelstudio-setup", "default", KEY_MAIN)
     try:
         got = _run(
@@ -225,8 +218,8 @@ def test_a_second_old_config_is_told_where_the_shared_entry_went(
     import keyring
 
     first, second = tmp_path / "a" / "config.yaml", tmp_path / "b" / "config.yaml"
-    _legacy_config(first)
-    _legacy_config(second)
+    legacy_config(first)
+    legacy_config(second)
     keyring.set_password("modelstudio-setup", "default", KEY_MAIN)  # shared, as 0.x did it
     moved = _get(run_cli, secret_service, first)
     assert moved.stdout == KEY_MAIN + "\n"
@@ -246,15 +239,15 @@ def test_an_old_entry_shared_with_a_known_config_is_never_deleted(
     import keyring
 
     main, cli = run_cli.config, tmp_path / "project" / "cli.yaml"
-    _legacy_config(main)
-    _legacy_config(cli)
+    legacy_config(main)
+    legacy_config(cli)
     keyring.set_password("modelstudio-setup", "default", KEY_MAIN)
     try:
         migrated = _get(run_cli, secret_service, cli)
         assert migrated.stdout == KEY_MAIN + "\n"
         assert f"was kept: {main} still reads its key" in migrated.stderr
         assert keyring.get_password("modelstudio-setup", "default") == KEY_MAIN
-        _legacy_config(cli)  # another old project file with the same profile name
+        legacy_config(cli)  # another old project file with the same profile name
         gone = _run(run_cli, secret_service, "profiles", "delete", "--config", str(cli), "--yes")
         assert gone.rc == 0, gone.output
         assert "was kept" in gone.stdout and str(main) in gone.stdout
@@ -359,8 +352,6 @@ def test_a_migration_killed_midway_is_finished_on_the_next_use(
     the next command finishes that move (same key) instead of a note on every command, and
     no second copy of the key is left in the keyring."""
     import keyring
-
-    from tests.cli.test_write_order import kill_at_rename
 
     config = tmp_path / "mig" / "config.yaml"
     _mig_config(config)
