@@ -221,8 +221,24 @@ def test_no_module_is_over_the_size_limit(top: str) -> None:
     assert big == [], f"modules over ~450 lines: {big}"
 
 
+def _says_why(lines: list[str], covered: set[int], node: ast.stmt) -> bool:
+    """A comment on the import's own lines, or above the run of import lines it belongs to."""
+    if any("#" in line for line in lines[node.lineno - 1 : node.end_lineno or node.lineno]):
+        return True
+    above = node.lineno - 1
+    while above >= 1:
+        text = lines[above - 1].strip()
+        if text.startswith("#") or (above in covered and "#" in text):
+            return True
+        if above not in covered:
+            return False
+        above -= 1
+    return False
+
+
 def test_in_function_imports_of_our_modules_say_why() -> None:
-    """A lazy import is a startup decision; the line above (or the same line) says so."""
+    """A lazy import is a startup decision: a comment says why, on the import's own lines or
+    just above the block of imports it starts (one comment may cover a block)."""
     silent = []
     for module, path in _sources().items():
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -230,12 +246,10 @@ def test_in_function_imports_of_our_modules_say_why() -> None:
         for fn in ast.walk(tree):
             if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
-            for node in ast.walk(fn):
-                if not isinstance(node, (ast.Import, ast.ImportFrom)):
-                    continue
-                here = lines[node.lineno - 1]
-                above = lines[node.lineno - 2] if node.lineno >= 2 else ""
-                if "#" not in here and not above.strip().startswith("#"):
+            nodes = [n for n in ast.walk(fn) if isinstance(n, (ast.Import, ast.ImportFrom))]
+            covered = {i for n in nodes for i in range(n.lineno, (n.end_lineno or n.lineno) + 1)}
+            for node in nodes:
+                if not _says_why(lines, covered, node):
                     silent.append(f"{module}:{node.lineno}")
     assert silent == [], "imports inside functions without a comment saying why:\n" + "\n".join(
         sorted(set(silent))
