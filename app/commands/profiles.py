@@ -9,10 +9,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
+from app.commands.prompts import confirm
+from app.config.io import load_config, modify_config
+from app.config.key_scope import legacy_sharers, note_use, other_users
+from app.config.next_steps import delete_entry_command
+from app.config.schema import Config, Profile
+from app.config.shell import cli_config_path, print_notices
+from app.core.errors import UserError
 from app.core.i18n import t
+from app.core.names import check_profile_name
+from app.secrets.stores import FileStore, KeyringStore, KeyStore, store_for
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -33,10 +43,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.config.io import load_config
-    from app.config.shell import cli_config_path
-    from app.core.names import check_profile_name
-
     path = cli_config_path(args)
     config = load_config(path)
     if args.action == "list":
@@ -53,14 +59,14 @@ def run(args: argparse.Namespace) -> int:
     return _delete(profile, path, args.yes, was_default, args.keep_key, args.force)
 
 
-def _verified(profile: Any) -> str:
+def _verified(profile: Profile) -> str:
     if profile.verified is None:
         return t("profiles.verified_never")
     verdict = t(f"doctor.verdict_word_{profile.verified.verdict}")  # ok|warn|fail, validated
     return t("profiles.verified_at", verdict=verdict, at=profile.verified.at)
 
 
-def _list(config: Any, path: Path, as_json: bool) -> int:
+def _list(config: Config, path: Path, as_json: bool) -> int:
     if as_json:
         doc = {
             "config": str(path),
@@ -97,25 +103,16 @@ def _list(config: Any, path: Path, as_json: bool) -> int:
     return 0
 
 
-def _verified_json(profile: Any) -> dict[str, str] | None:
+def _verified_json(profile: Profile) -> dict[str, str] | None:
     v = profile.verified
     return {"at": v.at, "verdict": v.verdict} if v else None
 
 
-def key_status(profile: Any, path: Path) -> dict[str, Any]:
+def key_status(profile: Profile, path: Path) -> dict[str, Any]:
     """Where the key lives and whether it is there, without ever showing it unmasked."""
-    from app.config.key_scope import note_use
-    from app.core.errors import UserError
-    from app.secrets.stores import store_for
-
     store = store_for(profile.api_key, path.parent)
     note_use(profile, path)  # this file uses the entry (T21)
-    if profile.api_key.store == "env":
-        where = t("profiles.key_env_where", env=profile.api_key.env)
-    elif hasattr(store, "location"):
-        where = store.location(profile.name)
-    else:
-        where = store.describe()
+    where = _where(profile, store)
     status: dict[str, Any] = {
         "store": profile.api_key.store,
         "env": profile.api_key.env,
@@ -125,8 +122,8 @@ def key_status(profile: Any, path: Path) -> dict[str, Any]:
         "masked": None,
         "error": None,
     }
-    if profile.api_key.store == "file":
-        status["path"] = str(store.path_for(profile.name))  # type: ignore[attr-defined]
+    if isinstance(store, FileStore):
+        status["path"] = str(store.path_for(profile.name))
     try:
         key = store.get(profile.name)
     except UserError as exc:
@@ -137,7 +134,14 @@ def key_status(profile: Any, path: Path) -> dict[str, Any]:
     return status
 
 
-def _show(config: Any, profile: Any, path: Path, as_json: bool) -> int:
+def _where(profile: Profile, store: KeyStore) -> str:
+    """Where the profile's key lives, in words (the variable's name for the env store)."""
+    if profile.api_key.store == "env":
+        return t("profiles.key_env_where", env=profile.api_key.env)
+    return store.location(profile.name)
+
+
+def _show(config: Config, profile: Profile, path: Path, as_json: bool) -> int:
     key = key_status(profile, path)
     if as_json:
         doc = {"name": profile.name, "default": profile.name == config.default_profile}
@@ -178,8 +182,6 @@ def _show(config: Any, profile: Any, path: Path, as_json: bool) -> int:
 
 def _width(text: str) -> int:
     """Terminal columns: CJK characters take two, so Chinese labels still line up."""
-    import unicodedata
-
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -198,7 +200,7 @@ def _key_line(key: dict[str, Any]) -> str:
 
 
 def _delete(
-    profile: Any,
+    profile: Profile,
     path: Path,
     yes: bool,
     was_default: bool,
@@ -209,33 +211,17 @@ def _delete(
     only folder, full disk), so it goes first and a failure leaves both whole (T19). A key
     that a copy of this config also uses stays (T21)."""
 
-    from app.config.io import modify_config
-    from app.config.key_scope import other_users
-    from app.config.shell import print_notices
-    from app.core.errors import UserError
-    from app.secrets.stores import store_for
-
     store = store_for(profile.api_key, path.parent)
-    where = (
-        t("profiles.key_env_where", env=profile.api_key.env)
-        if profile.api_key.store == "env"
-        else store.location(profile.name)
-        if hasattr(store, "location")
-        else store.describe()
-    )
+    where = _where(profile, store)
     if not yes:
         if sys.stdin is None or not sys.stdin.isatty():
             raise UserError("profiles.delete_needs_yes")
-        from app.commands.prompts import confirm
-
         question = t("profiles.confirm_delete", name=profile.name, path=str(path), where=where)
         if not confirm(question):
             print(t("profiles.delete_cancelled"))
             return 0
     shared = None
     if profile.api_key.store == "keyring":  # the same entry may be another file's key (T21)
-        from app.config.key_scope import legacy_sharers
-
         account = profile.api_key.account
         sharers = other_users(account, path) if account else legacy_sharers(path, profile.name)
         shared = ", ".join(str(p) for p in sharers) or None
@@ -252,14 +238,12 @@ def _delete(
     print_notices(result.notices)
     print(t("profiles.deleted", name=profile.name, path=str(result.path)))
     rc = 0
-    user = store.user(profile.name) if hasattr(store, "user") else profile.name
+    user = store.user(profile.name) if isinstance(store, KeyringStore) else profile.name
     if profile.api_key.store == "env":
         print(t("profiles.key_left_in_env", env=profile.api_key.env))
     elif shared is not None:
         print(t("profiles.key_kept_shared", where=where, other=str(shared)))
     elif keep_key:
-        from app.config.next_steps import delete_entry_command
-
         command = delete_entry_command(user, path)
         print(t("profiles.key_kept_on_request", where=where, command=command))
     else:
@@ -282,11 +266,9 @@ def _delete(
     return rc
 
 
-def _remove_leftover_key_file(profile: Any, path: Path) -> None:
+def _remove_leftover_key_file(profile: Profile, path: Path) -> None:
     """A plain-text key file of this profile from an earlier `--store file` goes too (B33):
     after the profile is deleted nothing would ever mention it again."""
-    from app.secrets.stores import FileStore
-
     if profile.api_key.store == "file":
         return
     store = FileStore(path.parent)

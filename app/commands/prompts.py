@@ -44,6 +44,6 @@ def confirm(question: str) -> bool:
 
 def hidden(question: str) -> str:
     """An answer typed without echo (the API key)."""
-    import getpass
+    import getpass  # lazy: only `key set` without a pipe asks for a hidden answer
 
     return _ask(getpass.getpass, question)
