@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from app.secrets.stores import ApiKey, KeyringStatus
-from app.state import Services, WizardState
+from app.services import Services
+from app.state import WizardState
 
 DEMO_ACCOUNT = "demo"
 DEMO_PROFILE = "demo"

@@ -17,7 +17,7 @@ import dataclasses
 import importlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingsMap
@@ -26,7 +26,11 @@ from textual.worker import Worker, WorkerState
 
 from app.core.errors import UserError
 from app.core.i18n import LANGUAGES, set_language, t
-from app.state import BACK, STEPS, Services, WizardState, reconcile_workspace
+from app.services import Services
+from app.state import BACK, STEPS, WizardState, reconcile_workspace
+
+if TYPE_CHECKING:  # the step screens are imported when reached, so startup stays light
+    from screens.base import StepScreen
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -43,9 +47,10 @@ STEP_SCREENS: dict[str, tuple[str, str]] = {
 }
 
 
-def _screen_class(step: str) -> type[Screen[Any]]:
+def _screen_class(step: str) -> type[StepScreen]:
     module, name = STEP_SCREENS[step]
-    return getattr(importlib.import_module(module), name)
+    cls: type[StepScreen] = getattr(importlib.import_module(module), name)
+    return cls
 
 
 def _doctor_screen(profile_name: str, services: Services) -> Screen[Any]:

@@ -31,7 +31,8 @@ from app.core.catalog import load_catalog
 from app.core.errors import UserError
 from app.core.i18n import t
 from app.secrets.stores import ApiKey, InvalidApiKey, KeyringStatus
-from app.state import Services, WizardState
+from app.services import Services
+from app.state import WizardState
 from screens.base import StepScreen
 from screens.widgets import (
     MARK_FAIL,

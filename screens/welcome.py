@@ -17,7 +17,8 @@ from textual.widgets import Input, RadioSet, Select
 
 from app.core.errors import UserError
 from app.core.i18n import LANGUAGES, t
-from app.state import Services, WizardState
+from app.services import Services
+from app.state import WizardState
 from screens.base import StepScreen
 from screens.widgets import MARK_WARN, ChoiceRadioSet, MarkedRadioButton, Prose, gap
 

@@ -16,7 +16,8 @@ import pytest
 
 from app.core.i18n import set_language
 from app.secrets.stores import KeyringStatus, MemoryStore
-from app.state import Services, WizardState
+from app.services import Services
+from app.state import WizardState
 from app.tui import make_app
 from tests.fixtures.sweep import REGION, SWEEP_KEY, assert_no_leak, tree_state
 from tests.tui.test_tui_steps import SIZE, settle, step_of, text_of

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from app.secrets.stores import ApiKey, KeyringStatus, MemoryStore
-from app.state import Services, WizardState
+from app.services import Services
+from app.state import WizardState
 from app.tui import make_app
 from tests.fixtures.tui_connect import (
     assert_key_not_shown,

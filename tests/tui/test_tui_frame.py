@@ -15,7 +15,8 @@ from textual.widgets import Input, RadioButton, Static
 
 from app.core.i18n import set_language, t
 from app.secrets.stores import ApiKey, KeyringStatus, MemoryStore
-from app.state import STEPS, Services, WizardState
+from app.services import Services
+from app.state import STEPS, WizardState
 from app.tui import WizardApp, make_app
 
 SIZE = (80, 24)

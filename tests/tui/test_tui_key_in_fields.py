@@ -16,7 +16,8 @@ from textual.widgets import Input
 
 from app.core.i18n import set_language, t
 from app.secrets.stores import KeyringStatus, MemoryStore
-from app.state import Services, WizardState
+from app.services import Services
+from app.state import WizardState
 from app.tui import make_app
 from tests.cli.test_key_in_fields import KEY_IDS, KEYS
 from tests.tui.test_tui_steps import SIZE, screen_text, settle, step_of, text_of

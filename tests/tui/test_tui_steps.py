@@ -28,7 +28,8 @@ from app.secrets.stores import (
     probe_keyring,
     store_for,
 )
-from app.state import Services, WizardState
+from app.services import Services
+from app.state import WizardState
 from app.tui import WizardApp, make_app
 from screens.widgets import SecretInput
 

@@ -20,7 +20,8 @@ from app.probe.engine import ProbeOptions
 from app.probe.latency import LatencyResult, LatencyTarget, candidates, measure_with_options, rank
 from app.probe.transport import Pins
 from app.secrets.stores import KeyringStatus, MemoryStore
-from app.state import Services, WizardState
+from app.services import Services
+from app.state import WizardState
 from app.tui import make_app
 
 

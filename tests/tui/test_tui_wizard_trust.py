@@ -12,7 +12,8 @@ from textual.widgets import Button, Input, Select
 
 from app.core.i18n import set_language
 from app.secrets.stores import KeyringStatus, MemoryStore
-from app.state import Services, WizardState
+from app.services import Services
+from app.state import WizardState
 from app.tui import make_app
 from tests.tui.test_tui_steps import SIZE, WS, settle, step_of
 

@@ -170,7 +170,7 @@ def test_the_wizard_uses_the_same_scoped_entry_as_the_cli(tmp_path, monkeypatch)
     both must name the same entry, and two config files must name different ones."""
     import argparse
 
-    from app.commands.wizard import real_services
+    from app.services import real_services
     from screens.export import _scoped
 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
@@ -405,10 +405,10 @@ def test_a_wizard_left_before_export_prints_a_delete_that_works(
 
     import keyring
 
-    from app.commands.wizard import real_services, stored_account
     from app.config.next_steps import final_lines
     from app.core.i18n import set_language
     from app.secrets.stores import ApiKey
+    from app.services import real_services, stored_account
     from app.state import WizardState
 
     config = tmp_path / "wiz" / "config.yaml"
