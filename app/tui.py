@@ -28,6 +28,7 @@ from app.core.errors import UserError
 from app.core.i18n import LANGUAGES, set_language, t
 from app.services import Services
 from app.state import BACK, STEPS, WizardState, reconcile_workspace
+from screens.parts.requests import DoctorRequested
 
 if TYPE_CHECKING:  # the step screens are imported when reached, so startup stays light
     from screens.base import StepScreen
@@ -266,6 +267,10 @@ class WizardApp(App[WizardState | None]):
     def action_doctor(self) -> None:
         self.push_screen(_doctor_screen(self.state.profile_name, self.services))
 
+    def on_doctor_requested(self, message: DoctorRequested) -> None:
+        """A step asks for the doctor of a saved profile (Welcome: troubleshoot one)."""
+        self.push_screen(_doctor_screen(message.profile_name, self.services))
+
     # -- quitting -----------------------------------------------------------------------------
     def current_state(self) -> WizardState:
         """The state including the inputs of the step on screen."""
@@ -285,7 +290,7 @@ class WizardApp(App[WizardState | None]):
         return current != baseline
 
     async def action_quit(self) -> None:
-        from screens.widgets import ConfirmDialog
+        from screens.parts.dialogs import ConfirmDialog  # lazy: only when quitting asks
 
         # The state goes out either way: the last lines say what was written (D18).
         if not self.has_unsaved():

@@ -34,12 +34,12 @@ from app.secrets.stores import ApiKey, InvalidApiKey, KeyringStatus
 from app.services import Services
 from app.state import WizardState
 from screens.base import StepScreen
+from screens.parts.dialogs import ConfirmDialog
 from screens.widgets import (
     MARK_FAIL,
     MARK_OK,
     MARK_WARN,
     ChoiceRadioSet,
-    ConfirmDialog,
     CopyLine,
     MarkedCheckbox,
     MarkedRadioButton,

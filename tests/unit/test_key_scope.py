@@ -170,8 +170,8 @@ def test_the_wizard_uses_the_same_scoped_entry_as_the_cli(tmp_path, monkeypatch)
     both must name the same entry, and two config files must name different ones."""
     import argparse
 
+    from app.flow import scoped_profile as _scoped
     from app.services import real_services
-    from screens.export import _scoped
 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     users = []
