@@ -32,7 +32,8 @@ from typing import Any
 
 from app.secrets.key import ApiKey
 from app.secrets.keyring import KeyringStatus
-from app.state import Services, WizardState
+from app.services import Services
+from app.state import WizardState
 
 DEMO_ACCOUNT = "demo"
 DEMO_PROFILE = "demo"

@@ -1,22 +1,25 @@
-"""The wizard's state and injected services, free of Textual so they can be tested alone.
+"""The wizard's state, free of Textual so it can be tested alone.
 
 Each step screen is a view of one frozen `WizardState`: it receives the state, and dismisses
 with a new state (made with `dataclasses.replace`) or with `BACK`. The flow driver in
 app/tui.py owns the sequence; screens hold no decisions of their own (those live in app/).
-Services (config path, key store, probe options, clock) are injected by the app factory so
-tests pass a real simulator and an in-memory key store instead of patching.
+The services the steps talk to are in app/services.py.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from app.secrets.key import ApiKey
 from app.secrets.stores import DEFAULT_ENV_VAR
+
+# Only the types: the state is built before the first paint, and importing the recommender
+# (the catalog) or the probe engine (httpx, ssl) would cost up to ~0.4 s there.
+if TYPE_CHECKING:
+    from app.core.recommend import Recommendation
+    from app.findings.results import ProbeResult
 
 
 class _Back:
@@ -57,6 +60,10 @@ class WrittenFile:
     holds_key: bool
 
 
+# region, scope, endpoint style, workspace id, model, key: what a probe result depends on
+ProbeInputs = tuple[str | None, str | None, str, str | None, str | None, ApiKey | None]
+
+
 @dataclass(frozen=True)
 class WizardState:
     lang: str = "en"
@@ -68,8 +75,8 @@ class WizardState:
     needs: tuple[str, ...] = ()
     near: str | None = None
     measured_latency: tuple[tuple[str, float | None], ...] = ()  # (region id, ms) ranked
-    # Recommendation (app.core.recommend.Recommendation) and the user's choice
-    recommendation: Any = None
+    # Recommendation and the user's choice
+    recommendation: Recommendation | None = None
     region: str | None = None
     scope: str | None = None
     # Workspace
@@ -82,9 +89,9 @@ class WizardState:
     key_store: str | None = None  # keyring | env | file | memory
     key_env: str = DEFAULT_ENV_VAR
     key_saved: bool = False
-    # Connectivity (app.probe.engine result) and what it was run on (see `probe_inputs`)
-    probe_result: Any = None
-    probed_for: tuple[Any, ...] | None = None
+    # Connectivity: the last result and what it was run on (see `probe_inputs`)
+    probe_result: ProbeResult | None = None
+    probed_for: ProbeInputs | None = None
     # Export
     export_targets: tuple[str, ...] = ()
     include_key: bool = False
@@ -110,7 +117,7 @@ def reconcile_workspace(state: WizardState) -> tuple[WizardState, str | None]:
     return replace(state, workspace_id=None, workspace_region=None), old
 
 
-def probe_inputs(state: WizardState) -> tuple[Any, ...]:
+def probe_inputs(state: WizardState) -> ProbeInputs:
     """Everything a connectivity result depends on: a result whose inputs are these still
     describes this setup (coming back from Export), any other one does not."""
     return (
@@ -121,27 +128,3 @@ def probe_inputs(state: WizardState) -> tuple[Any, ...]:
         state.model,
         state.api_key,
     )
-
-
-@dataclass
-class Services:
-    """What the wizard talks to; the factory fills these for real use, demo mode and tests."""
-
-    config_path: Path
-    key_store_factory: Callable[[str], Any]  # store kind -> KeyStore (app.secrets.stores)
-    keyring_probe: Callable[
-        [], Any
-    ]  # -> app.secrets.keyring.KeyringStatus (blocking; run in a thread)
-    probe_options: Any = None  # app.probe.engine.ProbeOptions (pins, CA file, timeout) or None
-    export_dir: Path = field(default_factory=Path.cwd)
-    clock: Callable[[], _dt.datetime] = field(
-        default_factory=lambda: lambda: _dt.datetime.now(_dt.timezone.utc)
-    )
-    demo_key: ApiKey | None = None
-    keyring_timeout: float = 15.0
-    # The network options the wizard runs with, as typed (`--connect-to X`, `--ca-file Y`):
-    # the commands shown on Done carry them, so they reach what the test reached.
-    network_args: tuple[str, ...] = ()
-    # The store a profile records when its key was stored (None = the store chosen): the
-    # demo keeps every key in its own file, whatever the user picked.
-    recorded_store: str | None = None

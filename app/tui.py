@@ -17,7 +17,7 @@ import dataclasses
 import importlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingsMap
@@ -26,7 +26,12 @@ from textual.worker import Worker, WorkerState
 
 from app.core.errors import UserError
 from app.core.i18n import LANGUAGES, set_language, t
-from app.state import BACK, STEPS, Services, WizardState, reconcile_workspace
+from app.services import Services
+from app.state import BACK, STEPS, WizardState, reconcile_workspace
+from screens.parts.requests import DoctorRequested
+
+if TYPE_CHECKING:  # the step screens are imported when reached, so startup stays light
+    from screens.base import StepScreen
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -43,9 +48,10 @@ STEP_SCREENS: dict[str, tuple[str, str]] = {
 }
 
 
-def _screen_class(step: str) -> type[Screen[Any]]:
+def _screen_class(step: str) -> type[StepScreen]:
     module, name = STEP_SCREENS[step]
-    return getattr(importlib.import_module(module), name)
+    cls: type[StepScreen] = getattr(importlib.import_module(module), name)
+    return cls
 
 
 def _doctor_screen(profile_name: str, services: Services) -> Screen[Any]:
@@ -261,6 +267,10 @@ class WizardApp(App[WizardState | None]):
     def action_doctor(self) -> None:
         self.push_screen(_doctor_screen(self.state.profile_name, self.services))
 
+    def on_doctor_requested(self, message: DoctorRequested) -> None:
+        """A step asks for the doctor of a saved profile (Welcome: troubleshoot one)."""
+        self.push_screen(_doctor_screen(message.profile_name, self.services))
+
     # -- quitting -----------------------------------------------------------------------------
     def current_state(self) -> WizardState:
         """The state including the inputs of the step on screen."""
@@ -280,7 +290,7 @@ class WizardApp(App[WizardState | None]):
         return current != baseline
 
     async def action_quit(self) -> None:
-        from screens.widgets import ConfirmDialog
+        from screens.parts.dialogs import ConfirmDialog  # lazy: only when quitting asks
 
         # The state goes out either way: the last lines say what was written (D18).
         if not self.has_unsaved():

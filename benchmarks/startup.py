@@ -77,7 +77,7 @@ WIZARD = (
     + r"""
 import argparse
 from app.cli import build_parser
-from app.commands.wizard import real_services
+from app.services import real_services
 from app.tui import make_app
 
 args = build_parser().parse_args(["wizard"])

@@ -30,14 +30,15 @@ from app.core.errors import UserError
 from app.core.i18n import t
 from app.secrets.key import ApiKey, InvalidApiKey
 from app.secrets.keyring import KeyringStatus, KeyringTimeout, run_with_timeout
-from app.state import Services, WizardState
+from app.services import Services
+from app.state import WizardState
 from screens.base import StepScreen
+from screens.parts.dialogs import ConfirmDialog
 from screens.widgets import (
     MARK_FAIL,
     MARK_OK,
     MARK_WARN,
     ChoiceRadioSet,
-    ConfirmDialog,
     CopyLine,
     MarkedCheckbox,
     MarkedRadioButton,

@@ -52,7 +52,8 @@ from textual.widgets import Button, Footer, Input, Static
 from textual.worker import Worker
 
 from app.core.i18n import t
-from app.state import BACK, Services, WizardState
+from app.services import Services
+from app.state import BACK, WizardState
 from screens.widgets import ChoiceRadioSet, DemoBanner, NavBar, Prose, StepList
 
 

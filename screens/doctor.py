@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,6 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
+from app import flow
 from app.config.region_switch import (
     owner_region,
     region_label,
@@ -30,8 +31,17 @@ from app.config.region_switch import (
 )
 from app.core.errors import UserError
 from app.core.i18n import get_language, t
-from screens.connectivity import ProbeEventMessage, ProbeView, probe_targets, run_probe_checks
-from screens.widgets import Prose
+from app.secrets.key import ApiKey
+from app.services import Services
+from screens.parts.dialogs import ConfirmDialog, ConsentScreen
+from screens.parts.probe_view import ProbeEventMessage, ProbeView, post_events_to
+from screens.widgets import DemoBanner, Prose
+
+if TYPE_CHECKING:  # only the types: the engine (httpx, ssl) loads when the probe runs
+    from app.commands.doctor import RemedyCommands
+    from app.config.schema import Profile
+    from app.findings.report import DoctorReport
+    from app.findings.results import ProbeResult
 
 # Findings after which the region search is offered (the CLI's remedies name --all-regions).
 FIND_REGION_CODES = frozenset({"key_rejected", "workspace_access_denied", "rate_limited"})
@@ -55,13 +65,13 @@ class DoctorScreen(Screen[Any]):
     DoctorScreen #doctor-status { height: auto; margin-top: 1; }
     """
 
-    def __init__(self, profile_name: str, services: Any) -> None:
+    def __init__(self, profile_name: str, services: Services) -> None:
         super().__init__()
         self.profile_name = profile_name
         self.services = services
-        self.profile: Any = None
-        self.key: Any = None
-        self.result: Any = None
+        self.profile: Profile | None = None
+        self.key: ApiKey | None = None
+        self.result: ProbeResult | None = None
         self._store_text: str | None = None
         self._consented = False  # the last run had consent to try other regions
         self._status: tuple[str, dict[str, Any]] | None = None  # locale key + params
@@ -79,9 +89,7 @@ class DoctorScreen(Screen[Any]):
         self._bindings = bindings
 
     def compose(self) -> ComposeResult:
-        if getattr(self.services, "demo_key", None) is not None:
-            from screens.widgets import DemoBanner
-
+        if self.services.demo_key is not None:
             yield DemoBanner()
         with Vertical(id="doctor-body"):
             yield Prose(
@@ -139,10 +147,8 @@ class DoctorScreen(Screen[Any]):
             ("#doctor-close", "close"),
         ):
             self.query_one(button_id, Button).label = t(f"screen_doctor.{key}")
-        with contextlib.suppress(Exception):
-            from screens.widgets import DemoBanner
-
-            self.query_one(DemoBanner).update(t("wizard.demo_banner"))
+        for banner in self.query(DemoBanner):
+            banner.update(t("wizard.demo_banner"))
         self._set_status(*(self._status or ("", {})))
         self.query_one(ProbeView).relocalize()
         self._label_switch()
@@ -156,6 +162,8 @@ class DoctorScreen(Screen[Any]):
 
     def _show_subtitle(self) -> None:
         p = self.profile
+        if p is None:
+            return
         self.query_one("#doctor-subtitle", Static).update(
             t(
                 "screen_doctor.subtitle",
@@ -178,8 +186,8 @@ class DoctorScreen(Screen[Any]):
             return
         p = self.profile
         self._show_subtitle()
-        store = _store_for(p, self.services)
-        self._store_text = _describe(store)
+        store = flow.key_store_for(p, self.services)
+        self._store_text = flow.describe_store(store)
         self._set_status("screen_doctor.loading_key", {"store": self._store_text})
         try:
             # Blocking keyring call: a thread, bounded, so the UI stays responsive.
@@ -193,7 +201,9 @@ class DoctorScreen(Screen[Any]):
             self._set_status("screen_doctor.key_store_failed", {"error": type(exc).__name__})
             return
         if self.key is None:
-            self._set_status("screen_doctor.no_key", {"profile": p.name, "store": _describe(store)})
+            self._set_status(
+                "screen_doctor.no_key", {"profile": p.name, "store": flow.describe_store(store)}
+            )
             return
         self._set_status("")
         await self._run()
@@ -205,22 +215,24 @@ class DoctorScreen(Screen[Any]):
         self.query_one("#doctor-find-region", Button).display = False
         self.query_one("#doctor-switch-region", Button).display = False
         self._consented = consent_all_regions
-        p = self.profile
-        targets = probe_targets(p.region, p.endpoint_style, p.workspace_id, p.model, p.scope)
+        p, key = self.profile, self.key
+        if p is None or key is None:
+            return
+        targets = flow.probe_targets(p.region, p.endpoint_style, p.workspace_id, p.model, p.scope)
         view.start(targets)
         try:
-            self.result = await run_probe_checks(
+            self.result = await flow.run_probe_checks(
                 targets,
-                self.key,
+                key,
                 self.services.probe_options,
                 model=p.model,
                 consent_all_regions=consent_all_regions,
-                on_event=lambda ev: self.post_message(ProbeEventMessage(ev)),
+                on_event=post_events_to(self),
             )
         except Exception as exc:  # shown by type only: an error text may quote a header
             view.show_error(t("screen_connectivity.crashed", error=type(exc).__name__))
         else:
-            self.result.findings = self._remedies().apply(self.result.findings)
+            self.result.findings = self._remedies(p).apply(self.result.findings)
             view.show_result(self.result)
             self._record_verdict()
         self.query_one("#doctor-retry", Button).disabled = False
@@ -235,11 +247,12 @@ class DoctorScreen(Screen[Any]):
         result = self.result
         find = self.query_one("#doctor-find-region", Button)
         switch = self.query_one("#doctor-switch-region", Button)
-        codes = {f.code for f in getattr(result, "findings", ())}
+        codes = {f.code for f in result.findings} if result is not None else set()
         find.display = not self._consented and bool(codes & FIND_REGION_CODES)
         owner = self._owner_region()
         switch.display = False
-        if owner is not None and self.profile.endpoint_style == "workspace":
+        workspace = self.profile is not None and self.profile.endpoint_style == "workspace"
+        if owner is not None and workspace:
             self._set_status(
                 "screen_doctor.switch_needs_workspace",
                 {"region": region_name(owner), "region_id": owner},
@@ -272,13 +285,9 @@ class DoctorScreen(Screen[Any]):
 
     def action_find_region(self) -> None:
         """The CLI's --all-regions, behind the wizard's consent dialog (safe answer: no)."""
-        from app.probe.targets import ownership_targets
-        from screens.consent import ConsentScreen
-
         if self.profile is None or self.key is None:
             return
-        targets, _unchecked = ownership_targets(self.profile.region, self.profile.host)
-        hosts = sorted({target.host for target in targets})
+        hosts = flow.ownership_hosts(self.profile.region, self.profile.host)
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -295,8 +304,6 @@ class DoctorScreen(Screen[Any]):
 
     def action_switch_region(self) -> None:
         """Point the profile at the region that accepted the key, after a confirmation."""
-        from screens.widgets import ConfirmDialog
-
         owner = self._owner_region()
         if owner is None or self.profile is None:
             return
@@ -334,6 +341,8 @@ class DoctorScreen(Screen[Any]):
         file now, with the new region; the key reference stays (the key is not touched)."""
         from app.config.io import modify_config
 
+        if self.profile is None:
+            return
         name = self.profile.name
         try:
             config, _ = modify_config(
@@ -352,21 +361,21 @@ class DoctorScreen(Screen[Any]):
         )
         self.query_one("#doctor-retry", Button).focus()
 
-    def _remedies(self) -> Any:
+    def _remedies(self, profile: Profile) -> RemedyCommands:
         """The one remedy-command builder of `doctor`: this profile, this config file and
         this run's pins / CA file / proxy switch (D21)."""
         from app.commands.doctor import RemedyCommands
         from app.probe.engine import ProbeOptions
 
         options = self.services.probe_options or ProbeOptions()
-        return RemedyCommands.for_run(options, self.profile.name, self.services.config_path)
+        return RemedyCommands.for_run(options, profile.name, self.services.config_path)
 
     def _record_verdict(self) -> None:
         """Like `doctor` on the CLI: remember the verdict on the profile (best effort)."""
         from app.config.io import update_verified
 
-        verdict = getattr(self.result, "verdict", None)
-        if verdict not in ("ok", "warn", "fail"):
+        verdict = self.result.verdict if self.result is not None else None
+        if verdict not in ("ok", "warn", "fail") or self.profile is None:
             return
         with contextlib.suppress(UserError, OSError):
             update_verified(
@@ -404,12 +413,13 @@ class DoctorScreen(Screen[Any]):
         from app.config.write import atomic_write
         from app.findings.report import render_markdown
 
-        if self.result is None:
+        p, result = self.profile, self.result
+        if result is None or p is None:
             return None
         stamp = self.services.clock().strftime("%Y%m%d-%H%M%S")
-        path = Path(self.services.export_dir) / f"modelstudio-doctor-{self.profile.name}-{stamp}.md"
+        path = Path(self.services.export_dir) / f"modelstudio-doctor-{p.name}-{stamp}.md"
         try:
-            text = render_markdown(self._report())
+            text = render_markdown(self._report(p, result))
             written = atomic_write(path, text, secret=True, backup=False)
         except (UserError, OSError) as exc:
             message = exc.message if isinstance(exc, UserError) else type(exc).__name__
@@ -420,11 +430,10 @@ class DoctorScreen(Screen[Any]):
         )
         return written.path
 
-    def _report(self) -> Any:
+    def _report(self, p: Profile, result: ProbeResult) -> DoctorReport:
         """The same report `doctor --report` writes: redacted, the key masked at most."""
         from app.findings.report import DoctorReport, environment
 
-        p, result = self.profile, self.result
         env = environment(
             proxy=result.proxy,
             no_proxy=False,
@@ -443,20 +452,3 @@ class DoctorScreen(Screen[Any]):
     def action_close(self) -> None:
         self.workers.cancel_group(self, "doctor")
         self.dismiss(None)
-
-
-def _store_for(profile: Any, services: Any) -> Any:
-    """The profile's key store: the injected factory, except env stores, which need the
-    variable the profile names."""
-    from app.secrets.stores import EnvStore
-
-    if profile.api_key.store == "env":
-        return EnvStore(profile.api_key.env)
-    return services.key_store_factory(profile.api_key.store)
-
-
-def _describe(store: Any) -> str:
-    try:
-        return str(store.describe())
-    except Exception:
-        return getattr(store, "kind", "?")

@@ -3,19 +3,18 @@ apart from the key store the API-key step filled after asking).
 
 Previews are the real exporter output with the key masked, so what the user approves is
 what lands on disk. The literal key is only written after an explicit opt-in whose warning
-is on screen; files that hold it are 0600. Writing goes through app.config.write (atomic,
-locked; exports keep no backup, an old version may hold the key) and app.export.formats: this
-screen decides nothing itself, except that a destination it cannot even hand to the OS
-(a control character, a name longer than the file system allows) is refused under the
-field, so no keystroke or paste can crash the wizard and lose what was entered.
+is on screen; files that hold it are 0600. This screen decides nothing itself: app.flow says
+where each target goes, what writing there will do (merge, replace, refuse: the export
+core's policy), and which destinations cannot even be handed to the OS (a control
+character, a name longer than the file system allows; refused under the field, so no
+keystroke or paste can crash the wizard and lose what was entered), and writes the config
+and the exports through the config and export cores (atomic, locked, no backups).
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
-import stat
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -29,83 +28,18 @@ from textual.widgets import Checkbox, Input, SelectionList, Static
 from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 
+from app import flow
 from app.core.errors import UserError
 from app.core.i18n import t
-from app.core.text import looks_like_key
+from app.core.invocation import install_hint
+from app.services import Services
 from app.state import WizardState, WrittenFile
 from screens.base import StepScreen
+from screens.parts.dialogs import ConfirmDialog
 from screens.widgets import MarkedCheckbox, Prose
 
-# Where each target goes by default, relative to Services.export_dir. Claude Code and Qwen
-# Code read these project-level files; an existing one is merged, never clobbered.
-DEFAULT_PATHS: dict[str, str] = {
-    "claude-code": ".claude/settings.local.json",
-    "qwen-code": ".qwen/settings.json",
-}
-MERGED_JSON = ("claude-code", "qwen-code")
-# POSIX NAME_MAX / PATH_MAX of the common file systems (ext4, APFS, NTFS counts UTF-16 units,
-# which never exceeds the UTF-8 byte count for these limits' purpose).
-NAME_MAX_BYTES = 255
-PATH_MAX_BYTES = 4096
-# Refusals of the export core that an explicit "replace it" (force) may override.
-REFUSALS: dict[str, str] = {
-    "exporters.foreign_file": "screen_export.foreign_file",
-    "exporters.existing_not_text": "screen_export.existing_not_text",
-    "exporters.symlink_outside": "screen_export.symlink_outside",
-    "exporters.settings_conflict": "screen_export.settings_conflict",
-}
 MARK_ON = "✓"
 MARK_OFF = " "
-
-
-def _export_core() -> Any:
-    """app.export.write.write_export (merge / refuse foreign files), when this build has it."""
-    import app.export.write
-
-    return getattr(app.export.write, "write_export", None)
-
-
-def destination_problem(raw: str) -> str | None:
-    """Why `raw` cannot be a destination at all, or None.
-
-    Checked before the OS sees it: a NUL makes every os call raise ValueError, a component
-    over NAME_MAX raises ENAMETOOLONG even from `exists()`. Both arrive by paste.
-    """
-    text = raw.strip()
-    if not text:
-        return t("screen_export.destination_empty")
-    if looks_like_key(text):  # a pasted key would become a file name (T16)
-        return t("profiles.field_looks_like_key", what=t("profiles.what_destination"))
-    for index, char in enumerate(text, start=1):
-        code = ord(char)
-        if code < 0x20 or 0x7F <= code < 0xA0:
-            return t("screen_export.destination_control", code=f"U+{code:04X}", position=index)
-    try:
-        encoded = [os.fsencode(part) for part in Path(text).expanduser().parts]
-    except (ValueError, RuntimeError):  # undecodable surrogates; no home for "~user"
-        return t("screen_export.destination_unusable")
-    for part in encoded:
-        if len(part) > NAME_MAX_BYTES:
-            return t(
-                "screen_export.destination_name_too_long",
-                length=len(part),
-                limit=NAME_MAX_BYTES,
-            )
-    if sum(len(part) + 1 for part in encoded) > PATH_MAX_BYTES:
-        return t("screen_export.destination_too_long", limit=PATH_MAX_BYTES)
-    return None
-
-
-def _ours(path: Path) -> bool:
-    """Whether `path` carries this tool's header (an earlier export it may replace)."""
-    from app.export import formats as exporters
-
-    written_by_us = getattr(exporters, "written_by_us", None)
-    try:
-        head = path.read_bytes()[:4096].decode("utf-8", errors="replace")
-    except (OSError, ValueError):
-        return False
-    return bool(written_by_us and written_by_us(head))
 
 
 class TargetList(SelectionList[str], inherit_bindings=False):
@@ -138,76 +72,11 @@ class TargetList(SelectionList[str], inherit_bindings=False):
         return Strip(segments, strip.cell_length)
 
 
-def build_profile(state: WizardState, clock: Any = None, recorded_store: str | None = None) -> Any:
-    """The profile the wizard is about to save, validated by app.config.validate like any input.
-
-    `recorded_store` (Services.recorded_store) is where a stored key really is when that
-    is not the store chosen (the demo's key file): the profile must say where it is.
-    """
-    from app.config.schema import Verification
-    from app.config.validate import make_profile
-    from app.secrets.stores import STORE_KINDS, KeyRef
-
-    store = state.key_store if state.key_store in STORE_KINDS else "keyring"
-    if recorded_store is not None and state.key_saved:
-        store = recorded_store
-    verified = None
-    verdict = _get(state.probe_result, "verdict")
-    if verdict in ("ok", "warn", "fail") and clock is not None:
-        verified = Verification(at=clock().isoformat(timespec="seconds"), verdict=verdict)
-    profile, _notices = make_profile(
-        state.profile_name,
-        region=state.region or "",
-        scope=state.scope,
-        endpoint_style=state.endpoint_style,
-        workspace_id=state.workspace_id if state.endpoint_style == "workspace" else None,
-        model=state.model,
-        api_key=KeyRef(store=store, env=state.key_env),
-        residency=state.residency,
-        verified=verified,
-    )
-    return profile
-
-
-def _scoped(profile: Any, services: Any) -> Any:
-    """Record the keyring entry the key was stored under (T21): the one the real key store
-    factory chose (app.commands.wizard); other stores (demo, tests) record none."""
-    import dataclasses
-
-    if profile.api_key.store != "keyring":
-        return profile
-    store = services.key_store_factory("keyring")
-    account_of = getattr(store, "account_of", None)
-    account = account_of(profile.name) if account_of is not None else None
-    if not account:
-        return profile
-    return dataclasses.replace(
-        profile, api_key=dataclasses.replace(profile.api_key, account=account)
-    )
-
-
-def _get(obj: Any, name: str) -> Any:
-    if obj is None:
-        return None
-    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-
-
-def mode_text(mode: int) -> str:
-    return f"{stat.filemode(stat.S_IFREG | (mode & 0o777))} ({mode & 0o777:04o})"
-
-
-def masked_preview(text: str, key: Any) -> str:
-    """Exporter output as shown on screen: a literal key (opt-in) is replaced by its mask."""
-    if key is None:
-        return text
-    return text.replace(key.reveal(), key.masked())
-
-
 class ExportScreen(StepScreen):
     """Step 6: targets, destinations, previews, the include-key opt-in, then one write."""
 
     STEP = "export"
-    AUTO_FOCUS = "#export-targets"
+    FOCUS = "#export-targets"
     DEFAULT_CSS = """
     ExportScreen #export-main { height: 14; }
     ExportScreen #export-left { width: 34; height: 14; }
@@ -223,20 +92,12 @@ class ExportScreen(StepScreen):
     ExportScreen.-narrow #export-preview-box { height: 11; }
     """
     # Side by side from 96 columns; below that (80x24) the preview goes under the list.
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (96, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (96, "-wide")]  # noqa: RUF012 (Textual types it as an instance variable)
 
-    def __init__(self, state: WizardState, services: Any) -> None:
-        from app.export.formats import FORMATS
-
+    def __init__(self, state: WizardState, services: Services) -> None:
         super().__init__(state, services)
-        self.formats = FORMATS
-        self.paths: dict[str, Path] = {
-            fmt: Path(services.export_dir) / DEFAULT_PATHS.get(fmt, spec.suggested_name)
-            for fmt, spec in FORMATS.items()
-        }
-        for item in state.written:
-            if item.target in self.paths:
-                self.paths[item.target] = item.path
+        self.paths: dict[str, Path] = flow.default_paths(services.export_dir, state.written)
+        self.formats = tuple(self.paths)
         # What the user typed per target, kept even when it cannot be used, so moving the
         # highlight away and back does not silently swap it for the last good path.
         self.typed: dict[str, str] = {}
@@ -294,7 +155,7 @@ class ExportScreen(StepScreen):
         """Language switch: redraw with the inputs kept, then refill preview and notes."""
         current = self.current
         for fmt, raw in self.typed.items():  # reasons in the new language
-            problem = destination_problem(raw)
+            problem = flow.destination_problem(raw)
             if problem is not None:
                 self.problems[fmt] = problem
         await super().relocalize()
@@ -331,7 +192,7 @@ class ExportScreen(StepScreen):
         self.typed[fmt] = raw
         self.forced.discard(fmt)  # a "replace it" was for the file named before
         self.write_errors.pop(fmt, None)
-        problem = destination_problem(raw)
+        problem = flow.destination_problem(raw)
         if problem is None:
             self.paths[fmt] = Path(raw.strip()).expanduser()
             self.problems.pop(fmt, None)
@@ -380,31 +241,13 @@ class ExportScreen(StepScreen):
         widget.display = bool(note)
 
     def _destination_note(self, fmt: str) -> str:
-        """What will happen at this destination, in the terms app.config.write really acts on:
-        JSON settings are merged, anything else is replaced and no backup is kept."""
+        """Why the destination is refused, else what writing there will do (app.flow)."""
         problem = self.problems.get(fmt) or self.write_errors.get(fmt)
         if problem is not None:
             return t("screen_export.destination_refused", reason=problem)
-        path = self.paths[fmt]
-        try:
-            exists = path.exists()
-            is_file = path.is_file()
-        except (OSError, ValueError) as exc:  # e.g. a component the OS refuses (ENAMETOOLONG)
-            reason = getattr(exc, "strerror", None) or type(exc).__name__
-            return t("screen_export.destination_refused", reason=reason)
-        if not exists or any(w.path == path for w in self.state.written):
-            return ""
-        if not is_file:
-            return t("screen_export.destination_not_file", path=str(path))
-        if fmt in MERGED_JSON:
-            return t("screen_export.destination_merged", path=str(path))
-        if _export_core() is None:
-            return t("screen_export.destination_exists", path=str(path))
-        if fmt == "dotenv":
-            return t("screen_export.destination_merged_env", path=str(path))
-        if fmt in self.forced or _ours(path):
-            return t("screen_export.destination_exists", path=str(path))
-        return t("screen_export.destination_foreign", path=str(path))
+        return flow.destination_outcome(
+            fmt, self.paths[fmt], written=self.state.written, forced=fmt in self.forced
+        )
 
     def _update_key_note(self) -> None:
         include = self.query_one("#export-include-key", Checkbox).value
@@ -416,8 +259,6 @@ class ExportScreen(StepScreen):
         if not include:
             # The files name `modelstudio-setup key get` (bare, for the programs that run it
             # later): say how to make that name work when it does not yet (E26).
-            from app.core.invocation import install_hint
-
             hint = install_hint()
             if hint:
                 note = f"{note}\n{hint}"
@@ -428,22 +269,14 @@ class ExportScreen(StepScreen):
 
     def _export_text(self, fmt: str) -> tuple[str, bool]:
         """Exporter text for `fmt` and whether it holds the literal key."""
-        from app.config.io import is_default_location
-        from app.export.formats import export
-
-        profile = build_profile(self.state, self.services.clock, self.services.recorded_store)
-        holds_key = self._include_key() and self.formats[fmt].can_hold_key
-        config_path = Path(self.services.config_path)
-        config = None if is_default_location(config_path) else str(config_path)
-        text = export(profile, fmt, self.state.api_key, holds_key, config=config)
-        return text, holds_key
+        return flow.export_text(self.state, self.services, fmt, self._include_key())
 
     def _preview(self, fmt: str) -> str:
         try:
             text, _ = self._export_text(fmt)
         except UserError as exc:
             return exc.message
-        return masked_preview(text, self.state.api_key)
+        return flow.masked_preview(text, self.state.api_key)
 
     # -- state ---------------------------------------------------------------------------
     def collect(self) -> WizardState:
@@ -476,24 +309,11 @@ class ExportScreen(StepScreen):
     def _written_text(self) -> str:
         if not self.state.written:
             return ""
-        lines = [t("screen_export.written_title")]
-        for item in self.state.written:
-            holds = t("screen_export.holds_key") if item.holds_key else ""
-            lines.append(
-                t(
-                    "screen_export.written_row",
-                    path=str(item.path),
-                    mode=mode_text(item.mode),
-                    key=holds,
-                )
-            )
-        return "\n".join(lines)
+        return "\n".join([t("screen_export.written_title"), *flow.written_rows(self.state.written)])
 
     def _write(self, state: WizardState) -> tuple[WrittenFile, ...] | None:
         """Config first (so exports never reference a profile that does not exist), then
         each selected target; stop at the first failure and say what was written."""
-        from app.config.io import modify_config
-
         written: list[WrittenFile] = []
         self.write_errors.clear()
         for fmt in state.export_targets:
@@ -503,22 +323,24 @@ class ExportScreen(StepScreen):
                 return None
         failing: str | None = None
         try:
-            profile = build_profile(state, self.services.clock, self.services.recorded_store)
-            profile = _scoped(profile, self.services)
-            _config, result = modify_config(
-                self.services.config_path,
-                lambda config: config.with_profile(profile),
-                replacing=profile.name,
-            )
-            written.append(WrittenFile("config", result.path, result.mode, False))
+            profile, config_file = flow.save_profile(state, self.services)
+            written.append(config_file)
             for fmt in state.export_targets:
                 failing = fmt
                 text, holds_key = self._export_text(fmt)
-                result = self._write_one(fmt, text, holds_key, profile)
+                result = flow.write_export_file(
+                    self.paths[fmt],
+                    fmt,
+                    text,
+                    profile=profile,
+                    holds_key=holds_key,
+                    force=fmt in self.forced,
+                    config_path=Path(self.services.config_path),
+                )
                 written.append(WrittenFile(fmt, result.path, result.mode, holds_key))
             failing = None
         except UserError as exc:
-            refusal = REFUSALS.get(exc.key)
+            refusal = flow.REFUSALS.get(exc.key)
             if refusal is not None and failing is not None:
                 self._report_failure(written, t(refusal, **exc.params), failing)
                 self._offer_replace(failing, exc.key, exc.params)
@@ -531,34 +353,9 @@ class ExportScreen(StepScreen):
             return None
         return tuple(written)
 
-    def _write_one(self, fmt: str, text: str, holds_key: bool, profile: Any) -> Any:
-        """One export through the export core (merge .env / settings, refuse a file this
-        tool did not write unless the user chose to replace it); the WriteResult."""
-        path = self.paths[fmt]
-        core = _export_core()
-        if core is not None:
-            done = core(
-                path,
-                fmt,
-                text,
-                profile=profile,
-                include_key=holds_key,
-                force=fmt in self.forced,
-                config_path=Path(self.services.config_path),
-            )
-            return done.result
-        from app.config.write import atomic_write
-        from app.export.merge import merge_json_settings
-
-        if fmt in MERGED_JSON and path.is_file():
-            text = merge_json_settings(path.read_text(encoding="utf-8"), text, fmt)
-        return atomic_write(path, text, secret=holds_key or fmt in MERGED_JSON)
-
     def _offer_replace(self, fmt: str, refusal: str, params: dict[str, Any]) -> None:
         """The explicit "replace it" choice the export core allows (`force`); No is the
         default, and a yes writes again with only this file forced."""
-        from screens.widgets import ConfirmDialog
-
         path = str(self.paths[fmt])
 
         def answered(yes: bool | None) -> None:

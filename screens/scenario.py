@@ -19,7 +19,8 @@ from textual.widgets import Button, Checkbox, RadioSet, Select, Static
 
 from app.core.catalog import load_catalog
 from app.core.i18n import t
-from app.state import Services, WizardState
+from app.services import Services
+from app.state import WizardState
 from screens.base import StepScreen
 from screens.widgets import (
     MARK_FAIL,

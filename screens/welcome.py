@@ -17,13 +17,13 @@ from textual.widgets import Input, RadioSet, Select
 
 from app.core.errors import UserError
 from app.core.i18n import LANGUAGES, t
-from app.state import Services, WizardState
+from app.services import Services
+from app.state import WizardState
 from screens.base import StepScreen
+from screens.parts.requests import DoctorRequested
 from screens.widgets import MARK_WARN, ChoiceRadioSet, MarkedRadioButton, Prose, gap
 
 if TYPE_CHECKING:
-    from textual.screen import Screen
-
     from app.config.schema import Config, Profile
 
 ACTIONS = ("new", "edit", "troubleshoot")
@@ -139,7 +139,7 @@ class WelcomeScreen(StepScreen):
         if self._action == "troubleshoot":
             name = self._selected_profile()
             if name is not None:
-                self.app.push_screen(_doctor(name, self.services))
+                self.post_message(DoctorRequested(name))
             return None
         if self._action == "edit":
             name = self._selected_profile()
@@ -176,9 +176,3 @@ class WelcomeScreen(StepScreen):
             key_store=profile.api_key.store,
             key_env=profile.api_key.env,
         )
-
-
-def _doctor(profile_name: str, services: Services) -> Screen[object]:
-    from screens.doctor import DoctorScreen
-
-    return DoctorScreen(profile_name, services)

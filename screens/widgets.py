@@ -13,13 +13,12 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, HorizontalScroll, Vertical
+from textual.containers import Horizontal, HorizontalScroll
 from textual.content import Content
 from textual.css.styles import RulesMap
 from textual.events import Mount, Paste
 from textual.geometry import Offset, Size
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.selection import Selection
 from textual.strip import Strip
 from textual.style import Style
@@ -467,50 +466,3 @@ class ChoiceRadioSet(RadioSet):
         super().watch__selected()
         if self._selected is not None:
             self.post_message(self.Highlighted(self, self._selected))
-
-
-class ConfirmDialog(ModalScreen[bool]):
-    """A yes/no question; Esc answers no. Used for the key store and for quitting."""
-
-    BINDINGS: ClassVar = [Binding("escape", "answer(False)", show=False)]
-
-    DEFAULT_CSS = """
-    ConfirmDialog { align: center middle; }
-    ConfirmDialog > Vertical {
-        width: 64;
-        max-width: 95%;
-        height: auto;
-        border: thick $primary;
-        background: $surface;
-        padding: 1 2;
-    }
-    ConfirmDialog #confirm-body { margin-bottom: 1; }
-    ConfirmDialog Horizontal { height: auto; align: right middle; }
-    ConfirmDialog Button { margin-left: 2; }
-    """
-
-    def __init__(self, title: str, body: str, yes: str, no: str, *, default_yes: bool) -> None:
-        super().__init__()
-        self._title = title
-        self._body = body
-        self._yes = yes
-        self._no = no
-        self._default_yes = default_yes
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Prose(Text(self._title, style="bold"), id="confirm-title")
-            yield Prose(self._body, id="confirm-body", markup=False)
-            with Horizontal():
-                yield Button(self._no, id="confirm-no")
-                yield Button(self._yes, id="confirm-yes", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#confirm-yes" if self._default_yes else "#confirm-no").focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(event.button.id == "confirm-yes")
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)

@@ -21,7 +21,8 @@ from app.core.catalog import Region, load_catalog
 from app.core.endpoints import EndpointError, InvalidWorkspaceId, base_urls, normalize_workspace_id
 from app.core.i18n import t
 from app.core.text import looks_like_key
-from app.state import Services, WizardState
+from app.services import Services
+from app.state import WizardState
 from screens.base import StepScreen
 from screens.widgets import (
     MARK_FAIL,

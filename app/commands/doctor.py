@@ -16,13 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.commands.network_options import add_network_options
+from app.commands.network_options import add_network_options, parse_timeout
 from app.core.errors import EXIT_OK, EXIT_PROBLEMS, UserError
 from app.core.i18n import t
 from app.core.text import inert
-
-MIN_TIMEOUT = 0.1
-MAX_TIMEOUT = 600.0
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -39,16 +36,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--report", metavar="FILE", help=t("doctor.opt_report"))
     p.add_argument("--tui", action="store_true", help=t("doctor.opt_tui"))
     add_network_options(p)
-
-
-def parse_timeout(raw: str) -> float:
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise UserError("probe.timeout_invalid") from None
-    if not (MIN_TIMEOUT <= value <= MAX_TIMEOUT) or value != value:
-        raise UserError("probe.timeout_invalid")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -390,8 +377,8 @@ def _run_tui(args: argparse.Namespace, options: Any) -> int:
     options (pins, CA file, proxy, timeout). Textual is imported only here."""
     import dataclasses
 
-    from app.commands.wizard import is_interactive, real_services
     from app.config.io import load_config
+    from app.services import is_interactive, real_services  # lazy: Textual runs only here
 
     services, state = real_services(args)
     profile = load_config(services.config_path).profile(getattr(args, "profile", None))

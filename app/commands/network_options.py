@@ -9,7 +9,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from app.core.errors import UserError
 from app.core.i18n import t
+
+# The --timeout a probe accepts, in seconds: long enough for a slow proxy, short enough that
+# a typo (600000) does not hang the command.
+MIN_TIMEOUT = 0.1
+MAX_TIMEOUT = 600.0
 
 # (flag, argparse keyword arguments, default when the command gives defaults, help key)
 _OPTIONS: tuple[tuple[str, dict[str, Any], Any, str], ...] = (
@@ -40,3 +46,14 @@ def add_network_options(
             help=t(help_key),
             **kwargs,
         )
+
+
+def parse_timeout(raw: str) -> float:
+    """--timeout as seconds; UserError (exit 2) when it is not a number in range."""
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise UserError("probe.timeout_invalid") from None
+    if not (MIN_TIMEOUT <= value <= MAX_TIMEOUT) or value != value:
+        raise UserError("probe.timeout_invalid")
+    return value

@@ -7,20 +7,30 @@ code 2. Textual and the screens are imported only here, inside `run`, so `--help
 
 The network options are doctor's (--ca-file, --resolve, --connect-to, --no-proxy, --timeout):
 the Connectivity step's remedies name them, so the wizard must take them too (QA B15). They are
-parsed and checked by the same code as doctor's (Pins.parse, parse_timeout, probe.prepare)
-before the TUI starts: a malformed pin is exit 2 with nothing drawn and nothing sent. Without
-any of them the probe engine is not imported at startup (it costs ~0.4 s before first paint).
+parsed and checked by the same code as doctor's (Pins.parse, network_options.parse_timeout,
+probe.prepare) before the TUI starts: a malformed pin is exit 2 with nothing drawn and nothing
+sent. Without any of them the probe engine is not imported at startup (it costs ~0.4 s before
+first paint).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from app.commands import network_options
 from app.core.errors import EXIT_OK, EXIT_USAGE, UserError
 from app.core.i18n import get_language, t
+
+# Only the types: every invocation's parser imports this module (app.cli.build_parser adds
+# the wizard's network options to the top level), and `env` / `key get` must not pay for
+# the config, the key stores or the probe engine they do not use.
+if TYPE_CHECKING:
+    from app.probe.engine import ProbeOptions
+    from app.services import Services
+    from app.state import WizardState
 
 NETWORK_OPTIONS = network_options.NAMES
 
@@ -66,19 +76,19 @@ def refuse_misplaced(args: argparse.Namespace, command: str) -> None:
         raise UserError("wizard.misplaced_network_option", option=option, command=command)
 
 
-def probe_options_from(args: argparse.Namespace) -> Any:
+def probe_options_from(args: argparse.Namespace) -> ProbeOptions | None:
     """ProbeOptions from the network options, validated like doctor's; None when none given.
 
     Raises UserError (exit 2) for a malformed pin, timeout, CA file or proxy variable.
     """
     if not network_options_given(args):
         return None
-    from app.commands.doctor import parse_timeout
+    # lazy: the probe engine (httpx, ssl) costs ~0.4 s before the first paint; only pins need it
     from app.probe.engine import ProbeOptions, prepare
-    from app.probe.transport import Pins
+    from app.probe.transport import Pins  # lazy: with the engine, as above
 
     options = ProbeOptions(
-        timeout=parse_timeout(_given(args, "timeout") or "10"),
+        timeout=network_options.parse_timeout(_given(args, "timeout") or "10"),
         no_proxy=bool(_given(args, "no_proxy")),
         pins=Pins.parse(_given(args, "resolve") or [], _given(args, "connect_to") or []),
         ca_file=_given(args, "ca_file"),
@@ -87,80 +97,32 @@ def probe_options_from(args: argparse.Namespace) -> Any:
     return options
 
 
-def is_interactive() -> bool:
-    """Both ends must be a terminal: keys come from stdin, the screen goes to stdout."""
-    try:
-        return sys.stdin.isatty() and sys.stdout.isatty()
-    except (AttributeError, ValueError):  # closed or replaced streams
-        return False
-
-
-def real_services(args: argparse.Namespace) -> tuple[Any, Any]:
-    """Services for a real run: the user's config file, the OS key stores, the real network."""
-    from app.config.io import config_path
-    from app.core.names import check_profile_name
-    from app.secrets.keyring import KEYRING_PROBE_TIMEOUT, probe_keyring
-    from app.secrets.stores import KeyRef, store_for
-    from app.state import Services, WizardState
-
-    path = config_path(getattr(args, "config", None))
-    profile = getattr(args, "profile", None)
-    if profile is not None:
-        check_profile_name(profile)
-    state = WizardState(lang=get_language(), profile_name=profile or "default")
-
-    # The entry chosen for each profile, once per run: the ApiKey step stores the key
-    # under it and Export records the same one in the config (a new entry's digits are
-    # random, so asking again would give another).
-    chosen: dict[str, str | None] = {}
-
-    def account_of(profile: str) -> str | None:
-        if profile not in chosen:
-            from app.config.key_scope import wizard_account
-
-            chosen[profile] = wizard_account(path, profile)
-        return chosen[profile]
-
-    def key_store_factory(kind: str) -> Any:
-        store = store_for(KeyRef(kind), path.parent, keyring_timeout=KEYRING_PROBE_TIMEOUT)
-        if kind == "keyring":  # the entry scoped to this config file (T21), as the CLI uses
-            store.account_of = account_of  # type: ignore[attr-defined]
-        return store
-
+def wizard_services(args: argparse.Namespace) -> tuple[Services, WizardState]:
+    """The services of a real run, with this invocation's network options and language."""
+    # lazy: see the TYPE_CHECKING block (every invocation imports this module)
     from app.config.next_steps import network_args_from
+    from app.services import real_services  # lazy: as above
 
-    services = Services(
-        config_path=path,
-        key_store_factory=key_store_factory,
-        keyring_probe=lambda: probe_keyring(KEYRING_PROBE_TIMEOUT),
-        # None = the probe's defaults, built when Connectivity runs: importing the probe
-        # engine (httpx, httpcore, ssl) at startup would cost ~0.4 s before the first paint.
+    return real_services(
+        args,
         probe_options=probe_options_from(args),
-        keyring_timeout=KEYRING_PROBE_TIMEOUT + 2.0,
         network_args=network_args_from({n: _given(args, n) for n in NETWORK_OPTIONS}),
     )
-    return services, state
 
 
-def _default_probe_options() -> Any:
-    try:
-        from app.probe.engine import ProbeOptions
-    except ImportError:  # the probe engine is optional for the first steps
-        return None
-    return ProbeOptions()
-
-
-def run_wizard(services: Any, state: Any, *, demo_root: Any = None) -> int:
+def run_wizard(services: Services, state: WizardState, *, demo_root: Path | None = None) -> int:
     """Run the App to its end and say in plain text what happened.
 
     The last lines come from the state the wizard ended with (app.config.next_steps.final_lines):
     what was written, not how the wizard was left (D18). In the demo they are printed by
     `run` after the demo folder is gone, since they say it is.
     """
+    # lazy: see the TYPE_CHECKING block (every invocation imports this module)
+    from app.config.next_steps import final_lines
+    from app.services import stored_account  # lazy: as above
+
     code, result = run_app(services, state)
     if code == EXIT_OK:
-        from app.config.next_steps import final_lines
-
         for line in final_lines(
             result,
             services.config_path,
@@ -172,17 +134,9 @@ def run_wizard(services: Any, state: Any, *, demo_root: Any = None) -> int:
     return code
 
 
-def stored_account(services: Any, state: Any) -> str | None:
-    """The keyring entry the wizard stored the key under (the one its store chose), if any."""
-    if state is None or not state.key_saved or state.key_store != "keyring":
-        return None
-    account_of = getattr(services.key_store_factory("keyring"), "account_of", None)
-    return account_of(state.profile_name) if account_of is not None else None
-
-
-def run_app(services: Any, state: Any) -> tuple[int, Any]:
+def run_app(services: Services, state: WizardState) -> tuple[int, WizardState | None]:
     """(exit code, the state the wizard ended with: None when it ended before any step)."""
-    from app.tui import make_app
+    from app.tui import make_app  # lazy: Textual and the App must not load for --help
 
     app = make_app(services, state)
     result = app.run()
@@ -197,20 +151,23 @@ def run(args: argparse.Namespace) -> int:
         # The demo talks to its own loopback simulator: pins or a CA file cannot apply.
         raise UserError("wizard.demo_network_options")
     # Bad flags get their own message first (exit 2 via UserError), terminal or not.
-    services, state = (None, None) if demo else real_services(args)
+    # lazy: see the TYPE_CHECKING block (every invocation imports this module)
+    from app.config.next_steps import final_lines
+    from app.services import is_interactive  # lazy: as above
+
+    real = None if demo else wizard_services(args)
     if not is_interactive():
         print(t("wizard.not_interactive"), file=sys.stderr, end="")
         return EXIT_USAGE
-    if demo:
-        from app.demo import demo_services
+    if real is not None:
+        return run_wizard(*real)
+    # lazy: the demo brings the simulator (and its TLS), which only --demo needs
+    from app.demo import demo_services
 
-        with demo_services(lang=get_language()) as (services, state):
-            code, result = run_app(services, state)
-            root = services.config_path.parent.parent
-        if code == EXIT_OK:  # the folder is gone now, as the line says
-            from app.config.next_steps import final_lines
-
-            for line in final_lines(result, demo_root=root):
-                print(line)
-        return code
-    return run_wizard(services, state)
+    with demo_services(lang=get_language()) as (services, state):
+        code, result = run_app(services, state)
+        root = services.config_path.parent.parent
+    if code == EXIT_OK:  # the folder is gone now, as the line says
+        for line in final_lines(result, demo_root=root):
+            print(line)
+    return code

@@ -339,7 +339,7 @@ def test_doctor_tui_opens_the_doctor_screen_of_the_profile(
     and when no run finished (QA: it exited 0 on a failing verdict)."""
     import types
 
-    import app.commands.wizard as wizard_cmd
+    import app.services as wizard_cmd
 
     write_config(tmp_path, simulator)
     monkeypatch.setattr(wizard_cmd, "is_interactive", lambda: True)

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHILD = r"""
 import sys
 from app.cli import build_parser
-from app.commands.wizard import real_services
+from app.services import real_services
 from app.tui import make_app
 
 services, state = real_services(build_parser().parse_args(["wizard"]))

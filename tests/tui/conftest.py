@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.secrets.stores import MemoryStore
-from app.state import Services
+from app.services import Services
 from tests.fixtures.tui_steps import memory_services
 
 

@@ -17,7 +17,8 @@ import pytest
 from app.core.i18n import set_language
 from app.secrets.keyring import KeyringStatus
 from app.secrets.stores import MemoryStore
-from app.state import Services, WizardState
+from app.services import Services
+from app.state import WizardState
 from app.tui import make_app
 from tests.fixtures.sweep import REGION, SWEEP_KEY, assert_no_leak, tree_state
 from tests.fixtures.tui_steps import SIZE, settle, step_of, text_of

@@ -19,7 +19,7 @@ import pytest
 
 from app.demo import start_demo
 from app.tui import make_app
-from screens.connectivity import ProbeView
+from screens.parts.probe_view import ProbeView
 from tests.fixtures.tui_connect import (
     restore_language,  # noqa: F401 (autouse)
     settle,

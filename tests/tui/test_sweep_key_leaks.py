@@ -657,7 +657,8 @@ def _crashing_app(tmp_path: Path, where: str, textual_default: bool = False):
 
     from app.secrets.key import ApiKey
     from app.secrets.stores import MemoryStore
-    from app.state import Services, WizardState
+    from app.services import Services
+    from app.state import WizardState
     from app.tui import WizardApp
 
     store = MemoryStore()

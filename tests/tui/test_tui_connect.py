@@ -208,7 +208,7 @@ async def test_findings_and_rows_are_drawn_as_text_not_markup():
 
     from textual.app import App
 
-    from screens.connectivity import ProbeView
+    from screens.parts.probe_view import ProbeView
 
     finding = SimpleNamespace(
         code="server_error",
@@ -220,9 +220,19 @@ async def test_findings_and_rows_are_drawn_as_text_not_markup():
         request_ids=("r-1",),
     )
     check = SimpleNamespace(
-        surface="openai", host="h[1]", status="fail", phases={}, http_status=500, steps=()
+        surface="openai",
+        event_surface="openai",
+        host="h[1]",
+        status="fail",
+        phases={},
+        http_status=500,
+        request_id=None,
+        finding=None,
+        steps=(),
     )
-    result = SimpleNamespace(checks=[check], ownership=[], findings=[finding], verdict="fail")
+    result = SimpleNamespace(
+        checks=[check], ownership=[], findings=[finding], verdict="fail", verdict_words="fail"
+    )
 
     class Host(App):
         def compose(self):

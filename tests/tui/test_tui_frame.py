@@ -17,7 +17,8 @@ from app.core.i18n import set_language, t
 from app.secrets.key import ApiKey
 from app.secrets.keyring import KeyringStatus
 from app.secrets.stores import MemoryStore
-from app.state import STEPS, Services, WizardState
+from app.services import Services
+from app.state import STEPS, WizardState
 from app.tui import WizardApp, make_app
 
 SIZE = (80, 24)

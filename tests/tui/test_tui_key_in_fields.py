@@ -17,7 +17,8 @@ from textual.widgets import Input
 from app.core.i18n import set_language, t
 from app.secrets.keyring import KeyringStatus
 from app.secrets.stores import MemoryStore
-from app.state import Services, WizardState
+from app.services import Services
+from app.state import WizardState
 from app.tui import make_app
 from tests.fixtures.sweep import REAL_SHAPED_IDS, REAL_SHAPED_KEYS
 from tests.fixtures.tui_steps import SIZE, screen_text, settle, step_of, text_of
@@ -89,7 +90,7 @@ async def test_a_pasted_key_is_refused_as_profile_name_and_not_echoed(services, 
 
 @pytest.mark.parametrize("key", REAL_SHAPED_KEYS, ids=REAL_SHAPED_IDS)
 def test_a_pasted_key_is_refused_as_export_destination(key, tmp_path) -> None:
-    from screens.export import destination_problem
+    from app.flow import destination_problem
 
     for raw in (key, f"{tmp_path}/{key}/.env", f"  ~/{key}.env\n"):
         problem = destination_problem(raw)

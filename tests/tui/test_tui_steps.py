@@ -22,7 +22,8 @@ from app.core.i18n import set_language, t
 from app.secrets.key import ApiKey, InvalidApiKey
 from app.secrets.keyring import KeyringStatus, probe_keyring
 from app.secrets.stores import KeyRef, MemoryStore, store_for
-from app.state import Services, WizardState
+from app.services import Services
+from app.state import WizardState
 from app.tui import WizardApp, make_app
 from screens.widgets import SecretInput
 from tests.fixtures.tui_steps import (

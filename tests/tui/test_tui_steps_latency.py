@@ -21,7 +21,8 @@ from app.probe.latency import LatencyResult, LatencyTarget, candidates, measure_
 from app.probe.transport import Pins
 from app.secrets.keyring import KeyringStatus
 from app.secrets.stores import MemoryStore
-from app.state import Services, WizardState
+from app.services import Services
+from app.state import WizardState
 from app.tui import make_app
 
 

@@ -12,11 +12,13 @@ import pytest
 from textual.widgets import Checkbox, Input, Select, Static
 
 from app import cli
+from app import services as services_module
 from app.commands import wizard as wizard_command
 from app.core.i18n import set_language, t
 from app.secrets.key import ApiKey
 from app.secrets.stores import MemoryStore
-from app.state import Services, WizardState
+from app.services import Services
+from app.state import WizardState
 from app.tui import make_app
 from tests.fixtures.tui_steps import (
     KEY,
@@ -307,7 +309,7 @@ def test_malformed_network_option_is_exit_2_before_any_tui(
     argv: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Any
 ) -> None:
     started: list[object] = []
-    monkeypatch.setattr(wizard_command, "is_interactive", lambda: True)
+    monkeypatch.setattr(services_module, "is_interactive", lambda: True)
     monkeypatch.setattr(wizard_command, "run_wizard", lambda *a: started.append(a) or 0)
     code = cli.main(["--config", str(tmp_path / "config.yaml"), *argv])
     assert code == 2
@@ -321,7 +323,7 @@ def test_network_options_reach_the_probe_options(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     started: list[Any] = []
-    monkeypatch.setattr(wizard_command, "is_interactive", lambda: True)
+    monkeypatch.setattr(services_module, "is_interactive", lambda: True)
     monkeypatch.setattr(wizard_command, "run_wizard", lambda s, st: started.append(s) or 0)
     argv = [
         "--config",

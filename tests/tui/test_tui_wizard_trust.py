@@ -12,7 +12,8 @@ from textual.widgets import Button, Input, Select
 
 from app.core.i18n import set_language
 from app.secrets.stores import MemoryStore
-from app.state import Services, WizardState
+from app.services import Services
+from app.state import WizardState
 from app.tui import make_app
 from tests.fixtures.tui_connect import walk_to_done
 from tests.fixtures.tui_steps import KEY, KEY_STATE, SIZE, WS, painted, settle, step_of

@@ -164,8 +164,8 @@ def test_the_wizard_uses_the_same_scoped_entry_as_the_cli(tmp_path, monkeypatch)
     both must name the same entry, and two config files must name different ones."""
     import argparse
 
-    from app.commands.wizard import real_services
-    from screens.export import _scoped
+    from app.flow import scoped_profile as _scoped
+    from app.services import real_services
 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     users = []
@@ -397,10 +397,10 @@ def test_a_wizard_left_before_export_prints_a_delete_that_works(
 
     import keyring
 
-    from app.commands.wizard import real_services, stored_account
     from app.config.next_steps import final_lines
     from app.core.i18n import set_language
     from app.secrets.key import ApiKey
+    from app.services import real_services, stored_account
     from app.state import WizardState
 
     config = tmp_path / "wiz" / "config.yaml"
