@@ -136,6 +136,9 @@ def measure_all(
     with tempfile.TemporaryDirectory(prefix="mss-hot-") as home:
         base = {k: v for k, v in os.environ.items() if not k.startswith("MODELSTUDIO_SETUP")}
         base.pop("PYTHONPATH", None)  # the console script finds the package like a user's does
+        # An installed tool runs from bytecode (the installer compiles it); a machine that sets
+        # PYTHONDONTWRITEBYTECODE would time the compiler instead, so the warm-up may write it.
+        base.pop("PYTHONDONTWRITEBYTECODE", None)
         base.update(HOME=home, XDG_CONFIG_HOME=str(Path(home) / "config"))
         base["DASHSCOPE_API_KEY"] = KEY
         env_config = Path(home) / "env-store" / "config.yaml"

@@ -117,7 +117,12 @@ def main(argv: list[str] | None = None) -> int:
     opts = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="mss-bench-") as home:
-        env = {k: v for k, v in os.environ.items() if k != "MODELSTUDIO_SETUP_CONFIG"}
+        # Without PYTHONDONTWRITEBYTECODE: the warm-up writes bytecode as an installed app has.
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("MODELSTUDIO_SETUP_CONFIG", "PYTHONDONTWRITEBYTECODE")
+        }
         env.update(
             HOME=home,
             XDG_CONFIG_HOME=str(Path(home) / "config"),
