@@ -15,7 +15,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from app.core.errors import UserError
+from app.core.errors import Notice, UserError
 from app.core.i18n import t
 
 
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     profile = config.profile(getattr(args, "profile", None))
     # An entry of the earlier version (user = profile name) moves to this file's scope.
     force = getattr(args, "force", False)
-    moved: tuple[object, ...] = ()
+    moved: tuple[Notice, ...] = ()
     if profile.api_key.store == "keyring":  # only a keyring entry can be legacy (migrate)
         from app.config.key_scope import migrate  # here: an env or file `key get` does without it
 

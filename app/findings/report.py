@@ -73,7 +73,7 @@ def environment(
     key_masked: str | None,
 ) -> dict[str, Any]:
     """OS, Python, package versions and the run's settings; proxies arrive redacted."""
-    versions = {}
+    versions: dict[str, str | None] = {}  # None: not installed
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)

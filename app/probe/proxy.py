@@ -280,6 +280,7 @@ def _bypass_summary(
     "direct (NO_PROXY=.aliyuncs.com matches; HTTPS_PROXY=http://***:***@p:3128 bypassed)"."""
     if settings is None:
         return None
+    value: str | None
     if scheme == "https" and settings.https:
         variable, value = settings.https_var, settings.https
     elif scheme != "https" and settings.http:

@@ -15,13 +15,16 @@ import contextlib
 import ipaddress
 import re
 import ssl
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import httpcore
 import httpx
 from httpcore._backends.auto import AutoBackend
+
+if TYPE_CHECKING:  # the socket-option alias lives in a private module of httpcore
+    from httpcore._backends.base import SOCKET_OPTION
 
 from app.core.errors import UserError, refuse_if_key
 from app.probe.proxy import proxy_credentials, strip_credentials
@@ -198,7 +201,7 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         port: int,
         timeout: float | None = None,
         local_address: str | None = None,
-        socket_options: Any = None,
+        socket_options: Iterable[SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         address, real_port = self.destination(host, port)
         self.last_destination = (address, real_port)
@@ -211,7 +214,10 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         )
 
     async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Any = None
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:  # pragma: no cover - never used for Model Studio
         return await self.inner.connect_unix_socket(path, timeout, socket_options)
 
@@ -250,7 +256,7 @@ def _mapped_errors() -> Iterator[None]:
 
 
 class _ResponseStream(httpx.AsyncByteStream):
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, stream: AsyncIterable[bytes]) -> None:
         self._stream = stream
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
@@ -259,7 +265,9 @@ class _ResponseStream(httpx.AsyncByteStream):
                 yield part
 
     async def aclose(self) -> None:
-        if hasattr(self._stream, "aclose"):
+        if hasattr(
+            self._stream, "aclose"
+        ):  # httpcore's streams have it; any async iterable need not
             with _mapped_errors():
                 await self._stream.aclose()
 
@@ -275,10 +283,12 @@ class PinnedTransport(httpx.AsyncBaseTransport):
     ) -> None:
         self.backend = backend
         self.proxy_url = proxy_url
-        self._pool: Any
-        common = {"ssl_context": ssl_context, "network_backend": backend, "retries": 0}
+        # The two proxies are connection pools too (subclasses), so one type covers all three.
+        self._pool: httpcore.AsyncConnectionPool
         if proxy_url is None:
-            self._pool = httpcore.AsyncConnectionPool(**common)
+            self._pool = httpcore.AsyncConnectionPool(
+                ssl_context=ssl_context, network_backend=backend, retries=0
+            )
             return
         auth = proxy_credentials(proxy_url)
         clean = strip_credentials(proxy_url)
@@ -286,14 +296,20 @@ class PinnedTransport(httpx.AsyncBaseTransport):
         if scheme in ("socks5", "socks5h"):
             # httpcore's SOCKS5 client always sends the host name: the proxy resolves it.
             self._pool = httpcore.AsyncSOCKSProxy(
-                proxy_url=clean.replace("socks5h://", "socks5://", 1), proxy_auth=auth, **common
+                proxy_url=clean.replace("socks5h://", "socks5://", 1),
+                proxy_auth=auth,
+                ssl_context=ssl_context,
+                network_backend=backend,
+                retries=0,
             )
         else:
             self._pool = httpcore.AsyncHTTPProxy(
                 proxy_url=clean,
                 proxy_auth=auth,
                 proxy_ssl_context=ssl_context if scheme == "https" else None,
-                **common,
+                ssl_context=ssl_context,
+                network_backend=backend,
+                retries=0,
             )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -312,6 +328,8 @@ class PinnedTransport(httpx.AsyncBaseTransport):
         )
         with _mapped_errors():
             response = await self._pool.handle_async_request(core_request)
+        # An async pool answers with an async stream (httpcore types it as either kind).
+        assert isinstance(response.stream, AsyncIterable)
         return httpx.Response(
             status_code=response.status,
             headers=response.headers,

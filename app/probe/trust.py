@@ -119,14 +119,14 @@ def _pem_file_usable(path: str) -> bool:
     return True
 
 
-def tls_info(ssl_object: object) -> TlsInfo | None:
+def tls_info(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> TlsInfo | None:
     """Version, cipher and certificate names of a verified connection (for the report)."""
     if ssl_object is None:
         return None
     try:
-        version = ssl_object.version()  # type: ignore[attr-defined]
-        cipher = ssl_object.cipher()  # type: ignore[attr-defined]
-        cert = ssl_object.getpeercert() or {}  # type: ignore[attr-defined]
+        version = ssl_object.version()
+        cipher = ssl_object.cipher()
+        cert = ssl_object.getpeercert() or {}
     except (ValueError, AttributeError, ssl.SSLError):
         return None
     return TlsInfo(
@@ -139,7 +139,8 @@ def tls_info(ssl_object: object) -> TlsInfo | None:
 
 
 def _name(rdns: object) -> str | None:
-    if not rdns:
+    """ "CN=x, O=y" from getpeercert()'s subject/issuer: a tuple of RDNs of (attr, value)."""
+    if not rdns or not isinstance(rdns, (tuple, list)):
         return None
     short = {
         "commonName": "CN",
@@ -150,7 +151,7 @@ def _name(rdns: object) -> str | None:
         "stateOrProvinceName": "ST",
     }
     parts = []
-    for rdn in rdns:  # type: ignore[union-attr]
+    for rdn in rdns:
         for attr, value in rdn:
             parts.append(f"{short.get(attr, attr)}={value}")
     return ", ".join(parts)
