@@ -14,7 +14,7 @@ import os
 import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from app.core.i18n import t
 from app.core.text import looks_like_key
@@ -62,10 +62,8 @@ def probe_options(
     from app.probe.engine import ProbeOptions  # lazy: the engine (see the module docstring)
 
     options = base if base is not None else ProbeOptions()
-    changes: dict[str, Any] = {"consent_all_regions": consent_all_regions}
-    if model:
-        changes["model"] = model
-    return dataclasses.replace(options, **changes)
+    options = dataclasses.replace(options, consent_all_regions=consent_all_regions)
+    return dataclasses.replace(options, model=model) if model else options
 
 
 async def run_probe_checks(
@@ -130,7 +128,7 @@ def describe_store(store: KeyStore) -> str:
     try:
         return str(store.describe())
     except Exception:
-        return getattr(store, "kind", "?")
+        return store.kind  # every KeyStore has one (the Protocol)
 
 
 # -- the profile -------------------------------------------------------------------------

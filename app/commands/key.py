@@ -14,9 +14,15 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.errors import Notice, UserError
 from app.core.i18n import t
+
+if TYPE_CHECKING:  # only the types: --help imports every command, these wait until one runs
+    from app.config.schema import Config, Profile
+    from app.secrets.key import ApiKey
+    from app.secrets.stores import KeyStore
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -56,11 +62,7 @@ def run(args: argparse.Namespace) -> int:
     # lazy: --help imports every command; this waits until the command runs
     from app.config.io import load_config
     from app.config.shell import cli_config_path
-
-    # lazy: --help imports every command; this waits until the command runs
     from app.secrets.key import KeyStoreError
-
-    # lazy: --help imports every command; this waits until the command runs
     from app.secrets.stores import store_for
 
     timeout = args.keyring_timeout
@@ -111,13 +113,13 @@ def run(args: argparse.Namespace) -> int:
     return _delete(store, profile.name, profile.api_key.env, where, args.yes)
 
 
-def _refuse_shared(profile: object, path: object) -> None:
+def _refuse_shared(profile: Profile, path: Path) -> None:
     """The entry is also the key of another config file (a copy of this one): keep it."""
     # lazy: --help imports every command; this waits until the command runs
     from app.config.key_scope import other_users
 
-    account = profile.api_key.account  # type: ignore[attr-defined]
-    others = other_users(account, path)  # type: ignore[arg-type]
+    account = profile.api_key.account
+    others = other_users(account, path)
     if others:
         other = ", ".join(str(p) for p in others)
         # lazy: --help imports every command; this waits until the command runs
@@ -127,21 +129,18 @@ def _refuse_shared(profile: object, path: object) -> None:
             "secrets.entry_shared_kept",
             account=account,
             other=str(other),
-            command=key_set_command(path, profile.name),  # type: ignore[arg-type, attr-defined]
+            command=key_set_command(path, profile.name),
         )
 
 
-def _delete_entry(account: str, path: object, timeout: float, yes: bool) -> int:
+def _delete_entry(account: str, path: Path, timeout: float, yes: bool) -> int:
     """`key delete --account ENTRY`: one keyring entry of this tool by its name, for an entry
     no profile names any more (a wizard left before Export, a store move whose old entry
     could not be deleted). Refused while a config file this tool knows still names it."""
 
     # lazy: --help imports every command; this waits until the command runs
-    # lazy: --help imports every command; this waits until the command runs
     from app.config.io import load_config
     from app.config.key_scope import legacy_sharers, other_users
-
-    # lazy: --help imports every command; this waits until the command runs
     from app.secrets.stores import ACCOUNT_RE, KeyringStore, check_account, check_profile_name
 
     scoped = ACCOUNT_RE.fullmatch(account) is not None
@@ -150,14 +149,15 @@ def _delete_entry(account: str, path: object, timeout: float, yes: bool) -> int:
         name = account.split("@", 1)[0]
     else:
         name = check_profile_name(account)  # an earlier version's entry: the profile name
-    users = []
+    users: list[Path] = []
+    here: Profile | None
     try:
-        here = load_config(path).profiles.get(name)  # type: ignore[arg-type]
+        here = load_config(path).profiles.get(name)
     except Exception:  # no config (yet), or a broken one: it names nothing
         here = None
-    names = here is not None and here.api_key.store == "keyring"
-    if names and (here.api_key.account or name) == account:  # type: ignore[union-attr]
-        users.append(Path(str(path)))
+    keyring = here.api_key if here is not None and here.api_key.store == "keyring" else None
+    if keyring is not None and (keyring.account or name) == account:
+        users.append(Path(str(path)))  # this config names the entry
     nowhere = Path(str(path)).parent / ".modelstudio-setup-no-such-file"
     others = other_users(account, nowhere) if scoped else legacy_sharers(nowhere, name)
     users.extend(p for p in others if p not in users)
@@ -183,9 +183,9 @@ def _delete_entry(account: str, path: object, timeout: float, yes: bool) -> int:
     return 0
 
 
-def _delete(store: object, name: str, env: str, where: str, yes: bool) -> int:
+def _delete(store: KeyStore, name: str, env: str, where: str, yes: bool) -> int:
 
-    if store.kind == "env":  # type: ignore[attr-defined]
+    if store.kind == "env":
         print(t("secrets.delete_env_store", profile=name, var=env))
         return 0
     if not yes:
@@ -197,7 +197,7 @@ def _delete(store: object, name: str, env: str, where: str, yes: bool) -> int:
         if not confirm(t("secrets.confirm_delete", profile=name, where=where)):
             print(t("secrets.delete_cancelled"))
             return 0
-    if store.delete(name):  # type: ignore[attr-defined]
+    if store.delete(name):
         print(t("secrets.key_deleted", profile=name, where=where))
     else:
         print(t("secrets.key_already_gone", profile=name, where=where))
@@ -207,13 +207,11 @@ def _delete(store: object, name: str, env: str, where: str, yes: bool) -> int:
 _STDIN_LIMIT = 4002  # more than any key plus paste whitespace; the rest is never read
 
 
-def _read_new_key(args: argparse.Namespace) -> object:
+def _read_new_key(args: argparse.Namespace) -> ApiKey:
     """The new key from stdin, a variable, or a no-echo prompt; validated, never echoed."""
 
     # lazy: --help imports every command; this waits until the command runs
     from app.core.key_env import check_key_env_name
-
-    # lazy: --help imports every command; this waits until the command runs
     from app.secrets.key import ApiKey
 
     if args.api_key_env:  # "" falls through to "no key source given"
@@ -240,54 +238,55 @@ def _read_new_key(args: argparse.Namespace) -> object:
 
 
 def _set(
-    args: argparse.Namespace, path: object, config: object, profile: object, store: object
+    args: argparse.Namespace, path: Path, config: Config, profile: Profile, store: KeyStore
 ) -> int:
     """Store the new key. A keyring profile without a scoped entry yet (or one whose entry a
     copy of this config also uses) gets its own: the new entry first, then the config
     records it; the entry is removed again if the config cannot be written (T19, T21)."""
 
     # lazy: --help imports every command; this waits until the command runs
-    # lazy: --help imports every command; this waits until the command runs
     from app.config.io import modify_config
     from app.config.key_scope import register, scoped_account
     from app.config.shell import print_notices
+    from app.secrets.stores import KeyringStore
 
-    name, env = profile.name, profile.api_key.env  # type: ignore[attr-defined]
+    name, env = profile.name, profile.api_key.env
     key = _read_new_key(args)
-    if store.kind == "env":  # type: ignore[attr-defined]
+    if store.kind == "env":
         print(t("secrets.set_env_store", profile=name, var=env))
         return 0
-    if store.kind != "keyring":  # type: ignore[attr-defined]
-        store.set(name, key)  # type: ignore[attr-defined]
-        where = store.location(name)  # type: ignore[attr-defined]
-        print(t("secrets.key_stored", profile=name, where=where, masked=key.masked()))  # type: ignore[attr-defined]
+    if store.kind != "keyring":
+        store.set(name, key)
+        where = store.location(name)
+        print(t("secrets.key_stored", profile=name, where=where, masked=key.masked()))
         return 0
-    ref = profile.api_key  # type: ignore[attr-defined]
-    account, shared = scoped_account(path, name, config)  # type: ignore[arg-type]
+    assert isinstance(store, KeyringStore)  # store_for makes a KeyringStore for "keyring"
+    ref = profile.api_key
+    account, shared = scoped_account(path, name, config)
     print_notices([shared] if shared else [])
-    store.account = account  # type: ignore[attr-defined]
+    store.account = account
     new_entry = account != ref.account
-    store.set(name, key)  # type: ignore[attr-defined]
+    store.set(name, key)
     if new_entry:
         new_ref = replace(ref, account=account)
 
-        def change(c: object) -> object:
+        def change(c: Config) -> Config:
             # lazy: --help imports every command; this waits until the command runs
             from app.config.key_scope import set_key_ref
 
             return set_key_ref(c, name, new_ref)
 
         try:
-            modify_config(path, change, force=getattr(args, "force", False))  # type: ignore[arg-type]
+            modify_config(path, change, force=getattr(args, "force", False))
         except BaseException:
             # lazy: --help imports every command; this waits until the command runs
             from app.config.key_scope import undo_store
 
             if not undo_store(store, name):  # "nothing was changed" would be untrue
-                where = store.location(name)  # type: ignore[attr-defined]
+                where = store.location(name)
                 print(t("secrets.rollback_failed", where=where), file=sys.stderr)
             raise
-    register(account, path)  # type: ignore[arg-type]
-    where = store.location(name)  # type: ignore[attr-defined]
-    print(t("secrets.key_stored", profile=name, where=where, masked=key.masked()))  # type: ignore[attr-defined]
+    register(account, path)
+    where = store.location(name)
+    print(t("secrets.key_stored", profile=name, where=where, masked=key.masked()))
     return 0
