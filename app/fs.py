@@ -26,13 +26,17 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 TMP_DIR = ".modelstudio-setup.tmp"
 _IGNORE_ALL = "# Temporary files of modelstudio-setup (may hold an API key): never commit.\n*\n"
 _LEGACY_MIN_AGE_S = 60.0
 _CAUGHT = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+# What signal.signal() takes and returns (typeshed's alias for it is private).
+_Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
 
 class _Signalled(BaseException):
@@ -196,9 +200,9 @@ def _cleanup_on_signals() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous: dict[int, object] = {}
+    previous: dict[int, _Handler] = {}
 
-    def handler(signum: int, _frame: object) -> None:
+    def handler(signum: int, _frame: FrameType | None) -> None:
         raise _Signalled(signum)
 
     try:
@@ -209,7 +213,7 @@ def _cleanup_on_signals() -> Iterator[None]:
     finally:
         for sig, old in previous.items():
             with contextlib.suppress(Exception):
-                signal.signal(sig, old)  # type: ignore[arg-type]
+                signal.signal(sig, old)
 
 
 def link_out_of_folder(requested: Path) -> Path | None:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from app.config.schema import Profile
     from app.core.catalog import Catalog
     from app.secrets.key import ApiKey
+    from app.secrets.stores import KeyStore
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -57,7 +58,7 @@ def key_set_command(profile: Profile, path: Path, default_profile: str | None) -
 
 
 def read_key(
-    profile: Profile, path: Path, default_profile: str | None, store: object = None
+    profile: Profile, path: Path, default_profile: str | None, store: KeyStore | None = None
 ) -> ApiKey | None:
     """The profile's key from its store; None when it is not there (a broken store raises).
 
@@ -75,7 +76,7 @@ def read_key(
     store = store or store_for(profile.api_key, path.parent)
     note_use(profile, path)  # this file uses the entry: a copy's delete must know (T21)
     try:
-        return store.get(profile.name)  # type: ignore[attr-defined]
+        return store.get(profile.name)
     except KeyStoreError as exc:
         if exc.next_step != "secrets.next_store_again":
             raise

@@ -156,13 +156,11 @@ def _dotenv_reference(source: str) -> str:
     return '"${' + source + '}"'
 
 
-def _dotenv(
-    profile: Profile, key: ApiKey | None, include_key: bool, catalog: Catalog, config: str | None
-) -> str:
-
-    lines = _header(profile, "#", include_key)
+def _dotenv(profile: Profile, key: ApiKey | None, catalog: Catalog, config: str | None) -> str:
+    """`key` None: the key is referenced, not written (so for each format helper below)."""
+    lines = _header(profile, "#", key is not None)
     own = profile.api_key.env
-    if not include_key:
+    if key is None:
         # Addressed like the `key get` references: this profile of this config, spelt the way
         # it runs from the user's shell (D19, D26).
         env = invocation.command("env", *_address(profile, config))
@@ -172,8 +170,8 @@ def _dotenv(
     for name, value in env_pairs(profile, catalog):
         lines.append(f"{name}={_dotenv_quote(value, name)}")
     for name in key_vars(profile):
-        if include_key:
-            lines.append(f"{name}={_dotenv_quote(key.reveal(), name)}")  # type: ignore[union-attr]
+        if key is not None:
+            lines.append(f"{name}={_dotenv_quote(key.reveal(), name)}")
         elif name != own:
             lines.append(f"{name}={_dotenv_reference(own)}")
     return "\n".join(lines) + "\n"
@@ -198,12 +196,11 @@ def _shell(
     profile: Profile,
     shell: str,
     key: ApiKey | None,
-    include_key: bool,
     catalog: Catalog,
     config: str | None,
 ) -> str:
     comment = "#"
-    lines = _header(profile, comment, include_key)
+    lines = _header(profile, comment, key is not None)
     own = profile.api_key.env
     cmd = _key_command(profile, config)
     if anthropic_model(profile, catalog) is None:
@@ -226,8 +223,8 @@ def _shell(
 
     for name, value in env_pairs(profile, catalog):
         lines.append(assign(name, value))
-    if include_key:
-        lines.append(assign(own, key.reveal()))  # type: ignore[union-attr]
+    if key is not None:
+        lines.append(assign(own, key.reveal()))
     elif profile.api_key.store != "env":
         # A failed `key get` (not installed, locked keyring) must not pass silently as an
         # empty key: the assignment's status is the command's, so say so on stderr (QA B1).
@@ -255,16 +252,10 @@ def _shell(
     return "\n".join(lines) + "\n"
 
 
-def _python(
-    profile: Profile, sdk: str, key: ApiKey | None, include_key: bool, catalog: Catalog
-) -> str:
+def _python(profile: Profile, sdk: str, key: ApiKey | None, catalog: Catalog) -> str:
     own = profile.api_key.env
-    key_expr = (
-        repr(_clean(key.reveal(), "key"))  # type: ignore[union-attr]
-        if include_key
-        else f"os.environ[{own!r}]"
-    )
-    head = "\n".join(_header(profile, "#", include_key))
+    key_expr = repr(_clean(key.reveal(), "key")) if key is not None else f"os.environ[{own!r}]"
+    head = "\n".join(_header(profile, "#", key is not None))
     urls = profile.base_urls
     model = profile.model
     served = anthropic_model(profile, catalog)
@@ -322,7 +313,7 @@ print(response.output.choices[0].message.content)
 
 
 def _claude_code(
-    profile: Profile, key: ApiKey | None, include_key: bool, config: str | None, catalog: Catalog
+    profile: Profile, key: ApiKey | None, config: str | None, catalog: Catalog
 ) -> dict[str, object]:
     model = anthropic_model(profile, catalog)
     env: dict[str, str] = {"ANTHROPIC_BASE_URL": profile.base_urls["anthropic"]}
@@ -332,8 +323,8 @@ def _claude_code(
         # Studio does not serve: point them at the same model.
         env["ANTHROPIC_SMALL_FAST_MODEL"] = model
     settings: dict[str, object] = {"env": env}
-    if include_key:
-        env["ANTHROPIC_AUTH_TOKEN"] = key.reveal()  # type: ignore[union-attr]
+    if key is not None:
+        env["ANTHROPIC_AUTH_TOKEN"] = key.reveal()
     else:
         # Claude Code runs apiKeyHelper and sends its output as the token: the key stays
         # in the store and is fetched when needed.
@@ -351,8 +342,8 @@ def _qwen_code(profile: Profile) -> dict[str, object]:
     return {"modelProviders": {"openai": [entry]}}
 
 
-def _litellm(profile: Profile, key: ApiKey | None, include_key: bool) -> dict[str, object]:
-    api_key = key.reveal() if include_key else f"os.environ/{profile.api_key.env}"  # type: ignore[union-attr]
+def _litellm(profile: Profile, key: ApiKey | None) -> dict[str, object]:
+    api_key = key.reveal() if key is not None else f"os.environ/{profile.api_key.env}"
     return {
         "model_list": [
             {
@@ -391,24 +382,24 @@ def export(
         if key is None:
             raise ExportError("exporters.key_required")
     else:
-        key = None  # never even look at it
+        key = None  # never even look at it: from here on, None = the key is referenced
     for value in (*profile.base_urls.values(), profile.model, profile.name):
         _clean(value, "profile")
     if fmt == "yaml":
         doc = Config(default_profile=profile.name, profiles={profile.name: profile}).dump()
         return "\n".join(_header(profile, "#", False)) + "\n" + doc
     if fmt == "dotenv":
-        return _dotenv(profile, key, include_key, catalog, config)
+        return _dotenv(profile, key, catalog, config)
     if fmt in SHELLS:
-        return _shell(profile, fmt, key, include_key, catalog, config)
+        return _shell(profile, fmt, key, catalog, config)
     if fmt.endswith("-python"):
-        return _python(profile, fmt.removesuffix("-python"), key, include_key, catalog)
+        return _python(profile, fmt.removesuffix("-python"), key, catalog)
     if fmt == "claude-code":
-        return json.dumps(_claude_code(profile, key, include_key, config, catalog), indent=2) + "\n"
+        return json.dumps(_claude_code(profile, key, config, catalog), indent=2) + "\n"
     if fmt == "qwen-code":
         return json.dumps(_qwen_code(profile), indent=2) + "\n"
     # litellm
     head = "\n".join(_header(profile, "#", include_key))
     import yaml  # here: `env` prints shell lines and must not import PyYAML
 
-    return head + "\n" + yaml.safe_dump(_litellm(profile, key, include_key), sort_keys=False)
+    return head + "\n" + yaml.safe_dump(_litellm(profile, key), sort_keys=False)

@@ -109,14 +109,14 @@ def backend_name(backend: object) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _priority(backend: object) -> float | None:
+def _priority(backend: KeyringBackend) -> float | None:
     try:
-        return float(backend.priority)  # type: ignore[attr-defined]
+        return float(backend.priority)
     except Exception:
         return None
 
 
-def _insecure_reason(backend: object) -> _Refused | None:
+def _insecure_reason(backend: KeyringBackend) -> _Refused | None:
     """Backends that would accept a key without protecting it: refused before any write."""
     # lazy: `keyring` is slow to import and the env/file stores never need it
     from keyring.backends import chainer, fail, null
@@ -237,7 +237,7 @@ def failure(
 
 
 def _call(
-    op: Callable[[Any], T],
+    op: Callable[[KeyringBackend], T],
     timeout: float,
     *,
     secret: str | None = None,
@@ -266,7 +266,7 @@ def _call(
 
 
 def keyring_get(service: str, user: str, timeout: float) -> tuple[str | None, str]:
-    def op(backend: Any) -> str | None:
+    def op(backend: KeyringBackend) -> str | None:
         refused = _insecure_reason(backend)
         if refused is not None:
             raise refused
@@ -279,7 +279,7 @@ def keyring_set(service: str, user: str, key: ApiKey, timeout: float) -> str:
     """Store and read back; an insecure backend or a differing read-back is refused."""
     secret = key.reveal()
 
-    def op(backend: Any) -> None:
+    def op(backend: KeyringBackend) -> None:
         refused = _insecure_reason(backend)
         if refused is not None:
             raise refused
@@ -295,12 +295,14 @@ def keyring_set(service: str, user: str, key: ApiKey, timeout: float) -> str:
 def keyring_delete(service: str, user: str, timeout: float) -> tuple[bool, str]:
     """True when a key was removed; False when there was none."""
 
-    def op(backend: Any) -> bool:
+    def op(backend: KeyringBackend) -> bool:
         from keyring.backends import fail, null  # lazy: `keyring` is slow to import
         from keyring.errors import PasswordDeleteError  # lazy: as above
 
         if isinstance(backend, (fail.Keyring, null.Keyring)):
-            raise _insecure_reason(backend)  # type: ignore[misc]
+            refused = _insecure_reason(backend)
+            assert refused is not None  # `_insecure_reason` refuses both kinds
+            raise refused
         if backend.get_password(service, user) is None:
             return False
         try:
