@@ -402,4 +402,5 @@ def export(
     head = "\n".join(_header(profile, "#", include_key))
     import yaml  # here: `env` prints shell lines and must not import PyYAML
 
-    return head + "\n" + yaml.safe_dump(_litellm(profile, key), sort_keys=False)
+    body: str = yaml.safe_dump(_litellm(profile, key), sort_keys=False)  # PyYAML: no types
+    return head + "\n" + body

@@ -139,7 +139,8 @@ def _inert_tree(value: Any) -> Any:
 
 def to_json(report: DoctorReport | ProbeResult) -> dict[str, Any]:
     """The stable `doctor --json` schema (issue 3 section 3), plus a few extra fields."""
-    return _inert_tree(_json(DoctorReport.of(report)))
+    tree: dict[str, Any] = _inert_tree(_json(DoctorReport.of(report)))  # a dict stays one
+    return tree
 
 
 def _json(report: DoctorReport) -> dict[str, Any]:

@@ -14,7 +14,7 @@ Pure functions, no I/O and no UI: `timeline` turns a check's measurements into p
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from app.core.i18n import t
@@ -83,7 +83,7 @@ def timeline(
     return out
 
 
-def _getter(phases: Mapping[str, float | None]):
+def _getter(phases: Mapping[str, float | None]) -> Callable[[str], float | None]:
     def get(name: str) -> float | None:
         value = phases.get(name, phases.get(f"{name}_ms"))
         return None if value is None else max(float(value), 0.0)

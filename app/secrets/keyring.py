@@ -18,7 +18,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from app.core.errors import EXIT_NO_SECURE_STORE
 from app.core.i18n import t
@@ -78,20 +78,21 @@ class _Refused(Exception):
 
 def run_with_timeout(fn: Callable[[], T], timeout: float) -> T:
     """Run `fn` in a daemon thread; its result, its exception, or KeyringTimeout."""
-    box: dict[str, Any] = {}
+    results: list[T] = []  # the thread's answer: one result or one error
+    errors: list[BaseException] = []
     done = threading.Event()
 
     def target() -> None:
         try:
-            box["result"] = fn()
+            results.append(fn())
         except Exception as exc:
-            box["error"] = exc
+            errors.append(exc)
         except BaseException as exc:
             # SystemExit / KeyboardInterrupt / GeneratorExit raised BY A BACKEND are its
             # failure, not the user's wish to stop: re-raised as they are, they would end
             # `configure` with the backend's exit code (even 0) and no message (B8). A real
             # Ctrl+C arrives in the waiting (main) thread and still propagates.
-            box["error"] = BackendAborted(exc)
+            errors.append(BackendAborted(exc))
         finally:
             done.set()
 
@@ -99,9 +100,9 @@ def run_with_timeout(fn: Callable[[], T], timeout: float) -> T:
     thread.start()
     if not done.wait(timeout):
         raise KeyringTimeout()
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
+    if errors:
+        raise errors[0]
+    return results[0]
 
 
 def backend_name(backend: object) -> str:

@@ -12,11 +12,16 @@ import contextlib
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.catalog import load_catalog
 from app.core.endpoints import base_urls
 from app.core.i18n import detect_language, set_language, t
 from app.core.invocation import command
+
+if TYPE_CHECKING:  # only the types: `--help` need not load h11 and the server
+    from app.simulator.proxy import ConnectProxy
+    from app.simulator.server import Simulator
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def proxy_banner(sim, proxy) -> str:  # sim: Simulator, proxy: ConnectProxy
+def proxy_banner(sim: Simulator, proxy: ConnectProxy) -> str:
     """The environment that sends unchanged programs and SDKs to the simulator."""
     ca = sim.ca_file
     return "\n".join(
@@ -55,7 +60,7 @@ def proxy_banner(sim, proxy) -> str:  # sim: Simulator, proxy: ConnectProxy
     )
 
 
-def banner(sim) -> str:  # sim: app.simulator.server.Simulator
+def banner(sim: Simulator) -> str:
     """What a developer needs to start poking at the running simulator."""
 
     lines = [t("simulator.listening", url=sim.url), "", t("simulator.accounts_header")]

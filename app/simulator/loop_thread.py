@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any
+from typing import TypeVar
+
+_Server = TypeVar("_Server", bound="ThreadedServer")
 
 
 class ThreadedServer:
@@ -28,7 +30,7 @@ class ThreadedServer:
     async def stop(self) -> None:  # pragma: no cover
         raise NotImplementedError
 
-    def start_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> Any:
+    def start_in_thread(self: _Server, host: str = "127.0.0.1", port: int = 0) -> _Server:
         """Serve from a daemon thread; returns self once listening (or re-raises the failure)."""
         ready = threading.Event()
         failure: list[BaseException] = []

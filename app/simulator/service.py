@@ -9,7 +9,7 @@ surface's envelope an error is written.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -144,7 +144,11 @@ class Service:
         )
 
     def authenticate(
-        self, host_info: HostInfo | None, plan_region: str | None, key: str | None, account
+        self,
+        host_info: HostInfo | None,
+        plan_region: str | None,
+        key: str | None,
+        account: Account | None,
     ) -> simerr.SimError | None:
         """Whether this key may use this host, checked in order: no key, unknown key, plan
         vs pay-as-you-go, region, then workspace (404 when no account has that workspace).
@@ -297,7 +301,7 @@ class Service:
 
             headers = [("content-type", "application/json")]
             return Reply(fault.status or 200, headers, stream=brackets())
-        errors = {
+        errors: dict[str, Callable[[], simerr.SimError]] = {
             "rate_limit": lambda: simerr.rate_limited(fault.retry_after),
             "quota": lambda: simerr.quota_exceeded(fault.retry_after),
             "server_error": simerr.internal_error,

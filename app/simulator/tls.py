@@ -11,8 +11,12 @@ import datetime
 import ssl
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.catalog import Catalog, load_catalog
+
+if TYPE_CHECKING:  # only the type: trustme loads cryptography, slow; only for TLS
+    import trustme
 
 CERT_MODES = ("valid", "expired", "wrong_host")
 _PLAN_HOSTS_FIXED = ("coding.dashscope.aliyuncs.com", "coding-intl.dashscope.aliyuncs.com")
@@ -37,7 +41,7 @@ def production_hosts(catalog: Catalog | None = None) -> list[str]:
     return list(names)
 
 
-def load_or_create_ca(tls_dir: Path | None):  # -> trustme.CA
+def load_or_create_ca(tls_dir: Path | None) -> trustme.CA:
     """A CA kept in `tls_dir` (ca.pem + ca.key) so users can trust it once across runs."""
     import trustme  # lazy: trustme loads cryptography, slow; only for TLS
 
@@ -54,7 +58,7 @@ def load_or_create_ca(tls_dir: Path | None):  # -> trustme.CA
     return ca
 
 
-def write_ca_file(ca, directory: Path | None) -> Path:  # ca: trustme.CA
+def write_ca_file(ca: trustme.CA, directory: Path | None) -> Path:
     """The CA certificate as a PEM file, for `--ca-file`, SSL_CERT_FILE and REQUESTS_CA_BUNDLE."""
     if directory is None:
         directory = Path(tempfile.mkdtemp(prefix="modelstudio-sim-"))
@@ -64,7 +68,9 @@ def write_ca_file(ca, directory: Path | None) -> Path:  # ca: trustme.CA
     return path
 
 
-def server_context(ca, mode: str = "valid", catalog: Catalog | None = None) -> ssl.SSLContext:
+def server_context(
+    ca: trustme.CA, mode: str = "valid", catalog: Catalog | None = None
+) -> ssl.SSLContext:
     """A server-side context presenting one certificate for all hosts (HTTP/1.1 only)."""
     if mode not in CERT_MODES:
         raise ValueError(f"unknown cert mode {mode!r} (known: {', '.join(CERT_MODES)})")
