@@ -257,7 +257,7 @@ def _key_line(store: KeyStore, name: str, key: ApiKey | None, ref: KeyRef) -> st
         location = t(
             "configure.keyring_where",
             backend=store.describe(),
-            service=getattr(store, "service", "modelstudio-setup"),
+            service=store.service,
             user=store.user(name),
         )
         where = t("configure.stored_in", where=location)

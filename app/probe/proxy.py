@@ -98,7 +98,7 @@ def normalize_proxy_url(raw: str, variable: str) -> str:
 
 
 def refuse_key_in_settings(
-    env: Mapping[str, str], ca_file: object = None, key: str | None = None
+    env: Mapping[str, str], ca_file: str | None = None, key: str | None = None
 ) -> None:
     """A proxy or CA setting that holds the API key is never used or shown (T16/T17).
 
