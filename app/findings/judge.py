@@ -44,7 +44,7 @@ class Judgement:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def api_error_code(body: Any) -> str | None:
+def api_error_code(body: object) -> str | None:
     """The error code of any of the three envelopes (OpenAI, native flat, Anthropic)."""
     if not isinstance(body, dict):
         return None
@@ -60,7 +60,7 @@ def api_error_code(body: Any) -> str | None:
     return None
 
 
-def body_request_id(body: Any) -> str | None:
+def body_request_id(body: object) -> str | None:
     if isinstance(body, dict):
         for name in ("request_id", "requestId"):
             value = body.get(name)
