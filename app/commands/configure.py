@@ -44,7 +44,9 @@ from app.secrets.stores import (
 _STDIN_LIMIT = 4002  # more than any key plus paste whitespace; the rest is never read
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     catalog = load_catalog()
     p = sub.add_parser(
         "configure",

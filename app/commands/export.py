@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from app.secrets.stores import KeyStore
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     # lazy: --help imports every command; this waits until the command runs
     from app.export.formats import FORMATS
 

@@ -25,7 +25,9 @@ if TYPE_CHECKING:  # only the types: --help imports every command, these wait un
     from app.secrets.stores import KeyStore
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     p = sub.add_parser(
         "key", parents=[common], help=t("secrets.help_key"), description=t("secrets.help_key")
     )

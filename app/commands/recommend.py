@@ -16,7 +16,9 @@ from app.core.i18n import t
 from app.core.recommend import Recommendation, recommend
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     p = sub.add_parser(
         "recommend",
         parents=[common],

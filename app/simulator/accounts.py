@@ -127,7 +127,9 @@ def region_models(region_id: str, catalog: Catalog | None = None) -> tuple[str, 
     return tuple(names)
 
 
-def scope_models(region_id: str, scope_id: str | None, catalog: Catalog | None = None) -> tuple:
+def scope_models(
+    region_id: str, scope_id: str | None, catalog: Catalog | None = None
+) -> tuple[str, ...]:
     """The models a workspace of this region and scope can call.
 
     In a region where the scope is chosen by model name (US: `-us` suffix) every scope's models

@@ -52,7 +52,7 @@ class ConnectProxy(ThreadedServer):
         self.port = 0
         self.tunnels: list[TunnelRecord] = []
         self._server: asyncio.AbstractServer | None = None
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 

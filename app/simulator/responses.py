@@ -195,7 +195,9 @@ def openai_chat_stream(model: str, body: dict[str, Any]) -> Iterator[bytes]:
 # ---- DashScope native ----------------------------------------------------------------------
 
 
-def native_models(models: tuple[str, ...], query: dict[str, str], request_id: str) -> dict:
+def native_models(
+    models: tuple[str, ...], query: dict[str, str], request_id: str
+) -> dict[str, Any]:
     name = query.get("model")
     selected = [m for m in models if name is None or m == name]
     try:

@@ -107,7 +107,7 @@ class Simulator(ThreadedServer):
         self._ca_file: Path | None = None
         self._ssl = None
         self._server: asyncio.AbstractServer | None = None
-        self._conn_tasks: set[asyncio.Task] = set()
+        self._conn_tasks: set[asyncio.Task[None]] = set()
         self._stopping: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
