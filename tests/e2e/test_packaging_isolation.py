@@ -20,7 +20,8 @@ import pytest
 
 from tests.fixtures.packaging import UV, clean_env, run_ok
 
-pytestmark = pytest.mark.slow
+# One worker builds the wheel (a session fixture) for both packaging modules, not one each.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheel")]
 
 
 def _record_line(name: str, data: bytes) -> str:

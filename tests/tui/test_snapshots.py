@@ -1,8 +1,9 @@
 """Snapshot tests of every wizard step (demo mode, real simulator over TLS), plus the consent
 dialog and the doctor screen, at 100x32, in English and (for two steps) Chinese.
 
-Deterministic by construction: the demo's fixed clock, a fixed demo directory (paths are on
-screen), fixed phase durations (real ones vary run to run), request ids fixed, cursor blink off.
+Deterministic by construction: the demo's fixed clock, its own directory drawn as one fixed
+path (paths are on screen), fixed phase durations (real ones vary run to run), request ids
+fixed, cursor blink off.
 Update after an intended change with `uv run pytest tests/tui/test_snapshots.py --snapshot-update`
 and look at the SVGs before committing them; docs/screenshots/ is copied from them.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,9 +28,9 @@ from tests.fixtures.tui_connect import (
 )
 
 SIZE = (100, 32)
-# A fixed place: the config path and export paths are drawn on the Welcome, Export and Done
-# steps, so they must be the same on every machine.
-DEMO_ROOT = Path("/tmp/modelstudio-setup-snapshots")
+# What the snapshots show as the demo's folder: the config path and export paths are drawn on
+# the Welcome, Export and Done steps, so they must read the same on every machine.
+SHOWN_ROOT = "/tmp/modelstudio-setup-snapshots"
 FIXED_REQUEST_ID = "00000000-0000-4000-8000-000000000000"
 STEPS = (
     "welcome",
@@ -63,9 +65,15 @@ def fixed_timing(phase: str, surface: str) -> float:
     return round(FIXED_PHASE_MS.get(phase, 10) * scale)
 
 
+def _shown(svg: str, root: Path) -> str:
+    """The screenshot as the snapshot stores it: this run's demo folder drawn as SHOWN_ROOT
+    (same length, so every line wraps alike) and Rich's id, a hash of the drawn text, fixed."""
+    return re.sub(r"terminal-\d+", "terminal-1000", svg.replace(str(root), SHOWN_ROOT))
+
+
 @pytest.fixture
 def demo(monkeypatch: pytest.MonkeyPatch) -> Iterator:
-    import fcntl
+    import textual._doc  # where snap_compare takes its screenshot (pytest-textual-snapshot)
 
     monkeypatch.setattr(ProbeView, "FIXED_TIMINGS", fixed_timing)
     # Commands are spelt for the shell they run in (app.core.invocation): the snapshots show
@@ -76,28 +84,31 @@ def demo(monkeypatch: pytest.MonkeyPatch) -> Iterator:
     monkeypatch.setenv("PATH", venv_bin + ":" + os.environ.get("PATH", ""))
     monkeypatch.delenv("UV_RUN_RECURSION_DEPTH", raising=False)
     monkeypatch.setattr("app.simulator.responses.new_request_id", lambda: FIXED_REQUEST_ID)
-    # The directory is fixed, so two test runs on one machine take turns.
-    with open(f"{DEMO_ROOT}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        shutil.rmtree(DEMO_ROOT, ignore_errors=True)
-        DEMO_ROOT.mkdir(parents=True)
-        env = None
-        try:
-            env = start_demo(DEMO_ROOT)
-            # The Done commands carry the simulator's pins: its port and CA path vary per
-            # run, so the snapshot shows fixed ones (the commands are run for real in
-            # tests/tui/test_tui_wizard_trust.py).
-            env.services.network_args = (
-                "--connect-to",
-                "::127.0.0.1:44300",
-                "--ca-file",
-                "/tmp/modelstudio-setup-demo/ca.pem",
-            )
-            yield env
-        finally:
-            if env is not None:
-                env.simulator.stop_thread()
-            shutil.rmtree(DEMO_ROOT, ignore_errors=True)
+    # A folder of this test's own (checkouts and xdist workers never share one), named with
+    # as many characters as SHOWN_ROOT, which the snapshots draw in its place.
+    root = Path(tempfile.mkdtemp(prefix="modelstudio-setup--", dir="/tmp"))
+    assert len(str(root)) == len(SHOWN_ROOT), root
+    take = textual._doc.take_svg_screenshot
+    monkeypatch.setattr(
+        textual._doc, "take_svg_screenshot", lambda *a, **k: _shown(take(*a, **k), root)
+    )
+    env = None
+    try:
+        env = start_demo(root)
+        # The Done commands carry the simulator's pins: its port and CA path vary per
+        # run, so the snapshot shows fixed ones (the commands are run for real in
+        # tests/tui/test_tui_wizard_trust.py).
+        env.services.network_args = (
+            "--connect-to",
+            "::127.0.0.1:44300",
+            "--ca-file",
+            "/tmp/modelstudio-setup-demo/ca.pem",
+        )
+        yield env
+    finally:
+        if env is not None:
+            env.simulator.stop_thread()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def _no_blink(app) -> None:
@@ -217,7 +228,7 @@ SCREENSHOTS = {
 
 def export_screenshots(target: Path | None = None) -> list[Path]:
     root = Path(__file__).resolve().parents[2]
-    source = root / "tests" / "__snapshots__" / "test_snapshots"
+    source = Path(__file__).resolve().parent / "__snapshots__" / "test_snapshots"
     target = target or root / "docs" / "screenshots"
     target.mkdir(parents=True, exist_ok=True)
     written = []

@@ -550,7 +550,7 @@ async def test_hanging_keyring_shows_progress_then_a_timeout_and_never_freezes(
         release.wait(60)  # a backend waiting for an unlock prompt nobody can answer
         return KeyringStatus(available=True, backend="too late")
 
-    services = dataclasses.replace(services, keyring_probe=hang, keyring_timeout=5.0)
+    services = dataclasses.replace(services, keyring_probe=hang, keyring_timeout=3.0)
     app = make_app(services, KEY_STATE, start_step="apikey")
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -568,7 +568,7 @@ async def test_hanging_keyring_shows_progress_then_a_timeout_and_never_freezes(
             assert t("screen_apikey.still_probing")[:30] in text_of(app, "#nav-status")
             await settle(app, pilot)
             status = text_of(app, "#keyring-status")
-            assert status.startswith("✗") and "did not answer within 5 s" in status
+            assert status.startswith("✗") and "did not answer within 3 s" in status
             assert app.screen.query_one("#store-env", RadioButton).value is True
             await pilot.press("enter")
             await settle(app, pilot)
