@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingsMap
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -29,6 +29,12 @@ from app.core.i18n import LANGUAGES, set_language, t
 from app.services import Services
 from app.state import BACK, STEPS, WizardState, reconcile_workspace
 from screens.parts.requests import DoctorRequested
+from screens.parts.textual_private import (
+    CrashWithoutLocals,
+    bindings_of,
+    end_with_crash,
+    replace_bindings,
+)
 
 if TYPE_CHECKING:  # the step screens are imported when reached, so startup stays light
     from screens.base import StepScreen
@@ -60,7 +66,7 @@ def _doctor_screen(profile_name: str, services: Services) -> Screen[Any]:
     return DoctorScreen(profile_name, services)
 
 
-class WizardApp(App[WizardState | None]):
+class WizardApp(CrashWithoutLocals[WizardState | None]):
     """The wizard (or, with `doctor_profile`, just the doctor screen for one profile)."""
 
     CSS_PATH = str(ASSETS / "app.tcss")
@@ -131,7 +137,7 @@ class WizardApp(App[WizardState | None]):
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a bug: end like any crash, but without locals
-            self._handle_exception(error)
+            end_with_crash(self, error)
 
     async def run_flow(self) -> None:
         """Walk STEPS: each step gets the current state and returns the next one or BACK."""
@@ -183,14 +189,14 @@ class WizardApp(App[WizardState | None]):
     def _localize_bindings(self) -> None:
         """Our bindings with labels in the current language, over Textual's own ones."""
         if self._base_bindings is None:
-            self._base_bindings = self._bindings.copy()
+            self._base_bindings = bindings_of(self).copy()
         bindings: BindingsMap = self._base_bindings.copy()
         for keys, action, label, show, priority in self.APP_BINDINGS:
             for key in keys.split(","):
                 bindings.key_to_bindings[key] = [
                     Binding(key, action, t(label), show=show, priority=priority)
                 ]
-        self._bindings = bindings
+        replace_bindings(self, bindings)
 
     async def action_switch_language(self, lang: str | None = None) -> None:
         """Switch every visible text between English and Chinese, keeping the inputs."""
@@ -329,18 +335,6 @@ class WizardApp(App[WizardState | None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.report_worker_error(event.worker, event.state)
-
-    def _fatal_error(self) -> None:
-        """A crash prints the traceback without local variables: a local may hold the key."""
-        from rich.segment import Segments
-        from rich.traceback import Traceback  # only on a crash: it costs startup time
-
-        self.bell()
-        traceback = Traceback(show_locals=False, width=None)
-        self._exit_renderables.append(
-            Segments(self.console.render(traceback, self.console.options))
-        )
-        self._close_messages_no_wait()
 
 
 def make_app(

@@ -54,6 +54,7 @@ from textual.worker import Worker
 from app.core.i18n import t
 from app.services import Services
 from app.state import BACK, WizardState
+from screens.parts.textual_private import replace_bindings
 from screens.widgets import ChoiceRadioSet, DemoBanner, NavBar, Prose, StepList
 
 
@@ -69,13 +70,18 @@ class StepScreen(Screen[Any]):
     # Which widget gets the focus when the step opens (a CSS selector); None = Next button.
     FOCUS: ClassVar[str | None] = None
 
-    def __init__(self, state: WizardState, services: Services) -> None:
-        super().__init__()
+    AUTO_FOCUS: ClassVar[str | None] = "#next"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
         # A step that declares Textual's own AUTO_FOCUS gets it too (QA B13: Export did, and
         # the frame used to override it with Next).
-        declared = type(self).AUTO_FOCUS
+        declared = cls.AUTO_FOCUS
         own = declared if declared != Screen.AUTO_FOCUS else None
-        self.AUTO_FOCUS = self.FOCUS or own or "#next"
+        cls.AUTO_FOCUS = cls.FOCUS or own or "#next"
+
+    def __init__(self, state: WizardState, services: Services) -> None:
+        super().__init__()
         self.state = state
         self.services = services
         # What Back hands to the driver: the inputs of this step as they were left.
@@ -117,7 +123,7 @@ class StepScreen(Screen[Any]):
                 yield NavBar(back=self.has_back, next_label=self.next_label())
         yield Footer()
 
-    def _on_mount(self) -> None:
+    def on_mount(self) -> None:
         self.call_after_refresh(self._initial_focus)
 
     def _initial_focus(self) -> None:
@@ -149,7 +155,7 @@ class StepScreen(Screen[Any]):
         )
         for key, items in BindingsMap(self.BINDINGS).key_to_bindings.items():
             bindings.key_to_bindings.setdefault(key, []).extend(items)
-        self._bindings = bindings
+        replace_bindings(self, bindings)
 
     async def relocalize(self) -> None:
         """Redraw in the current language, keeping what the user typed."""

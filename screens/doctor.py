@@ -35,6 +35,7 @@ from app.secrets.key import ApiKey
 from app.services import Services
 from screens.parts.dialogs import ConfirmDialog, ConsentScreen
 from screens.parts.probe_view import ProbeEventMessage, ProbeView, post_events_to
+from screens.parts.textual_private import replace_bindings
 from screens.widgets import DemoBanner, Prose
 
 if TYPE_CHECKING:  # only the types: the engine (httpx, ssl) loads when the probe runs
@@ -86,7 +87,7 @@ class DoctorScreen(Screen[Any]):
         )
         for key, items in BindingsMap(self.BINDINGS).key_to_bindings.items():
             bindings.key_to_bindings.setdefault(key, []).extend(items)
-        self._bindings = bindings
+        replace_bindings(self, bindings)
 
     def compose(self) -> ComposeResult:
         if self.services.demo_key is not None:

@@ -67,7 +67,7 @@ class TargetList(SelectionList[str], inherit_bindings=False):
         except OptionDoesNotExist:
             return strip
         inner = segments[1]
-        mark = MARK_ON if selection.value in self._selected else MARK_OFF
+        mark = MARK_ON if selection.value in self.selected else MARK_OFF
         segments[1] = Segment(mark, inner.style, inner.control)
         return Strip(segments, strip.cell_length)
 

@@ -8,7 +8,7 @@ word, never by colour alone.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, HorizontalScroll
 from textual.content import Content
 from textual.css.styles import RulesMap
-from textual.events import Mount, Paste
+from textual.events import Paste
 from textual.geometry import Offset, Size
 from textual.message import Message
 from textual.selection import Selection
@@ -29,6 +29,11 @@ from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Stat
 from app.core.i18n import get_language, t
 from app.core.linebreak import break_spans, has_cjk
 from app.state import STEPS
+from screens.parts.textual_private import (
+    radio_highlight,
+    set_radio_highlight,
+    watch_radio_highlight,
+)
 
 MARK_DONE = "✓"
 MARK_CURRENT = "▸"
@@ -123,7 +128,7 @@ class KinsokuVisual(Visual):
         return self.for_rules(options.rules, width).render_strips(width, height, style, options)
 
 
-def kinsoku(visual: object) -> object:
+def kinsoku(visual: Visual) -> Visual:
     """`visual` broken by the CJK rules when it is text (`Content`); anything else as is."""
     return KinsokuVisual(visual) if isinstance(visual, Content) else visual
 
@@ -136,14 +141,14 @@ class Prose(Static):
     """
 
     def render(self) -> VisualType:
-        return kinsoku(self.visual)  # type: ignore[return-value]
+        return kinsoku(self.visual)
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """Selected text as it is in the paragraph (the selection's coordinates are those of
         the lines as drawn, which Textual's own get_selection would read as the paragraph's)."""
         visual = self.render()
         if isinstance(visual, KinsokuVisual):
-            return visual.selected_text(selection, self.styles, self.content_region.width), "\n"
+            return visual.selected_text(selection, rules_of(self), self.content_region.width), "\n"
         return super().get_selection(selection)
 
 
@@ -283,17 +288,20 @@ class SecretInput(Input):
         kwargs["select_on_focus"] = False
         super().__init__(value, **kwargs)  # type: ignore[arg-type]
 
-    def _on_paste(self, event: Paste) -> None:
+    def on_paste(self, event: Paste) -> None:
         """Textual's Input keeps only the first line of a paste, silently (E28): a paste
         with text on more than one line is refused and said, one line goes in whole."""
-        event.prevent_default()  # Textual would run Input._on_paste after this one
+        event.prevent_default()  # Textual would run Input's own paste handler after this one
         event.stop()
         lines = [line for line in event.text.splitlines() if line.strip()]
         if len(lines) > 1:
             self.app.notify(t("secrets.key_multiline", lines=len(lines)), severity="error")
             return
-        if lines:
-            Input._on_paste(self, Paste(lines[0]))
+        if lines:  # what Input does with a one-line paste (Textual 8.2.8)
+            if self.selection.is_empty:
+                self.insert_text_at_cursor(lines[0])
+            else:
+                self.replace(lines[0], *self.selection)
 
     def action_copy(self) -> None:
         self._refuse()
@@ -311,12 +319,18 @@ class SecretInput(Input):
         return self.password
 
 
-def _wrapped_height(button: Widget, width: int) -> int:
+def rules_of(widget: Widget) -> RulesMap:
+    """The widget's styles as the rules a Visual reads: Textual itself passes `styles` where
+    a `RulesMap` is asked (Widget.get_content_height, Textual 8.2.8); they answer `.get()`
+    like one, but are typed as a class of their own."""
+    return cast(RulesMap, widget.styles)
+
+
+def _wrapped_height(visual: Visual, rules: RulesMap, width: int) -> int:
     """Lines a toggle button's label needs at `width`: Textual's ToggleButton claims one line
     always, so a long label (a host name, a Chinese sentence at 80 columns) was cut (B22)."""
     try:
-        visual = kinsoku(button.render())
-        return max(1, visual.get_height(button.styles, max(width, 1)))  # type: ignore[attr-defined]
+        return max(1, visual.get_height(rules, max(width, 1)))
     except Exception:  # a Textual whose ToggleButton renders no Content: the old single line
         return 1
 
@@ -325,15 +339,12 @@ class MarkedRadioButton(RadioButton):
     """A radio button whose state shows as a glyph (● on, blank off), not only as a colour."""
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return _wrapped_height(self, width)
+        return _wrapped_height(self.render(), rules_of(self), width)
 
-    def render(self) -> VisualType:
-        return kinsoku(super().render())  # type: ignore[return-value]
-
-    @property
-    def _button(self) -> object:
+    # ToggleButton narrows `render` to Content; a Visual is what Widget.render may return.
+    def render(self) -> Visual:  # type: ignore[override]
         self.BUTTON_INNER = "●" if self.value else " "
-        return super()._button
+        return kinsoku(super().render())
 
 
 class MarkedCheckbox(Checkbox, inherit_bindings=False):
@@ -346,15 +357,12 @@ class MarkedCheckbox(Checkbox, inherit_bindings=False):
     BINDINGS: ClassVar = [Binding("space", "toggle_button", show=False)]
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return _wrapped_height(self, width)
+        return _wrapped_height(self.render(), rules_of(self), width)
 
-    def render(self) -> VisualType:
-        return kinsoku(super().render())  # type: ignore[return-value]
-
-    @property
-    def _button(self) -> object:
+    # ToggleButton narrows `render` to Content; a Visual is what Widget.render may return.
+    def render(self) -> Visual:  # type: ignore[override]
         self.BUTTON_INNER = "✓" if self.value else " "
-        return super()._button
+        return kinsoku(super().render())
 
 
 class ChoiceRadioSet(RadioSet):
@@ -417,23 +425,30 @@ class ChoiceRadioSet(RadioSet):
         self._initial_highlight = highlight
         self.confirmed = enter_continues
         self._continue_after_change = False
+        watch_radio_highlight(self, self._highlight_moved)
 
-    def _on_mount(self, event: Mount) -> None:
-        # RadioSet._on_mount highlights the first button and would run after this handler
-        # (Textual calls every class's handler): run the base ones here, then highlight ours.
-        event.prevent_default()
-        RadioSet._on_mount(self, event)
-        Widget._on_mount(self, event)
-        if 0 <= self._initial_highlight < len(self._nodes):
-            self._selected = self._initial_highlight
+    def on_mount(self) -> None:
+        # RadioSet's own mount handler runs after this one (Textual calls every class's
+        # handler, this class first) and highlights the first button: ours goes right after.
+        self.call_next(self._highlight_initial)
+
+    def _highlight_initial(self) -> None:
+        if 0 <= self._initial_highlight < len(self.children):
+            set_radio_highlight(self, self._initial_highlight)
+
+    @property
+    def highlighted(self) -> int | None:
+        """Index of the option under the cursor (None before the set is mounted)."""
+        return radio_highlight(self)
 
     def action_select(self) -> None:
         """Space: select the highlighted option (a RadioSet ignores it on the one already on,
         so a user confirming a pre-chosen answer would see nothing: `Confirmed` instead)."""
-        if self._selected is None:
+        highlighted = self.highlighted
+        if highlighted is None:
             return
-        if self._selected == self.pressed_index:
-            self.post_message(self.Confirmed(self, self._selected))
+        if highlighted == self.pressed_index:
+            self.post_message(self.Confirmed(self, highlighted))
             return
         super().action_toggle_button()
 
@@ -442,13 +457,13 @@ class ChoiceRadioSet(RadioSet):
 
     def action_choose(self) -> None:
         """Enter: choose the highlighted option; go on once an answer stands."""
-        if self._selected is None:
+        if self.highlighted is None:
             return
         if not self.confirmed:
             self.confirmed = True
             self.action_select()
             return
-        if self._selected != self.pressed_index:
+        if self.highlighted != self.pressed_index:
             # The button's change reaches this set first, which then posts RadioSet.Changed:
             # Continue must follow that, so it is posted from there.
             self._continue_after_change = True
@@ -456,13 +471,13 @@ class ChoiceRadioSet(RadioSet):
             return
         self.post_message(self.Continue(self))
 
-    def _on_radio_button_changed(self, event: RadioButton.Changed) -> None:
-        super()._on_radio_button_changed(event)
-        if self._continue_after_change and event.radio_button.value:
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        """Our own Changed, before it bubbles on: Continue follows it (RadioSet posts Changed
+        only for a button turned on)."""
+        if self._continue_after_change:
             self._continue_after_change = False
             self.post_message(self.Continue(self))
 
-    def watch__selected(self) -> None:
-        super().watch__selected()
-        if self._selected is not None:
-            self.post_message(self.Highlighted(self, self._selected))
+    def _highlight_moved(self, index: int | None) -> None:
+        if index is not None:
+            self.post_message(self.Highlighted(self, index))
