@@ -31,6 +31,7 @@ from app.config.region_switch import (
 )
 from app.core.errors import UserError
 from app.core.i18n import get_language, t
+from app.findings.remedies import RemedyCommands
 from app.secrets.key import ApiKey
 from app.services import Services
 from screens.parts.dialogs import ConfirmDialog, ConsentScreen
@@ -39,7 +40,6 @@ from screens.parts.textual_private import replace_bindings
 from screens.widgets import DemoBanner, Prose
 
 if TYPE_CHECKING:  # only the types: the engine (httpx, ssl) loads when the probe runs
-    from app.commands.doctor import RemedyCommands
     from app.config.schema import Profile
     from app.findings.report import DoctorReport
     from app.findings.results import ProbeResult
@@ -365,7 +365,6 @@ class DoctorScreen(Screen[Any]):
     def _remedies(self, profile: Profile) -> RemedyCommands:
         """The one remedy-command builder of `doctor`: this profile, this config file and
         this run's pins / CA file / proxy switch (D21)."""
-        from app.commands.doctor import RemedyCommands
         from app.probe.engine import ProbeOptions
 
         options = self.services.probe_options or ProbeOptions()
