@@ -54,8 +54,9 @@ from textual.worker import Worker
 from app.core.i18n import t
 from app.services import Services
 from app.state import BACK, WizardState
+from screens.parts.choices import ChoiceRadioSet
 from screens.parts.textual_private import replace_bindings
-from screens.widgets import ChoiceRadioSet, DemoBanner, NavBar, Prose, StepList
+from screens.widgets import DemoBanner, NavBar, Prose, StepList
 
 
 class StepScreen(Screen[Any]):

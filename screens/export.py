@@ -35,8 +35,9 @@ from app.core.invocation import install_hint
 from app.services import Services
 from app.state import WizardState, WrittenFile
 from screens.base import StepScreen
+from screens.parts.choices import MarkedCheckbox
 from screens.parts.dialogs import ConfirmDialog
-from screens.widgets import MarkedCheckbox, Prose
+from screens.widgets import Prose
 
 MARK_ON = "✓"
 MARK_OFF = " "

@@ -22,15 +22,8 @@ from app.core.i18n import t
 from app.services import Services
 from app.state import WizardState
 from screens.base import StepScreen
-from screens.widgets import (
-    MARK_FAIL,
-    MARK_OK,
-    ChoiceRadioSet,
-    MarkedCheckbox,
-    MarkedRadioButton,
-    Prose,
-    gap,
-)
+from screens.parts.choices import ChoiceRadioSet, MarkedCheckbox, MarkedRadioButton
+from screens.widgets import MARK_FAIL, MARK_OK, Prose, gap
 
 NEEDS = ("batch", "fine-tuning", "alerting")
 NEAR = ("americas", "europe", "asia", "china")

@@ -20,8 +20,9 @@ from app.core.i18n import LANGUAGES, t
 from app.services import Services
 from app.state import WizardState
 from screens.base import StepScreen
+from screens.parts.choices import ChoiceRadioSet, MarkedRadioButton
 from screens.parts.requests import DoctorRequested
-from screens.widgets import MARK_WARN, ChoiceRadioSet, MarkedRadioButton, Prose, gap
+from screens.widgets import MARK_WARN, Prose, gap
 
 if TYPE_CHECKING:
     from app.config.schema import Config, Profile
