@@ -15,19 +15,24 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import importlib
+import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from platformdirs import user_downloads_path
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingsMap
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from app.core.catalog import load_catalog
 from app.core.errors import UserError
-from app.core.i18n import LANGUAGES, set_language, t
+from app.core.i18n import LANGUAGES, get_language, set_language, t
+from app.core.text import inert
 from app.services import Services
 from app.state import BACK, STEPS, WizardState, reconcile_workspace
+from screens.base import StepScreen
 from screens.parts.requests import DoctorRequested
 from screens.parts.textual_private import (
     CrashWithoutLocals,
@@ -35,9 +40,7 @@ from screens.parts.textual_private import (
     end_with_crash,
     replace_bindings,
 )
-
-if TYPE_CHECKING:  # the step screens are imported when reached, so startup stays light
-    from screens.base import StepScreen
+from screens.widgets import SecretInput
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -61,7 +64,7 @@ def _screen_class(step: str) -> type[StepScreen]:
 
 
 def _doctor_screen(profile_name: str, services: Services) -> Screen[Any]:
-    from screens.doctor import DoctorScreen
+    from screens.doctor import DoctorScreen  # lazy: loaded when the doctor is opened
 
     return DoctorScreen(profile_name, services)
 
@@ -164,8 +167,6 @@ class WizardApp(CrashWithoutLocals[WizardState | None]):
         dropped = state.workspace_id
         state, old_region = reconcile_workspace(state)
         if old_region is not None:
-            from app.core.catalog import load_catalog
-
             regions = load_catalog().regions
             lang = state.lang
 
@@ -200,8 +201,6 @@ class WizardApp(CrashWithoutLocals[WizardState | None]):
 
     async def action_switch_language(self, lang: str | None = None) -> None:
         """Switch every visible text between English and Chinese, keeping the inputs."""
-        from screens.base import StepScreen
-
         current = self.state.lang
         new = lang if lang in LANGUAGES else LANGUAGES[(LANGUAGES.index(current) + 1) % 2]
         set_language(new)
@@ -233,10 +232,6 @@ class WizardApp(CrashWithoutLocals[WizardState | None]):
     def screenshot_directory(self) -> Path | None:
         """Where a screenshot goes: Downloads when it exists (Textual's default), else the
         current directory, else the config file's folder; None when none is writable."""
-        import os
-
-        from platformdirs import user_downloads_path
-
         for candidate in (user_downloads_path(), Path.cwd(), self.services.config_path.parent):
             try:
                 if candidate.is_dir() and os.access(candidate, os.W_OK):
@@ -248,9 +243,6 @@ class WizardApp(CrashWithoutLocals[WizardState | None]):
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         """Save an SVG of the screen and say where (E28: without ~/Downloads it failed with
         no reason). Refused while the key is shown in clear on screen."""
-        from app.core.text import inert
-        from screens.widgets import SecretInput
-
         if any(not field.password for field in self.screen.query(SecretInput)):
             self.notify(t("wizard.screenshot_key_shown"), severity="warning")
             return
@@ -280,8 +272,6 @@ class WizardApp(CrashWithoutLocals[WizardState | None]):
     # -- quitting -----------------------------------------------------------------------------
     def current_state(self) -> WizardState:
         """The state including the inputs of the step on screen."""
-        from screens.base import StepScreen
-
         for screen in reversed(self.screen_stack):
             if isinstance(screen, StepScreen):
                 return screen.collect()
@@ -345,8 +335,6 @@ def make_app(
     doctor_profile: str | None = None,
 ) -> WizardApp:
     """Build the wizard App with its services injected (real use, demo mode, tests)."""
-    from app.core.i18n import get_language
-
     return WizardApp(
         services,
         state or WizardState(lang=get_language()),
