@@ -41,6 +41,7 @@ Workers: a failed worker of a step is reported once, by `WizardApp.report_worker
 from __future__ import annotations
 
 import inspect
+from collections.abc import Awaitable
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -48,6 +49,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingsMap
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Static
 from textual.worker import Worker
 
@@ -97,7 +99,7 @@ class StepScreen(Screen[Any]):
         """The state with this step's inputs as they are now (no validation)."""
         return self.state
 
-    def submit(self) -> Any:
+    def submit(self) -> WizardState | Awaitable[WizardState | None] | None:
         """Validate and return the next state, or None to stay on this step."""
         return self.collect()
 
@@ -136,14 +138,14 @@ class StepScreen(Screen[Any]):
         target.focus(scroll_visible=False)
         self.call_after_refresh(self._scroll_to_start, target)
 
-    def _scroll_to_start(self, target: Any) -> None:
+    def _scroll_to_start(self, target: Widget) -> None:
         """The step from its top (E25: Workspace and Export opened past their first lines);
         scrolled only when the focused widget would otherwise not be on screen at all."""
         content = self.query_one("#step-content", VerticalScroll)
         content.scroll_home(animate=False, immediate=True)
         self.call_after_refresh(self._show_focused, target)
 
-    def _show_focused(self, target: Any) -> None:
+    def _show_focused(self, target: Widget) -> None:
         content = self.query_one("#step-content", VerticalScroll)
         if target in content.walk_children() and not content.region.overlaps(target.region):
             target.scroll_visible(animate=False, immediate=True)

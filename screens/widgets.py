@@ -277,10 +277,23 @@ class SecretInput(Input):
     class CopyRefused(Message):
         """Posted when a copy or cut was refused, so the screen can say why."""
 
-    def __init__(self, value: str = "", **kwargs: object) -> None:
-        kwargs.setdefault("password", True)
-        kwargs["select_on_focus"] = False
-        super().__init__(value, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        value: str = "",
+        *,
+        placeholder: str = "",
+        password: bool = True,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(
+            value,
+            placeholder=placeholder,
+            password=password,
+            select_on_focus=False,
+            id=id,
+            classes=classes,
+        )
 
     def on_paste(self, event: Paste) -> None:
         """Textual's Input keeps only the first line of a paste, silently (E28): a paste

@@ -113,9 +113,14 @@ class ChoiceRadioSet(RadioSet):
         """The cursor moved to another option (the screen explains the one under it)."""
 
     def __init__(
-        self, *buttons: object, highlight: int = 0, enter_continues: bool = False, **kwargs: object
+        self,
+        *buttons: str | RadioButton,
+        highlight: int = 0,
+        enter_continues: bool = False,
+        id: str | None = None,
+        classes: str | None = None,
     ) -> None:
-        super().__init__(*buttons, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*buttons, id=id, classes=classes)
         self._initial_highlight = highlight
         self.confirmed = enter_continues
         self._continue_after_change = False
