@@ -46,7 +46,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingsMap
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
@@ -58,7 +58,7 @@ from app.services import Services
 from app.state import BACK, WizardState
 from screens.parts.choices import ChoiceRadioSet
 from screens.parts.textual_private import replace_bindings
-from screens.widgets import DemoBanner, NavBar, Prose, StepList
+from screens.widgets import DemoBanner, NavBar, Prose, StepList, localized_bindings
 
 
 class StepScreen(Screen[Any]):
@@ -152,13 +152,11 @@ class StepScreen(Screen[Any]):
 
     def _localize_bindings(self) -> None:
         """Footer labels in the current language (class-level BINDINGS cannot be translated)."""
-        bindings = BindingsMap(
+        own = (
             Binding(keys, action, t(label), show=show)
             for keys, action, label, show in self.STEP_BINDINGS
         )
-        for key, items in BindingsMap(self.BINDINGS).key_to_bindings.items():
-            bindings.key_to_bindings.setdefault(key, []).extend(items)
-        replace_bindings(self, bindings)
+        replace_bindings(self, localized_bindings(own, self.BINDINGS))
 
     async def relocalize(self) -> None:
         """Redraw in the current language, keeping what the user typed."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingsMap
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
@@ -39,7 +39,7 @@ from app.services import Services
 from screens.parts.dialogs import ConfirmDialog, ConsentScreen
 from screens.parts.probe_view import ProbeEventMessage, ProbeView, post_events_to
 from screens.parts.textual_private import replace_bindings
-from screens.widgets import DemoBanner, Prose
+from screens.widgets import DemoBanner, Prose, localized_bindings
 
 if TYPE_CHECKING:  # only the types: the engine (httpx, ssl) loads when the probe runs
     from app.config.schema import Profile
@@ -84,12 +84,8 @@ class DoctorScreen(Screen[Any]):
     def _localize_bindings(self) -> None:
         # Screen's own bindings (Tab / Shift+Tab move the focus) are kept: replacing them
         # left "Close" the only button reachable from the keyboard (D21).
-        bindings = BindingsMap(
-            Binding(key, action, t(label)) for key, action, label in self.DOCTOR_BINDINGS
-        )
-        for key, items in BindingsMap(self.BINDINGS).key_to_bindings.items():
-            bindings.key_to_bindings.setdefault(key, []).extend(items)
-        replace_bindings(self, bindings)
+        own = (Binding(key, action, t(label)) for key, action, label in self.DOCTOR_BINDINGS)
+        replace_bindings(self, localized_bindings(own, self.BINDINGS))
 
     def compose(self) -> ComposeResult:
         if self.services.demo_key is not None:

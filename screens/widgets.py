@@ -8,10 +8,12 @@ word, never by colour alone.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import cast
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import Horizontal, HorizontalScroll
 from textual.content import Content
 from textual.css.styles import RulesMap
@@ -125,6 +127,16 @@ class KinsokuVisual(Visual):
 def kinsoku(visual: Visual) -> Visual:
     """`visual` broken by the CJK rules when it is text (`Content`); anything else as is."""
     return KinsokuVisual(visual) if isinstance(visual, Content) else visual
+
+
+def localized_bindings(own: Iterable[Binding], declared: Iterable[BindingType]) -> BindingsMap:
+    """A screen's bindings: `own` (labels already in the current language) first, then the
+    ones its classes declare in BINDINGS, kept for the keys they have (Tab / Shift+Tab move
+    the focus: replacing them left one button reachable from the keyboard, D21)."""
+    bindings = BindingsMap(own)
+    for key, items in BindingsMap(declared).key_to_bindings.items():
+        bindings.key_to_bindings.setdefault(key, []).extend(items)
+    return bindings
 
 
 class Prose(Static):
