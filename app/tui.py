@@ -15,23 +15,32 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import importlib
+import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from textual.app import App, SystemCommand
+from platformdirs import user_downloads_path
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingsMap
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from app.core.catalog import load_catalog
 from app.core.errors import UserError
-from app.core.i18n import LANGUAGES, set_language, t
+from app.core.i18n import LANGUAGES, get_language, set_language, t
+from app.core.text import inert
 from app.services import Services
 from app.state import BACK, STEPS, WizardState, reconcile_workspace
+from screens.base import StepScreen
 from screens.parts.requests import DoctorRequested
-
-if TYPE_CHECKING:  # the step screens are imported when reached, so startup stays light
-    from screens.base import StepScreen
+from screens.parts.textual_private import (
+    CrashWithoutLocals,
+    bindings_of,
+    end_with_crash,
+    replace_bindings,
+)
+from screens.widgets import SecretInput
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -55,12 +64,12 @@ def _screen_class(step: str) -> type[StepScreen]:
 
 
 def _doctor_screen(profile_name: str, services: Services) -> Screen[Any]:
-    from screens.doctor import DoctorScreen
+    from screens.doctor import DoctorScreen  # lazy: loaded when the doctor is opened
 
     return DoctorScreen(profile_name, services)
 
 
-class WizardApp(App[WizardState | None]):
+class WizardApp(CrashWithoutLocals[WizardState | None]):
     """The wizard (or, with `doctor_profile`, just the doctor screen for one profile)."""
 
     CSS_PATH = str(ASSETS / "app.tcss")
@@ -131,7 +140,7 @@ class WizardApp(App[WizardState | None]):
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a bug: end like any crash, but without locals
-            self._handle_exception(error)
+            end_with_crash(self, error)
 
     async def run_flow(self) -> None:
         """Walk STEPS: each step gets the current state and returns the next one or BACK."""
@@ -158,8 +167,6 @@ class WizardApp(App[WizardState | None]):
         dropped = state.workspace_id
         state, old_region = reconcile_workspace(state)
         if old_region is not None:
-            from app.core.catalog import load_catalog
-
             regions = load_catalog().regions
             lang = state.lang
 
@@ -183,19 +190,17 @@ class WizardApp(App[WizardState | None]):
     def _localize_bindings(self) -> None:
         """Our bindings with labels in the current language, over Textual's own ones."""
         if self._base_bindings is None:
-            self._base_bindings = self._bindings.copy()
+            self._base_bindings = bindings_of(self).copy()
         bindings: BindingsMap = self._base_bindings.copy()
         for keys, action, label, show, priority in self.APP_BINDINGS:
             for key in keys.split(","):
                 bindings.key_to_bindings[key] = [
                     Binding(key, action, t(label), show=show, priority=priority)
                 ]
-        self._bindings = bindings
+        replace_bindings(self, bindings)
 
     async def action_switch_language(self, lang: str | None = None) -> None:
         """Switch every visible text between English and Chinese, keeping the inputs."""
-        from screens.base import StepScreen
-
         current = self.state.lang
         new = lang if lang in LANGUAGES else LANGUAGES[(LANGUAGES.index(current) + 1) % 2]
         set_language(new)
@@ -227,10 +232,6 @@ class WizardApp(App[WizardState | None]):
     def screenshot_directory(self) -> Path | None:
         """Where a screenshot goes: Downloads when it exists (Textual's default), else the
         current directory, else the config file's folder; None when none is writable."""
-        import os
-
-        from platformdirs import user_downloads_path
-
         for candidate in (user_downloads_path(), Path.cwd(), self.services.config_path.parent):
             try:
                 if candidate.is_dir() and os.access(candidate, os.W_OK):
@@ -242,9 +243,6 @@ class WizardApp(App[WizardState | None]):
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         """Save an SVG of the screen and say where (E28: without ~/Downloads it failed with
         no reason). Refused while the key is shown in clear on screen."""
-        from app.core.text import inert
-        from screens.widgets import SecretInput
-
         if any(not field.password for field in self.screen.query(SecretInput)):
             self.notify(t("wizard.screenshot_key_shown"), severity="warning")
             return
@@ -274,8 +272,6 @@ class WizardApp(App[WizardState | None]):
     # -- quitting -----------------------------------------------------------------------------
     def current_state(self) -> WizardState:
         """The state including the inputs of the step on screen."""
-        from screens.base import StepScreen
-
         for screen in reversed(self.screen_stack):
             if isinstance(screen, StepScreen):
                 return screen.collect()
@@ -330,18 +326,6 @@ class WizardApp(App[WizardState | None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.report_worker_error(event.worker, event.state)
 
-    def _fatal_error(self) -> None:
-        """A crash prints the traceback without local variables: a local may hold the key."""
-        from rich.segment import Segments
-        from rich.traceback import Traceback  # only on a crash: it costs startup time
-
-        self.bell()
-        traceback = Traceback(show_locals=False, width=None)
-        self._exit_renderables.append(
-            Segments(self.console.render(traceback, self.console.options))
-        )
-        self._close_messages_no_wait()
-
 
 def make_app(
     services: Services,
@@ -351,8 +335,6 @@ def make_app(
     doctor_profile: str | None = None,
 ) -> WizardApp:
     """Build the wizard App with its services injected (real use, demo mode, tests)."""
-    from app.core.i18n import get_language
-
     return WizardApp(
         services,
         state or WizardState(lang=get_language()),

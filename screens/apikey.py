@@ -21,31 +21,20 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
 from app.core.catalog import load_catalog
-from app.core.errors import UserError
 from app.core.i18n import t
 from app.secrets.key import ApiKey, InvalidApiKey
-from app.secrets.keyring import KeyringStatus, KeyringTimeout, run_with_timeout
+from app.secrets.keyring import KeyringStatus
 from app.services import Services
 from app.state import WizardState
 from screens.base import StepScreen
+from screens.parts import key_jobs
+from screens.parts.choices import ChoiceRadioSet, MarkedCheckbox, MarkedRadioButton
 from screens.parts.dialogs import ConfirmDialog
-from screens.widgets import (
-    MARK_FAIL,
-    MARK_OK,
-    MARK_WARN,
-    ChoiceRadioSet,
-    CopyLine,
-    MarkedCheckbox,
-    MarkedRadioButton,
-    Prose,
-    SecretInput,
-    gap,
-)
+from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, CopyLine, Prose, SecretInput, gap
 
 STORES = ("keyring", "env", "file")
 
@@ -53,31 +42,6 @@ STORES = ("keyring", "env", "file")
 def short_backend(name: str) -> str:
     """`keyring.backends.SecretService.Keyring` -> `SecretService.Keyring` (fits a label)."""
     return ".".join(name.split(".")[-2:]) if name.startswith("keyring.backends.") else name
-
-
-def _safe_error(exc: BaseException) -> str:
-    """A key-free description: a UserError's own message, else only the exception's type."""
-    return exc.message if isinstance(exc, UserError) else type(exc).__name__
-
-
-class KeyringProbed(Message):
-    def __init__(self, status: KeyringStatus | None, problem: str | None) -> None:
-        super().__init__()
-        self.status = status
-        self.problem = problem
-
-
-class KeyStored(Message):
-    def __init__(self, state: WizardState | None, problem: str | None) -> None:
-        super().__init__()
-        self.state = state
-        self.problem = problem
-
-
-class SavedKeyLoaded(Message):
-    def __init__(self, key: ApiKey | None) -> None:
-        super().__init__()
-        self.key = key
 
 
 class ApiKeyScreen(StepScreen):
@@ -156,9 +120,7 @@ class ApiKeyScreen(StepScreen):
 
     def _location(self, kind: str) -> str:
         try:
-            store = self.services.key_store_factory(kind)
-            location = getattr(store, "location", None)
-            return location(self.state.profile_name) if location else store.describe()
+            return self.services.key_store_factory(kind).location(self.state.profile_name)
         except Exception:  # a store that cannot even describe itself is reported on use
             return kind
 
@@ -268,20 +230,9 @@ class ApiKeyScreen(StepScreen):
     @work(thread=True, exclusive=True, group="keyring-probe", exit_on_error=False)
     def probe_keyring(self) -> None:
         """Ask the keyring whether it can be trusted; off the UI thread, bounded in time."""
-        timeout = self.services.keyring_timeout
-        try:
-            status = run_with_timeout(self.services.keyring_probe, timeout)
-        except KeyringTimeout:
-            self.post_message(
-                KeyringProbed(None, t("screen_apikey.probe_timeout", seconds=f"{timeout:g}"))
-            )
-            return
-        except Exception as exc:
-            self.post_message(KeyringProbed(None, _safe_error(exc)))
-            return
-        self.post_message(KeyringProbed(status, None))
+        self.post_message(key_jobs.ask_keyring(self.services))
 
-    def on_keyring_probed(self, message: KeyringProbed) -> None:
+    def on_keyring_probed(self, message: key_jobs.KeyringProbed) -> None:
         if self._ticker is not None:
             self._ticker.stop()
         self.keyring = message.status
@@ -324,16 +275,9 @@ class ApiKeyScreen(StepScreen):
     def load_saved_key(self) -> None:
         """Editing a profile: the saved key can be kept without typing it again."""
         kind = self.state.key_store or "keyring"
-        try:
-            store = self.services.key_store_factory(kind)
-            key = run_with_timeout(
-                lambda: store.get(self.state.profile_name), self.services.keyring_timeout
-            )
-        except Exception:  # unreadable is the same as absent here: the user types the key
-            key = None
-        self.post_message(SavedKeyLoaded(key if isinstance(key, ApiKey) else None))
+        self.post_message(key_jobs.read_saved_key(self.services, kind, self.state.profile_name))
 
-    def on_saved_key_loaded(self, message: SavedKeyLoaded) -> None:
+    def on_saved_key_loaded(self, message: key_jobs.SavedKeyLoaded) -> None:
         if message.key is None or self.known_key is not None:
             return
         self.known_key = self.saved_key = message.key
@@ -421,21 +365,22 @@ class ApiKeyScreen(StepScreen):
 
     def _confirm_store(self, new: WizardState, key: ApiKey) -> None:
         """The key store is written only after the user said yes to exactly this."""
-        where = self._location(self.store)
+        kind = self.store  # what the dialog names is what gets written
+        where = self._location(kind)
         body = t(
             "screen_apikey.confirm_body",
             masked=key.masked(),
             where=where,
             profile=self.state.profile_name,
         )
-        if self.store == "file":
+        if kind == "file":
             body += "\n" + t("screen_apikey.confirm_plaintext")
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self._writing = True
                 self.show_status(t("screen_apikey.storing"), error=False)
-                self.write_key(new, key)
+                self.write_key(new, key, kind)
             else:
                 self._declined()
 
@@ -467,22 +412,10 @@ class ApiKeyScreen(StepScreen):
         self.show_status(t("screen_apikey.not_stored", var=self.state.key_env), error=False)
 
     @work(thread=True, exclusive=True, group="key-store", exit_on_error=False)
-    def write_key(self, new: WizardState, key: ApiKey) -> None:
-        try:
-            store = self.services.key_store_factory(new.key_store)
-            run_with_timeout(
-                lambda: store.set(new.profile_name, key), self.services.keyring_timeout
-            )
-        except KeyringTimeout:
-            timeout = f"{self.services.keyring_timeout:g}"
-            self.post_message(KeyStored(None, t("screen_apikey.store_timeout", seconds=timeout)))
-            return
-        except Exception as exc:
-            self.post_message(KeyStored(None, _safe_error(exc)))
-            return
-        self.post_message(KeyStored(dataclasses.replace(new, key_saved=True), None))
+    def write_key(self, new: WizardState, key: ApiKey, kind: str) -> None:
+        self.post_message(key_jobs.store_key(self.services, kind, new, key))
 
-    def on_key_stored(self, message: KeyStored) -> None:
+    def on_key_stored(self, message: key_jobs.KeyStored) -> None:
         self._writing = False
         if message.state is None:
             self.show_status(t("screen_apikey.store_failed", why=message.problem or ""))

@@ -41,20 +41,24 @@ Workers: a failed worker of a step is reported once, by `WizardApp.report_worker
 from __future__ import annotations
 
 import inspect
+from collections.abc import Awaitable
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingsMap
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Static
 from textual.worker import Worker
 
 from app.core.i18n import t
 from app.services import Services
 from app.state import BACK, WizardState
-from screens.widgets import ChoiceRadioSet, DemoBanner, NavBar, Prose, StepList
+from screens.parts.choices import ChoiceRadioSet
+from screens.parts.textual_private import replace_bindings
+from screens.widgets import DemoBanner, NavBar, Prose, StepList, localized_bindings
 
 
 class StepScreen(Screen[Any]):
@@ -69,13 +73,18 @@ class StepScreen(Screen[Any]):
     # Which widget gets the focus when the step opens (a CSS selector); None = Next button.
     FOCUS: ClassVar[str | None] = None
 
-    def __init__(self, state: WizardState, services: Services) -> None:
-        super().__init__()
+    AUTO_FOCUS: ClassVar[str | None] = "#next"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
         # A step that declares Textual's own AUTO_FOCUS gets it too (QA B13: Export did, and
         # the frame used to override it with Next).
-        declared = type(self).AUTO_FOCUS
+        declared = cls.AUTO_FOCUS
         own = declared if declared != Screen.AUTO_FOCUS else None
-        self.AUTO_FOCUS = self.FOCUS or own or "#next"
+        cls.AUTO_FOCUS = cls.FOCUS or own or "#next"
+
+    def __init__(self, state: WizardState, services: Services) -> None:
+        super().__init__()
         self.state = state
         self.services = services
         # What Back hands to the driver: the inputs of this step as they were left.
@@ -90,7 +99,7 @@ class StepScreen(Screen[Any]):
         """The state with this step's inputs as they are now (no validation)."""
         return self.state
 
-    def submit(self) -> Any:
+    def submit(self) -> WizardState | Awaitable[WizardState | None] | None:
         """Validate and return the next state, or None to stay on this step."""
         return self.collect()
 
@@ -117,7 +126,7 @@ class StepScreen(Screen[Any]):
                 yield NavBar(back=self.has_back, next_label=self.next_label())
         yield Footer()
 
-    def _on_mount(self) -> None:
+    def on_mount(self) -> None:
         self.call_after_refresh(self._initial_focus)
 
     def _initial_focus(self) -> None:
@@ -129,27 +138,25 @@ class StepScreen(Screen[Any]):
         target.focus(scroll_visible=False)
         self.call_after_refresh(self._scroll_to_start, target)
 
-    def _scroll_to_start(self, target: Any) -> None:
+    def _scroll_to_start(self, target: Widget) -> None:
         """The step from its top (E25: Workspace and Export opened past their first lines);
         scrolled only when the focused widget would otherwise not be on screen at all."""
         content = self.query_one("#step-content", VerticalScroll)
         content.scroll_home(animate=False, immediate=True)
         self.call_after_refresh(self._show_focused, target)
 
-    def _show_focused(self, target: Any) -> None:
+    def _show_focused(self, target: Widget) -> None:
         content = self.query_one("#step-content", VerticalScroll)
         if target in content.walk_children() and not content.region.overlaps(target.region):
             target.scroll_visible(animate=False, immediate=True)
 
     def _localize_bindings(self) -> None:
         """Footer labels in the current language (class-level BINDINGS cannot be translated)."""
-        bindings = BindingsMap(
+        own = (
             Binding(keys, action, t(label), show=show)
             for keys, action, label, show in self.STEP_BINDINGS
         )
-        for key, items in BindingsMap(self.BINDINGS).key_to_bindings.items():
-            bindings.key_to_bindings.setdefault(key, []).extend(items)
-        self._bindings = bindings
+        replace_bindings(self, localized_bindings(own, self.BINDINGS))
 
     async def relocalize(self) -> None:
         """Redraw in the current language, keeping what the user typed."""

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingsMap
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
 from app import flow
+from app.config.io import load_config, modify_config, update_verified
 from app.config.region_switch import (
     owner_region,
     region_label,
@@ -29,16 +30,18 @@ from app.config.region_switch import (
     scope_label,
     switched_profile,
 )
+from app.config.write import atomic_write
 from app.core.errors import UserError
 from app.core.i18n import get_language, t
+from app.findings.remedies import RemedyCommands
 from app.secrets.key import ApiKey
 from app.services import Services
 from screens.parts.dialogs import ConfirmDialog, ConsentScreen
 from screens.parts.probe_view import ProbeEventMessage, ProbeView, post_events_to
-from screens.widgets import DemoBanner, Prose
+from screens.parts.textual_private import replace_bindings
+from screens.widgets import DemoBanner, Prose, localized_bindings
 
 if TYPE_CHECKING:  # only the types: the engine (httpx, ssl) loads when the probe runs
-    from app.commands.doctor import RemedyCommands
     from app.config.schema import Profile
     from app.findings.report import DoctorReport
     from app.findings.results import ProbeResult
@@ -81,12 +84,8 @@ class DoctorScreen(Screen[Any]):
     def _localize_bindings(self) -> None:
         # Screen's own bindings (Tab / Shift+Tab move the focus) are kept: replacing them
         # left "Close" the only button reachable from the keyboard (D21).
-        bindings = BindingsMap(
-            Binding(key, action, t(label)) for key, action, label in self.DOCTOR_BINDINGS
-        )
-        for key, items in BindingsMap(self.BINDINGS).key_to_bindings.items():
-            bindings.key_to_bindings.setdefault(key, []).extend(items)
-        self._bindings = bindings
+        own = (Binding(key, action, t(label)) for key, action, label in self.DOCTOR_BINDINGS)
+        replace_bindings(self, localized_bindings(own, self.BINDINGS))
 
     def compose(self) -> ComposeResult:
         if self.services.demo_key is not None:
@@ -176,8 +175,6 @@ class DoctorScreen(Screen[Any]):
     # -- loading -------------------------------------------------------------------------
     @work(exclusive=True, group="doctor")
     async def load_and_run(self) -> None:
-        from app.config.io import load_config
-
         try:
             config = load_config(self.services.config_path)
             self.profile = config.profile(self.profile_name)
@@ -339,8 +336,6 @@ class DoctorScreen(Screen[Any]):
     def _write_switch(self, region: str) -> None:
         """Through the config write API (lock, backup, atomic): the profile as it is in the
         file now, with the new region; the key reference stays (the key is not touched)."""
-        from app.config.io import modify_config
-
         if self.profile is None:
             return
         name = self.profile.name
@@ -364,16 +359,13 @@ class DoctorScreen(Screen[Any]):
     def _remedies(self, profile: Profile) -> RemedyCommands:
         """The one remedy-command builder of `doctor`: this profile, this config file and
         this run's pins / CA file / proxy switch (D21)."""
-        from app.commands.doctor import RemedyCommands
-        from app.probe.engine import ProbeOptions
+        from app.probe.engine import ProbeOptions  # lazy: the engine pulls in httpx (~0.5 s)
 
         options = self.services.probe_options or ProbeOptions()
         return RemedyCommands.for_run(options, profile.name, self.services.config_path)
 
     def _record_verdict(self) -> None:
         """Like `doctor` on the CLI: remember the verdict on the profile (best effort)."""
-        from app.config.io import update_verified
-
         verdict = self.result.verdict if self.result is not None else None
         if verdict not in ("ok", "warn", "fail") or self.profile is None:
             return
@@ -410,7 +402,8 @@ class DoctorScreen(Screen[Any]):
 
     def save_report(self) -> Path | None:
         """Write the redacted Markdown report next to the exports (0600, atomic)."""
-        from app.config.write import atomic_write
+        # lazy: the report module (importlib.metadata, platform: ~40 ms) loads when a
+        # report is written, not when the doctor screen opens
         from app.findings.report import render_markdown
 
         p, result = self.profile, self.result
@@ -432,7 +425,7 @@ class DoctorScreen(Screen[Any]):
 
     def _report(self, p: Profile, result: ProbeResult) -> DoctorReport:
         """The same report `doctor --report` writes: redacted, the key masked at most."""
-        from app.findings.report import DoctorReport, environment
+        from app.findings.report import DoctorReport, environment  # lazy: see save_report
 
         env = environment(
             proxy=result.proxy,

@@ -24,7 +24,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.strip import Strip
-from textual.widgets import Checkbox, Input, SelectionList, Static
+from textual.widgets import Button, Checkbox, Input, SelectionList, Static
 from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 
@@ -35,8 +35,9 @@ from app.core.invocation import install_hint
 from app.services import Services
 from app.state import WizardState, WrittenFile
 from screens.base import StepScreen
+from screens.parts.choices import MarkedCheckbox
 from screens.parts.dialogs import ConfirmDialog
-from screens.widgets import MarkedCheckbox, Prose
+from screens.widgets import Prose
 
 MARK_ON = "✓"
 MARK_OFF = " "
@@ -67,7 +68,7 @@ class TargetList(SelectionList[str], inherit_bindings=False):
         except OptionDoesNotExist:
             return strip
         inner = segments[1]
-        mark = MARK_ON if selection.value in self._selected else MARK_OFF
+        mark = MARK_ON if selection.value in self.selected else MARK_OFF
         segments[1] = Segment(mark, inner.style, inner.control)
         return Strip(segments, strip.cell_length)
 
@@ -202,7 +203,7 @@ class ExportScreen(StepScreen):
     def _mark_unwritten(self) -> None:
         """Any change after a write means the files on disk no longer match: write again."""
         if self.state.written and self.is_mounted:
-            self.query_one("#next").label = f"{t('screen_export.write')} →"  # type: ignore[attr-defined]
+            self.query_one("#next", Button).label = f"{t('screen_export.write')} →"
             self._dirty = True
             self.query_one("#export-intro", Static).update(self._intro_text())
 
@@ -303,7 +304,7 @@ class ExportScreen(StepScreen):
         self.query_one("#export-intro", Static).update(self._intro_text())
         self.query_one("#export-written", Static).update(self._written_text())
         self._update_destination_note()
-        self.query_one("#next").label = f"{t('wizard.nav.next')} →"  # type: ignore[attr-defined]
+        self.query_one("#next", Button).label = f"{t('wizard.nav.next')} →"
         self.show_status(t("screen_export.next_hint"), error=False)
 
     def _written_text(self) -> str:

@@ -10,7 +10,7 @@ always an informed one.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich import box
 from rich.table import Table
@@ -18,8 +18,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Select, Static
 
+from app.core.answers import Answers
 from app.core.catalog import Catalog, load_catalog
 from app.core.i18n import t
+from app.core.recommend import Alternative, Recommendation, explain_placement, recommend
 from app.services import Services
 from app.state import WizardState
 from screens.base import StepScreen
@@ -74,9 +76,7 @@ class RecommendationScreen(StepScreen):
         else:
             self.chosen_scope = regions_scopes[0]
 
-    def _recommend(self) -> Any:
-        from app.core.recommend import recommend
-
+    def _recommend(self) -> Recommendation:
         return recommend(self._answers(), self.state.lang)
 
     async def relocalize(self) -> None:
@@ -128,17 +128,13 @@ class RecommendationScreen(StepScreen):
     def _is_recommended(self) -> bool:
         return (self.chosen_region, self.chosen_scope) == (self.rec.region, self.rec.scope)
 
-    def _answers(self) -> Any:
-        from app.core.answers import Answers
-
+    def _answers(self) -> Answers:
         return Answers(
             residency=self.state.residency or "none", needs=self.state.needs, near=self.state.near
         )
 
-    def _placement(self) -> Any:
+    def _placement(self) -> Alternative:
         """The chosen placement explained like an alternative (app.core.recommend decides)."""
-        from app.core.recommend import explain_placement
-
         return explain_placement(
             self._answers(), self.chosen_region, self.chosen_scope, self.state.lang
         )

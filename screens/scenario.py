@@ -19,18 +19,12 @@ from textual.widgets import Button, Checkbox, RadioSet, Select, Static
 
 from app.core.catalog import load_catalog
 from app.core.i18n import t
+from app.probe.latency import measure_with_options
 from app.services import Services
 from app.state import WizardState
 from screens.base import StepScreen
-from screens.widgets import (
-    MARK_FAIL,
-    MARK_OK,
-    ChoiceRadioSet,
-    MarkedCheckbox,
-    MarkedRadioButton,
-    Prose,
-    gap,
-)
+from screens.parts.choices import ChoiceRadioSet, MarkedCheckbox, MarkedRadioButton
+from screens.widgets import MARK_FAIL, MARK_OK, Prose, gap
 
 NEEDS = ("batch", "fine-tuning", "alerting")
 NEAR = ("americas", "europe", "asia", "china")
@@ -141,8 +135,6 @@ class ScenarioScreen(StepScreen):
     @work(exclusive=True, group="latency", exit_on_error=False)
     async def measure_latency(self) -> None:
         """Handshake with every region concurrently; the fastest suggests the callers' area."""
-        from app.probe.latency import measure_with_options
-
         result_view = self.query_one("#latency-result", Static)
         result_view.update(Text(t("screen_scenario.measuring")))
         self.query_one("#measure", Button).disabled = True

@@ -15,13 +15,16 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Input, RadioSet, Select
 
+from app.config.io import load_config
 from app.core.errors import UserError
 from app.core.i18n import LANGUAGES, t
+from app.core.names import check_profile_name
 from app.services import Services
 from app.state import WizardState
 from screens.base import StepScreen
+from screens.parts.choices import ChoiceRadioSet, MarkedRadioButton
 from screens.parts.requests import DoctorRequested
-from screens.widgets import MARK_WARN, ChoiceRadioSet, MarkedRadioButton, Prose, gap
+from screens.widgets import MARK_WARN, Prose, gap
 
 if TYPE_CHECKING:
     from app.config.schema import Config, Profile
@@ -45,8 +48,6 @@ class WelcomeScreen(StepScreen):
     def _load_profiles(self) -> tuple[Config | None, str | None]:
         """The existing config, or why it could not be read (then only "new" is offered)."""
         try:
-            from app.config.io import load_config
-
             return load_config(self.services.config_path), None
         except UserError as exc:
             return None, exc.message
@@ -147,8 +148,6 @@ class WelcomeScreen(StepScreen):
                 return None
             assert self._config is not None  # names come from it
             return self._prefill(self._config.profiles[name])
-        from app.core.names import check_profile_name
-
         name = self.query_one("#profile-name", Input).value.strip()
         try:
             check_profile_name(name)

@@ -8,23 +8,24 @@ word, never by colour alone.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Iterable
+from typing import cast
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import Horizontal, HorizontalScroll
 from textual.content import Content
 from textual.css.styles import RulesMap
-from textual.events import Mount, Paste
-from textual.geometry import Offset, Size
+from textual.events import Paste
+from textual.geometry import Offset
 from textual.message import Message
 from textual.selection import Selection
 from textual.strip import Strip
 from textual.style import Style
 from textual.visual import RenderOptions, Visual, VisualType
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Static
 
 from app.core.i18n import get_language, t
 from app.core.linebreak import break_spans, has_cjk
@@ -123,9 +124,19 @@ class KinsokuVisual(Visual):
         return self.for_rules(options.rules, width).render_strips(width, height, style, options)
 
 
-def kinsoku(visual: object) -> object:
+def kinsoku(visual: Visual) -> Visual:
     """`visual` broken by the CJK rules when it is text (`Content`); anything else as is."""
     return KinsokuVisual(visual) if isinstance(visual, Content) else visual
+
+
+def localized_bindings(own: Iterable[Binding], declared: Iterable[BindingType]) -> BindingsMap:
+    """A screen's bindings: `own` (labels already in the current language) first, then the
+    ones its classes declare in BINDINGS, kept for the keys they have (Tab / Shift+Tab move
+    the focus: replacing them left one button reachable from the keyboard, D21)."""
+    bindings = BindingsMap(own)
+    for key, items in BindingsMap(declared).key_to_bindings.items():
+        bindings.key_to_bindings.setdefault(key, []).extend(items)
+    return bindings
 
 
 class Prose(Static):
@@ -136,14 +147,14 @@ class Prose(Static):
     """
 
     def render(self) -> VisualType:
-        return kinsoku(self.visual)  # type: ignore[return-value]
+        return kinsoku(self.visual)
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """Selected text as it is in the paragraph (the selection's coordinates are those of
         the lines as drawn, which Textual's own get_selection would read as the paragraph's)."""
         visual = self.render()
         if isinstance(visual, KinsokuVisual):
-            return visual.selected_text(selection, self.styles, self.content_region.width), "\n"
+            return visual.selected_text(selection, rules_of(self), self.content_region.width), "\n"
         return super().get_selection(selection)
 
 
@@ -278,22 +289,38 @@ class SecretInput(Input):
     class CopyRefused(Message):
         """Posted when a copy or cut was refused, so the screen can say why."""
 
-    def __init__(self, value: str = "", **kwargs: object) -> None:
-        kwargs.setdefault("password", True)
-        kwargs["select_on_focus"] = False
-        super().__init__(value, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        value: str = "",
+        *,
+        placeholder: str = "",
+        password: bool = True,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(
+            value,
+            placeholder=placeholder,
+            password=password,
+            select_on_focus=False,
+            id=id,
+            classes=classes,
+        )
 
-    def _on_paste(self, event: Paste) -> None:
+    def on_paste(self, event: Paste) -> None:
         """Textual's Input keeps only the first line of a paste, silently (E28): a paste
         with text on more than one line is refused and said, one line goes in whole."""
-        event.prevent_default()  # Textual would run Input._on_paste after this one
+        event.prevent_default()  # Textual would run Input's own paste handler after this one
         event.stop()
         lines = [line for line in event.text.splitlines() if line.strip()]
         if len(lines) > 1:
             self.app.notify(t("secrets.key_multiline", lines=len(lines)), severity="error")
             return
-        if lines:
-            Input._on_paste(self, Paste(lines[0]))
+        if lines:  # what Input does with a one-line paste (Textual 8.2.8)
+            if self.selection.is_empty:
+                self.insert_text_at_cursor(lines[0])
+            else:
+                self.replace(lines[0], *self.selection)
 
     def action_copy(self) -> None:
         self._refuse()
@@ -311,158 +338,8 @@ class SecretInput(Input):
         return self.password
 
 
-def _wrapped_height(button: Widget, width: int) -> int:
-    """Lines a toggle button's label needs at `width`: Textual's ToggleButton claims one line
-    always, so a long label (a host name, a Chinese sentence at 80 columns) was cut (B22)."""
-    try:
-        visual = kinsoku(button.render())
-        return max(1, visual.get_height(button.styles, max(width, 1)))  # type: ignore[attr-defined]
-    except Exception:  # a Textual whose ToggleButton renders no Content: the old single line
-        return 1
-
-
-class MarkedRadioButton(RadioButton):
-    """A radio button whose state shows as a glyph (● on, blank off), not only as a colour."""
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return _wrapped_height(self, width)
-
-    def render(self) -> VisualType:
-        return kinsoku(super().render())  # type: ignore[return-value]
-
-    @property
-    def _button(self) -> object:
-        self.BUTTON_INNER = "●" if self.value else " "
-        return super()._button
-
-
-class MarkedCheckbox(Checkbox, inherit_bindings=False):
-    """A checkbox whose state shows as a glyph (✓ on, blank off), not only as a colour.
-
-    Space toggles it; Enter is left to the step, where it means Next as the footer says
-    (E23: Enter on a focused box unticked Fine-tuning or "Write the key itself").
-    """
-
-    BINDINGS: ClassVar = [Binding("space", "toggle_button", show=False)]
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return _wrapped_height(self, width)
-
-    def render(self) -> VisualType:
-        return kinsoku(super().render())  # type: ignore[return-value]
-
-    @property
-    def _button(self) -> object:
-        self.BUTTON_INNER = "✓" if self.value else " "
-        return super()._button
-
-
-class ChoiceRadioSet(RadioSet):
-    """A RadioSet whose highlight starts on the chosen (or default) option, and whose Enter
-    means what the step's hints say (E23).
-
-    Textual's RadioSet always highlights the first button on mount; a wizard that shows a
-    default and asks the user to confirm it with Enter needs the highlight on that default.
-    `Highlighted` lets the screen explain the option under the cursor.
-
-    Space selects the highlighted option. Enter chooses it: the first Enter selects (or, on
-    the option already chosen, confirms it with `Confirmed`), and once an answer stands,
-    Enter goes on with the option under the cursor (`Continue`), so ↑/↓ keep working and
-    the next Enter never continues with an answer other than the one shown. With
-    `enter_continues`, the first Enter already goes on (a list that is no legal decision).
-    """
-
-    BINDINGS: ClassVar = [
-        Binding("enter", "choose", show=False),
-        Binding("space", "select", show=False),
-    ]
-
-    class Confirmed(Message):
-        """Enter (or Space) on the option that is already chosen: the answer stands."""
-
-        def __init__(self, radio_set: ChoiceRadioSet, index: int) -> None:
-            super().__init__()
-            self.radio_set = radio_set
-            self.index = index
-
-        @property
-        def control(self) -> ChoiceRadioSet:
-            return self.radio_set
-
-    class Continue(Message):
-        """Enter on an answer that stands: the step goes on (Next) with it."""
-
-        def __init__(self, radio_set: ChoiceRadioSet) -> None:
-            super().__init__()
-            self.radio_set = radio_set
-
-        @property
-        def control(self) -> ChoiceRadioSet:
-            return self.radio_set
-
-    class Highlighted(Message):
-        def __init__(self, radio_set: ChoiceRadioSet, index: int) -> None:
-            super().__init__()
-            self.radio_set = radio_set
-            self.index = index
-
-        @property
-        def control(self) -> ChoiceRadioSet:
-            return self.radio_set
-
-    def __init__(
-        self, *buttons: object, highlight: int = 0, enter_continues: bool = False, **kwargs: object
-    ) -> None:
-        super().__init__(*buttons, **kwargs)  # type: ignore[arg-type]
-        self._initial_highlight = highlight
-        self.confirmed = enter_continues
-        self._continue_after_change = False
-
-    def _on_mount(self, event: Mount) -> None:
-        # RadioSet._on_mount highlights the first button and would run after this handler
-        # (Textual calls every class's handler): run the base ones here, then highlight ours.
-        event.prevent_default()
-        RadioSet._on_mount(self, event)
-        Widget._on_mount(self, event)
-        if 0 <= self._initial_highlight < len(self._nodes):
-            self._selected = self._initial_highlight
-
-    def action_select(self) -> None:
-        """Space: select the highlighted option (a RadioSet ignores it on the one already on,
-        so a user confirming a pre-chosen answer would see nothing: `Confirmed` instead)."""
-        if self._selected is None:
-            return
-        if self._selected == self.pressed_index:
-            self.post_message(self.Confirmed(self, self._selected))
-            return
-        super().action_toggle_button()
-
-    def action_toggle_button(self) -> None:
-        self.action_select()
-
-    def action_choose(self) -> None:
-        """Enter: choose the highlighted option; go on once an answer stands."""
-        if self._selected is None:
-            return
-        if not self.confirmed:
-            self.confirmed = True
-            self.action_select()
-            return
-        if self._selected != self.pressed_index:
-            # The button's change reaches this set first, which then posts RadioSet.Changed:
-            # Continue must follow that, so it is posted from there.
-            self._continue_after_change = True
-            super().action_toggle_button()
-            return
-        self.post_message(self.Continue(self))
-
-    def _on_radio_button_changed(self, event: RadioButton.Changed) -> None:
-        super()._on_radio_button_changed(event)
-        if self._continue_after_change and event.radio_button.value:
-            self._continue_after_change = False
-            self.post_message(self.Continue(self))
-
-    def watch__selected(self) -> None:
-        super().watch__selected()
-        if self._selected is not None:
-            self.post_message(self.Highlighted(self, self._selected))
+def rules_of(widget: Widget) -> RulesMap:
+    """The widget's styles as the rules a Visual reads: Textual itself passes `styles` where
+    a `RulesMap` is asked (Widget.get_content_height, Textual 8.2.8); they answer `.get()`
+    like one, but are typed as a class of their own."""
+    return cast(RulesMap, widget.styles)

@@ -24,16 +24,8 @@ from app.core.text import looks_like_key
 from app.services import Services
 from app.state import WizardState
 from screens.base import StepScreen
-from screens.widgets import (
-    MARK_FAIL,
-    MARK_OK,
-    MARK_WARN,
-    ChoiceRadioSet,
-    CopyLine,
-    MarkedRadioButton,
-    Prose,
-    gap,
-)
+from screens.parts.choices import ChoiceRadioSet, MarkedRadioButton
+from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, CopyLine, Prose, gap
 
 STYLES = ("workspace", "shared")
 SURFACE_LABELS = ("openai", "anthropic", "dashscope")
@@ -262,6 +254,10 @@ class WorkspaceScreen(StepScreen):
             ws: str | None = normalize_workspace_id(raw).value if raw.strip() else None
         except InvalidWorkspaceId:
             ws = self.state.workspace_id
+        return self._with_inputs(ws)
+
+    def _with_inputs(self, ws: str | None) -> WizardState:
+        """The state with this step's choices and the (already normalised) workspace ID."""
         return dataclasses.replace(
             self.state,
             endpoint_style=self.style,
@@ -288,10 +284,4 @@ class WorkspaceScreen(StepScreen):
         except (EndpointError, InvalidWorkspaceId) as exc:
             self.show_status(exc.message)
             return None
-        return dataclasses.replace(
-            self.state,
-            endpoint_style=self.style,
-            workspace_id=ws,
-            workspace_region=self.region_info.id if ws else None,
-            model=self.model,
-        )
+        return self._with_inputs(ws)

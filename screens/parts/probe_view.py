@@ -22,6 +22,7 @@ from textual.widgets import Static
 
 from app.config.region_switch import region_label
 from app.core.i18n import t
+from app.core.models import CheckFinished, CheckStarted, PhaseDone
 from app.findings import waterfall
 from screens.widgets import Prose
 
@@ -172,10 +173,6 @@ class ProbeView(Widget):
         Rows of the profile's own hosts exist from the start; rows for other regions'
         hosts (only after consent) appear when their check starts.
         """
-        # Here, not at the top: the event comes from the engine, so it is loaded already
-        # (importing it with this module would cost ~0.4 s before Connectivity paints).
-        from app.core.models import CheckFinished, CheckStarted, PhaseDone
-
         if self.result is not None:
             # Events still queued when the result arrived are older than it: drawing them
             # would add the steps twice (or revert a final status).
