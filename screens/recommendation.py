@@ -21,7 +21,8 @@ from textual.widgets import Select, Static
 from app.core.answers import Answers
 from app.core.catalog import Catalog, load_catalog
 from app.core.i18n import t
-from app.core.recommend import Alternative, Recommendation, explain_placement, recommend
+from app.core.placement_text import Alternative
+from app.core.recommend import Recommendation, explain_placement, recommend
 from app.services import Services
 from app.state import WizardState
 from screens.base import StepScreen
