@@ -16,7 +16,7 @@ from typing import Any
 
 from app import __version__
 from app.core.errors import EXIT_USAGE, UserError
-from app.core.i18n import LANGUAGES, detect_language, set_language, t
+from app.core.i18n import LANGUAGES, detect_language, later, set_language, shown, t
 from app.core.text import hide_if_key, inert, looks_like_key
 
 # Each module in app/commands/ has `register(subparsers, common)` and `run(args) -> int`;
@@ -77,10 +77,19 @@ def _existing_path(value: str) -> bool:
 
 
 class _HelpFormatter(argparse.HelpFormatter):
-    """Help texts come from the locales and may contain a literal '%' (printf '%s')."""
+    """Help texts come from the locales, looked up only now (app.core.i18n.Later: a command
+    that prints no help reads no locale file for it), and may contain a literal '%'
+    (printf '%s')."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
-        return _UNESCAPED_PERCENT.sub("%%", action.help) if action.help else action.help
+        text = shown(action.help)
+        return _UNESCAPED_PERCENT.sub("%%", text) if text else text
+
+    def start_section(self, heading: str | None) -> None:
+        super().start_section(shown(heading))
+
+    def add_text(self, text: str | None) -> None:
+        super().add_text(shown(text))
 
 
 class _RawHelpFormatter(_HelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -152,9 +161,16 @@ _ARGPARSE_TEXTS = {
 }
 
 
+# What argparse names while a parser is built (group titles, the -h help): shown only by
+# --help, so looked up only then (Later); everything else it says is shown at once.
+_WHILE_BUILDING = ("positional arguments", "options", "show this help message and exit")
+
+
 def _argparse_text(message: str) -> str:
     key = _ARGPARSE_TEXTS.get(message)
-    return t(f"cli.{key}") if key else message
+    if key is None:
+        return message
+    return later(f"cli.{key}") if message in _WHILE_BUILDING else t(f"cli.{key}")
 
 
 def _argparse_ntext(singular: str, plural: str, n: int) -> str:
@@ -173,13 +189,13 @@ def common_options() -> argparse.ArgumentParser:
         "--config",
         metavar="PATH",
         default=argparse.SUPPRESS,
-        help=t("cli.opt_config"),
+        help=later("cli.opt_config"),
     )
     common.add_argument(
-        "--profile", metavar="NAME", default=argparse.SUPPRESS, help=t("cli.opt_profile")
+        "--profile", metavar="NAME", default=argparse.SUPPRESS, help=later("cli.opt_profile")
     )
     common.add_argument(
-        "--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=t("cli.opt_lang")
+        "--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=later("cli.opt_lang")
     )
     return common
 
@@ -237,15 +253,18 @@ def build_parser() -> argparse.ArgumentParser:
     common = common_options()
     parser = _TopParser(
         prog="modelstudio-setup",
-        description=t("cli.description"),
-        epilog=t("cli.epilog"),
+        description=later("cli.description"),
+        epilog=later("cli.epilog"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
     parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {__version__}", help=t("cli.opt_version")
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__}",
+        help=later("cli.opt_version"),
     )
-    parser.add_argument("--demo", action="store_true", help=t("cli.opt_demo"))
+    parser.add_argument("--demo", action="store_true", help=later("cli.opt_demo"))
     sub = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=_Parser, action=_Commands
     )

@@ -16,39 +16,48 @@ from dataclasses import replace
 from pathlib import Path
 
 from app.core.errors import UserError
-from app.core.i18n import t
+from app.core.i18n import later, t
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
-        "key", parents=[common], help=t("secrets.help_key"), description=t("secrets.help_key")
+        "key",
+        parents=[common],
+        help=later("secrets.help_key"),
+        description=later("secrets.help_key"),
     )
     actions = p.add_subparsers(dest="key_action", metavar="ACTION", required=True)
     get = actions.add_parser(
-        "get", parents=[common], help=t("secrets.help_get"), description=t("secrets.help_get")
+        "get",
+        parents=[common],
+        help=later("secrets.help_get"),
+        description=later("secrets.help_get"),
     )
     delete = actions.add_parser(
         "delete",
         parents=[common],
-        help=t("secrets.help_delete"),
-        description=t("secrets.help_delete"),
+        help=later("secrets.help_delete"),
+        description=later("secrets.help_delete"),
     )
-    delete.add_argument("--yes", action="store_true", help=t("secrets.opt_yes"))
-    delete.add_argument("--account", metavar="ENTRY", help=t("secrets.opt_account"))
+    delete.add_argument("--yes", action="store_true", help=later("secrets.opt_yes"))
+    delete.add_argument("--account", metavar="ENTRY", help=later("secrets.opt_account"))
     put = actions.add_parser(
-        "set", parents=[common], help=t("secrets.help_set"), description=t("secrets.help_set")
+        "set",
+        parents=[common],
+        help=later("secrets.help_set"),
+        description=later("secrets.help_set"),
     )
     source = put.add_mutually_exclusive_group()
-    source.add_argument("--api-key-stdin", action="store_true", help=t("secrets.opt_stdin"))
-    source.add_argument("--api-key-env", metavar="VAR", help=t("secrets.opt_key_env"))
-    put.add_argument("--force", action="store_true", help=t("secrets.opt_force"))
+    source.add_argument("--api-key-stdin", action="store_true", help=later("secrets.opt_stdin"))
+    source.add_argument("--api-key-env", metavar="VAR", help=later("secrets.opt_key_env"))
+    put.add_argument("--force", action="store_true", help=later("secrets.opt_force"))
     for action in (get, put, delete):
         action.add_argument(
             "--keyring-timeout",
             type=float,
             default=15.0,
             metavar="SECONDS",
-            help=t("secrets.opt_keyring_timeout"),
+            help=later("secrets.opt_keyring_timeout"),
         )
 
 

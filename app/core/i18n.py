@@ -111,6 +111,29 @@ def placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
+class Later(str):
+    """A message key to be looked up when the text is shown, not when it is named: the help
+    texts of the command-line parser. Building the parser names every option's help, but only
+    `--help` shows them, so `env` and `key get` (shell rc files, apiKeyHelper) would otherwise
+    read and parse locale files for nothing. The value is the key itself; app.cli's help
+    formatter shows `text()` in the language current at that moment."""
+
+    __slots__ = ()
+
+    def text(self) -> str:
+        return t(str(self))
+
+
+def later(key: str) -> Later:
+    """The message `key`, looked up only when shown (see Later)."""
+    return Later(key)
+
+
+def shown(text: str | None) -> str | None:
+    """The text to show for a parser's help, title or description: a Later is looked up now."""
+    return text.text() if isinstance(text, Later) else text
+
+
 def t(key: str, lang: str | None = None, /, **params: Any) -> str:
     """The message `key` in `lang` (default: the current language), formatted with params.
 
