@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from app.core.errors import UserError
 from app.core.i18n import later, t
+from app.core.record import replace
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

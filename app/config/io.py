@@ -12,7 +12,6 @@ import functools
 import os
 import stat
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from app.core.catalog import Catalog
 from app.core.errors import Notice, UserError, refuse_if_key
 from app.core.i18n import t
 from app.core.names import safe_repr
+from app.core.record import replace
 from app.fs import link_out_of_folder
 
 # ---------------------------------------------------------------------------------------------

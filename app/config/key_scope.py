@@ -33,11 +33,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from app.core.errors import Notice, UserError
+from app.core.record import replace
 from app.secrets.key import KeyStoreError
 from app.secrets.stores import ACCOUNT_RE, KeyringStore, check_account
 

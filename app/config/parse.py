@@ -9,7 +9,6 @@ too, the message naming the file and the field (`profiles.NAME.api_key.env`).
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from app.config.schema import (
 from app.config.validate import Invalid, check_name, checked_profile
 from app.core.catalog import Catalog, load_catalog
 from app.core.names import safe_repr
+from app.core.record import replace
 from app.core.text import looks_like_key
 from app.secrets.stores import DEFAULT_ENV_VAR
 

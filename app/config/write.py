@@ -14,18 +14,17 @@ import os
 import stat
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from app.config.schema import BACKUPS_KEPT, ConfigWriteError
 from app.core.errors import Notice
+from app.core.record import Record
 from app.fs import write_replace
 
 _LOCK_TIMEOUT_S = 30.0
 
 
-@dataclass(frozen=True)
-class WriteResult:
+class WriteResult(Record):
     """What a write did, so the CLI and the wizard can tell the user."""
 
     path: Path  # the file actually written (a symlink's target)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.clients.variables import anthropic_model, env_pairs, key_vars
@@ -19,6 +18,7 @@ from app.core import invocation
 from app.core.catalog import Catalog, load_catalog
 from app.core.errors import UserError
 from app.core.i18n import t
+from app.core.record import Record
 
 if TYPE_CHECKING:
     from app.config.schema import Profile
@@ -31,8 +31,7 @@ KEY_WARNING = "# WARNING: this file contains the API key. Do not commit or share
 KEY_REFERENCED = "# The API key is not in this file; it is referenced."
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(Record):
     """An export target: its id, a suggested file name and whether it can hold a key."""
 
     id: str
