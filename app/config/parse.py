@@ -8,7 +8,6 @@ too, the message naming the file and the field (`profiles.NAME.api_key.env`).
 
 from __future__ import annotations
 
-import datetime as _dt
 from pathlib import Path
 from typing import Any
 
@@ -163,8 +162,11 @@ def _parse_verified(raw: object) -> Verification | None:
         return None
     raw = _fields(raw, "verified", VERIFIED_FIELDS)
     at, verdict = raw.get("at"), raw.get("verdict")
-    if isinstance(at, _dt.datetime):  # YAML turns an unquoted timestamp into a datetime
-        at = at.isoformat()
+    if at is not None and not isinstance(at, str):
+        import datetime  # lazy: only PyYAML makes one (plain_yaml leaves timestamps to it)
+
+        if isinstance(at, datetime.datetime):  # YAML turns an unquoted timestamp into one
+            at = at.isoformat()
     if not isinstance(at, str) or not at.isprintable() or len(at) > 64:
         raise Invalid.of_file("verified.at", "profiles.reason_bad_timestamp")
     if verdict not in VERDICTS:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -37,6 +36,8 @@ def _user_path(env: Mapping[str, str]) -> str:
 
 def on_user_path(env: Mapping[str, str] | None = None) -> bool:
     """True when `modelstudio-setup` resolves in the user's own shell."""
+    import shutil  # lazy: it loads bz2, lzma and zlib; `env` and `key get` never print commands
+
     env = os.environ if env is None else env
     return shutil.which(COMMAND, path=_user_path(env)) is not None
 
