@@ -212,7 +212,7 @@ def _install_argparse_texts() -> None:
 
 def common_options() -> argparse.ArgumentParser:
     """Options every command accepts (after the command name too)."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = argparse.ArgumentParser(add_help=False, formatter_class=_HelpFormatter)
     common.add_argument(
         "--config",
         metavar="PATH",

@@ -31,7 +31,6 @@ notice saying what moved. Until then every command still reads the old entry.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -147,6 +146,8 @@ def _load_tolerant(path: Path) -> Any:
 def _read_index() -> dict[str, Any]:
     try:
         data = index_path().read_bytes()[:_MAX_INDEX_BYTES]
+        import json  # lazy: only a keyring profile has an index entry; `key get` of env/file not
+
         doc = json.loads(data.decode("utf-8"))
     except (OSError, ValueError, RecursionError):
         doc = {}
@@ -166,6 +167,8 @@ def _update_index(change: Any) -> None:
         with file_lock(path):
             doc = _read_index()
             change(doc)
+            import json  # lazy: as in _read_index
+
             atomic_write(path, json.dumps(doc, indent=1, sort_keys=True), locked=True)
 
 

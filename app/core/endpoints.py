@@ -10,7 +10,6 @@ two parsers and compared with what was intended.
 from __future__ import annotations
 
 import re
-import unicodedata
 from urllib.parse import urlsplit
 
 from app.core.catalog import Catalog, Region, load_catalog
@@ -47,6 +46,8 @@ def _describe_char(ch: str) -> str:
     """Name a character safely (a control or invisible character is shown as its code)."""
     code = f"U+{ord(ch):04X}"
     if ch.isprintable() and not ch.isspace():
+        import unicodedata  # lazy: only this message names a character
+
         name = unicodedata.name(ch, "")
         return f"'{ch}' ({code}{' ' + name if name else ''})"
     return code

@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import string
 from collections.abc import Mapping
 from typing import Any
 
@@ -108,6 +107,8 @@ def messages(lang: str) -> dict[str, str]:
 
 
 def placeholders(template: str) -> set[str]:
+    import string  # lazy: its Template class compiles a regex on import; only tests ask this
+
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 

@@ -8,7 +8,6 @@ target syntax (T13). These are pure functions so the wizard can preview them.
 
 from __future__ import annotations
 
-import json
 import shlex
 from typing import TYPE_CHECKING
 
@@ -403,8 +402,12 @@ def export(
     if fmt.endswith("-python"):
         return _python(profile, fmt.removesuffix("-python"), key, include_key, catalog)
     if fmt == "claude-code":
+        import json  # lazy: `env` prints shell lines and must not pay for the JSON module
+
         return json.dumps(_claude_code(profile, key, include_key, config, catalog), indent=2) + "\n"
     if fmt == "qwen-code":
+        import json  # lazy: as above
+
         return json.dumps(_qwen_code(profile), indent=2) + "\n"
     # litellm
     head = "\n".join(_header(profile, "#", include_key))
