@@ -38,8 +38,8 @@ from screens.parts.probe_view import ProbeEventMessage, ProbeView, post_events_t
 from screens.widgets import DemoBanner, Prose
 
 if TYPE_CHECKING:  # only the types: the engine (httpx, ssl) loads when the probe runs
-    from app.commands.doctor import RemedyCommands
     from app.config.schema import Profile
+    from app.findings.remedies import RemedyCommands
     from app.findings.report import DoctorReport
     from app.findings.results import ProbeResult
 
@@ -364,7 +364,7 @@ class DoctorScreen(Screen[Any]):
     def _remedies(self, profile: Profile) -> RemedyCommands:
         """The one remedy-command builder of `doctor`: this profile, this config file and
         this run's pins / CA file / proxy switch (D21)."""
-        from app.commands.doctor import RemedyCommands
+        from app.findings.remedies import RemedyCommands
         from app.probe.engine import ProbeOptions
 
         options = self.services.probe_options or ProbeOptions()

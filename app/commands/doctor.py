@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +39,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: --help imports every command module; asyncio, the config, the findings and the
+    # probe engine (httpx) load only when doctor runs
     import asyncio
     from datetime import datetime, timezone
 
+    # lazy: as above
     from app.config.io import load_config
     from app.config.shell import cli_config_path
+    from app.findings.remedies import RemedyCommands
     from app.findings.report import DoctorReport, render_markdown, render_text, to_json
     from app.findings.summarize import verdict_of
     from app.probe.engine import ProbeOptions, prepare, run_checks
@@ -100,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
 
     # 4. Output, report file, verified stamp.
     if args.json:
-        import json
+        import json  # lazy: only --json prints JSON
 
         print(json.dumps(to_json(report), ensure_ascii=False, indent=2))
     else:
@@ -109,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         write_report(report_path, render_markdown(report))
         print(t("doctor.report_written", path=inert(str(report_path))), file=sys.stderr)
     try:
-        from app.config.io import update_verified
+        from app.config.io import update_verified  # lazy: as in run()
 
         update_verified(path, profile.name, verdict, datetime.now(timezone.utc))
     except UserError as exc:
@@ -119,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _progress(stream: Any) -> Any:
     """Live lines on a terminal's stderr while checks run (stdout stays clean for pipes)."""
-    from app.core.models import CheckFinished, CheckStarted
+    from app.core.models import CheckFinished, CheckStarted  # lazy: as in run()
 
     symbols = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "-"}
 
@@ -143,7 +147,7 @@ def _progress(stream: Any) -> Any:
 def _read_key(profile: Any, path: Any) -> tuple[Any, str, str | None, str | None]:
     """(key or None, where it came from, keyring backend, problem) - never raises for a
     missing or unreadable key: the connectivity part of doctor is still worth running."""
-    from app.secrets.stores import store_for
+    from app.secrets.stores import store_for  # lazy: as in run()
 
     try:
         store = store_for(profile.api_key, path.parent)
@@ -180,6 +184,7 @@ def _key_findings(
 ) -> list[Any]:
     """No key at all; or a DASHSCOPE_API_KEY in the environment that differs from the
     stored key (SDKs read the variable first: a classic silent override)."""
+    # lazy: as in run()
     from app.findings.codes import Finding
     from app.secrets.key import ApiKey, InvalidApiKey
     from app.secrets.stores import DEFAULT_ENV_VAR
@@ -216,7 +221,7 @@ def _key_findings(
 def _environment(
     result: Any, options: Any, backend: str | None, store_desc: str, key: Any
 ) -> dict[str, Any]:
-    from app.findings.report import environment
+    from app.findings.report import environment  # lazy: as in run()
 
     trust = result.trust.describe()
     if result.trust.note:
@@ -277,108 +282,12 @@ def write_report(target: Path, text: str) -> None:
         ) from None
 
 
-@dataclass(frozen=True)
-class RemedyCommands:
-    """The commands remedies print: the one builder for the CLI and the doctor screen (B7,
-    D19). Each addresses the profile the run was made for (`--profile`, and `--config` when
-    the file is not the default one); doctor re-runs also carry the network settings (pins,
-    CA file, --no-proxy). Spelt with app.core.invocation, so a pasted command runs where the
-    user stands (`uv run modelstudio-setup …` inside a clone)."""
-
-    profile: str
-    config: Path | None = None
-    resolve: tuple[str, ...] = ()
-    connect_to: tuple[str, ...] = ()
-    ca_file: str | None = None
-    no_proxy: bool = False
-
-    @classmethod
-    def for_run(cls, options: Any, profile: str, config: Path | None) -> RemedyCommands:
-        """From a run's ProbeOptions (pins, CA file, proxy switch) and the profile's file."""
-        pins = options.pins
-        ca = options.ca_file
-        return cls(
-            profile=profile,
-            config=Path(config).expanduser().absolute() if config is not None else None,
-            resolve=tuple(p.raw for p in pins.resolve),
-            connect_to=tuple(p.raw for p in pins.connect_to),
-            ca_file=str(Path(ca).expanduser().absolute()) if ca else None,
-            no_proxy=bool(options.no_proxy),
-        )
-
-    def _profile_args(self) -> list[str]:
-        from app.config.io import is_default_location
-
-        parts = ["--profile", self.profile]
-        if self.config is not None and not is_default_location(self.config):
-            parts += ["--config", str(self.config)]
-        return parts
-
-    def _command(self, *words: str) -> str:
-        from app.core.invocation import command
-
-        return inert(command(*words))
-
-    def doctor(self) -> str:
-        parts = ["doctor", *self._profile_args()]
-        for value in self.resolve:
-            parts += ["--resolve", value]
-        for value in self.connect_to:
-            parts += ["--connect-to", value]
-        if self.ca_file:
-            parts += ["--ca-file", self.ca_file]
-        if self.no_proxy:
-            parts.append("--no-proxy")
-        return self._command(*parts)
-
-    def configure_model(self, model: str) -> str:
-        """Change the model of the existing profile, nothing else (the valid stream's edit
-        form: `configure --profile P --model M [--config C]`)."""
-        return self._command("configure", *self._profile_args(), "--model", model)
-
-    def configure_region(self, region: str) -> str:
-        """Point the existing profile at the region whose shared host accepted the key (the
-        ownership probe only asks shared hosts, so that region has one)."""
-        return self._command(
-            "configure", *self._profile_args(), "--region", region, "--shared-host"
-        )
-
-    def env(self) -> str:
-        return self._command("env", *self._profile_args())
-
-    def key_set(self) -> str:
-        return self._command("key", "set", *self._profile_args(), "--api-key-stdin")
-
-    def apply(self, findings: list[Any]) -> list[Any]:
-        """The findings with every command placeholder filled for this profile."""
-        import dataclasses
-
-        common = {
-            "command": self.doctor(),
-            "env_command": self.env(),
-            "key_set_command": self.key_set(),
-            "profile": self.profile,
-        }
-        out = []
-        for f in findings:
-            params = {**f.params, **common}
-            models = [m.strip() for m in str(f.params.get("models") or "").split(",")]
-            model = next((m for m in models if m and m != "-"), "MODEL")
-            params["configure_model"] = self.configure_model(model)
-            regions = f.params.get("regions") or ()
-            owner = regions[0] if isinstance(regions, tuple | list) and regions else "REGION"
-            params["configure_region"] = self.configure_region(str(owner))
-            out.append(dataclasses.replace(f, params=params))
-        return out
-
-
 def _run_tui(args: argparse.Namespace, options: Any) -> int:
     """`doctor --tui`: the TUI's doctor screen for the profile, with the validated network
     options (pins, CA file, proxy, timeout). Textual is imported only here."""
-    import dataclasses
-
+    # lazy: the services bring the TUI's dependencies; only `doctor --tui` needs them
     from app.config.io import load_config
-    from app.services import is_interactive, real_services  # lazy: Textual runs only here
+    from app.services import is_interactive, real_services
 
     services, state = real_services(args)
     profile = load_config(services.config_path).profile(getattr(args, "profile", None))
@@ -394,8 +303,7 @@ def _run_tui(args: argparse.Namespace, options: Any) -> int:
 def tui_app(services: Any, state: Any, profile: str) -> tuple[Any, list[str]]:
     """The doctor screen's App, and the list every finished run's verdict is appended to
     (through ProbeOptions.on_result), so the exit code can follow the last run."""
-    import dataclasses
-
+    # lazy: Textual and the probe engine (httpx) load only for `doctor --tui`
     from app.probe.engine import ProbeOptions
     from app.tui import make_app
 

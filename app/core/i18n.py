@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import assets
+from app.core import plain_yaml
 
 LANGUAGES = ("en", "zh")
 _current = "en"
@@ -59,8 +60,6 @@ def fast_safe_load(text: str) -> Any:
     `env` / `key get` read three files); else through libyaml when PyYAML has it: the wizard
     reads every locale file before its first paint, and the pure-Python parser takes ~10x
     longer (startup budget)."""
-    from app.core import plain_yaml
-
     try:
         return plain_yaml.load(text)
     except plain_yaml.Unsupported:

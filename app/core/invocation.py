@@ -20,6 +20,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from app.core.i18n import t
+
 COMMAND = "modelstudio-setup"
 
 
@@ -87,6 +89,4 @@ def install_hint(env: Mapping[str, str] | None = None) -> str | None:
     """What to run so that the bare name works everywhere (None when it already does)."""
     if on_user_path(env):
         return None
-    from app.core.i18n import t
-
     return t("cli.install_hint", command=COMMAND)
