@@ -8,15 +8,17 @@ imported only when a TUI is started.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from app import __version__
-from app.core.errors import EXIT_USAGE, UserError
-from app.core.i18n import LANGUAGES, detect_language, set_language, t
+from app.core.errors import EXIT_USAGE, KeyInField, UserError, refuse_if_key
+from app.core.i18n import LANGUAGES, detect_language, later, set_language, shown, t
 from app.core.text import hide_if_key, inert, looks_like_key
 
 # Each module in app/commands/ has `register(subparsers, common)` and `run(args) -> int`;
@@ -48,8 +50,6 @@ def _key_in_argv(argv: list[str]) -> UserError | None:
     key-shaped word anywhere (--workspace-id, --model, --profile, a path, a pin, a variable
     name) is a pasted key: refused before anything else runs, naming only the option
     (SECURITY.md T16). Nothing is parsed, read, written or sent."""
-    from app.core.errors import KeyInField, refuse_if_key
-
     for i, word in enumerate(argv):
         option, eq, value = word.partition("=")
         if eq and option.startswith("--"):
@@ -68,8 +68,6 @@ def _key_in_argv(argv: list[str]) -> UserError | None:
 
 
 def _existing_path(value: str) -> bool:
-    import os
-
     try:
         return len(value) < 4096 and os.path.exists(value)
     except (OSError, ValueError):
@@ -77,10 +75,47 @@ def _existing_path(value: str) -> bool:
 
 
 class _HelpFormatter(argparse.HelpFormatter):
-    """Help texts come from the locales and may contain a literal '%' (printf '%s')."""
+    """Help texts come from the locales, looked up only now (app.core.i18n.Later: a command
+    that prints no help reads no locale file for it), and may contain a literal '%'
+    (printf '%s')."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        # argparse makes a formatter for every add_argument; its own default width imports
+        # shutil (with bz2, lzma and zlib: ~2 ms of `env`'s budget) to ask the same thing.
+        width = _terminal_columns() - 2 if width is None else width
+        super().__init__(prog, indent_increment, max_help_position, width)
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
-        return _UNESCAPED_PERCENT.sub("%%", action.help) if action.help else action.help
+        text = shown(action.help)
+        return _UNESCAPED_PERCENT.sub("%%", text) if text else text
+
+    def start_section(self, heading: str | None) -> None:
+        super().start_section(shown(heading))
+
+    def add_text(self, text: str | None) -> None:
+        super().add_text(shown(text))
+
+
+def _terminal_columns() -> int:
+    """shutil.get_terminal_size().columns: $COLUMNS when a positive number, else the width of
+    the terminal on standard output, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        stdout = sys.__stdout__
+        try:
+            columns = (os.get_terminal_size(stdout.fileno()).columns if stdout else 0) or 80
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return columns
 
 
 class _RawHelpFormatter(_HelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -98,7 +133,9 @@ class _Parser(argparse.ArgumentParser):
             kwargs["formatter_class"] = _RawHelpFormatter
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
-    def parse_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def,override]
+    def parse_args(  # type: ignore[override]  # one signature for argparse's overloads
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
         parsed, extras = self.parse_known_args(args, namespace)
         if extras:
             # A stray word may be an API key pasted as an argument: count, never echo.
@@ -152,9 +189,16 @@ _ARGPARSE_TEXTS = {
 }
 
 
+# What argparse names while a parser is built (group titles, the -h help): shown only by
+# --help, so looked up only then (Later); everything else it says is shown at once.
+_WHILE_BUILDING = ("positional arguments", "options", "show this help message and exit")
+
+
 def _argparse_text(message: str) -> str:
     key = _ARGPARSE_TEXTS.get(message)
-    return t(f"cli.{key}") if key else message
+    if key is None:
+        return message
+    return later(f"cli.{key}") if message in _WHILE_BUILDING else t(f"cli.{key}")
 
 
 def _argparse_ntext(singular: str, plural: str, n: int) -> str:
@@ -168,23 +212,23 @@ def _install_argparse_texts() -> None:
 
 def common_options() -> argparse.ArgumentParser:
     """Options every command accepts (after the command name too)."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = argparse.ArgumentParser(add_help=False, formatter_class=_HelpFormatter)
     common.add_argument(
         "--config",
         metavar="PATH",
         default=argparse.SUPPRESS,
-        help=t("cli.opt_config"),
+        help=later("cli.opt_config"),
     )
     common.add_argument(
-        "--profile", metavar="NAME", default=argparse.SUPPRESS, help=t("cli.opt_profile")
+        "--profile", metavar="NAME", default=argparse.SUPPRESS, help=later("cli.opt_profile")
     )
     common.add_argument(
-        "--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=t("cli.opt_lang")
+        "--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=later("cli.opt_lang")
     )
     return common
 
 
-class _LazyParsers(dict):  # type: ignore[type-arg]
+class _LazyParsers(dict[str, "argparse.ArgumentParser | None"]):
     """The subcommand parsers by name; a command's parser (and its module, with what that
     imports) is built only when argparse dispatches to it, or when the top-level help lists
     every command. `env` and `key get` run from shell rc files and apiKeyHelper: they must not
@@ -195,13 +239,17 @@ class _LazyParsers(dict):  # type: ignore[type-arg]
         self._build = build
 
     def __getitem__(self, name: str) -> argparse.ArgumentParser:
-        if super().__getitem__(name) is None:
+        parser = super().__getitem__(name)
+        if parser is None:
             super().pop(name)  # add_parser refuses a name it already holds (3.11+)
             self._build(name)
-        return super().__getitem__(name)
+            parser = super().__getitem__(name)
+        if parser is None:
+            raise KeyError(name)  # the command's register() added no parser of that name
+        return parser
 
 
-class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
+class _Commands(argparse._SubParsersAction):
     """The top-level subparsers: every command's name is known (choices, errors), its parser
     is built on demand (`_LazyParsers`)."""
 
@@ -237,18 +285,23 @@ def build_parser() -> argparse.ArgumentParser:
     common = common_options()
     parser = _TopParser(
         prog="modelstudio-setup",
-        description=t("cli.description"),
-        epilog=t("cli.epilog"),
+        description=later("cli.description"),
+        epilog=later("cli.epilog"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
     parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {__version__}", help=t("cli.opt_version")
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__}",
+        help=later("cli.opt_version"),
     )
-    parser.add_argument("--demo", action="store_true", help=t("cli.opt_demo"))
+    parser.add_argument("--demo", action="store_true", help=later("cli.opt_demo"))
     sub = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=_Parser, action=_Commands
     )
+    if not isinstance(sub, _Commands):  # what `action=` made (typeshed only knows the default)
+        raise TypeError(f"unexpected subparsers action {type(sub).__name__}")
     sub.common = common
     for name in COMMANDS:
         sub.add_lazy(name)
@@ -273,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "demo", False) and command != "wizard":
         # --demo promises "touches no real config or keyring": silently running a real
         # `configure` or `doctor` under it would break that promise (QA B35).
-        from app.core import invocation
+        from app.core import invocation  # lazy: the PATH lookup, only for this message
 
         message = t("cli.demo_wizard_only", command=command, demo=invocation.command("--demo"))
         parser.exit(EXIT_USAGE, f"modelstudio-setup: {message}\n")
@@ -307,8 +360,6 @@ def os_error(exc: OSError) -> UserError:
     """The message for an OSError that reached the CLI boundary: the path (when the error
     has one) and the system's reason, with what to do for the common causes. Exit 2, like
     the config and export writers' own file errors (README "Exit codes")."""
-    import errno
-
     name = errno.errorcode.get(exc.errno or -1, "")
     reason = exc.strerror or type(exc).__name__
     path = exc.filename if isinstance(exc.filename, str) else None
@@ -333,8 +384,6 @@ def _closed_pipe() -> int:
     Standard output is pointed at /dev/null so the interpreter's final flush cannot raise
     again and print "Exception ignored ... BrokenPipeError".
     """
-    import os
-
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -24,15 +24,21 @@ import contextlib
 import datetime as _dt
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.probe.engine import ProbeOptions
+from app.probe.transport import Pins
 from app.secrets.key import ApiKey
 from app.secrets.keyring import KeyringStatus
+from app.secrets.stores import FileStore
 from app.services import Services
+from app.simulator.server import Simulator
 from app.state import WizardState
 
 DEMO_ACCOUNT = "demo"
@@ -60,8 +66,6 @@ def _demo_store_factory(config_dir: Path) -> Callable[[str], Any]:
     reaches the OS keyring, and the commands on the Done screen (`env`, `doctor`, run in
     another terminal while the demo runs) can read the key like any profile's (D18: with an
     in-memory store they could not). Mode 0600, removed with the folder on exit."""
-    from app.secrets.stores import FileStore
-
     store = FileStore(config_dir)
     return lambda _kind: store
 
@@ -79,9 +83,6 @@ DEMO_BACKEND = "demo: a 0600 key file in the demo folder, removed on exit"
 def _probe_options(simulator: Any) -> Any:
     """Probe options pinned to the simulator: every production host name connects to the
     loopback port, and TLS trusts only the simulator's throwaway CA."""
-    from app.probe.engine import ProbeOptions
-    from app.probe.transport import Pins
-
     return ProbeOptions(
         pins=Pins.parse(None, [simulator.connect_to]), ca_file=str(simulator.ca_file)
     )
@@ -99,8 +100,6 @@ def start_demo(
     `clock` defaults to the fixed DEMO_CLOCK so snapshots built on this are stable;
     demo_services (the real `--demo`) passes the real clock.
     """
-    from app.simulator.server import Simulator
-
     simulator = Simulator(tls=True).start_in_thread()
     config_dir = root / "config"
     export_dir = root / "export"
@@ -146,9 +145,6 @@ def _removed_on_signal(root: Path) -> Iterator[None]:
     Only the main thread may install handlers; elsewhere (a test's worker thread) the
     `finally` of demo_services is the only cleanup.
     """
-    import signal
-    import threading
-
     if threading.current_thread() is not threading.main_thread():
         yield
         return

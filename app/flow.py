@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.core import record
 from app.core.i18n import t
 from app.core.text import looks_like_key
 from app.secrets.key import ApiKey
@@ -181,9 +182,7 @@ def scoped_profile(profile: Profile, services: Services) -> Profile:
     account = services.keyring_account(profile.name)
     if not account:
         return profile
-    return dataclasses.replace(
-        profile, api_key=dataclasses.replace(profile.api_key, account=account)
-    )
+    return record.replace(profile, api_key=record.replace(profile.api_key, account=account))
 
 
 # -- exports -----------------------------------------------------------------------------

@@ -43,6 +43,7 @@ from screens.widgets import DemoBanner, Prose, localized_bindings
 
 if TYPE_CHECKING:  # only the types: the engine (httpx, ssl) loads when the probe runs
     from app.config.schema import Profile
+    from app.findings.remedies import RemedyCommands
     from app.findings.report import DoctorReport
     from app.findings.results import ProbeResult
 

@@ -13,7 +13,6 @@ import os
 import shlex
 import sys
 from collections.abc import Callable, Collection
-from dataclasses import replace
 from pathlib import Path
 
 from app.commands.configure_edit import editing_existing, endpoint_style, region_missing, run_edit
@@ -29,6 +28,7 @@ from app.core.errors import Notice, UserError
 from app.core.i18n import get_language, t
 from app.core.key_env import check_key_env_name
 from app.core.names import check_profile_name
+from app.core.record import replace
 from app.secrets.key import ApiKey
 from app.secrets.stores import (
     DEFAULT_ENV_VAR,

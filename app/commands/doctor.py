@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -38,9 +39,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: --help imports every command module; asyncio, the config, the findings and the
+    # probe engine (httpx) load only when doctor runs
     import asyncio
     from datetime import datetime, timezone
 
+    # lazy: as above
     from app.config.io import load_config
     from app.config.shell import cli_config_path
     from app.findings.remedies import RemedyCommands
@@ -100,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
 
     # 4. Output, report file, verified stamp.
     if args.json:
-        import json
+        import json  # lazy: only --json prints JSON
 
         print(json.dumps(to_json(report), ensure_ascii=False, indent=2))
     else:
@@ -109,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         write_report(report_path, render_markdown(report))
         print(t("doctor.report_written", path=inert(str(report_path))), file=sys.stderr)
     try:
-        from app.config.io import update_verified
+        from app.config.io import update_verified  # lazy: as in run()
 
         update_verified(path, profile.name, verdict, datetime.now(timezone.utc))
     except UserError as exc:
@@ -119,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _progress(stream: Any) -> Any:
     """Live lines on a terminal's stderr while checks run (stdout stays clean for pipes)."""
-    from app.core.models import CheckFinished, CheckStarted
+    from app.core.models import CheckFinished, CheckStarted  # lazy: as in run()
 
     symbols = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "-"}
 
@@ -143,7 +147,7 @@ def _progress(stream: Any) -> Any:
 def _read_key(profile: Any, path: Any) -> tuple[Any, str, str | None, str | None]:
     """(key or None, where it came from, keyring backend, problem) - never raises for a
     missing or unreadable key: the connectivity part of doctor is still worth running."""
-    from app.secrets.stores import store_for
+    from app.secrets.stores import store_for  # lazy: as in run()
 
     try:
         store = store_for(profile.api_key, path.parent)
@@ -180,6 +184,7 @@ def _key_findings(
 ) -> list[Any]:
     """No key at all; or a DASHSCOPE_API_KEY in the environment that differs from the
     stored key (SDKs read the variable first: a classic silent override)."""
+    # lazy: as in run()
     from app.findings.codes import Finding
     from app.secrets.key import ApiKey, InvalidApiKey
     from app.secrets.stores import DEFAULT_ENV_VAR
@@ -216,7 +221,7 @@ def _key_findings(
 def _environment(
     result: Any, options: Any, backend: str | None, store_desc: str, key: Any
 ) -> dict[str, Any]:
-    from app.findings.report import environment
+    from app.findings.report import environment  # lazy: as in run()
 
     trust = result.trust.describe()
     if result.trust.note:
@@ -280,10 +285,9 @@ def write_report(target: Path, text: str) -> None:
 def _run_tui(args: argparse.Namespace, options: Any) -> int:
     """`doctor --tui`: the TUI's doctor screen for the profile, with the validated network
     options (pins, CA file, proxy, timeout). Textual is imported only here."""
-    import dataclasses
-
+    # lazy: the services bring the TUI's dependencies; only `doctor --tui` needs them
     from app.config.io import load_config
-    from app.services import is_interactive, real_services  # lazy: Textual runs only here
+    from app.services import is_interactive, real_services
 
     services, state = real_services(args)
     profile = load_config(services.config_path).profile(getattr(args, "profile", None))
@@ -299,8 +303,7 @@ def _run_tui(args: argparse.Namespace, options: Any) -> int:
 def tui_app(services: Any, state: Any, profile: str) -> tuple[Any, list[str]]:
     """The doctor screen's App, and the list every finished run's verdict is appended to
     (through ProbeOptions.on_result), so the exit code can follow the last run."""
-    import dataclasses
-
+    # lazy: Textual and the probe engine (httpx) load only for `doctor --tui`
     from app.probe.engine import ProbeOptions
     from app.tui import make_app
 

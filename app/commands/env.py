@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.core.i18n import t
+from app.core.i18n import later
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -19,11 +19,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser(
         "env",
         parents=[common],
-        help=t("exporters.help_env"),
-        description=t("exporters.help_env"),
+        help=later("exporters.help_env"),
+        description=later("exporters.help_env"),
         allow_abbrev=False,
     )
-    p.add_argument("--shell", choices=SHELLS, default="sh", help=t("exporters.opt_shell"))
+    p.add_argument("--shell", choices=SHELLS, default="sh", help=later("exporters.opt_shell"))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.core.errors import Notice, UserError
-from app.core.i18n import t
+from app.core.i18n import later, t
+from app.core.record import replace
 
 if TYPE_CHECKING:  # only the types: --help imports every command, these wait until one runs
     from app.config.schema import Config, Profile
@@ -29,34 +29,43 @@ def register(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
     p = sub.add_parser(
-        "key", parents=[common], help=t("secrets.help_key"), description=t("secrets.help_key")
+        "key",
+        parents=[common],
+        help=later("secrets.help_key"),
+        description=later("secrets.help_key"),
     )
     actions = p.add_subparsers(dest="key_action", metavar="ACTION", required=True)
     get = actions.add_parser(
-        "get", parents=[common], help=t("secrets.help_get"), description=t("secrets.help_get")
+        "get",
+        parents=[common],
+        help=later("secrets.help_get"),
+        description=later("secrets.help_get"),
     )
     delete = actions.add_parser(
         "delete",
         parents=[common],
-        help=t("secrets.help_delete"),
-        description=t("secrets.help_delete"),
+        help=later("secrets.help_delete"),
+        description=later("secrets.help_delete"),
     )
-    delete.add_argument("--yes", action="store_true", help=t("secrets.opt_yes"))
-    delete.add_argument("--account", metavar="ENTRY", help=t("secrets.opt_account"))
+    delete.add_argument("--yes", action="store_true", help=later("secrets.opt_yes"))
+    delete.add_argument("--account", metavar="ENTRY", help=later("secrets.opt_account"))
     put = actions.add_parser(
-        "set", parents=[common], help=t("secrets.help_set"), description=t("secrets.help_set")
+        "set",
+        parents=[common],
+        help=later("secrets.help_set"),
+        description=later("secrets.help_set"),
     )
     source = put.add_mutually_exclusive_group()
-    source.add_argument("--api-key-stdin", action="store_true", help=t("secrets.opt_stdin"))
-    source.add_argument("--api-key-env", metavar="VAR", help=t("secrets.opt_key_env"))
-    put.add_argument("--force", action="store_true", help=t("secrets.opt_force"))
+    source.add_argument("--api-key-stdin", action="store_true", help=later("secrets.opt_stdin"))
+    source.add_argument("--api-key-env", metavar="VAR", help=later("secrets.opt_key_env"))
+    put.add_argument("--force", action="store_true", help=later("secrets.opt_force"))
     for action in (get, put, delete):
         action.add_argument(
             "--keyring-timeout",
             type=float,
             default=15.0,
             metavar="SECONDS",
-            help=t("secrets.opt_keyring_timeout"),
+            help=later("secrets.opt_keyring_timeout"),
         )
 
 

@@ -10,7 +10,7 @@ import argparse
 from typing import Any
 
 from app.core.errors import UserError
-from app.core.i18n import t
+from app.core.i18n import later
 
 # The --timeout a probe accepts, in seconds: long enough for a slow proxy, short enough that
 # a typo (600000) does not hang the command.
@@ -37,13 +37,13 @@ def add_network_options(
     parser: argparse.ArgumentParser, *, dest_prefix: str = "", with_defaults: bool = True
 ) -> None:
     """Add the options; without defaults an absent option is absent from the namespace."""
-    group = parser.add_argument_group(t("wizard.network_options"))
+    group = parser.add_argument_group(later("wizard.network_options"))
     for (flag, kwargs, default, help_key), name in zip(_OPTIONS, NAMES, strict=True):
         group.add_argument(
             flag,
             dest=dest_prefix + name,
             default=default if with_defaults else argparse.SUPPRESS,
-            help=t(help_key),
+            help=later(help_key),
             **kwargs,
         )
 

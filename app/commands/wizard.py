@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.commands import network_options
 from app.core.errors import EXIT_OK, EXIT_USAGE, UserError
-from app.core.i18n import get_language, t
+from app.core.i18n import get_language, later, t
 
 # Only the types: every invocation's parser imports this module (app.cli.build_parser adds
 # the wizard's network options to the top level), and `env` / `key get` must not pay for
@@ -39,8 +39,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     parser = sub.add_parser(
         "wizard",
         parents=[common],
-        help=t("wizard.cmd_help"),
-        description=t("wizard.cmd_description"),
+        help=later("wizard.cmd_help"),
+        description=later("wizard.cmd_description"),
     )
     add_network_options(parser)
 

@@ -31,13 +31,15 @@ notice saying what moved. Until then every command still reads the old entry.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from app.config.io import config_path, load_config, modify_config, user_dir
+from app.config.schema import CONFIG_ENV, Config
+from app.config.write import atomic_write, file_lock
 from app.core.errors import Notice, UserError
+from app.core.record import replace
 from app.secrets.key import KeyStoreError
 from app.secrets.stores import ACCOUNT_RE, KeyringStore, check_account
 
@@ -46,18 +48,14 @@ _MAX_INDEX_BYTES = 512 * 1024
 
 
 def index_path() -> Path:
-    import platformdirs
-
-    from app.config.schema import APP_NAME
-
-    return platformdirs.user_state_path(APP_NAME) / INDEX_FILE
+    return user_dir("state") / INDEX_FILE
 
 
 def new_scope() -> str:
     """12 fresh random hex digits for a config file that has no keyring entry yet. Nothing
     needs to be derivable: once written, the file records its entry. (Deriving them from the
     path let a new file at a moved file's old path land on the moved file's entry.)"""
-    import secrets
+    import secrets  # lazy: it loads hashlib (OpenSSL); only a new keyring entry needs it
 
     return secrets.token_hex(6)
 
@@ -134,9 +132,6 @@ def wizard_account(path: Path, name: str) -> str | None:
 
 
 def _load_tolerant(path: Path) -> Any:
-    from app.config.io import load_config
-    from app.config.schema import Config
-
     try:
         return load_config(path)
     except Exception:  # a broken config is about to be repaired: no recorded entries
@@ -151,6 +146,8 @@ def _load_tolerant(path: Path) -> Any:
 def _read_index() -> dict[str, Any]:
     try:
         data = index_path().read_bytes()[:_MAX_INDEX_BYTES]
+        import json  # lazy: only a keyring profile has an index entry; `key get` of env/file not
+
         doc = json.loads(data.decode("utf-8"))
     except (OSError, ValueError, RecursionError):
         doc = {}
@@ -164,14 +161,14 @@ def _read_index() -> dict[str, Any]:
 
 def _update_index(change: Any) -> None:
     """Best effort: the index only sharpens collision messages; it never holds a key."""
-    from app.config.write import atomic_write, file_lock
-
     path = index_path()
     with contextlib.suppress(OSError, UserError):
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with file_lock(path):
             doc = _read_index()
             change(doc)
+            import json  # lazy: as in _read_index
+
             atomic_write(path, json.dumps(doc, indent=1, sort_keys=True), locked=True)
 
 
@@ -252,9 +249,6 @@ def legacy_sharers(path: Path, name: str) -> list[Path]:
     """Other config files this tool knows of (the default location, $MODELSTUDIO_SETUP_CONFIG,
     every file in the index) whose profile `name` still uses the earlier version's entry
     (user = profile name): that entry is their key too, so it must stay."""
-    from app.config.io import config_path
-    from app.config.schema import CONFIG_ENV
-
     index = _read_index()
     candidates = {str(config_path(None))}
     if os.environ.get(CONFIG_ENV):
@@ -274,7 +268,7 @@ def legacy_sharers(path: Path, name: str) -> list[Path]:
 
 def key_set_command(path: Path, name: str) -> str:
     """`… key set --profile P --config C`, spelled the way it runs in this shell."""
-    from app.core.invocation import command
+    from app.core.invocation import command  # lazy: the PATH lookup, only for this message
 
     return command("key", "set", "--profile", name, "--config", str(path))
 
@@ -302,8 +296,6 @@ def shared_notice(account: str, other: Path, new_account: str) -> Notice:
 
 
 def set_key_ref(config: Any, name: str, ref: Any) -> Any:
-    from app.config.schema import Config
-
     profiles = dict(config.profiles)
     profiles[name] = replace(profiles[name], api_key=ref)
     return Config(config.version, config.default_profile, profiles)
@@ -318,8 +310,6 @@ def migrate(
     any failure: the old entry is deleted only after the new one was read back and the
     config records it.
     """
-    from app.config.io import load_config, modify_config
-
     ref = profile.api_key
     if ref.store != "keyring" or ref.account is not None:
         return profile, ()

@@ -21,14 +21,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from app.config.io import config_path as default_config
+from app.config.io import is_default_location
+from app.core.endpoints import base_urls
 from app.core.i18n import t
 from app.core.invocation import command, install_hint
+from app.secrets.stores import FileStore
 
 
 def config_args(config_path: Any) -> list[str]:
     """`--config PATH` when the file is not where the tool looks by default."""
-    from app.config.io import is_default_location
-
     if config_path is None or is_default_location(Path(config_path)):
         return []
     return ["--config", str(config_path)]
@@ -89,8 +91,6 @@ def next_commands(
     state: Any, config_path: Any = None, network_args: Sequence[str] = ()
 ) -> list[tuple[str, str]]:
     """(caption, command) pairs for the profile just written; the key stays in its variable."""
-    from app.core.endpoints import base_urls
-
     profile = ["--profile", state.profile_name, *config_args(config_path)]
     env_var = state.key_env
     urls = base_urls(state.region, state.endpoint_style, state.workspace_id)
@@ -165,9 +165,6 @@ def final_lines(
                     "key", "delete", "--account", account, "--yes", *config_args(config_path)
                 )
             else:
-                from app.config.io import config_path as default_config
-                from app.secrets.stores import FileStore
-
                 folder = Path(config_path or default_config(None)).parent
                 remove = f"rm {shlex.quote(str(FileStore(folder).path_for(state.profile_name)))}"
             lines.append(

@@ -8,8 +8,6 @@ too, the message naming the file and the field (`profiles.NAME.api_key.env`).
 
 from __future__ import annotations
 
-import datetime as _dt
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +27,7 @@ from app.config.schema import (
 from app.config.validate import Invalid, check_name, checked_profile
 from app.core.catalog import Catalog, load_catalog
 from app.core.names import safe_repr
+from app.core.record import replace
 from app.core.text import looks_like_key
 from app.secrets.stores import DEFAULT_ENV_VAR
 
@@ -163,8 +162,11 @@ def _parse_verified(raw: object) -> Verification | None:
         return None
     raw = _fields(raw, "verified", VERIFIED_FIELDS)
     at, verdict = raw.get("at"), raw.get("verdict")
-    if isinstance(at, _dt.datetime):  # YAML turns an unquoted timestamp into a datetime
-        at = at.isoformat()
+    if at is not None and not isinstance(at, str):
+        import datetime  # lazy: only PyYAML makes one (plain_yaml leaves timestamps to it)
+
+        if isinstance(at, datetime.datetime):  # YAML turns an unquoted timestamp into one
+            at = at.isoformat()
     if not isinstance(at, str) or not at.isprintable() or len(at) > 64:
         raise Invalid.of_file("verified.at", "profiles.reason_bad_timestamp")
     if verdict not in VERDICTS:

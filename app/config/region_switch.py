@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.config.validate import make_profile
+from app.core.catalog import load_catalog
+from app.core.i18n import get_language, t
+
 
 def region_name(region: str, lang: str | None = None) -> str:
     """The catalog's name of a region in `lang` (default: the current language)."""
-    from app.core.catalog import load_catalog
-    from app.core.i18n import get_language
-
     try:
         return load_catalog().region(region).name.get(lang or get_language())
     except KeyError:
@@ -25,17 +26,12 @@ def region_name(region: str, lang: str | None = None) -> str:
 def region_label(region: str, lang: str | None = None) -> str:
     """`Singapore (ap-southeast-1)` / `新加坡（ap-southeast-1）`: the name a reader knows and
     the id the flags take."""
-    from app.core.i18n import t
-
     name = region_name(region, lang)
     return region if name == region else t("doctor.labelled", name=name, id=region)
 
 
 def scope_label(scope: str | None, lang: str | None = None, *, with_id: bool = True) -> str:
     """A service deployment scope as `International (international)` / `国际（international）`."""
-    from app.core.catalog import load_catalog
-    from app.core.i18n import get_language, t
-
     if not scope:
         return "-"
     found = load_catalog().scopes.get(scope)
@@ -47,8 +43,6 @@ def scope_label(scope: str | None, lang: str | None = None, *, with_id: bool = T
 
 def joined(items: list[str] | tuple[str, ...]) -> str:
     """A list in the current language's way: `a, b` / `a、b`."""
-    from app.core.i18n import t
-
     return t("doctor.list_separator").join(items) if items else "-"
 
 
@@ -65,9 +59,6 @@ def switched_profile(profile: Any, region: str) -> Any:
     scope offers it (else the scope's default); name and key reference are kept, so the
     key itself is not touched. Residency is dropped: it described the old placement.
     Raises UserError when the result would be invalid."""
-    from app.config.validate import make_profile
-    from app.core.catalog import load_catalog
-
     moved, _ = make_profile(
         profile.name, region=region, endpoint_style="shared", api_key=profile.api_key
     )

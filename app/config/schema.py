@@ -7,13 +7,13 @@ app.config.io; the field rules are app.config.validate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from app.core.errors import UserError, render
 from app.core.names import check_profile_name
+from app.core.record import Record, field
 from app.secrets.stores import KeyRef
 
 APP_NAME = "modelstudio-setup"
@@ -77,16 +77,14 @@ class ConfigWriteError(UserError):
     """The config (or an export) could not be written; nothing was changed."""
 
 
-@dataclass(frozen=True)
-class Verification:
+class Verification(Record):
     """The last doctor verdict on a profile (written by doctor via `update_verified`)."""
 
     at: str
     verdict: str  # ok | warn | fail
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(Record):
     """One validated profile; base_urls always equal what endpoints.py builds for it."""
 
     name: str
@@ -130,8 +128,7 @@ def _key_ref_dict(ref: KeyRef) -> dict[str, str]:
     return doc
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(Record):
     version: int = SCHEMA_VERSION
     default_profile: str | None = None
     profiles: dict[str, Profile] = field(default_factory=dict)

@@ -28,6 +28,7 @@ from app.core.errors import Notice, UserError, refuse_if_key
 from app.core.i18n import t
 from app.core.key_env import check_key_env_name
 from app.core.names import check_profile_name, safe_repr
+from app.core.text import looks_like_key
 from app.secrets.stores import STORE_KINDS, KeyRef, check_account
 
 MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
@@ -149,10 +150,11 @@ def check_model(model: object) -> str:
     if not isinstance(model, str) or not MODEL_NAME.fullmatch(model):
         user = UserError("profiles.bad_model", model=safe_repr(model))
         raise Invalid("model", user, "profiles.reason_bad_model", value=safe_repr(model))
-    try:
-        refuse_if_key(model, t("profiles.what_model"))
-    except UserError as exc:
-        raise Invalid("model", exc, "profiles.reason_looks_like_key") from None
+    if looks_like_key(model):  # only then the message: a good name loads no locale file
+        try:
+            refuse_if_key(model, t("profiles.what_model"))
+        except UserError as exc:
+            raise Invalid("model", exc, "profiles.reason_looks_like_key") from None
     return model
 
 

@@ -8,24 +8,26 @@ two runs cannot interleave a read-modify-write, with symlinks followed only alou
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import glob
 import os
 import stat
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.config.schema import BACKUPS_KEPT, ConfigWriteError
 from app.core.errors import Notice
+from app.core.record import Record
 from app.fs import write_replace
+
+if TYPE_CHECKING:
+    import datetime as _dt
 
 _LOCK_TIMEOUT_S = 30.0
 
 
-@dataclass(frozen=True)
-class WriteResult:
+class WriteResult(Record):
     """What a write did, so the CLI and the wizard can tell the user."""
 
     path: Path  # the file actually written (a symlink's target)
@@ -243,7 +245,10 @@ def atomic_write(
     target, notices_t = resolve_target(requested)
     notices = list(notices_t)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    now = now or _dt.datetime.now(_dt.timezone.utc)
+    if now is None:
+        import datetime  # lazy: only a write needs the clock; `env` and `key get` only read
+
+        now = datetime.datetime.now(datetime.timezone.utc)
     notices.extend(_ensure_parent(target, is_config, secret))
     ctx = contextlib.nullcontext() if locked else dir_lock(target.parent)
     with ctx:

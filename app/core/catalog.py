@@ -10,12 +10,12 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import assets
 from app.core.i18n import fast_safe_load
+from app.core.record import Record
 
 _T = TypeVar("_T")
 
@@ -31,8 +31,7 @@ class CatalogError(ValueError):
     """The catalog file is malformed; the message names the file and the field."""
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(Record):
     """A message in both supported languages."""
 
     en: str
@@ -42,23 +41,20 @@ class Text:
         return self.zh if lang == "zh" else self.en
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(Record):
     id: str
     name: Text
     boundary: Text
     ping_models: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Hosts:
+class Hosts(Record):
     workspace: str
     shared: str | None
     trial: str | None
 
 
-@dataclass(frozen=True)
-class Region:
+class Region(Record):
     id: str
     name: Text
     geo: str
@@ -76,14 +72,12 @@ class Region:
         return self.hosts.shared is not None
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(Record):
     region: str
     scope: str
 
 
-@dataclass(frozen=True)
-class Scenario:
+class Scenario(Record):
     id: str
     name: Text
     explain: Text
@@ -99,8 +93,7 @@ def _known(table: dict[str, _T], key: str, what: str) -> _T:
         raise KeyError(f"unknown {what} {key!r} (known: {', '.join(table)})") from None
 
 
-@dataclass(frozen=True)
-class Catalog:
+class Catalog(Record):
     paths: dict[str, str]
     reserved_workspace_labels: tuple[str, ...]
     workspace_id_prefixes: tuple[str, ...]

@@ -10,12 +10,11 @@ two parsers and compared with what was intended.
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from app.core.catalog import Catalog, Region, load_catalog
 from app.core.errors import Notice, UserError
+from app.core.record import Record
 from app.core.text import looks_like_key
 
 STYLES = ("workspace", "shared")
@@ -32,8 +31,7 @@ class EndpointError(UserError):
     """A base URL cannot be built for this region / style / workspace."""
 
 
-@dataclass(frozen=True)
-class WorkspaceId:
+class WorkspaceId(Record):
     """A validated, normalised workspace ID (one lowercase DNS label)."""
 
     value: str
@@ -48,6 +46,8 @@ def _describe_char(ch: str) -> str:
     """Name a character safely (a control or invisible character is shown as its code)."""
     code = f"U+{ord(ch):04X}"
     if ch.isprintable() and not ch.isspace():
+        import unicodedata  # lazy: only this message names a character
+
         name = unicodedata.name(ch, "")
         return f"'{ch}' ({code}{' ' + name if name else ''})"
     return code
@@ -103,8 +103,7 @@ def normalize_workspace_id(raw: object, catalog: Catalog | None = None) -> Works
     return WorkspaceId(value=value, notices=tuple(notices), changed=value != raw)
 
 
-@dataclass(frozen=True)
-class BaseUrls:
+class BaseUrls(Record):
     """The three API surfaces of one endpoint; identical paths on every host."""
 
     openai: str
@@ -201,8 +200,7 @@ def base_urls(
     return BaseUrls(host=host, **urls)
 
 
-@dataclass(frozen=True)
-class HostInfo:
+class HostInfo(Record):
     """What a production host name means: its region, style and workspace (if any)."""
 
     host: str

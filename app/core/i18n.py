@@ -13,11 +13,11 @@ from __future__ import annotations
 import functools
 import os
 import re
-import string
 from collections.abc import Mapping
 from typing import Any
 
 import assets
+from app.core import plain_yaml
 
 LANGUAGES = ("en", "zh")
 _current = "en"
@@ -60,8 +60,6 @@ def fast_safe_load(text: str) -> Any:
     `env` / `key get` read three files); else through libyaml when PyYAML has it: the wizard
     reads every locale file before its first paint, and the pure-Python parser takes ~10x
     longer (startup budget)."""
-    from app.core import plain_yaml
-
     try:
         return plain_yaml.load(text)
     except plain_yaml.Unsupported:
@@ -108,7 +106,32 @@ def messages(lang: str) -> dict[str, str]:
 
 
 def placeholders(template: str) -> set[str]:
+    import string  # lazy: its Template class compiles a regex on import; only tests ask this
+
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+class Later(str):
+    """A message key to be looked up when the text is shown, not when it is named: the help
+    texts of the command-line parser. Building the parser names every option's help, but only
+    `--help` shows them, so `env` and `key get` (shell rc files, apiKeyHelper) would otherwise
+    read and parse locale files for nothing. The value is the key itself; app.cli's help
+    formatter shows `text()` in the language current at that moment."""
+
+    __slots__ = ()
+
+    def text(self) -> str:
+        return t(str(self))
+
+
+def later(key: str) -> Later:
+    """The message `key`, looked up only when shown (see Later)."""
+    return Later(key)
+
+
+def shown(text: str | None) -> str | None:
+    """The text to show for a parser's help, title or description: a Later is looked up now."""
+    return text.text() if isinstance(text, Later) else text
 
 
 def t(key: str, lang: str | None = None, /, **params: Any) -> str:

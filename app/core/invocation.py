@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+
+from app.core.i18n import t
 
 COMMAND = "modelstudio-setup"
 
@@ -37,6 +38,8 @@ def _user_path(env: Mapping[str, str]) -> str:
 
 def on_user_path(env: Mapping[str, str] | None = None) -> bool:
     """True when `modelstudio-setup` resolves in the user's own shell."""
+    import shutil  # lazy: it loads bz2, lzma and zlib; `env` and `key get` never print commands
+
     env = os.environ if env is None else env
     return shutil.which(COMMAND, path=_user_path(env)) is not None
 
@@ -86,6 +89,4 @@ def install_hint(env: Mapping[str, str] | None = None) -> str | None:
     """What to run so that the bare name works everywhere (None when it already does)."""
     if on_user_path(env):
         return None
-    from app.core.i18n import t
-
     return t("cli.install_hint", command=COMMAND)

@@ -36,7 +36,8 @@ def check_profile_name(name: object) -> str:
     "that looks like a key" one that never repeats the value (T16)."""
     if not _shape_ok(name):
         raise UserError("profiles.bad_profile_name", name=safe_repr(name))
-    refuse_if_key(name, t("profiles.what_profile_name"))
+    if looks_like_key(name):  # only then the message: a good name loads no locale file
+        refuse_if_key(name, t("profiles.what_profile_name"))
     return name  # type: ignore[return-value]  # _shape_ok: a str
 
 

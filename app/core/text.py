@@ -83,6 +83,7 @@ def secret_forms(secret: str) -> tuple[str, ...]:
     """The ways a backend's error text may spell `secret`: as is, as `repr`/JSON escape it,
     hex, and base64 (standard and URL-safe) at each of the three byte alignments, so a key
     inside a larger base64 blob is found too. Longest first, for replacement."""
+    # lazy: only a backend's error text is searched for the key (never on `env`)
     import base64
     import json
 

@@ -8,9 +8,7 @@ target syntax (T13). These are pure functions so the wizard can preview them.
 
 from __future__ import annotations
 
-import json
 import shlex
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.clients.variables import anthropic_model, env_pairs, key_vars
@@ -19,6 +17,7 @@ from app.core import invocation
 from app.core.catalog import Catalog, load_catalog
 from app.core.errors import UserError
 from app.core.i18n import t
+from app.core.record import Record
 
 if TYPE_CHECKING:
     from app.config.schema import Profile
@@ -31,8 +30,7 @@ KEY_WARNING = "# WARNING: this file contains the API key. Do not commit or share
 KEY_REFERENCED = "# The API key is not in this file; it is referenced."
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(Record):
     """An export target: its id, a suggested file name and whether it can hold a key."""
 
     id: str
@@ -395,8 +393,12 @@ def export(
     if fmt.endswith("-python"):
         return _python(profile, fmt.removesuffix("-python"), key, catalog)
     if fmt == "claude-code":
+        import json  # lazy: `env` prints shell lines and must not pay for the JSON module
+
         return json.dumps(_claude_code(profile, key, config, catalog), indent=2) + "\n"
     if fmt == "qwen-code":
+        import json  # lazy: as above
+
         return json.dumps(_qwen_code(profile), indent=2) + "\n"
     # litellm
     head = "\n".join(_header(profile, "#", include_key))

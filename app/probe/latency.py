@@ -79,7 +79,7 @@ def router_from_options(options: Any) -> Router | None:
         resolve = list(getattr(options, "resolve", None) or ())
         if not connect_to and not resolve:
             return None
-        from app.probe.transport import Pins
+        from app.probe.transport import Pins  # lazy: httpx and httpcore, only for pins
 
         pins = Pins.parse(resolve, connect_to)
 
@@ -95,7 +95,7 @@ def ssl_context_from_options(options: Any) -> ssl.SSLContext:
     context = getattr(options, "ssl_context", None) if options is not None else None
     if isinstance(context, ssl.SSLContext):
         return context
-    from app.probe.trust import build_ssl_context
+    from app.probe.trust import build_ssl_context  # lazy: only without a ready context
 
     ca_file = getattr(options, "ca_file", None) if options is not None else None
     env = getattr(options, "env", None) if options is not None else None
@@ -121,12 +121,15 @@ async def _handshake(
     except (OSError, asyncio.TimeoutError):
         return LatencyResult(target.region, target.host, None, "screen_scenario.latency_dns")
     family, _type, _proto, _canon, address = infos[0]
+    ip, ip_port = address[0], address[1]
+    if not isinstance(ip, str) or not isinstance(ip_port, int):  # not an IPv4 or IPv6 address
+        return LatencyResult(target.region, target.host, None, "screen_scenario.latency_dns")
     writer = None
     start = clock()
     try:
         _reader, writer = await asyncio.wait_for(
             asyncio.open_connection(
-                address[0], address[1], ssl=context, server_hostname=target.host, family=family
+                ip, ip_port, ssl=context, server_hostname=target.host, family=family
             ),
             timeout,
         )

@@ -17,11 +17,11 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from app.core.errors import EXIT_NO_SECURE_STORE
 from app.core.i18n import t
+from app.core.record import Record, field
 from app.core.text import redact
 from app.secrets.key import ApiKey, KeyStoreError
 
@@ -35,8 +35,7 @@ PROBE_USER_PREFIX = "modelstudio-setup-probe-"
 _DETAIL_MAX = 200
 
 
-@dataclass(frozen=True)
-class KeyringStatus:
+class KeyringStatus(Record):
     """Result of probing the OS keyring before trusting it with a key."""
 
     available: bool

@@ -12,7 +12,6 @@ import os
 import re
 import stat
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -20,6 +19,7 @@ from app.core.errors import EXIT_NO_SECURE_STORE, UserError
 from app.core.i18n import t
 from app.core.key_env import check_key_env_name
 from app.core.names import PROFILE_NAME_PATTERN, profile_name_ok
+from app.core.record import Record
 from app.core.text import looks_like_key
 from app.fs import create_private, fsync_dir, write_replace
 from app.secrets.key import ApiKey, InvalidApiKey, KeyStoreError
@@ -50,8 +50,7 @@ _KEYS_GITIGNORE = "# API keys (modelstudio-setup --store file): never commit the
 ACCOUNT_RE = re.compile(rf"(?P<profile>{PROFILE_NAME_PATTERN})@(?P<scope>[0-9a-f]{{12}})")
 
 
-@dataclass(frozen=True)
-class KeyRef:
+class KeyRef(Record):
     """Where a profile's key lives: the `api_key` mapping of a profile in config.yaml."""
 
     store: str = "keyring"  # keyring | env | file
@@ -398,8 +397,7 @@ def store_for(
     raise UserError("secrets.unknown_store", store=str(ref.store), kinds=", ".join(STORE_KINDS))
 
 
-@dataclass(frozen=True)
-class StoreChoice:
+class StoreChoice(Record):
     """What `choose_store` decided: the profile's `api_key` mapping and the store behind it."""
 
     ref: KeyRef

@@ -4,7 +4,6 @@ would, outputs read back from `--json` / the text / the report file."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import stat
 
@@ -14,6 +13,7 @@ from app.cli import main
 from app.config.schema import Config
 from app.config.validate import make_profile
 from app.config.write import atomic_write
+from app.core import record
 from app.core.catalog import load_catalog
 from app.secrets.key import ApiKey
 from app.secrets.stores import KeyRef, store_for
@@ -127,7 +127,7 @@ async def test_scope_without_any_anthropic_model_skips_that_inference_with_info(
     from app.probe.targets import targets_for
     from app.probe.transport import Pins
 
-    catalog = dataclasses.replace(load_catalog(), anthropic_models=("qwen3-coder-plus",))
+    catalog = record.replace(load_catalog(), anthropic_models=("qwen3-coder-plus",))
     account = Account(
         name="eu",
         key=fake_key("fix-eu-none"),

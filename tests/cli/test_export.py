@@ -158,7 +158,7 @@ def test_shared_host_export_has_no_workspace() -> None:
 
 
 def test_control_characters_are_refused() -> None:
-    from dataclasses import replace
+    from app.core.record import replace
 
     evil = replace(P, model="qwen\nEVIL=1")
     for fmt in FORMATS:

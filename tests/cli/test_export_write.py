@@ -4,7 +4,6 @@ and no file left behind holds the key unless it was asked for."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import os
 import stat
@@ -15,6 +14,7 @@ from dotenv import dotenv_values
 
 from app.clients.variables import anthropic_model
 from app.config.validate import make_profile
+from app.core import record
 from app.core.catalog import load_catalog
 from app.export.formats import FORMATS, export
 from app.export.merge import merge_dotenv
@@ -304,7 +304,7 @@ def test_us_scope_exports_a_served_us_model() -> None:
 
 
 def test_no_served_model_leaves_anthropic_model_out_and_says_so(cli) -> None:
-    catalog = dataclasses.replace(load_catalog(), anthropic_models=("qwen3-coder-plus",))
+    catalog = record.replace(load_catalog(), anthropic_models=("qwen3-coder-plus",))
     profile = make_profile(
         "eu",
         region="eu-central-1",

@@ -179,13 +179,11 @@ async def test_foreign_file_is_refused_then_replaced_only_when_chosen(tmp_path: 
 
 
 def test_done_commands_name_the_config_only_when_not_the_default(monkeypatch) -> None:
-    import platformdirs
-
     from app.config.next_steps import next_commands
     from app.core.invocation import command
 
-    home = Path("/tmp/xdg-default")
-    monkeypatch.setattr(platformdirs, "user_config_path", lambda _name: home)
+    monkeypatch.setenv("XDG_CONFIG_HOME", "/tmp/xdg-default")
+    home = Path("/tmp/xdg-default/modelstudio-setup")
     state = export_state()
     default = dict(next_commands(state, home / "config.yaml")).values()
     assert f'eval "$({command("env", "--profile", "work")})"' in default

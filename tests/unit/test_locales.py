@@ -22,7 +22,7 @@ CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
 KEY_SHAPE = re.compile(r"[a-z][a-z0-9_]*\.[A-Za-z0-9_][A-Za-z0-9_.-]*")
 # Calls whose first argument is a message key. Anything else named *Error / *Notice that
 # subclasses UserError / Notice carries a key too.
-KEY_CALLS = re.compile(r"^(t|_t|tr|UserError|Notice|\w+Error|\w+Notice|Invalid\w+)$")
+KEY_CALLS = re.compile(r"^(t|_t|tr|later|UserError|Notice|\w+Error|\w+Notice|Invalid\w+)$")
 
 
 def flatten(prefix: str, value, out: dict[str, str]) -> None:
