@@ -18,7 +18,7 @@ from typing import Any
 
 from app import __version__
 from app.core.errors import EXIT_USAGE, KeyInField, UserError, refuse_if_key
-from app.core.i18n import LANGUAGES, detect_language, later, set_language, shown, t
+from app.core.i18n import LANGUAGES, detect_language, get_language, later, set_language, shown, t
 from app.core.text import hide_if_key, inert, looks_like_key
 
 # Each module in app/commands/ has `register(subparsers, common)` and `run(args) -> int`;
@@ -312,6 +312,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command line. The message language is this run's (--lang, else the locale)
+    and is given back on return, however the run ends: a caller in the same process (a
+    test, an embedding program) keeps its own language."""
+    before = get_language()
+    try:
+        return _run(argv)
+    finally:
+        set_language(before)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     set_language(_early_lang(argv) or detect_language())
     refused = _key_in_argv(argv)

@@ -101,6 +101,10 @@ class WizardApp(CrashWithoutLocals[WizardState | None]):
         self.current_step = start_step
         self._flow: asyncio.Task[None] | None = None
         self._base_bindings: BindingsMap | None = None
+        # The App speaks its state's language (F2 switches it) and gives the process its
+        # language back when it ends (on_unmount): a test, or a second App in the same
+        # process, never inherits this one's.
+        self._language_before = get_language()
         set_language(state.lang)
         self._localize_bindings()
 
@@ -117,6 +121,7 @@ class WizardApp(CrashWithoutLocals[WizardState | None]):
     def on_unmount(self) -> None:
         if self._flow is not None:
             self._flow.cancel()
+        set_language(self._language_before)
 
     async def step(self, screen: Screen[Any]) -> Any:
         """Show one step and wait for its result (a WizardState or BACK).

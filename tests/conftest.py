@@ -23,3 +23,21 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "e2e" in item.path.parts[-2:-1]:
             item.add_marker(pytest.mark.e2e)
+
+
+import pytest  # noqa: E402 (the fixture below; the plugin list stays first)
+
+
+@pytest.fixture(autouse=True)
+def _no_language_leaks():
+    """The message language belongs to the run that set it: `main()` and the App give the
+    process its language back (tests/tui/test_language_scope.py). A test that leaves another
+    one behind fails here, by name, instead of turning later tests silently Chinese."""
+    from app.core.i18n import get_language, set_language
+
+    before = get_language()
+    yield
+    after = get_language()
+    if after != before:
+        set_language(before)  # one leak fails one test, not every later one
+        pytest.fail(f"the message language leaked out of this test: {before!r} -> {after!r}")

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.commands import network_options
 from app.core.errors import EXIT_OK, EXIT_USAGE, UserError
-from app.core.i18n import get_language, later, t
+from app.core.i18n import get_language, later, set_language, t
 
 # Only the types: every invocation's parser imports this module (app.cli.build_parser adds
 # the wizard's network options to the top level), and `env` / `key get` must not pay for
@@ -123,6 +123,8 @@ def run_wizard(services: Services, state: WizardState, *, demo_root: Path | None
 
     code, result = run_app(services, state)
     if code == EXIT_OK:
+        if result is not None:  # the language the user left the wizard in (F2), not the CLI's
+            set_language(result.lang)
         for line in final_lines(
             result,
             services.config_path,

@@ -10,20 +10,16 @@ import sys
 import pytest
 
 from app.cli import main
-from app.core import i18n
 
 TOP_KEYS = {"residency", "region", "scope", "reasons", "caveats", "alternatives", "unmet_needs"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture(autouse=True)
-def _keep_language(monkeypatch):
-    """main() sets the process-wide language; put it back so other tests see English."""
+def _no_locale(monkeypatch):
+    """The language comes from --lang alone in these tests, not from the runner's locale."""
     for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
         monkeypatch.delenv(var, raising=False)
-    before = i18n.get_language()
-    yield
-    i18n.set_language(before)
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:

@@ -9,12 +9,10 @@ and replaces it like any other malformed YAML; the wizard names the problem.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from app.core.i18n import set_language
 from app.secrets.keyring import KeyringStatus
 from app.secrets.stores import MemoryStore
 from app.services import Services
@@ -87,13 +85,6 @@ def test_a_config_nested_as_deep_as_the_schema_still_loads(cli):
     r = cli("configure", "--region", REGION, "--shared-host", "--store", "env")
     assert r.rc == 0, r.output
     assert cli("profiles", "list").rc == 0
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    set_language("en")
-    yield
-    set_language("en")
 
 
 async def test_the_wizard_names_a_deeply_nested_config_instead_of_crashing(

@@ -23,7 +23,6 @@ from app.demo import start_demo
 from app.tui import make_app
 from screens.parts.probe_view import ProbeView
 from tests.fixtures.tui_connect import (
-    restore_language,  # noqa: F401 (autouse)
     settle,
 )
 
@@ -134,9 +133,6 @@ async def _walk_to(pilot, step: str) -> None:
 def _app(env, lang: str = "en"):
     from dataclasses import replace
 
-    from app.core.i18n import set_language
-
-    set_language(lang)
     return make_app(env.services, replace(env.state, lang=lang))
 
 

@@ -14,7 +14,6 @@ from app.demo import DEMO_CLOCK, demo_services
 from app.tui import make_app
 from tests.fixtures.tui_connect import (
     assert_key_not_shown,
-    restore_language,  # noqa: F401 (autouse)
     screen_text,
     walk_to_done,
 )

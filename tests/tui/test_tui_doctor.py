@@ -14,7 +14,6 @@ from app.tui import make_app
 from tests.fixtures.tui_connect import (
     assert_key_not_shown,
     doctor_app,
-    restore_language,  # noqa: F401 (autouse)
     save_profile,
     screen_text,
     services_for,

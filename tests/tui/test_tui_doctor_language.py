@@ -7,7 +7,6 @@ from app.secrets.key import ApiKey
 from app.secrets.stores import MemoryStore
 from tests.fixtures.tui_connect import (
     doctor_app,
-    restore_language,  # noqa: F401 (autouse)
     save_profile,
     screen_text,
     services_for,

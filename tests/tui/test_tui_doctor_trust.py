@@ -12,7 +12,6 @@ from app.state import WizardState
 from app.tui import make_app
 from tests.fixtures.tui_connect import (
     assert_key_not_shown,
-    restore_language,  # noqa: F401 (autouse)
     screen_text,
     services_for,
     settle,

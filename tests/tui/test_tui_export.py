@@ -14,7 +14,6 @@ from tests.fixtures.tui_connect import (
     EXPORT_KEY,
     assert_key_not_shown,
     export_state,
-    restore_language,  # noqa: F401 (autouse)
     screen_text,
     select_targets,
     services_for,

@@ -10,7 +10,6 @@ from textual import events
 from app.tui import make_app
 from tests.fixtures.tui_connect import (
     export_state,
-    restore_language,  # noqa: F401 (autouse)
     screen_text,
     select_targets,
     services_for,

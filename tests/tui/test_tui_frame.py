@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.widgets import Input, RadioButton, Static
 
-from app.core.i18n import set_language, t
+from app.core.i18n import t
 from app.secrets.key import ApiKey
 from app.secrets.keyring import KeyringStatus
 from app.secrets.stores import MemoryStore
@@ -25,13 +24,6 @@ SIZE = (80, 24)
 KEY = "sk-0123456789abcdef0123456789abcdef"
 MY_STEPS = ("welcome", "scenario", "recommendation", "workspace", "apikey")
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    set_language("en")
-    yield
-    set_language("en")
 
 
 @pytest.fixture

@@ -8,13 +8,12 @@ the field's validator and live status use.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from textual.widgets import Input
 
-from app.core.i18n import set_language, t
+from app.core.i18n import t
 from app.secrets.keyring import KeyringStatus
 from app.secrets.stores import MemoryStore
 from app.services import Services
@@ -22,13 +21,6 @@ from app.state import WizardState
 from app.tui import make_app
 from tests.fixtures.sweep import REAL_SHAPED_IDS, REAL_SHAPED_KEYS
 from tests.fixtures.tui_steps import SIZE, screen_text, settle, step_of, text_of
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    set_language("en")
-    yield
-    set_language("en")
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import stat
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import pytest
 from textual.widgets import Checkbox, Input, RadioButton, RadioSet, Static
 
 from app.core.endpoints import InvalidWorkspaceId, normalize_workspace_id
-from app.core.i18n import set_language, t
+from app.core.i18n import t
 from app.secrets.key import ApiKey, InvalidApiKey
 from app.secrets.keyring import KeyringStatus, probe_keyring
 from app.secrets.stores import KeyRef, MemoryStore, store_for
@@ -37,13 +36,6 @@ from tests.fixtures.tui_steps import (
     step_of,
     text_of,
 )
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    set_language("en")
-    yield
-    set_language("en")
 
 
 async def walk_to(app: WizardApp, pilot: Any, step: str) -> None:

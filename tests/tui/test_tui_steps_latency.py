@@ -7,15 +7,12 @@ The simulator serves every region's host over TLS from a test CA; the probe's pi
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from textual.widgets import Select, Static
 
 from app.core.catalog import load_catalog
-from app.core.i18n import set_language
 from app.probe.engine import ProbeOptions
 from app.probe.latency import LatencyResult, LatencyTarget, candidates, measure_with_options, rank
 from app.probe.transport import Pins
@@ -24,12 +21,6 @@ from app.secrets.stores import MemoryStore
 from app.services import Services
 from app.state import WizardState
 from app.tui import make_app
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    set_language("en")
-    yield
 
 
 def pinned(sim: Any, *, ca_file: Any = None) -> ProbeOptions:

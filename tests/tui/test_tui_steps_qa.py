@@ -4,7 +4,6 @@ B49), driven at 80x24 as a user would, with the services of tests/tui/test_tui_s
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +32,6 @@ from tests.fixtures.tui_steps import (
 )
 
 PLAN_KEY = "sk-sp-67d7c8012f69554a224320c1241bc3b0"
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    set_language("en")
-    yield
-    set_language("en")
 
 
 async def run_settled(app: Any, pilot: Any) -> None:
@@ -271,7 +263,6 @@ async def test_80x24_cuts_no_label(services: Services, step: str, lang: str) -> 
         endpoint_style="workspace",
     )
     services = dataclasses.replace(services, demo_key=ApiKey(KEY))
-    set_language(lang)
     app = make_app(services, state, start_step=step)
     async with app.run_test(size=SIZE) as pilot:
         await run_settled(app, pilot)

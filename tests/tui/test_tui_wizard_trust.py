@@ -3,7 +3,6 @@ sees, at 80x24, with the in-memory services of tests/fixtures/tui_steps.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +16,6 @@ from app.state import WizardState
 from app.tui import make_app
 from tests.fixtures.tui_connect import walk_to_done
 from tests.fixtures.tui_steps import KEY, KEY_STATE, SIZE, WS, painted, settle, step_of
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    set_language("en")
-    yield
-    set_language("en")
 
 
 def notes(app: Any) -> str:

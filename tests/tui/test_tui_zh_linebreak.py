@@ -17,7 +17,6 @@ from app.core.i18n import set_language
 from app.core.linebreak import CLOSING, OPENING
 from app.tui import make_app
 from tests.fixtures.tui_connect import (
-    restore_language,  # noqa: F401 (autouse)
     settle,
 )
 

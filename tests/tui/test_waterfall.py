@@ -12,7 +12,6 @@ from app.secrets.key import ApiKey
 from app.secrets.stores import MemoryStore
 from app.simulator.faults import Fault
 from tests.fixtures.tui_connect import (
-    restore_language,  # noqa: F401 (autouse)
     services_for,
     settle,
     widget_text,

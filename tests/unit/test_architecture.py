@@ -22,8 +22,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Removed when the issue-8 branches land (this commit only brings the rules in).
-
 # Lower number = lower layer; a module may import its own layer and any lower one.
 # DESIGN.md's chain ends "state/flow/services/commands <- tui <- screens"; read as arrows it
 # would forbid the App from pushing its own step screens and a command from starting the App.
