@@ -96,7 +96,11 @@ def next_commands(
     urls = base_urls(state.region, state.endpoint_style, state.workspace_id)
     model = state.model or "qwen-plus"
     body = json.dumps(
-        {"model": model, "messages": [{"role": "user", "content": "Hello"}], "max_tokens": 16}
+        {
+            "model": model,
+            "messages": [{"role": "user", "content": "Hello"}],
+            "max_completion_tokens": 16,
+        }
     )
     curl = shlex.join(["curl", "-sS", *_curl_args(network_args), f"{urls.openai}/chat/completions"])
     curl += (

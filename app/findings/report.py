@@ -105,6 +105,7 @@ def _check_json(check: CheckResult) -> dict[str, Any]:
         "finding": check.finding.code if check.finding else None,
         "key_accepted": check.key_accepted,
         "model": check.target.model,
+        "token_field": check.token_field,
         "key_sent": not check.keyless if check.http_status is not None else None,
         "address": check.address,
         "tls": (

@@ -32,6 +32,9 @@ class CheckResult:
     proxy: str | None = None
     steps: list[Step] = field(default_factory=list)
     attempts: int = 0
+    # The name of the token limit the service accepted in the 1-token call (None = no
+    # successful call): max_completion_tokens or the deprecated max_tokens.
+    token_field: str | None = None
     t_start: float = 0.0
     t_end: float = 0.0
 

@@ -103,18 +103,60 @@ async def converse(check: SurfaceCheck, client: httpx.AsyncClient) -> None:
         return
     if r.role != "profile":
         return
-    if t.surface == "openai":
-        path = "/chat/completions"
-        request: dict[str, object] = {"model": model, "messages": _PING, "max_tokens": 1}
-    else:
-        path = "/services/aigc/text-generation/generation"
-        request = {
-            "model": model,
-            "input": {"messages": _PING},
-            "parameters": {"result_format": "message", "max_tokens": 1},
-        }
-    answer = await check.send(client, "POST", path, headers, request)
+    path = "/chat/completions" if t.surface == "openai" else _NATIVE_GENERATION
+    field = TOKEN_FIELDS[t.surface][0]
+    answer = await check.send(client, "POST", path, headers, _ping(t.surface, model, field))
+    if refused_field(answer) == field:
+        # The service refuses this name of the token limit (max_tokens is deprecated on the
+        # compatible surface since 2026-04, MODEL_STUDIO.md section 4): once with the other.
+        field = TOKEN_FIELDS[t.surface][1]
+        answer = await check.send(client, "POST", path, headers, _ping(t.surface, model, field))
+    r.token_field = field if answer.status < 300 else None
     judge_answer(check, answer, "inference", keyless=False, inference=True)
+
+
+_NATIVE_GENERATION = "/services/aigc/text-generation/generation"
+# The names of the 1-token limit each surface is pinged with, the one tried first first
+# the compatible surface's current name and its deprecated one (MODEL_STUDIO.md section 4),
+# the native surface's documented name and the compatible one (section 5).
+TOKEN_FIELDS: dict[str, tuple[str, str]] = {
+    "openai": ("max_completion_tokens", "max_tokens"),
+    "dashscope": ("max_tokens", "max_completion_tokens"),
+}
+
+
+def _ping(surface: str, model: str, field: str) -> dict[str, object]:
+    """The 1-token request of `surface`, its limit under the name `field`."""
+    if surface == "openai":
+        return {"model": model, "messages": _PING, field: 1}
+    return {
+        "model": model,
+        "input": {"messages": _PING},
+        "parameters": {"result_format": "message", field: 1},
+    }
+
+
+def refused_field(answer: Answer) -> str | None:
+    """The token-limit name a 400 refuses, if that is what it refuses: the OpenAI envelope's
+    `param`, else the name quoted in its message (the native envelope has no `param`). The
+    message is read only for these two exact names, never for what the error means."""
+    if answer.status != 400:
+        return None
+    body = _maybe_json(answer)
+    if not isinstance(body, dict):
+        return None
+    error = body.get("error")
+    envelope = error if isinstance(error, dict) else body
+    param = envelope.get("param")
+    names = ("max_completion_tokens", "max_tokens")
+    if isinstance(param, str) and param in names:
+        return param
+    message = envelope.get("message")
+    if isinstance(message, str):
+        for name in names:  # the longer first: "max_tokens" is inside the other name
+            if f"'{name}'" in message or f"`{name}`" in message or f"parameters.{name}" in message:
+                return name
+    return None
 
 
 def judge_answer(

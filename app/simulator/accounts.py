@@ -34,6 +34,9 @@ class Account:
     models: tuple[str, ...] | None = None  # None = every model of the workspace's scope
     arrears: bool = False
     scope: str | None = None  # the workspace's service deployment scope (None = region default)
+    # An older deployment that knows the token limit only as `max_tokens` and refuses
+    # `max_completion_tokens` with a 400 (so a client's fallback to the old name is tested).
+    legacy_token_limit: bool = False
 
     def __post_init__(self) -> None:
         if self.plan not in PLANS:

@@ -33,6 +33,7 @@ class SimError(Exception):
     openai_type: str | None = None
     native_status: int | None = None  # when the native surface answers with another status
     headers: list[tuple[str, str]] = field(default_factory=list)
+    param: str | None = None  # the request field an OpenAI-mode 400 names
 
     def status_for(self, surface: str) -> int:
         if surface == "dashscope" and self.native_status is not None:
@@ -59,7 +60,7 @@ class SimError(Exception):
             "error": {
                 "message": self.message,
                 "type": self.openai_type or self.openai_code,
-                "param": None,
+                "param": self.param,
                 "code": self.openai_code,
             },
             "request_id": request_id,
@@ -152,6 +153,14 @@ def model_unavailable() -> SimError:
 
 def bad_request(message: str) -> SimError:
     return SimError(400, "invalid_request_error", "InvalidParameter", message)
+
+
+def unsupported_parameter(name: str, instead: str) -> SimError:
+    """A 400 that names the refused request field (OpenAI's `param`; the native envelope
+    only quotes it in the message). The wording is the simulator's, on the pattern OpenAI
+    uses for the same refusal; clients must match on `param` / the quoted name, not on it."""
+    message = f"Unsupported parameter: '{name}' is not supported with this model. Use '{instead}'."
+    return SimError(400, "invalid_parameter_error", "InvalidParameter", message, param=name)
 
 
 def not_found(path: str) -> SimError:

@@ -9,6 +9,7 @@ surface's envelope an error is written.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,8 @@ class RequestRecord:
     surface: str | None = None  # openai | anthropic | dashscope | None
     account: str | None = None  # account name the key belongs to, if any
     faults: tuple[str, ...] = ()
+    # The names the body gave its token limit (max_tokens / max_completion_tokens), in order.
+    token_limits: tuple[str, ...] = ()
 
 
 @dataclass
@@ -228,6 +231,10 @@ class Service:
         denied = self.check_model(route.surface, model, account)
         if denied is not None:
             return self.error(record, denied)
+        record.token_limits = _token_limits(route.surface, payload)
+        refused = refused_token_limit(route.surface, model, payload, account)
+        if refused is not None:
+            return self.error(record, refused)
         stream = payload.get("stream") is True
         if route.surface == "openai":
             if stream:
@@ -309,3 +316,32 @@ class Service:
             "status": lambda: simerr.custom(fault.status or 500, fault.code, fault.message),
         }
         return self.error(record, errors[kind]())
+
+
+# Models of the 2026 families (qwen3.6 and later, MODEL_STUDIO.md section 7) that know the
+# compatible surface's token limit only by its current name: `max_tokens` is deprecated there
+# since 2026-04-20 and phased out by 2026-05-30 (official notice 724). Which models refuse
+# the old name is the simulator's assumption (a later page says newer models read it as
+# max_completion_tokens): what matters is that a client survives either answer.
+_CURRENT_NAME_ONLY = re.compile(r"qwen3\.([6-9]|[1-9][0-9])")
+
+
+def refused_token_limit(
+    surface: str, model: str, payload: dict[str, Any], account: Account
+) -> simerr.SimError | None:
+    """The 400 a token-limit name gets where it is not known, else None."""
+    if surface == "openai" and "max_tokens" in payload and _CURRENT_NAME_ONLY.match(model):
+        return simerr.unsupported_parameter("max_tokens", "max_completion_tokens")
+    if not account.legacy_token_limit or surface == "anthropic":
+        return None
+    fields = payload if surface == "openai" else payload.get("parameters") or {}
+    if isinstance(fields, dict) and "max_completion_tokens" in fields:
+        return simerr.unsupported_parameter("max_completion_tokens", "max_tokens")
+    return None
+
+
+def _token_limits(surface: str, payload: dict[str, Any]) -> tuple[str, ...]:
+    fields = payload.get("parameters") if surface == "dashscope" else payload
+    if not isinstance(fields, dict):
+        return ()
+    return tuple(n for n in fields if n in ("max_tokens", "max_completion_tokens"))
