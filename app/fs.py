@@ -21,22 +21,23 @@ A temp file holds the whole new content, which may be the key (A4). So:
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
-import signal
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # signal only for this alias: `env` / `key get` read keys, never write
+    import signal
+
+    # What signal.signal() takes and returns (typeshed's alias for it is private).
+    _Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
 TMP_DIR = ".modelstudio-setup.tmp"
 _IGNORE_ALL = "# Temporary files of modelstudio-setup (may hold an API key): never commit.\n*\n"
 _LEGACY_MIN_AGE_S = 60.0
-_CAUGHT = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
-# What signal.signal() takes and returns (typeshed's alias for it is private).
-_Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
+_CAUGHT_NAMES = ("SIGTERM", "SIGHUP")  # the ones that exist here, see _cleanup_on_signals
 
 
 class _Signalled(BaseException):
@@ -72,6 +73,8 @@ def write_replace(
             if os.name != "posix":  # Windows cannot rename an open file
                 os.replace(tmp, final)
     except _Signalled as exc:
+        import signal  # lazy: only a write needs it, and `env` / `key get` never write
+
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         _remove_if_empty(tmp_dir)
@@ -197,6 +200,10 @@ def _flock(fd: int) -> None:
 @contextlib.contextmanager
 def _cleanup_on_signals() -> Iterator[None]:
     """SIGTERM/SIGHUP with the default (fatal) handler raise _Signalled here instead."""
+    # lazy: only a write needs these, and `env` / `key get` never write
+    import signal
+    import threading
+
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -206,7 +213,7 @@ def _cleanup_on_signals() -> Iterator[None]:
         raise _Signalled(signum)
 
     try:
-        for sig in _CAUGHT:
+        for sig in (getattr(signal, n) for n in _CAUGHT_NAMES if hasattr(signal, n)):
             if signal.getsignal(sig) is signal.SIG_DFL:
                 previous[sig] = signal.signal(sig, handler)
         yield
@@ -243,5 +250,6 @@ def fsync_dir(folder: Path) -> None:
 
 
 def _glob_escape(name: str) -> str:
+    import glob  # lazy: only the sweep of a write needs it, `env` / `key get` never write
 
     return glob.escape(name)

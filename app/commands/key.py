@@ -105,7 +105,6 @@ def run(args: argparse.Namespace) -> int:
 
     note_use(profile, path)  # read or written, this file uses the entry (T21)
     store = store_for(profile.api_key, path.parent, keyring_timeout=timeout)
-    where = store.location(profile.name)
     if args.key_action == "get":
         # lazy: --help imports every command; this waits until the command runs
         from app.commands.export import key_missing_message, read_key
@@ -120,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.key_action == "set":
         return _set(args, path, config, profile, store)
+    # Only here: its text is in the `secrets` messages, which `key get` need not load.
+    where = store.location(profile.name)
     _refuse_shared(profile, path)
     return _delete(store, profile.name, profile.api_key.env, where, args.yes)
 

@@ -5,7 +5,6 @@ for eval)."""
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -45,6 +44,8 @@ def cli_address(path: Path, profile: str | None, default_profile: str | None) ->
 
 def cli_suffix(path: Path, profile: str | None, default_profile: str | None) -> str:
     """` --profile P --config C` (cli_address, quoted for a POSIX shell)."""
+    import shlex  # lazy: only messages quote commands; `env` / `key get` print none
+
     return "".join(f" {shlex.quote(word)}" for word in cli_address(path, profile, default_profile))
 
 

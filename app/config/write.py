@@ -8,7 +8,6 @@ two runs cannot interleave a read-modify-write, with symlinks followed only alou
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import stat
 import time
@@ -164,6 +163,8 @@ def _backup(target: Path, now: _dt.datetime) -> Path:
         n += 1
     data = target.read_bytes()
     _write_new(candidate.parent, candidate, data, 0o600)
+    import glob  # lazy: only a backup needs it, and `env` / `key get` never write
+
     backups = sorted(
         target.parent.glob(f"{glob.escape(target.name)}.bak-*"),
         key=lambda p: p.stat().st_mtime_ns,

@@ -15,7 +15,6 @@ and the wizard's key step wraps its own (already bounded) store calls in it too.
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -77,6 +76,8 @@ class _Refused(Exception):
 
 def run_with_timeout(fn: Callable[[], T], timeout: float) -> T:
     """Run `fn` in a daemon thread; its result, its exception, or KeyringTimeout."""
+    import threading  # lazy: only a keyring call needs it; `env` / `key get` of a file do not
+
     results: list[T] = []  # the thread's answer: one result or one error
     errors: list[BaseException] = []
     done = threading.Event()
