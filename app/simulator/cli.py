@@ -20,6 +20,7 @@ from app.core.i18n import detect_language, set_language, t
 from app.core.invocation import command
 
 if TYPE_CHECKING:  # only the types: `--help` need not load h11 and the server
+    from app.simulator.accounts import Account
     from app.simulator.proxy import ConnectProxy
     from app.simulator.server import Simulator
 
@@ -60,20 +61,34 @@ def proxy_banner(sim: Simulator, proxy: ConnectProxy) -> str:
     )
 
 
+def _settings(acc: Account) -> list[str]:
+    """What sets an account apart, as the banner shows it (plan, edition, error settings)."""
+    extra = []
+    if acc.plan != "payg":
+        extra.append(acc.plan + (f" {acc.edition}" if acc.edition else ""))
+    if acc.arrears:
+        extra.append("arrears" if acc.arrears_status == 400 else f"arrears={acc.arrears_status}")
+    if acc.models is not None:
+        extra.append("models=" + ",".join(acc.models))
+    if acc.scope:
+        extra.append(f"scope={acc.scope}")
+    if acc.denied:
+        extra.append(acc.denied)
+    if acc.burst:
+        extra.append("burst")
+    if acc.model_list != "ok":
+        extra.append(f"model_list={acc.model_list}")
+    if acc.unknown_model != "InvalidParameter":
+        extra.append(f"unknown_model={acc.unknown_model}")
+    return extra
+
+
 def banner(sim: Simulator) -> str:
     """What a developer needs to start poking at the running simulator."""
 
     lines = [t("simulator.listening", url=sim.url), "", t("simulator.accounts_header")]
     for acc in sim.accounts.values():
-        extra = []
-        if acc.plan != "payg":
-            extra.append(acc.plan)
-        if acc.arrears:
-            extra.append("arrears")
-        if acc.models is not None:
-            extra.append("models=" + ",".join(acc.models))
-        if acc.scope:
-            extra.append(f"scope={acc.scope}")
+        extra = _settings(acc)
         lines.append(
             f"  {acc.name:<15} {acc.region:<15} {acc.workspace_id or '-':<20} {acc.key}"
             + (f"  ({'; '.join(extra)})" if extra else "")

@@ -72,6 +72,34 @@ def invalid_key(*, missing: bool) -> SimError:
     return SimError(401, "invalid_api_key", "InvalidApiKey", message, "invalid_request_error")
 
 
+def invalid_access_token() -> SimError:
+    """Coding Plan's 401 for a key that is not a Coding Plan key of that host (observed)."""
+    return SimError(
+        401,
+        "invalid_api_key",
+        "InvalidApiKey",
+        "invalid access token or token expired",
+        "invalid_request_error",
+    )
+
+
+def illegal_endpoint() -> SimError:
+    """A Token Plan host of a region without a Token Plan (observed: 401 IllegalEndpoint)."""
+    return SimError(
+        401, "IllegalEndpoint", "IllegalEndpoint", "The request endpoint is not valid.", None
+    )
+
+
+def plan_key_denied() -> SimError:
+    """A plan key on a pay-as-you-go host, where the account answers 403 instead of 401."""
+    return SimError(
+        403,
+        "access_denied",
+        "AccessDenied",
+        "This API key belongs to a subscription plan and cannot be used on this endpoint.",
+    )
+
+
 def model_not_found(model: str) -> SimError:
     return SimError(
         404,
@@ -88,6 +116,17 @@ def model_not_found(model: str) -> SimError:
 def native_model_not_found() -> SimError:
     return SimError(
         404, "model_not_found", "InvalidParameter", "Model not exist.", native_status=400
+    )
+
+
+def model_not_found_404(model: str) -> SimError:
+    """The newer native answer to an unknown model (404 ModelNotFound, official page)."""
+    return SimError(
+        404,
+        "model_not_found",
+        "ModelNotFound",
+        f"The model `{model}` does not exist or you do not have access to it.",
+        "invalid_request_error",
     )
 
 
@@ -113,6 +152,49 @@ def arrearage() -> SimError:
         "Arrearage",
         "Arrearage",
         "Access denied, please make sure your account is in good standing.",
+    )
+
+
+def arrears_denied() -> SimError:
+    """Arrears as the newer official page describes it: 403 AccessDenied, arrears message."""
+    return SimError(
+        403,
+        "access_denied",
+        "AccessDenied",
+        "Access denied: your account has an overdue payment. Please top up and retry.",
+    )
+
+
+def denied(code: str) -> SimError:
+    """403 Endpoint.AccessDenied / App.AccessDenied (or any other denial code)."""
+    what = {"Endpoint.AccessDenied": "this endpoint", "App.AccessDenied": "this application"}
+    message = f"Access to {what.get(code, 'this resource')} is denied."
+    return SimError(403, "access_denied", code, message)
+
+
+def list_denied() -> SimError:
+    return SimError(403, "access_denied", "AccessDenied", "You are not authorized to list models.")
+
+
+def burst(retry_after: int = 1) -> SimError:
+    """The 429 for a sudden rise in request rate (not the steady RPM limit)."""
+    return SimError(
+        429,
+        "limit_requests",
+        "Throttling.RateQuota",
+        "Request rate increased too quickly. Please reduce the rate and try again later.",
+        headers=[("retry-after", str(retry_after))],
+    )
+
+
+def token_refused() -> SimError:
+    """POST /api/v1/tokens with a plan key or a temporary key: only a pay-as-you-go key may
+    issue temporary keys."""
+    return SimError(
+        403,
+        "access_denied",
+        "AccessDenied",
+        "Temporary API keys can only be issued with a pay-as-you-go API key.",
     )
 
 

@@ -20,7 +20,10 @@ RESPONSE_KINDS = (
     "huge",
     "nested_json",
     "endless_brackets",
+    "huge_list",
+    "malformed_json",
     "rate_limit",
+    "burst",
     "quota",
     "server_error",
     "unavailable",
@@ -38,7 +41,8 @@ class Fault:
     """One injected misbehaviour.
 
     kind: latency | drip | reset | hang | redirect | html | huge | nested_json |
-          endless_brackets | rate_limit | quota | server_error | unavailable | status
+          endless_brackets | huge_list | malformed_json | rate_limit | burst | quota |
+          server_error | unavailable | status
     Parameters by kind:
       latency      `seconds` before the response headers.
       drip         the normal body sent `chunk_size` bytes at a time, `chunk_delay` seconds apart
@@ -51,7 +55,10 @@ class Fault:
       nested_json  `status` (default 200) application/json: `depth` nested arrays
                    (`[[[…]]]`, default 1000: a 2 KB body that overflows a recursive parser).
       endless_brackets `status` (default 200) application/json, chunked, `[` forever.
+      huge_list    200, a valid model list (the surface's shape) of `entries` models (200 000).
+      malformed_json `status` (default 200) application/json, a model list cut mid-way.
       rate_limit   429 limit_requests / Throttling.RateQuota with Retry-After `retry_after`.
+      burst        429 Throttling.RateQuota "Request rate increased too quickly" (a burst).
       quota        429 insufficient_quota / Throttling.AllocationQuota.
       server_error 500 internal_error / InternalError.
       unavailable  503 ModelUnavailable.
@@ -78,6 +85,7 @@ class Fault:
     retry_after: int = 2
     size: int = HUGE_BODY_BYTES
     depth: int = 1000
+    entries: int = 200_000
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -88,6 +96,8 @@ class Fault:
             raise ValueError("a 'redirect' fault needs a 3xx status")
         if self.kind == "huge" and self.size < 16:
             raise ValueError("a 'huge' fault needs size >= 16 bytes")
+        if self.kind == "huge_list" and self.entries < 1:
+            raise ValueError("a 'huge_list' fault needs entries >= 1")
         if self.times is not None and self.times < 0:
             raise ValueError("times must be >= 0")
         if self.kind == "drip":

@@ -2,7 +2,8 @@
 
 Shapes follow MODEL_STUDIO.md sections 4-6 and what the real SDKs parse (openai, anthropic,
 dashscope), because the point of the simulator is that client code and the diagnosis cannot
-tell it from the service. The error envelopes are app.simulator.errors.
+tell it from the service. The error envelopes are app.simulator.errors, the model lists
+app.simulator.model_lists.
 """
 
 from __future__ import annotations
@@ -120,16 +121,6 @@ def finish(max_tokens: Any) -> tuple[str, int]:
 # ---- OpenAI-compatible ---------------------------------------------------------------------
 
 
-def openai_models(models: tuple[str, ...]) -> dict[str, Any]:
-    created = 1_700_000_000
-    return {
-        "object": "list",
-        "data": [
-            {"id": m, "object": "model", "created": created, "owned_by": "system"} for m in models
-        ],
-    }
-
-
 def openai_chat(model: str, body: dict[str, Any]) -> dict[str, Any]:
     reason, completion = finish(body.get("max_tokens", body.get("max_completion_tokens")))
     prompt = prompt_tokens(body.get("messages"))
@@ -193,28 +184,6 @@ def openai_chat_stream(model: str, body: dict[str, Any]) -> Iterator[bytes]:
 
 
 # ---- DashScope native ----------------------------------------------------------------------
-
-
-def native_models(
-    models: tuple[str, ...], query: dict[str, str], request_id: str
-) -> dict[str, Any]:
-    name = query.get("model")
-    selected = [m for m in models if name is None or m == name]
-    try:
-        page_no = max(1, int(query.get("page_no", "1")))
-        page_size = max(1, min(100, int(query.get("page_size", "100"))))
-    except ValueError:
-        page_no, page_size = 1, 100
-    page = selected[(page_no - 1) * page_size : page_no * page_size]
-    return {
-        "request_id": request_id,
-        "output": {
-            "models": [{"model": m, "name": m, "provider": "qwen"} for m in page],
-            "total": len(selected),
-            "page_no": page_no,
-            "page_size": page_size,
-        },
-    }
 
 
 def _native_usage(body: dict[str, Any]) -> tuple[dict[str, int], str]:

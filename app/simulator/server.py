@@ -80,6 +80,7 @@ class Simulator(ThreadedServer):
         max_body: int = MAX_BODY_BYTES,
         catalog: Catalog | None = None,
         request_id_factory: Callable[[], str] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if wrong_workspace_status not in (401, 403):
             raise ValueError("wrong_workspace_status must be 401 or 403")
@@ -122,7 +123,8 @@ class Simulator(ThreadedServer):
             if tls_dir is None:
                 self._tmp_dir = self._ca_file.parent
             self._ssl = server_context(self._ca, cert, self.catalog)
-        self._service = Service(accounts, self.catalog, wrong_workspace_status)
+        # `clock` (unix seconds) decides when temporary keys expire and the trial RPM window.
+        self._service = Service(accounts, self.catalog, wrong_workspace_status, clock)
 
     # ---- public API ------------------------------------------------------------------------
 
@@ -312,7 +314,7 @@ class Simulator(ThreadedServer):
         if host in LOOPBACK_NAMES or host == "":
             host = self.default_host
         key, scheme = self._service.credentials(headers, path)
-        account = self._service.by_key.get(key) if key else None
+        account = self._service.account_for(key)
         record = RequestRecord(
             host=host,
             method=method,

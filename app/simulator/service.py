@@ -1,31 +1,39 @@
-"""What the simulated Model Studio answers to one request: routing, keys, models, faults.
+"""What the simulated Model Studio answers to one request: routing, keys, models, limits.
 
 Kept apart from the socket handling in app/simulator/server.py so the rules that mirror the real
-service (MODEL_STUDIO.md sections 2-7) read in one place: which host belongs to which region
-and workspace, which key is accepted where, which model a key may call, and in which
-surface's envelope an error is written.
+service (MODEL_STUDIO.md sections 2-7) read in one place: which host belongs to which region,
+workspace or plan, which key is accepted where (in which order the checks run, because a
+status only proves the key was accepted when it comes after the key check), which model a
+key may call, and which of an account's settings turns an answer into one of the rarer errors.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl
 
 from app.core.catalog import Catalog
 from app.core.endpoints import HostInfo, classify_host
 from app.simulator import errors as simerr
+from app.simulator import model_lists, plans
 from app.simulator import responses as resp
-from app.simulator.accounts import Account, account_models, anthropic_models, region_models
+from app.simulator.accounts import (
+    Account,
+    account_deployments,
+    account_models,
+    anthropic_models,
+    region_models,
+)
+from app.simulator.fault_replies import fault_reply
 from app.simulator.faults import Fault
+from app.simulator.limits import RpmWindow
+from app.simulator.replies import Reply, RequestRecord, Route, error_reply, json_reply, sse_reply
+from app.simulator.tokens import TokenIssuer, expiry_seconds
 
-_PLAN_HOST_REGIONS = {
-    "coding.dashscope.aliyuncs.com": "cn-beijing",
-    "coding-intl.dashscope.aliyuncs.com": "ap-southeast-1",
-}
+__all__ = ["ENDPOINTS", "Reply", "RequestRecord", "Route", "Service"]
 
 # (surface, path below the surface prefix) -> the one method it accepts.
 ENDPOINTS = {
@@ -34,61 +42,38 @@ ENDPOINTS = {
     ("anthropic", "/v1/messages"): "POST",
     ("dashscope", "/models"): "GET",
     ("dashscope", "/services/aigc/text-generation/generation"): "POST",
+    ("dashscope", "/tokens"): "POST",
 }
-
-
-@dataclass
-class RequestRecord:
-    """What the simulator saw of one request; never the key itself, only its fingerprint."""
-
-    host: str
-    method: str
-    path: str
-    auth_scheme: str | None  # "bearer" | "x-api-key" | None
-    key_fingerprint: str | None  # sha256(key)[:12], the same digest as ApiKey.fingerprint()
-    status: int | None
-    request_id: str
-    t_start: float  # time.monotonic()
-    t_end: float | None = None
-    surface: str | None = None  # openai | anthropic | dashscope | None
-    account: str | None = None  # account name the key belongs to, if any
-    faults: tuple[str, ...] = ()
-    # The names the body gave its token limit (max_tokens / max_completion_tokens), in order.
-    token_limits: tuple[str, ...] = ()
-
-
-@dataclass
-class Reply:
-    """An answer before it is written: the connection layer decides how (faults may drip or
-    cut it)."""
-
-    status: int
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytes = b""
-    stream: Iterable[bytes] | None = None  # sent chunked, each piece flushed
-    length: int | None = None  # with stream: a declared Content-Length instead of chunking
-
-
-@dataclass
-class Route:
-    """Which API surface a path belongs to, and the path below the surface's prefix."""
-
-    surface: str | None
-    sub: str  # path below the surface prefix
+_JSON = ("content-type", "application/json")
 
 
 class Service:
     """The simulated service's decisions for a fixed set of accounts."""
 
     def __init__(
-        self, accounts: list[Account], catalog: Catalog, wrong_workspace_status: int = 401
+        self,
+        accounts: list[Account],
+        catalog: Catalog,
+        wrong_workspace_status: int = 401,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.catalog = catalog
         self.wrong_workspace_status = wrong_workspace_status
         self.by_key = {a.key: a for a in accounts}
+        self.tokens = TokenIssuer(clock)
+        self.trial_rpm = RpmWindow(clock)
         self._known_workspaces = {
             (a.region, a.workspace_id) for a in accounts if a.workspace_id is not None
         }
+
+    def account_for(self, key: str | None) -> Account | None:
+        """The account a key stands for: its own, or a live temporary key's parent."""
+        if not key:
+            return None
+        account = self.by_key.get(key)
+        if account is None and key.startswith("st-"):
+            account = self.tokens.resolve(key)
+        return account
 
     def credentials(self, headers: dict[str, str], path: str) -> tuple[str | None, str | None]:
         """The key and how it was sent; x-api-key counts only on the Anthropic surface."""
@@ -103,22 +88,16 @@ class Service:
                 return token, "x-api-key"
         return None, None
 
-    def plan_region(self, host: str) -> str | None:
-        if host in _PLAN_HOST_REGIONS:
-            return _PLAN_HOST_REGIONS[host]
-        if host.startswith("token-plan.") and host.endswith(".maas.aliyuncs.com"):
-            region = host.removeprefix("token-plan.").removesuffix(".maas.aliyuncs.com")
-            return region if region in self.catalog.regions else None
-        return None
-
     def route(self, host: str, path: str) -> Route:
+        plan = plans.plan_host(host)
+        if plan is not None:
+            surface, sub = plans.route(plan, path)
+            return Route(surface, sub)
         paths = self.catalog.paths
         for surface in ("openai", "anthropic", "dashscope"):
             prefix = paths[surface]
             if path == prefix or path.startswith(prefix + "/"):
                 return Route(surface, path[len(prefix) :])
-        if self.plan_region(host) and (path == "/v1" or path.startswith("/v1/")):
-            return Route("openai", path[len("/v1") :])
         if path.startswith("/compatible-mode"):
             return Route("openai", "")
         if path.startswith("/api/"):
@@ -128,43 +107,40 @@ class Service:
     def error(
         self, record: RequestRecord, err: simerr.SimError, status: int | None = None
     ) -> Reply:
-        surface = record.surface or "dashscope"
-        code = status or err.status_for(surface)
-        return Reply(
-            code,
-            [("content-type", "application/json"), *err.headers],
-            resp.dumps(err.body_for(surface, record.request_id)),
-        )
+        return error_reply(record, err, status)
 
     def json_reply(self, payload: dict[str, Any], status: int = 200) -> Reply:
-        return Reply(status, [("content-type", "application/json")], resp.dumps(payload))
+        return json_reply(payload, status)
 
-    def sse_reply(self, chunks: Iterable[bytes]) -> Reply:
-        return Reply(
-            200,
-            [("content-type", "text/event-stream;charset=UTF-8"), ("cache-control", "no-cache")],
-            stream=chunks,
-        )
+    def fault_reply(self, fault: Fault, route: Route, record: RequestRecord) -> Reply:
+        return fault_reply(fault, route, record)
 
     def authenticate(
         self,
         host_info: HostInfo | None,
-        plan_region: str | None,
+        plan: plans.PlanHost | None,
         key: str | None,
         account: Account | None,
+        route: Route,
     ) -> simerr.SimError | None:
         """Whether this key may use this host, checked in order: no key, unknown key, plan
         vs pay-as-you-go, region, then workspace (404 when no account has that workspace).
-        Every 401 of the simulator comes from here, so any later error means the key was
-        accepted, which is the distinction the doctor's findings rest on."""
+        Every 401 of the simulator comes from here (and IllegalEndpoint, before it), so any
+        later error means the key was accepted: the distinction the doctor's findings rest
+        on. The exceptions are the ones the real service has: a plan key may get 403 here
+        (plan_status_on_payg, and always on POST /tokens)."""
+        if plan is not None:
+            return plans.refusal(plan, account, missing=key is None)
         if key is None:
             return simerr.invalid_key(missing=True)
         if account is None:
             return simerr.invalid_key(missing=False)
-        if plan_region is not None:
-            return None if account.plan == "coding-plan" else simerr.invalid_key(missing=False)
         assert host_info is not None
         if account.plan != "payg":
+            if route.sub.rstrip("/") == "/tokens" and route.surface == "dashscope":
+                return simerr.token_refused()
+            if account.plan_status_on_payg == 403:
+                return simerr.plan_key_denied()
             return simerr.invalid_key(missing=False)
         if account.region != host_info.region:
             return simerr.invalid_key(missing=False)
@@ -174,6 +150,17 @@ class Service:
             if self.wrong_workspace_status == 403:
                 return simerr.workspace_access_denied()
             return simerr.invalid_key(missing=False)
+        return None
+
+    def limited(self, host_info: HostInfo | None, account: Account) -> simerr.SimError | None:
+        """After the key check: the trial host's RPM, then an account's burst or denial."""
+        trial = host_info is not None and host_info.style == "trial"
+        if trial and not self.trial_rpm.allow(account.name, account.trial_rpm):
+            return simerr.rate_limited(60)
+        if account.burst:
+            return simerr.burst()
+        if account.denied is not None:
+            return simerr.denied(account.denied)
         return None
 
     def handle(
@@ -189,31 +176,76 @@ class Service:
         record: RequestRecord,
     ) -> Reply:
         """The normal answer to a request that no response fault replaced."""
-        host_info = classify_host(host, self.catalog)
-        plan_region = self.plan_region(host)
-        if host_info is None and plan_region is None:
+        plan = plans.plan_host(host)
+        if plans.illegal_token_plan_host(host):
+            return self.error(record, simerr.illegal_endpoint())
+        host_info = None if plan is not None else classify_host(host, self.catalog)
+        if host_info is None and plan is None:
             return self.error(
                 record, simerr.SimError(404, "UnknownHost", "UnknownHost", f"Unknown host {host}.")
             )
         if route.surface is None:
             return self.error(record, simerr.not_found(record.path))
-        expected = ENDPOINTS.get((route.surface, route.sub.rstrip("/") or "/"))
+        sub = route.sub.rstrip("/") or "/"
+        expected = ENDPOINTS.get((route.surface, sub))
         if expected is None:
             return self.error(record, simerr.not_found(record.path))
         if method != expected:
             reply = self.error(record, simerr.method_not_allowed(method))
             reply.headers.append(("allow", expected))
             return reply
-        denied = self.authenticate(host_info, plan_region, key, account)
+        denied = self.authenticate(host_info, plan, key, account, route) or (
+            self.limited(host_info, account) if account is not None else None
+        )
         if denied is not None:
             return self.error(record, denied)
         assert account is not None
         if method == "GET":
-            models = account_models(account, self.catalog)
-            if route.surface == "openai":
-                return self.json_reply(resp.openai_models(models))
-            params = dict(parse_qsl(query))
-            return self.json_reply(resp.native_models(models, params, record.request_id))
+            return self.model_list(route.surface, query, account, record)
+        if sub == "/tokens":
+            return self.issue_token(query, key, account, record)
+        return self.generate(route.surface, headers, body, account, record)
+
+    def model_list(
+        self, surface: str, query: str, account: Account, record: RequestRecord
+    ) -> Reply:
+        """GET …/models for an accepted key, or the bad answer its account asks for."""
+        mode = account.model_list
+        if mode == "denied":
+            return self.error(record, simerr.list_denied())
+        if mode == "huge":
+            return Reply(200, [_JSON], stream=model_lists.huge_list(surface))
+        if mode == "malformed":
+            return Reply(200, [_JSON], model_lists.malformed_list(surface))
+        if mode == "nested":
+            return Reply(200, [_JSON], model_lists.nested_list())
+        deployed = account_deployments(account, self.catalog)
+        if surface == "openai":
+            return self.json_reply(model_lists.openai_models(deployed))
+        return self.json_reply(model_lists.native_models(deployed, query, record.request_id))
+
+    def issue_token(
+        self, query: str, key: str | None, account: Account, record: RequestRecord
+    ) -> Reply:
+        """POST /api/v1/tokens: a temporary `st-` key for an accepted pay-as-you-go key."""
+        if key is not None and key.startswith("st-"):
+            return self.error(record, simerr.token_refused())
+        seconds = expiry_seconds(query)
+        if isinstance(seconds, simerr.SimError):
+            return self.error(record, seconds)
+        issued = self.tokens.issue(account, seconds)
+        payload = {"token": issued.token, "expires_at": issued.expires_at}
+        return self.json_reply({**payload, "request_id": record.request_id})
+
+    def generate(
+        self,
+        surface: str,
+        headers: dict[str, str],
+        body: bytes,
+        account: Account,
+        record: RequestRecord,
+    ) -> Reply:
+        """An inference call of an accepted key: body checks, arrears, the model, the reply."""
         try:
             payload = json.loads(body or b"null")
         except (ValueError, UnicodeDecodeError):
@@ -223,29 +255,30 @@ class Service:
         model = payload.get("model")
         if not isinstance(model, str) or not model:
             return self.error(record, simerr.bad_request("Field required: model."))
-        problem = resp.body_problem(route.surface, payload)
+        problem = resp.body_problem(surface, payload)
         if problem is not None:
             return self.error(record, simerr.bad_request(problem))
         if account.arrears:
-            return self.error(record, simerr.arrearage())
-        denied = self.check_model(route.surface, model, account)
+            arrears = simerr.arrears_denied() if account.arrears_status == 403 else None
+            return self.error(record, arrears or simerr.arrearage())
+        denied = self.check_model(surface, model, account)
         if denied is not None:
             return self.error(record, denied)
-        record.token_limits = _token_limits(route.surface, payload)
-        refused = refused_token_limit(route.surface, model, payload, account)
+        record.token_limits = _token_limits(surface, payload)
+        refused = refused_token_limit(surface, model, payload, account)
         if refused is not None:
             return self.error(record, refused)
         stream = payload.get("stream") is True
-        if route.surface == "openai":
+        if surface == "openai":
             if stream:
-                return self.sse_reply(resp.openai_chat_stream(model, payload))
+                return sse_reply(resp.openai_chat_stream(model, payload))
             return self.json_reply(resp.openai_chat(model, payload))
-        if route.surface == "anthropic":
+        if surface == "anthropic":
             if stream:
-                return self.sse_reply(resp.anthropic_stream(model, payload))
+                return sse_reply(resp.anthropic_stream(model, payload))
             return self.json_reply(resp.anthropic_message(model, payload))
         if headers.get("x-dashscope-sse", "").lower() == "enable":
-            return self.sse_reply(resp.native_generation_stream(payload, record.request_id))
+            return sse_reply(resp.native_generation_stream(payload, record.request_id))
         return self.json_reply(resp.native_generation(payload, record.request_id))
 
     def check_model(self, surface: str, model: str, account: Account) -> simerr.SimError | None:
@@ -263,59 +296,10 @@ class Service:
         if account.models is not None and model in region_models(account.region, self.catalog):
             return simerr.model_access_denied(model)
         if surface == "dashscope":
+            if account.unknown_model == "ModelNotFound":
+                return simerr.model_not_found_404(model)
             return simerr.native_model_not_found()
         return simerr.model_not_found(model)
-
-    def fault_reply(self, fault: Fault, route: Route, record: RequestRecord) -> Reply:
-        kind = fault.kind
-        if kind == "redirect":
-            location = fault.location or "https://example.com/"
-            return Reply(
-                fault.status or 301,
-                [("location", location), ("content-type", "text/html"), ("content-length", "0")],
-            )
-        if kind == "html":
-            return Reply(
-                200,
-                [("content-type", "text/html; charset=utf-8")],
-                resp.CAPTIVE_PORTAL_HTML.encode(),
-            )
-        if kind == "huge":
-            size = fault.size
-            piece = b" " * 65536
-
-            def body() -> Iterable[bytes]:
-                sent = 0
-                yield b'{"data":"'
-                sent += 9
-                while sent < size - 2:
-                    n = min(len(piece), size - 2 - sent)
-                    yield piece[:n]
-                    sent += n
-                yield b'"}'
-
-            return Reply(200, [("content-type", "application/json")], stream=body(), length=size)
-        if kind == "nested_json":
-            depth = max(fault.depth, 1)
-            nested = b"[" * depth + b"]" * depth
-            return Reply(fault.status or 200, [("content-type", "application/json")], nested)
-        if kind == "endless_brackets":
-
-            def brackets() -> Iterable[bytes]:
-                piece = b"[" * 16384
-                while True:
-                    yield piece
-
-            headers = [("content-type", "application/json")]
-            return Reply(fault.status or 200, headers, stream=brackets())
-        errors: dict[str, Callable[[], simerr.SimError]] = {
-            "rate_limit": lambda: simerr.rate_limited(fault.retry_after),
-            "quota": lambda: simerr.quota_exceeded(fault.retry_after),
-            "server_error": simerr.internal_error,
-            "unavailable": simerr.model_unavailable,
-            "status": lambda: simerr.custom(fault.status or 500, fault.code, fault.message),
-        }
-        return self.error(record, errors[kind]())
 
 
 # Models of the 2026 families (qwen3.6 and later, MODEL_STUDIO.md section 7) that know the

@@ -64,9 +64,15 @@ def test_certificate_covers_every_production_host_of_the_catalog(simulator):
     for region in catalog.regions.values():
         names.append(region.hosts.workspace.replace("{ws}", "ws-abc"))
         names += [h for h in (region.hosts.shared, region.hosts.trial) if h]
+    names += [
+        "token-plan.cn-beijing.maas.aliyuncs.com",
+        "token-plan.ap-southeast-1.maas.aliyuncs.com",
+    ]
     with pinned_client(simulator) as c:
         for name in names:
-            assert c.get(f"https://{name}/compatible-mode/v1/models").status_code == 401, name
+            # Coding Plan hosts serve the OpenAI surface at /v1 only.
+            path = "/v1/models" if name.startswith("coding") else "/compatible-mode/v1/models"
+            assert c.get(f"https://{name}{path}").status_code == 401, name
     assert "*.eu-central-1.maas.aliyuncs.com" in production_hosts()
 
 

@@ -60,8 +60,14 @@ def test_default_accounts_cover_every_region_and_the_special_cases():
     for region in catalog.regions:
         assert accounts[region].region == region
         assert re.fullmatch(r"ws-[a-z0-9]{16}", accounts[region].workspace_id)
+    shapes = {
+        "ws-key": r"sk-ws-[A-Za-z0-9]+(\.[A-Za-z0-9]+){2}",
+        "token-sg": r"sk-sp-[0-9a-f]{106}",
+        "token-cn": r"sk-sp-[0-9a-f]{106}",
+    }
     for acc in accounts.values():
-        assert re.fullmatch(r"sk-(sp-)?[0-9a-f]{32}", acc.key)
+        assert re.fullmatch(shapes.get(acc.name, r"sk-(sp-)?[0-9a-f]{32}"), acc.key), acc.name
+    assert len(accounts["ws-key"].key) == 125 and len(accounts["token-sg"].key) == 112
     assert accounts["plan"].key.startswith("sk-sp-") and accounts["plan"].plan == "coding-plan"
     assert accounts["eu-central-1"].scope == "eu"
     assert accounts["arrears"].arrears and accounts["arrears"].region == "ap-southeast-1"
@@ -539,4 +545,4 @@ def test_docs_cite_the_real_fake_keys():
     doc = (Path(__file__).resolve().parents[2] / "docs" / "simulator.md").read_text()
     for acc in default_accounts():
         assert acc.key in doc, acc.name
-        assert acc.workspace_id in doc, acc.name
+        assert acc.workspace_id is None or acc.workspace_id in doc, acc.name
