@@ -15,6 +15,10 @@ USAGE (app/commands/wizard.py, TUI-1):
 
 `state.demo` is True (so every screen shows the DEMO banner) and `services.demo_key` holds the
 simulator's demo key (an `ApiKey`, masked like any key) for the API-key step to pre-fill.
+`services.demo_plan_key` is a second key for the plan path: a Singapore Token Plan
+(Personal edition) key that answers on `token-plan.ap-southeast-1.maas.aliyuncs.com`
+(DEMO_PLAN, DEMO_PLAN_REGION) and is refused by the pay-as-you-go hosts, as a real plan key
+is. Nothing uses it by default: the wizard's default walk is unchanged.
 This module imports no Textual.
 """
 
@@ -42,6 +46,9 @@ from app.simulator.server import Simulator
 from app.state import WizardState
 
 DEMO_ACCOUNT = "demo"
+DEMO_PLAN_ACCOUNT = "token-sg"  # a Singapore Token Plan Personal key (app/simulator/accounts.py)
+DEMO_PLAN = "token"  # the plan kind, as profiles name it (CONTRACT: coding | token)
+DEMO_PLAN_REGION = "ap-southeast-1"
 DEMO_PROFILE = "demo"
 DEMO_RESIDENCY = "outside-mainland"
 # Fixed for snapshots only (start_demo's default); a real demo run uses the real clock, so
@@ -117,6 +124,7 @@ def start_demo(
         export_dir=export_dir,
         clock=clock or (lambda: DEMO_CLOCK),
         demo_key=ApiKey(simulator.key(DEMO_ACCOUNT)),
+        demo_plan_key=ApiKey(simulator.key(DEMO_PLAN_ACCOUNT)),
     )
     # Pre-filled so pressing Enter walks to a passing test: the demo account lives in
     # Singapore, which is what "must not pass through the Chinese mainland" recommends.

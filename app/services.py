@@ -46,6 +46,8 @@ class Services:
     export_dir: Path = field(default_factory=Path.cwd)
     clock: Callable[[], _dt.datetime] = _utc_now
     demo_key: ApiKey | None = None
+    # The demo's second key, a Singapore Token Plan key (plan hosts); None outside the demo.
+    demo_plan_key: ApiKey | None = None
     keyring_timeout: float = 15.0
     # The network options the wizard runs with, as typed (`--connect-to X`, `--ca-file Y`):
     # the commands shown on Done carry them, so they reach what the test reached.
