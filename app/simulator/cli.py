@@ -83,6 +83,26 @@ def _settings(acc: Account) -> list[str]:
     return extra
 
 
+def _plan_example(sim: Simulator) -> list[str]:
+    """A curl line for a plan key on its own host (plan keys are refused elsewhere)."""
+    from app.simulator.plans import PLAN_HOSTS  # lazy: only for the TLS banner
+
+    for acc in sim.accounts.values():
+        host = next(
+            (h for h in PLAN_HOSTS.values() if (h.plan, h.region) == (acc.plan, acc.region)),
+            None,
+        )
+        if host is not None:
+            return [
+                "",
+                t("simulator.example_plan", name=acc.name),
+                f"  curl --connect-to {sim.connect_to} --cacert {sim.ca_file} "
+                f"-H 'Authorization: Bearer {acc.key}' "
+                f"https://{host.host}{host.openai_path}/models",
+            ]
+    return []
+
+
 def banner(sim: Simulator) -> str:
     """What a developer needs to start poking at the running simulator."""
 
@@ -110,6 +130,7 @@ def banner(sim: Simulator) -> str:
 
         doctor = command("doctor", "--connect-to", sim.connect_to, "--ca-file", str(sim.ca_file))
         lines.append(f"  {doctor}")
+        lines += _plan_example(sim)
     else:
         lines.append(t("simulator.example_plain", host=sim.default_host))
         lines.append(

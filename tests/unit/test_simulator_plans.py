@@ -282,3 +282,15 @@ def test_ws_key_works_like_any_pay_as_you_go_key(simulator, sim_client):
         json=chat(),
     )
     assert r.status_code == 200
+
+
+def test_banner_plan_example_works(simulator, sim_client):
+    import re
+
+    from app.simulator.cli import banner
+
+    line = next(x for x in banner(simulator).splitlines() if "sk-sp-" in x and "curl" in x)
+    key = re.search(r"Bearer (sk-sp-[0-9a-f]+)", line).group(1)
+    url = re.search(r"(https://\S+)$", line).group(1)
+    r = sim_client.get(url, headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 200 and r.json()["object"] == "list"
