@@ -32,6 +32,9 @@ def production_hosts(catalog: Catalog | None = None) -> list[str]:
             names[region.hosts.shared] = None
         if region.hosts.trial:
             names[region.hosts.trial] = None
+        # Token Plan hosts by name (the wildcard covers them too): the two real ones, and
+        # the other regions' labels, which answer IllegalEndpoint after a good handshake.
+        names[f"token-plan.{region.id}.maas.aliyuncs.com"] = None
     for host in catalog.plan_hosts:
         if "{" not in host:
             names[host] = None

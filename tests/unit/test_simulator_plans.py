@@ -294,3 +294,27 @@ def test_banner_plan_example_works(simulator, sim_client):
     url = re.search(r"(https://\S+)$", line).group(1)
     r = sim_client.get(url, headers={"Authorization": f"Bearer {key}"})
     assert r.status_code == 200 and r.json()["object"] == "list"
+
+
+def test_bad_account_settings_are_refused():
+    base = ("x", "sk-x", "ap-southeast-1", None)
+    for settings in (
+        {"plan": "token-plan", "edition": "gold"},
+        {"model_list": "sometimes"},
+        {"denied": "Nope.AccessDenied"},
+        {"unknown_model": "Gone"},
+        {"arrears_status": 402},
+        {"plan_status_on_payg": 404},
+        {"trial_rpm": -1},
+    ):
+        with pytest.raises(ValueError):
+            Account(*base, **settings)
+    with pytest.raises(ValueError):
+        fake_key("x", shape="round")
+
+
+def test_certificate_names_both_token_plan_hosts():
+    from app.simulator.tls import production_hosts
+
+    names = production_hosts()
+    assert {TOKEN_SG, TOKEN_CN, "coding.dashscope.aliyuncs.com"} <= set(names)
