@@ -1,0 +1,65 @@
+"""`models` end to end against the simulator over real TLS (the same pins and CA as doctor)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.cli import main
+from tests.fixtures.doctor import KEY_VAR, MACHINE_VARS, write_config
+
+
+@pytest.fixture
+def env(monkeypatch):
+    for var in MACHINE_VARS:
+        monkeypatch.delenv(var, raising=False)
+    return monkeypatch
+
+
+def _run(capsys, tmp_path, sim, *extra):
+    argv = ["models", "--lang", "en", "--config", str(tmp_path / "config.yaml")]
+    argv += ["--connect-to", sim.connect_to, "--ca-file", str(sim.ca_file), *extra]
+    capsys.readouterr()
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_lists_the_keys_models_from_the_native_list(capsys, env, tmp_path, simulator):
+    write_config(tmp_path, simulator)
+    key = simulator.key("ap-southeast-1")
+    env.setenv(KEY_VAR, key)
+    code, out, err = _run(capsys, tmp_path, simulator, "--json")
+    assert code == 0, err
+    assert key not in out + err
+    data = json.loads(out)
+    assert data["source"] == "native" and data["complete"] is True
+    ids = [m["id"] for m in data["models"]]
+    assert "qwen-plus" in ids
+    assert all(m["source"] == "native" for m in data["models"])
+    assert any(r.path.startswith("/api/v1/models") for r in simulator.requests)
+
+
+def test_text_output_and_chinese(capsys, env, tmp_path, simulator):
+    write_config(tmp_path, simulator)
+    env.setenv(KEY_VAR, simulator.key("ap-southeast-1"))
+    code, out, _ = _run(capsys, tmp_path, simulator)
+    assert code == 0 and "Source: the DashScope native model list" in out
+    assert "  qwen-plus" in out
+    code, out, _ = _run(capsys, tmp_path, simulator, "--lang", "zh")
+    assert code == 0 and "来源" in out
+
+
+def test_wrong_key_is_exit_1_with_the_key_message(capsys, env, tmp_path, simulator):
+    write_config(tmp_path, simulator)
+    env.setenv(KEY_VAR, "sk-" + "0" * 32)
+    code, out, err = _run(capsys, tmp_path, simulator)
+    assert code == 1
+    assert "HTTP 401" in err and "--all-regions" in err and "sk-" + "0" * 32 not in out + err
+
+
+def test_unknown_profile_is_exit_2(capsys, env, tmp_path, simulator):
+    write_config(tmp_path, simulator)
+    code, _, err = _run(capsys, tmp_path, simulator, "--profile", "nope")
+    assert code == 2 and "Traceback" not in err
