@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
     import json
 
+    # lazy: as above
     from app.config.io import load_config
     from app.config.shell import cli_config_path
     from app.probe.models import list_models

@@ -26,7 +26,7 @@ from app.core.models import Target
 from app.core.text import inert
 from app.probe.proxy import choose_proxy, refuse_key_in_settings, settings_from_env
 from app.probe.surfaces import USER_AGENT, send
-from app.probe.transport import PinnedBackend, PinnedTransport
+from app.probe.transport import PinnedBackend, PinnedTransport, Pins
 from app.probe.trust import build_ssl_context
 from app.secrets.key import ApiKey
 
@@ -107,15 +107,13 @@ async def list_models(
     key: ApiKey,
     *,
     timeout: float = 10.0,
-    pins: object = None,
+    pins: Pins | None = None,
     ca_file: str | None = None,
     no_proxy: bool = False,
 ) -> ModelList:
     """The models `key` can see on the profile's hosts: the native list first (paged, up to
     MAX_PAGES), the compatible one when there is no native surface (plans) or it fails.
     Raises UserError only for unusable settings (CA file, proxy variables)."""
-    from app.probe.transport import Pins  # the type of `pins`
-
     env = os.environ
     refuse_key_in_settings(env, ca_file, key.reveal())
     context, _ = build_ssl_context(ca_file, env)
@@ -129,7 +127,7 @@ async def list_models(
         url = httpx.URL(target.base_url)
         port = url.port or 443
         proxy = choose_proxy(url.scheme, url.host, port, settings, disabled=no_proxy)
-        backend = PinnedBackend(pins=pins if isinstance(pins, Pins) else Pins())
+        backend = PinnedBackend(pins=pins or Pins())
         transport = PinnedTransport(context, backend, proxy.url)
         async with httpx.AsyncClient(
             transport=transport, follow_redirects=False, trust_env=False
