@@ -35,6 +35,10 @@ class CheckResult:
     # The name of the token limit the service accepted in the 1-token call (None = no
     # successful call): max_completion_tokens or the deprecated max_tokens.
     token_field: str | None = None
+    # The model pinged instead of the profile's, and why (no_model | not_listed |
+    # catalog_fallback): chosen from the key's model list (app.probe.model_list).
+    ping_model: str | None = None
+    ping_model_reason: str | None = None
     t_start: float = 0.0
     t_end: float = 0.0
 

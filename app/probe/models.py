@@ -21,27 +21,21 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from app.core.json_limits import parse_json
 from app.core.models import Target
-from app.core.text import inert
+from app.probe.model_list import (
+    MAX_ENTRIES,
+    MAX_LIST_BYTES,
+    ListedModel,
+    parse_page,
+)
 from app.probe.proxy import choose_proxy, refuse_key_in_settings, settings_from_env
 from app.probe.surfaces import USER_AGENT, send
 from app.probe.transport import PinnedBackend, PinnedTransport, Pins
 from app.probe.trust import build_ssl_context
 from app.secrets.key import ApiKey
 
-MAX_LIST_BYTES = 2_000_000  # one page's body
-MAX_ENTRIES = 2_000  # models kept over all pages
-MAX_PAGES = 10
 PAGE_SIZE = 100
-MAX_ID_CHARS = 128
-
-
-@dataclass(frozen=True)
-class ListedModel:
-    id: str
-    scope: str | None  # the deployment scope, only when the service says it
-    source: str  # native | compatible
+MAX_PAGES = 10
 
 
 @dataclass
@@ -58,48 +52,6 @@ class ModelList:
     @property
     def ids(self) -> list[str]:
         return [m.id for m in self.models]
-
-
-@dataclass
-class Page:
-    models: list[ListedModel]
-    problem: str | None = None
-    total: int | None = None
-
-
-def _entry(raw: object, source: str) -> ListedModel | None:
-    if not isinstance(raw, dict):
-        return None
-    ident = raw.get("model", raw.get("id"))
-    if not isinstance(ident, str) or not ident.strip() or len(ident) > MAX_ID_CHARS:
-        return None
-    scope = raw.get("deployment_scope")
-    scope = inert(scope)[:MAX_ID_CHARS] if isinstance(scope, str) and scope else None
-    return ListedModel(inert(ident.strip()), scope, source)
-
-
-def parse_page(content_type: str, body: bytes, source: str, oversized: bool = False) -> Page:
-    """One answer's models (`source` native or compatible); a problem key for a bad answer."""
-    if oversized:
-        return Page([], "problem_too_big")
-    ok, value = parse_json(content_type, body)
-    if not ok or not isinstance(value, dict):
-        return Page([], "problem_not_json")
-    total: int | None = None
-    if source == "native":
-        output = value.get("output")
-        items = output.get("models") if isinstance(output, dict) else value.get("models")
-        if isinstance(output, dict):
-            raw_total = output.get("total")
-            total = raw_total if isinstance(raw_total, int) and raw_total >= 0 else None
-    else:
-        items = value.get("data")
-    if not isinstance(items, list):
-        return Page([], "problem_shape")
-    models = [m for m in (_entry(i, source) for i in items[:MAX_ENTRIES]) if m is not None]
-    if items and not models:
-        return Page([], "problem_shape")
-    return Page(models, None, total)
 
 
 async def list_models(

@@ -63,3 +63,21 @@ def test_unknown_profile_is_exit_2(capsys, env, tmp_path, simulator):
     write_config(tmp_path, simulator)
     code, _, err = _run(capsys, tmp_path, simulator, "--profile", "nope")
     assert code == 2 and "Traceback" not in err
+
+
+def test_doctor_pings_a_listed_small_model_when_the_profiles_is_not_listed(
+    capsys, env, tmp_path, simulator
+):
+    from tests.fixtures.doctor import doctor
+
+    write_config(tmp_path, simulator, model="qwen-does-not-exist")
+    run = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"))
+    checks = {c["surface"]: c for c in run.data["checks"]}
+    for surface in ("openai", "dashscope"):
+        assert checks[surface]["ping_model_reason"] == "not_listed"
+        assert "flash" in checks[surface]["ping_model"]
+    assert "model_not_found" in run.codes  # the profile's own model still would not work
+    # the listed model was pinged, and answered (the unknown one would be a 404)
+    ends = ("/chat/completions", "/generation")
+    sent = [r for r in simulator.requests if r.path.endswith(ends)]
+    assert sent and all(r.status == 200 for r in sent)

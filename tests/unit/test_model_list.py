@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from app.probe.models import MAX_ENTRIES, parse_page
+from app.probe.model_list import MAX_ENTRIES, Page, choose_ping_model, parse_page
 
 CT = "application/json"
 
@@ -59,3 +59,29 @@ def test_entries_are_capped_and_ids_made_inert():
     page = parse_page(CT, _native([{"model": "evil\x1b[2Jx", "deployment_scope": 5}]), "native")
     assert "\x1b" not in page.models[0].id and page.models[0].scope is None
     assert parse_page(CT, _native([{"model": "a" * 500}]), "native").problem == "problem_shape"
+
+
+def test_ping_model_choice():
+    listed = parse_page(
+        CT, _native([{"model": "qwen-plus"}, {"model": "qwen3.6-flash"}], 2), "native"
+    )
+    assert choose_ping_model(listed, "qwen-plus", "international") == ("qwen-plus", None)
+    assert choose_ping_model(listed, "gone-model", "international") == (
+        "qwen3.6-flash",
+        "not_listed",
+    )
+    assert choose_ping_model(listed, None, "international") == ("qwen3.6-flash", "no_model")
+    # an incomplete list cannot say a model is missing
+    partial = parse_page(CT, _native([{"model": "qwen-plus"}], 500), "native")
+    assert choose_ping_model(partial, "other", "international") == ("other", None)
+    # a listed model of another scope is not chosen
+    scoped = parse_page(
+        CT, _native([{"model": "qwen3.6-flash", "deployment_scope": "x"}], 1), "native"
+    )
+    assert choose_ping_model(scoped, None, "mainland") == (None, None)
+    unreadable = Page([], "problem_not_json")
+    assert choose_ping_model(unreadable, None, "international") == (
+        "qwen-flash",
+        "catalog_fallback",
+    )
+    assert choose_ping_model(unreadable, "qwen-plus", "international") == ("qwen-plus", None)
