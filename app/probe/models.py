@@ -16,6 +16,7 @@ and pages are capped. The same transport as doctor (pins, proxy, CA, timeout) is
 
 from __future__ import annotations
 
+import asyncio
 import os
 from dataclasses import dataclass, field
 
@@ -84,7 +85,14 @@ async def list_models(
         async with httpx.AsyncClient(
             transport=transport, follow_redirects=False, trust_env=False
         ) as client:
-            result = await _read(client, target.base_url, key, source, timeout)
+            try:
+                # One deadline for the whole listing of a surface, DNS included (httpx's
+                # timeouts cover neither the lookup nor the sum of the pages).
+                result = await asyncio.wait_for(
+                    _read(client, target.base_url, key, source, timeout), timeout * 2
+                )
+            except asyncio.TimeoutError:
+                result = ModelList(source=source, problem="problem_network")
         if result.source is not None and result.problem is None:
             return result
         if result.http_status in (401,):

@@ -81,3 +81,35 @@ def test_doctor_pings_a_listed_small_model_when_the_profiles_is_not_listed(
     ends = ("/chat/completions", "/generation")
     sent = [r for r in simulator.requests if r.path.endswith(ends)]
     assert sent and all(r.status == 200 for r in sent)
+
+
+def test_a_key_without_list_permission_gets_the_403_explained(capsys, env, tmp_path, simulator):
+    from app.simulator.faults import Fault
+
+    write_config(tmp_path, simulator)
+    env.setenv(KEY_VAR, simulator.key("ap-southeast-1"))
+    for prefix in ("/api/v1/models", "/compatible-mode/v1/models"):
+        simulator.inject(Fault("status", path_prefix=prefix, status=403, code="AccessDenied"))
+    code, out, _ = _run(capsys, tmp_path, simulator, "--json")
+    assert code == 1
+    data = json.loads(out)
+    assert data["problem"] == "problem_403" and data["models"] == []
+    assert "permission" in data["message"]
+
+
+def test_a_hostile_native_answer_falls_back_to_the_compatible_list(
+    capsys, env, tmp_path, simulator
+):
+    from app.simulator.faults import Fault
+
+    write_config(tmp_path, simulator)
+    env.setenv(KEY_VAR, simulator.key("ap-southeast-1"))
+    simulator.inject(Fault("nested_json", path_prefix="/api/v1/models"))
+    code, out, err = _run(capsys, tmp_path, simulator, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["source"] == "compatible" and "qwen-plus" in [m["id"] for m in data["models"]]
+    simulator.inject(Fault("huge", path_prefix="/compatible-mode/v1/models", size=3_000_000))
+    simulator.inject(Fault("nested_json", path_prefix="/api/v1/models"))
+    code, out, err = _run(capsys, tmp_path, simulator)
+    assert code == 1 and "Traceback" not in err and "larger than the cap" in err
