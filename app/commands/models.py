@@ -35,13 +35,16 @@ def run(args: argparse.Namespace) -> int:
     # lazy: as above
     from app.config.io import load_config
     from app.config.shell import cli_config_path
-    from app.probe.models import list_models
+    from app.probe.engine import ProbeOptions, prepare
+    from app.probe.models import list_models_for
     from app.probe.targets import targets_for
     from app.probe.transport import Pins
     from app.secrets.stores import store_for
 
     timeout = parse_timeout(args.timeout)
     pins = Pins.parse(args.resolve, args.connect_to)
+    options = ProbeOptions(timeout=timeout, no_proxy=args.no_proxy, pins=pins, ca_file=args.ca_file)
+    prepare(options)  # CA file readable, proxy variables usable: before the config or key
     path = cli_config_path(args)
     profile = load_config(path).profile(getattr(args, "profile", None))
     key = store_for(profile.api_key, path.parent).get(profile.name)
@@ -55,16 +58,7 @@ def run(args: argparse.Namespace) -> int:
         base_urls=profile.base_urls,
         scope=profile.scope,
     )
-    found = asyncio.run(
-        list_models(
-            targets,
-            key,
-            timeout=timeout,
-            pins=pins,
-            ca_file=args.ca_file,
-            no_proxy=args.no_proxy,
-        )
-    )
+    found = asyncio.run(list_models_for(targets, key, options))
     message = t(f"models.{found.problem}", profile=profile.name) if found.problem else None
     if args.json:
         doc = {

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import httpx
 
 from app.core.models import Target
+from app.probe.engine import ProbeOptions
 from app.probe.model_list import (
     MAX_ENTRIES,
     MAX_LIST_BYTES,
@@ -63,11 +65,12 @@ async def list_models(
     pins: Pins | None = None,
     ca_file: str | None = None,
     no_proxy: bool = False,
+    env: Mapping[str, str] | None = None,
 ) -> ModelList:
     """The models `key` can see on the profile's hosts: the native list first (paged, up to
     MAX_PAGES), the compatible one when there is no native surface (plans) or it fails.
     Raises UserError only for unusable settings (CA file, proxy variables)."""
-    env = os.environ
+    env = os.environ if env is None else env
     refuse_key_in_settings(env, ca_file, key.reveal())
     context, _ = build_ssl_context(ca_file, env)
     settings = None if no_proxy else settings_from_env(env)
@@ -143,3 +146,17 @@ async def _read(
             return out
     out.truncated = True
     return out
+
+
+async def list_models_for(targets: list[Target], key: ApiKey, options: ProbeOptions) -> ModelList:
+    """list_models with a run's ProbeOptions (the wizard's: pins, CA file, proxy, timeout),
+    so a screen offering the listed models asks the service the way its test does."""
+    return await list_models(
+        targets,
+        key,
+        timeout=options.timeout,
+        pins=options.pins,
+        ca_file=options.ca_file,
+        no_proxy=options.no_proxy,
+        env=options.env,
+    )

@@ -113,3 +113,12 @@ def test_a_hostile_native_answer_falls_back_to_the_compatible_list(
     simulator.inject(Fault("nested_json", path_prefix="/api/v1/models"))
     code, out, err = _run(capsys, tmp_path, simulator)
     assert code == 1 and "Traceback" not in err and "larger than the cap" in err
+
+
+def test_bad_network_flags_are_exit_2_before_any_request(capsys, env, tmp_path, simulator):
+    write_config(tmp_path, simulator)
+    env.setenv(KEY_VAR, simulator.key("ap-southeast-1"))
+    before = len(simulator.requests)
+    assert _run(capsys, tmp_path, simulator, "--timeout", "nan")[0] == 2
+    assert _run(capsys, tmp_path, simulator, "--ca-file", str(tmp_path / "missing.pem"))[0] == 2
+    assert len(simulator.requests) == before
