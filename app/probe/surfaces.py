@@ -124,10 +124,13 @@ async def converse(check: SurfaceCheck, client: httpx.AsyncClient) -> None:
     judge_answer(check, answer, "inference", keyless=False, inference=True)
     if r.ping_model_reason == "not_listed" and r.finding is None:
         # The connection and the key work (the listed model answered), but the profile's
-        # model is not in the key's complete list: its calls would fail, so say so.
-        listed = ", ".join(m for m in page.ids if "flash" in m)[:200] or r.ping_model or "-"
+        # model is not in the key's complete list: its calls would fail, so say so, with the
+        # finding its own 1-token call would give: a model the catalog offers in this scope
+        # is more likely not granted to the key (403) than nonexistent (404).
+        offered = offered_models(t)
+        code = "access_denied" if wanted in offered else "model_not_found"
         check.fail(
-            "model_not_found", model=wanted, status=200, api_code="GET /models", models=listed
+            code, model=wanted, status=200, api_code="GET /models", models=", ".join(offered)
         )
 
 

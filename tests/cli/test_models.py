@@ -122,3 +122,16 @@ def test_bad_network_flags_are_exit_2_before_any_request(capsys, env, tmp_path, 
     assert _run(capsys, tmp_path, simulator, "--timeout", "nan")[0] == 2
     assert _run(capsys, tmp_path, simulator, "--ca-file", str(tmp_path / "missing.pem"))[0] == 2
     assert len(simulator.requests) == before
+
+
+def test_doctor_on_a_key_without_the_profiles_model_says_denied_not_missing(
+    capsys, env, tmp_path, simulator
+):
+    from tests.fixtures.doctor import doctor
+
+    write_config(tmp_path, simulator, "limited", model="qwen-flash")
+    run = doctor(capsys, env, tmp_path, simulator, simulator.key("limited"))
+    openai = next(c for c in run.data["checks"] if c["surface"] == "openai")
+    assert openai["ping_model"] == "qwen-plus" and openai["ping_model_reason"] == "not_listed"
+    assert openai["finding"] == "access_denied"
+    assert "model_not_found" not in run.codes
