@@ -135,3 +135,17 @@ def test_doctor_on_a_key_without_the_profiles_model_says_denied_not_missing(
     assert openai["ping_model"] == "qwen-plus" and openai["ping_model_reason"] == "not_listed"
     assert openai["finding"] == "access_denied"
     assert "model_not_found" not in run.codes
+
+
+def test_doctor_text_names_the_ping_model_and_why(capsys, env, tmp_path, simulator):
+    write_config(tmp_path, simulator, "limited", model="qwen-flash")
+    env.setenv(KEY_VAR, simulator.key("limited"))
+    argv = ["doctor", "--config", str(tmp_path / "config.yaml")]
+    argv += ["--connect-to", simulator.connect_to, "--ca-file", str(simulator.ca_file)]
+    for lang, words in (
+        ("en", "ping model: qwen-plus (the profile's model is not"),
+        ("zh", "测试模型：qwen-plus"),
+    ):
+        capsys.readouterr()
+        main([*argv, "--lang", lang])
+        assert words in capsys.readouterr().out
