@@ -17,10 +17,11 @@ import pytest
 from app.core.i18n import set_language
 from app.core.models import Target, TrustSource
 from app.findings.codes import Finding
+from app.findings.judge import judge_response
 from app.findings.remedies import RemedyCommands
 from app.findings.results import CheckResult, ProbeResult
 from app.probe.engine import ProbeOptions, run_checks
-from app.probe.ownership import explain_refusal
+from app.probe.ownership import explain_refusal, find_owner_of_unverified
 from app.probe.targets import PLAN_HOSTS, ownership_matrix, targets_for
 from app.probe.transport import Pins
 from app.secrets.key import ApiKey
@@ -155,3 +156,19 @@ def test_a_pay_as_you_go_key_on_a_plan_profile_is_sent_to_its_region():
 def test_a_key_refused_everywhere_stays_refused_and_says_it_was_checked():
     finding = _explain(set(), PLAN_KEY, WS_HOST, "cn-beijing")
     assert finding.code == "key_rejected" and finding.params.get("consent") == "yes"
+
+
+def test_a_403_plan_mismatch_is_never_key_accepted_and_the_matrix_names_the_plan():
+    """A plan key on a pay-as-you-go host may answer 403 (official): that proves nothing, and
+    with consent the matrix says which plan the key is (find_owner_of_unverified)."""
+    body = b'{"code": "AccessDenied", "message": "Access denied.", "request_id": "r"}'
+    judged = judge_response(403, "application/json", body, oversized=False, inference=False)
+    assert (judged.code, judged.key_accepted) == ("access_denied", None)
+    check = _refused(WS_HOST, "cn-beijing")
+    check.finding = Finding("access_denied", "openai", "cn-beijing", WS_HOST, ("rid-1",), {})
+    check.http_status, check.key_accepted = 403, None
+    result = ProbeResult([check], [], [], TrustSource("os", "-"), None, "-")
+    accepting = {"token-plan.ap-southeast-1.maas.aliyuncs.com"}
+    asyncio.run(find_owner_of_unverified(_answers(accepting), result, [check]))
+    assert check.finding is not None and check.finding.code == "key_is_plan"
+    assert "a Singapore Token Plan key" in check.finding.message
