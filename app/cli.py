@@ -32,6 +32,7 @@ COMMANDS = (
     "env",
     "key",
     "doctor",
+    "models",
 )
 
 

@@ -109,6 +109,13 @@ class RemedyCommands:
             "configure", *self._profile_args(), "--region", region, "--shared-host"
         )
 
+    def configure_plan(self, plan: str, plan_region: str) -> str:
+        """Point the existing profile at the plan host that accepted the key (the ownership
+        matrix asks the four plan hosts): `configure --profile P --plan K --plan-region R`."""
+        return self._command(
+            "configure", *self._profile_args(), "--plan", plan, "--plan-region", plan_region
+        )
+
     def env(self) -> str:
         return self._command("env", *self._profile_args())
 
@@ -132,5 +139,9 @@ class RemedyCommands:
             regions = f.params.get("regions") or ()
             owner = regions[0] if isinstance(regions, tuple | list) and regions else "REGION"
             params["configure_region"] = self.configure_region(str(owner))
+            plan, plan_region = f.params.get("plan"), f.params.get("plan_region")
+            params["configure_plan"] = self.configure_plan(
+                str(plan or "PLAN"), str(plan_region or "REGION")
+            )
             out.append(dataclasses.replace(f, params=params))
         return out

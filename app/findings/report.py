@@ -106,6 +106,8 @@ def _check_json(check: CheckResult) -> dict[str, Any]:
         "key_accepted": check.key_accepted,
         "model": check.target.model,
         "token_field": check.token_field,
+        "ping_model": check.ping_model,
+        "ping_model_reason": check.ping_model_reason,
         "key_sent": not check.keyless if check.http_status is not None else None,
         "address": check.address,
         "tls": (
@@ -224,6 +226,9 @@ def render_text(report: DoctorReport | ProbeResult) -> str:
             lines.append(f"    {connection}")
         if check.request_id:
             lines.append("    " + t("doctor.request_id", id=check.request_id))
+        if check.ping_model:
+            why = t(f"doctor.ping_reason_{check.ping_model_reason}")
+            lines.append("    " + t("doctor.ping_model", model=check.ping_model, why=why))
     if any(timelines):
         lines.append("  " + legend())
     if r.ownership:

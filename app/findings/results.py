@@ -35,6 +35,10 @@ class CheckResult:
     # The name of the token limit the service accepted in the 1-token call (None = no
     # successful call): max_completion_tokens or the deprecated max_tokens.
     token_field: str | None = None
+    # The model pinged instead of the profile's, and why (no_model | not_listed |
+    # catalog_fallback): chosen from the key's model list (app.probe.model_list).
+    ping_model: str | None = None
+    ping_model_reason: str | None = None
     t_start: float = 0.0
     t_end: float = 0.0
 
@@ -57,7 +61,11 @@ class CheckResult:
     @property
     def event_surface(self) -> str:
         t = self.target
-        return t.surface if t.role == "profile" else f"{t.surface}@{t.region}"
+        if t.role == "profile":
+            return t.surface
+        # A plan host shares its region id with that region's shared host: keep the rows apart.
+        plan = _plan_kind(t.host)
+        return f"{t.surface}@{t.region}" if plan is None else f"{t.surface}@{t.region}/{plan}"
 
     @property
     def unverified(self) -> bool:
@@ -99,3 +107,13 @@ class ProbeResult:
 
     def add_finding(self, finding: Finding) -> None:
         self.findings.append(finding)
+
+
+def _plan_kind(host: str) -> str | None:
+    """coding | token for a plan host (MODEL_STUDIO.md section 2), None otherwise. Findings
+    sit below the probe, so this reads the host names rather than app.probe.targets."""
+    if host in ("coding.dashscope.aliyuncs.com", "coding-intl.dashscope.aliyuncs.com"):
+        return "coding"
+    if host.startswith("token-plan.") and host.endswith(".maas.aliyuncs.com"):
+        return "token"
+    return None

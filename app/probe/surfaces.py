@@ -23,6 +23,7 @@ from app.core.models import Step, Target
 from app.findings.codes import REQUEST_ID_MAX, inert_or_none
 from app.findings.judge import body_request_id, judge_response
 from app.findings.results import CheckResult
+from app.probe.model_list import choose_ping_model, parse_page
 from app.probe.targets import offered_models
 from app.secrets.key import ApiKey
 
@@ -99,9 +100,17 @@ async def converse(check: SurfaceCheck, client: httpx.AsyncClient) -> None:
     headers = {} if key is None else {"Authorization": f"Bearer {key.reveal()}"}
     answer = await check.send(client, "GET", "/models", headers, None)
     judge_answer(check, answer, "auth", keyless=key is None, inference=False)
-    if r.finding is not None or key is None or not check.inference or not model:
+    if r.finding is not None or key is None or not check.inference or r.role != "profile":
         return
-    if r.role != "profile":
+    # The auth GET was the key's model list: ping a listed small model when the profile
+    # has none or its model is not listed (no extra request; the catalog is the fallback).
+    source = "compatible" if t.surface == "openai" else "native"
+    page = parse_page(answer.content_type, answer.body, source, answer.oversized)
+    chosen, reason = choose_ping_model(page if answer.status == 200 else None, model, t.scope)
+    wanted = model
+    if reason is not None:
+        r.ping_model, r.ping_model_reason, model = chosen, reason, chosen
+    if not model:
         return
     path = "/chat/completions" if t.surface == "openai" else _NATIVE_GENERATION
     field = TOKEN_FIELDS[t.surface][0]
@@ -113,6 +122,16 @@ async def converse(check: SurfaceCheck, client: httpx.AsyncClient) -> None:
         answer = await check.send(client, "POST", path, headers, _ping(t.surface, model, field))
     r.token_field = field if answer.status < 300 else None
     judge_answer(check, answer, "inference", keyless=False, inference=True)
+    if r.ping_model_reason == "not_listed" and r.finding is None:
+        # The connection and the key work (the listed model answered), but the profile's
+        # model is not in the key's complete list: its calls would fail, so say so, with the
+        # finding its own 1-token call would give: a model the catalog offers in this scope
+        # is more likely not granted to the key (403) than nonexistent (404).
+        offered = offered_models(t)
+        code = "access_denied" if wanted in offered else "model_not_found"
+        check.fail(
+            code, model=wanted, status=200, api_code="GET /models", models=", ".join(offered)
+        )
 
 
 _NATIVE_GENERATION = "/services/aigc/text-generation/generation"

@@ -1,5 +1,5 @@
-"""What a run checks: the three surfaces of the profile's endpoint, and the other regions'
-shared hosts that can tell whose key it is.
+"""What a run checks: the three surfaces of the profile's endpoint, and the hosts that can
+tell whose key it is (every region's shared host and the four plan hosts).
 
 Every URL comes from app.core.endpoints (the only URL builder); the engine never trusts a
 URL it did not build. Plain data and the catalog only: importing this module does not
@@ -9,6 +9,7 @@ import httpx, so a screen can show what will be checked before anything is sent.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from app.core.catalog import Catalog, anthropic_probe_model, load_catalog
 from app.core.endpoints import base_urls as build_base_urls
@@ -80,3 +81,55 @@ def ownership_targets(
         urls = build_base_urls(region.id, "shared", None, catalog)
         targets.append(Target("openai", region.id, urls.host, urls.openai, None, "ownership"))
     return targets, unchecked
+
+
+class PlanHost(NamedTuple):
+    """One plan host: plan kind (coding | token), plan region, host, OpenAI-compatible path."""
+
+    plan: str
+    plan_region: str
+    host: str
+    openai_path: str
+
+
+# MODEL_STUDIO.md section 2 ("Plan hosts"); CONTRACT.md's plan regions. A local stand-in until
+# app.core.endpoints.plan_base_urls lands on main: then these URLs come from there.
+PLAN_HOSTS: tuple[PlanHost, ...] = (
+    PlanHost("coding", "cn-beijing", "coding.dashscope.aliyuncs.com", "/v1"),
+    PlanHost("coding", "ap-southeast-1", "coding-intl.dashscope.aliyuncs.com", "/v1"),
+    PlanHost(
+        "token", "cn-beijing", "token-plan.cn-beijing.maas.aliyuncs.com", "/compatible-mode/v1"
+    ),
+    PlanHost(
+        "token",
+        "ap-southeast-1",
+        "token-plan.ap-southeast-1.maas.aliyuncs.com",
+        "/compatible-mode/v1",
+    ),
+)
+
+
+def plan_of_host(host: str | None) -> PlanHost | None:
+    """The plan host entry of `host`, None for a pay-as-you-go (or unknown) host."""
+    return next((p for p in PLAN_HOSTS if p.host == host), None)
+
+
+def plan_targets(profile_host: str | None = None) -> list[Target]:
+    """The OpenAI-compatible surface of every plan host (not the profile's own): a plan key
+    is accepted by its plan's host of its plan region only, so these tell which plan it is."""
+    return [
+        Target(
+            "openai", p.plan_region, p.host, f"https://{p.host}{p.openai_path}", None, "ownership"
+        )
+        for p in PLAN_HOSTS
+        if p.host != profile_host
+    ]
+
+
+def ownership_matrix(
+    profile_region: str, profile_host: str, catalog: Catalog | None = None
+) -> tuple[list[Target], list[str]]:
+    """Every host that can tell whose key it is: the shared hosts (ownership_targets) and the
+    plan hosts, asked all at once by the engine; and the regions that cannot be checked."""
+    targets, unchecked = ownership_targets(profile_region, profile_host, catalog)
+    return targets + plan_targets(profile_host), unchecked

@@ -18,19 +18,22 @@ from app.core.text import inert, looks_like_key
 MIN_KEY_LEN = 8
 MAX_KEY_LEN = 1000
 PLAN_KEY_PREFIX = "sk-sp-"
+# Temporary keys (official: POST {base}/api/v1/tokens, 1-1800 s): recognised, never refused.
+TEMP_KEY_PREFIX = "st-"
 _QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "`": "`"}
 _PASTE_WHITESPACE = " \t\r\n\f\v"
 
 
 def mask(value: str) -> str:
-    """`sk-…a1b2` (`sk-sp-…a1b2` for a plan key): the one masking of a key or any token.
+    """`sk-…a1b2` (`sk-sp-…a1b2` for a plan key, `st-…a1b2` for a temporary one): the one
+    masking of a key or any token.
 
     Enough to recognise it, not enough to use it: the last four characters only when the
     value is long enough that four are a small part of it."""
     if value.startswith(PLAN_KEY_PREFIX):
         prefix = PLAN_KEY_PREFIX
     else:
-        prefix = "sk-" if value.startswith("sk-") else ""
+        prefix = next((p for p in ("sk-", TEMP_KEY_PREFIX) if value.startswith(p)), "")
     tail = value[-4:] if len(value) >= 16 else ""
     return f"{prefix}…{tail}" if prefix or tail else "…"
 
@@ -73,9 +76,20 @@ class ApiKey:
     def is_plan_key(self) -> bool:
         return self._value.startswith(PLAN_KEY_PREFIX)
 
+    @property
+    def is_temporary(self) -> bool:
+        return self._value.startswith(TEMP_KEY_PREFIX)
+
     def notices(self) -> tuple[Notice, ...]:
+        """Remarks on the key's shape, never a refusal (MODEL_STUDIO.md section 3: no fixed
+        regex). `sk-…` of any body (32 hex, or `sk-ws-` with a long dotted body) says
+        nothing; `sk-sp-` is a plan key whose plan only the ownership probe can tell (both
+        plans issue that prefix); `st-` is a temporary key that expires (temporary_expiry
+        adds when, if the service said it); anything else may be the wrong secret."""
         if self.is_plan_key:
             return (Notice("secrets.plan_key"),)
+        if self.is_temporary:
+            return (Notice("secrets.temporary_key"),)
         if not self._value.startswith("sk-"):
             return (Notice("secrets.unusual_prefix"),)
         return ()
@@ -117,6 +131,29 @@ class ApiKey:
 
     def __deepcopy__(self, memo: object) -> ApiKey:
         return self
+
+
+def temporary_expiry(expires_at: object) -> Notice | None:
+    """ "This temporary key expires at …", from the `expires_at` the service returned with an
+    `st-` key (POST /api/v1/tokens): epoch seconds (or milliseconds) or a date text. None
+    when the value says nothing usable; a date text is shown inert and short (it came from
+    the network)."""
+    from datetime import datetime, timezone  # here: only a token issue needs it
+
+    if isinstance(expires_at, bool):
+        return None
+    if isinstance(expires_at, str) and expires_at.strip().isdigit():
+        expires_at = int(expires_at.strip())
+    if isinstance(expires_at, int | float):
+        seconds = expires_at / 1000 if expires_at > 10**11 else expires_at
+        try:
+            moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+        return Notice("secrets.temporary_expires", at=moment.strftime("%Y-%m-%d %H:%M:%S UTC"))
+    if isinstance(expires_at, str) and expires_at.strip():
+        return Notice("secrets.temporary_expires", at=inert(expires_at.strip(), 40))
+    return None
 
 
 _VAR = r"[A-Za-z_][A-Za-z0-9_]{0,127}"

@@ -7,7 +7,7 @@ import pytest
 from app.core.catalog import load_catalog
 from app.core.models import CheckFinished, CheckStarted, PhaseDone
 from app.probe.engine import ProbeOptions, run_checks
-from app.probe.targets import targets_for
+from app.probe.targets import PLAN_HOSTS, targets_for
 from app.probe.transport import Pins
 from app.secrets.key import ApiKey
 from app.simulator.faults import Fault
@@ -73,13 +73,16 @@ async def test_all_regions_ownership_checks_run_at_once_and_report_rows_apart(si
     )
     assert {f.code for f in result.findings} == {"key_other_region"}
     shared = {r.hosts.shared for r in load_catalog().regions.values() if r.hosts.shared}
-    assert {c.host for c in result.ownership} == shared - {None}
+    matrix = (shared - {None}) | {p.host for p in PLAN_HOSTS}  # the ownership matrix
+    assert {c.host for c in result.ownership} == matrix
     assert overlap([(c.t_start, c.t_end) for c in result.ownership])
-    ownership_requests = [r for r in simulator.requests if r.host in shared]
+    ownership_requests = [r for r in simulator.requests if r.host in matrix]
     assert overlap([(r.t_start, r.t_end) for r in ownership_requests])
-    # a UI keeps these rows apart from the profile's own: surface is "openai@<region>"
+    # a UI keeps these rows apart from the profile's own and from each other: surface is
+    # "openai@<region>", "openai@<plan region>/<plan>" for a plan host
     started = [e for e in events if isinstance(e, CheckStarted) and e.role == "ownership"]
-    assert {e.surface for e in started} == {f"openai@{c.region}" for c in result.ownership}
+    assert {e.surface for e in started} == {c.event_surface for c in result.ownership}
+    assert len({e.surface for e in started}) == len(result.ownership)
 
 
 async def test_many_targets_at_once_overlap(simulator):
