@@ -218,7 +218,10 @@ def require_scope_choice(
     residency already places the profile in this region, the user must say which scope.
     """
     region = catalog.regions[region_id]
-    if scope is not None or region.scope_choice != "workspace":
+    # Virginia also chooses per workspace, but its model names run in either scope (plain
+    # names in a US workspace stay in the US; the legacy `-us` names anywhere): Global is a
+    # safe guess there, and the recommendation says how to pick US.
+    if scope is not None or region.scope_choice != "workspace" or region.legacy_suffix:
         return
     if scope_for_residency(region_id, residency, catalog) is not None:
         return

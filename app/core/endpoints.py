@@ -237,3 +237,54 @@ def classify_host(host: str, catalog: Catalog | None = None) -> HostInfo | None:
             if ws.value == label:
                 return HostInfo(host, region.id, "workspace", label)
     return None
+
+
+class PlanUrls(Record):
+    """The base URLs of a plan host (Coding Plan or Token Plan): OpenAI- and
+    Anthropic-compatible only, with the plan's own paths (Coding Plan's OpenAI path is `/v1`)."""
+
+    plan: str
+    plan_region: str
+    host: str
+    openai: str
+    anthropic: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"openai": self.openai, "anthropic": self.anthropic}
+
+
+def plan_base_urls(plan: str, plan_region: str, catalog: Catalog | None = None) -> PlanUrls:
+    """The base URLs of `plan` in `plan_region`, from the catalog's plan table; a clear
+    error naming the regions the plan has when there is no such host (`--plan token
+    --plan-region eu-central-1`)."""
+    catalog = catalog or load_catalog()
+    if plan not in catalog.plans:
+        raise EndpointError("endpoints.unknown_plan", plan=plan, known=", ".join(catalog.plans))
+    entry = catalog.plans[plan]
+    if plan_region not in entry.hosts:
+        raise EndpointError(
+            "endpoints.no_plan_host",
+            plan=entry.name.en,
+            region=plan_region,
+            known=", ".join(entry.hosts),
+        )
+    host = entry.hosts[plan_region]
+    urls = {}
+    for surface, path in entry.paths.items():
+        url = f"https://{host}{path}"
+        _assert_url(url, host, path)
+        urls[surface] = url
+    return PlanUrls(plan=plan, plan_region=plan_region, host=host, **urls)
+
+
+def all_plan_urls(catalog: Catalog | None = None) -> list[PlanUrls]:
+    """Every plan host's URLs (the ownership matrix asks each of them)."""
+    catalog = catalog or load_catalog()
+    return [plan_base_urls(p, r, catalog) for p in catalog.plans for r in catalog.plans[p].hosts]
+
+
+def plan_of_host(host: str | None, catalog: Catalog | None = None) -> PlanUrls | None:
+    """The plan host entry of `host`, None for a pay-as-you-go (or unknown) host."""
+    if not host:
+        return None
+    return next((p for p in all_plan_urls(catalog) if p.host == host), None)

@@ -16,12 +16,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from app.core.endpoints import plan_of_host
 from app.core.models import Target
 from app.findings.codes import Finding
 from app.findings.judge import KEY_REFUSED_CODES, WORKSPACE_DENIED_CODES
 from app.findings.results import CheckResult, ProbeResult
 from app.findings.summarize import status_of
-from app.probe.targets import ownership_matrix, plan_of_host
+from app.probe.targets import ownership_matrix
 from app.secrets.key import ApiKey
 
 # Runs checks of other hosts with the run's key and settings (the engine's `check_all`).

@@ -9,9 +9,9 @@ import httpx, so a screen can show what will be checked before anything is sent.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple
 
 from app.core.catalog import Catalog, anthropic_probe_model, load_catalog
+from app.core.endpoints import all_plan_urls
 from app.core.endpoints import base_urls as build_base_urls
 from app.core.models import SURFACES, Target
 
@@ -28,7 +28,7 @@ def offered_models(target: Target, catalog: Catalog | None = None) -> list[str]:
     names = list(dict.fromkeys(m for s in scopes for m in catalog.ping_models(s)))
     if target.surface == "anthropic":
         served = set(catalog.anthropic_models)
-        served |= {f"{m}-us" for m in served if region.scope_choice == "model-suffix"}
+        served |= {f"{m}-us" for m in served if region.legacy_suffix}
         names = [m for m in names if m in served]
     return names
 
@@ -83,45 +83,12 @@ def ownership_targets(
     return targets, unchecked
 
 
-class PlanHost(NamedTuple):
-    """One plan host: plan kind (coding | token), plan region, host, OpenAI-compatible path."""
-
-    plan: str
-    plan_region: str
-    host: str
-    openai_path: str
-
-
-# MODEL_STUDIO.md section 2 ("Plan hosts"); CONTRACT.md's plan regions. A local stand-in until
-# app.core.endpoints.plan_base_urls lands on main: then these URLs come from there.
-PLAN_HOSTS: tuple[PlanHost, ...] = (
-    PlanHost("coding", "cn-beijing", "coding.dashscope.aliyuncs.com", "/v1"),
-    PlanHost("coding", "ap-southeast-1", "coding-intl.dashscope.aliyuncs.com", "/v1"),
-    PlanHost(
-        "token", "cn-beijing", "token-plan.cn-beijing.maas.aliyuncs.com", "/compatible-mode/v1"
-    ),
-    PlanHost(
-        "token",
-        "ap-southeast-1",
-        "token-plan.ap-southeast-1.maas.aliyuncs.com",
-        "/compatible-mode/v1",
-    ),
-)
-
-
-def plan_of_host(host: str | None) -> PlanHost | None:
-    """The plan host entry of `host`, None for a pay-as-you-go (or unknown) host."""
-    return next((p for p in PLAN_HOSTS if p.host == host), None)
-
-
 def plan_targets(profile_host: str | None = None) -> list[Target]:
     """The OpenAI-compatible surface of every plan host (not the profile's own): a plan key
     is accepted by its plan's host of its plan region only, so these tell which plan it is."""
     return [
-        Target(
-            "openai", p.plan_region, p.host, f"https://{p.host}{p.openai_path}", None, "ownership"
-        )
-        for p in PLAN_HOSTS
+        Target("openai", p.plan_region, p.host, p.openai, None, "ownership")
+        for p in all_plan_urls()
         if p.host != profile_host
     ]
 

@@ -94,7 +94,7 @@ def test_anthropic_check_model_agrees_with_the_exported_model():
     for region in catalog.regions.values():
         for scope in region.scopes:
             models = list(catalog.ping_models(scope))
-            if region.scope_choice == "model-suffix":
+            if region.legacy_suffix:
                 # US Virginia: `-us` models, served on the Anthropic surface or not.
                 models += [f"{m}-us" for m in catalog.anthropic_models] + ["qwen3.5-flash-us"]
             for model in models:

@@ -26,19 +26,20 @@ SCENARIOS = {
     "hongkong": ("cn-hongkong", "hongkong"),
 }
 
-# MODEL_STUDIO.md section 9, Hong Kong "not published" -> unknown, never yes.
+# MODEL_STUDIO.md section 9, Hong Kong "not published" -> unknown, never yes; Frankfurt's
+# application development "unverified" -> unknown. Columns: realtime, batch, alerting,
+# fine-tuning, application development, PrivateLink.
+_COLUMNS = ("realtime", "batch", "alerting", "fine-tuning", "app-dev", "privatelink")
 FEATURES = {
-    "cn-beijing": {"realtime": "yes", "batch": "yes", "alerting": "yes", "fine-tuning": "yes"},
-    "ap-southeast-1": {"realtime": "yes", "batch": "yes", "alerting": "yes", "fine-tuning": "no"},
-    "us-east-1": {"realtime": "yes", "batch": "no", "alerting": "no", "fine-tuning": "no"},
-    "eu-central-1": {"realtime": "yes", "batch": "no", "alerting": "no", "fine-tuning": "no"},
-    "ap-northeast-1": {"realtime": "yes", "batch": "no", "alerting": "no", "fine-tuning": "no"},
-    "cn-hongkong": {
-        "realtime": "unknown",
-        "batch": "unknown",
-        "alerting": "unknown",
-        "fine-tuning": "unknown",
-    },
+    region: dict(zip(_COLUMNS, row.split(), strict=True))
+    for region, row in {
+        "cn-beijing": "yes yes yes yes yes yes",
+        "ap-southeast-1": "yes yes yes no yes yes",
+        "us-east-1": "yes no no no no no",
+        "eu-central-1": "yes no no no unknown no",
+        "ap-northeast-1": "yes no no no no no",
+        "cn-hongkong": "unknown unknown unknown unknown unknown no",
+    }.items()
 }
 
 # MODEL_STUDIO.md section 2: workspace host, shared host, trial host, workspace required.
@@ -67,7 +68,7 @@ HOSTS = {
 }
 
 SCOPES = {
-    "cn-beijing": ("mainland",),
+    "cn-beijing": ("mainland", "elastic"),
     "ap-southeast-1": ("international",),
     "us-east-1": ("global", "us"),
     "eu-central-1": ("global", "eu"),
@@ -86,8 +87,12 @@ def test_scenario_table(catalog):
     assert got == SCENARIOS
     near = catalog.scenarios["none"].near
     assert {zone: (p.region, p.scope) for zone, p in near.items()} == {
-        "europe": ("eu-central-1", "global")
+        "europe": ("eu-central-1", "global"),
+        "asia": ("ap-northeast-1", "global"),  # the Chinese region page's row
     }
+    # Beijing's mainland row holds only for models launched before 2026-10-13 (section 1).
+    caveat = catalog.scenarios["mainland"].caveat
+    assert caveat is not None and "2026-10-13" in caveat.en and "2026-10-13" in caveat.zh
 
 
 def test_feature_table(catalog):
@@ -104,12 +109,25 @@ def test_hosts(catalog):
 
 def test_scopes_per_region_and_how_they_are_chosen(catalog):
     assert {rid: r.scopes for rid, r in catalog.regions.items()} == SCOPES
-    assert catalog.region("us-east-1").scope_choice == "model-suffix"
-    for rid in ("eu-central-1", "ap-northeast-1", "cn-hongkong"):
+    # Virginia: per workspace now (official), the -us suffix kept as the legacy way.
+    for rid in ("us-east-1", "eu-central-1", "ap-northeast-1", "cn-hongkong"):
         assert catalog.region(rid).scope_choice == "workspace"
+    assert [r.id for r in catalog.regions.values() if r.legacy_suffix] == ["us-east-1"]
+    # Beijing: the model's launch date decides (2026-10-13), read from the catalog's list,
+    # which is marked observed (there is no official per-model list).
+    beijing = catalog.region("cn-beijing")
+    assert beijing.scope_choice == "by-model"
+    assert beijing.model_scopes is not None and beijing.model_scopes.since == "2026-10-13"
+    assert catalog.model_scope("cn-beijing", "qwen-plus") == "mainland"
+    assert catalog.model_scope("cn-beijing", "qwen3.7-plus") == "elastic"
+    assert catalog.model_scope("cn-beijing", "no-such-model") is None
+    assert catalog.model_scope("ap-southeast-1", "qwen3.7-plus") is None
+    assert catalog.observed("regions.cn-beijing.model_scopes")
+    assert not catalog.observed("regions.cn-beijing")
     assert set(catalog.scopes) == {
         "global",
         "mainland",
+        "elastic",
         "international",
         "us",
         "eu",
@@ -137,10 +155,127 @@ def test_ping_models_follow_section_7(catalog):
         assert "qwen-turbo" not in catalog.ping_models(scope)  # retired 2026-10
 
 
-def test_reserved_labels_and_doc_conflict(catalog):
+def test_reserved_labels_and_doc_conflicts(catalog):
     assert set(catalog.reserved_workspace_labels) == {"trial", "token-plan"}
-    conflicts = catalog.region("us-east-1").doc_conflicts
-    assert conflicts and "dashscope-us.aliyuncs.com" in conflicts[0].en
+    # The Virginia page now lists both hosts (section 2): that conflict is resolved.
+    assert catalog.region("us-east-1").doc_conflicts == ()
+    (frankfurt,) = catalog.region("eu-central-1").doc_conflicts
+    assert "trial.eu-central-1.maas.aliyuncs.com" in frankfurt.en  # observed, not official
+    (hongkong,) = catalog.region("cn-hongkong").doc_conflicts
+    assert "workspace ID is required" in hongkong.en
+
+
+def test_access_domains_and_their_guarantees(catalog):
+    """MODEL_STUDIO.md section 2, the access-domain table (official Beijing page)."""
+    got = {
+        d.id: (d.timeout_s, d.protocols, d.sla, d.production)
+        for d in catalog.access_domains.values()
+    }
+    assert got == {
+        "workspace": (3600, ("HTTP", "SSE", "WebSocket", "WebRTC", "AOQ"), "99.9%", True),
+        "dashscope": (600, ("HTTP", "SSE", "WebSocket"), "99.9%", True),
+        "trial": (600, ("HTTP", "SSE"), None, False),
+    }
+    assert "1000" in catalog.access_domains["trial"].rate_limits.en
+
+
+def test_plans_hosts_paths_and_editions(catalog):
+    """MODEL_STUDIO.md section 2, "Plan hosts": Coding Plan's OpenAI path is /v1."""
+    coding, token = catalog.plan("coding"), catalog.plan("token")
+    assert coding.paths == {"openai": "/v1", "anthropic": "/apps/anthropic"}
+    assert coding.hosts == {
+        "cn-beijing": "coding.dashscope.aliyuncs.com",
+        "ap-southeast-1": "coding-intl.dashscope.aliyuncs.com",
+    }
+    assert coding.main_account_only and not token.main_account_only
+    assert token.paths == {"openai": "/compatible-mode/v1", "anthropic": "/apps/anthropic"}
+    assert token.hosts == {
+        "cn-beijing": "token-plan.cn-beijing.maas.aliyuncs.com",
+        "ap-southeast-1": "token-plan.ap-southeast-1.maas.aliyuncs.com",
+    }
+    assert token.editions == {
+        "personal": ("ap-southeast-1",),
+        "team": ("cn-beijing", "ap-southeast-1"),
+    }
+
+
+def test_every_fact_has_a_source_with_its_kind_and_date(catalog):
+    """Each region, scope, scenario, access domain, plan and model list names its sources,
+    and each source says its kind and when it was checked (issue 9)."""
+    expected = (
+        {f"regions.{r}" for r in catalog.regions}
+        | {f"scopes.{s}" for s in catalog.scopes}
+        | {f"scenarios.{s}" for s in catalog.scenarios}
+        | {f"access_domains.{d}" for d in catalog.access_domains}
+        | {f"plans.{p}" for p in catalog.plans}
+        | {"anthropic_models", "workspace_id_prefixes", "regions.cn-beijing.model_scopes"}
+    )
+    assert set(catalog.facts) == expected
+    kinds = {s.kind for s in catalog.sources.values()}
+    assert kinds <= {"official", "sdk", "observed"} and "observed" in kinds
+    for ids in catalog.facts.values():
+        for sid in ids:
+            source = catalog.sources[sid]
+            assert source.title and len(source.checked) == 10
+    assert catalog.observed("workspace_id_prefixes")  # shapes seen, not documented
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field", "problem"),
+    [
+        (
+            lambda d: d["regions"]["cn-beijing"].pop("source"),
+            "regions.cn-beijing.source",
+            "missing",
+        ),
+        (lambda d: d["scopes"]["elastic"].pop("source"), "scopes.elastic.source", "missing"),
+        (lambda d: d["plans"]["token"].pop("source"), "plans.token.source", "missing"),
+        (
+            lambda d: d["access_domains"]["trial"].update(source="a-blog"),
+            "access_domains.trial.source",
+            "unknown source",
+        ),
+        (lambda d: d["sources"]["beijing-access"].pop("checked"), "checked", "missing"),
+        (
+            lambda d: d["sources"]["beijing-access"].update(checked="last week"),
+            "sources.beijing-access.checked",
+            "YYYY-MM-DD",
+        ),
+        (
+            lambda d: d["sources"]["beijing-access"].update(kind="rumour"),
+            "sources.beijing-access.kind",
+            "official, sdk, observed",
+        ),
+        (
+            lambda d: d["regions"]["cn-beijing"].pop("model_scopes"),
+            "regions.cn-beijing.model_scopes",
+            "missing",
+        ),
+        (
+            lambda d: d["plans"]["coding"]["paths"].update(openai="/v1/../x"),
+            "plans.coding.paths.openai",
+            "plain path",
+        ),
+        (
+            lambda d: d["plans"]["token"]["editions"].update(personal=["eu-central-1"]),
+            "plans.token.editions.personal[0]",
+            "expected one of",
+        ),
+        (
+            lambda d: d["access_domains"]["trial"].update(production=True),
+            "access_domains.trial.production",
+            "not for production",
+        ),
+    ],
+)
+def test_a_fact_without_a_source_or_date_is_refused(tmp_path, seed_data, mutate, field, problem):
+    mutate(seed_data)
+    path = write(tmp_path, seed_data)
+    with pytest.raises(CatalogError) as info:
+        load_catalog_file(path)
+    assert str(path) in str(info.value)
+    assert field in str(info.value)
+    assert problem in str(info.value)
 
 
 def test_every_name_exists_in_both_languages(catalog):
@@ -234,7 +369,7 @@ def test_a_missing_field_names_the_file_and_the_field(tmp_path, seed_data, mutat
         (lambda d: d["scenarios"]["eu"].update(scope="mainland"), "scenarios.eu.scope"),
         (
             lambda d: d["regions"]["cn-beijing"]["scopes"].append("lunar"),
-            "regions.cn-beijing.scopes[1]",
+            "regions.cn-beijing.scopes[2]",
         ),
         (
             lambda d: d["regions"]["cn-beijing"]["hosts"].update(workspace="x.{ws}.example"),
@@ -244,7 +379,7 @@ def test_a_missing_field_names_the_file_and_the_field(tmp_path, seed_data, mutat
             lambda d: d["regions"]["cn-beijing"]["hosts"].update(shared=None),
             "regions.cn-beijing.workspace_required",
         ),
-        (lambda d: d.update(version=2), "version"),
+        (lambda d: d.update(version=1), "version"),
         (lambda d: d.update(version=True), "version"),
     ],
 )

@@ -14,6 +14,7 @@ import asyncio
 
 import pytest
 
+from app.core.endpoints import all_plan_urls
 from app.core.i18n import set_language
 from app.core.models import Target, TrustSource
 from app.findings.codes import Finding
@@ -22,7 +23,7 @@ from app.findings.remedies import RemedyCommands
 from app.findings.results import CheckResult, ProbeResult
 from app.probe.engine import ProbeOptions, run_checks
 from app.probe.ownership import explain_refusal, find_owner_of_unverified
-from app.probe.targets import PLAN_HOSTS, ownership_matrix, targets_for
+from app.probe.targets import ownership_matrix, targets_for
 from app.probe.transport import Pins
 from app.secrets.key import ApiKey
 
@@ -57,7 +58,7 @@ async def test_a_plan_key_on_a_pay_as_you_go_host_is_named_a_plan_key_with_a_com
         targets, ApiKey(simulator.key("plan")), options(simulator, consent_all_regions=True)
     )
     assert {f.code for f in result.findings} == {"key_is_plan"}
-    plan_rows = [c for c in result.ownership if c.host in {p.host for p in PLAN_HOSTS}]
+    plan_rows = [c for c in result.ownership if c.host in {p.host for p in all_plan_urls()}]
     assert len(plan_rows) == 4 and any(c.key_accepted for c in plan_rows)
     assert overlap([(c.t_start, c.t_end) for c in result.ownership])  # all at once
     (finding,) = RemedyCommands("work").apply(result.findings)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from app.core.catalog import load_catalog
+from app.core.endpoints import all_plan_urls
 from app.core.models import CheckFinished, CheckStarted, PhaseDone
 from app.probe.engine import ProbeOptions, run_checks
-from app.probe.targets import PLAN_HOSTS, targets_for
+from app.probe.targets import targets_for
 from app.probe.transport import Pins
 from app.secrets.key import ApiKey
 from app.simulator.faults import Fault
@@ -73,7 +74,7 @@ async def test_all_regions_ownership_checks_run_at_once_and_report_rows_apart(si
     )
     assert {f.code for f in result.findings} == {"key_other_region"}
     shared = {r.hosts.shared for r in load_catalog().regions.values() if r.hosts.shared}
-    matrix = (shared - {None}) | {p.host for p in PLAN_HOSTS}  # the ownership matrix
+    matrix = (shared - {None}) | {p.host for p in all_plan_urls()}  # the ownership matrix
     assert {c.host for c in result.ownership} == matrix
     assert overlap([(c.t_start, c.t_end) for c in result.ownership])
     ownership_requests = [r for r in simulator.requests if r.host in matrix]

@@ -54,7 +54,8 @@ def test_every_residency_gets_the_documented_placement(residency):
         (None, ("us-east-1", "global")),
         ("americas", ("us-east-1", "global")),
         ("europe", ("eu-central-1", "global")),
-        ("asia", ("us-east-1", "global")),
+        # MODEL_STUDIO.md section 1 (the Chinese region page): nearer to Asia -> Tokyo, Global.
+        ("asia", ("ap-northeast-1", "global")),
         ("china", ("us-east-1", "global")),
     ],
 )
@@ -72,7 +73,7 @@ def test_no_residency_picks_between_the_two_global_rows(near, expected):
             ["eu-central-1", "ap-northeast-1", "cn-hongkong", "ap-southeast-1", "cn-beijing"],
         ),
         ("europe", ["us-east-1", "ap-southeast-1", "cn-hongkong", "ap-northeast-1", "cn-beijing"]),
-        ("asia", ["ap-southeast-1", "cn-hongkong", "ap-northeast-1", "cn-beijing", "eu-central-1"]),
+        ("asia", ["ap-southeast-1", "cn-hongkong", "cn-beijing", "us-east-1", "eu-central-1"]),
         (
             "china",
             ["cn-beijing", "cn-hongkong", "ap-northeast-1", "ap-southeast-1", "eu-central-1"],
@@ -84,7 +85,7 @@ def test_alternatives_for_no_residency_are_ordered_by_where_callers_run(near, or
 
 
 def test_callers_far_from_the_global_regions_are_pointed_at_the_nearer_alternatives():
-    rec = recommend(Answers("none", near="asia"), lang="en")
+    rec = recommend(Answers("none", near="china"), lang="en")
     assert any("alternatives below are nearer" in r for r in rec.reasons)
     assert any("far from US (Virginia)" in c for c in rec.caveats)
 
@@ -109,9 +110,9 @@ def caveat_text(residency: str, **kw) -> str:
 
 def test_us_scope_says_to_use_the_us_model_names_and_shows_the_doc_conflict():
     text = caveat_text("us")
-    assert "-us suffix" in text
-    assert "qwen-plus-us" in text
-    assert "dashscope-us.aliyuncs.com" in text  # the documented shared-host conflict
+    # Virginia's scope is now the workspace's (official); the -us names are the older way.
+    assert "create it with United States scope" in text
+    assert "older way" in text and "qwen-plus-us" in text
     assert "-us suffix" not in caveat_text("none")
 
 
