@@ -15,7 +15,13 @@ import sys
 from collections.abc import Callable, Collection
 from pathlib import Path
 
-from app.commands.configure_edit import editing_existing, endpoint_style, region_missing, run_edit
+from app.commands.configure_edit import (
+    editing_existing,
+    endpoint_style,
+    refuse_if_strict,
+    region_missing,
+    run_edit,
+)
 from app.config.io import load_config, modify_config
 from app.config.key_scope import legacy_sharers, scoped_account, undo_store
 from app.config.key_scope import register as record_use
@@ -85,6 +91,7 @@ def register(
         type=_any_case(catalog.scenarios),
         help=t("configure.opt_residency", residencies=", ".join(catalog.scenarios)),
     )
+    p.add_argument("--strict", action="store_true", help=t("configure.opt_strict"))
     p.add_argument("--default", action="store_true", help=t("configure.opt_default"))
     p.add_argument("--force", action="store_true", help=t("configure.opt_force"))
 
@@ -150,6 +157,7 @@ def run(args: argparse.Namespace) -> int:
     notices = list(profile_notices) + notices
     require_scope_choice(args.region, args.scope, args.residency, catalog)
     notices.extend(model_notices(profile, path, catalog))
+    refuse_if_strict(args, notices)
 
     # 2. Pick the store, failing closed (exit 3) before anything is written.
     choice = choose_store(args.store, config_dir=path.parent, env_var=env_var)

@@ -21,10 +21,23 @@ from app.config.schema import Config, Profile
 from app.config.shell import cli_address, model_notices, next_line, print_notices
 from app.config.validate import require_scope_choice
 from app.core.catalog import Catalog
-from app.core.errors import UserError
+from app.core.errors import Notice, UserError
 from app.core.i18n import t
 from app.core.invocation import command
 from app.secrets.stores import store_for
+
+# Notices that mean "this profile does not keep the residency asked for": `--strict` (for
+# scripts that must not break residency) refuses them instead of saving with a warning.
+RESIDENCY_NOTICES = ("profiles.residency_mismatch", "profiles.model_other_scope")
+
+
+def refuse_if_strict(args: argparse.Namespace, notices: list[Notice]) -> None:
+    """With --strict, a residency-breaking notice is an error (exit 2, nothing written)."""
+    if not getattr(args, "strict", False):
+        return
+    breaking = [n for n in notices if n.key in RESIDENCY_NOTICES]
+    if breaking:
+        raise UserError("configure.strict_refused", reason=" ".join(n.message for n in breaking))
 
 
 def endpoint_style(args: argparse.Namespace) -> str:
@@ -84,6 +97,7 @@ def run_edit(args: argparse.Namespace, path: Path, name: str, catalog: Catalog) 
     )
     old = load_config(path, catalog).profiles[name]
     result = edit_profile(old, edit, catalog)
+    refuse_if_strict(args, list(result.notices))
     if result.profile.region != old.region and args.scope is None:
         require_scope_choice(result.profile.region, None, edit.residency, catalog)
     config = load_config(path, catalog)

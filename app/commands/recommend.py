@@ -69,6 +69,14 @@ def render_card(rec: Recommendation) -> str:
     ]
     if rec.caveats:
         lines += ["", w("card_caveats"), *(f"  ! {c}" for c in rec.caveats)]
+    if rec.model_advice:
+        lines += ["", w("card_models"), f"  {rec.model_advice}"]
+    if rec.access_domains:
+        lines += ["", w("card_domains")]
+        for d in rec.access_domains:
+            mark = f" ({w('domain_recommended')})" if d.recommended else ""
+            lines.append(f"  • {d.name}{mark}: {d.host}")
+            lines.append(f"      {d.summary}")
     lines += ["", w("card_alternatives")]
     if rec.alternatives:
         for alt in rec.alternatives:

@@ -25,7 +25,7 @@ from app.config.schema import (
 from app.core.catalog import Catalog, load_catalog
 from app.core.endpoints import STYLES, WorkspaceId, base_urls, normalize_workspace_id
 from app.core.errors import Notice, UserError, refuse_if_key
-from app.core.i18n import t
+from app.core.i18n import get_language, t
 from app.core.key_env import check_key_env_name
 from app.core.names import check_profile_name, safe_repr
 from app.core.text import looks_like_key
@@ -331,7 +331,10 @@ def _make_profile(
 ) -> tuple[Profile, tuple[Notice, ...]]:
     check_name(name)
     if scope is None:  # the defaults need a known region (and scope): checked first
-        scope = default_scope(check_region(region, catalog), residency, catalog)
+        known_region = check_region(region, catalog)
+        # Beijing: without a residency answer the model's own scope (its launch date).
+        by_model = catalog.model_scope(known_region, model) if residency is None else None
+        scope = by_model or default_scope(known_region, residency, catalog)
     if model is None and scope in catalog.scopes:
         model = catalog.default_model(scope)
     ref = api_key or KeyRef()
@@ -354,8 +357,27 @@ def _make_profile(
             notices.append(
                 Notice("profiles.ws_normalised", raw=safe_repr(workspace_id), value=ws.value)
             )
-    if profile.scope == "us" and not profile.model.endswith("-us"):
+    if profile.scope == "us" and not profile.model.endswith("-us") and style == "shared":
+        # A US-scope workspace runs plain names in the US; the DashScope domain has no
+        # workspace to carry the scope, so there only the legacy -us names stay in the US.
         notices.append(Notice("profiles.us_model_suffix", model=profile.model))
+    runs_in = catalog.model_scope(profile.region, profile.model)
+    if runs_in is not None and runs_in != profile.scope:
+        # lazy: shutil and the PATH lookup only for this notice, not on `env`'s load path
+        from app.core.invocation import command
+
+        lang = get_language()
+        notices.append(
+            Notice(
+                "profiles.model_other_scope",
+                model=profile.model,
+                runs_in=catalog.scope(runs_in).name.get(lang),
+                scope=catalog.scope(profile.scope).name.get(lang),
+                boundary=catalog.scope(runs_in).boundary.get(lang),
+                models=", ".join(catalog.ping_models(profile.scope)),
+                command=command("models"),
+            )
+        )
     if residency is not None:
         scenario = catalog.scenarios[residency]
         allowed = {(p.region, p.scope) for p in (scenario.placement, *scenario.near.values())}

@@ -113,6 +113,9 @@ def caveats(chosen: Placement, answers: Answers, unmet: tuple[str, ...], w: Writ
     region = chosen.region
     name = w.region(region)
     out = []
+    scenario = w.catalog.scenarios.get(answers.residency)
+    if scenario is not None and scenario.caveat and region.scope_choice == "by-model":
+        out.append(scenario.caveat.get(w.lang))  # Beijing's China Elastic Zone (section 1)
     if chosen.scope == "us":
         out.append(w("caveat_us_models", region=name))
     if region.scope_choice == "workspace":

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.core.access_advice import DomainOption, domain_options, model_advice
 from app.core.answers import (
     NEEDS_PREFERENCE,
     NEEDS_PREFERENCE_DEFAULT,
@@ -47,6 +48,8 @@ class Recommendation:
     needs: tuple[str, ...] = ()
     near: str | None = None
     lang: str = "en"
+    access_domains: tuple[DomainOption, ...] = ()
+    model_advice: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The stable machine-readable form of `recommend --json` (schema in docs/recommend.md)."""
@@ -63,6 +66,8 @@ class Recommendation:
             "region_name": self.region_name,
             "scope_name": self.scope_name,
             "conflict": self.conflict,
+            "access_domains": [d.to_json() for d in self.access_domains],
+            "model_advice": self.model_advice,
         }
 
 
@@ -244,6 +249,8 @@ def recommend(answers: Answers, lang: str | None = None) -> Recommendation:
         needs=answers.needs,
         near=answers.near,
         lang=lang,
+        access_domains=domain_options(chosen.region.id, lang, catalog),
+        model_advice=model_advice(chosen.region.id, chosen.scope, lang, catalog),
     )
 
 

@@ -33,7 +33,14 @@ def test_json_schema(capsys):
     assert code == 0, err
     data = json.loads(out)
     assert set(data) >= TOP_KEYS
-    assert set(data) - TOP_KEYS == {"region_name", "scope_name", "conflict"}
+    assert set(data) - TOP_KEYS == {
+        "region_name",
+        "scope_name",
+        "conflict",
+        "access_domains",
+        "model_advice",
+    }
+    assert [d["id"] for d in data["access_domains"]] == ["workspace"]  # Frankfurt
     assert data["residency"] == "eu"
     assert (data["region"], data["scope"]) == ("eu-central-1", "eu")
     assert data["unmet_needs"] == ["batch"]
