@@ -150,6 +150,8 @@ class RecommendationScreen(StepScreen):
             text.append(f"•{gap()}{reason}\n")
         for caveat in rec.caveats:
             text.append(f"{MARK_WARN}{gap()}{caveat}\n")
+        if rec.model_advice:  # Beijing: which models keep the recommended scope
+            text.append(f"{MARK_WARN}{gap()}{rec.model_advice}\n")
         if rec.unmet_needs:
             needs = ", ".join(t(f"screen_scenario.need_{n}") for n in rec.unmet_needs)
             key = (
