@@ -71,6 +71,7 @@ REMEDY_COMMANDS = {
     "command": "modelstudio-setup doctor",
     "configure_model": "modelstudio-setup configure --model MODEL",
     "configure_region": "modelstudio-setup configure --region REGION --shared-host",
+    "configure_plan": "modelstudio-setup configure --plan PLAN --plan-region REGION",
     "env_command": "modelstudio-setup env",
     "key_set_command": "modelstudio-setup key set --api-key-stdin",
 }
@@ -98,7 +99,6 @@ _DETAIL_PARAMS = (
     "path",
     "profile",
     "models",
-    "plan_url",
 )
 
 # Length caps for text that comes from the network (B45): enough for any real value, small

@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Protocol
 
 from app.config.io import is_default_location
-from app.core.endpoints import plan_base_urls
-from app.core.errors import UserError
 from app.core.invocation import command
 from app.core.text import inert
 from app.findings.codes import Finding
@@ -111,6 +109,13 @@ class RemedyCommands:
             "configure", *self._profile_args(), "--region", region, "--shared-host"
         )
 
+    def configure_plan(self, plan: str, plan_region: str) -> str:
+        """Point the existing profile at the plan host that accepted the key (the ownership
+        matrix asks the four plan hosts): `configure --profile P --plan K --plan-region R`."""
+        return self._command(
+            "configure", *self._profile_args(), "--plan", plan, "--plan-region", plan_region
+        )
+
     def env(self) -> str:
         return self._command("env", *self._profile_args())
 
@@ -134,16 +139,9 @@ class RemedyCommands:
             regions = f.params.get("regions") or ()
             owner = regions[0] if isinstance(regions, tuple | list) and regions else "REGION"
             params["configure_region"] = self.configure_region(str(owner))
-            params["plan_url"] = _plan_url(f.params.get("plan"), f.params.get("plan_region"))
+            plan, plan_region = f.params.get("plan"), f.params.get("plan_region")
+            params["configure_plan"] = self.configure_plan(
+                str(plan or "PLAN"), str(plan_region or "REGION")
+            )
             out.append(dataclasses.replace(f, params=params))
         return out
-
-
-def _plan_url(plan: object, plan_region: object) -> str:
-    """The OpenAI-compatible base URL of the plan host that accepted the key, from the one
-    URL builder; "-" when the finding names none. (This tool does not save plan profiles
-    yet, so the remedy gives the URL to set in the coding tool, not a configure command.)"""
-    try:
-        return plan_base_urls(str(plan), str(plan_region)).openai
-    except UserError:
-        return "-"

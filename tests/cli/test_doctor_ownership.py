@@ -40,7 +40,7 @@ def work_profile(tmp_path: Path, sim) -> Path:
     return path
 
 
-def test_a_plan_key_on_a_pay_as_you_go_profile_is_named_with_its_plan_url(
+def test_a_plan_key_on_a_pay_as_you_go_profile_is_named_with_a_plan_command(
     capsys, env, tmp_path, simulator
 ):
     cfg = work_profile(tmp_path, simulator)
@@ -51,8 +51,8 @@ def test_a_plan_key_on_a_pay_as_you_go_profile_is_named_with_its_plan_url(
     assert run.code != 0
     (finding,) = [f for f in run.data["findings"] if f["code"] == "key_is_plan"]
     assert "Coding Plan key" in finding["message"]
-    assert "configure --profile" not in finding["remedy"]  # plan profiles: not saved yet
-    assert "dashscope.aliyuncs.com/v1" in finding["remedy"]  # the Coding Plan URL, /v1
+    assert "configure --profile work --config" in finding["remedy"]
+    assert "--plan coding --plan-region" in finding["remedy"]
     hosts = {c["host"] for c in run.data["ownership"]}
     assert {"coding-intl.dashscope.aliyuncs.com", "token-plan.cn-beijing.maas.aliyuncs.com"} <= (
         hosts

@@ -63,13 +63,7 @@ async def test_a_plan_key_on_a_pay_as_you_go_host_is_named_a_plan_key_with_a_com
     assert overlap([(c.t_start, c.t_end) for c in result.ownership])  # all at once
     (finding,) = RemedyCommands("work").apply(result.findings)
     assert "Coding Plan key" in finding.message
-    assert any(
-        url in finding.remedy
-        for url in (
-            "https://coding-intl.dashscope.aliyuncs.com/v1",
-            "https://coding.dashscope.aliyuncs.com/v1",
-        )
-    )
+    assert "--profile work --plan coding --plan-region" in finding.remedy
 
 
 async def test_without_consent_a_plan_key_is_only_named(simulator):
@@ -119,29 +113,28 @@ PLAN_KEY = "sk-sp-" + "a" * 106
 
 
 @pytest.mark.parametrize(
-    ("accepting", "words", "words_zh", "url"),
+    ("accepting", "words", "words_zh", "command"),
     [
         ("token-plan.ap-southeast-1.maas.aliyuncs.com", "a Singapore Token Plan key",
-         "新加坡 Token Plan 密钥", "https://token-plan.ap-southeast-1.maas.aliyuncs.com/compatible-mode/v1"),
+         "新加坡 Token Plan 密钥", "--plan token --plan-region ap-southeast-1"),
         ("token-plan.cn-beijing.maas.aliyuncs.com", "a Beijing Token Plan key",
-         "北京 Token Plan 密钥", "https://token-plan.cn-beijing.maas.aliyuncs.com/compatible-mode/v1"),
+         "北京 Token Plan 密钥", "--plan token --plan-region cn-beijing"),
         ("coding-intl.dashscope.aliyuncs.com", "a Coding Plan key (international)",
-         "Coding Plan 密钥（国际）", "https://coding-intl.dashscope.aliyuncs.com/v1"),
+         "Coding Plan 密钥（国际）", "--plan coding --plan-region ap-southeast-1"),
         ("coding.dashscope.aliyuncs.com", "a Coding Plan key (mainland)",
-         "Coding Plan 密钥（中国内地）", "https://coding.dashscope.aliyuncs.com/v1"),
+         "Coding Plan 密钥（中国内地）", "--plan coding --plan-region cn-beijing"),
     ],
 )  # fmt: skip
 def test_the_plan_host_that_accepts_the_key_names_its_plan_and_region(
-    accepting, words, words_zh, url
+    accepting, words, words_zh, command
 ):
     finding = _explain({accepting}, PLAN_KEY, WS_HOST, "cn-beijing")
     assert finding.code == "key_is_plan"
     assert words in finding.message
-    assert url in finding.remedy  # the plan host's own URL (Coding Plan: /v1)
-    assert "configure --profile" not in finding.remedy  # no plan profiles saved yet
+    assert f"configure --profile P {command}" in finding.remedy
     set_language("zh")
     try:
-        assert words_zh in finding.message and url in finding.remedy
+        assert words_zh in finding.message and command in finding.remedy
     finally:
         set_language("en")
 
