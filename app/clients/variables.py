@@ -26,17 +26,21 @@ def anthropic_model(profile: Profile, catalog: Catalog | None = None) -> str | N
     proves what the export writes, `-us` forms in model-suffix regions included. None means
     writing any model would fail on that surface: callers leave ANTHROPIC_MODEL out and say so.
     """
+    if profile.plan is not None:
+        return profile.model  # a plan host serves its plan's models on both surfaces
     return anthropic_probe_model(profile.region, profile.scope, profile.model, catalog)
 
 
 def env_pairs(profile: Profile, catalog: Catalog) -> list[tuple[str, str]]:
     """Every non-secret variable the clients of MODEL_STUDIO.md section 8 read."""
     urls = profile.base_urls
-    pairs = [
-        ("DASHSCOPE_HTTP_BASE_URL", urls["dashscope"]),
-        ("DASHSCOPE_BASE_URL", urls["dashscope"]),
-        ("DASHSCOPE_REGION", profile.region),
-    ]
+    pairs = []
+    if "dashscope" in urls:  # a plan host has no native surface
+        pairs += [
+            ("DASHSCOPE_HTTP_BASE_URL", urls["dashscope"]),
+            ("DASHSCOPE_BASE_URL", urls["dashscope"]),
+        ]
+    pairs += [("DASHSCOPE_REGION", profile.region)]
     if profile.workspace_id:
         pairs += [
             ("DASHSCOPE_WORKSPACE_ID", profile.workspace_id),

@@ -18,6 +18,8 @@ from pathlib import Path
 from app.commands.configure_edit import (
     editing_existing,
     endpoint_style,
+    plan_notices,
+    plan_region,
     refuse_if_strict,
     region_missing,
     run_edit,
@@ -80,6 +82,15 @@ def register(
         choices=STYLES,
         help=t("configure.opt_endpoint_style"),
     )
+    p.add_argument(
+        "--plan", metavar="PLAN", type=_any_case(catalog.plans), help=t("configure.opt_plan")
+    )
+    p.add_argument(
+        "--plan-region",
+        metavar="REGION",
+        type=_any_case(catalog.regions),
+        help=t("configure.opt_plan_region"),
+    )
     p.add_argument("--model", metavar="MODEL", help=t("configure.opt_model"))
     key = p.add_mutually_exclusive_group()
     key.add_argument("--api-key-stdin", action="store_true", help=t("configure.opt_api_key_stdin"))
@@ -128,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
     if name is None:
         name = "default"
     check_profile_name(name)  # `--profile ""` is refused, never the default profile (S5)
+    args.region = plan_region(args, catalog)
     if editing_existing(args, path, name, catalog):
         return run_edit(args, path, name, catalog)
     if args.region is None:
@@ -153,8 +165,9 @@ def run(args: argparse.Namespace) -> int:
         model=args.model,
         residency=args.residency,
         catalog=catalog,
+        plan=args.plan,
     )
-    notices = list(profile_notices) + notices
+    notices = list(profile_notices) + notices + plan_notices(profile, key)
     require_scope_choice(args.region, args.scope, args.residency, catalog)
     notices.extend(model_notices(profile, path, catalog))
     refuse_if_strict(args, notices)
@@ -241,7 +254,10 @@ def _print_profile(profile: Profile, catalog: Catalog) -> None:
     print(t("configure.line_region", region=profile.region, name=reg.name.get(lang)), file=out)
     scope = catalog.scopes[profile.scope]
     print(t("configure.line_scope", scope=profile.scope, name=scope.name.get(lang)), file=out)
-    if profile.workspace_id:
+    if profile.plan is not None:
+        plan = load_catalog().plan(profile.plan).name.get(lang)
+        print(t("configure.line_endpoint_plan", plan=plan, host=profile.host), file=out)
+    elif profile.workspace_id:
         print(t("configure.line_endpoint_ws", ws=profile.workspace_id), file=out)
     else:
         print(t("configure.line_endpoint_shared", host=profile.host), file=out)

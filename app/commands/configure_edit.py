@@ -24,6 +24,7 @@ from app.core.catalog import Catalog
 from app.core.errors import Notice, UserError
 from app.core.i18n import t
 from app.core.invocation import command
+from app.secrets.key import ApiKey
 from app.secrets.stores import store_for
 
 # Notices that mean "this profile does not keep the residency asked for": `--strict` (for
@@ -40,8 +41,39 @@ def refuse_if_strict(args: argparse.Namespace, notices: list[Notice]) -> None:
         raise UserError("configure.strict_refused", reason=" ".join(n.message for n in breaking))
 
 
+def plan_region(args: argparse.Namespace, catalog: Catalog) -> str | None:
+    """The profile's region with --plan: --plan-region (or --region; both must agree). A
+    plan profile's region is its plan region, whose plan host the key is accepted by."""
+    given = getattr(args, "plan_region", None)
+    if given is None:
+        return args.region
+    if getattr(args, "plan", None) is None:
+        raise UserError("configure.plan_region_without_plan")
+    if args.region is not None and args.region != given:
+        raise UserError("configure.plan_region_conflict", region=args.region, plan_region=given)
+    return given
+
+
+def plan_notices(profile: Profile, key: ApiKey | None) -> list[Notice]:
+    """The plan rules where the key is configured, and a key of the other kind."""
+    out: list[Notice] = []  # (a plan key on a pay-as-you-go profile: ApiKey.parse says so)
+    if profile.plan is None:
+        return out
+    if key is not None and not key.is_plan_key:
+        out.append(Notice("profiles.payg_key_on_plan"))
+    out.append(Notice("profiles.plan_rules"))
+    if profile.plan == "coding":
+        out.append(Notice("profiles.coding_main_account"))
+    return out
+
+
 def endpoint_style(args: argparse.Namespace) -> str:
-    """--shared-host and --endpoint-style say the same thing; they must not disagree."""
+    """--shared-host and --endpoint-style say the same thing; they must not disagree; --plan
+    is a plan host, neither a workspace nor the shared host."""
+    if getattr(args, "plan", None) is not None:
+        if args.shared_host or args.workspace_id is not None or args.endpoint_style:
+            raise UserError("configure.plan_conflict")
+        return "plan"
     style: str | None = getattr(args, "endpoint_style", None)
     if style == "workspace" and args.shared_host:
         raise UserError("configure.style_conflict")
@@ -84,10 +116,10 @@ def region_missing(args: argparse.Namespace, path: Path, name: str, catalog: Cat
 
 
 def run_edit(args: argparse.Namespace, path: Path, name: str, catalog: Catalog) -> int:
-    given_style = (
-        endpoint_style(args) if args.shared_host or getattr(args, "endpoint_style", None) else None
-    )
+    given = args.shared_host or getattr(args, "endpoint_style", None) or args.plan is not None
+    given_style = endpoint_style(args) if given else None
     edit = Edit(
+        plan=args.plan,
         region=args.region,
         scope=args.scope,
         endpoint_style=given_style,

@@ -145,7 +145,11 @@ def run(args: argparse.Namespace, *, catalog: Catalog | None = None) -> int:
     from app.core.invocation import install_hint
 
     # lazy: --help imports every command; this waits until the command runs
-    from app.export.formats import anthropic_model_notice, references_key_command
+    from app.export.formats import (
+        anthropic_model_notice,
+        plan_usage_notice,
+        references_key_command,
+    )
 
     # lazy: --help imports every command; this waits until the command runs
     from app.export.write import write_export
@@ -154,9 +158,9 @@ def run(args: argparse.Namespace, *, catalog: Catalog | None = None) -> int:
     if hint:
         # The file runs the bare name later, from wherever it is used (D26).
         print(t("exporters.command_not_on_path", hint=hint), file=sys.stderr)
-    notice = anthropic_model_notice(profile, fmt, catalog)
-    if notice:
-        print(notice, file=sys.stderr)
+    for notice in (anthropic_model_notice(profile, fmt, catalog), plan_usage_notice(profile, fmt)):
+        if notice:
+            print(notice, file=sys.stderr)
     if not args.output:
         sys.stdout.write(text)
         if args.include_key:

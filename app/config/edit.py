@@ -22,7 +22,7 @@ from app.core.catalog import Catalog
 from app.core.errors import Notice, UserError
 
 # The fields an edit may change, in the order they are reported.
-EDITABLE = ("region", "scope", "endpoint_style", "workspace_id", "model", "residency")
+EDITABLE = ("region", "scope", "endpoint_style", "workspace_id", "plan", "model", "residency")
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class Edit:
     workspace_id: str | None = None
     model: str | None = None
     residency: str | None = None
+    plan: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -82,6 +83,8 @@ def edit_profile(old: Profile, edit: Edit, catalog: Catalog) -> EditResult:
         # The last doctor verdict was about the old endpoint or model: it no longer holds.
         verified=None,
         catalog=catalog,
+        # A plan profile keeps its plan unless the edit names another or leaves plans.
+        plan=(edit.plan or old.plan) if style == "plan" else None,
     )
     changed = []
     for name in EDITABLE:

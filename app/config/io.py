@@ -22,6 +22,7 @@ from app.config.schema import (
     CONFIG_FILE,
     MAX_CONFIG_BYTES,
     MAX_YAML_DEPTH,
+    READ_VERSIONS,
     SCHEMA_VERSION,
     VERDICTS,
     Config,
@@ -254,7 +255,7 @@ def _is_our_config(path: Path) -> bool:
         doc = _parse_yaml(text, path) if text is not None else None
     except (UserError, RecursionError):
         return False
-    return isinstance(doc, dict) and doc.get("version") == SCHEMA_VERSION and "profiles" in doc
+    return isinstance(doc, dict) and doc.get("version") in READ_VERSIONS and "profiles" in doc
 
 
 def loose_config_notices(path: Path) -> tuple[Notice, ...]:
@@ -312,6 +313,12 @@ def modify_config(
                 notices.append(
                     Notice("profiles.malformed_replaced", path=str(target), where=exc.where)
                 )
+        if text is not None and current.version < SCHEMA_VERSION:
+            # An older schema is rewritten as the current one: always with a backup of the
+            # file as it was, and said once (the next run reads the new version).
+            notices.append(
+                Notice("profiles.schema_migrated", old=current.version, new=SCHEMA_VERSION)
+            )
         new = change(current)
         # Validate what is about to be written by the same code that will read it back.
         parse_config(new.to_dict(), target, catalog)

@@ -14,8 +14,8 @@ from typing import Any
 from app.config.schema import (
     KEY_REF_FIELDS,
     PROFILE_FIELDS,
+    READ_VERSIONS,
     REQUIRED_FIELDS,
-    SCHEMA_VERSION,
     TOP_FIELDS,
     VERDICTS,
     VERIFIED_FIELDS,
@@ -53,7 +53,7 @@ def parse_config(
     except Invalid as exc:
         raise ConfigError(source, exc.field or "<root>", exc.reason) from None
     version = doc.get("version")
-    if version != SCHEMA_VERSION:
+    if isinstance(version, bool) or version not in READ_VERSIONS:
         raise ConfigError(
             source, "version", "profiles.reason_bad_version", value=safe_repr(version)
         )
@@ -76,7 +76,8 @@ def parse_config(
         )
     if default is not None and default not in profiles:
         default = None  # it was the profile being replaced
-    return Config(version=SCHEMA_VERSION, default_profile=default, profiles=profiles)
+    # The version read is kept: modify_config says so when it rewrites a v1 file as v2.
+    return Config(version=version, default_profile=default, profiles=profiles)
 
 
 def _refuse_keys_anywhere(data: object, source: Path | str) -> None:
@@ -137,6 +138,7 @@ def parse_profile(name: object, raw: object, catalog: Catalog) -> Profile:
         model=raw["model"],
         key=(key_raw.get("store"), key_raw.get("env", DEFAULT_ENV_VAR), key_raw.get("account")),
         residency=raw.get("residency"),
+        plan=raw.get("plan"),
         verified=None,  # read below, after every field the profile's endpoint depends on
         catalog=catalog,
     )

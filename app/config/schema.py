@@ -1,4 +1,7 @@
-"""The config file's schema v1: its constants, the Profile / Config types and their errors.
+"""The config file's schema v2: its constants, the Profile / Config types and their errors.
+
+v2 adds `plan` (and the "plan" endpoint style) to v1: a v1 file is read as it is and
+rewritten as v2 on the next write, with a backup and a notice (app.config.io).
 
 Only data here: what a valid file holds once app.config.validate has checked it, and how it
 is written back (`to_dict` keeps the schema's field order). Reading and writing the file is
@@ -19,7 +22,9 @@ from app.secrets.stores import KeyRef
 APP_NAME = "modelstudio-setup"
 CONFIG_ENV = "MODELSTUDIO_SETUP_CONFIG"
 CONFIG_FILE = "config.yaml"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Versions this tool reads: v1 is v2 without `plan` (every v1 file is a valid v2 profile set).
+READ_VERSIONS = (1, 2)
 BACKUPS_KEPT = 3
 MAX_CONFIG_BYTES = 1_000_000
 MAX_YAML_DEPTH = 16  # the schema nests 4 levels (profiles.NAME.base_urls.SURFACE)
@@ -29,6 +34,7 @@ PROFILE_FIELDS = (
     "scope",
     "endpoint_style",
     "workspace_id",
+    "plan",
     "base_urls",
     "model",
     "api_key",
@@ -97,18 +103,21 @@ class Profile(Record):
     api_key: KeyRef = field(default_factory=KeyRef)
     residency: str | None = None
     verified: Verification | None = None
+    # coding | token: a plan profile (endpoint_style "plan"), its region the plan region.
+    plan: str | None = None
 
     @property
     def host(self) -> str:
         return urlsplit(self.base_urls["openai"]).hostname or ""
 
     def to_dict(self) -> dict[str, Any]:
-        """The mapping written under `profiles.<name>` (schema v1 field order)."""
+        """The mapping written under `profiles.<name>` (schema v2 field order)."""
         return {
             "region": self.region,
             "scope": self.scope,
             "endpoint_style": self.endpoint_style,
             "workspace_id": self.workspace_id,
+            "plan": self.plan,
             "base_urls": dict(self.base_urls),
             "model": self.model,
             "api_key": _key_ref_dict(self.api_key),
@@ -177,7 +186,7 @@ class Config(Record):
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "version": self.version,
+            "version": SCHEMA_VERSION,  # a v1 file read is written back as v2
             "default_profile": self.default_profile,
             "profiles": {name: p.to_dict() for name, p in self.profiles.items()},
         }

@@ -68,6 +68,8 @@ def model_notices(profile: Profile, path: Path, catalog: Catalog) -> list[Notice
     be out of date), with a notice saying so and how to check it (QA E28)."""
     if model_known(profile.model, profile.scope, catalog):
         return []
+    if profile.plan is not None and profile.model in catalog.plan(profile.plan).models:
+        return []
     if profile.scope == "us" and not profile.model.endswith("-us"):
         return []  # make_profile's us_model_suffix notice already says what is wrong
     suffix = cli_address(path, profile.name, None)

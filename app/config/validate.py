@@ -23,7 +23,13 @@ from app.config.schema import (
     Verification,
 )
 from app.core.catalog import Catalog, load_catalog
-from app.core.endpoints import STYLES, WorkspaceId, base_urls, normalize_workspace_id
+from app.core.endpoints import (
+    STYLES,
+    WorkspaceId,
+    base_urls,
+    normalize_workspace_id,
+    plan_base_urls,
+)
 from app.core.errors import Notice, UserError, refuse_if_key
 from app.core.i18n import get_language, t
 from app.core.key_env import check_key_env_name
@@ -116,13 +122,34 @@ def check_scope(scope: object, region: str, catalog: Catalog) -> str:
     return scope
 
 
+# A profile's endpoint styles: the two pay-as-you-go access domains endpoints.py builds, and
+# "plan" (a Coding Plan / Token Plan host, URLs from endpoints.plan_base_urls).
+PROFILE_STYLES = (*STYLES, "plan")
+
+
 def check_style(style: object) -> str:
-    return _one_of(style, STYLES, "endpoint_style", "profiles.bad_style", param="style")
+    return _one_of(style, PROFILE_STYLES, "endpoint_style", "profiles.bad_style", param="style")
+
+
+def check_plan(plan: object, style: str, catalog: Catalog) -> str | None:
+    """The plan of a plan profile (coding | token); None, and only None, for the others."""
+    if style != "plan":
+        if plan is not None:
+            user = UserError("profiles.plan_without_style", value=safe_repr(plan))
+            raise Invalid("plan", user, "profiles.reason_nested", reason=user.message)
+        return None
+    if plan is None:
+        user = UserError("profiles.plan_missing")
+        raise Invalid("plan", user, "profiles.reason_nested", reason=user.message)
+    if not isinstance(plan, str) or plan not in catalog.plans:
+        user = UserError("profiles.bad_plan", value=safe_repr(plan))
+        raise Invalid("plan", user, "profiles.reason_bad_plan", value=safe_repr(plan))
+    return plan
 
 
 def check_workspace(style: str, raw: object, region: str, catalog: Catalog) -> WorkspaceId | None:
     """The workspace ID a style needs (normalised), or None for the shared host."""
-    if style == "shared":
+    if style in ("shared", "plan"):
         if raw is not None:
             user = UserError("profiles.ws_with_shared")
             raise Invalid("workspace_id", user, "profiles.reason_ws_with_shared")
@@ -138,8 +165,12 @@ def check_workspace(style: str, raw: object, region: str, catalog: Catalog) -> W
         raise Invalid("workspace_id", exc, "profiles.reason_nested", reason=exc.message) from None
 
 
-def check_urls(region: str, style: str, ws: str | None, catalog: Catalog) -> dict[str, str]:
+def check_urls(
+    region: str, style: str, ws: str | None, catalog: Catalog, plan: str | None = None
+) -> dict[str, str]:
     try:
+        if style == "plan" and plan is not None:
+            return plan_base_urls(plan, region, catalog).as_dict()
         return base_urls(region, style, ws, catalog).as_dict()
     except UserError as exc:
         raise Invalid("endpoint_style", exc, "profiles.reason_nested", reason=exc.message) from None
@@ -256,6 +287,7 @@ def make_profile(
     residency: str | None = None,
     verified: Verification | None = None,
     catalog: Catalog | None = None,
+    plan: str | None = None,
 ) -> tuple[Profile, tuple[Notice, ...]]:
     """Validate user input into a Profile; notices say what was normalised or is unusual.
 
@@ -274,6 +306,7 @@ def make_profile(
             residency,
             verified,
             catalog,
+            plan,
         )
     except Invalid as exc:
         raise exc.user from None
@@ -291,6 +324,7 @@ def checked_profile(
     residency: object,
     verified: Verification | None,
     catalog: Catalog,
+    plan: object = None,
 ) -> tuple[Profile, WorkspaceId | None]:
     """Every field through its check, in one order, for input and load alike: the profile
     (its base URLs computed here, never taken from anywhere) and the workspace ID as
@@ -300,6 +334,7 @@ def checked_profile(
     residency = check_residency(residency, catalog)
     scope = check_scope(scope, region, catalog)
     style = check_style(style)
+    plan_id = check_plan(plan, style, catalog)
     ws = check_workspace(style, workspace_id, region, catalog)
     ws_value = ws.value if ws is not None else None
     profile = Profile(
@@ -308,11 +343,12 @@ def checked_profile(
         scope=scope,
         endpoint_style=style,
         workspace_id=ws_value,
-        base_urls=check_urls(region, style, ws_value, catalog),
+        base_urls=check_urls(region, style, ws_value, catalog, plan_id),
         model=check_model(model),
         api_key=check_key_ref(*key),
         residency=residency,
         verified=verified,
+        plan=plan_id,
     )
     return profile, ws
 
@@ -328,6 +364,7 @@ def _make_profile(
     residency: str | None,
     verified: Verification | None,
     catalog: Catalog,
+    plan: str | None = None,
 ) -> tuple[Profile, tuple[Notice, ...]]:
     check_name(name)
     if scope is None:  # the defaults need a known region (and scope): checked first
@@ -335,6 +372,8 @@ def _make_profile(
         # Beijing: without a residency answer the model's own scope (its launch date).
         by_model = catalog.model_scope(known_region, model) if residency is None else None
         scope = by_model or default_scope(known_region, residency, catalog)
+    if model is None and style == "plan" and plan in catalog.plans:
+        model = catalog.plan(plan).models[0]  # a model of the plan's own list
     if model is None and scope in catalog.scopes:
         model = catalog.default_model(scope)
     ref = api_key or KeyRef()
@@ -349,6 +388,7 @@ def _make_profile(
         residency=residency,
         verified=verified,
         catalog=catalog,
+        plan=plan,
     )
     notices: list[Notice] = []
     if ws is not None:

@@ -266,7 +266,9 @@ def _plans(r: _Reader, value: Any, regions: dict[str, Region]) -> dict[str, Plan
     for pid in PLANS:
         p = f"plans.{pid}"
         d = r.mapping(
-            m[pid], p, ("source", "name", "paths", "hosts", "editions", "main_account_only")
+            m[pid],
+            p,
+            ("source", "name", "paths", "hosts", "editions", "main_account_only", "models"),
         )
         paths_raw = r.mapping(d["paths"], f"{p}.paths", ("openai", "anthropic"))
         paths = {}
@@ -295,6 +297,7 @@ def _plans(r: _Reader, value: Any, regions: dict[str, Region]) -> dict[str, Plan
             hosts=hosts,
             editions=editions,
             main_account_only=r.boolean(d["main_account_only"], f"{p}.main_account_only"),
+            models=r.strings(d["models"], f"{p}.models"),
             sources=r.sourced(d, p),
         )
     return out

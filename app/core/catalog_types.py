@@ -123,6 +123,7 @@ class Plan(Record):
     hosts: dict[str, str]  # plan region -> host
     editions: dict[str, tuple[str, ...]]  # edition -> plan regions it exists in
     main_account_only: bool
+    models: tuple[str, ...] = ()  # the plan's models, the first its profiles' default
     sources: tuple[str, ...] = ()
 
 

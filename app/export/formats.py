@@ -87,6 +87,26 @@ def anthropic_model_notice(
     return t("exporters.no_anthropic_model", scope=profile.scope, region=profile.region)
 
 
+# Formats people run from scripts, backends and CI: a plan key there can get the account
+# suspended (official usage rule of both plans), so exporting a plan profile to them warns.
+SCRIPT_FORMATS = (
+    "dotenv",
+    "sh",
+    "fish",
+    "powershell",
+    "openai-python",
+    "anthropic-python",
+    "litellm",
+)
+
+
+def plan_usage_notice(profile: Profile, fmt: str) -> str | None:
+    """The plans' usage rule, for a plan profile exported where scripts would use it."""
+    if profile.plan is None or fmt not in SCRIPT_FORMATS:
+        return None
+    return t("exporters.plan_script_warning", fmt=fmt)
+
+
 def references_key_command(profile: Profile, fmt: str, include_key: bool) -> bool:
     """True when the export runs `modelstudio-setup key get` to fetch the key."""
     if include_key:
@@ -107,7 +127,7 @@ def _key_command(profile: Profile, config: str | None) -> list[str]:
 
 
 def _header(profile: Profile, comment: str, include_key: bool) -> list[str]:
-    where = profile.workspace_id or "shared host"
+    where = profile.workspace_id or (f"{profile.plan} plan host" if profile.plan else "shared host")
     lines = [
         f"{comment} Model Studio profile '{profile.name}': {profile.region}, scope "
         f"{profile.scope}, {where}",
@@ -374,6 +394,8 @@ def export(
     if fmt not in FORMATS:
         raise ExportError("exporters.unknown_format", fmt=fmt, known=", ".join(FORMATS))
     spec = FORMATS[fmt]
+    if fmt == "dashscope-python" and "dashscope" not in profile.base_urls:  # a plan host
+        raise ExportError("exporters.plan_no_native", fmt=fmt)
     if include_key:
         if not spec.can_hold_key:
             raise ExportError("exporters.cannot_hold_key", fmt=fmt)

@@ -9,9 +9,10 @@ import httpx, so a screen can show what will be checked before anything is sent.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from app.core.catalog import Catalog, anthropic_probe_model, load_catalog
-from app.core.endpoints import all_plan_urls
+from app.core.endpoints import all_plan_urls, plan_of_host
 from app.core.endpoints import base_urls as build_base_urls
 from app.core.models import SURFACES, Target
 
@@ -44,21 +45,31 @@ def targets_for(
 ) -> list[Target]:
     """The three surfaces of an endpoint, URLs built by endpoints.py (the only URL builder).
     The Anthropic target carries the model that surface serves (anthropic_probe_model)."""
-    built = build_base_urls(region, endpoint_style, workspace_id, catalog)
-    urls = built.as_dict()
+    if endpoint_style == "plan":
+        # A plan profile: its plan host's URLs (Coding Plan's OpenAI path is /v1), no native
+        # surface. The plan is the one whose host the profile's (validated) URLs name.
+        plan = plan_of_host(urlsplit((base_urls or {}).get("openai", "")).hostname, catalog)
+        if plan is None or plan.plan_region != region:
+            raise ValueError("a plan profile's base URLs must be its plan host's")
+        host, urls = plan.host, plan.as_dict()
+    else:
+        built = build_base_urls(region, endpoint_style, workspace_id, catalog)
+        host, urls = built.host, built.as_dict()
     if base_urls is not None and dict(base_urls) != urls:
         # profiles.py refuses such a file already; the engine never trusts a URL it did not build
         raise ValueError("base URLs differ from the ones built for this region")
     out = []
     for s in SURFACES:
-        if s == "anthropic" and model is not None:
+        if s not in urls:
+            continue
+        if s == "anthropic" and model is not None and endpoint_style != "plan":
             served = anthropic_probe_model(region, scope, model, catalog)
             unserved = model if served is None else None
             out.append(
-                Target(s, region, built.host, urls[s], served, unserved_model=unserved, scope=scope)
+                Target(s, region, host, urls[s], served, unserved_model=unserved, scope=scope)
             )
         else:
-            out.append(Target(s, region, built.host, urls[s], model, scope=scope))
+            out.append(Target(s, region, host, urls[s], model, scope=scope))
     return out
 
 

@@ -139,7 +139,7 @@ def test_shared_style_must_not_carry_a_workspace(tmp_path: Path) -> None:
     ("text", "where"),
     [
         ("version: 1\nprofiles: [a, b\n", "line"),
-        ("version: 2\nprofiles: {}\n", "version"),
+        ("version: 3\nprofiles: {}\n", "version"),
         ("- just\n- a list\n", "<root>"),
         ("version: 1\nprofiles: {}\nextra: 1\n", "extra"),
         ("version: 1\ndefault_profile: ghost\nprofiles: {}\n", "default_profile"),
