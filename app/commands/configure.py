@@ -31,7 +31,7 @@ from app.config.schema import Config, Profile
 from app.config.shell import cli_config_path, model_notices, next_line, print_notices
 from app.config.validate import make_profile, require_scope_choice
 from app.core.catalog import Catalog, load_catalog
-from app.core.endpoints import STYLES
+from app.core.endpoints import STYLE_OF_ACCESS_DOMAIN, STYLES
 from app.core.errors import Notice, UserError
 from app.core.i18n import get_language, t
 from app.core.key_env import check_key_env_name
@@ -77,6 +77,12 @@ def register(
     where.add_argument("--workspace-id", metavar="ID", help=t("configure.opt_workspace_id"))
     where.add_argument("--shared-host", action="store_true", help=t("configure.opt_shared_host"))
     p.add_argument(
+        "--access-domain",
+        type=_any_case(ACCESS_DOMAINS),
+        choices=ACCESS_DOMAINS,
+        help=t("configure.opt_access_domain"),
+    )
+    p.add_argument(
         "--endpoint-style",
         type=_any_case(STYLES),
         choices=STYLES,
@@ -105,6 +111,9 @@ def register(
     p.add_argument("--strict", action="store_true", help=t("configure.opt_strict"))
     p.add_argument("--default", action="store_true", help=t("configure.opt_default"))
     p.add_argument("--force", action="store_true", help=t("configure.opt_force"))
+
+
+ACCESS_DOMAINS = tuple(STYLE_OF_ACCESS_DOMAIN)
 
 
 def _read_key(args: argparse.Namespace) -> tuple[ApiKey | None, tuple[Notice, ...], str | None]:

@@ -21,6 +21,7 @@ from app.config.schema import Config, Profile
 from app.config.shell import cli_address, model_notices, next_line, print_notices
 from app.config.validate import require_scope_choice
 from app.core.catalog import Catalog
+from app.core.endpoints import STYLE_OF_ACCESS_DOMAIN
 from app.core.errors import Notice, UserError
 from app.core.i18n import t
 from app.core.invocation import command
@@ -67,19 +68,38 @@ def plan_notices(profile: Profile, key: ApiKey | None) -> list[Notice]:
     return out
 
 
+def _styles_given(args: argparse.Namespace) -> dict[str, str]:
+    """The host style each of the three flags that name one asks for (flag -> style)."""
+    given: dict[str, str] = {}
+    domain: str | None = getattr(args, "access_domain", None)
+    if domain is not None:
+        given[f"--access-domain {domain}"] = STYLE_OF_ACCESS_DOMAIN[domain]
+    style: str | None = getattr(args, "endpoint_style", None)
+    if style is not None:
+        given[f"--endpoint-style {style}"] = style
+    if getattr(args, "shared_host", False):
+        given["--shared-host"] = "shared"
+    return given
+
+
+def style_given(args: argparse.Namespace) -> bool:
+    """Whether a flag of this run names the host style (an edit then changes it)."""
+    return bool(_styles_given(args)) or getattr(args, "plan", None) is not None
+
+
 def endpoint_style(args: argparse.Namespace) -> str:
-    """--shared-host and --endpoint-style say the same thing; they must not disagree; --plan
-    is a plan host, neither a workspace nor the shared host."""
+    """--access-domain, --endpoint-style (its older name) and --shared-host say the same
+    thing and must not disagree; --plan is a plan host, none of the three. Without any of
+    them: the workspace domain (the recommended one; trial is never a default)."""
+    given = _styles_given(args)
     if getattr(args, "plan", None) is not None:
-        if args.shared_host or args.workspace_id is not None or args.endpoint_style:
+        if given or args.workspace_id is not None:
             raise UserError("configure.plan_conflict")
         return "plan"
-    style: str | None = getattr(args, "endpoint_style", None)
-    if style == "workspace" and args.shared_host:
-        raise UserError("configure.style_conflict")
-    if style is not None:
-        return style
-    return "shared" if args.shared_host else "workspace"
+    styles = set(given.values())
+    if len(styles) > 1:
+        raise UserError("configure.style_conflict", given=", ".join(given))
+    return styles.pop() if styles else "workspace"
 
 
 def editing_existing(args: argparse.Namespace, path: Path, name: str, catalog: Catalog) -> bool:
@@ -116,8 +136,7 @@ def region_missing(args: argparse.Namespace, path: Path, name: str, catalog: Cat
 
 
 def run_edit(args: argparse.Namespace, path: Path, name: str, catalog: Catalog) -> int:
-    given = args.shared_host or getattr(args, "endpoint_style", None) or args.plan is not None
-    given_style = endpoint_style(args) if given else None
+    given_style = endpoint_style(args) if style_given(args) else None
     edit = Edit(
         plan=args.plan,
         region=args.region,

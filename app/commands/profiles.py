@@ -19,8 +19,10 @@ from app.config.key_scope import legacy_sharers, note_use, other_users
 from app.config.next_steps import delete_entry_command
 from app.config.schema import Config, Profile
 from app.config.shell import cli_config_path, print_notices
+from app.core.catalog import load_catalog
+from app.core.endpoints import ACCESS_DOMAIN_OF_STYLE
 from app.core.errors import UserError
-from app.core.i18n import t
+from app.core.i18n import get_language, t
 from app.core.names import check_profile_name
 from app.secrets.stores import FileStore, KeyringStore, KeyStore, store_for
 
@@ -59,6 +61,14 @@ def run(args: argparse.Namespace) -> int:
     return _delete(profile, path, args.yes, was_default, args.keep_key, args.force)
 
 
+def _domain_label(profile: Profile) -> str:
+    """The access domain as the user knows it (the file's field is `endpoint_style`)."""
+    if profile.plan is not None:
+        name = load_catalog().plan(profile.plan).name.get(get_language())
+        return t("profiles.style_plan", plan=name, region=profile.region)
+    return t(f"profiles.style_{profile.endpoint_style}")  # workspace | shared | trial
+
+
 def _verified(profile: Profile) -> str:
     if profile.verified is None:
         return t("profiles.verified_never")
@@ -78,6 +88,8 @@ def _list(config: Config, path: Path, as_json: bool) -> int:
                     "region": p.region,
                     "scope": p.scope,
                     "endpoint_style": p.endpoint_style,
+                    "access_domain": ACCESS_DOMAIN_OF_STYLE.get(p.endpoint_style, "plan"),
+                    "plan": p.plan,
                     "workspace_id": p.workspace_id,
                     "model": p.model,
                     "key_store": p.api_key.store,
@@ -95,7 +107,7 @@ def _list(config: Config, path: Path, as_json: bool) -> int:
     width = max(len(n) for n in config.profiles)
     for p in config.profiles.values():
         mark = "*" if p.name == config.default_profile else " "
-        where = p.workspace_id or t("profiles.style_shared")
+        where = p.workspace_id or _domain_label(p)
         print(
             f" {mark} {p.name:<{width}}  {p.region:<15} {p.scope:<13} {_pad(where, 22)} "
             f"{p.model:<16} {p.api_key.store:<8} {_verified(p)}"
@@ -146,6 +158,7 @@ def _show(config: Config, profile: Profile, path: Path, as_json: bool) -> int:
     if as_json:
         doc = {"name": profile.name, "default": profile.name == config.default_profile}
         doc.update(profile.to_dict())
+        doc["access_domain"] = ACCESS_DOMAIN_OF_STYLE.get(profile.endpoint_style, "plan")
         doc["verified"] = _verified_json(profile)
         doc["api_key"] = key
         doc["config"] = str(path)
@@ -156,12 +169,7 @@ def _show(config: Config, profile: Profile, path: Path, as_json: bool) -> int:
     rows = [
         ("field_region", profile.region),
         ("field_scope", profile.scope),
-        (
-            "field_endpoint",
-            t("profiles.style_workspace")
-            if profile.endpoint_style == "workspace"
-            else t("profiles.style_shared"),
-        ),
+        ("field_endpoint", _domain_label(profile)),
     ]
     if profile.workspace_id:
         rows.append(("field_workspace", profile.workspace_id))

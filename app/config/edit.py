@@ -56,7 +56,7 @@ def edit_profile(old: Profile, edit: Edit, catalog: Catalog) -> EditResult:
     style = edit.endpoint_style
     if style is None:
         style = "workspace" if edit.workspace_id is not None else old.endpoint_style
-    if style == "shared" and edit.workspace_id is not None:
+    if style in ("shared", "trial") and edit.workspace_id is not None:
         raise UserError("profiles.ws_with_shared")
     workspace_id = edit.workspace_id
     if style == "workspace" and workspace_id is None:

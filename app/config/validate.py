@@ -149,7 +149,7 @@ def check_plan(plan: object, style: str, catalog: Catalog) -> str | None:
 
 def check_workspace(style: str, raw: object, region: str, catalog: Catalog) -> WorkspaceId | None:
     """The workspace ID a style needs (normalised), or None for the shared host."""
-    if style in ("shared", "plan"):
+    if style in ("shared", "trial", "plan"):
         if raw is not None:
             user = UserError("profiles.ws_with_shared")
             raise Invalid("workspace_id", user, "profiles.reason_ws_with_shared")
@@ -397,6 +397,9 @@ def _make_profile(
             notices.append(
                 Notice("profiles.ws_normalised", raw=safe_repr(workspace_id), value=ws.value)
             )
+    if style == "trial":
+        rpm = catalog.access_domains["trial"].rate_limits.get(get_language())
+        notices.append(Notice("profiles.trial_not_production", host=profile.host, rpm=rpm))
     if profile.scope == "us" and not profile.model.endswith("-us") and style == "shared":
         # A US-scope workspace runs plain names in the US; the DashScope domain has no
         # workspace to carry the scope, so there only the legacy -us names stay in the US.

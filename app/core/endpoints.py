@@ -17,7 +17,12 @@ from app.core.errors import Notice, UserError
 from app.core.record import Record
 from app.core.text import looks_like_key
 
-STYLES = ("workspace", "shared")
+# The pay-as-you-go access domains (MODEL_STUDIO.md section 2) as a profile stores them:
+# `endpoint_style` is the file's field name (schema v1 had workspace / shared); the access
+# domain is what the user is shown. Trial is never a default (RPM 1000, no SLA).
+STYLES = ("workspace", "shared", "trial")
+ACCESS_DOMAIN_OF_STYLE = {"workspace": "workspace", "shared": "dashscope", "trial": "trial"}
+STYLE_OF_ACCESS_DOMAIN = {v: k for k, v in ACCESS_DOMAIN_OF_STYLE.items()}
 MAX_RAW_INPUT = 1000
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _PASTE_WHITESPACE = " \t\r\n\f\v"
@@ -139,6 +144,14 @@ def host_for(
                 console=region.console_workspaces,
             )
         return region.hosts.shared
+    if style == "trial":
+        if region.hosts.trial is None:
+            raise EndpointError(
+                "endpoints.no_trial_host",
+                region=region.id,
+                console=region.console_workspaces,
+            )
+        return region.hosts.trial
     if workspace_id is None or workspace_id == "":
         raise EndpointError(
             "endpoints.workspace_required"

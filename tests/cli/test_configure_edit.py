@@ -123,7 +123,7 @@ def test_a_region_change_must_stay_consistent(cli):
         (("--model", "qwen plus"), "model"),
         (("--scope", "us"), "does not offer"),
         (("--workspace-id", "evil.com#"), "workspace ID"),
-        (("--shared-host", "--endpoint-style", "workspace"), "contradict"),
+        (("--shared-host", "--endpoint-style", "workspace"), "say different things"),
     ],
 )
 def test_a_bad_edit_writes_nothing(cli, args, says):

@@ -99,7 +99,7 @@ BAD_PROFILES = [
     ({"region": "mars-1"}, "profiles.default.region", "unknown region"),
     ({"scope": "galactic"}, "profiles.default.scope", "unknown scope"),
     ({"scope": "mainland"}, "profiles.default.scope", "does not offer"),
-    ({"endpoint_style": "trial"}, "profiles.default.endpoint_style", "not one of"),
+    ({"endpoint_style": "dedicated"}, "profiles.default.endpoint_style", "not one of"),
     ({"model": "qwen plus; rm -rf"}, "profiles.default.model", "not a model name"),
     ({"api_key": {"store": "plaintext"}}, "profiles.default.api_key.store", "not one of"),
     ({"api_key": {"store": "env", "env": "A=B"}}, "profiles.default.api_key.env", "variable"),

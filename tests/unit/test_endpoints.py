@@ -275,7 +275,7 @@ def test_a_region_with_a_shared_host_still_needs_an_id_for_the_workspace_style()
     [
         ("eu-west-9", "workspace", "endpoints.unknown_region"),
         ("CN-BEIJING", "shared", "endpoints.unknown_region"),
-        ("cn-beijing", "trial", "endpoints.unknown_style"),
+        ("cn-beijing", "plan", "endpoints.unknown_style"),
         ("cn-beijing", "", "endpoints.unknown_style"),
     ],
 )
@@ -287,8 +287,29 @@ def test_unknown_region_or_style(region, style, key):
         assert "cn-beijing" in info.value.message  # lists the known ones
 
 
-def test_styles_are_workspace_and_shared():
-    assert STYLES == ("workspace", "shared")
+def test_styles_are_the_three_pay_as_you_go_access_domains():
+    assert STYLES == ("workspace", "shared", "trial")
+
+
+@pytest.mark.parametrize(
+    ("region", "host"),
+    [
+        ("cn-beijing", "trial.cn-beijing.maas.aliyuncs.com"),
+        ("ap-southeast-1", "trial.ap-southeast-1.maas.aliyuncs.com"),
+        ("cn-hongkong", "trial.cn-hongkong.maas.aliyuncs.com"),
+    ],
+)
+def test_trial_host_of_a_region_with_one(region, host):
+    assert host_for(region, "trial", None) == host
+    assert base_urls(region, "trial").openai == f"https://{host}/compatible-mode/v1"
+
+
+@pytest.mark.parametrize("region", ["eu-central-1", "us-east-1", "ap-northeast-1"])
+def test_no_trial_host_is_a_clear_error(region):
+    with pytest.raises(EndpointError) as info:
+        host_for(region, "trial", None)
+    assert info.value.key == "endpoints.no_trial_host"
+    assert region in info.value.message and "workspace" in info.value.message
 
 
 # --- classify_host ------------------------------------------------------------------------
