@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, RadioSet, Select, Static
 
+from app.core.answers import NEAR, NEEDS
 from app.core.catalog import load_catalog
 from app.core.i18n import t
 from app.probe.latency import measure_with_options
@@ -26,8 +27,6 @@ from screens.base import StepScreen
 from screens.parts.choices import ChoiceRadioSet, MarkedCheckbox, MarkedRadioButton
 from screens.widgets import MARK_FAIL, MARK_OK, Prose, gap
 
-NEEDS = ("batch", "fine-tuning", "alerting")
-NEAR = ("americas", "europe", "asia", "china")
 DEFAULT_RESIDENCY = "none"
 
 
@@ -62,11 +61,15 @@ class ScenarioScreen(StepScreen):
         yield Prose("", id="residency-explain", classes="hint tight")
         yield Prose(self._residency_status(), id="residency-status", classes="field-status")
         yield Prose(t("screen_scenario.needs"), classes="field-label tight")
-        with Horizontal(classes="row"):
-            for need in NEEDS:
-                yield MarkedCheckbox(
-                    t(f"screen_scenario.need_{need}"), need in self.state.needs, id=f"need-{need}"
-                )
+        # Three to a row: five boxes in one row do not fit at 80 columns.
+        for first in range(0, len(NEEDS), 3):
+            with Horizontal(classes="row"):
+                for need in NEEDS[first : first + 3]:
+                    yield MarkedCheckbox(
+                        t(f"screen_scenario.need_{need}"),
+                        need in self.state.needs,
+                        id=f"need-{need}",
+                    )
         yield Prose(t("screen_scenario.near"), classes="field-label tight")
         yield Select(
             [(t(f"screen_scenario.near_{z}"), z) for z in NEAR],

@@ -14,7 +14,8 @@ from app.core.catalog import Catalog, Region
 from app.core.errors import UserError
 
 RESIDENCIES = ("none", "mainland", "outside-mainland", "us", "eu", "japan", "hongkong")
-NEEDS = ("batch", "fine-tuning", "alerting")
+# The feature table of MODEL_STUDIO.md section 1 (realtime is everywhere, so never a need).
+NEEDS = ("batch", "fine-tuning", "alerting", "app-dev", "privatelink")
 NEAR = ("americas", "europe", "asia", "china")
 
 # Scopes that keep each residency requirement. A scope is where inference may run; the region

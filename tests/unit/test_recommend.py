@@ -197,6 +197,9 @@ def test_unknown_feature_in_hong_kong_is_unmet_never_assumed():
         (("batch",), "china", "cn-beijing"),
         (("fine-tuning",), None, "cn-beijing"),
         (("batch", "fine-tuning"), "americas", "cn-beijing"),
+        (("privatelink",), None, "ap-southeast-1"),
+        (("app-dev",), "americas", "ap-southeast-1"),
+        (("privatelink", "fine-tuning"), None, "cn-beijing"),
     ],
 )
 def test_no_residency_with_needs_moves_to_a_region_that_has_them(needs, near, region):
@@ -223,6 +226,17 @@ def test_no_need_is_dropped_and_alternatives_never_repeat(answers):
         assert rec.unmet_needs
 
 
+def test_app_dev_in_frankfurt_is_unconfirmed_and_privatelink_missing_is_said():
+    rec = recommend(Answers("eu", ("app-dev", "privatelink")), lang="en")
+    assert rec.region == "eu-central-1"
+    assert set(rec.unmet_needs) == {"app-dev", "privatelink"}
+    caveats = " ".join(rec.caveats)
+    assert "Application development (agents, workflows) is not confirmed in" in caveats
+    assert "does not offer PrivateLink (access from a VPC)" in caveats
+    zh = recommend(Answers("eu", ("privatelink",)), lang="zh")
+    assert any("PrivateLink（VPC 内访问）" in c for c in zh.caveats)
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_every_text_is_fully_rendered(lang):
     for answers in ALL_ANSWERS:
@@ -245,7 +259,7 @@ def test_chinese_texts():
     [
         (Answers("moon"), "none, mainland, outside-mainland, us, eu, japan, hongkong"),
         (Answers("europe"), "none, mainland"),  # `EU` means `eu` now (QA E28)
-        (Answers("eu", ("gpu",)), "batch, fine-tuning, alerting"),
+        (Answers("eu", ("gpu",)), "batch, fine-tuning, alerting, app-dev, privatelink"),
         (Answers("eu", near="mars"), "americas, europe, asia, china"),
     ],
 )
