@@ -1,4 +1,10 @@
-"""Step 3, Workspace: the workspace ID, the host style, and the base URLs as they will be written.
+"""Step 3, Workspace: the workspace ID, the access domain, and the base URLs as they will be
+written.
+
+The access domains a region has (workspace, DashScope, trial: MODEL_STUDIO.md section 2) are
+offered with their guarantees (who they accept, timeout, protocols, rate limits, SLA) from
+app.core.access_advice; the trial domain is last, never preselected, and says "not for
+production".
 
 The workspace ID becomes part of the host name that receives the API key, so it is validated
 on every keystroke by app.core.endpoints (the one place URLs are built) and the reason for a refusal
@@ -17,6 +23,7 @@ from textual.containers import HorizontalScroll
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 
+from app.core.access_advice import DomainOption, domain_options
 from app.core.catalog import Region, load_catalog
 from app.core.endpoints import EndpointError, InvalidWorkspaceId, base_urls, normalize_workspace_id
 from app.core.i18n import t
@@ -27,7 +34,8 @@ from screens.base import StepScreen
 from screens.parts.choices import ChoiceRadioSet, MarkedRadioButton
 from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, CopyLine, Prose, gap
 
-STYLES = ("workspace", "shared")
+# The access domain each style is (the profile's `endpoint_style` names it).
+DOMAIN_OF_STYLE = {"workspace": "workspace", "shared": "dashscope", "trial": "trial"}
 SURFACE_LABELS = ("openai", "anthropic", "dashscope")
 
 
@@ -63,10 +71,17 @@ class WorkspaceScreen(StepScreen):
         self.scope = (
             state.scope if state.scope in self.region_info.scopes else self.region_info.scopes[0]
         )
+        # The region's access domains, workspace first, trial (if any) last.
+        self.domains: dict[str, DomainOption] = {
+            d.id: d for d in domain_options(self.region_info.id, state.lang, self.catalog)
+        }
+        self.domain_styles = tuple(s for s, d in DOMAIN_OF_STYLE.items() if d in self.domains)
         if not self.region_info.has_shared_host:
             self.style = "workspace"
-        elif state.workspace_id or state.endpoint_style == "shared":
-            self.style = state.endpoint_style
+        elif state.workspace_id or state.endpoint_style in ("shared", "trial"):
+            self.style = (
+                state.endpoint_style if state.endpoint_style in self.domain_styles else "workspace"
+            )
         else:
             # No ID yet: the shared host works without one; typing an ID switches to the
             # workspace host (the one the docs recommend) unless the user picked a style.
@@ -115,24 +130,26 @@ class WorkspaceScreen(StepScreen):
                 Text(f"{MARK_WARN}{gap()}{reminder}"),
                 classes="field-status -warning",
             )
-        if region.has_shared_host:
+        if len(self.domain_styles) > 1:
             yield Prose(t("screen_workspace.style"), classes="field-label tight")
             # Enter goes on with the highlighted style, as the footer's "Enter: Next" says.
             yield ChoiceRadioSet(
-                MarkedRadioButton(
-                    t("screen_workspace.style_workspace", host=region.hosts.workspace),
-                    value=self.style == "workspace",
+                *(
+                    MarkedRadioButton(
+                        t(
+                            f"screen_workspace.style_{style}",
+                            host=self.domains[DOMAIN_OF_STYLE[style]].host,
+                        ),
+                        value=self.style == style,
+                    )
+                    for style in self.domain_styles
                 ),
-                MarkedRadioButton(
-                    t("screen_workspace.style_shared", host=region.hosts.shared),
-                    value=self.style == "shared",
-                ),
-                highlight=STYLES.index(self.style),
+                highlight=self.domain_styles.index(self.style),
                 enter_continues=True,
                 id="style",
             )
-            yield Prose(t("screen_workspace.style_difference"), classes="hint")
-        else:
+            yield Prose(self._domain_text(), id="domain-guarantees", classes="hint")
+        if not region.has_shared_host:
             no_shared = t("screen_workspace.no_shared", region=region.name.get(lang))
             yield Prose(
                 Text(f"{MARK_WARN}{gap()}{no_shared}"),
@@ -146,6 +163,14 @@ class WorkspaceScreen(StepScreen):
         yield Prose(t("screen_workspace.preview"), classes="field-label tight")
         with HorizontalScroll(id="url-preview-box"):
             yield Static("", id="url-preview", markup=False)
+
+    def _domain_text(self) -> Text:
+        """What the chosen access domain guarantees; the trial domain's warning marked."""
+        domain = self.domains[DOMAIN_OF_STYLE[self.style]]
+        text = Text(f"{domain.name}: {domain.summary}")
+        if not domain.production:
+            text = Text(f"{MARK_WARN}{gap()}{domain.name}: {domain.summary}", style="bold")
+        return text
 
     def on_mount(self) -> None:
         self._refresh(self.query_one("#workspace-id", Input).value, touched=False)
@@ -228,14 +253,16 @@ class WorkspaceScreen(StepScreen):
         self.style = style
         radio = self.query_one("#style", RadioSet)
         with self.prevent(RadioSet.Changed):
-            radio.query(RadioButton)[STYLES.index(style)].value = True
+            radio.query(RadioButton)[self.domain_styles.index(style)].value = True
+        self.query_one("#domain-guarantees", Static).update(self._domain_text())
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         if event.radio_set.id != "style":
             return
         event.stop()
-        self.style = STYLES[event.index]
+        self.style = self.domain_styles[event.index]
         self._style_chosen = True
+        self.query_one("#domain-guarantees", Static).update(self._domain_text())
         field = self.query_one("#workspace-id", Input)
         field.validate(field.value)
         self._refresh(field.value, touched=False)

@@ -130,7 +130,7 @@ async def test_language_switch_is_live_and_keeps_input(services: Services) -> No
         await pilot.press("enter")
         await settle(app, pilot)
         assert step_of(app) == "scenario"
-        assert t("screen_scenario.near", "zh") in plain(app)
+        assert t("screen_scenario.residency", "zh") in plain(app)
     assert app.state.lang == "zh"
 
 

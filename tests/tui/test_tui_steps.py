@@ -306,6 +306,42 @@ async def test_pasted_workspace_id_is_normalised_and_shown_back(services: Servic
         assert app.state.workspace_id == "ws-abc123"
 
 
+async def test_the_trial_domain_is_offered_last_with_its_warning(services: Services) -> None:
+    """Singapore's three access domains are offered with their guarantees; picking the trial
+    domain shows its host and 'not for production', and the step saves style trial."""
+    state = WizardState(residency="none", region="ap-southeast-1", scope="international")
+    app = make_app(services, state, start_step="workspace")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        labels = [str(b.label) for b in app.screen.query_one("#style").query(RadioButton)]
+        assert [label.split(" ")[0] for label in labels] == ["Workspace", "DashScope", "Trial"]
+        assert "recommended" in labels[0] and "not for production" in labels[2]
+        assert "3600 s" not in text_of(app, "#domain-guarantees")  # shared host: 600 s
+        app.screen.query_one("#workspace-id", Input).value = "ws-abc123"
+        await settle(app, pilot)
+        assert "3600 s" in text_of(app, "#domain-guarantees")
+        app.screen.query_one("#style", RadioSet).query(RadioButton)[2].value = True
+        await settle(app, pilot)
+        guarantees = text_of(app, "#domain-guarantees")
+        assert "RPM 1000" in guarantees and "Not for production" in guarantees
+        preview = text_of(app, "#url-preview")
+        assert "https://trial.ap-southeast-1.maas.aliyuncs.com/compatible-mode/v1" in preview
+        assert "ws-abc123" not in preview
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.state.endpoint_style == "trial"
+
+
+async def test_a_region_with_one_access_domain_offers_no_choice(services: Services) -> None:
+    state = WizardState(residency="eu", region="eu-central-1", scope="global")
+    app = make_app(services, state, start_step="workspace")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert not app.screen.query("#style")
+        shown = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert "has no shared host: a workspace ID is required." in shown
+
+
 async def test_unusual_prefix_is_a_warning_not_an_error(services: Services) -> None:
     state = WizardState(residency="none", region="ap-southeast-1", scope="international")
     app = make_app(services, state, start_step="workspace")

@@ -540,10 +540,10 @@ async def test_no_screenshot_while_the_key_is_shown(services: Services, tmp_path
 
 
 async def test_a_host_in_a_choice_label_is_shown_whole_at_80x24(services: Services) -> None:
-    from app.core.catalog import load_catalog
+    from app.core.access_advice import domain_options
 
     state = WizardState(residency="none", region="ap-southeast-1", scope="international")
-    host = load_catalog().regions["ap-southeast-1"].hosts.workspace
+    (host,) = [d.host for d in domain_options("ap-southeast-1", "en") if d.id == "workspace"]
     app = make_app(services, state, start_step="workspace")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
