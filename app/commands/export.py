@@ -45,6 +45,7 @@ def register(
     p.add_argument("--output", "-o", metavar="PATH", help=t("exporters.opt_output"))
     p.add_argument("--include-key", action="store_true", help=t("exporters.opt_include_key"))
     p.add_argument("--force", action="store_true", help=t("exporters.opt_force"))
+    p.add_argument("--for-ci", action="store_true", help=t("exporters.opt_for_ci"))
 
 
 def key_set_command(profile: Profile, path: Path, default_profile: str | None) -> str:
@@ -129,10 +130,16 @@ def run(args: argparse.Namespace, *, catalog: Catalog | None = None) -> int:
     profile = config.profile(getattr(args, "profile", None))
     fmt = args.format
     key = None
+    for_ci = getattr(args, "for_ci", False)
+    if for_ci:
+        # lazy: --help imports every command; this waits until the command runs
+        from app.export.rules import ci_ready
+
+        profile = ci_ready(profile, args.include_key)  # refused before any key is read
     if args.include_key:
         if not FORMATS[fmt].can_hold_key:
             # lazy: --help imports every command; this waits until the command runs
-            from app.export.formats import ExportError
+            from app.export.rules import ExportError
 
             raise ExportError("exporters.cannot_hold_key", fmt=fmt)
         key = read_key(profile, path, config.default_profile)
@@ -140,25 +147,32 @@ def run(args: argparse.Namespace, *, catalog: Catalog | None = None) -> int:
             message = key_missing_message(profile, path, config.default_profile)
             print(f"modelstudio-setup: {message}", file=sys.stderr)
             return 1
-    text = export(profile, fmt, key, args.include_key, config=config_ref(path), catalog=catalog)
+    text = export(
+        profile,
+        fmt,
+        key,
+        args.include_key,
+        config=config_ref(path),
+        catalog=catalog,
+        for_ci=for_ci,
+    )
     # lazy: --help imports every command; this waits until the command runs
     from app.core.invocation import install_hint
 
     # lazy: --help imports every command; this waits until the command runs
-    from app.export.formats import (
-        anthropic_model_notice,
-        plan_usage_notice,
-        references_key_command,
-    )
+    from app.export.formats import references_key_command
+    from app.export.rules import anthropic_model_notice, ci_notices, plan_usage_notice
 
     # lazy: --help imports every command; this waits until the command runs
     from app.export.write import write_export
 
-    hint = install_hint() if references_key_command(profile, fmt, args.include_key) else None
+    uses_key_get = references_key_command(profile, fmt, args.include_key, for_ci)
+    hint = install_hint() if uses_key_get else None
     if hint:
         # The file runs the bare name later, from wherever it is used (D26).
         print(t("exporters.command_not_on_path", hint=hint), file=sys.stderr)
-    for notice in (anthropic_model_notice(profile, fmt, catalog), plan_usage_notice(profile, fmt)):
+    notices = [anthropic_model_notice(profile, fmt, catalog), plan_usage_notice(profile, fmt)]
+    for notice in notices + (ci_notices(profile, fmt) if for_ci else []):
         if notice:
             print(notice, file=sys.stderr)
     if not args.output:

@@ -15,9 +15,8 @@ from app.clients.variables import anthropic_model, env_pairs, key_vars
 from app.config.schema import Config
 from app.core import invocation
 from app.core.catalog import Catalog, load_catalog
-from app.core.errors import UserError
-from app.core.i18n import t
 from app.core.record import Record
+from app.export.rules import ExportError, ci_ready, clean
 
 if TYPE_CHECKING:
     from app.config.schema import Profile
@@ -58,58 +57,17 @@ FORMATS: dict[str, Format] = {
 SHELLS = ("sh", "fish", "powershell")
 
 
-class ExportError(UserError):
-    """The export cannot be produced as asked (unknown format, unsafe value, ...)."""
-
-
-def _clean(value: str, what: str) -> str:
-    """Refuse control characters: a newline in a value would inject a line (T13)."""
-    for ch in value:
-        if ord(ch) < 0x20 or ord(ch) == 0x7F or 0x80 <= ord(ch) < 0xA0:
-            raise ExportError("exporters.control_char", what=what, code=f"U+{ord(ch):04X}")
-    return value
-
-
 NO_ANTHROPIC_MODEL_COMMENT = (
     "# ANTHROPIC_MODEL is left out: the Anthropic-compatible surface serves none of this "
     "scope's models."
 )
-# Formats that would name an Anthropic-surface model (ANTHROPIC_MODEL or a snippet's model).
-ANTHROPIC_FORMATS = ("dotenv", "sh", "fish", "powershell", "anthropic-python", "claude-code")
 
 
-def anthropic_model_notice(
-    profile: Profile, fmt: str, catalog: Catalog | None = None
-) -> str | None:
-    """A message for the user when `fmt` leaves ANTHROPIC_MODEL out (None otherwise)."""
-    if fmt not in ANTHROPIC_FORMATS or anthropic_model(profile, catalog) is not None:
-        return None
-    return t("exporters.no_anthropic_model", scope=profile.scope, region=profile.region)
-
-
-# Formats people run from scripts, backends and CI: a plan key there can get the account
-# suspended (official usage rule of both plans), so exporting a plan profile to them warns.
-SCRIPT_FORMATS = (
-    "dotenv",
-    "sh",
-    "fish",
-    "powershell",
-    "openai-python",
-    "anthropic-python",
-    "litellm",
-)
-
-
-def plan_usage_notice(profile: Profile, fmt: str) -> str | None:
-    """The plans' usage rule, for a plan profile exported where scripts would use it."""
-    if profile.plan is None or fmt not in SCRIPT_FORMATS:
-        return None
-    return t("exporters.plan_script_warning", fmt=fmt)
-
-
-def references_key_command(profile: Profile, fmt: str, include_key: bool) -> bool:
+def references_key_command(
+    profile: Profile, fmt: str, include_key: bool, for_ci: bool = False
+) -> bool:
     """True when the export runs `modelstudio-setup key get` to fetch the key."""
-    if include_key:
+    if include_key or for_ci:
         return False
     if fmt == "claude-code":
         return True
@@ -159,7 +117,7 @@ def _dotenv_quote(value: str, name: str) -> str:
     exactly is refused: a .env that reads back differently, or runs a command when
     sourced, is worse than none.
     """
-    _clean(value, name)
+    clean(value, name)
     if "${" in value:
         raise ExportError("exporters.dotenv_key_expands", name=name)
     if "'" not in value and "\\\\" not in value and not value.endswith("\\"):
@@ -174,11 +132,15 @@ def _dotenv_reference(source: str) -> str:
     return '"${' + source + '}"'
 
 
-def _dotenv(profile: Profile, key: ApiKey | None, catalog: Catalog, config: str | None) -> str:
+def _dotenv(
+    profile: Profile, key: ApiKey | None, catalog: Catalog, config: str | None, for_ci: bool
+) -> str:
     """`key` None: the key is referenced, not written (so for each format helper below)."""
     lines = _header(profile, "#", key is not None)
     own = profile.api_key.env
-    if key is None:
+    if for_ci:
+        lines.append(f"# For CI: {own} comes from the job's secrets.")
+    elif key is None:
         # Addressed like the `key get` references: this profile of this config, spelt the way
         # it runs from the user's shell (D19, D26).
         env = invocation.command("env", *_address(profile, config))
@@ -216,6 +178,7 @@ def _shell(
     key: ApiKey | None,
     catalog: Catalog,
     config: str | None,
+    for_ci: bool = False,
 ) -> str:
     comment = "#"
     lines = _header(profile, comment, key is not None)
@@ -225,7 +188,7 @@ def _shell(
         lines.append(NO_ANTHROPIC_MODEL_COMMENT)
 
     def assign(name: str, value: str) -> str:
-        _clean(value, name)
+        clean(value, name)
         if shell == "sh":
             return f"export {name}={shlex.quote(value)}"
         if shell == "fish":
@@ -263,6 +226,16 @@ def _shell(
                 "if (-not $? -or $LASTEXITCODE -ne 0) "
                 f"{{ [Console]::Error.WriteLine({_ps_quote(warn)}) }}"
             )
+    elif for_ci:
+        # A job whose secret is missing fails here, by name, not at the first call as a 401.
+        missing = f"{own} is not set: add it to the CI job's secrets"
+        if shell == "sh":
+            lines.append(f': "${{{own}:?{missing}}}"')
+        elif shell == "fish":
+            lines.append(f"set -q {own}; or begin; echo {_fish_quote(missing)} >&2; exit 1; end")
+        else:
+            error = f"[Console]::Error.WriteLine({_ps_quote(missing)})"
+            lines.append(f"if (-not $env:{own}) {{ {error}; exit 1 }}")
     else:
         lines.append(f"{comment} {own} must already be set in your environment.")
     for name in key_vars(profile)[1:]:
@@ -272,7 +245,7 @@ def _shell(
 
 def _python(profile: Profile, sdk: str, key: ApiKey | None, catalog: Catalog) -> str:
     own = profile.api_key.env
-    key_expr = repr(_clean(key.reveal(), "key")) if key is not None else f"os.environ[{own!r}]"
+    key_expr = repr(clean(key.reveal(), "key")) if key is not None else f"os.environ[{own!r}]"
     head = "\n".join(_header(profile, "#", key is not None))
     urls = profile.base_urls
     model = profile.model
@@ -331,7 +304,7 @@ print(response.output.choices[0].message.content)
 
 
 def _claude_code(
-    profile: Profile, key: ApiKey | None, config: str | None, catalog: Catalog
+    profile: Profile, key: ApiKey | None, config: str | None, catalog: Catalog, for_ci: bool
 ) -> dict[str, object]:
     model = anthropic_model(profile, catalog)
     env: dict[str, str] = {"ANTHROPIC_BASE_URL": profile.base_urls["anthropic"]}
@@ -343,7 +316,7 @@ def _claude_code(
     settings: dict[str, object] = {"env": env}
     if key is not None:
         env["ANTHROPIC_AUTH_TOKEN"] = key.reveal()
-    else:
+    elif not for_ci:  # in CI, Claude Code reads ANTHROPIC_AUTH_TOKEN from the job's secrets
         # Claude Code runs apiKeyHelper and sends its output as the token: the key stays
         # in the store and is fetched when needed.
         settings["apiKeyHelper"] = shlex.join(_key_command(profile, config))
@@ -384,13 +357,16 @@ def export(
     *,
     config: str | None = None,
     catalog: Catalog | None = None,
+    for_ci: bool = False,
 ) -> str:
     """The text of one export target. `key` is read only when `include_key` is True.
 
     `config` is added to the `key get` command when the profile lives in a non-default
-    config file, so the reference still resolves.
+    config file, so the reference still resolves. `for_ci`: see ci_ready.
     """
     catalog = catalog or load_catalog()
+    if for_ci:
+        profile = ci_ready(profile, include_key)
     if fmt not in FORMATS:
         raise ExportError("exporters.unknown_format", fmt=fmt, known=", ".join(FORMATS))
     spec = FORMATS[fmt]
@@ -404,20 +380,20 @@ def export(
     else:
         key = None  # never even look at it: from here on, None = the key is referenced
     for value in (*profile.base_urls.values(), profile.model, profile.name):
-        _clean(value, "profile")
+        clean(value, "profile")
     if fmt == "yaml":
         doc = Config(default_profile=profile.name, profiles={profile.name: profile}).dump()
         return "\n".join(_header(profile, "#", False)) + "\n" + doc
     if fmt == "dotenv":
-        return _dotenv(profile, key, catalog, config)
+        return _dotenv(profile, key, catalog, config, for_ci)
     if fmt in SHELLS:
-        return _shell(profile, fmt, key, catalog, config)
+        return _shell(profile, fmt, key, catalog, config, for_ci)
     if fmt.endswith("-python"):
         return _python(profile, fmt.removesuffix("-python"), key, catalog)
     if fmt == "claude-code":
         import json  # lazy: `env` prints shell lines and must not pay for the JSON module
 
-        return json.dumps(_claude_code(profile, key, config, catalog), indent=2) + "\n"
+        return json.dumps(_claude_code(profile, key, config, catalog, for_ci), indent=2) + "\n"
     if fmt == "qwen-code":
         import json  # lazy: as above
 

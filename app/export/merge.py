@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from app.core.json_limits import json_too_deep
 from app.core.text import inert
-from app.export.formats import KEY_COMMAND, KEY_REFERENCED, KEY_WARNING, MARKER, ExportError
+from app.export.formats import KEY_COMMAND, KEY_REFERENCED, KEY_WARNING, MARKER
+from app.export.rules import ExportError
 from app.secrets.key import mask
 
 # The header lines `_header` / `_dotenv` write: recognised so a re-export replaces them.

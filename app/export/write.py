@@ -20,8 +20,9 @@ from app.config.io import config_path as default_config_path
 from app.config.key_scope import index_path
 from app.config.schema import Profile
 from app.config.write import WriteResult, atomic_write
-from app.export.formats import FORMATS, ExportError, written_by_us
+from app.export.formats import FORMATS, written_by_us
 from app.export.merge import DotenvMerge, merge_dotenv, merge_json_settings, settings_conflicts
+from app.export.rules import ExportError
 from app.fs import link_out_of_folder
 
 # What writing an export over a destination does:
