@@ -17,6 +17,7 @@ from pathlib import Path
 
 from app.commands.configure_edit import (
     editing_existing,
+    edition_region,
     endpoint_style,
     plan_notices,
     plan_region,
@@ -28,7 +29,13 @@ from app.config.io import load_config, modify_config
 from app.config.key_scope import legacy_sharers, scoped_account, undo_store
 from app.config.key_scope import register as record_use
 from app.config.schema import Config, Profile
-from app.config.shell import cli_config_path, model_notices, next_line, print_notices
+from app.config.shell import (
+    cli_config_path,
+    model_notices,
+    next_line,
+    plan_label,
+    print_notices,
+)
 from app.config.validate import make_profile, require_scope_choice
 from app.core.catalog import Catalog, load_catalog
 from app.core.endpoints import STYLE_OF_ACCESS_DOMAIN, STYLES
@@ -97,6 +104,13 @@ def register(
         type=_any_case(catalog.regions),
         help=t("configure.opt_plan_region"),
     )
+    p.add_argument(
+        "--plan-edition",
+        metavar="EDITION",
+        type=str.lower,
+        choices=sorted({e for plan in catalog.plans.values() for e in plan.editions}),
+        help=t("configure.opt_plan_edition"),
+    )
     p.add_argument("--model", metavar="MODEL", help=t("configure.opt_model"))
     key = p.add_mutually_exclusive_group()
     key.add_argument("--api-key-stdin", action="store_true", help=t("configure.opt_api_key_stdin"))
@@ -152,6 +166,8 @@ def run(args: argparse.Namespace) -> int:
     if editing_existing(args, path, name, catalog):
         return run_edit(args, path, name, catalog)
     if args.region is None:
+        args.region = edition_region(args, catalog)
+    if args.region is None:
         raise region_missing(args, path, name, catalog)
 
     # 1. Validate every input; nothing below this block may be skipped by a bad one.
@@ -175,8 +191,9 @@ def run(args: argparse.Namespace) -> int:
         residency=args.residency,
         catalog=catalog,
         plan=args.plan,
+        plan_edition=args.plan_edition,
     )
-    notices = list(profile_notices) + notices + plan_notices(profile, key)
+    notices = list(profile_notices) + notices + plan_notices(profile, key, catalog)
     require_scope_choice(args.region, args.scope, args.residency, catalog)
     notices.extend(model_notices(profile, path, catalog))
     refuse_if_strict(args, notices)
@@ -264,7 +281,7 @@ def _print_profile(profile: Profile, catalog: Catalog) -> None:
     scope = catalog.scopes[profile.scope]
     print(t("configure.line_scope", scope=profile.scope, name=scope.name.get(lang)), file=out)
     if profile.plan is not None:
-        plan = load_catalog().plan(profile.plan).name.get(lang)
+        plan = plan_label(profile, catalog)
         print(t("configure.line_endpoint_plan", plan=plan, host=profile.host), file=out)
     elif profile.workspace_id:
         print(t("configure.line_endpoint_ws", ws=profile.workspace_id), file=out)

@@ -55,7 +55,18 @@ def plan_region(args: argparse.Namespace, catalog: Catalog) -> str | None:
     return given
 
 
-def plan_notices(profile: Profile, key: ApiKey | None) -> list[Notice]:
+def edition_region(args: argparse.Namespace, catalog: Catalog) -> str | None:
+    """A new profile's region when only the plan edition says it: the Token Plan Personal
+    edition exists in one region (Singapore), so `--plan token --plan-edition personal` needs
+    no --plan-region. None where the edition leaves a choice."""
+    plan, edition = getattr(args, "plan", None), getattr(args, "plan_edition", None)
+    if plan not in catalog.plans or edition is None:
+        return None
+    regions = catalog.plans[plan].editions.get(edition, ())
+    return regions[0] if len(regions) == 1 else None
+
+
+def plan_notices(profile: Profile, key: ApiKey | None, catalog: Catalog) -> list[Notice]:
     """The plan rules where the key is configured, and a key of the other kind."""
     out: list[Notice] = []  # (a plan key on a pay-as-you-go profile: ApiKey.parse says so)
     if profile.plan is None:
@@ -65,6 +76,14 @@ def plan_notices(profile: Profile, key: ApiKey | None) -> list[Notice]:
     out.append(Notice("profiles.plan_rules"))
     if profile.plan == "coding":
         out.append(Notice("profiles.coding_main_account"))
+    if profile.plan == "token":
+        # RAM users need the plan's own policies (official); the Team edition also BSS read.
+        team = profile.plan_edition in (None, "team")
+        out.append(Notice("profiles.token_ram_team" if team else "profiles.token_ram"))
+        editions = catalog.plan("token").editions.items()
+        here = [edition for edition, regions in editions if profile.region in regions]
+        if profile.plan_edition is None and len(here) > 1:
+            out.append(Notice("profiles.token_edition_unsaid", region=profile.region))
     return out
 
 
@@ -139,6 +158,7 @@ def run_edit(args: argparse.Namespace, path: Path, name: str, catalog: Catalog) 
     given_style = endpoint_style(args) if style_given(args) else None
     edit = Edit(
         plan=args.plan,
+        plan_edition=args.plan_edition,
         region=args.region,
         scope=args.scope,
         endpoint_style=given_style,
@@ -165,7 +185,9 @@ def run_edit(args: argparse.Namespace, path: Path, name: str, catalog: Catalog) 
 
     new_config, write = modify_config(path, change, catalog=catalog)
     profile = new_config.profiles[name]
-    print_notices([*result.notices, *model_notices(profile, path, catalog)])
+    plan_changed = (profile.plan, profile.plan_edition) != (old.plan, old.plan_edition)
+    plan_rules = plan_notices(profile, None, catalog) if plan_changed else []
+    print_notices([*result.notices, *plan_rules, *model_notices(profile, path, catalog)])
     print_notices(write.notices)
     out = sys.stdout
     print(t("configure.edit_saved", profile=name, path=str(write.path)), file=out)

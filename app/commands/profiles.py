@@ -18,11 +18,11 @@ from app.config.io import load_config, modify_config
 from app.config.key_scope import legacy_sharers, note_use, other_users
 from app.config.next_steps import delete_entry_command
 from app.config.schema import Config, Profile
-from app.config.shell import cli_config_path, print_notices
+from app.config.shell import cli_config_path, plan_label, print_notices
 from app.core.catalog import load_catalog
 from app.core.endpoints import ACCESS_DOMAIN_OF_STYLE
 from app.core.errors import UserError
-from app.core.i18n import get_language, t
+from app.core.i18n import t
 from app.core.names import check_profile_name
 from app.secrets.stores import FileStore, KeyringStore, KeyStore, store_for
 
@@ -64,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
 def _domain_label(profile: Profile) -> str:
     """The access domain as the user knows it (the file's field is `endpoint_style`)."""
     if profile.plan is not None:
-        name = load_catalog().plan(profile.plan).name.get(get_language())
-        return t("profiles.style_plan", plan=name, region=profile.region)
+        plan = plan_label(profile, load_catalog())
+        return t("profiles.style_plan", plan=plan, region=profile.region)
     return t(f"profiles.style_{profile.endpoint_style}")  # workspace | shared | trial
 
 
@@ -90,6 +90,7 @@ def _list(config: Config, path: Path, as_json: bool) -> int:
                     "endpoint_style": p.endpoint_style,
                     "access_domain": ACCESS_DOMAIN_OF_STYLE.get(p.endpoint_style, "plan"),
                     "plan": p.plan,
+                    "plan_edition": p.plan_edition,
                     "workspace_id": p.workspace_id,
                     "model": p.model,
                     "key_store": p.api_key.store,
@@ -158,6 +159,7 @@ def _show(config: Config, profile: Profile, path: Path, as_json: bool) -> int:
     if as_json:
         doc = {"name": profile.name, "default": profile.name == config.default_profile}
         doc.update(profile.to_dict())
+        doc["plan_edition"] = profile.plan_edition  # in the file only when said; here always
         doc["access_domain"] = ACCESS_DOMAIN_OF_STYLE.get(profile.endpoint_style, "plan")
         doc["verified"] = _verified_json(profile)
         doc["api_key"] = key

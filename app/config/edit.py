@@ -22,7 +22,16 @@ from app.core.catalog import Catalog
 from app.core.errors import Notice, UserError
 
 # The fields an edit may change, in the order they are reported.
-EDITABLE = ("region", "scope", "endpoint_style", "workspace_id", "plan", "model", "residency")
+EDITABLE = (
+    "region",
+    "scope",
+    "endpoint_style",
+    "workspace_id",
+    "plan",
+    "plan_edition",
+    "model",
+    "residency",
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,7 @@ class Edit:
     model: str | None = None
     residency: str | None = None
     plan: str | None = None
+    plan_edition: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -71,6 +81,8 @@ def edit_profile(old: Profile, edit: Edit, catalog: Catalog) -> EditResult:
     scope = edit.scope
     if scope is None and not moved:
         scope = old.scope
+    # A plan profile keeps its plan unless the edit names another or leaves plans.
+    plan = (edit.plan or old.plan) if style == "plan" else None
     profile, notices = make_profile(
         old.name,
         region=region,
@@ -83,8 +95,11 @@ def edit_profile(old: Profile, edit: Edit, catalog: Catalog) -> EditResult:
         # The last doctor verdict was about the old endpoint or model: it no longer holds.
         verified=None,
         catalog=catalog,
-        # A plan profile keeps its plan unless the edit names another or leaves plans.
-        plan=(edit.plan or old.plan) if style == "plan" else None,
+        plan=plan,
+        # The edition stays with its plan: another plan (or none) drops it.
+        plan_edition=(edit.plan_edition or old.plan_edition)
+        if plan == old.plan
+        else edit.plan_edition,
     )
     changed = []
     for name in EDITABLE:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from app.config.fields import Invalid, check_name
 from app.config.schema import (
     KEY_REF_FIELDS,
     PROFILE_FIELDS,
@@ -24,7 +25,7 @@ from app.config.schema import (
     Profile,
     Verification,
 )
-from app.config.validate import Invalid, check_name, checked_profile
+from app.config.validate import checked_profile
 from app.core.catalog import Catalog, load_catalog
 from app.core.names import safe_repr
 from app.core.record import replace
@@ -139,6 +140,7 @@ def parse_profile(name: object, raw: object, catalog: Catalog) -> Profile:
         key=(key_raw.get("store"), key_raw.get("env", DEFAULT_ENV_VAR), key_raw.get("account")),
         residency=raw.get("residency"),
         plan=raw.get("plan"),
+        plan_edition=raw.get("plan_edition"),
         verified=None,  # read below, after every field the profile's endpoint depends on
         catalog=catalog,
     )

@@ -35,6 +35,7 @@ PROFILE_FIELDS = (
     "endpoint_style",
     "workspace_id",
     "plan",
+    "plan_edition",
     "base_urls",
     "model",
     "api_key",
@@ -105,6 +106,8 @@ class Profile(Record):
     verified: Verification | None = None
     # coding | token: a plan profile (endpoint_style "plan"), its region the plan region.
     plan: str | None = None
+    # personal | team: a Token Plan profile's edition when the user said it (None: not said).
+    plan_edition: str | None = None
 
     @property
     def host(self) -> str:
@@ -118,6 +121,7 @@ class Profile(Record):
             "endpoint_style": self.endpoint_style,
             "workspace_id": self.workspace_id,
             "plan": self.plan,
+            **({"plan_edition": self.plan_edition} if self.plan_edition else {}),
             "base_urls": dict(self.base_urls),
             "model": self.model,
             "api_key": _key_ref_dict(self.api_key),

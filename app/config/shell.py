@@ -83,3 +83,20 @@ def model_notices(profile: Profile, path: Path, catalog: Catalog) -> list[Notice
             command=command("doctor", *suffix),
         )
     ]
+
+
+def plan_label(profile: Profile, catalog: Catalog) -> str:
+    """A plan profile's plan as the user knows it ("Token Plan Personal"); "" for the rest."""
+    if profile.plan is None:
+        return ""
+    # lazy: the language is read where the label is shown
+    from app.core.i18n import get_language
+
+    name = catalog.plan(profile.plan).name.get(get_language())
+    if profile.plan_edition is None:
+        return name
+    return t(
+        "profiles.plan_with_edition",
+        plan=name,
+        edition=t(f"profiles.edition_{profile.plan_edition}"),
+    )
