@@ -24,8 +24,9 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 
 from app.core.access_advice import DomainOption, domain_options
+from app.core.api_host import read_workspace_input
 from app.core.catalog import Region, load_catalog
-from app.core.endpoints import EndpointError, InvalidWorkspaceId, base_urls, normalize_workspace_id
+from app.core.endpoints import EndpointError, InvalidWorkspaceId, WorkspaceId, base_urls
 from app.core.i18n import t
 from app.core.text import looks_like_key
 from app.services import Services
@@ -37,6 +38,7 @@ from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, CopyLine, Prose, gap
 # The access domain each style is (the profile's `endpoint_style` names it).
 DOMAIN_OF_STYLE = {"workspace": "workspace", "shared": "dashscope", "trial": "trial"}
 SURFACE_LABELS = ("openai", "anthropic", "dashscope")
+FROM_HOST = "endpoints.ws_from_host"  # said as the ✓ line itself, not as a warning
 
 
 class WorkspaceIdValidator(Validator):
@@ -52,7 +54,7 @@ class WorkspaceIdValidator(Validator):
                 return self.failure(self.screen.missing_message())
             return self.success()
         try:
-            normalize_workspace_id(value)
+            self.screen.read_id(value)
         except InvalidWorkspaceId as exc:
             return self.failure(exc.message)
         return self.success()
@@ -100,6 +102,11 @@ class WorkspaceScreen(StepScreen):
             else ("endpoints.workspace_missing")
         )
         return t(key, region=self.region_info.id, console=self.region_info.console_workspaces)
+
+    def read_id(self, raw: str) -> WorkspaceId:
+        """The ID of what is typed: an ID, or the console's API Host of this region (a host of
+        another region is refused, naming both; the wizard does not move regions here)."""
+        return read_workspace_input(raw, self.region_info.id, self.catalog).workspace
 
     # -- layout -------------------------------------------------------------------------------
     def compose_step(self) -> ComposeResult:
@@ -190,13 +197,20 @@ class WorkspaceScreen(StepScreen):
             return
         if raw.strip():
             try:
-                ws = normalize_workspace_id(raw)
+                ws = self.read_id(raw)
             except InvalidWorkspaceId as exc:
                 status.add_class("-invalid")
                 lines.append(f"{MARK_FAIL}{gap()}{exc.message}")
             else:
-                notices = [f"{MARK_WARN}{gap()}{n.message}" for n in ws.notices]
-                if ws.changed:
+                from_host = any(n.key == FROM_HOST for n in ws.notices)
+                notices = [
+                    f"{MARK_WARN}{gap()}{n.message}" for n in ws.notices if n.key != FROM_HOST
+                ]
+                if from_host:
+                    region = self.region_info.id
+                    line = t("screen_workspace.from_host", value=ws.value, region=region)
+                    lines.append(f"{MARK_OK}{gap()}{line}")
+                elif ws.changed:
                     lines.append(
                         f"{MARK_OK}{gap()}{t('screen_workspace.normalised', value=ws.value)}"
                     )
@@ -278,7 +292,7 @@ class WorkspaceScreen(StepScreen):
             return self.state
         raw = self.query_one("#workspace-id", Input).value
         try:
-            ws: str | None = normalize_workspace_id(raw).value if raw.strip() else None
+            ws: str | None = self.read_id(raw).value if raw.strip() else None
         except InvalidWorkspaceId:
             ws = self.state.workspace_id
         return self._with_inputs(ws)
@@ -302,7 +316,7 @@ class WorkspaceScreen(StepScreen):
         ws = None
         if raw.strip():
             try:
-                ws = normalize_workspace_id(raw).value
+                ws = self.read_id(raw).value
             except InvalidWorkspaceId as exc:
                 self.show_status(exc.message)
                 return None

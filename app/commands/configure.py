@@ -37,6 +37,7 @@ from app.config.shell import (
     print_notices,
 )
 from app.config.validate import make_profile, require_scope_choice
+from app.core.api_host import read_workspace_input
 from app.core.catalog import Catalog, load_catalog
 from app.core.endpoints import STYLE_OF_ACCESS_DOMAIN, STYLES
 from app.core.errors import Notice, UserError
@@ -163,6 +164,14 @@ def run(args: argparse.Namespace) -> int:
         name = "default"
     check_profile_name(name)  # `--profile ""` is refused, never the default profile (S5)
     args.region = plan_region(args, catalog)
+    if args.workspace_id is not None:
+        # An ID or the console's API Host as pasted: the host's region, when no region is
+        # chosen, is the profile's; a host of another region than --region is refused.
+        pasted = read_workspace_input(args.workspace_id, args.region, catalog)
+        if pasted.region is not None:  # a bare ID stays as typed: its normalising is said
+            args.workspace_id = pasted.workspace.value
+            args.region = args.region or pasted.region
+            print_notices(n for n in pasted.workspace.notices if n.key == "endpoints.ws_from_host")
     if editing_existing(args, path, name, catalog):
         return run_edit(args, path, name, catalog)
     if args.region is None:

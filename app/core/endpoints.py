@@ -58,9 +58,10 @@ def _describe_char(ch: str) -> str:
     return code
 
 
-def normalize_workspace_id(raw: object, catalog: Catalog | None = None) -> WorkspaceId:
-    """Turn pasted input into a workspace ID, or explain precisely why it is not one."""
-    catalog = catalog or load_catalog()
+def pasted_ascii(raw: object) -> str:
+    """A paste without its surrounding whitespace, refused unless it is printable ASCII
+    (T2: checked before anything lowercases it) and not an API key (T16). The first checks
+    of a workspace ID and of a pasted API host alike."""
     if not isinstance(raw, str):
         raise InvalidWorkspaceId("endpoints.ws_empty")
     if len(raw) > MAX_RAW_INPUT:
@@ -82,7 +83,13 @@ def normalize_workspace_id(raw: object, catalog: Catalog | None = None) -> Works
                     "endpoints.ws_control_char", char=_describe_char(ch), pos=pos
                 )
             raise InvalidWorkspaceId("endpoints.ws_non_ascii", char=_describe_char(ch), pos=pos)
-    value = stripped.lower()
+    return stripped
+
+
+def normalize_workspace_id(raw: object, catalog: Catalog | None = None) -> WorkspaceId:
+    """Turn pasted input into a workspace ID, or explain precisely why it is not one."""
+    catalog = catalog or load_catalog()
+    value = pasted_ascii(raw).lower()
     if "." in value:
         raise InvalidWorkspaceId("endpoints.ws_dot")
     for pos, ch in enumerate(value, start=1):

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from textual.widgets import Checkbox, Input, RadioButton, RadioSet, Static
 
-from app.core.endpoints import InvalidWorkspaceId, normalize_workspace_id
+from app.core.api_host import read_workspace_input
+from app.core.endpoints import InvalidWorkspaceId
 from app.core.i18n import t
 from app.secrets.key import ApiKey, InvalidApiKey
 from app.secrets.keyring import KeyringStatus, probe_keyring
@@ -231,7 +232,7 @@ BAD_WORKSPACE_IDS = [
 
 def _reason(raw: str) -> str:
     try:
-        normalize_workspace_id(raw)
+        read_workspace_input(raw, "ap-southeast-1")
     except InvalidWorkspaceId as exc:
         return exc.message
     raise AssertionError(f"{raw!r} was accepted")

@@ -28,54 +28,11 @@ from app.core.endpoints import (
 from app.core.errors import UserError
 from app.core.i18n import t
 from app.core.text import looks_like_key
+from tests.fixtures.bad_inputs import BAD_IDS
 
 CATALOG = load_catalog()
 REGIONS = tuple(CATALOG.regions)
 ONE_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
-
-# SECURITY.md "Bad inputs", workspace IDs, each with the reason the user is shown.
-BAD_IDS = {
-    # T1: the ID turns the host into another one
-    "evil.com#": "endpoints.ws_dot",
-    "x.evil.com/": "endpoints.ws_dot",
-    "u@evil.com#": "endpoints.ws_dot",
-    "a:1@x": "endpoints.ws_bad_char",
-    # T2: Unicode / IDNA / case tricks
-    "ws。evil": "endpoints.ws_non_ascii",  # ideographic full stop, an IDNA dot
-    "ｗｓ-abc": "endpoints.ws_non_ascii",  # fullwidth letters
-    "ws-\u212aey": "endpoints.ws_non_ascii",  # Kelvin sign lowercases to 'k'
-    "w\u0455-abc": "endpoints.ws_non_ascii",  # Cyrillic dze looks like 's'
-    "ws-\u0430bc": "endpoints.ws_non_ascii",  # Cyrillic a
-    "ws-a\u200bbc": "endpoints.ws_non_ascii",  # zero-width space
-    "ws-abc\u200d": "endpoints.ws_non_ascii",  # zero-width joiner at the end
-    "\ufeffws-abc": "endpoints.ws_non_ascii",  # BOM from a pasted file
-    "xn--ws-abc": "endpoints.ws_idna",
-    "XN--80AK6AA92E": "endpoints.ws_idna",
-    # the rest of the list
-    "a.b": "endpoints.ws_dot",
-    "ws..x": "endpoints.ws_dot",
-    "": "endpoints.ws_empty",
-    "   ": "endpoints.ws_empty",
-    " \t\r\n ": "endpoints.ws_empty",
-    "-ws": "endpoints.ws_hyphen_edge",
-    "ws-": "endpoints.ws_hyphen_edge",
-    "ws_abc": "endpoints.ws_bad_char",
-    "w" * 64: "endpoints.ws_too_long",
-    "trial": "endpoints.ws_reserved",
-    "Token-Plan": "endpoints.ws_reserved",
-    "token-plan": "endpoints.ws_reserved",
-    "127.0.0.1#": "endpoints.ws_dot",
-    "[::1]#": "endpoints.ws_bad_char",
-    "evil.com%23": "endpoints.ws_dot",
-    "ws%23": "endpoints.ws_bad_char",
-    "ws\x00": "endpoints.ws_control_char",
-    "ws\r\nHost: evil": "endpoints.ws_control_char",
-    "ws\tabc": "endpoints.ws_control_char",
-    "ws abc": "endpoints.ws_inner_space",
-    "ws-abc (default)": "endpoints.ws_inner_space",
-    "x" * (1 << 20): "endpoints.ws_too_long_input",
-    "https://ws-abc.cn-beijing.maas.aliyuncs.com": "endpoints.ws_dot",
-}
 
 
 def _id(value: str) -> str:
