@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,9 +42,11 @@ def probe_targets(
     workspace_id: str | None,
     model: str | None,
     scope: str | None = None,
+    base_urls: Mapping[str, str] | None = None,
 ) -> list[Target]:
     """The probe targets (one per API surface) of a region / style / workspace; the scope
-    picks the model the Anthropic-compatible surface serves there."""
+    picks the model the Anthropic-compatible surface serves there. `base_urls`: a saved
+    profile's (validated) URLs, which a plan profile needs: its plan is named by its host."""
     from app.probe.targets import targets_for  # lazy: the engine (see the module docstring)
 
     return targets_for(
@@ -53,6 +55,7 @@ def probe_targets(
         workspace_id=workspace_id,
         model=model,
         scope=scope,
+        base_urls=base_urls,
     )
 
 

@@ -216,7 +216,9 @@ class DoctorScreen(Screen[Any]):
         p, key = self.profile, self.key
         if p is None or key is None:
             return
-        targets = flow.probe_targets(p.region, p.endpoint_style, p.workspace_id, p.model, p.scope)
+        targets = flow.probe_targets(
+            p.region, p.endpoint_style, p.workspace_id, p.model, p.scope, p.base_urls
+        )
         view.start(targets)
         try:
             self.result = await flow.run_probe_checks(

@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, RadioSet, Select
 
 from app.config.io import load_config
+from app.core import invocation
 from app.core.errors import UserError
 from app.core.i18n import LANGUAGES, t
 from app.core.names import check_profile_name
@@ -147,7 +148,14 @@ class WelcomeScreen(StepScreen):
             if name is None:
                 return None
             assert self._config is not None  # names come from it
-            return self._prefill(self._config.profiles[name])
+            profile = self._config.profiles[name]
+            if profile.plan is not None:
+                # The wizard's steps have no plan host yet: walking them would save this plan
+                # profile as a pay-as-you-go one. The CLI edits it, keeping plan and key.
+                command = invocation.command("configure", "--profile", name, "--model", "MODEL")
+                self.show_status(t("screen_welcome.plan_edit_cli", name=name, command=command))
+                return None
+            return self._prefill(profile)
         name = self.query_one("#profile-name", Input).value.strip()
         try:
             check_profile_name(name)
