@@ -16,22 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.config.schema import Profile
+from app.config.schema import PROFILE_FIELDS, Profile
 from app.config.validate import make_profile
 from app.core.catalog import Catalog
 from app.core.errors import Notice, UserError
 
 # The fields an edit may change, in the order they are reported.
-EDITABLE = (
-    "region",
-    "scope",
-    "endpoint_style",
-    "workspace_id",
-    "plan",
-    "plan_edition",
-    "model",
-    "residency",
-)
+# Every profile field but the derived (base_urls), the key's (api_key) and the verdict's.
+EDITABLE = tuple(f for f in PROFILE_FIELDS if f not in ("base_urls", "api_key", "verified"))
 
 
 @dataclass(frozen=True)
