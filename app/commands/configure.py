@@ -156,6 +156,15 @@ def _read_key(args: argparse.Namespace) -> tuple[ApiKey | None, tuple[Notice, ..
     return None, (), None
 
 
+def _existing_plan(path: Path, name: str, catalog: Catalog) -> str | None:
+    """The plan of the saved profile `name` (an edit of it may give --plan-region alone)."""
+    try:
+        profile = load_config(path, catalog).profiles.get(name)
+    except UserError:
+        return None  # a broken file is reported by the run itself
+    return profile.plan if profile is not None else None
+
+
 def run(args: argparse.Namespace) -> int:
     catalog = load_catalog()
     path = cli_config_path(args)
@@ -163,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
     if name is None:
         name = "default"
     check_profile_name(name)  # `--profile ""` is refused, never the default profile (S5)
-    args.region = plan_region(args, catalog)
+    args.region = plan_region(args, catalog, _existing_plan(path, name, catalog))
     if args.workspace_id is not None:
         # An ID or the console's API Host as pasted: the host's region, when no region is
         # chosen, is the profile's; a host of another region than --region is refused.

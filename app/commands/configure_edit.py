@@ -42,13 +42,16 @@ def refuse_if_strict(args: argparse.Namespace, notices: list[Notice]) -> None:
         raise UserError("configure.strict_refused", reason=" ".join(n.message for n in breaking))
 
 
-def plan_region(args: argparse.Namespace, catalog: Catalog) -> str | None:
+def plan_region(
+    args: argparse.Namespace, catalog: Catalog, existing_plan: str | None = None
+) -> str | None:
     """The profile's region with --plan: --plan-region (or --region; both must agree). A
-    plan profile's region is its plan region, whose plan host the key is accepted by."""
+    plan profile's region is its plan region, whose plan host the key is accepted by.
+    `existing_plan`: the plan of the profile this run edits, which --plan need not repeat."""
     given = getattr(args, "plan_region", None)
     if given is None:
         return args.region
-    if getattr(args, "plan", None) is None:
+    if getattr(args, "plan", None) is None and existing_plan is None:
         raise UserError("configure.plan_region_without_plan")
     if args.region is not None and args.region != given:
         raise UserError("configure.plan_region_conflict", region=args.region, plan_region=given)

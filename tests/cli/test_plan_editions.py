@@ -105,3 +105,15 @@ def test_the_edition_messages_are_translated(cli) -> None:
     args = ("--plan", "token", "--plan-region", "cn-beijing", "--plan-edition", "personal")
     r = configure(cli, "--lang", "zh", *args)
     assert r.rc == 2 and "Token Plan 个人版在 cn-beijing 不提供" in r.stderr
+
+
+def test_an_edit_of_a_plan_profile_may_give_the_plan_region_alone(cli) -> None:
+    assert configure(cli, "--plan", "coding", "--plan-region", "cn-beijing").rc == 0
+    r = cli("configure", "--plan-region", "ap-southeast-1")
+    assert r.rc == 0, r
+    saved = load_config(cli.config).profiles["default"]
+    assert (saved.plan, saved.region) == ("coding", "ap-southeast-1")
+    assert saved.host == "coding-intl.dashscope.aliyuncs.com"
+    # A new profile still needs --plan with it: the region alone names no plan.
+    r = configure(cli, "--profile", "new", "--plan-region", "ap-southeast-1")
+    assert r.rc == 2 and "needs --plan" in r.stderr
