@@ -106,11 +106,14 @@ def _list(config: Config, path: Path, as_json: bool) -> int:
         return 0
     print(t("profiles.list_header", path=str(path)))
     width = max(len(n) for n in config.profiles)
+    wheres = {name: p.workspace_id or _domain_label(p) for name, p in config.profiles.items()}
+    # As wide as the longest (a "Token Plan Personal host (ap-southeast-1)" included).
+    where_width = max(22, *(_width(w) for w in wheres.values()))
     for p in config.profiles.values():
         mark = "*" if p.name == config.default_profile else " "
-        where = p.workspace_id or _domain_label(p)
+        where = wheres[p.name]
         print(
-            f" {mark} {p.name:<{width}}  {p.region:<15} {p.scope:<13} {_pad(where, 22)} "
+            f" {mark} {p.name:<{width}}  {p.region:<15} {p.scope:<13} {_pad(where, where_width)} "
             f"{p.model:<16} {p.api_key.store:<8} {_verified(p)}"
         )
     return 0

@@ -117,3 +117,13 @@ def test_an_edit_of_a_plan_profile_may_give_the_plan_region_alone(cli) -> None:
     # A new profile still needs --plan with it: the region alone names no plan.
     r = configure(cli, "--profile", "new", "--plan-region", "ap-southeast-1")
     assert r.rc == 2 and "needs --plan" in r.stderr
+
+
+def test_profiles_list_keeps_its_columns_with_a_long_plan_label(cli) -> None:
+    assert configure(cli, "--plan", "token", "--plan-edition", "personal").rc == 0
+    env = {"DASHSCOPE_API_KEY": "sk-0123456789abcdef0123456789abcdef"}
+    args = ("--profile", "ws", "--region", "ap-southeast-1", "--workspace-id", "ws-abc123")
+    assert cli("configure", "--store", "env", *args, env=env).rc == 0
+    rows = [line for line in cli("profiles", "list").stdout.splitlines() if "env" in line]
+    assert len(rows) == 2
+    assert len({row.index(" env ") for row in rows}) == 1, rows  # the store column lines up
