@@ -15,7 +15,7 @@ from app.config.schema import Profile
 from app.config.validate import model_known
 from app.core.catalog import Catalog
 from app.core.errors import Notice
-from app.core.i18n import t
+from app.core.i18n import get_language, t
 from app.core.invocation import command
 
 
@@ -89,9 +89,6 @@ def plan_label(profile: Profile, catalog: Catalog) -> str:
     """A plan profile's plan as the user knows it ("Token Plan Personal"); "" for the rest."""
     if profile.plan is None:
         return ""
-    # lazy: the language is read where the label is shown
-    from app.core.i18n import get_language
-
     name = catalog.plan(profile.plan).name.get(get_language())
     if profile.plan_edition is None:
         return name
