@@ -18,7 +18,8 @@ simulator's demo key (an `ApiKey`, masked like any key) for the API-key step to 
 `services.demo_plan_key` is a second key for the plan path: a Singapore Token Plan
 (Personal edition) key that answers on `token-plan.ap-southeast-1.maas.aliyuncs.com`
 (DEMO_PLAN, DEMO_PLAN_REGION) and is refused by the pay-as-you-go hosts, as a real plan key
-is. Nothing uses it by default: the wizard's default walk is unchanged.
+is. The API key step holds it instead of the demo key when a plan host is chosen on the
+Workspace step (the demo's plan path); the wizard's default walk is unchanged.
 This module imports no Textual.
 """
 

@@ -1,5 +1,6 @@
-"""Wizard decisions the screens ask for: what to probe, what the profile is, where and how an
-export is written, which commands Done offers. Free of Textual, so each is testable alone.
+"""Wizard decisions the screens ask for: what to probe, what the profile is, which commands
+Done offers (where and how an export is written: app.export_flow). Free of Textual, so each
+is testable alone.
 
 A screen shows these answers and passes the user's input back; it never restates a policy
 (what is merged, what is replaced, which store a profile records). The probe engine and the
@@ -10,25 +11,20 @@ before the first paint, and the engine alone (httpx, ssl) costs ~0.4 s there.
 from __future__ import annotations
 
 import dataclasses
-import os
-import stat
-from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from app.core import record
-from app.core.i18n import t
-from app.core.text import looks_like_key
+from app.core.i18n import get_language, t
 from app.secrets.key import ApiKey
 from app.secrets.stores import STORE_KINDS, EnvStore, KeyRef, KeyStore
 from app.services import Services
-from app.state import WizardState, WrittenFile
+from app.state import WizardState
 
 if TYPE_CHECKING:  # only the types: see the module docstring
     import datetime as _dt
 
     from app.config.schema import Profile
-    from app.config.write import WriteResult
     from app.core.models import ProbeEvent, Target
     from app.findings.results import ProbeResult
     from app.probe.engine import ProbeOptions
@@ -43,11 +39,16 @@ def probe_targets(
     model: str | None,
     scope: str | None = None,
     base_urls: Mapping[str, str] | None = None,
+    plan: str | None = None,
 ) -> list[Target]:
     """The probe targets (one per API surface) of a region / style / workspace; the scope
-    picks the model the Anthropic-compatible surface serves there. `base_urls`: a saved
-    profile's (validated) URLs, which a plan profile needs: its plan is named by its host."""
+    picks the model the Anthropic-compatible surface serves there. A plan setup is named by
+    its host: `base_urls` (a saved profile's, validated) or `plan` (the wizard's choice)."""
+    from app.core.endpoints import plan_base_urls  # lazy: with the engine, below
     from app.probe.targets import targets_for  # lazy: the engine (see the module docstring)
+
+    if endpoint_style == "plan" and base_urls is None and plan is not None:
+        base_urls = plan_base_urls(plan, region or "").as_dict()
 
     return targets_for(
         region=region or "",
@@ -86,6 +87,18 @@ async def run_probe_checks(
     return await run_checks(targets, key, options, on_event=on_event)
 
 
+def state_targets(state: WizardState) -> list[Target]:
+    """The probe targets of the setup being entered (Connectivity)."""
+    return probe_targets(
+        state.region,
+        state.endpoint_style,
+        state.workspace_id,
+        state.model,
+        state.scope,
+        plan=state.plan,
+    )
+
+
 def ownership_hosts(region: str, own_host: str) -> list[str]:
     """Exactly the hosts a region search sends the key to, listed in the consent dialog."""
     from app.probe.targets import ownership_targets  # lazy: the engine (module docstring)
@@ -96,13 +109,22 @@ def ownership_hosts(region: str, own_host: str) -> list[str]:
 
 def other_region_hosts(state: WizardState) -> list[str]:
     """The region search's hosts for the setup being entered (Connectivity)."""
-    from app.core.endpoints import host_for  # lazy: with the engine, only on "find region"
-
     if not state.region:
         return []
-    return ownership_hosts(
-        state.region, host_for(state.region, state.endpoint_style, state.workspace_id)
-    )
+    return ownership_hosts(state.region, state_targets(state)[0].host)
+
+
+def plan_found(result: ProbeResult | None) -> tuple[str, str] | None:
+    """(plan, plan region) of the plan host that accepted the key in a region search (the
+    only way to tell Coding Plan and Token Plan keys apart); None when none did."""
+    if result is None:
+        return None
+    for finding in result.findings:
+        if finding.code == "key_is_plan":
+            plan, region = finding.params.get("plan"), finding.params.get("plan_region")
+            if isinstance(plan, str) and isinstance(region, str):
+                return plan, region
+    return None
 
 
 def probed_hosts(result: ProbeResult | None) -> list[str]:
@@ -112,11 +134,47 @@ def probed_hosts(result: ProbeResult | None) -> list[str]:
     return sorted({check.host for check in result.checks})
 
 
+# Findings after which the region search is offered (the CLI's remedies name --all-regions):
+# a refused key (a plan key on a pay-as-you-go host among them: only the search tells which
+# plan it is of), a workspace that denies it, and a 429 that came before the key was checked.
+REGION_SEARCH_CODES = frozenset(
+    {
+        "key_rejected",
+        "illegal_endpoint",
+        "plan_token_invalid",
+        "plan_key_mismatch",
+        "workspace_access_denied",
+        "rate_limited",
+    }
+)
+
+
 def offers_region_search(result: ProbeResult | None, consented: bool) -> bool:
-    """After a 401, and before the user agreed to a search: offer to find the key's region."""
+    """After such a finding, and before the user agreed to a search: offer it (the wizard's
+    Connectivity step and the doctor screen ask the same question)."""
     if result is None or consented:
         return False
-    return any(f.code == "key_rejected" for f in result.findings)
+    return any(f.code in REGION_SEARCH_CODES for f in result.findings)
+
+
+def offered_models(result: ProbeResult | None) -> list[str]:
+    """The key's listed models a profile can hold (a name the config accepts: the service's
+    list is not trusted to carry only model names), in the service's order."""
+    from app.config.fields import MODEL_NAME  # lazy: Connectivity's offer only
+
+    if result is None:
+        return []
+    return [m for m in result.listed_models if MODEL_NAME.fullmatch(m)]
+
+
+def plan_words(plan: str, region: str) -> dict[str, str]:
+    """A plan host in words (`Token Plan`, `Singapore (ap-southeast-1)`, its host)."""
+    from app.config.region_switch import region_label  # lazy: Connectivity's offer only
+    from app.core.catalog import load_catalog
+    from app.core.endpoints import plan_base_urls
+
+    name = load_catalog().plan(plan).name.get(get_language())
+    return {"plan": name, "region": region_label(region), "host": plan_base_urls(plan, region).host}
 
 
 def key_store_for(profile: Profile, services: Services) -> KeyStore:
@@ -173,6 +231,8 @@ def build_profile(
         api_key=KeyRef(store=store, env=state.key_env),
         residency=state.residency,
         verified=verified,
+        plan=state.plan if state.endpoint_style == "plan" else None,
+        plan_edition=state.plan_edition if state.endpoint_style == "plan" else None,
     )
     return profile
 
@@ -186,189 +246,6 @@ def scoped_profile(profile: Profile, services: Services) -> Profile:
     if not account:
         return profile
     return record.replace(profile, api_key=record.replace(profile.api_key, account=account))
-
-
-# -- exports -----------------------------------------------------------------------------
-
-# Where each target goes by default, relative to Services.export_dir. Claude Code and Qwen
-# Code read these project-level files; an existing one is merged, never clobbered.
-DEFAULT_PATHS: dict[str, str] = {
-    "claude-code": ".claude/settings.local.json",
-    "qwen-code": ".qwen/settings.json",
-}
-MERGED_JSON = ("claude-code", "qwen-code")
-# POSIX NAME_MAX / PATH_MAX of the common file systems (ext4, APFS, NTFS counts UTF-16 units,
-# which never exceeds the UTF-8 byte count for these limits' purpose).
-NAME_MAX_BYTES = 255
-PATH_MAX_BYTES = 4096
-# Refusals of the export core that an explicit "replace it" (force) may override, and the
-# message the Export step shows for each.
-REFUSALS: dict[str, str] = {
-    "exporters.foreign_file": "screen_export.foreign_file",
-    "exporters.existing_not_text": "screen_export.existing_not_text",
-    "exporters.symlink_outside": "screen_export.symlink_outside",
-    "exporters.settings_conflict": "screen_export.settings_conflict",
-}
-
-
-def default_paths(export_dir: Path, written: Iterable[WrittenFile] = ()) -> dict[str, Path]:
-    """Where each export target goes unless the user says otherwise: what was written
-    before in this run, else its default under the export folder."""
-    from app.export.formats import FORMATS  # lazy: the exporters load when Export opens
-
-    paths = {
-        fmt: Path(export_dir) / DEFAULT_PATHS.get(fmt, spec.suggested_name)
-        for fmt, spec in FORMATS.items()
-    }
-    for item in written:
-        if item.target in paths:
-            paths[item.target] = item.path
-    return paths
-
-
-def destination_problem(raw: str) -> str | None:
-    """Why `raw` cannot be a destination at all, or None.
-
-    Checked before the OS sees it: a NUL makes every os call raise ValueError, a component
-    over NAME_MAX raises ENAMETOOLONG even from `exists()`. Both arrive by paste.
-    """
-    text = raw.strip()
-    if not text:
-        return t("screen_export.destination_empty")
-    if looks_like_key(text):  # a pasted key would become a file name (T16)
-        return t("profiles.field_looks_like_key", what=t("profiles.what_destination"))
-    for index, char in enumerate(text, start=1):
-        code = ord(char)
-        if code < 0x20 or 0x7F <= code < 0xA0:
-            return t("screen_export.destination_control", code=f"U+{code:04X}", position=index)
-    try:
-        encoded = [os.fsencode(part) for part in Path(text).expanduser().parts]
-    except (ValueError, RuntimeError):  # undecodable surrogates; no home for "~user"
-        return t("screen_export.destination_unusable")
-    for part in encoded:
-        if len(part) > NAME_MAX_BYTES:
-            return t(
-                "screen_export.destination_name_too_long",
-                length=len(part),
-                limit=NAME_MAX_BYTES,
-            )
-    if sum(len(part) + 1 for part in encoded) > PATH_MAX_BYTES:
-        return t("screen_export.destination_too_long", limit=PATH_MAX_BYTES)
-    return None
-
-
-def _ours(path: Path) -> bool:
-    """Whether `path` carries this tool's header (an earlier export it may replace)."""
-    from app.export.formats import written_by_us  # lazy: the exporters load with Export
-
-    try:
-        head = path.read_bytes()[:4096].decode("utf-8", errors="replace")
-    except (OSError, ValueError):
-        return False
-    return written_by_us(head)
-
-
-def destination_outcome(
-    fmt: str, path: Path, *, written: Iterable[WrittenFile], forced: bool
-) -> str:
-    """What writing `fmt` to `path` will do, in the terms the export core acts on (write_export):
-    JSON settings and .env are merged, a file this tool wrote (or one the user chose to
-    replace) is replaced without a backup, anything else is refused. '' = nothing to say."""
-    try:
-        exists = path.exists()
-        is_file = path.is_file()
-    except (OSError, ValueError) as exc:  # e.g. a component the OS refuses (ENAMETOOLONG)
-        reason = getattr(exc, "strerror", None) or type(exc).__name__
-        return t("screen_export.destination_refused", reason=reason)
-    if not exists or any(w.path == path for w in written):
-        return ""
-    if not is_file:
-        return t("screen_export.destination_not_file", path=str(path))
-    if fmt in MERGED_JSON:
-        return t("screen_export.destination_merged", path=str(path))
-    if fmt == "dotenv":
-        return t("screen_export.destination_merged_env", path=str(path))
-    if forced or _ours(path):
-        return t("screen_export.destination_exists", path=str(path))
-    return t("screen_export.destination_foreign", path=str(path))
-
-
-def export_text(
-    state: WizardState, services: Services, fmt: str, include_key: bool
-) -> tuple[str, bool]:
-    """Exporter text for `fmt` and whether it holds the literal key (only with the opt-in,
-    and only in a format that can hold one)."""
-    from app.config.io import is_default_location  # lazy: Export only
-    from app.export.formats import FORMATS, export  # lazy: Export only
-
-    profile = build_profile(state, services.clock, services.recorded_store)
-    holds_key = include_key and FORMATS[fmt].can_hold_key
-    config_path = Path(services.config_path)
-    config = None if is_default_location(config_path) else str(config_path)
-    return export(profile, fmt, state.api_key, holds_key, config=config), holds_key
-
-
-def write_export_file(
-    path: Path,
-    fmt: str,
-    text: str,
-    *,
-    profile: Profile,
-    holds_key: bool,
-    force: bool,
-    config_path: Path,
-) -> WriteResult:
-    """One export through the export core (merge .env / settings, refuse a file this tool
-    did not write unless `force`); the WriteResult."""
-    from app.export.write import write_export  # lazy: Export only
-
-    done = write_export(
-        path,
-        fmt,
-        text,
-        profile=profile,
-        include_key=holds_key,
-        force=force,
-        config_path=config_path,
-    )
-    return done.result
-
-
-def save_profile(state: WizardState, services: Services) -> tuple[Profile, WrittenFile]:
-    """The config first (exports never reference a profile that does not exist): the
-    profile with its keyring entry, written through the config API (lock, atomic)."""
-    from app.config.io import modify_config  # lazy: Export only
-
-    profile = scoped_profile(
-        build_profile(state, services.clock, services.recorded_store), services
-    )
-    _config, result = modify_config(
-        services.config_path,
-        lambda config: config.with_profile(profile),
-        replacing=profile.name,
-    )
-    return profile, WrittenFile("config", result.path, result.mode, False)
-
-
-def mode_text(mode: int) -> str:
-    return f"{stat.filemode(stat.S_IFREG | (mode & 0o777))} ({mode & 0o777:04o})"
-
-
-def masked_preview(text: str, key: ApiKey | None) -> str:
-    """Exporter output as shown on screen: a literal key (opt-in) is replaced by its mask."""
-    if key is None:
-        return text
-    return text.replace(key.reveal(), key.masked())
-
-
-def written_rows(written: Iterable[WrittenFile]) -> list[str]:
-    """One line per written file: path, permissions, and whether it holds the key."""
-    rows = []
-    for item in written:
-        holds = t("screen_export.holds_key") if item.holds_key else ""
-        mode = mode_text(item.mode)
-        rows.append(t("screen_export.written_row", path=str(item.path), mode=mode, key=holds))
-    return rows
 
 
 # -- done --------------------------------------------------------------------------------

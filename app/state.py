@@ -60,8 +60,8 @@ class WrittenFile:
     holds_key: bool
 
 
-# region, scope, endpoint style, workspace id, model, key: what a probe result depends on
-ProbeInputs = tuple[str | None, str | None, str, str | None, str | None, ApiKey | None]
+# region, scope, endpoint style, plan, workspace id, model, key: what a probe result depends on
+ProbeInputs = tuple[str | None, str | None, str, str | None, str | None, str | None, ApiKey | None]
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,9 @@ class WizardState:
     region: str | None = None
     scope: str | None = None
     # Workspace
-    endpoint_style: str = "workspace"
+    endpoint_style: str = "workspace"  # workspace | shared | trial | plan
+    plan: str | None = None  # coding | token, with endpoint_style "plan" only
+    plan_edition: str | None = None  # Token Plan personal | team, when the user said it
     workspace_id: str | None = None
     workspace_region: str | None = None  # the region `workspace_id` belongs to
     model: str | None = None
@@ -124,7 +126,77 @@ def probe_inputs(state: WizardState) -> ProbeInputs:
         state.region,
         state.scope,
         state.endpoint_style,
+        state.plan,
         state.workspace_id,
         state.model,
         state.api_key,
     )
+
+
+def with_plan(
+    state: WizardState, plan: str, region: str, edition: str | None = None
+) -> WizardState:
+    """The state pointed at `plan`'s host in `region` (a plan profile's region is its plan
+    region). The model stays when the plan serves it, else the plan's first; a scope the
+    region lacks (the key was found in another region) gives way to its default; the edition
+    is kept only where it exists (the Personal edition is Singapore-only)."""
+    from app.core.catalog import load_catalog  # lazy: cached; this runs on a user's choice
+
+    catalog = load_catalog()
+    entry = catalog.plan(plan)
+    if region not in entry.hosts:
+        raise ValueError(f"{plan} has no host in {region}")
+    if edition is not None and region not in entry.editions.get(edition, ()):
+        edition = None
+    model = state.model if state.model in entry.models else entry.models[0]
+    known = catalog.regions.get(region)
+    scope = state.scope if known is not None and state.scope in known.scopes else None
+    return replace(
+        state,
+        scope=scope,  # None: the region's default, as `configure --plan` records it
+        endpoint_style="plan",
+        plan=plan,
+        plan_edition=edition,
+        region=region,
+        model=model,
+    )
+
+
+def without_plan(state: WizardState) -> WizardState:
+    """The state on a pay-as-you-go access domain: the one it names, else the workspace
+    domain (the default)."""
+    if state.endpoint_style != "plan" and state.plan is None:
+        return state
+    style = "workspace" if state.endpoint_style == "plan" else state.endpoint_style
+    return replace(state, endpoint_style=style, plan=None, plan_edition=None)
+
+
+def reconcile_plan(state: WizardState) -> tuple[WizardState, str | None]:
+    """A plan host exists in its plan regions only (Beijing, Singapore): a plan the region
+    chosen later (Scenario, Recommendation) has no host of is dropped, and its id returned for
+    the notice; an edition the new region lacks is dropped with it."""
+    if state.endpoint_style != "plan" or state.plan is None or state.region is None:
+        return state, None
+    from app.core.catalog import load_catalog  # lazy: cached; see with_plan
+
+    entry = load_catalog().plans.get(state.plan)
+    if entry is None or state.region not in entry.hosts:
+        return without_plan(state), state.plan
+    edition = state.plan_edition
+    if edition is not None and state.region not in entry.editions.get(edition, ()):
+        return replace(state, plan_edition=None), None
+    return state, None
+
+
+def key_plan_mismatch(state: WizardState, key: ApiKey | None) -> str | None:
+    """Whether the key and the setup's host disagree on the plan: "plan_key" (an sk-sp- key
+    on a pay-as-you-go host, which refuses it), "payg_key" (the reverse), None when they
+    agree or there is no key yet."""
+    if key is None:
+        return None
+    on_plan = state.endpoint_style == "plan"
+    if key.is_plan_key and not on_plan:
+        return "plan_key"
+    if on_plan and not key.is_plan_key:
+        return "payg_key"
+    return None

@@ -32,7 +32,7 @@ from app.core.errors import UserError
 from app.core.i18n import LANGUAGES, get_language, set_language, t
 from app.core.text import inert
 from app.services import Services
-from app.state import BACK, STEPS, WizardState, reconcile_workspace
+from app.state import BACK, STEPS, WizardState, reconcile_plan, reconcile_workspace
 from screens.base import StepScreen
 from screens.parts.requests import DoctorRequested
 from screens.parts.textual_private import (
@@ -171,6 +171,20 @@ class WizardApp(CrashWithoutLocals[WizardState | None]):
         """The state a step handed back, with a workspace ID of another region dropped and
         the user told which one and why (D16: it was kept and shown "valid")."""
         dropped = state.workspace_id
+        state, dropped_plan = reconcile_plan(state)
+        if dropped_plan is not None:
+            plan = load_catalog().plan(dropped_plan)
+            region = load_catalog().regions.get(state.region or "")
+            self.notify(
+                t(
+                    "wizard.plan_cleared",
+                    plan=plan.name.get(state.lang),
+                    region=region.name.get(state.lang) if region else str(state.region),
+                    regions=", ".join(plan.hosts),
+                ),
+                severity="warning",
+                timeout=20,
+            )
         state, old_region = reconcile_workspace(state)
         if old_region is not None:
             regions = load_catalog().regions

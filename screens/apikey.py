@@ -24,16 +24,18 @@ from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
+from app import flow
 from app.core.catalog import load_catalog
 from app.core.i18n import t
 from app.secrets.key import ApiKey, InvalidApiKey
 from app.secrets.keyring import KeyringStatus
 from app.services import Services
-from app.state import WizardState
+from app.state import WizardState, with_plan
 from screens.base import StepScreen
 from screens.parts import key_jobs
 from screens.parts.choices import ChoiceRadioSet, MarkedCheckbox, MarkedRadioButton
 from screens.parts.dialogs import ConfirmDialog
+from screens.parts.plan_offer import PlanOffer
 from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, CopyLine, Prose, SecretInput, gap
 
 STORES = ("keyring", "env", "file")
@@ -55,7 +57,9 @@ class ApiKeyScreen(StepScreen):
     def __init__(self, state: WizardState, services: Services) -> None:
         super().__init__(state, services)
         self.catalog = load_catalog()
-        self.known_key: ApiKey | None = state.api_key or services.demo_key
+        self.known_key: ApiKey | None = state.api_key or self._demo_key()
+        if state.demo and state.api_key in (services.demo_key, services.demo_plan_key):
+            self.known_key = self._demo_key()  # the demo's key for the host chosen now
         self.keyring: KeyringStatus | None = None
         self.keyring_problem: str | None = None
         self.probe_started = 0.0
@@ -65,6 +69,14 @@ class ApiKeyScreen(StepScreen):
         self._ticker: Timer | None = None
         self._writing = False
         self._declined_store = False  # "Not now" was answered: say what happens instead
+
+    def _demo_key(self) -> ApiKey | None:
+        """The demo's key for the setup: its plan key on a plan host (the demo's plan path),
+        else its pay-as-you-go key; None outside the demo."""
+        plan_key = self.services.demo_plan_key
+        if self.state.endpoint_style == "plan" and plan_key is not None:
+            return plan_key
+        return self.services.demo_key
 
     # -- layout -------------------------------------------------------------------------------
     def compose_step(self) -> ComposeResult:
@@ -84,6 +96,7 @@ class ApiKeyScreen(StepScreen):
             )
             yield Button(t("screen_apikey.show"), id="toggle-visibility", compact=True)
         yield Prose(self._preview(""), id="key-preview", classes="field-status")
+        yield PlanOffer(self.state, id="plan-offer")  # a plan key on a pay-as-you-go host
         yield Prose(t("screen_apikey.store_label"), classes="field-label tight")
         # Enter goes on with the highlighted store, as the footer's "Enter: Next" says.
         yield ChoiceRadioSet(
@@ -142,6 +155,7 @@ class ApiKeyScreen(StepScreen):
         self.probe_started = time.monotonic()
         self._ticker = self.set_interval(0.5, self._tick_probe)
         self._tick_probe()
+        self.query_one(PlanOffer).show_for(self.state, self.known_key)
         self.probe_keyring()
         if self.known_key is None and self.state.editing_existing and self.state.key_store:
             self.load_saved_key()
@@ -181,6 +195,19 @@ class ApiKeyScreen(StepScreen):
         preview.update(text)
         if status_class in ("-valid", "-warning"):
             self.clear_error()
+        try:
+            typed = self._typed_key()
+        except InvalidApiKey:
+            typed = None
+        self.query_one(PlanOffer).show_for(self.state, typed)
+
+    def on_plan_offer_chosen(self, message: PlanOffer.Chosen) -> None:
+        """A plan host of this region for the plan key: the setup moves there (Back shows
+        it on the Workspace step; the test says if the key is of the other plan)."""
+        self.state = with_plan(self.state, message.plan, self.state.region or "")
+        self.query_one(PlanOffer).show_for(self.state, self._typed_key())
+        host = flow.plan_words(message.plan, self.state.region or "")
+        self.show_status(t("screen_apikey.plan_chosen", **host), error=False)
 
     def on_secret_input_copy_refused(self, event: SecretInput.CopyRefused) -> None:
         self.show_status(t("wizard.copy_refused"), error=False)
@@ -270,6 +297,7 @@ class ApiKeyScreen(StepScreen):
         self._render_keyring()
         self._update_store_widgets()
         self.query_one("#key-preview", Static).update(self._preview(""))
+        self.query_one(PlanOffer).show_for(self.state, self.known_key)
 
     @work(thread=True, exclusive=True, group="keyring-read", exit_on_error=False)
     def load_saved_key(self) -> None:
@@ -285,6 +313,7 @@ class ApiKeyScreen(StepScreen):
         field.placeholder = t("screen_apikey.placeholder_kept", masked=message.key.masked())
         if not field.value:
             self.query_one("#key-preview", Static).update(self._preview(""))
+            self.query_one(PlanOffer).show_for(self.state, message.key)
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "toggle-visibility":

@@ -5,6 +5,12 @@ instead of after a silent wait. They are drawn by `ProbeView` (screens/parts/pro
 shared with the doctor screen); what to probe, with which options, and when to offer the
 region search are app.flow's answers. Back from Export, the result of this very setup is
 shown again (not re-run unasked: a run sends the key).
+
+After a result, two moves a user would otherwise make by hand: when the region search found
+the plan host that accepts the key ("a Singapore Token Plan key": sk-sp- keys of both plans
+look alike, only the search tells them apart), "Use that host" points the setup there and
+tests again; when the key's model list could be read, the profile's model is chosen from it
+(the models the service says this key can call in this scope), and a change is tested at once.
 """
 
 from __future__ import annotations
@@ -12,16 +18,17 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Static
+from textual.widgets import Button, Select, Static
 
 from app import flow
 from app.core.errors import UserError
 from app.core.i18n import t
 from app.services import Services
-from app.state import WizardState, probe_inputs
+from app.state import WizardState, probe_inputs, with_plan
 from screens.base import StepScreen
 from screens.parts.dialogs import ConfirmDialog, ConsentScreen
 from screens.parts.probe_view import ProbeEventMessage, ProbeView, post_events_to
@@ -49,11 +56,15 @@ class ConnectivityScreen(StepScreen):
         with Horizontal(id="conn-actions", classes="row"):
             yield Button(t("screen_connectivity.retry"), id="conn-retry", compact=True)
             yield Button(t("screen_connectivity.find_region"), id="conn-find-region", compact=True)
+            yield Button("", id="conn-use-plan", compact=True)
+            # Beside Retry, not above the rows: at 80x24 the three rows stay on screen.
+            yield Prose(t("screen_connectivity.model_label"), id="conn-model-label")
+            yield Select[str]([], id="conn-model", allow_blank=True, compact=True)
         yield Prose("", id="conn-hint", markup=False)
         yield ProbeView(id="probe", result=self._result)
 
     def on_mount(self) -> None:
-        self.query_one("#conn-find-region", Button).display = False
+        self._hide_moves()
         self._hint("")
         if self._result is not None:  # back from Export: the result stands unless asked
             self._show_next_moves()
@@ -96,13 +107,14 @@ class ConnectivityScreen(StepScreen):
     @work(exclusive=True, group="probe")
     async def run_probe(self, consent_all_regions: bool = False) -> None:
         view = self.query_one(ProbeView)
-        self.query_one("#conn-find-region", Button).display = False
+        self._hide_moves()
         self._hint("")
         s = self.state
         if s.api_key is None:
             view.show_error(t("screen_connectivity.no_key"))
             return
-        targets = flow.probe_targets(s.region, s.endpoint_style, s.workspace_id, s.model, s.scope)
+        self._intro()
+        targets = flow.state_targets(s)
         view.start(targets)
         try:
             result = await flow.run_probe_checks(
@@ -124,12 +136,22 @@ class ConnectivityScreen(StepScreen):
         view.show_result(result)
         self._show_next_moves()
 
+    def _intro(self) -> None:
+        model = self.state.model or "-"
+        self.query_one("#conn-intro", Static).update(t("screen_connectivity.intro", model=model))
+
+    def _hide_moves(self) -> None:
+        for selector in ("#conn-find-region", "#conn-use-plan", "#conn-model", "#conn-model-label"):
+            self.query_one(selector).display = False
+
     def _show_next_moves(self) -> None:
-        """After a result: offer the region search (401, no consent yet) and say what Back
-        is for when something failed."""
+        """After a result: offer the region search (401, no consent yet), the plan host it
+        found, the key's listed models, and say what Back is for when something failed."""
         result = self._result
         if result is None:
             return
+        self._offer_plan(result)
+        self._offer_models(result)
         offer = flow.offers_region_search(result, self._consented)
         self.query_one("#conn-find-region", Button).display = offer
         if offer:
@@ -145,8 +167,58 @@ class ConnectivityScreen(StepScreen):
         await super().relocalize()
         self._show_next_moves()
         if self._result is None:
-            self.query_one("#conn-find-region", Button).display = False
+            self._hide_moves()
             self._hint("")
+
+    def _offer_plan(self, result: ProbeResult) -> None:
+        found = flow.plan_found(result)
+        button = self.query_one("#conn-use-plan", Button)
+        button.display = found is not None and found != (self.state.plan, self.state.region)
+        if found is not None:
+            button.label = t("screen_connectivity.use_plan", **flow.plan_words(*found))
+
+    def _offer_models(self, result: ProbeResult) -> None:
+        """The key's listed models as the profile's model (the current one first when the
+        list lacks it: the finding above says so)."""
+        listed = flow.offered_models(result)
+        select = self.query_one("#conn-model", Select)
+        shown = bool(listed)
+        select.display = shown
+        self.query_one("#conn-model-label").display = shown
+        if not shown:
+            return
+        model = self.state.model
+        # Text, not markup: the names come from the service.
+        options = [(Text(name), name) for name in listed]
+        if model and model not in listed:
+            options.insert(0, (Text(t("screen_connectivity.model_unlisted", model=model)), model))
+        with self.prevent(Select.Changed):
+            select.set_options(options)
+            if model:
+                select.value = model
+
+    @on(Select.Changed, "#conn-model")
+    def _model_chosen(self, event: Select.Changed) -> None:
+        """Another model of the key's list: the setup changes, and is tested again (the key
+        goes to the hosts it just went to)."""
+        event.stop()
+        if not isinstance(event.value, str) or event.value == self.state.model:
+            return
+        self.state = dataclasses.replace(self.state, model=event.value)
+        self.show_status(t("screen_connectivity.model_changed", model=event.value), error=False)
+        self.run_probe(consent_all_regions=False)
+
+    @on(Button.Pressed, "#conn-use-plan")
+    def _use_plan(self, event: Button.Pressed) -> None:
+        """Point the setup at the plan host the search found, and test it there."""
+        event.stop()
+        found = flow.plan_found(self._result)
+        if found is None:
+            return
+        self.state = with_plan(self.state, found[0], found[1], self.state.plan_edition)
+        words = flow.plan_words(*found)
+        self.show_status(t("screen_connectivity.plan_chosen", **words), error=False)
+        self.run_probe(consent_all_regions=False)
 
     @on(ProbeEventMessage)
     def _on_probe_event(self, message: ProbeEventMessage) -> None:

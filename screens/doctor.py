@@ -47,9 +47,6 @@ if TYPE_CHECKING:  # only the types: the engine (httpx, ssl) loads when the prob
     from app.findings.report import DoctorReport
     from app.findings.results import ProbeResult
 
-# Findings after which the region search is offered (the CLI's remedies name --all-regions).
-FIND_REGION_CODES = frozenset({"key_rejected", "workspace_access_denied", "rate_limited"})
-
 
 class DoctorScreen(Screen[Any]):
     """Doctor for one profile; dismisses (None) on Close / Esc."""
@@ -247,8 +244,7 @@ class DoctorScreen(Screen[Any]):
         result = self.result
         find = self.query_one("#doctor-find-region", Button)
         switch = self.query_one("#doctor-switch-region", Button)
-        codes = {f.code for f in result.findings} if result is not None else set()
-        find.display = not self._consented and bool(codes & FIND_REGION_CODES)
+        find.display = flow.offers_region_search(result, self._consented)
         owner = self._owner_region()
         switch.display = False
         workspace = self.profile is not None and self.profile.endpoint_style == "workspace"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 
-from app import flow
+from app import export_flow, flow
 from app.core.i18n import t
 from app.core.invocation import install_hint
 from screens.base import StepScreen
@@ -43,7 +43,7 @@ class DoneScreen(StepScreen):
         )
         yield Prose(flow.verdict_text(s), id="done-verdict", markup=False)
         yield Prose(t("screen_done.written_title"), classes="section-title")
-        written = flow.written_rows(s.written) or [t("screen_done.nothing_written")]
+        written = export_flow.written_rows(s.written) or [t("screen_done.nothing_written")]
         yield Prose("\n".join(written), id="done-written", markup=False)
         if s.demo:
             yield Prose(t("screen_done.demo_note"), id="done-demo-note")

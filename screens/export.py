@@ -28,7 +28,7 @@ from textual.widgets import Button, Checkbox, Input, SelectionList, Static
 from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 
-from app import flow
+from app import export_flow
 from app.core.errors import UserError
 from app.core.i18n import t
 from app.core.invocation import install_hint
@@ -97,7 +97,7 @@ class ExportScreen(StepScreen):
 
     def __init__(self, state: WizardState, services: Services) -> None:
         super().__init__(state, services)
-        self.paths: dict[str, Path] = flow.default_paths(services.export_dir, state.written)
+        self.paths: dict[str, Path] = export_flow.default_paths(services.export_dir, state.written)
         self.formats = tuple(self.paths)
         # What the user typed per target, kept even when it cannot be used, so moving the
         # highlight away and back does not silently swap it for the last good path.
@@ -156,7 +156,7 @@ class ExportScreen(StepScreen):
         """Language switch: redraw with the inputs kept, then refill preview and notes."""
         current = self.current
         for fmt, raw in self.typed.items():  # reasons in the new language
-            problem = flow.destination_problem(raw)
+            problem = export_flow.destination_problem(raw)
             if problem is not None:
                 self.problems[fmt] = problem
         await super().relocalize()
@@ -193,7 +193,7 @@ class ExportScreen(StepScreen):
         self.typed[fmt] = raw
         self.forced.discard(fmt)  # a "replace it" was for the file named before
         self.write_errors.pop(fmt, None)
-        problem = flow.destination_problem(raw)
+        problem = export_flow.destination_problem(raw)
         if problem is None:
             self.paths[fmt] = Path(raw.strip()).expanduser()
             self.problems.pop(fmt, None)
@@ -246,9 +246,11 @@ class ExportScreen(StepScreen):
         problem = self.problems.get(fmt) or self.write_errors.get(fmt)
         if problem is not None:
             return t("screen_export.destination_refused", reason=problem)
-        return flow.destination_outcome(
+        outcome = export_flow.destination_outcome(
             fmt, self.paths[fmt], written=self.state.written, forced=fmt in self.forced
         )
+        usage = export_flow.usage_notice(self.state, fmt)  # a plan key in a script's file
+        return "\n".join(part for part in (usage, outcome) if part)
 
     def _update_key_note(self) -> None:
         include = self.query_one("#export-include-key", Checkbox).value
@@ -270,14 +272,14 @@ class ExportScreen(StepScreen):
 
     def _export_text(self, fmt: str) -> tuple[str, bool]:
         """Exporter text for `fmt` and whether it holds the literal key."""
-        return flow.export_text(self.state, self.services, fmt, self._include_key())
+        return export_flow.export_text(self.state, self.services, fmt, self._include_key())
 
     def _preview(self, fmt: str) -> str:
         try:
             text, _ = self._export_text(fmt)
         except UserError as exc:
             return exc.message
-        return flow.masked_preview(text, self.state.api_key)
+        return export_flow.masked_preview(text, self.state.api_key)
 
     # -- state ---------------------------------------------------------------------------
     def collect(self) -> WizardState:
@@ -310,7 +312,9 @@ class ExportScreen(StepScreen):
     def _written_text(self) -> str:
         if not self.state.written:
             return ""
-        return "\n".join([t("screen_export.written_title"), *flow.written_rows(self.state.written)])
+        return "\n".join(
+            [t("screen_export.written_title"), *export_flow.written_rows(self.state.written)]
+        )
 
     def _write(self, state: WizardState) -> tuple[WrittenFile, ...] | None:
         """Config first (so exports never reference a profile that does not exist), then
@@ -324,12 +328,12 @@ class ExportScreen(StepScreen):
                 return None
         failing: str | None = None
         try:
-            profile, config_file = flow.save_profile(state, self.services)
+            profile, config_file = export_flow.save_profile(state, self.services)
             written.append(config_file)
             for fmt in state.export_targets:
                 failing = fmt
                 text, holds_key = self._export_text(fmt)
-                result = flow.write_export_file(
+                result = export_flow.write_export_file(
                     self.paths[fmt],
                     fmt,
                     text,
@@ -341,7 +345,7 @@ class ExportScreen(StepScreen):
                 written.append(WrittenFile(fmt, result.path, result.mode, holds_key))
             failing = None
         except UserError as exc:
-            refusal = flow.REFUSALS.get(exc.key)
+            refusal = export_flow.REFUSALS.get(exc.key)
             if refusal is not None and failing is not None:
                 self._report_failure(written, t(refusal, **exc.params), failing)
                 self._offer_replace(failing, exc.key, exc.params)

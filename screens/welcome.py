@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.widgets import Input, RadioSet, Select
 
 from app.config.io import load_config
-from app.core import invocation
 from app.core.errors import UserError
 from app.core.i18n import LANGUAGES, t
 from app.core.names import check_profile_name
@@ -149,12 +148,6 @@ class WelcomeScreen(StepScreen):
                 return None
             assert self._config is not None  # names come from it
             profile = self._config.profiles[name]
-            if profile.plan is not None:
-                # The wizard's steps have no plan host yet: walking them would save this plan
-                # profile as a pay-as-you-go one. The CLI edits it, keeping plan and key.
-                command = invocation.command("configure", "--profile", name, "--model", "MODEL")
-                self.show_status(t("screen_welcome.plan_edit_cli", name=name, command=command))
-                return None
             return self._prefill(profile)
         name = self.query_one("#profile-name", Input).value.strip()
         try:
@@ -177,6 +170,8 @@ class WelcomeScreen(StepScreen):
             region=profile.region,
             scope=profile.scope,
             endpoint_style=profile.endpoint_style,
+            plan=profile.plan,
+            plan_edition=profile.plan_edition,
             workspace_id=profile.workspace_id,
             workspace_region=profile.region if profile.workspace_id else None,
             model=profile.model,

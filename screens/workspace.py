@@ -6,6 +6,12 @@ offered with their guarantees (who they accept, timeout, protocols, rate limits,
 app.core.access_advice; the trial domain is last, never preselected, and says "not for
 production".
 
+A region with plan hosts (Beijing, Singapore) offers them beside its access domains: an
+`sk-sp-` plan key works only there (Coding Plan, Token Plan), and the user may choose one
+before having a key at hand. A plan host takes no workspace ID, serves the plan's own models,
+and has no DashScope native surface; in Singapore the Token Plan edition is asked (Personal or
+Team, or not said).
+
 The workspace ID becomes part of the host name that receives the API key, so it is validated
 on every keystroke by app.core.endpoints (the one place URLs are built) and the reason for a refusal
 is shown right under the field. The three base URLs are previewed live, exactly as Export
@@ -23,20 +29,30 @@ from textual.containers import HorizontalScroll
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 
-from app.core.access_advice import DomainOption, domain_options
+from app.core.access_advice import DomainOption, PlanOption, domain_options, plan_options
 from app.core.api_host import read_workspace_input
 from app.core.catalog import Region, load_catalog
-from app.core.endpoints import EndpointError, InvalidWorkspaceId, WorkspaceId, base_urls
+from app.core.endpoints import (
+    EndpointError,
+    InvalidWorkspaceId,
+    WorkspaceId,
+    base_urls,
+    plan_base_urls,
+)
 from app.core.i18n import t
 from app.core.text import looks_like_key
 from app.services import Services
-from app.state import WizardState
+from app.state import WizardState, with_plan, without_plan
 from screens.base import StepScreen
 from screens.parts.choices import ChoiceRadioSet, MarkedRadioButton
 from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, CopyLine, Prose, gap
 
-# The access domain each style is (the profile's `endpoint_style` names it).
+# The access domain each style is (the profile's `endpoint_style` names it). A plan host is
+# the choice "plan:<id>" here, endpoint_style "plan" with that plan in the state.
 DOMAIN_OF_STYLE = {"workspace": "workspace", "shared": "dashscope", "trial": "trial"}
+PLAN_PREFIX = "plan:"
+# The edition choices of a region with both Token Plan editions; "" = not said.
+EDITION_CHOICES = ("", "personal", "team")
 SURFACE_LABELS = ("openai", "anthropic", "dashscope")
 FROM_HOST = "endpoints.ws_from_host"  # said as the ✓ line itself, not as a warning
 
@@ -49,6 +65,8 @@ class WorkspaceIdValidator(Validator):
         self.screen = screen
 
     def validate(self, value: str) -> ValidationResult:
+        if self.screen.plan is not None:  # a plan host takes no workspace ID
+            return self.success()
         if not value.strip():
             if self.screen.style == "workspace":
                 return self.failure(self.screen.missing_message())
@@ -77,8 +95,15 @@ class WorkspaceScreen(StepScreen):
         self.domains: dict[str, DomainOption] = {
             d.id: d for d in domain_options(self.region_info.id, state.lang, self.catalog)
         }
+        self.plans: dict[str, PlanOption] = {
+            p.plan: p for p in plan_options(self.region_info.id, state.lang, self.catalog)
+        }
         self.domain_styles = tuple(s for s, d in DOMAIN_OF_STYLE.items() if d in self.domains)
-        if not self.region_info.has_shared_host:
+        self.domain_styles += tuple(PLAN_PREFIX + p for p in self.plans)
+        self.edition = state.plan_edition or ""
+        if state.endpoint_style == "plan" and state.plan in self.plans:
+            self.style = PLAN_PREFIX + state.plan
+        elif not self.region_info.has_shared_host:
             self.style = "workspace"
         elif state.workspace_id or state.endpoint_style in ("shared", "trial"):
             self.style = (
@@ -88,12 +113,26 @@ class WorkspaceScreen(StepScreen):
             # No ID yet: the shared host works without one; typing an ID switches to the
             # workspace host (the one the docs recommend) unless the user picked a style.
             self.style = "shared"
-        self._style_chosen = bool(state.workspace_id)
-        self.model = self._default_model()
+        self._style_chosen = bool(state.workspace_id) or self.plan is not None
+        self.model = self.state.model or self._models()[0]
 
-    def _default_model(self) -> str:
-        models = self.catalog.ping_models(self.scope)
-        return self.state.model or models[0]
+    @property
+    def plan(self) -> PlanOption | None:
+        """The plan host chosen, None on a pay-as-you-go access domain."""
+        if not self.style.startswith(PLAN_PREFIX):
+            return None
+        return self.plans[self.style.removeprefix(PLAN_PREFIX)]
+
+    def _models(self) -> list[str]:
+        """The models offered: a plan's own list on its host, else the scope's ping models."""
+        plan = self.plan
+        return list(plan.models) if plan is not None else list(self.catalog.ping_models(self.scope))
+
+    def _style_label(self, style: str) -> str:
+        if style.startswith(PLAN_PREFIX):
+            plan = self.plans[style.removeprefix(PLAN_PREFIX)]
+            return t("screen_workspace.style_plan", plan=plan.name, host=plan.host)
+        return t(f"screen_workspace.style_{style}", host=self.domains[DOMAIN_OF_STYLE[style]].host)
 
     def missing_message(self) -> str:
         key = (
@@ -142,13 +181,7 @@ class WorkspaceScreen(StepScreen):
             # Enter goes on with the highlighted style, as the footer's "Enter: Next" says.
             yield ChoiceRadioSet(
                 *(
-                    MarkedRadioButton(
-                        t(
-                            f"screen_workspace.style_{style}",
-                            host=self.domains[DOMAIN_OF_STYLE[style]].host,
-                        ),
-                        value=self.style == style,
-                    )
+                    MarkedRadioButton(self._style_label(style), value=self.style == style)
                     for style in self.domain_styles
                 ),
                 highlight=self.domain_styles.index(self.style),
@@ -156,6 +189,23 @@ class WorkspaceScreen(StepScreen):
                 id="style",
             )
             yield Prose(self._domain_text(), id="domain-guarantees", classes="hint")
+        token = self.plans.get("token")
+        if token is not None and len(token.editions) > 1:
+            yield Prose(
+                t("screen_workspace.edition"), id="edition-label", classes="field-label tight"
+            )
+            yield ChoiceRadioSet(
+                *(
+                    MarkedRadioButton(
+                        t(f"screen_workspace.edition_{choice or 'unsaid'}"),
+                        value=self.edition == choice,
+                    )
+                    for choice in EDITION_CHOICES
+                ),
+                highlight=EDITION_CHOICES.index(self.edition),
+                enter_continues=True,
+                id="edition",
+            )
         if not region.has_shared_host:
             no_shared = t("screen_workspace.no_shared", region=region.name.get(lang))
             yield Prose(
@@ -163,16 +213,23 @@ class WorkspaceScreen(StepScreen):
                 classes="field-status -warning",
             )
         yield Prose(t("screen_workspace.model"), classes="field-label tight")
-        models = list(self.catalog.ping_models(self.scope))
-        if self.model not in models:
-            models.insert(0, self.model)
-        yield Select([(m, m) for m in models], value=self.model, allow_blank=False, id="model")
+        yield Select(self._model_options(), value=self.model, allow_blank=False, id="model")
         yield Prose(t("screen_workspace.preview"), classes="field-label tight")
         with HorizontalScroll(id="url-preview-box"):
             yield Static("", id="url-preview", markup=False)
 
+    def _model_options(self) -> list[tuple[str, str]]:
+        models = self._models()
+        if self.model not in models:
+            models.insert(0, self.model)
+        return [(m, m) for m in models]
+
     def _domain_text(self) -> Text:
-        """What the chosen access domain guarantees; the trial domain's warning marked."""
+        """What the chosen access domain guarantees; the trial domain's warning marked, and a
+        plan host's usage rule (interactive coding tools only) likewise."""
+        plan = self.plan
+        if plan is not None:
+            return Text(f"{MARK_WARN}{gap()}{plan.name}: {plan.summary}", style="bold")
         domain = self.domains[DOMAIN_OF_STYLE[self.style]]
         text = Text(f"{domain.name}: {domain.summary}")
         if not domain.production:
@@ -180,7 +237,15 @@ class WorkspaceScreen(StepScreen):
         return text
 
     def on_mount(self) -> None:
+        self._show_plan_widgets()
         self._refresh(self.query_one("#workspace-id", Input).value, touched=False)
+
+    def _show_plan_widgets(self) -> None:
+        """The edition choice only on the Token Plan host (where it has two editions)."""
+        on_token = self.plan is not None and self.plan.plan == "token"
+        for selector in ("#edition", "#edition-label"):
+            for widget in self.query(selector):
+                widget.display = on_token
 
     # -- live validation ----------------------------------------------------------------------
     def _refresh(self, raw: str, *, touched: bool = True) -> None:
@@ -195,7 +260,9 @@ class WorkspaceScreen(StepScreen):
             blocked = Text(f"{MARK_FAIL}{gap()}{t('screen_workspace.preview_blocked')}")
             self.query_one("#url-preview", Static).update(blocked)
             return
-        if raw.strip():
+        if self.plan is not None:
+            lines.append(t("screen_workspace.plan_no_id", plan=self.plan.name))
+        elif raw.strip():
             try:
                 ws = self.read_id(raw)
             except InvalidWorkspaceId as exc:
@@ -228,6 +295,9 @@ class WorkspaceScreen(StepScreen):
         self.query_one("#url-preview", Static).update(self._preview(ws, raw))
 
     def _preview(self, ws: object, raw: str) -> Text:
+        plan = self.plan
+        if plan is not None:
+            return self._plan_preview(plan)
         if raw.strip() and ws is None:
             return Text(f"{MARK_FAIL}{gap()}{t('screen_workspace.preview_blocked')}")
         try:
@@ -240,6 +310,19 @@ class WorkspaceScreen(StepScreen):
         for surface in SURFACE_LABELS:
             text.append(f"{t(f'screen_workspace.surface_{surface}')}: ")
             text.append(getattr(urls, surface) + ("\n" if surface != "dashscope" else ""))
+        return text
+
+    def _plan_preview(self, plan: PlanOption) -> Text:
+        """The plan host's URLs as Export writes them (and why there is no native one)."""
+        urls = plan_base_urls(plan.plan, self.region_info.id, self.catalog)
+        text = Text()
+        text.append(
+            f"{t('screen_workspace.host_plan', plan=plan.name)}: {urls.host}\n", style="bold"
+        )
+        text.append(f"{t('screen_workspace.surface_openai')}: {urls.openai}\n")
+        text.append(f"{t('screen_workspace.surface_anthropic')}: {urls.anthropic}\n")
+        no_native = t("screen_workspace.plan_no_native")
+        text.append(f"{t('screen_workspace.surface_dashscope')}: {no_native}")
         return text
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -271,12 +354,25 @@ class WorkspaceScreen(StepScreen):
         self.query_one("#domain-guarantees", Static).update(self._domain_text())
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        if event.radio_set.id == "edition":
+            event.stop()
+            self.edition = EDITION_CHOICES[event.index]
+            return
         if event.radio_set.id != "style":
             return
         event.stop()
+        was_plan = self.plan
         self.style = self.domain_styles[event.index]
         self._style_chosen = True
         self.query_one("#domain-guarantees", Static).update(self._domain_text())
+        if self.plan != was_plan:  # another model list: a plan serves its own models
+            if self.model not in self._models():
+                self.model = self._models()[0]
+            select = self.query_one("#model", Select)
+            with self.prevent(Select.Changed):
+                select.set_options(self._model_options())
+                select.value = self.model
+        self._show_plan_widgets()
         field = self.query_one("#workspace-id", Input)
         field.validate(field.value)
         self._refresh(field.value, touched=False)
@@ -298,14 +394,19 @@ class WorkspaceScreen(StepScreen):
         return self._with_inputs(ws)
 
     def _with_inputs(self, ws: str | None) -> WizardState:
-        """The state with this step's choices and the (already normalised) workspace ID."""
-        return dataclasses.replace(
+        """The state with this step's choices and the (already normalised) workspace ID (kept
+        on a plan host, unused there, for a way back to the workspace domain)."""
+        plan = self.plan
+        state = dataclasses.replace(
             self.state,
-            endpoint_style=self.style,
+            endpoint_style="workspace" if plan is not None else self.style,
             workspace_id=ws,
             workspace_region=self.region_info.id if ws else None,
             model=self.model,
         )
+        if plan is None:
+            return without_plan(state)
+        return with_plan(state, plan.plan, self.region_info.id, self.edition or None)
 
     def submit(self) -> WizardState | None:
         raw = self.query_one("#workspace-id", Input).value
@@ -318,8 +419,11 @@ class WorkspaceScreen(StepScreen):
             try:
                 ws = self.read_id(raw).value
             except InvalidWorkspaceId as exc:
-                self.show_status(exc.message)
-                return None
+                if self.plan is None:
+                    self.show_status(exc.message)
+                    return None  # a plan host takes no ID: a bad one is dropped, not in the way
+        if self.plan is not None:
+            return self._with_inputs(ws)
         try:
             base_urls(self.region_info, self.style, ws)
         except (EndpointError, InvalidWorkspaceId) as exc:

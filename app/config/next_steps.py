@@ -93,6 +93,17 @@ def next_commands(
     """(caption, command) pairs for the profile just written; the key stays in its variable."""
     profile = ["--profile", state.profile_name, *config_args(config_path)]
     env_var = state.key_env
+    if getattr(state, "endpoint_style", None) == "plan":
+        # Plan keys are for interactive coding tools only (official): no curl or Python
+        # one-liner is offered, the coding tools' export is.
+        return [
+            (t("screen_done.next_env"), f'eval "$({command("env", *profile)})"'),
+            (t("screen_done.next_doctor"), command("doctor", *profile, *network_args)),
+            (
+                t("screen_done.next_plan_tools"),
+                command("export", *profile, "--format", "claude-code"),
+            ),
+        ]
     urls = base_urls(state.region, state.endpoint_style, state.workspace_id)
     model = state.model or "qwen-plus"
     body = json.dumps(

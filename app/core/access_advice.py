@@ -76,6 +76,43 @@ def domain_options(
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class PlanOption:
+    """A plan host of a region, offered beside its access domains: only an `sk-sp-` plan key
+    works there, and only from interactive coding tools (MODEL_STUDIO.md section 2, "Plan
+    hosts")."""
+
+    plan: str  # coding | token
+    name: str
+    host: str
+    summary: str
+    editions: tuple[str, ...]  # the plan's editions offered in this region (Token Plan)
+    models: tuple[str, ...]
+
+
+def plan_options(
+    region_id: str, lang: str = "en", catalog: Catalog | None = None
+) -> tuple[PlanOption, ...]:
+    """The plan hosts `region_id` has (Beijing and Singapore), Coding Plan first."""
+    catalog = catalog or load_catalog()
+    out = []
+    for pid, plan in catalog.plans.items():
+        host = plan.hosts.get(region_id)
+        if host is None:
+            continue
+        summary = t(
+            "recommend.plan_summary",
+            lang,
+            openai=plan.paths.get("openai", "-"),
+            anthropic=plan.paths.get("anthropic", "-"),
+        )
+        if plan.main_account_only:
+            summary += " " + t("recommend.plan_main_account", lang)
+        editions = tuple(e for e, regions in plan.editions.items() if region_id in regions)
+        out.append(PlanOption(pid, plan.name.get(lang), host, summary, editions, plan.models))
+    return tuple(out)
+
+
 def models_for_scope(region_id: str, scope: str, catalog: Catalog | None = None) -> tuple[str, ...]:
     """In a by-model region, the catalog's models that run in `scope` (empty elsewhere)."""
     catalog = catalog or load_catalog()

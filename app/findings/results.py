@@ -39,6 +39,9 @@ class CheckResult:
     # catalog_fallback): chosen from the key's model list (app.probe.model_list).
     ping_model: str | None = None
     ping_model_reason: str | None = None
+    # The models the key's list names that fit the target's scope (the auth step's answer;
+    # empty when it could not be read): the wizard offers them as the profile's model.
+    listed_models: tuple[str, ...] = ()
     t_start: float = 0.0
     t_end: float = 0.0
 
@@ -104,6 +107,15 @@ class ProbeResult:
     def verdict_words(self) -> str:
         """Which verdict sentence applies (app.findings.summarize.verdict_words)."""
         return verdict_words(self.verdict, self.key_verified)
+
+    @property
+    def listed_models(self) -> tuple[str, ...]:
+        """The key's models that fit the profile's scope, from the first profile surface
+        whose list could be read (OpenAI-compatible first); empty when none could."""
+        for check in self.checks:
+            if check.role == "profile" and check.listed_models:
+                return check.listed_models
+        return ()
 
     def add_finding(self, finding: Finding) -> None:
         self.findings.append(finding)

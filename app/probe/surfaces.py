@@ -107,6 +107,9 @@ async def converse(check: SurfaceCheck, client: httpx.AsyncClient) -> None:
     source = "compatible" if t.surface == "openai" else "native"
     page = parse_page(answer.content_type, answer.body, source, answer.oversized)
     chosen, reason = choose_ping_model(page if answer.status == 200 else None, model, t.scope)
+    if answer.status == 200 and page.problem is None:
+        fits = (m.id for m in page.models if m.scope is None or t.scope in (None, m.scope))
+        r.listed_models = tuple(dict.fromkeys(fits))
     wanted = model
     if reason is not None:
         r.ping_model, r.ping_model_reason, model = chosen, reason, chosen

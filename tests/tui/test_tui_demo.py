@@ -112,3 +112,35 @@ def test_demo_restores_the_environment(monkeypatch):
         assert state.demo and services.demo_key is not None
         assert repr(services.demo_key) != services.demo_key.reveal()
     assert os.environ["MODELSTUDIO_SETUP_CONFIG"] == "/nonexistent/real.yaml"
+
+
+async def test_the_demo_plan_path_token_plan_host_and_the_demo_plan_key(isolated_home):
+    """The demo's plan path: the Token Plan host chosen on the Workspace step, the API key step
+    holds the demo's plan key (not the pay-as-you-go one, which a plan host refuses), and the
+    test passes on the plan host; the profile saved is a Token Plan profile."""
+    _dirs, recorder = isolated_home
+    with demo_services(lang="en") as (services, state):
+        raw_key = services.demo_plan_key.reveal()
+        picked: list[str] = []
+
+        def choose_token_plan(app) -> None:
+            assert_key_not_shown(screen_text(app), raw_key)
+            if getattr(app.screen, "STEP", "") == "workspace" and not picked:
+                for button in app.screen.query_one("#style").query("RadioButton"):
+                    if str(button.label).startswith("Token Plan host"):
+                        button.value = True
+                        picked.append(str(button.label))
+
+        app = make_app(services, state)
+        async with app.run_test(size=(100, 32)) as pilot:
+            await walk_to_done(app, pilot, on_screen=choose_token_plan)
+            final = app.screen.state
+        assert picked
+        assert final.api_key == services.demo_plan_key
+        assert (final.endpoint_style, final.plan) == ("plan", "token")
+        assert final.probe_result.verdict == "ok"
+        hosts = {check.host for check in final.probe_result.checks}
+        assert hosts == {"token-plan.ap-southeast-1.maas.aliyuncs.com"}
+        saved = yaml.safe_load(services.config_path.read_text())["profiles"]["demo"]
+        assert saved["plan"] == "token" and raw_key not in services.config_path.read_text()
+    assert recorder.calls == []

@@ -82,7 +82,7 @@ async def test_a_pasted_key_is_refused_as_profile_name_and_not_echoed(services, 
 
 @pytest.mark.parametrize("key", REAL_SHAPED_KEYS, ids=REAL_SHAPED_IDS)
 def test_a_pasted_key_is_refused_as_export_destination(key, tmp_path) -> None:
-    from app.flow import destination_problem
+    from app.export_flow import destination_problem
 
     for raw in (key, f"{tmp_path}/{key}/.env", f"  ~/{key}.env\n"):
         problem = destination_problem(raw)

@@ -308,14 +308,17 @@ async def test_pasted_workspace_id_is_normalised_and_shown_back(services: Servic
 
 
 async def test_the_trial_domain_is_offered_last_with_its_warning(services: Services) -> None:
-    """Singapore's three access domains are offered with their guarantees; picking the trial
-    domain shows its host and 'not for production', and the step saves style trial."""
+    """Singapore's three access domains are offered with their guarantees, trial last of them
+    (the plan hosts follow: they take other keys); picking the trial domain shows its host
+    and 'not for production', and the step saves style trial."""
     state = WizardState(residency="none", region="ap-southeast-1", scope="international")
     app = make_app(services, state, start_step="workspace")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         labels = [str(b.label) for b in app.screen.query_one("#style").query(RadioButton)]
-        assert [label.split(" ")[0] for label in labels] == ["Workspace", "DashScope", "Trial"]
+        firsts = [label.split(" ")[0] for label in labels]
+        assert firsts == ["Workspace", "DashScope", "Trial", "Coding", "Token"]
+        assert all("plan keys (sk-sp-) only" in label for label in labels[3:])
         assert "recommended" in labels[0] and "not for production" in labels[2]
         assert "3600 s" not in text_of(app, "#domain-guarantees")  # shared host: 600 s
         app.screen.query_one("#workspace-id", Input).value = "ws-abc123"

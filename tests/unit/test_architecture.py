@@ -39,6 +39,7 @@ LAYERS: dict[str, int] = {
     "simulator": 6,  # a separate program; imported only by the demo (rule below)
     "state": 7,
     "flow": 7,
+    "export_flow": 7,
     "services": 7,
     "demo": 7,
     "screens": 8,

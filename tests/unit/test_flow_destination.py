@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.flow import NAME_MAX_BYTES, destination_outcome, destination_problem
+from app.export_flow import NAME_MAX_BYTES, destination_outcome, destination_problem
 
 
 def test_every_length_typed_gets_an_answer_and_the_limit_is_where_the_os_puts_it(
