@@ -37,7 +37,6 @@ from app.core.endpoints import (
     InvalidWorkspaceId,
     WorkspaceId,
     base_urls,
-    plan_base_urls,
 )
 from app.core.i18n import t
 from app.core.text import looks_like_key
@@ -45,16 +44,17 @@ from app.services import Services
 from app.state import WizardState, with_plan, without_plan
 from screens.base import StepScreen
 from screens.parts.choices import ChoiceRadioSet, MarkedRadioButton
+from screens.parts.plan_hosts import EDITION_CHOICES, edition_choice, plan_preview
 from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, CopyLine, Prose, gap
 
 # The access domain each style is (the profile's `endpoint_style` names it). A plan host is
 # the choice "plan:<id>" here, endpoint_style "plan" with that plan in the state.
 DOMAIN_OF_STYLE = {"workspace": "workspace", "shared": "dashscope", "trial": "trial"}
 PLAN_PREFIX = "plan:"
-# The edition choices of a region with both Token Plan editions; "" = not said.
-EDITION_CHOICES = ("", "personal", "team")
 SURFACE_LABELS = ("openai", "anthropic", "dashscope")
 FROM_HOST = "endpoints.ws_from_host"  # said as the ✓ line itself, not as a warning
+# A pasted host that is an access domain or plan host, not a workspace's: the style it names.
+HOST_STYLES = {"endpoints.host_is_shared": "shared", "endpoints.host_is_trial": "trial"}
 
 
 class WorkspaceIdValidator(Validator):
@@ -85,6 +85,7 @@ class WorkspaceScreen(StepScreen):
     def __init__(self, state: WizardState, services: Services) -> None:
         super().__init__(state, services)
         self._key_refused = False  # a pasted key was cleared from the field
+        self._picked: str | None = None  # a pasted domain / plan host chose the style: said
         self.catalog = load_catalog()
         region_id = state.region or "ap-southeast-1"
         self.region_info: Region = self.catalog.regions[region_id]
@@ -144,8 +145,21 @@ class WorkspaceScreen(StepScreen):
 
     def read_id(self, raw: str) -> WorkspaceId:
         """The ID of what is typed: an ID, or the console's API Host of this region (a host of
-        another region is refused, naming both; the wizard does not move regions here)."""
-        return read_workspace_input(raw, self.region_info.id, self.catalog).workspace
+        another region is refused, naming both; the wizard does not move regions here). A
+        DashScope / trial / plan host of this region raises with the style it names (see
+        _pick_pasted_host); one of another region says where to change the region."""
+        try:
+            return read_workspace_input(raw, self.region_info.id, self.catalog).workspace
+        except InvalidWorkspaceId as exc:
+            region = exc.params.get("region")
+            picks = exc.key in HOST_STYLES or exc.key == "endpoints.host_is_plan"
+            if not picks or region == self.region_info.id or region not in self.catalog.regions:
+                raise
+            # Another region's host: the CLI flags the message names are not this screen's way.
+            name = self.catalog.regions[str(region)].name.get(self.state.lang)
+            raise InvalidWorkspaceId(
+                "screen_workspace.host_elsewhere", host=exc.params.get("host"), region=name
+            ) from None
 
     # -- layout -------------------------------------------------------------------------------
     def compose_step(self) -> ComposeResult:
@@ -194,18 +208,7 @@ class WorkspaceScreen(StepScreen):
             yield Prose(
                 t("screen_workspace.edition"), id="edition-label", classes="field-label tight"
             )
-            yield ChoiceRadioSet(
-                *(
-                    MarkedRadioButton(
-                        t(f"screen_workspace.edition_{choice or 'unsaid'}"),
-                        value=self.edition == choice,
-                    )
-                    for choice in EDITION_CHOICES
-                ),
-                highlight=EDITION_CHOICES.index(self.edition),
-                enter_continues=True,
-                id="edition",
-            )
+            yield edition_choice(self.edition)
         if not region.has_shared_host:
             no_shared = t("screen_workspace.no_shared", region=region.name.get(lang))
             yield Prose(
@@ -254,6 +257,11 @@ class WorkspaceScreen(StepScreen):
         status.remove_class("-invalid", "-warning", "-valid")
         ws = None
         lines: list[str] = []
+        if self._picked is not None and not raw.strip():
+            status.add_class("-valid")
+            status.update(Text(f"{MARK_OK}{gap()}{self._picked}"))
+            self.query_one("#url-preview", Static).update(self._preview(None, ""))
+            return
         if self._key_refused and not raw.strip():
             status.add_class("-invalid")
             status.update(Text(f"{MARK_FAIL}{gap()}{t('endpoints.ws_looks_like_key')}"))
@@ -297,7 +305,7 @@ class WorkspaceScreen(StepScreen):
     def _preview(self, ws: object, raw: str) -> Text:
         plan = self.plan
         if plan is not None:
-            return self._plan_preview(plan)
+            return plan_preview(plan, self.region_info.id, self.catalog)
         if raw.strip() and ws is None:
             return Text(f"{MARK_FAIL}{gap()}{t('screen_workspace.preview_blocked')}")
         try:
@@ -312,19 +320,6 @@ class WorkspaceScreen(StepScreen):
             text.append(getattr(urls, surface) + ("\n" if surface != "dashscope" else ""))
         return text
 
-    def _plan_preview(self, plan: PlanOption) -> Text:
-        """The plan host's URLs as Export writes them (and why there is no native one)."""
-        urls = plan_base_urls(plan.plan, self.region_info.id, self.catalog)
-        text = Text()
-        text.append(
-            f"{t('screen_workspace.host_plan', plan=plan.name)}: {urls.host}\n", style="bold"
-        )
-        text.append(f"{t('screen_workspace.surface_openai')}: {urls.openai}\n")
-        text.append(f"{t('screen_workspace.surface_anthropic')}: {urls.anthropic}\n")
-        no_native = t("screen_workspace.plan_no_native")
-        text.append(f"{t('screen_workspace.surface_dashscope')}: {no_native}")
-        return text
-
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "workspace-id":
             return
@@ -337,6 +332,10 @@ class WorkspaceScreen(StepScreen):
             return
         if event.value:
             self._key_refused = False
+            self._picked = None
+        if self._pick_pasted_host(event.value):
+            event.input.value = ""  # the host is chosen above; the field is for an ID
+            return
         if (
             not self._style_chosen
             and self.region_info.has_shared_host
@@ -346,24 +345,39 @@ class WorkspaceScreen(StepScreen):
             self._set_style("workspace")
         self._refresh(event.value)
 
+    def _pick_pasted_host(self, raw: str) -> bool:
+        """A pasted DashScope / trial / plan host of this region chooses that host (the
+        message names CLI flags; here the choice is one click away, so it is made and said)."""
+        if not raw.strip():
+            return False
+        try:
+            self.read_id(raw)
+            return False
+        except InvalidWorkspaceId as exc:
+            params = exc.params
+            if params.get("region") != self.region_info.id:
+                return False
+            style = HOST_STYLES.get(exc.key)
+            if exc.key == "endpoints.host_is_plan":
+                style = PLAN_PREFIX + str(params.get("plan"))
+            if style not in self.domain_styles:
+                return False
+        host = str(params.get("host"))
+        self._picked = t("screen_workspace.host_picked", host=host, choice=self._style_label(style))
+        self._set_style(style)
+        self._style_chosen = True
+        return True
+
     def _set_style(self, style: str) -> None:
-        self.style = style
         radio = self.query_one("#style", RadioSet)
         with self.prevent(RadioSet.Changed):
             radio.query(RadioButton)[self.domain_styles.index(style)].value = True
-        self.query_one("#domain-guarantees", Static).update(self._domain_text())
+        self._apply_style(style)
 
-    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        if event.radio_set.id == "edition":
-            event.stop()
-            self.edition = EDITION_CHOICES[event.index]
-            return
-        if event.radio_set.id != "style":
-            return
-        event.stop()
+    def _apply_style(self, style: str) -> None:
+        """The style chosen: its guarantees, and on a change of plan its model list."""
         was_plan = self.plan
-        self.style = self.domain_styles[event.index]
-        self._style_chosen = True
+        self.style = style
         self.query_one("#domain-guarantees", Static).update(self._domain_text())
         if self.plan != was_plan:  # another model list: a plan serves its own models
             if self.model not in self._models():
@@ -373,6 +387,18 @@ class WorkspaceScreen(StepScreen):
                 select.set_options(self._model_options())
                 select.value = self.model
         self._show_plan_widgets()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        if event.radio_set.id == "edition":
+            event.stop()
+            self.edition = EDITION_CHOICES[event.index]
+            return
+        if event.radio_set.id != "style":
+            return
+        event.stop()
+        self._style_chosen = True
+        self._picked = None
+        self._apply_style(self.domain_styles[event.index])
         field = self.query_one("#workspace-id", Input)
         field.validate(field.value)
         self._refresh(field.value, touched=False)

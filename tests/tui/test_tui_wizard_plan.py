@@ -290,3 +290,30 @@ async def test_export_of_a_plan_setup_warns_for_scripts_and_has_no_native_snippe
         await pilot.pause()
         assert "no DashScope native surface" in text_of(app, "#export-preview")
         assert_key_not_shown(screen_text(app), PLAN_KEY)
+
+
+async def test_a_pasted_plan_or_dashscope_host_of_the_region_chooses_it(services):
+    """The console's host of a plan (or the DashScope domain) pasted into the ID field: that
+    host is chosen above, the field is emptied for an ID, and the step says so; another
+    region's plan host says where to change the region, without naming CLI flags."""
+    app = make_app(services, SG, start_step="workspace")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        field = app.screen.query_one("#workspace-id", Input)
+        field.value = "https://coding-intl.dashscope.aliyuncs.com/v1"
+        await settle(app, pilot)
+        assert field.value == ""
+        status = text_of(app, "#workspace-status")
+        assert "coding-intl.dashscope.aliyuncs.com is a host of this region" in status
+        assert str(app.screen.query_one("#style", RadioSet).pressed_button.label).startswith(
+            "Coding Plan host"
+        )
+        assert app.screen.query_one("#model", Select).value in load_catalog().plan("coding").models
+        field.value = "dashscope-intl.aliyuncs.com"
+        await settle(app, pilot)
+        assert app.screen.style == "shared" and field.value == ""
+        field.value = "token-plan.cn-beijing.maas.aliyuncs.com"
+        await settle(app, pilot)
+        status = text_of(app, "#workspace-status")
+        assert "host of China (Beijing)" in status and "--plan" not in status
+        assert app.screen.style == "shared"  # nothing chosen for another region's host
