@@ -61,6 +61,17 @@ def default_paths(export_dir: Path, written: Iterable[WrittenFile] = ()) -> dict
     return paths
 
 
+# Targets a plan host cannot have: it has no DashScope native surface (the export core
+# refuses them, exporters.plan_no_native), so the Export step does not offer them.
+NEEDS_NATIVE = ("dashscope-python",)
+
+
+def offered_formats(state: WizardState, formats: Iterable[str]) -> tuple[str, ...]:
+    """The export targets this setup can have, in their order."""
+    plan = state.endpoint_style == "plan"
+    return tuple(fmt for fmt in formats if not (plan and fmt in NEEDS_NATIVE))
+
+
 def destination_problem(raw: str) -> str | None:
     """Why `raw` cannot be a destination at all, or None.
 

@@ -101,9 +101,10 @@ def state_targets(state: WizardState) -> list[Target]:
 
 def ownership_hosts(region: str, own_host: str) -> list[str]:
     """Exactly the hosts a region search sends the key to, listed in the consent dialog."""
-    from app.probe.targets import ownership_targets  # lazy: the engine (module docstring)
+    from app.probe.targets import ownership_matrix  # lazy: the engine (module docstring)
 
-    targets, _unchecked = ownership_targets(region, own_host)
+    # The matrix the engine asks (app.probe.ownership): shared hosts AND the plan hosts.
+    targets, _unchecked = ownership_matrix(region, own_host)
     return sorted({target.host for target in targets})
 
 

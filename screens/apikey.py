@@ -35,7 +35,7 @@ from screens.base import StepScreen
 from screens.parts import key_jobs
 from screens.parts.choices import ChoiceRadioSet, MarkedCheckbox, MarkedRadioButton
 from screens.parts.dialogs import ConfirmDialog
-from screens.parts.plan_offer import PlanOffer
+from screens.parts.plan_offer import PlanOffer, shape_notices
 from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, CopyLine, Prose, SecretInput, gap
 
 STORES = ("keyring", "env", "file")
@@ -124,9 +124,11 @@ class ApiKeyScreen(StepScreen):
     def _placeholder(self) -> str:
         if self.known_key is None:
             return t("screen_apikey.placeholder")
+        # The demo's key for another host (its plan key on a plan host) is not "kept".
+        swapped = self.state.demo and self.known_key != self.state.api_key
         key = (
             "screen_apikey.placeholder_demo"
-            if self.state.api_key is None
+            if self.state.api_key is None or swapped
             else ("screen_apikey.placeholder_kept")
         )
         return t(key, masked=self.known_key.masked())
@@ -172,7 +174,8 @@ class ApiKeyScreen(StepScreen):
                 # warning vanished after F2 or on coming back to this step).
                 using = t("screen_apikey.using", masked=self.known_key.masked())
                 kept = [f"{MARK_OK}{gap()}{using}"]
-                kept += [f"{MARK_WARN}{gap()}{n.message}" for n in self.known_key.notices()]
+                shown = shape_notices(self.known_key.notices(), self.state)
+                kept += [f"{MARK_WARN}{gap()}{n.message}" for n in shown]
                 return Text("\n".join(kept)), "-warning" if len(kept) > 1 else "-valid"
             return Text(t("screen_apikey.type_key")), ""
         try:
@@ -180,8 +183,9 @@ class ApiKeyScreen(StepScreen):
         except InvalidApiKey as exc:
             return Text(f"{MARK_FAIL}{gap()}{exc.message}"), "-invalid"
         lines = [f"{MARK_OK}{gap()}{t('screen_apikey.masked', masked=key.masked())}"]
-        lines += [f"{MARK_WARN}{gap()}{n.message}" for n in notices]
-        return Text("\n".join(lines)), "-warning" if notices else "-valid"
+        said = shape_notices(notices, self.state)
+        lines += [f"{MARK_WARN}{gap()}{n.message}" for n in said]
+        return Text("\n".join(lines)), "-warning" if said else "-valid"
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "api-key":

@@ -98,7 +98,12 @@ class ExportScreen(StepScreen):
     def __init__(self, state: WizardState, services: Services) -> None:
         super().__init__(state, services)
         self.paths: dict[str, Path] = export_flow.default_paths(services.export_dir, state.written)
-        self.formats = tuple(self.paths)
+        self.formats = export_flow.offered_formats(state, self.paths)
+        if set(state.export_targets) - set(self.formats):  # chosen before a plan host was
+            state = dataclasses.replace(
+                state, export_targets=export_flow.offered_formats(state, state.export_targets)
+            )
+            self.state = state
         # What the user typed per target, kept even when it cannot be used, so moving the
         # highlight away and back does not silently swap it for the last good path.
         self.typed: dict[str, str] = {}

@@ -30,7 +30,6 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 
 from app.core.access_advice import DomainOption, PlanOption, domain_options, plan_options
-from app.core.api_host import read_workspace_input
 from app.core.catalog import Region, load_catalog
 from app.core.endpoints import (
     EndpointError,
@@ -44,17 +43,21 @@ from app.services import Services
 from app.state import WizardState, with_plan, without_plan
 from screens.base import StepScreen
 from screens.parts.choices import ChoiceRadioSet, MarkedRadioButton
-from screens.parts.plan_hosts import EDITION_CHOICES, edition_choice, plan_preview
+from screens.parts.plan_hosts import (
+    EDITION_CHOICES,
+    PLAN_PREFIX,
+    edition_choice,
+    plan_preview,
+    read_in_step,
+    style_of_host,
+)
 from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, CopyLine, Prose, gap
 
 # The access domain each style is (the profile's `endpoint_style` names it). A plan host is
 # the choice "plan:<id>" here, endpoint_style "plan" with that plan in the state.
 DOMAIN_OF_STYLE = {"workspace": "workspace", "shared": "dashscope", "trial": "trial"}
-PLAN_PREFIX = "plan:"
 SURFACE_LABELS = ("openai", "anthropic", "dashscope")
 FROM_HOST = "endpoints.ws_from_host"  # said as the ✓ line itself, not as a warning
-# A pasted host that is an access domain or plan host, not a workspace's: the style it names.
-HOST_STYLES = {"endpoints.host_is_shared": "shared", "endpoints.host_is_trial": "trial"}
 
 
 class WorkspaceIdValidator(Validator):
@@ -148,18 +151,7 @@ class WorkspaceScreen(StepScreen):
         another region is refused, naming both; the wizard does not move regions here). A
         DashScope / trial / plan host of this region raises with the style it names (see
         _pick_pasted_host); one of another region says where to change the region."""
-        try:
-            return read_workspace_input(raw, self.region_info.id, self.catalog).workspace
-        except InvalidWorkspaceId as exc:
-            region = exc.params.get("region")
-            picks = exc.key in HOST_STYLES or exc.key == "endpoints.host_is_plan"
-            if not picks or region == self.region_info.id or region not in self.catalog.regions:
-                raise
-            # Another region's host: the CLI flags the message names are not this screen's way.
-            name = self.catalog.regions[str(region)].name.get(self.state.lang)
-            raise InvalidWorkspaceId(
-                "screen_workspace.host_elsewhere", host=exc.params.get("host"), region=name
-            ) from None
+        return read_in_step(raw, self.region_info.id, self.catalog, self.state.lang)
 
     # -- layout -------------------------------------------------------------------------------
     def compose_step(self) -> ComposeResult:
@@ -270,6 +262,12 @@ class WorkspaceScreen(StepScreen):
             return
         if self.plan is not None:
             lines.append(t("screen_workspace.plan_no_id", plan=self.plan.name))
+            if raw.strip():  # e.g. another region's plan host: say so, not only "unused"
+                try:
+                    self.read_id(raw)
+                except InvalidWorkspaceId as exc:
+                    lines.append(f"{MARK_WARN}{gap()}{exc.message}")
+                    status.add_class("-warning")
         elif raw.strip():
             try:
                 ws = self.read_id(raw)
@@ -354,14 +352,9 @@ class WorkspaceScreen(StepScreen):
             self.read_id(raw)
             return False
         except InvalidWorkspaceId as exc:
-            params = exc.params
-            if params.get("region") != self.region_info.id:
-                return False
-            style = HOST_STYLES.get(exc.key)
-            if exc.key == "endpoints.host_is_plan":
-                style = PLAN_PREFIX + str(params.get("plan"))
-            if style not in self.domain_styles:
-                return False
+            style, params = style_of_host(exc, self.region_info.id), exc.params
+        if style is None or style not in self.domain_styles:
+            return False
         host = str(params.get("host"))
         self._picked = t("screen_workspace.host_picked", host=host, choice=self._style_label(style))
         self._set_style(style)

@@ -11,6 +11,8 @@ app.state.key_plan_mismatch's answer; this widget only shows it and posts the ch
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -20,10 +22,18 @@ from textual.widgets import Button
 from app.config.region_switch import joined, region_label
 from app.core.access_advice import plan_options
 from app.core.catalog import load_catalog
+from app.core.errors import Notice
 from app.core.i18n import t
 from app.secrets.key import ApiKey
 from app.state import WizardState, key_plan_mismatch
 from screens.widgets import MARK_WARN, Prose, gap
+
+
+def shape_notices(notices: Iterable[Notice], state: WizardState) -> list[Notice]:
+    """A key's shape notices as the step shows them: "a plan key only works on the plan
+    hosts" is left out where the setup is on one (it would read as a warning there)."""
+    on_plan = state.endpoint_style == "plan"
+    return [n for n in notices if not (on_plan and n.key == "secrets.plan_key")]
 
 
 class PlanOffer(Vertical):

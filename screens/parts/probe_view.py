@@ -220,6 +220,11 @@ class ProbeView(Widget):
                 if step.name in ("auth", "inference"):
                     row.steps[step.name] = step.ms is not None and status_ok(check, step.name)
         self._redraw_rows(rebuild=True)
+        # The host line too: a result shown again (Keep result, F2) had lost it (QA).
+        hosts = sorted({c.host for c in result.checks if c.host})
+        if hosts:
+            host_line = t("screen_connectivity.testing", host=", ".join(hosts))
+            self.query_one("#probe-host", Static).update(host_line)
         verdict = result.verdict_words
         self.query_one("#probe-verdict", Static).update(t(f"screen_connectivity.verdict.{verdict}"))
         findings = sorted_findings(result.findings)

@@ -176,8 +176,12 @@ async def test_connectivity_finds_the_plan_and_uses_its_host(simulator, tmp_path
         assert not screen.query_one("#conn-use-plan").display
         screen.query_one("#conn-find-region").press()
         await pilot.pause()
+        consent = screen_text(app)  # the dialog names every host the key will go to
         app.screen.query_one("#consent-yes").press()
         await settle_probe(app, pilot, "probe")
+        sent_to = {c.host for c in screen.collect().probe_result.ownership}
+        assert "token-plan.ap-southeast-1.maas.aliyuncs.com" in sent_to
+        assert all(host in consent for host in sent_to), (sent_to, consent)
         use = screen.query_one("#conn-use-plan")
         assert use.display and "Token Plan" in str(use.label) and "Singapore" in str(use.label)
         use.press()
@@ -264,7 +268,8 @@ async def test_editing_a_plan_profile_keeps_its_plan(simulator, tmp_path):
 
 async def test_export_of_a_plan_setup_warns_for_scripts_and_has_no_native_snippet(tmp_path):
     """The plans' usage rule where a script would use the file (.env), none for Claude Code;
-    the DashScope native snippet says why it cannot exist for a plan host."""
+    the DashScope native snippet, which a plan host cannot have, is not offered (chosen
+    before, it is dropped), so writing the others is not stopped by it."""
     services = services_for(tmp_path)
     state = export_state(
         endpoint_style="plan",
@@ -273,11 +278,14 @@ async def test_export_of_a_plan_setup_warns_for_scripts_and_has_no_native_snippe
         workspace_id=None,
         model="qwen3.6-plus",
         api_key=ApiKey(PLAN_KEY),
+        export_targets=("dashscope-python",),
     )
     app = make_app(services, state, start_step="export")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
-        await select_targets(pilot, app, "dotenv", "claude-code", "dashscope-python")
+        offered = [o.value for o in app.screen.query_one("#export-targets")._options]
+        assert "dashscope-python" not in offered and "anthropic-python" in offered
+        await select_targets(pilot, app, "dotenv", "claude-code")
         note = app.screen.query_one("#export-destination-note")
         app.screen._focus_target("dotenv")
         await pilot.pause()
@@ -286,10 +294,11 @@ async def test_export_of_a_plan_setup_warns_for_scripts_and_has_no_native_snippe
         app.screen._focus_target("claude-code")
         await pilot.pause()
         assert "interactive coding tools only" not in str(note.content)
-        app.screen._focus_target("dashscope-python")
-        await pilot.pause()
-        assert "no DashScope native surface" in text_of(app, "#export-preview")
         assert_key_not_shown(screen_text(app), PLAN_KEY)
+        await app.screen.action_next()  # Write files
+        await pilot.pause()
+        written = {w.target for w in app.screen.state.written}
+        assert written == {"config", "dotenv", "claude-code"}, written
 
 
 async def test_a_pasted_plan_or_dashscope_host_of_the_region_chooses_it(services):
@@ -317,3 +326,43 @@ async def test_a_pasted_plan_or_dashscope_host_of_the_region_chooses_it(services
         status = text_of(app, "#workspace-status")
         assert "host of China (Beijing)" in status and "--plan" not in status
         assert app.screen.style == "shared"  # nothing chosen for another region's host
+
+
+async def test_on_a_plan_host_another_regions_plan_host_pasted_is_said(services):
+    state = dataclasses.replace(SG, endpoint_style="plan", plan="token", model="qwen3.6-plus")
+    app = make_app(services, state, start_step="workspace")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        app.screen.query_one(
+            "#workspace-id", Input
+        ).value = "token-plan.cn-beijing.maas.aliyuncs.com"
+        await settle(app, pilot)
+        status = text_of(app, "#workspace-status")
+        assert "takes no workspace ID" in status and "host of China (Beijing)" in status
+
+
+async def test_on_a_plan_host_the_plan_key_is_not_warned_about(services):
+    state = dataclasses.replace(SG, endpoint_style="plan", plan="coding", model="qwen3.6-plus")
+    app = make_app(services, state, start_step="apikey")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        app.screen.query_one("#api-key", Input).value = PLAN_KEY
+        await settle(app, pilot)
+        preview = text_of(app, "#key-preview")
+        assert "sk-sp-…" in preview and "only work on the plan hosts" not in preview
+
+
+async def test_a_result_shown_again_names_its_host(simulator, tmp_path):
+    """Back from Export with the same setup: the result is kept (not re-run unasked) and
+    still says which host it was for (QA: the host line was lost)."""
+    services = services_for(tmp_path, simulator)
+    app = make_app(services, state_for(simulator, "demo"), start_step="connectivity")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle_probe(app, pilot, "probe")
+        done = app.screen.collect()
+    again = make_app(services, done, start_step="connectivity")
+    async with again.run_test(size=(100, 40)) as pilot:
+        await settle_probe(again, pilot)
+        await pilot.press("enter")  # "Keep result", the default
+        await settle_probe(again, pilot)
+        assert done.workspace_id in widget_text(again.screen, "#probe-host")

@@ -137,3 +137,15 @@ def test_only_names_a_profile_can_hold_are_offered_from_the_keys_list():
     result.checks.append(check)
     assert flow.offered_models(result) == ["qwen-plus", "qwen3.6-flash"]
     assert flow.offered_models(None) == []
+
+
+def test_the_consent_names_every_host_the_region_search_sends_the_key_to():
+    """The dialog's list is the engine's matrix: the shared hosts AND the four plan hosts."""
+    from app.probe.targets import ownership_matrix
+
+    own = "ws-g3ganedl8go5vc5i.ap-southeast-1.maas.aliyuncs.com"
+    listed = flow.ownership_hosts("ap-southeast-1", own)
+    targets, _unchecked = ownership_matrix("ap-southeast-1", own)
+    assert set(listed) == {t.host for t in targets}
+    assert "token-plan.cn-beijing.maas.aliyuncs.com" in listed
+    assert "coding.dashscope.aliyuncs.com" in listed
