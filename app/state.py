@@ -18,6 +18,7 @@ from app.secrets.stores import DEFAULT_ENV_VAR
 # Only the types: the state is built before the first paint, and importing the recommender
 # (the catalog) or the probe engine (httpx, ssl) would cost up to ~0.4 s there.
 if TYPE_CHECKING:
+    from app.core.catalog_types import Plan
     from app.core.recommend import Recommendation
     from app.findings.results import ProbeResult
 
@@ -146,8 +147,7 @@ def with_plan(
     entry = catalog.plan(plan)
     if region not in entry.hosts:
         raise ValueError(f"{plan} has no host in {region}")
-    if edition is not None and region not in entry.editions.get(edition, ()):
-        edition = None
+    edition = _edition_in(entry, edition, region)
     model = state.model if state.model in entry.models else entry.models[0]
     known = catalog.regions.get(region)
     scope = state.scope if known is not None and state.scope in known.scopes else None
@@ -160,6 +160,13 @@ def with_plan(
         region=region,
         model=model,
     )
+
+
+def _edition_in(entry: Plan, edition: str | None, region: str) -> str | None:
+    """`edition` where the plan offers it in `region`, else None (Personal: Singapore only)."""
+    if edition is not None and region not in entry.editions.get(edition, ()):
+        return None
+    return edition
 
 
 def without_plan(state: WizardState) -> WizardState:
@@ -182,10 +189,8 @@ def reconcile_plan(state: WizardState) -> tuple[WizardState, str | None]:
     entry = load_catalog().plans.get(state.plan)
     if entry is None or state.region not in entry.hosts:
         return without_plan(state), state.plan
-    edition = state.plan_edition
-    if edition is not None and state.region not in entry.editions.get(edition, ()):
-        return replace(state, plan_edition=None), None
-    return state, None
+    edition = _edition_in(entry, state.plan_edition, state.region)
+    return (state if edition == state.plan_edition else replace(state, plan_edition=edition)), None
 
 
 def key_plan_mismatch(state: WizardState, key: ApiKey | None) -> str | None:

@@ -168,18 +168,23 @@ class WizardApp(CrashWithoutLocals[WizardState | None]):
         self.exit(self.state)
 
     def _adopt(self, state: WizardState) -> WizardState:
-        """The state a step handed back, with a workspace ID of another region dropped and
-        the user told which one and why (D16: it was kept and shown "valid")."""
+        """The state a step handed back, with a plan or a workspace ID the region no longer
+        has dropped and the user told which one and why (D16: it was kept and shown "valid")."""
         dropped = state.workspace_id
+        lang = state.lang
+
+        def name(region_id: str | None) -> str:
+            region = load_catalog().regions.get(region_id or "")
+            return region.name.get(lang) if region is not None else str(region_id)
+
         state, dropped_plan = reconcile_plan(state)
-        if dropped_plan is not None:
+        if dropped_plan is not None:  # the region chosen later has no host of that plan
             plan = load_catalog().plan(dropped_plan)
-            region = load_catalog().regions.get(state.region or "")
             self.notify(
                 t(
                     "wizard.plan_cleared",
-                    plan=plan.name.get(state.lang),
-                    region=region.name.get(state.lang) if region else str(state.region),
+                    plan=plan.name.get(lang),
+                    region=name(state.region),
                     regions=", ".join(plan.hosts),
                 ),
                 severity="warning",
@@ -187,13 +192,6 @@ class WizardApp(CrashWithoutLocals[WizardState | None]):
             )
         state, old_region = reconcile_workspace(state)
         if old_region is not None:
-            regions = load_catalog().regions
-            lang = state.lang
-
-            def name(region_id: str | None) -> str:
-                region = regions.get(region_id or "")
-                return region.name.get(lang) if region is not None else str(region_id)
-
             self.notify(
                 t(
                     "wizard.workspace_cleared",

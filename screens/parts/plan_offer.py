@@ -80,7 +80,7 @@ class PlanOffer(Vertical):
         elif self.plans:
             text = t("screen_apikey.plan_offer")
         else:
-            regions = {r: 0 for plan in load_catalog().plans.values() for r in plan.hosts}
+            regions = dict.fromkeys(r for p in load_catalog().plans.values() for r in p.hosts)
             names = joined([region_label(r) for r in regions])
             text = t("screen_apikey.plan_offer_elsewhere", regions=names)
         self.query_one("#plan-offer-text", Prose).update(Text(f"{MARK_WARN}{gap()}{text}"))

@@ -5,13 +5,12 @@ wizard's Edit of a plan profile: tests/tui/test_tui_wizard_plan.py.)"""
 
 from __future__ import annotations
 
-from app.config.io import modify_config
-from app.config.validate import make_profile
 from app.secrets.key import ApiKey
 from app.secrets.stores import MemoryStore
 from tests.fixtures.tui_connect import (
     assert_key_not_shown,
     doctor_app,
+    save_token_plan_profile,
     screen_text,
     services_for,
     settle,
@@ -22,14 +21,7 @@ from tests.fixtures.tui_connect import (
 async def test_the_doctor_screen_checks_a_token_plan_profile_on_its_host(simulator, tmp_path):
     store = MemoryStore()
     services = services_for(tmp_path, simulator, store)
-    profile, _ = make_profile(
-        "work",
-        region="ap-southeast-1",
-        endpoint_style="plan",
-        plan="token",
-        plan_edition="personal",
-    )
-    modify_config(services.config_path, lambda c: c.with_profile(profile))
+    save_token_plan_profile(services)
     key = simulator.key("token-sg")
     store.set("work", ApiKey(key))
     app = doctor_app(services)

@@ -6,12 +6,12 @@ simulator's plan accounts over real TLS where a key is sent."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 from textual.widgets import Input, RadioButton, RadioSet, Select
 
-from app.config.io import load_config, modify_config
-from app.config.validate import make_profile
+from app.config.io import load_config
 from app.core.catalog import load_catalog
 from app.secrets.key import ApiKey
 from app.secrets.stores import MemoryStore
@@ -20,6 +20,7 @@ from app.tui import make_app
 from tests.fixtures.tui_connect import (
     assert_key_not_shown,
     export_state,
+    save_token_plan_profile,
     screen_text,
     select_targets,
     services_for,
@@ -34,6 +35,17 @@ SG = WizardState(residency="none", region="ap-southeast-1", scope="international
 PLAN_KEY = "sk-sp-0123456789abcdef0123456789abcdef"
 PAYG_KEY = "sk-0123456789abcdef0123456789abcdef"
 TOKEN = load_catalog().plan("token")
+
+
+@contextlib.asynccontextmanager
+async def _key_typed(services, state: WizardState, key: str):
+    """The API key step of `state` with `key` typed into its field."""
+    app = make_app(services, state, start_step="apikey")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        app.screen.query_one("#api-key", Input).value = key
+        await settle(app, pilot)
+        yield app
 
 
 def _choose(app, radio: str, label_start: str) -> None:
@@ -152,11 +164,7 @@ async def test_elsewhere_the_plan_key_is_told_where_plan_hosts_are(services):
 
 async def test_a_pay_as_you_go_key_on_a_plan_host_is_said(services):
     state = dataclasses.replace(SG, endpoint_style="plan", plan="token", model="qwen3.6-plus")
-    app = make_app(services, state, start_step="apikey")
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(app, pilot)
-        app.screen.query_one("#api-key", Input).value = PAYG_KEY
-        await settle(app, pilot)
+    async with _key_typed(services, state, PAYG_KEY) as app:
         assert "refuses pay-as-you-go keys" in text_of(app, "#plan-offer-text")
         assert not app.screen.query_one("#plan-offer-buttons").display
 
@@ -231,15 +239,7 @@ async def test_editing_a_plan_profile_keeps_its_plan(simulator, tmp_path):
     the wizard had plan hosts, it would have been saved as pay-as-you-go)."""
     store = MemoryStore()
     services = services_for(tmp_path, simulator, store)
-    profile, _ = make_profile(
-        "work",
-        region="ap-southeast-1",
-        endpoint_style="plan",
-        plan="token",
-        plan_edition="personal",
-        residency="none",
-    )
-    modify_config(services.config_path, lambda c: c.with_profile(profile))
+    profile = save_token_plan_profile(services, residency="none")
     store.set("work", ApiKey(simulator.key("token-sg")))
     app = make_app(services, WizardState())
     shown: dict[str, str] = {}
@@ -343,11 +343,7 @@ async def test_on_a_plan_host_another_regions_plan_host_pasted_is_said(services)
 
 async def test_on_a_plan_host_the_plan_key_is_not_warned_about(services):
     state = dataclasses.replace(SG, endpoint_style="plan", plan="coding", model="qwen3.6-plus")
-    app = make_app(services, state, start_step="apikey")
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(app, pilot)
-        app.screen.query_one("#api-key", Input).value = PLAN_KEY
-        await settle(app, pilot)
+    async with _key_typed(services, state, PLAN_KEY) as app:
         preview = text_of(app, "#key-preview")
         assert "sk-sp-…" in preview and "only work on the plan hosts" not in preview
 
