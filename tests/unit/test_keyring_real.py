@@ -14,7 +14,12 @@ import secretstorage
 from app.secrets.key import ApiKey, KeyStoreError
 from app.secrets.keyring import KEYRING_SERVICE, PROBE_USER_PREFIX, probe_keyring
 from app.secrets.stores import KeyringStore
-from tests.fixtures.keyring import KEYRING_PASSWORD, SecretServiceSession
+from tests.fixtures.keyring import (
+    KEYRING_PASSWORD,
+    SecretServiceSession,
+    secrets_owner,
+    wait_for_secrets,
+)
 
 KEY = ApiKey("sk-realkeyring0123456789abcdef")
 
@@ -98,6 +103,7 @@ def test_locked_collection_is_reported_with_the_unlock_step_that_works(
             assert KEY.reveal() not in exc.message
     finally:
         # Follow the advice the message gives; it must actually unlock the keyring.
+        before = secrets_owner(secret_service.address)
         subprocess.run(
             secret_service.unlock_command(),
             input=KEYRING_PASSWORD,
@@ -107,6 +113,7 @@ def test_locked_collection_is_reported_with_the_unlock_step_that_works(
             timeout=30,
             check=True,
         )
+        wait_for_secrets(secret_service.address, not_owner=before)  # the new daemon's name
     assert probe_keyring(timeout=15).available
     assert store.get(profile) == KEY
     store.delete(profile)
@@ -175,3 +182,44 @@ def test_configure_on_a_headless_session_fails_closed(
     assert "--store env" in r.stderr and "--store file" in r.stderr
     assert KEY.reveal() not in r.stdout + r.stderr
     assert not config.parent.exists() or not any(config.parent.iterdir())
+
+
+def test_a_test_secret_service_that_stops_serving_is_noticed_and_replaced() -> None:
+    """The fixture's own check (tests/fixtures/keyring.py `_Keeper`): a daemon that died or
+    whose collection is locked is seen as not serving, and a new one serves again. Without
+    this, one dead daemon turned every later keyring test of its worker red (seen in CI)."""
+    import os
+    import signal
+    import time
+
+    from jeepney import DBusAddress, new_method_call
+    from jeepney.io.blocking import open_dbus_connection
+
+    from tests.fixtures.keyring import _Keeper
+
+    keeper = _Keeper()
+    session = keeper.start()
+    try:
+        assert keeper.serving()
+        with open_dbus_connection(bus=session.address) as conn:
+            bus = DBusAddress(
+                "/org/freedesktop/DBus", "org.freedesktop.DBus", "org.freedesktop.DBus"
+            )
+            reply = conn.send_and_get_reply(
+                new_method_call(
+                    bus, "GetConnectionUnixProcessID", "s", ("org.freedesktop.secrets",)
+                ),
+                timeout=10,
+            )
+        daemon = reply.body[0]
+        os.kill(daemon, signal.SIGKILL)
+        for _ in range(100):  # SIGKILL is not instant: the bus sees the name go
+            if not keeper.serving():
+                break
+            time.sleep(0.05)
+        assert not keeper.serving()
+        keeper.stop()
+        keeper.start()
+        assert keeper.serving()
+    finally:
+        keeper.stop()
