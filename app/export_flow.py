@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.core.errors import UserError
 from app.core.i18n import t
 from app.core.text import looks_like_key
 from app.flow import build_profile, scoped_profile
@@ -30,8 +31,10 @@ if TYPE_CHECKING:  # only the types: see the module docstring
 DEFAULT_PATHS: dict[str, str] = {
     "claude-code": ".claude/settings.local.json",
     "qwen-code": ".qwen/settings.json",
+    "opencode": "opencode.json",
 }
-MERGED_JSON = ("claude-code", "qwen-code")
+# Merged into an existing file (app.export.merge_settings), never clobbered.
+MERGED_SETTINGS = ("claude-code", "qwen-code", "opencode", "codex")
 # POSIX NAME_MAX / PATH_MAX of the common file systems (ext4, APFS, NTFS counts UTF-16 units,
 # which never exceeds the UTF-8 byte count for these limits' purpose).
 NAME_MAX_BYTES = 255
@@ -49,12 +52,16 @@ REFUSALS: dict[str, str] = {
 def default_paths(export_dir: Path, written: Iterable[WrittenFile] = ()) -> dict[str, Path]:
     """Where each export target goes unless the user says otherwise: what was written
     before in this run, else its default under the export folder."""
+    from app.export.destination import codex_home  # lazy: the exporters load with Export
     from app.export.formats import FORMATS  # lazy: the exporters load when Export opens
 
     paths = {
         fmt: Path(export_dir) / DEFAULT_PATHS.get(fmt, spec.suggested_name)
         for fmt, spec in FORMATS.items()
     }
+    # Codex reads its providers only from its home (a project's .codex/config.toml may not
+    # name one): the user's config there, merged.
+    paths["codex"] = codex_home() / "config.toml"
     for item in written:
         if item.target in paths:
             paths[item.target] = item.path
@@ -130,7 +137,7 @@ def destination_outcome(
         return ""
     if not is_file:
         return t("screen_export.destination_not_file", path=str(path))
-    if fmt in MERGED_JSON:
+    if fmt in MERGED_SETTINGS:
         return t("screen_export.destination_merged", path=str(path))
     if fmt == "dotenv":
         return t("screen_export.destination_merged_env", path=str(path))
@@ -139,19 +146,54 @@ def destination_outcome(
     return t("screen_export.destination_foreign", path=str(path))
 
 
-def export_text(
-    state: WizardState, services: Services, fmt: str, include_key: bool
-) -> tuple[str, bool]:
-    """Exporter text for `fmt` and whether it holds the literal key (only with the opt-in,
-    and only in a format that can hold one)."""
+def _config_ref(services: Services) -> str | None:
     from app.config.io import is_default_location  # lazy: Export only
+
+    config_path = Path(services.config_path)
+    return None if is_default_location(config_path) else str(config_path)
+
+
+def export_text(
+    state: WizardState, services: Services, fmt: str, include_key: bool, path: Path | None = None
+) -> tuple[str, bool]:
+    """Exporter text for `fmt` written to `path` and whether it holds the literal key (only
+    with the opt-in, and only in a format that can hold it there: never in a committed Claude
+    Code file). The destination decides as for the CLI (app.export.destination)."""
+    from app.export.destination import destination_options  # lazy: Export only
     from app.export.formats import FORMATS, export  # lazy: Export only
 
     profile = build_profile(state, services.clock, services.recorded_store)
-    holds_key = include_key and FORMATS[fmt].can_hold_key
-    config_path = Path(services.config_path)
-    config = None if is_default_location(config_path) else str(config_path)
-    return export(profile, fmt, state.api_key, holds_key, config=config), holds_key
+    options = destination_options(fmt, path)
+    holds_key = include_key and FORMATS[fmt].can_hold_key and not options.committed
+    text = export(
+        profile,
+        fmt,
+        state.api_key,
+        holds_key,
+        config=_config_ref(services),
+        form=options.form,
+        committed=options.committed,
+    )
+    return text, holds_key
+
+
+def destination_notes(state: WizardState, services: Services, fmt: str, path: Path) -> list[str]:
+    """What the CLI says beside this file (which Claude Code file, a Node .env's variables,
+    Codex's model, where the key comes from), for the Export step's note."""
+    from app.export.destination import destination_notices, destination_options  # lazy
+
+    try:
+        options = destination_options(fmt, path)
+    except UserError as exc:  # e.g. a project's .codex/config.toml
+        return [exc.message]
+    return destination_notices(
+        build_profile(state),
+        fmt,
+        options,
+        output=path,
+        config=_config_ref(services),
+        include_key=state.include_key,
+    )
 
 
 def write_export_file(

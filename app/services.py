@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +28,7 @@ from app.secrets.stores import KeyRef, KeyringStore, KeyStore, store_for
 from app.state import WizardState
 
 if TYPE_CHECKING:  # only the type: importing the engine (httpx, ssl) costs ~0.4 s at startup
+    from app.config.policy import Policy
     from app.probe.engine import ProbeOptions
 
 
@@ -58,6 +59,16 @@ class Services:
     # The keyring entry (account) the key of a profile is stored under, when the store
     # chose one scoped to this config file (T21); None = the store's default.
     keyring_account: Callable[[str], str | None] | None = None
+    # What the user's clients read (the doctor's "What your clients read", the Welcome's
+    # offer to move a plain-text key into the keyring): the environment, the working
+    # directory and HOME. None = this process's (os.environ, the cwd, Path.home()), looked
+    # up when read; tests point them at temporary ones.
+    client_env: Mapping[str, str] | None = None
+    client_cwd: Path | None = None
+    client_home: Path | None = None
+    # The team policy in force (app.config.policy): Welcome shows it, the steps preselect
+    # and lock what it pins and refuse what it does not allow. None = no policy.
+    policy: Policy | None = None
 
 
 def is_interactive() -> bool:
@@ -103,7 +114,10 @@ def real_services(
             return KeyringStore(timeout=KEYRING_PROBE_TIMEOUT, account_of=account_of)
         return store_for(KeyRef(kind), path.parent, keyring_timeout=KEYRING_PROBE_TIMEOUT)
 
+    from app.config.policy import cli_policy  # lazy: a file read; an unusable one is exit 2
+
     services = Services(
+        policy=cli_policy(args),
         config_path=path,
         key_store_factory=key_store_factory,
         keyring_probe=lambda: probe_keyring(KEYRING_PROBE_TIMEOUT),

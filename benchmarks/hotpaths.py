@@ -3,7 +3,8 @@
 `eval "$(modelstudio-setup env)"` lives in shell rc files and `key get` is what Claude Code's
 apiKeyHelper and the exported variables call, so they start often. Budgets (shared/DESIGN.md,
 issue 8): `--version` <= 2 x `python -c pass`; `env` and `key get` with an env or a file key
-store <= 5 x. Every command is run as users run it, through the console script of this
+store <= 5 x, and `status` (issue 12: the first thing typed when calls stop working) the
+same. Every command is run as users run it, through the console script of this
 interpreter's environment (`bin/modelstudio-setup`), and `python -c pass` with the same
 interpreter; all of them alternate in one run, each a fresh process, and only the ratios of
 the medians are results (the machine's speed and load hit every command alike).
@@ -173,6 +174,18 @@ def measure_all(
                 HOT_BUDGET,
                 KEY,
             ),
+            "status (env store)": (
+                [str(script), "status"],
+                with_config(env_config),
+                HOT_BUDGET,
+                "Active profile",
+            ),
+            "status (file store)": (
+                [str(script), "status"],
+                with_config(file_config),
+                HOT_BUDGET,
+                "Active profile",
+            ),
             "--help": ([str(script), "--help"], base, None, "modelstudio-setup"),
         }
         if keyring:
@@ -181,6 +194,7 @@ def measure_all(
             # Budget filled in below: 5 x pass + the round trip's own cost.
             cases["env (keyring)"] = ([str(script), "env"], with_keyring, -1.0, KEY)
             cases["key get (keyring)"] = ([str(script), "key", "get"], with_keyring, -1.0, KEY)
+            cases["status (keyring)"] = ([str(script), "status"], with_keyring, -1.0, "Active")
         # One warm-up of each (bytecode caches, page cache), checked, not counted.
         for name, (args, env, _budget, expected) in cases.items():
             _seconds, out = run_once(args, env)

@@ -25,6 +25,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
 from app import flow
+from app.config.policy_rules import refusal
 from app.core.catalog import load_catalog
 from app.core.i18n import t
 from app.secrets.key import ApiKey, InvalidApiKey
@@ -372,6 +373,8 @@ class ApiKeyScreen(StepScreen):
             if self.keyring is None or not self.keyring.available:
                 self.show_status(t("screen_apikey.keyring_unusable"))
                 return None
+        if (refused := refusal(self.services.policy, "key_store", self.store)) is not None:
+            return self.show_status(refused)  # type: ignore[func-returns-value]
         if self.store == "file" and not self.query_one("#file-consent", Checkbox).value:
             self.show_status(t("screen_apikey.file_needs_consent"))
             return None

@@ -129,7 +129,16 @@ class StepScreen(Screen[Any]):
     def on_mount(self) -> None:
         self.call_after_refresh(self._initial_focus)
 
+    def _step_content(self) -> VerticalScroll | None:
+        """The scrolling body, or None once the screen has been left: these callbacks run
+        after a refresh, and a step left quickly (Back from Done, CI seen) has no body any
+        more by then."""
+        found = self.query("#step-content").results(VerticalScroll)
+        return next(found, None)
+
     def _initial_focus(self) -> None:
+        if self._step_content() is None:
+            return
         target = self.query(self.AUTO_FOCUS).first() if self.AUTO_FOCUS else None
         if target is None or not target.focusable:
             target = self.query_one("#next", Button)
@@ -141,13 +150,17 @@ class StepScreen(Screen[Any]):
     def _scroll_to_start(self, target: Widget) -> None:
         """The step from its top (E25: Workspace and Export opened past their first lines);
         scrolled only when the focused widget would otherwise not be on screen at all."""
-        content = self.query_one("#step-content", VerticalScroll)
+        content = self._step_content()
+        if content is None:
+            return
         content.scroll_home(animate=False, immediate=True)
         self.call_after_refresh(self._show_focused, target)
 
     def _show_focused(self, target: Widget) -> None:
-        content = self.query_one("#step-content", VerticalScroll)
-        if target in content.walk_children() and not content.region.overlaps(target.region):
+        content = self._step_content()
+        if content is None or target not in content.walk_children():
+            return
+        if not content.region.overlaps(target.region):
             target.scroll_visible(animate=False, immediate=True)
 
     def _localize_bindings(self) -> None:

@@ -1,10 +1,10 @@
 """The doctor screen: re-run the connectivity test on a saved profile, explain, report.
 
 Opened from Welcome ("troubleshoot a profile"), from the command palette and by
-`doctor --tui`. It shows the same rows and findings as the Connectivity step (`ProbeView`),
-and saves the same redacted Markdown report as `doctor --report`, so support sees one
-format whichever way the user ran it. The key is read from its store in a thread worker:
-a keyring may block on an unlock prompt nobody can answer (SECURITY.md T7).
+`doctor --tui`. It shows the Connectivity step's rows and findings (`ProbeView`), what the
+clients read (`ClientView`), and saves the report `doctor --report` writes, so support sees
+one format whichever way the user ran it. The key is read from its store in a thread
+worker: a keyring may block on an unlock prompt nobody can answer (SECURITY.md T7).
 """
 
 from __future__ import annotations
@@ -18,25 +18,26 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Button, Footer, Static
 
 from app import flow
-from app.config.io import load_config, modify_config, update_verified
+from app.config.io import load_config, update_verified
 from app.config.region_switch import (
-    owner_region,
     region_label,
-    region_name,
     scope_label,
-    switched_profile,
 )
-from app.config.write import atomic_write
 from app.core.errors import UserError
 from app.core.i18n import get_language, t
 from app.findings.remedies import RemedyCommands
+from app.findings.series import DEFAULT_WATCH_INTERVAL as WATCH_INTERVAL
+from app.findings.series import MAX_DURATION, MAX_RUNS
 from app.secrets.key import ApiKey
 from app.services import Services
-from screens.parts.dialogs import ConfirmDialog, ConsentScreen
+from screens.parts.client_view import ClientView
+from screens.parts.doctor_moves import DoctorMoves
+from screens.parts.doctor_report import write_report
+from screens.parts.latency_plot import LatencyPlot
 from screens.parts.probe_view import ProbeEventMessage, ProbeView, post_events_to
 from screens.parts.textual_private import replace_bindings
 from screens.widgets import DemoBanner, Prose, localized_bindings
@@ -44,17 +45,17 @@ from screens.widgets import DemoBanner, Prose, localized_bindings
 if TYPE_CHECKING:  # only the types: the engine (httpx, ssl) loads when the probe runs
     from app.config.schema import Profile
     from app.findings.remedies import RemedyCommands
-    from app.findings.report import DoctorReport
     from app.findings.results import ProbeResult
 
 
-class DoctorScreen(Screen[Any]):
+class DoctorScreen(DoctorMoves):
     """Doctor for one profile; dismisses (None) on Close / Esc."""
 
     # (key, action, locale key): labels are looked up per instance, in the current language.
     DOCTOR_BINDINGS: ClassVar[tuple[tuple[str, str, str], ...]] = (
         ("escape", "close", "screen_doctor.close"),
         ("r", "retry", "screen_doctor.retry"),
+        ("w", "watch", "screen_doctor.watch"),
     )
     DEFAULT_CSS = """
     DoctorScreen #doctor-body { padding: 0 1; height: 1fr; }
@@ -63,7 +64,7 @@ class DoctorScreen(Screen[Any]):
     DoctorScreen #doctor-subtitle { color: $text-muted; margin-bottom: 1; }
     DoctorScreen #doctor-actions { height: auto; margin-top: 1; }
     DoctorScreen #doctor-actions > Button { margin-right: 1; }
-    DoctorScreen #doctor-status { height: auto; margin-top: 1; }
+    DoctorScreen #doctor-status { height: auto; margin: 1 0; }
     """
 
     def __init__(self, profile_name: str, services: Services) -> None:
@@ -77,6 +78,9 @@ class DoctorScreen(Screen[Any]):
         self._consented = False  # the last run had consent to try other regions
         self._status: tuple[str, dict[str, Any]] | None = None  # locale key + params
         self._lang = get_language()
+        self._watcher: Timer | None = None  # Watch: the runs every WATCH_INTERVAL seconds
+        self._watching_since = 0.0
+        self._probe_busy = False
         self._localize_bindings()
 
     def _localize_bindings(self) -> None:
@@ -97,12 +101,17 @@ class DoctorScreen(Screen[Any]):
             yield Prose("", id="doctor-subtitle", markup=False)
             with VerticalScroll(id="doctor-scroll"):
                 yield ProbeView(id="probe")
+                yield LatencyPlot(id="doctor-plot")
                 yield Prose("", id="doctor-status", markup=False)
+                yield ClientView(id="doctor-clients")
             with Horizontal(id="doctor-actions"):
                 yield Button(t("screen_doctor.find_region"), id="doctor-find-region", compact=True)
                 yield Button("", id="doctor-switch-region", variant="warning", compact=True)
                 yield Button(
                     t("screen_doctor.retry"), id="doctor-retry", disabled=True, compact=True
+                )
+                yield Button(
+                    t("screen_doctor.watch"), id="doctor-watch", disabled=True, compact=True
                 )
                 yield Button(
                     t("screen_doctor.report"), id="doctor-report", disabled=True, compact=True
@@ -137,17 +146,16 @@ class DoctorScreen(Screen[Any]):
         )
         if self.profile is not None:
             self._show_subtitle()
-        for button_id, key in (
-            ("#doctor-find-region", "find_region"),
-            ("#doctor-retry", "retry"),
-            ("#doctor-report", "report"),
-            ("#doctor-close", "close"),
-        ):
-            self.query_one(button_id, Button).label = t(f"screen_doctor.{key}")
+        for key in ("find_region", "retry", "report", "close"):
+            button = self.query_one(f"#doctor-{key.replace('_', '-')}", Button)
+            button.label = t(f"screen_doctor.{key}")
+        self._label_watch()
+        self.query_one(LatencyPlot).relocalize()
         for banner in self.query(DemoBanner):
             banner.update(t("wizard.demo_banner"))
         self._set_status(*(self._status or ("", {})))
         self.query_one(ProbeView).relocalize()
+        self.query_one(ClientView).relocalize()
         self._label_switch()
         self.refresh_bindings()
 
@@ -155,7 +163,9 @@ class DoctorScreen(Screen[Any]):
         """Show a status line and remember it, so a language switch can redraw it."""
         params = params or {}
         self._status = (key, params) if key else None
-        self.query_one("#doctor-status", Static).update(t(key, **params) if key else "")
+        status = self.query_one("#doctor-status", Static)
+        status.update(t(key, **params) if key else "")
+        status.display = bool(key)  # an empty line would push the clients' section down
 
     def _show_subtitle(self) -> None:
         p = self.profile
@@ -184,24 +194,26 @@ class DoctorScreen(Screen[Any]):
         store = flow.key_store_for(p, self.services)
         self._store_text = flow.describe_store(store)
         self._set_status("screen_doctor.loading_key", {"store": self._store_text})
+        error = None
         try:
             # Blocking keyring call: a thread, bounded, so the UI stays responsive.
             self.key = await asyncio.wait_for(
                 asyncio.to_thread(store.get, p.name), timeout=self.services.keyring_timeout
             )
         except UserError as exc:
-            self._set_status("screen_doctor.key_store_failed", {"error": exc.message})
-            return
+            error = exc.message
         except (asyncio.TimeoutError, OSError) as exc:
-            self._set_status("screen_doctor.key_store_failed", {"error": type(exc).__name__})
-            return
-        if self.key is None:
+            error = type(exc).__name__
+        self.query_one(ClientView).read(self.services, p, self.key)  # keyless: keys not compared
+        if error is not None:
+            self._set_status("screen_doctor.key_store_failed", {"error": error})
+        elif self.key is None:
             self._set_status(
                 "screen_doctor.no_key", {"profile": p.name, "store": flow.describe_store(store)}
             )
-            return
-        self._set_status("")
-        await self._run()
+        else:
+            self._set_status("")
+            await self._run()
 
     async def _run(self, consent_all_regions: bool = False) -> None:
         view = self.query_one(ProbeView)
@@ -210,9 +222,11 @@ class DoctorScreen(Screen[Any]):
         self.query_one("#doctor-find-region", Button).display = False
         self.query_one("#doctor-switch-region", Button).display = False
         self._consented = consent_all_regions
+        self.result = None
         p, key = self.profile, self.key
         if p is None or key is None:
             return
+        self._probe_busy = True
         targets = flow.probe_targets(
             p.region, p.endpoint_style, p.workspace_id, p.model, p.scope, p.base_urls
         )
@@ -230,130 +244,31 @@ class DoctorScreen(Screen[Any]):
             view.show_error(t("screen_connectivity.crashed", error=type(exc).__name__))
         else:
             self.result.findings = self._remedies(p).apply(self.result.findings)
-            view.show_result(self.result)
-            self._record_verdict()
+            if not self._merge_clients():  # not read yet: shown now, and again once merged
+                view.show_result(self.result)
+                self._record_verdict()
+            clients = self.query_one(ClientView)
+            if await clients.check_network(self.services, self.result, targets, key):
+                self._merge_clients()
+        self._probe_busy = False
+        if self.result is not None:
+            self.query_one(LatencyPlot).add(self.result)
         self.query_one("#doctor-retry", Button).disabled = False
+        self.query_one("#doctor-watch", Button).disabled = False
         self.query_one("#doctor-report", Button).disabled = self.result is None
-        self._show_next_moves()
+        if self._watcher is None:  # a watch keeps the focus where the user left it
+            self._show_next_moves()
 
-    # -- after a result: find the key's region, then offer to switch the profile (D21) --
-    def _show_next_moves(self) -> None:
-        """Offer the region search after a refusal; after the search, offer to switch the
-        profile to the region that accepted the key. The focus goes to that offer or to the
-        result itself, never to Retry: one Enter must not erase what was just found."""
-        result = self.result
-        find = self.query_one("#doctor-find-region", Button)
-        switch = self.query_one("#doctor-switch-region", Button)
-        find.display = flow.offers_region_search(result, self._consented)
-        owner = self._owner_region()
-        switch.display = False
-        workspace = self.profile is not None and self.profile.endpoint_style == "workspace"
-        if owner is not None and workspace:
-            self._set_status(
-                "screen_doctor.switch_needs_workspace",
-                {"region": region_name(owner), "region_id": owner},
-            )
-        elif owner is not None:
-            switch.display = True
-            self._label_switch()
-        if switch.display:
-            switch.focus()
-        elif find.display:
-            find.focus()
-        elif result is not None:
-            self.query_one("#doctor-scroll", VerticalScroll).focus()
-
-    def _owner_region(self) -> str | None:
-        if self.result is None or self.profile is None:
-            return None
-        return owner_region(self.result, self.profile.region)
-
-    def _label_switch(self) -> None:
-        owner = self._owner_region()
-        if owner is not None:
-            label = t("screen_doctor.switch_region", region=region_name(owner))
-            self.query_one("#doctor-switch-region", Button).label = label
-
+    # -- after a result: the region search and switch are DoctorMoves' (D21) ------------
     @on(Button.Pressed, "#doctor-find-region")
     def _find_region_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.action_find_region()
 
-    def action_find_region(self) -> None:
-        """The CLI's --all-regions, behind the wizard's consent dialog (safe answer: no)."""
-        if self.profile is None or self.key is None:
-            return
-        hosts = flow.ownership_hosts(self.profile.region, self.profile.host)
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._rerun(consent_all_regions=True)
-            else:
-                self._set_status("screen_connectivity.find_region_declined")
-
-        self.app.push_screen(ConsentScreen(self.key.masked(), hosts), answered)
-
     @on(Button.Pressed, "#doctor-switch-region")
     def _switch_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.action_switch_region()
-
-    def action_switch_region(self) -> None:
-        """Point the profile at the region that accepted the key, after a confirmation."""
-        owner = self._owner_region()
-        if owner is None or self.profile is None:
-            return
-        try:
-            switched = switched_profile(self.profile, owner)
-        except UserError as exc:
-            self._set_status("screen_doctor.switch_failed", {"error": exc.message})
-            return
-        params = {
-            "profile": self.profile.name,
-            "old": region_name(self.profile.region),
-            "new": region_name(owner),
-            "host": switched.host,
-            "model": switched.model,
-            "store": self._store_text or switched.api_key.store,
-        }
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._write_switch(owner)
-            else:
-                self._set_status("screen_doctor.switch_declined")
-
-        dialog = ConfirmDialog(
-            t("screen_doctor.switch_title", **params),
-            t("screen_doctor.switch_body", **params),
-            t("screen_doctor.switch_yes", **params),
-            t("screen_doctor.switch_no"),
-            default_yes=False,
-        )
-        self.app.push_screen(dialog, answered)
-
-    def _write_switch(self, region: str) -> None:
-        """Through the config write API (lock, backup, atomic): the profile as it is in the
-        file now, with the new region; the key reference stays (the key is not touched)."""
-        if self.profile is None:
-            return
-        name = self.profile.name
-        try:
-            config, _ = modify_config(
-                self.services.config_path,
-                lambda c: c.with_profile(switched_profile(c.profile(name), region)),
-            )
-        except UserError as exc:
-            self._set_status("screen_doctor.switch_failed", {"error": exc.message})
-            return
-        self.profile = config.profile(name)
-        self._show_subtitle()
-        self.query_one("#doctor-switch-region", Button).display = False
-        self._set_status(
-            "screen_doctor.switch_done",
-            {"profile": name, "region": region_name(region), "host": self.profile.host},
-        )
-        self.query_one("#doctor-retry", Button).focus()
 
     def _remedies(self, profile: Profile) -> RemedyCommands:
         """The one remedy-command builder of `doctor`: this profile, this config file and
@@ -372,6 +287,19 @@ class DoctorScreen(Screen[Any]):
             update_verified(
                 self.services.config_path, self.profile.name, verdict, self.services.clock()
             )
+
+    @on(ClientView.Read)
+    def _merge_clients(self, _message: object = None) -> bool:
+        """Client findings join the run's as on the CLI (verdict, exit code); True: merged now."""
+        result, before = self.result, getattr(self.result, "verdict", None)
+        if result is None or not self.query_one(ClientView).merge_into(result, self._remedies):
+            return False
+        self.query_one(ProbeView).show_result(result)
+        self._record_verdict()
+        on_result = getattr(self.services.probe_options, "on_result", None)
+        if on_result is not None and result.verdict != before:  # the engine's call is older
+            on_result(result)
+        return True
 
     @on(ProbeEventMessage)
     def _on_probe_event(self, message: ProbeEventMessage) -> None:
@@ -392,6 +320,7 @@ class DoctorScreen(Screen[Any]):
 
     @work(exclusive=True, group="doctor")
     async def _rerun(self, consent_all_regions: bool = False) -> None:
+        self.query_one(ClientView).read(self.services, self.profile, self.key)
         await self._run(consent_all_regions)
 
     @on(Button.Pressed, "#doctor-report")
@@ -400,19 +329,16 @@ class DoctorScreen(Screen[Any]):
         self.save_report()
 
     def save_report(self) -> Path | None:
-        """Write the redacted Markdown report next to the exports (0600, atomic)."""
-        # lazy: the report module (importlib.metadata, platform: ~40 ms) loads when a
-        # report is written, not when the doctor screen opens
-        from app.findings.report import render_markdown
-
+        """Write the redacted Markdown report next to the exports (0600, atomic): the one
+        `doctor --report` writes, with what the clients read."""
         p, result = self.profile, self.result
         if result is None or p is None:
             return None
-        stamp = self.services.clock().strftime("%Y%m%d-%H%M%S")
-        path = Path(self.services.export_dir) / f"modelstudio-doctor-{p.name}-{stamp}.md"
+        clients = self.query_one(ClientView).report_json
         try:
-            text = render_markdown(self._report(p, result))
-            written = atomic_write(path, text, secret=True, backup=False)
+            written = write_report(
+                self.services, p, result, key=self.key, key_source=self._store_text, clients=clients
+            )
         except (UserError, OSError) as exc:
             message = exc.message if isinstance(exc, UserError) else type(exc).__name__
             self._set_status("screen_doctor.report_failed", {"error": message})
@@ -422,25 +348,55 @@ class DoctorScreen(Screen[Any]):
         )
         return written.path
 
-    def _report(self, p: Profile, result: ProbeResult) -> DoctorReport:
-        """The same report `doctor --report` writes: redacted, the key masked at most."""
-        from app.findings.report import DoctorReport, environment  # lazy: see save_report
-
-        env = environment(
-            proxy=result.proxy,
-            no_proxy=False,
-            trust=result.trust.describe(),
-            keyring_backend=None,
-            key_source=self._store_text,
-            key_masked=self.key.masked() if self.key is not None else None,
-        )
-        return DoctorReport(p.name, p.region, p.scope, p.model, result, env)
-
     @on(Button.Pressed, "#doctor-close")
     def _close_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.action_close()
 
+    @on(Button.Pressed, "#doctor-watch")
+    def _watch_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_watch()
+
+    def action_watch(self) -> None:
+        """Watch: run the checks again every WATCH_INTERVAL seconds, plotting each run, until
+        pressed again, Close, or the bounds of `doctor --watch` (runs, duration)."""
+        if self._watcher is not None:
+            self._stop_watch("screen_doctor.watch_stopped")
+            return
+        if self.profile is None or self.key is None:
+            return
+        self._watching_since = self.services.clock().timestamp()
+        self._watcher = self.set_interval(WATCH_INTERVAL, self._on_watch_interval)
+        self._label_watch()
+        self._set_status(
+            "screen_doctor.watch_on",
+            {"interval": f"{WATCH_INTERVAL:g}", "minutes": f"{MAX_DURATION / 60:g}"},
+        )
+        if not self._probe_busy:
+            self._rerun()
+
+    def _on_watch_interval(self) -> None:
+        runs = len(self.query_one(LatencyPlot).samples)
+        elapsed = self.services.clock().timestamp() - self._watching_since
+        if runs >= MAX_RUNS or elapsed >= MAX_DURATION:
+            self._stop_watch("screen_doctor.watch_ended")
+        elif not self._probe_busy:  # a run slower than the interval is not stacked
+            self._rerun()
+
+    def _stop_watch(self, status: str) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+        self._watcher = None
+        self._label_watch()
+        self._set_status(status, {"runs": len(self.query_one(LatencyPlot).samples)})
+
+    def _label_watch(self) -> None:
+        key = "screen_doctor.watch_stop" if self._watcher is not None else "screen_doctor.watch"
+        self.query_one("#doctor-watch", Button).label = t(key)
+
     def action_close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
         self.workers.cancel_group(self, "doctor")
         self.dismiss(None)

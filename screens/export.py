@@ -37,6 +37,7 @@ from app.state import WizardState, WrittenFile
 from screens.base import StepScreen
 from screens.parts.choices import MarkedCheckbox
 from screens.parts.dialogs import ConfirmDialog
+from screens.parts.policy_banner import setup_refusal
 from screens.widgets import Prose
 
 MARK_ON = "✓"
@@ -255,7 +256,8 @@ class ExportScreen(StepScreen):
             fmt, self.paths[fmt], written=self.state.written, forced=fmt in self.forced
         )
         usage = export_flow.usage_notice(self.state, fmt)  # a plan key in a script's file
-        return "\n".join(part for part in (usage, outcome) if part)
+        notes = export_flow.destination_notes(self.state, self.services, fmt, self.paths[fmt])
+        return "\n".join(part for part in (usage, outcome, *notes) if part)
 
     def _update_key_note(self) -> None:
         include = self.query_one("#export-include-key", Checkbox).value
@@ -277,7 +279,9 @@ class ExportScreen(StepScreen):
 
     def _export_text(self, fmt: str) -> tuple[str, bool]:
         """Exporter text for `fmt` and whether it holds the literal key."""
-        return export_flow.export_text(self.state, self.services, fmt, self._include_key())
+        return export_flow.export_text(
+            self.state, self.services, fmt, self._include_key(), self.paths[fmt]
+        )
 
     def _preview(self, fmt: str) -> str:
         try:
@@ -299,6 +303,9 @@ class ExportScreen(StepScreen):
         state = self.collect()
         if state.written and not self._dirty:
             return state
+        if (refused := setup_refusal(self.services.policy, state)) is not None:
+            self.show_status(refused)  # the team policy: nothing is written
+            return None
         self._write_and_show(state)
         return None
 

@@ -18,6 +18,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Select, Static
 
+from app.config.policy_rules import limits, placement_refusal
 from app.core.answers import Answers
 from app.core.catalog import Catalog, load_catalog
 from app.core.i18n import t
@@ -78,7 +79,9 @@ class RecommendationScreen(StepScreen):
             self.chosen_scope = regions_scopes[0]
 
     def _recommend(self) -> Recommendation:
-        return recommend(self._answers(), self.state.lang)
+        policy = self.services.policy  # only what the team policy allows is recommended
+        limited = limits(policy, self.catalog) if policy is not None else None
+        return recommend(self._answers(), self.state.lang, limited)
 
     async def relocalize(self) -> None:
         self.state = self.collect()
@@ -264,8 +267,12 @@ class RecommendationScreen(StepScreen):
             self.state, recommendation=self.rec, region=self.chosen_region, scope=self.chosen_scope
         )
 
-    def submit(self) -> WizardState:
+    def submit(self) -> WizardState | None:
         new = self.collect()
+        refused = placement_refusal(self.services.policy, new.region, new.scope)
+        if refused is not None:  # an override the team policy does not allow
+            self.show_status(refused)
+            return None
         # A workspace ID of the region shown before is dropped by the flow driver
         # (app.state.reconcile_workspace), on this path and every other.
         scope_changed = self.state.scope != self.chosen_scope and new.model is not None

@@ -25,6 +25,7 @@ from app.services import Services
 from app.state import WizardState
 from screens.base import StepScreen
 from screens.parts.choices import ChoiceRadioSet, MarkedCheckbox, MarkedRadioButton
+from screens.parts.policy_banner import locked_line, refusal
 from screens.widgets import MARK_FAIL, MARK_OK, Prose, gap
 
 DEFAULT_RESIDENCY = "none"
@@ -38,7 +39,8 @@ class ScenarioScreen(StepScreen):
         super().__init__(state, services)
         self.catalog = load_catalog()
         self.residencies = list(self.catalog.scenarios)
-        self.residency: str | None = state.residency
+        pinned = services.policy.pinned("residency") if services.policy else None
+        self.residency: str | None = pinned or state.residency  # a pin is preselected
         self.measured = state.measured_latency
         # Always the residency list, even when an answer is already chosen (coming back, the
         # demo): the hint above it says "↑/↓ to move, Enter to choose", and Enter on the chosen
@@ -47,8 +49,9 @@ class ScenarioScreen(StepScreen):
     def compose_step(self) -> ComposeResult:
         lang = self.state.lang
         highlight = self.residencies.index(self.residency or DEFAULT_RESIDENCY)
+        locked = locked_line(self.services.policy, "residency")
         yield Prose(t("screen_scenario.residency"), classes="field-label tight")
-        yield ChoiceRadioSet(
+        residency = ChoiceRadioSet(
             *(
                 MarkedRadioButton(
                     s.name.get(lang), value=s.id == self.residency, tooltip=s.explain.get(lang)
@@ -58,6 +61,10 @@ class ScenarioScreen(StepScreen):
             highlight=highlight,
             id="residency",
         )
+        residency.disabled = locked is not None  # a pinned residency: shown, not changeable
+        yield residency
+        if locked is not None:
+            yield locked  # the rule and the reason from the file
         yield Prose("", id="residency-explain", classes="hint tight")
         yield Prose(self._residency_status(), id="residency-status", classes="field-status")
         yield Prose(t("screen_scenario.needs"), classes="field-label tight")
@@ -191,6 +198,9 @@ class ScenarioScreen(StepScreen):
         if self.residency is None:
             self.show_status(t("screen_scenario.residency_required"))
             self.query_one("#residency").focus()
+            return None
+        if (refused := refusal(self.services.policy, "residency", self.residency)) is not None:
+            self.show_status(refused)
             return None
         new = self.collect()
         before = (self.state.residency, self.state.needs, self.state.near)

@@ -3,7 +3,8 @@
 Before asking anything, the user learns that nothing is written until Export (except the key
 store, after an explicit confirmation) and where each file goes. Existing profiles are found
 in the config file: the user can edit one, troubleshoot one (the doctor screen) or create a
-new one. The language switches live here.
+new one. The language switches live here. A key another tool left in plain text (the bl
+CLI's config, a `.env`, ~/.bashrc) is offered a move into the OS keyring (parts/key_offer).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, RadioSet, Select
 
 from app.config.io import load_config
+from app.config.policy_rules import wizard_pins
 from app.core.errors import UserError
 from app.core.i18n import LANGUAGES, t
 from app.core.names import check_profile_name
@@ -23,6 +25,8 @@ from app.services import Services
 from app.state import WizardState
 from screens.base import StepScreen
 from screens.parts.choices import ChoiceRadioSet, MarkedRadioButton
+from screens.parts.key_offer import KeyOffer, KeyOffers, KeyOfferScanned, deliver, start_profile
+from screens.parts.policy_banner import PolicyBanner
 from screens.parts.requests import DoctorRequested
 from screens.widgets import MARK_WARN, Prose, gap
 
@@ -44,6 +48,10 @@ class WelcomeScreen(StepScreen):
         # run): editing it is the likelier wish than creating "default-2".
         existing = state.profile_name in self.profile_names
         self._action = "edit" if state.editing_existing or existing else "new"
+        # Kept here, not in the widget: a language switch recomposes the step. The demo
+        # looks for nothing (its profile is not the user's).
+        demo = services.demo_key is not None or state.demo
+        self._offers = KeyOffers(None if demo else start_profile(self._config, state.profile_name))
 
     def _load_profiles(self) -> tuple[Config | None, str | None]:
         """The existing config, or why it could not be read (then only "new" is offered)."""
@@ -66,6 +74,9 @@ class WelcomeScreen(StepScreen):
         return f"{self.state.profile_name}-{n}"
 
     def compose_step(self) -> ComposeResult:
+        yield KeyOffer(self.services, self._offers, id="key-offer")  # hidden until one is found
+        if self.services.policy is not None:  # which team policy applies, and what it pins
+            yield PolicyBanner(self.services.policy)
         yield Prose(t("screen_welcome.intro"), id="welcome-intro")
         yield Prose(
             Text(
@@ -113,6 +124,9 @@ class WelcomeScreen(StepScreen):
         )
 
     # -- events -------------------------------------------------------------------------------
+    def on_key_offer_scanned(self, message: KeyOfferScanned) -> None:
+        deliver(self, self._offers, message)
+
     async def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         event.stop()
         if event.radio_set.id == "language":
@@ -158,7 +172,8 @@ class WelcomeScreen(StepScreen):
         if name in self.profile_names:
             self.show_status(t("screen_welcome.name_taken", name=name))
             return None
-        return dataclasses.replace(self.state, profile_name=name, editing_existing=False)
+        pinned = dataclasses.replace(self.state, profile_name=name, editing_existing=False)
+        return wizard_pins(self.services.policy, pinned)  # the policy's pins are preselected
 
     def _prefill(self, profile: Profile) -> WizardState:
         """Start from a saved profile: every later step shows its values as the defaults."""

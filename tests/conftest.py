@@ -13,6 +13,8 @@ pytest_plugins = [
     "tests.fixtures.cli",
     "tests.fixtures.packaging",
     "tests.fixtures.tmux",
+    "tests.fixtures.real_clients",
+    "tests.fixtures.httpx2_rules",
 ]
 
 

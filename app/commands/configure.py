@@ -25,15 +25,18 @@ from app.commands.configure_edit import (
     region_missing,
     run_edit,
 )
+from app.commands.configure_lines import key_line, print_profile
+from app.commands.outcome import Outcome
 from app.config.io import load_config, modify_config
 from app.config.key_scope import legacy_sharers, scoped_account, undo_store
 from app.config.key_scope import register as record_use
+from app.config.policy import cli_policy
+from app.config.policy_rules import applies_notice, refuse, refuse_profile
 from app.config.schema import Config, Profile
 from app.config.shell import (
     cli_config_path,
     model_notices,
     next_line,
-    plan_label,
     print_notices,
 )
 from app.config.validate import make_profile, require_scope_choice
@@ -41,7 +44,7 @@ from app.core.api_host import read_workspace_input
 from app.core.catalog import Catalog, load_catalog
 from app.core.endpoints import STYLE_OF_ACCESS_DOMAIN, STYLES
 from app.core.errors import Notice, UserError
-from app.core.i18n import get_language, t
+from app.core.i18n import t
 from app.core.key_env import check_key_env_name
 from app.core.names import check_profile_name
 from app.core.record import replace
@@ -125,6 +128,7 @@ def register(
     )
     p.add_argument("--strict", action="store_true", help=t("configure.opt_strict"))
     p.add_argument("--default", action="store_true", help=t("configure.opt_default"))
+    p.add_argument("--json", action="store_true", help=t("cli.opt_json_outcome"))
     p.add_argument("--force", action="store_true", help=t("configure.opt_force"))
 
 
@@ -166,12 +170,43 @@ def _existing_plan(path: Path, name: str, catalog: Catalog) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    catalog = load_catalog()
+    """`configure`, and under --json one document of the profile as written (docs/json.md)."""
     path = cli_config_path(args)
     name = getattr(args, "profile", None)
     if name is None:
         name = "default"
     check_profile_name(name)  # `--profile ""` is refused, never the default profile (S5)
+    as_json = bool(getattr(args, "json", False))
+    out = Outcome(as_json, action="configure", profile=name)
+    existed = as_json and path.exists() and name in _profiles_in(path)
+
+    def work() -> int:
+        code = _run(args, path, name)
+        if as_json and code == 0:
+            from app.commands.profiles import profile_document  # lazy: --json only
+
+            config = load_config(path)
+            out.record(
+                result="updated" if existed else "created",
+                details=profile_document(config, config.profile(name), path),
+            )
+        return code
+
+    return out.run(work)
+
+
+def _profiles_in(path: Path) -> set[str]:
+    try:
+        return set(load_config(path).profiles)
+    except Exception:  # an unreadable config: configure itself says why
+        return set()
+
+
+def _run(args: argparse.Namespace, path: Path, name: str) -> int:
+    catalog = load_catalog()
+    policy = cli_policy(args, catalog)  # the team policy: a file that cannot be used is exit 2
+    if policy is not None:
+        print_notices([applies_notice(policy)])
     args.region = plan_region(args, catalog, _existing_plan(path, name, catalog))
     if args.workspace_id is not None:
         # An ID or the console's API Host as pasted: the host's region, when no region is
@@ -182,7 +217,10 @@ def run(args: argparse.Namespace) -> int:
             args.region = args.region or pasted.region
             print_notices(n for n in pasted.workspace.notices if n.key == "endpoints.ws_from_host")
     if editing_existing(args, path, name, catalog):
-        return run_edit(args, path, name, catalog)
+        return run_edit(args, path, name, catalog, policy)
+    if policy is not None:  # what the policy pins is the default of a new profile
+        args.residency = args.residency or policy.pinned("residency")
+        args.store = args.store or policy.pinned("key_store")
     if args.region is None:
         args.region = edition_region(args, catalog)
     if args.region is None:
@@ -215,9 +253,13 @@ def run(args: argparse.Namespace) -> int:
     require_scope_choice(args.region, args.scope, args.residency, catalog)
     notices.extend(model_notices(profile, path, catalog))
     refuse_if_strict(args, notices)
+    refuse_profile(policy, profile, store=False)  # exit 2 naming the rule, nothing written
 
     # 2. Pick the store, failing closed (exit 3) before anything is written.
+    if args.store is not None:  # a store given is refused before it is probed
+        refuse(policy, "key_store", args.store)
     choice = choose_store(args.store, config_dir=path.parent, env_var=env_var)
+    refuse(policy, "key_store", choice.ref.store)
     profile = replace(profile, api_key=choice.ref)
     store = choice.store
     current, previous = _current(path, name, catalog)
@@ -281,60 +323,13 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     saved = "configure.saved_default" if config.default_profile == name else "configure.saved"
     print(t(saved, profile=name, path=str(result.path)), file=out)
-    _print_profile(profile, catalog)
-    print(_key_line(store, name, key, profile.api_key), file=out)
+    print_profile(profile, catalog)
+    print(key_line(store, name, key, profile.api_key), file=out)
     _clean_previous_store(
         previous.api_key if previous is not None else None, profile.api_key, name, path, key
     )
     print(next_line(path, name, config.default_profile), file=out)
     return 0
-
-
-def _print_profile(profile: Profile, catalog: Catalog) -> None:
-    """The saved profile's region, scope, endpoint, URLs, model and residency."""
-    out = sys.stdout
-    lang = get_language()
-    reg = catalog.regions[profile.region]
-    print(t("configure.line_region", region=profile.region, name=reg.name.get(lang)), file=out)
-    scope = catalog.scopes[profile.scope]
-    print(t("configure.line_scope", scope=profile.scope, name=scope.name.get(lang)), file=out)
-    if profile.plan is not None:
-        plan = plan_label(profile, catalog)
-        print(t("configure.line_endpoint_plan", plan=plan, host=profile.host), file=out)
-    elif profile.workspace_id:
-        print(t("configure.line_endpoint_ws", ws=profile.workspace_id), file=out)
-    else:
-        print(t("configure.line_endpoint_shared", host=profile.host), file=out)
-    for surface, url in profile.base_urls.items():
-        print(t("configure.line_url", surface=surface, url=url), file=out)
-    print(t("configure.line_model", model=profile.model), file=out)
-    if profile.residency:
-        print(t("configure.line_residency", residency=profile.residency), file=out)
-
-
-def _key_line(store: KeyStore, name: str, key: ApiKey | None, ref: KeyRef) -> str:
-    """Where the key now is (masked), or for the env store whether the variable is set."""
-    if store.kind == "env":
-        state = (
-            t("configure.key_state_set", masked=key.masked())
-            if key is not None
-            else t("configure.key_state_unset")
-        )
-        return t("configure.line_key_env", var=ref.env, state=state)
-    if isinstance(store, FileStore):
-        where = t("configure.plain_text", path=str(store.path_for(name)))
-    elif isinstance(store, KeyringStore):
-        location = t(
-            "configure.keyring_where",
-            backend=store.describe(),
-            service=store.service,
-            user=store.user(name),
-        )
-        where = t("configure.stored_in", where=location)
-    else:
-        where = t("configure.stored_in", where=store.describe())
-    masked = key.masked() if key is not None else ""
-    return t("configure.line_key", masked=masked, where=where)
 
 
 def _current(path: Path, name: str, catalog: Catalog) -> tuple[Config, Profile | None]:
@@ -427,4 +422,5 @@ def _any_case(known: Collection[str]) -> Callable[[str], str]:
         return value.lower() if value.lower() in known else value
 
     convert.__name__ = "value"  # argparse names the type in its error messages
+    convert.completions = sorted(known)  # type: ignore[attr-defined]  # app.core.completion
     return convert

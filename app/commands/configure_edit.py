@@ -17,6 +17,8 @@ from pathlib import Path
 
 from app.config.edit import Edit, edit_profile
 from app.config.io import load_config, modify_config
+from app.config.policy import Policy
+from app.config.policy_rules import refuse_profile
 from app.config.schema import Config, Profile
 from app.config.shell import cli_address, model_notices, next_line, print_notices
 from app.config.validate import require_scope_choice
@@ -157,7 +159,9 @@ def region_missing(args: argparse.Namespace, path: Path, name: str, catalog: Cat
     )
 
 
-def run_edit(args: argparse.Namespace, path: Path, name: str, catalog: Catalog) -> int:
+def run_edit(
+    args: argparse.Namespace, path: Path, name: str, catalog: Catalog, policy: Policy | None = None
+) -> int:
     given_style = endpoint_style(args) if style_given(args) else None
     edit = Edit(
         plan=args.plan,
@@ -172,6 +176,7 @@ def run_edit(args: argparse.Namespace, path: Path, name: str, catalog: Catalog) 
     old = load_config(path, catalog).profiles[name]
     result = edit_profile(old, edit, catalog)
     refuse_if_strict(args, list(result.notices))
+    refuse_profile(policy, result.profile)  # the edited profile keeps to the team policy
     if result.profile.region != old.region and args.scope is None:
         require_scope_choice(result.profile.region, None, edit.residency, catalog)
     config = load_config(path, catalog)

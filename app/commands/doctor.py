@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.commands import doctor_watch
 from app.commands.network_options import add_network_options, parse_timeout
 from app.core.errors import EXIT_OK, EXIT_PROBLEMS, UserError
 from app.core.i18n import t
@@ -35,22 +36,33 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--no-inference", action="store_true", help=t("doctor.opt_no_inference"))
     p.add_argument("--report", metavar="FILE", help=t("doctor.opt_report"))
     p.add_argument("--tui", action="store_true", help=t("doctor.opt_tui"))
+    p.add_argument("--no-environment", action="store_true", help=t("doctor.opt_no_environment"))
+    p.add_argument(
+        "--surface",
+        action="append",
+        choices=["responses"],
+        default=[],
+        help=t("doctor.opt_surface"),
+    )
+    doctor_watch.add_options(p)  # --repeat, --interval, --watch, --duration, --stream
     add_network_options(p)
 
 
 def run(args: argparse.Namespace) -> int:
     # lazy: --help imports every command module; asyncio, the config, the findings and the
-    # probe engine (httpx) load only when doctor runs
+    # probe engine (httpx2) load only when doctor runs
     import asyncio
     from datetime import datetime, timezone
 
     # lazy: as above
+    from app.clients.variables import responses_model
     from app.config.io import load_config
     from app.config.shell import cli_config_path
     from app.findings.remedies import RemedyCommands
     from app.findings.report import DoctorReport, render_markdown, render_text, to_json
     from app.findings.summarize import verdict_of
-    from app.probe.engine import ProbeOptions, prepare, run_checks
+    from app.probe.engine import ProbeOptions, prepare
+    from app.probe.stream import checks_with_stream
     from app.probe.targets import targets_for
     from app.probe.transport import Pins
 
@@ -67,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
     )
     prepare(options)  # CA file readable, proxy variables usable
     report_path = check_report_target(args.report) if args.report else None
+    plan = doctor_watch.parse_plan(args)  # --repeat / --watch: None for one run
+    stream = doctor_watch.wants_stream(args, plan)
     if args.tui:
         if args.json or args.report:
             raise UserError("doctor.tui_with_output")
@@ -77,6 +91,10 @@ def run(args: argparse.Namespace) -> int:
     profile = load_config(path).profile(getattr(args, "profile", None))
     key, store_desc, backend, key_problem = _read_key(profile, path)
     options = ProbeOptions(**{**options.__dict__, "model": profile.model})
+    # What the clients read comes first (local files only): a Codex config that uses this
+    # profile adds the Responses API, the only API Codex speaks, to the checks.
+    clients = None if args.no_environment else _client_environment(profile, key)
+    responses = "responses" in args.surface or codex_uses_profile(clients)
     targets = targets_for(
         profile.region,
         profile.endpoint_style,
@@ -84,13 +102,42 @@ def run(args: argparse.Namespace) -> int:
         model=profile.model,
         base_urls=profile.base_urls,
         scope=profile.scope,
+        responses_model=responses_model(profile) if responses else None,
     )
 
     # 3. The checks.
-    on_event = None if args.json or not sys.stderr.isatty() else _progress(sys.stderr)
-    result = asyncio.run(run_checks(targets, key, options, on_event=on_event))
+    on_event = None if args.json or plan or not sys.stderr.isatty() else _progress(sys.stderr)
+    series = None
+    if plan is None:
+        result, streams = asyncio.run(
+            checks_with_stream(targets, key, options, stream=stream, on_event=on_event)
+        )
+    else:
+        live = None if args.json else sys.stdout
+        if live is not None:
+            doctor_watch.print_start(plan, live)
+        series = doctor_watch.run_series(
+            plan,
+            lambda: asyncio.run(checks_with_stream(targets, key, options, stream=stream)),
+            live,
+        )
+        if series.last is None:  # Ctrl+C before the first run finished
+            sys.stdout.write(doctor_watch.text_summary(series))
+            return doctor_watch.EXIT_INTERRUPTED
+        result, streams = series.last
     for finding in _key_findings(profile, key, store_desc, key_problem, targets[0]):
         result.add_finding(finding)
+    from app.findings.policy import policy_findings  # lazy: the team policy, doctor runs only
+
+    for finding in policy_findings(profile, Path.cwd(), getattr(args, "policy", None)):
+        result.add_finding(finding)
+    for finding in clients.findings if clients is not None else ():
+        result.add_finding(finding)
+    network = None
+    if not args.no_environment and not (series and series.interrupted):
+        network = _client_network(profile, result, targets, key, options)
+        for finding in network.findings:
+            result.add_finding(finding)
     result.findings = RemedyCommands.for_run(options, profile.name, path).apply(result.findings)
     report = DoctorReport(
         profile=profile.name,
@@ -99,25 +146,39 @@ def run(args: argparse.Namespace) -> int:
         model=profile.model,
         result=result,
         environment=_environment(result, options, backend, store_desc, key),
+        clients=_clients_json(clients, network) if clients and network else None,
+        stream=streams,
     )
     verdict = verdict_of(result.findings)
 
     # 4. Output, report file, verified stamp.
     if args.json:
-        import json  # lazy: only --json prints JSON
+        from app.core.json_out import dumps  # lazy: only --json prints JSON
 
-        print(json.dumps(to_json(report), ensure_ascii=False, indent=2))
+        data = to_json(report)
+        if series is not None:  # every sample and the summary, the last run's report
+            data = {**doctor_watch.json_summary(series), "last_run": data}
+        print(dumps(data))
     else:
+        if series is not None:
+            sys.stdout.write(doctor_watch.text_summary(series) + "\n" + t("doctor_watch.last_run"))
+            sys.stdout.write("\n")
         sys.stdout.write(render_text(report))
     if report_path is not None:
-        write_report(report_path, render_markdown(report))
+        extra = doctor_watch.markdown_summary(series) if series is not None else ""
+        write_report(report_path, render_markdown(report) + extra)
         print(t("doctor.report_written", path=inert(str(report_path))), file=sys.stderr)
     try:
         from app.config.io import update_verified  # lazy: as in run()
 
         update_verified(path, profile.name, verdict, datetime.now(timezone.utc))
+        from app.commands.key_rotate import finish_after_doctor  # lazy: a rotation's backup
+
+        finish_after_doctor(profile, path, verdict)
     except UserError as exc:
         print(t("doctor.verified_not_saved", reason=exc.message), file=sys.stderr)
+    if series is not None:  # the worst run decides (doctor_watch's docstring)
+        return series.exit_code(verdict)
     return EXIT_OK if verdict == "ok" else EXIT_PROBLEMS
 
 
@@ -182,40 +243,48 @@ def _file_source(store: Any, name: str) -> str | None:
 def _key_findings(
     profile: Any, key: Any, store_desc: str, problem: str | None, target: Any
 ) -> list[Any]:
-    """No key at all; or a DASHSCOPE_API_KEY in the environment that differs from the
-    stored key (SDKs read the variable first: a classic silent override)."""
-    # lazy: as in run()
-    from app.findings.codes import Finding
-    from app.secrets.key import ApiKey, InvalidApiKey
-    from app.secrets.stores import DEFAULT_ENV_VAR
+    """No key at all: the connectivity part still ran, keyless. (A DASHSCOPE_API_KEY that
+    differs from the stored key is one of the client findings: app.clients.)"""
+    from app.findings.codes import Finding  # lazy: as in run()
 
-    out = []
-    if key is None:
-        source = problem or store_desc
-        out.append(Finding("no_key", None, profile.region, target.host, (), {"source": source}))
-        return out
-    raw = os.environ.get(DEFAULT_ENV_VAR)
-    if raw is None or not raw.strip():
-        return out
-    if profile.api_key.store == "env" and profile.api_key.env == DEFAULT_ENV_VAR:
-        return out  # the variable IS the stored key
-    try:
-        env_key: ApiKey | None = ApiKey(raw)
-    except InvalidApiKey:
-        env_key = None
-    if env_key is None or env_key.fingerprint() != key.fingerprint():
-        masked_env = env_key.masked() if env_key is not None else "(invalid)"
-        out.append(
-            Finding(
-                "env_key_differs",
-                None,
-                profile.region,
-                target.host,
-                (),
-                {"env_key": masked_env, "stored_key": key.masked()},
-            )
-        )
-    return out
+    if key is not None:
+        return []
+    source = problem or store_desc
+    return [Finding("no_key", None, profile.region, target.host, (), {"source": source})]
+
+
+def _client_environment(profile: Any, key: Any) -> Any:
+    """What the user's clients read: this process's environment, the files under the
+    current directory (up to the repository root) and HOME. Reading only (app.clients)."""
+    from app.clients.environment import read_environment  # lazy: as in run()
+
+    return read_environment(profile, key, env=os.environ, cwd=Path.cwd(), home=Path.home())
+
+
+def codex_uses_profile(clients: Any) -> bool:
+    """True when Codex's selected provider has this profile's OpenAI-compatible base URL
+    (an entry of its config.toml that matches the profile and is in use)."""
+    if clients is None:
+        return False
+    return any(
+        "codex" in e.used_by and e.name.endswith(".base_url") and e.status == "ok"
+        for e in clients.entries
+    )
+
+
+def _client_network(profile: Any, result: Any, targets: Any, key: Any, options: Any) -> Any:
+    """Each client's route and trust store, and the extra paths tested (app.clients)."""
+    import asyncio  # lazy: as in run()
+
+    from app.clients.client_paths import client_network  # lazy: as in run()
+
+    return asyncio.run(client_network(profile, result, targets, key, options, os.environ))
+
+
+def _clients_json(clients: Any, network: Any) -> dict[str, Any]:
+    from app.clients.environment import section_json  # lazy: as in run()
+
+    return section_json(clients, *network.to_json())
 
 
 def _environment(

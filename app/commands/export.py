@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from app.core.i18n import t
 
 if TYPE_CHECKING:
+    from app.commands.outcome import Outcome
     from app.config.schema import Profile
     from app.core.catalog import Catalog
     from app.secrets.key import ApiKey
@@ -46,6 +47,13 @@ def register(
     p.add_argument("--include-key", action="store_true", help=t("exporters.opt_include_key"))
     p.add_argument("--force", action="store_true", help=t("exporters.opt_force"))
     p.add_argument("--for-ci", action="store_true", help=t("exporters.opt_for_ci"))
+    p.add_argument(
+        "--for", dest="dotenv_for", choices=("python", "node"), help=t("exporters.opt_for")
+    )
+    p.add_argument(
+        "--skip-onboarding", action="store_true", help=t("exporters.opt_skip_onboarding")
+    )
+    p.add_argument("--json", action="store_true", help=t("cli.opt_json_outcome"))
 
 
 def key_set_command(profile: Profile, path: Path, default_profile: str | None) -> str:
@@ -116,32 +124,69 @@ def config_ref(path: Path) -> str | None:
     return None if is_default_location(path) else str(path)
 
 
+def _mark_onboarded() -> None:
+    """`--skip-onboarding`: Claude Code's state file gets hasCompletedOnboarding."""
+    # lazy: --help imports every command; this waits until the command runs
+    from app.export.destination import claude_state_file
+    from app.export.write import mark_onboarded
+
+    result = mark_onboarded(claude_state_file())
+    print(t("exporters.skip_onboarding_done", path=str(result.path)), file=sys.stderr)
+
+
 def run(args: argparse.Namespace, *, catalog: Catalog | None = None) -> int:
-    """`catalog`: the packaged one unless given (a test's small catalog, passed in)."""
+    """`catalog`: the packaged one unless given (a test's small catalog, passed in). Under
+    --json one document says what was written (or holds the text, without --output)."""
+    # lazy: --help imports every command; this waits until the command runs
+    from app.commands.outcome import Outcome
+
+    out = Outcome(bool(getattr(args, "json", False)), action="export", format=args.format)
+    return out.run(lambda: _run(args, catalog, out))
+
+
+def _run(args: argparse.Namespace, catalog: Catalog | None, out: Outcome) -> int:
     # lazy: --help imports every command; this waits until the command runs
     from app.config.io import load_config
+    from app.config.policy import cli_policy
+    from app.config.policy_rules import refuse
     from app.config.shell import cli_config_path, print_notices
+
+    # lazy: --help imports every command; this waits until the command runs
+    from app.export.destination import destination_notices, destination_options
 
     # lazy: --help imports every command; this waits until the command runs
     from app.export.formats import FORMATS, export
 
+    # The team policy: a target it does not allow is exit 2, before anything is read.
+    refuse(cli_policy(args), "exports", args.format, "policy.export_not_allowed")
     path = cli_config_path(args)
     config = load_config(path)
     profile = config.profile(getattr(args, "profile", None))
     fmt = args.format
+    out.record(profile=profile.name, includes_key=bool(args.include_key), written=False)
     key = None
     for_ci = getattr(args, "for_ci", False)
+    skip_onboarding = getattr(args, "skip_onboarding", False)
+    if skip_onboarding and fmt != "claude-code":
+        # lazy: --help imports every command; this waits until the command runs
+        from app.export.rules import ExportError
+
+        raise ExportError("exporters.skip_onboarding_only_claude")
+    output = Path(args.output) if args.output else None
+    options = destination_options(fmt, output, getattr(args, "dotenv_for", None))
     if for_ci:
         # lazy: --help imports every command; this waits until the command runs
         from app.export.rules import ci_ready
 
         profile = ci_ready(profile, args.include_key)  # refused before any key is read
     if args.include_key:
-        if not FORMATS[fmt].can_hold_key:
-            # lazy: --help imports every command; this waits until the command runs
-            from app.export.rules import ExportError
+        # lazy: --help imports every command; this waits until the command runs
+        from app.export.rules import ExportError
 
+        if not FORMATS[fmt].can_hold_key:
             raise ExportError("exporters.cannot_hold_key", fmt=fmt)
+        if options.committed:  # refused before the key is read
+            raise ExportError("exporters.committed_no_key", fmt=fmt)
         key = read_key(profile, path, config.default_profile)
         if key is None:
             message = key_missing_message(profile, path, config.default_profile)
@@ -155,6 +200,8 @@ def run(args: argparse.Namespace, *, catalog: Catalog | None = None) -> int:
         config=config_ref(path),
         catalog=catalog,
         for_ci=for_ci,
+        form=options.form,
+        committed=options.committed,
     )
     # lazy: --help imports every command; this waits until the command runs
     from app.core.invocation import install_hint
@@ -172,11 +219,26 @@ def run(args: argparse.Namespace, *, catalog: Catalog | None = None) -> int:
         # The file runs the bare name later, from wherever it is used (D26).
         print(t("exporters.command_not_on_path", hint=hint), file=sys.stderr)
     notices = [anthropic_model_notice(profile, fmt, catalog), plan_usage_notice(profile, fmt)]
+    notices += destination_notices(
+        profile,
+        fmt,
+        options,
+        output=output,
+        config=config_ref(path),
+        include_key=args.include_key,
+        for_ci=for_ci,
+        catalog=catalog,
+    )
     for notice in notices + (ci_notices(profile, fmt) if for_ci else []):
         if notice:
             print(notice, file=sys.stderr)
     if not args.output:
-        sys.stdout.write(text)
+        if out.as_json:  # stdout is the document's: the text goes in it
+            out.record(content=text)
+        else:
+            sys.stdout.write(text)
+        if skip_onboarding:
+            _mark_onboarded()
         if args.include_key:
             print(t("exporters.include_key_warning"), file=sys.stderr)
         return 0
@@ -190,6 +252,15 @@ def run(args: argparse.Namespace, *, catalog: Catalog | None = None) -> int:
         config_path=path,
     )
     result = done.result
+    out.record(
+        written=True,
+        path=str(result.path),
+        mode=f"{result.mode:04o}",
+        merged=bool(done.merged or done.dotenv is not None),
+        replaced=bool(result.replaced or done.forced),
+        backup=str(result.backup) if result.backup is not None else None,
+        overridden=list(done.overridden or ()),
+    )
     print_notices(result.notices)
     written = "exporters.written_with_key" if args.include_key else "exporters.written"
     print(
@@ -212,11 +283,21 @@ def run(args: argparse.Namespace, *, catalog: Catalog | None = None) -> int:
                 t("exporters.dotenv_removed", names=", ".join(done.dotenv.removed)),
                 file=sys.stderr,
             )
+        if done.dotenv.references_removed:
+            names = ", ".join(done.dotenv.references_removed)
+            print(t("exporters.dotenv_references_removed", names=names), file=sys.stderr)
         if done.dotenv.key_removed:
             print(
                 t("exporters.dotenv_key_removed", names=", ".join(done.dotenv.key_removed)),
                 file=sys.stderr,
             )
+        out.record(
+            dotenv={
+                "updated": list(done.dotenv.updated),
+                "added": list(done.dotenv.added),
+                "removed": list(done.dotenv.removed),
+            }
+        )
         if done.dotenv.holds_key and not args.include_key:
             print(t("exporters.dotenv_still_holds_key", path=str(result.path)), file=sys.stderr)
     elif done.merged and done.overridden:
@@ -241,6 +322,8 @@ def run(args: argparse.Namespace, *, catalog: Catalog | None = None) -> int:
     elif result.replaced:
         # No backup on purpose: the old version may hold the key (QA B16).
         print(t("exporters.replaced", path=str(result.path)), file=sys.stderr)
+    if skip_onboarding:  # only once the settings are written: a refusal changes nothing
+        _mark_onboarded()
     if args.include_key:
         print(t("exporters.include_key_warning"), file=sys.stderr)
     return 0

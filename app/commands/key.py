@@ -15,11 +15,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.commands.network_options import add_keyring_timeout
 from app.core.errors import Notice, UserError
 from app.core.i18n import later, t
-from app.core.record import replace
 
 if TYPE_CHECKING:  # only the types: --help imports every command, these wait until one runs
+    from app.commands.outcome import Outcome
     from app.config.schema import Config, Profile
     from app.secrets.key import ApiKey
     from app.secrets.stores import KeyStore
@@ -59,52 +60,56 @@ def register(
     source.add_argument("--api-key-stdin", action="store_true", help=later("secrets.opt_stdin"))
     source.add_argument("--api-key-env", metavar="VAR", help=later("secrets.opt_key_env"))
     put.add_argument("--force", action="store_true", help=later("secrets.opt_force"))
+    for action in (put, delete):  # what was done, as one JSON document (docs/json.md)
+        action.add_argument("--json", action="store_true", help=later("cli.opt_json_outcome"))
+    # lazy: only the parser of `key import` (its work waits until it runs)
+    from app.commands.key_import import register as register_import
+
+    register_import(actions, common)
+    # lazy: only the parsers of `key rotate` and `key temp` (their work waits until they run)
+    from app.commands.key_rotate import register as register_rotate
+    from app.commands.key_temp import register as register_temp
+
+    register_rotate(actions, common)
+    register_temp(actions, common)
     for action in (get, put, delete):
-        action.add_argument(
-            "--keyring-timeout",
-            type=float,
-            default=15.0,
-            metavar="SECONDS",
-            help=later("secrets.opt_keyring_timeout"),
-        )
+        add_keyring_timeout(action)
 
 
 def run(args: argparse.Namespace) -> int:
     # lazy: --help imports every command; this waits until the command runs
-    from app.config.io import load_config
     from app.config.shell import cli_config_path
-    from app.secrets.key import KeyStoreError
-    from app.secrets.stores import store_for
 
     timeout = args.keyring_timeout
     if not 0 < timeout <= 300:
         raise UserError("secrets.bad_timeout")
-    # lazy: --help imports every command; this waits until the command runs
-    from app.config.shell import print_notices
-
     path = cli_config_path(args)
-    if args.key_action == "delete" and args.account is not None:
-        return _delete_entry(args.account, path, timeout, args.yes)
-    config = load_config(path)
-    profile = config.profile(getattr(args, "profile", None))
-    # An entry of the earlier version (user = profile name) moves to this file's scope.
-    force = getattr(args, "force", False)
-    moved: tuple[Notice, ...] = ()
-    if profile.api_key.store == "keyring":  # only a keyring entry can be legacy (migrate)
-        from app.config.key_scope import migrate  # here: an env or file `key get` does without it
+    if args.key_action in ("set", "delete"):
+        # lazy: --help imports every command; this waits until the command runs
+        from app.commands.outcome import Outcome
 
-        try:
-            profile, moved = migrate(path, profile, timeout=timeout, force=force)
-        except KeyStoreError:
-            if args.key_action != "set":
-                raise
-            moved = ()  # `set` reports the keyring's state itself (exit 3 when it cannot store)
-    print_notices(moved)
-    # lazy: --help imports every command; this waits until the command runs
-    from app.config.key_scope import note_use
+        out = Outcome(args.json, action=f"key_{args.key_action}")
+        return out.run(lambda: _change(args, path, timeout, out))
+    if args.key_action == "import":
+        # lazy: --help imports every command; this waits until the command runs
+        from app.commands.key_import import run_import
 
-    note_use(profile, path)  # read or written, this file uses the entry (T21)
-    store = store_for(profile.api_key, path.parent, keyring_timeout=timeout)
+        # The profile's store is opened only once the key was read (bad input: nothing done).
+        return run_import(args, path, lambda: _open(args, path, timeout))
+    if args.key_action == "rotate":
+        # lazy: --help imports every command; this waits until the command runs
+        from app.commands.key_rotate import run_rotate
+
+        # The store is opened only once the new key was read (bad input: nothing done).
+        return run_rotate(
+            args, path, lambda: _open(args, path, timeout), lambda: _read_new_key(args)
+        )
+    if args.key_action == "temp":
+        # lazy: --help imports every command; this waits until the command runs
+        from app.commands.key_temp import run_temp
+
+        return run_temp(args, path, lambda: _open(args, path, timeout))
+    config, profile, store = _open(args, path, timeout)
     if args.key_action == "get":
         # lazy: --help imports every command; this waits until the command runs
         from app.commands.export import key_missing_message, read_key
@@ -117,12 +122,49 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(key.reveal() + "\n")
         sys.stdout.flush()
         return 0
+    raise AssertionError(args.key_action)  # argparse admits no other action
+
+
+def _change(args: argparse.Namespace, path: Path, timeout: float, out: Outcome) -> int:
+    """`key set` and `key delete`, their results recorded in `out` for --json."""
+    if args.key_action == "delete" and args.account is not None:
+        return _delete_entry(args.account, path, timeout, args.yes, out)
+    config, profile, store = _open(args, path, timeout)
+    out.record(profile=profile.name, store=profile.api_key.store)
     if args.key_action == "set":
-        return _set(args, path, config, profile, store)
+        return _set(args, path, config, profile, store, out)
     # Only here: its text is in the `secrets` messages, which `key get` need not load.
     where = store.location(profile.name)
     _refuse_shared(profile, path)
-    return _delete(store, profile.name, profile.api_key.env, where, args.yes)
+    return _delete(store, profile.name, profile.api_key.env, where, args.yes, out)
+
+
+def _open(args: argparse.Namespace, path: Path, timeout: float) -> tuple[Config, Profile, KeyStore]:
+    """The config, the profile named by --profile and its key store, with an earlier
+    version's keyring entry (user = profile name) moved to this file's scope first."""
+    # lazy: --help imports every command; this waits until the command runs
+    from app.config.io import load_config
+    from app.config.key_scope import note_use
+    from app.config.shell import print_notices
+    from app.secrets.key import KeyStoreError
+    from app.secrets.stores import store_for
+
+    config = load_config(path)
+    profile = config.profile(getattr(args, "profile", None))
+    force = getattr(args, "force", False)
+    moved: tuple[Notice, ...] = ()
+    if profile.api_key.store == "keyring":  # only a keyring entry can be legacy (migrate)
+        from app.config.key_scope import migrate  # here: an env or file `key get` does without it
+
+        try:
+            profile, moved = migrate(path, profile, timeout=timeout, force=force)
+        except KeyStoreError:
+            if args.key_action not in ("set", "import"):
+                raise
+            moved = ()  # these report the keyring's state themselves (exit 3: cannot store)
+    print_notices(moved)
+    note_use(profile, path)  # read or written, this file uses the entry (T21)
+    return config, profile, store_for(profile.api_key, path.parent, keyring_timeout=timeout)
 
 
 def _refuse_shared(profile: Profile, path: Path) -> None:
@@ -145,7 +187,7 @@ def _refuse_shared(profile: Profile, path: Path) -> None:
         )
 
 
-def _delete_entry(account: str, path: Path, timeout: float, yes: bool) -> int:
+def _delete_entry(account: str, path: Path, timeout: float, yes: bool, out: Outcome) -> int:
     """`key delete --account ENTRY`: one keyring entry of this tool by its name, for an entry
     no profile names any more (a wizard left before Export, a store move whose old entry
     could not be deleted). Refused while a config file this tool knows still names it."""
@@ -179,6 +221,7 @@ def _delete_entry(account: str, path: Path, timeout: float, yes: bool) -> int:
         )
     store = KeyringStore(timeout=timeout, account=account if scoped else None)
     where = store.location(name)
+    out.record(account=account, store="keyring", where=where)
     if not yes:
         if sys.stdin is None or not sys.stdin.isatty():
             raise UserError("secrets.delete_entry_needs_yes", account=account)
@@ -187,18 +230,22 @@ def _delete_entry(account: str, path: Path, timeout: float, yes: bool) -> int:
 
         if not confirm(t("secrets.confirm_delete_entry", where=where)):
             print(t("secrets.delete_cancelled"))
+            out.record(result="cancelled")
             return 0
     if store.delete(name):
         print(t("secrets.entry_deleted", where=where))
+        out.record(result="deleted")
     else:
         print(t("secrets.entry_already_gone", where=where))
+        out.record(result="already_gone")
     return 0
 
 
-def _delete(store: KeyStore, name: str, env: str, where: str, yes: bool) -> int:
-
+def _delete(store: KeyStore, name: str, env: str, where: str, yes: bool, out: Outcome) -> int:
+    out.record(where=where)
     if store.kind == "env":
         print(t("secrets.delete_env_store", profile=name, var=env))
+        out.record(result="unchanged", variable=env)  # nothing of ours to delete
         return 0
     if not yes:
         if sys.stdin is None or not sys.stdin.isatty():
@@ -208,11 +255,14 @@ def _delete(store: KeyStore, name: str, env: str, where: str, yes: bool) -> int:
 
         if not confirm(t("secrets.confirm_delete", profile=name, where=where)):
             print(t("secrets.delete_cancelled"))
+            out.record(result="cancelled")
             return 0
     if store.delete(name):
         print(t("secrets.key_deleted", profile=name, where=where))
+        out.record(result="deleted")
     else:
         print(t("secrets.key_already_gone", profile=name, where=where))
+        out.record(result="already_gone")
     return 0
 
 
@@ -250,55 +300,35 @@ def _read_new_key(args: argparse.Namespace) -> ApiKey:
 
 
 def _set(
-    args: argparse.Namespace, path: Path, config: Config, profile: Profile, store: KeyStore
+    args: argparse.Namespace,
+    path: Path,
+    config: Config,
+    profile: Profile,
+    store: KeyStore,
+    out: Outcome,
 ) -> int:
-    """Store the new key. A keyring profile without a scoped entry yet (or one whose entry a
-    copy of this config also uses) gets its own: the new entry first, then the config
-    records it; the entry is removed again if the config cannot be written (T19, T21)."""
-
-    # lazy: --help imports every command; this waits until the command runs
-    from app.config.io import modify_config
-    from app.config.key_scope import register, scoped_account
-    from app.config.shell import print_notices
-    from app.secrets.stores import KeyringStore
-
+    """`key set`: the new key (stdin, a variable or the prompt) into the profile's store."""
     name, env = profile.name, profile.api_key.env
     key = _read_new_key(args)
     if store.kind == "env":
         print(t("secrets.set_env_store", profile=name, var=env))
+        out.record(result="unchanged", variable=env)  # the user exports the variable
         return 0
-    if store.kind != "keyring":
-        store.set(name, key)
-        where = store.location(name)
-        print(t("secrets.key_stored", profile=name, where=where, masked=key.masked()))
-        return 0
-    assert isinstance(store, KeyringStore)  # store_for makes a KeyringStore for "keyring"
-    ref = profile.api_key
-    account, shared = scoped_account(path, name, config)
-    print_notices([shared] if shared else [])
-    store.account = account
-    new_entry = account != ref.account
-    store.set(name, key)
-    if new_entry:
-        new_ref = replace(ref, account=account)
-
-        def change(c: Config) -> Config:
-            # lazy: --help imports every command; this waits until the command runs
-            from app.config.key_scope import set_key_ref
-
-            return set_key_ref(c, name, new_ref)
-
-        try:
-            modify_config(path, change, force=getattr(args, "force", False))
-        except BaseException:
-            # lazy: --help imports every command; this waits until the command runs
-            from app.config.key_scope import undo_store
-
-            if not undo_store(store, name):  # "nothing was changed" would be untrue
-                where = store.location(name)
-                print(t("secrets.rollback_failed", where=where), file=sys.stderr)
-            raise
-    register(account, path)
-    where = store.location(name)
+    where = _store_key(path, config, profile, store, key, force=getattr(args, "force", False))
     print(t("secrets.key_stored", profile=name, where=where, masked=key.masked()))
+    out.record(result="stored", where=where, key=key.masked())
     return 0
+
+
+def _store_key(
+    path: Path, config: Config, profile: Profile, store: KeyStore, key: ApiKey, *, force: bool
+) -> str:
+    """Store `key` (`key set`); where it now is. The mechanism (a scoped keyring entry, the
+    config recording it, the rollback) is app.clients.key_move.store_key, which `key import`
+    and the wizard's Welcome use too; its remarks go to stderr."""
+
+    # lazy: --help imports every command; this waits until the command runs
+    from app.clients.key_move import store_key
+    from app.commands.key_import import print_notice
+
+    return store_key(path, config, profile, store, key, force=force, notify=print_notice)

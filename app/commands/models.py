@@ -30,11 +30,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     # lazy: --help imports every command module; httpx and the config load only here
     import asyncio
-    import json
 
     # lazy: as above
     from app.config.io import load_config
     from app.config.shell import cli_config_path
+    from app.core.json_out import dumps
     from app.probe.engine import ProbeOptions, prepare
     from app.probe.models import list_models_for
     from app.probe.targets import targets_for
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
             "problem": found.problem,
             "message": message,
         }
-        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        print(dumps(doc))
     elif found.problem is None:
         print(t("models.title", profile=profile.name, region=profile.region, n=len(found.models)))
         print(t(f"models.source_{found.source}"))

@@ -1,7 +1,9 @@
 """doctor's network options (--ca-file, --resolve, --connect-to, --no-proxy, --timeout).
 
 The wizard takes the same options, because its Connectivity step's remedies name them; one
-table keeps the two parsers from drifting apart.
+table keeps the two parsers from drifting apart. The commands that check a key on the way
+(`status --check`, `key import`, `key rotate`, `key temp`) turn them into ProbeOptions with
+`probe_options`, and share `--keyring-timeout` (`add_keyring_timeout`).
 """
 
 from __future__ import annotations
@@ -57,3 +59,33 @@ def parse_timeout(raw: str) -> float:
     if not (MIN_TIMEOUT <= value <= MAX_TIMEOUT) or value != value:
         raise UserError("probe.timeout_invalid")
     return value
+
+
+def add_keyring_timeout(parser: argparse.ArgumentParser) -> None:
+    """`--keyring-timeout SECONDS` (default 15): how long a keyring call may take."""
+    parser.add_argument(
+        "--keyring-timeout",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help=later("secrets.opt_keyring_timeout"),
+    )
+
+
+def probe_options(args: argparse.Namespace, *, inference: bool, consent: bool = False) -> Any:
+    """ProbeOptions from the network options, checked before anything is read (exit 2 on a
+    bad one). `inference`: the 1-token call too; `consent`: other regions may be asked."""
+    # lazy: the probe engine (httpx2) only when a command checks a key
+    from app.probe.engine import ProbeOptions, prepare
+    from app.probe.transport import Pins
+
+    options = ProbeOptions(
+        timeout=parse_timeout(args.timeout),
+        inference=inference,
+        no_proxy=args.no_proxy,
+        pins=Pins.parse(args.resolve, args.connect_to),
+        ca_file=args.ca_file,
+        consent_all_regions=consent,
+    )
+    prepare(options)
+    return options

@@ -7,15 +7,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import unicodedata
 from pathlib import Path
 from typing import Any
 
+from app.commands.outcome import Outcome
 from app.commands.prompts import confirm
 from app.config.io import load_config, modify_config
-from app.config.key_scope import legacy_sharers, note_use, other_users
+from app.config.key_scope import legacy_sharers, other_users
+from app.config.key_status import key_location, key_status
 from app.config.next_steps import delete_entry_command
 from app.config.schema import Config, Profile
 from app.config.shell import cli_config_path, plan_label, print_notices
@@ -23,8 +24,9 @@ from app.core.catalog import load_catalog
 from app.core.endpoints import ACCESS_DOMAIN_OF_STYLE
 from app.core.errors import UserError
 from app.core.i18n import t
+from app.core.json_out import dumps
 from app.core.names import check_profile_name
-from app.secrets.stores import FileStore, KeyringStore, KeyStore, store_for
+from app.secrets.stores import FileStore, KeyringStore, store_for
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -42,6 +44,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     delete.add_argument("--yes", action="store_true", help=t("profiles.opt_yes"))
     delete.add_argument("--keep-key", action="store_true", help=t("profiles.opt_keep_key"))
     delete.add_argument("--force", action="store_true", help=t("profiles.opt_force"))
+    delete.add_argument("--json", action="store_true", help=t("cli.opt_json_outcome"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,7 +61,10 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "show":
         return _show(config, profile, path, args.json)
     was_default = config.default_profile == profile.name
-    return _delete(profile, path, args.yes, was_default, args.keep_key, args.force)
+    out = Outcome(args.json, action="profiles_delete", profile=profile.name)
+    return out.run(
+        lambda: _delete(profile, path, args.yes, was_default, args.keep_key, args.force, out)
+    )
 
 
 def _domain_label(profile: Profile) -> str:
@@ -99,7 +105,7 @@ def _list(config: Config, path: Path, as_json: bool) -> int:
                 for p in config.profiles.values()
             ],
         }
-        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        print(dumps(doc))
         return 0
     if not config.profiles:
         print(t("profiles.none_yet", path=str(path)))
@@ -124,51 +130,23 @@ def _verified_json(profile: Profile) -> dict[str, str] | None:
     return {"at": v.at, "verdict": v.verdict} if v else None
 
 
-def key_status(profile: Profile, path: Path) -> dict[str, Any]:
-    """Where the key lives and whether it is there, without ever showing it unmasked."""
-    store = store_for(profile.api_key, path.parent)
-    note_use(profile, path)  # this file uses the entry (T21)
-    where = _where(profile, store)
-    status: dict[str, Any] = {
-        "store": profile.api_key.store,
-        "env": profile.api_key.env,
-        "location": where,
-        "plain_text": profile.api_key.store == "file",
-        "present": None,
-        "masked": None,
-        "error": None,
-    }
-    if isinstance(store, FileStore):
-        status["path"] = str(store.path_for(profile.name))
-    try:
-        key = store.get(profile.name)
-    except UserError as exc:
-        status["error"] = exc.message
-        return status
-    status["present"] = key is not None
-    status["masked"] = key.masked() if key is not None else None
-    return status
-
-
-def _where(profile: Profile, store: KeyStore) -> str:
-    """Where the profile's key lives, in words (the variable's name for the env store)."""
-    if profile.api_key.store == "env":
-        return t("profiles.key_env_where", env=profile.api_key.env)
-    return store.location(profile.name)
+def profile_document(config: Config, profile: Profile, path: Path) -> dict[str, Any]:
+    """A profile as `profiles show --json` prints it (and `configure --json` reports it)."""
+    doc: dict[str, Any] = {"name": profile.name, "default": profile.name == config.default_profile}
+    doc.update(profile.to_dict())
+    doc["plan_edition"] = profile.plan_edition  # in the file only when said; here always
+    doc["access_domain"] = ACCESS_DOMAIN_OF_STYLE.get(profile.endpoint_style, "plan")
+    doc["verified"] = _verified_json(profile)
+    doc["api_key"] = key_status(profile, path).to_json()
+    doc["config"] = str(path)
+    return doc
 
 
 def _show(config: Config, profile: Profile, path: Path, as_json: bool) -> int:
-    key = key_status(profile, path)
     if as_json:
-        doc = {"name": profile.name, "default": profile.name == config.default_profile}
-        doc.update(profile.to_dict())
-        doc["plan_edition"] = profile.plan_edition  # in the file only when said; here always
-        doc["access_domain"] = ACCESS_DOMAIN_OF_STYLE.get(profile.endpoint_style, "plan")
-        doc["verified"] = _verified_json(profile)
-        doc["api_key"] = key
-        doc["config"] = str(path)
-        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        print(dumps(profile_document(config, profile, path)))
         return 0
+    key = key_status(profile, path).to_json()
     default = f" {t('profiles.default_marker')}" if profile.name == config.default_profile else ""
     print(f"{profile.name}{default}  ({path})")
     rows = [
@@ -219,19 +197,23 @@ def _delete(
     was_default: bool,
     keep_key: bool = False,
     force: bool = False,
+    out: Outcome | None = None,
 ) -> int:
     """Delete the profile, then its key: the config write is the step that can fail (read-
     only folder, full disk), so it goes first and a failure leaves both whole (T19). A key
     that a copy of this config also uses stays (T21)."""
 
+    out = out or Outcome(False)
     store = store_for(profile.api_key, path.parent)
-    where = _where(profile, store)
+    where = key_location(profile, store)
+    out.record(deleted=False, store=profile.api_key.store, key_where=where, key="kept")
     if not yes:
         if sys.stdin is None or not sys.stdin.isatty():
             raise UserError("profiles.delete_needs_yes")
         question = t("profiles.confirm_delete", name=profile.name, path=str(path), where=where)
         if not confirm(question):
             print(t("profiles.delete_cancelled"))
+            out.record(result="cancelled")
             return 0
     shared = None
     if profile.api_key.store == "keyring":  # the same entry may be another file's key (T21)
@@ -250,15 +232,19 @@ def _delete(
     config, result = modify_config(path, lambda c: c.without_profile(profile.name), force=force)
     print_notices(result.notices)
     print(t("profiles.deleted", name=profile.name, path=str(result.path)))
+    out.record(result="deleted", deleted=True, config=str(result.path))
     rc = 0
     user = store.user(profile.name) if isinstance(store, KeyringStore) else profile.name
     if profile.api_key.store == "env":
         print(t("profiles.key_left_in_env", env=profile.api_key.env))
+        out.record(key="left_in_variable")
     elif shared is not None:
         print(t("profiles.key_kept_shared", where=where, other=str(shared)))
+        out.record(key="kept_shared", shared_with=str(shared))
     elif keep_key:
         command = delete_entry_command(user, path)
         print(t("profiles.key_kept_on_request", where=where, command=command))
+        out.record(key="kept_on_request")
     else:
         try:
             removed_key = store.delete(profile.name)
@@ -269,11 +255,15 @@ def _delete(
                 file=sys.stderr,
             )
             removed_key, rc = None, 1
+            out.record(key="delete_failed")
         if removed_key:
             print(t("profiles.deleted_key", where=where))
+            out.record(key="deleted")
         elif removed_key is not None:
             print(t("profiles.key_already_gone", where=where))
+            out.record(key="already_gone")
     _remove_leftover_key_file(profile, path)
+    out.record(default_profile=config.default_profile)
     if was_default and config.default_profile:
         print(t("profiles.new_default", name=config.default_profile))
     return rc

@@ -8,11 +8,11 @@ same messages.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from app.core.answers import NEAR, NEEDS, RESIDENCIES, Answers
+from app.core.answers import NEAR, NEEDS, RESIDENCIES, Answers, validate
 from app.core.i18n import t
+from app.core.json_out import dumps
 from app.core.recommend import Recommendation, recommend
 
 
@@ -90,16 +90,26 @@ def render_card(rec: Recommendation) -> str:
         lines += ["", w("card_unmet"), *(f"  ✗ {n}" for n in names)]
     if rec.conflict:
         lines += ["", w("card_conflict")]
+    if rec.policy_notes:
+        lines += ["", t("policy.card_policy", lang), *(f"  § {n}" for n in rec.policy_notes)]
     return "\n".join(lines) + "\n"
 
 
 def run(args: argparse.Namespace) -> int:
-    answers = Answers(
-        residency=args.residency, needs=split_needs(args.need), near=args.near or None
+    # lazy: the team policy (a file read) only when recommend runs, not for --help
+    from app.config.policy import cli_policy
+    from app.config.policy_rules import limits, refuse
+    from app.core.catalog import load_catalog
+
+    answers = validate(
+        Answers(residency=args.residency, needs=split_needs(args.need), near=args.near or None)
     )
-    rec = recommend(answers)
+    policy = cli_policy(args)
+    # A residency the policy does not allow is refused (exit 2), naming the rule and why.
+    refuse(policy, "residency", answers.residency, "policy.residency_conflict")
+    rec = recommend(answers, limits=limits(policy, load_catalog()) if policy else None)
     if args.json:
-        sys.stdout.write(json.dumps(rec.to_json(), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(dumps(rec.to_json()) + "\n")
     else:
         sys.stdout.write(render_card(rec))
     return 0

@@ -332,6 +332,11 @@ def _scenarios(r: _Reader, value: Any, regions: dict[str, Region]) -> dict[str, 
     return scenarios
 
 
+def _optional_list(r: _Reader, top: dict[str, Any], key: str) -> tuple[str, ...]:
+    """A sourced model list the catalog may leave out (a test's small catalog): empty then."""
+    return r.sourced_list(top[key], key) if key in top else ()
+
+
 def parse_catalog(data: Any, source: str = CATALOG_FILE) -> Catalog:
     """Build a Catalog from parsed YAML, checking every field, source and cross-reference."""
     r = _Reader(source)
@@ -351,6 +356,7 @@ def parse_catalog(data: Any, source: str = CATALOG_FILE) -> Catalog:
             "regions",
             "scenarios",
         ),
+        ("responses_models", "small_models"),
     )
     version = top["version"]
     if isinstance(version, bool) or version != CATALOG_VERSION:  # `true == 1` in Python
@@ -369,6 +375,8 @@ def parse_catalog(data: Any, source: str = CATALOG_FILE) -> Catalog:
         ),
         workspace_id_prefixes=r.sourced_list(top["workspace_id_prefixes"], "workspace_id_prefixes"),
         anthropic_models=r.sourced_list(top["anthropic_models"], "anthropic_models"),
+        responses_models=_optional_list(r, top, "responses_models"),
+        small_models=_optional_list(r, top, "small_models"),
         scopes=scopes,
         regions=regions,
         scenarios=_scenarios(r, top["scenarios"], regions),

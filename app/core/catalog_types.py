@@ -161,6 +161,10 @@ class Catalog(Record):
     sources: dict[str, Source] = field(default_factory=dict)
     access_domains: dict[str, AccessDomain] = field(default_factory=dict)
     plans: dict[str, Plan] = field(default_factory=dict)
+    # Models Model Studio's Responses API serves (what Codex needs), newest first.
+    responses_models: tuple[str, ...] = ()
+    # Flash-class models, smallest first: the coding agents' "small / fast" tier.
+    small_models: tuple[str, ...] = ()
     # Dotted path of every sourced fact -> its source ids (what the UI marks as observed).
     facts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 

@@ -10,9 +10,13 @@ app.findings.results.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 SURFACES = ("openai", "anthropic", "dashscope")
+# The optional fourth surface: the Responses API (`{openai base}/responses`), the only one
+# Codex speaks; checked when asked for (`doctor --surface responses`) or when a Codex config
+# of the profile is found, since it serves fewer models than the chat surface.
+RESPONSES = "responses"
 PHASE_KEYS = ("dns_ms", "tcp_ms", "tls_ms", "ttfb_ms", "total_ms")
 
 
@@ -59,6 +63,9 @@ class TlsInfo:
     subject: str | None
     issuer: str | None
     not_after: str | None
+    # The chain the server presented (DER, leaf first, bounded): which CA signed it decides
+    # which client trusts it (app.clients.ca_store); never shown, never in JSON.
+    chain: tuple[bytes, ...] = field(default=(), repr=False, compare=False)
 
 
 # --------------------------------------------------------------------------------- events

@@ -28,7 +28,7 @@ from app.core.answers import (
 )
 from app.core.catalog import Catalog, Scenario, load_catalog
 from app.core.errors import UserError
-from app.core.i18n import LANGUAGES, get_language
+from app.core.i18n import LANGUAGES, get_language, t
 from app.core.placement_text import Alternative, Writer, cap, caveats, describe
 
 
@@ -50,6 +50,8 @@ class Recommendation:
     lang: str = "en"
     access_domains: tuple[DomainOption, ...] = ()
     model_advice: str | None = None
+    # What a team policy changed (app.config.policy): said, never silently applied.
+    policy_notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The stable machine-readable form of `recommend --json` (schema in docs/recommend.md)."""
@@ -68,7 +70,69 @@ class Recommendation:
             "conflict": self.conflict,
             "access_domains": [d.to_json() for d in self.access_domains],
             "model_advice": self.model_advice,
+            **({"policy_notes": list(self.policy_notes)} if self.policy_notes else {}),
         }
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a team policy leaves to recommend (app.config.policy_rules.limits builds it
+    from the file; the core knows no files): the (region, scope) placements and the access
+    domains allowed, None meaning any, and the file's path for the explanation."""
+
+    source: str
+    placements: frozenset[tuple[str, str]] | None = None
+    access_domains: tuple[str, ...] | None = None
+
+    def allows(self, p: Placement) -> bool:
+        return self.placements is None or p.key in self.placements
+
+
+def _best_allowed(catalog: Catalog, answers: Answers, limits: Limits) -> Placement | None:
+    """The allowed placement that keeps the residency, then confirms the most needs, then
+    is nearest to the callers (a narrower scope before Global on a tie)."""
+    allowed = [
+        Placement(region, scope)
+        for region in catalog.regions.values()
+        for scope in region.scopes
+        if limits.allows(Placement(region, scope))
+    ]
+    return min(
+        allowed,
+        key=lambda p: (
+            not keeps(answers.residency, p),
+            len(missing(p, answers.needs)),
+            rank(p.region.id, answers.near),
+            p.scope == "global",
+        ),
+        default=None,
+    )
+
+
+def _apply_limits(
+    catalog: Catalog, answers: Answers, chosen: Placement, limits: Limits, w: Writer
+) -> tuple[Placement, list[str]]:
+    """The recommendation the policy allows, and what to say about it."""
+    notes: list[str] = []
+    best = chosen if limits.allows(chosen) else _best_allowed(catalog, answers, limits)
+    if best is None:  # the policy reader refuses a file that allows nothing: not reached
+        return chosen, notes
+    allowed = sorted(limits.placements or ())
+    shown = ", ".join(f"{r} / {s}" for r, s in allowed)
+    if best.key != chosen.key:
+        notes.append(
+            t(
+                "policy.recommend_restricted",
+                w.lang,
+                path=limits.source,
+                allowed=shown,
+                region=w.region(best.region),
+                scope=w.scope(best.scope),
+            )
+        )
+    else:
+        notes.append(t("policy.recommend_unchanged", w.lang, path=limits.source))
+    return best, notes
 
 
 def _language(lang: str | None) -> str:
@@ -188,13 +252,20 @@ def _alternatives(
     return out
 
 
-def recommend(answers: Answers, lang: str | None = None) -> Recommendation:
-    """Recommend a region and scope for the answers; texts in `lang` (default: current)."""
+def recommend(
+    answers: Answers, lang: str | None = None, limits: Limits | None = None
+) -> Recommendation:
+    """Recommend a region and scope for the answers; texts in `lang` (default: current).
+    `limits`: a team policy's; only what it allows is recommended or offered, and the
+    policy notes say what it changed."""
     answers = validate(answers)
     lang = _language(lang)
     catalog = load_catalog()
     w = Writer(catalog, lang)
     chosen, reasons = _choose(catalog, answers, w)
+    policy_notes: list[str] = []
+    if limits is not None:
+        chosen, policy_notes = _apply_limits(catalog, answers, chosen, limits, w)
     unmet = missing(chosen, answers.needs)
     met = [n for n in answers.needs if n not in unmet]
     if met:
@@ -207,6 +278,8 @@ def recommend(answers: Answers, lang: str | None = None) -> Recommendation:
     # recommended region says "no" it is a proven conflict; when it says "unknown" (Hong
     # Kong) the need is unconfirmed, which is reported as such but still counts.
     keeping = [p for p in placements(catalog, answers.residency) if keeps(answers.residency, p)]
+    if limits is not None:
+        keeping = [p for p in keeping if limits.allows(p)] or [chosen]
     impossible = [n for n in unmet if all(p.region.features.get(n) != "yes" for p in keeping)]
     conflict = bool(impossible)
     if unmet:
@@ -219,7 +292,7 @@ def recommend(answers: Answers, lang: str | None = None) -> Recommendation:
             )
         ]
         for p in offering(catalog, unmet, answers.near):
-            if not keeps(answers.residency, p):
+            if not keeps(answers.residency, p) and (limits is None or limits.allows(p)):
                 options.append(
                     w(
                         "option_move",
@@ -234,13 +307,21 @@ def recommend(answers: Answers, lang: str | None = None) -> Recommendation:
         reasons.append(w(head, needs=w.needs(unmet), region=w.region(chosen.region)))
         reasons.append(w("reason_options", options=joined))
 
+    alternatives = _alternatives(catalog, answers, chosen, unmet, w)
+    domains = domain_options(chosen.region.id, lang, catalog)
+    if limits is not None:
+        alternatives, policy_notes = _limit_offers(alternatives, limits, policy_notes, lang)
+        if limits.access_domains is not None:
+            domains = tuple(d for d in domains if d.id in limits.access_domains)
+            names = ", ".join(d.name for d in domains) or "-"
+            policy_notes.append(t("policy.recommend_domains", lang, domains=names))
     return Recommendation(
         residency=answers.residency,
         region=chosen.region.id,
         scope=chosen.scope,
         reasons=tuple(cap(r) for r in reasons),
         caveats=tuple(cap(c) for c in caveats(chosen, answers, unmet, w)),
-        alternatives=tuple(_alternatives(catalog, answers, chosen, unmet, w)),
+        alternatives=tuple(alternatives),
         unmet_needs=unmet,
         conflict=conflict,
         region_name=w.region(chosen.region),
@@ -249,9 +330,23 @@ def recommend(answers: Answers, lang: str | None = None) -> Recommendation:
         needs=answers.needs,
         near=answers.near,
         lang=lang,
-        access_domains=domain_options(chosen.region.id, lang, catalog),
+        access_domains=domains,
         model_advice=model_advice(chosen.region.id, chosen.scope, lang, catalog),
+        policy_notes=tuple(policy_notes),
     )
+
+
+def _limit_offers(
+    alternatives: list[Alternative], limits: Limits, notes: list[str], lang: str
+) -> tuple[list[Alternative], list[str]]:
+    """Only the alternatives the policy allows; the others are named once, as excluded."""
+    kept = [a for a in alternatives if (a.region, a.scope) in (limits.placements or set())]
+    if limits.placements is None:
+        return alternatives, notes
+    dropped = [f"{a.region} / {a.scope}" for a in alternatives if a not in kept]
+    if dropped:
+        notes = [*notes, t("policy.recommend_excluded", lang, placements=", ".join(dropped))]
+    return kept, notes
 
 
 def explain_placement(

@@ -1,152 +1,44 @@
-"""Merging an export into a file that is already there, instead of clobbering it.
+"""Merging a .env export into the .env that is already there, instead of clobbering it.
 
-A project's .env holds other settings (DATABASE_URL, ...), a settings.json holds the user's
-own token and helper: only what the export is for is replaced, what this tool wrote earlier
-and no longer writes is removed, and everything else stays, in order (QA B37). Pure
-functions over text; app.export.write decides when they run (no TOML target exists yet:
-one would merge here too).
+A project's .env holds other settings (DATABASE_URL, ...): only what the export is for is
+replaced, what this tool wrote earlier and no longer writes is removed, and everything else
+stays, in order (QA B37). Pure functions over text; app.export.write decides when they run.
+The agents' settings files merge in app.export.merge_settings.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import shlex
 from dataclasses import dataclass
 
-from app.core.json_limits import json_too_deep
-from app.core.text import inert
-from app.export.formats import KEY_COMMAND, KEY_REFERENCED, KEY_WARNING, MARKER
-from app.export.rules import ExportError
-from app.secrets.key import mask
+from app.export.header import KEY_REFERENCED, KEY_WARNING, MARKER
 
-# The header lines `_header` / `_dotenv` write: recognised so a re-export replaces them.
+# The header lines header_lines / text_formats.dotenv write: recognised so a re-export
+# replaces them.
 _OWN_COMMENT = re.compile(
     r"#\s*(?:Model Studio profile '.*|Written by modelstudio-setup export\.|"
     r"WARNING: this file contains the API key\..*|The API key is not in this file; .*|"
     r'Set [A-Za-z_][A-Za-z0-9_]* in your environment, e\.g\. eval "\$\(.*\benv\b.*\)"\.|'
+    r"\$\{VAR\} below is expanded by python-dotenv, .*|"
+    r"For Node's dotenv, which expands no \$\{VAR\}: .*|"
+    r"DASHSCOPE_HTTP_BASE_URL is left out: dashscope .*|"
+    r"dashscope 2\.x Client: DASHSCOPE_HTTP_BASE_URL is its base .*|"
     r"ANTHROPIC_MODEL is left out: .*)\s*$"
 )
-# Variables an export writes only for some profiles.
-_OPTIONAL_VARS = ("DASHSCOPE_WORKSPACE_ID", "DASHSCOPE_WORKSPACE", "ANTHROPIC_MODEL")
+# Variables an export writes only for some profiles (a plan host has no native surface, the
+# trial domain of a region without a shared host no WebSocket URL), and DASHSCOPE_BASE_URL,
+# which earlier exports wrote: the dashscope 2.x Client sends every protocol to it.
+_OPTIONAL_VARS = (
+    "DASHSCOPE_WORKSPACE_ID",
+    "DASHSCOPE_WORKSPACE",
+    "ANTHROPIC_MODEL",
+    "DASHSCOPE_HTTP_BASE_URL",
+    "DASHSCOPE_WEBSOCKET_BASE_URL",
+    "DASHSCOPE_COMPATIBLE_BASE_URL",
+    "DASHSCOPE_BASE_URL",
+)
 _ASSIGN = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$")
 _REFERENCE = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
-
-
-def _load_settings(existing: str) -> dict[str, object]:
-    if json_too_deep(existing.encode("utf-8", "replace")):
-        # A settings file nested deeper than any real one (T18): refused, left as it is.
-        raise ExportError("exporters.existing_too_deep")
-    try:
-        current = json.loads(existing) if existing.strip() else {}
-    except json.JSONDecodeError as exc:
-        raise ExportError("exporters.existing_not_json", line=exc.lineno) from None
-    if not isinstance(current, dict):
-        raise ExportError("exporters.existing_not_json", line=1)
-    return current
-
-
-def _our_helper(value: object) -> bool:
-    """Whether an apiKeyHelper is this tool's own `modelstudio-setup key get …` command."""
-    if not isinstance(value, str):
-        return False
-    try:
-        argv = shlex.split(value)
-    except ValueError:
-        return False
-    return argv[:3] == [KEY_COMMAND, "key", "get"]
-
-
-# The name an export gives its Qwen Code provider entry (see _qwen_code).
-_OUR_QWEN_NAME = re.compile(r"Model Studio \S+ \(.+, .+\)")
-
-
-def settings_conflicts(existing: str, exported: str, fmt: str) -> tuple[str, ...]:
-    """What merging `exported` would replace or remove that the USER set; named for a
-    message (a token masked, values of other settings never shown).
-
-    Per setting (docs/configure.md, export): Claude Code's ANTHROPIC_BASE_URL,
-    ANTHROPIC_MODEL and ANTHROPIC_SMALL_FAST_MODEL are what the export is for and are
-    replaced; an env ANTHROPIC_AUTH_TOKEN that would be removed or changed, and an
-    apiKeyHelper that is not this tool's own `key get` command, are the user's. Qwen Code:
-    a provider entry the merge would replace that this tool did not name is the user's.
-    Raises ExportError when `existing` is not a settings object.
-    """
-    current = _load_settings(existing)
-    new = json.loads(exported)
-    found: list[str] = []
-    if fmt == "claude-code":
-        env = current.get("env")
-        token = env.get("ANTHROPIC_AUTH_TOKEN") if isinstance(env, dict) else None
-        if isinstance(token, str) and token and new["env"].get("ANTHROPIC_AUTH_TOKEN") != token:
-            found.append(f"env.ANTHROPIC_AUTH_TOKEN ({mask(token)})")
-        helper = current.get("apiKeyHelper")
-        if (
-            helper not in (None, "")
-            and not _our_helper(helper)
-            and new.get("apiKeyHelper") != helper
-        ):
-            found.append("apiKeyHelper")
-    elif fmt == "qwen-code":
-        providers = current.get("modelProviders")
-        entries = providers.get("openai") if isinstance(providers, dict) else None
-        entry = new["modelProviders"]["openai"][0]
-        for e in entries if isinstance(entries, list) else []:
-            if not isinstance(e, dict) or e == entry:
-                continue
-            replaced = (e.get("id") == entry["id"] and e.get("baseUrl") == entry["baseUrl"]) or (
-                e.get("name") == entry["name"]
-            )
-            name = e.get("name")
-            ours = isinstance(name, str) and _OUR_QWEN_NAME.fullmatch(name) is not None
-            if replaced and not ours:
-                found.append(f"modelProviders.openai[id={inert(e.get('id'), 80)}]")
-    return tuple(found)
-
-
-def merge_json_settings(existing: str, exported: str, fmt: str) -> str:
-    """Merge an exported settings.json into an existing one instead of clobbering it.
-
-    Claude Code: the `env` block is updated key by key, other settings are kept.
-    Qwen Code: the provider entry with the same id is replaced, others are kept.
-    """
-    current = _load_settings(existing)
-    new = json.loads(exported)
-    if fmt == "claude-code":
-        env = current.get("env")
-        env = dict(env) if isinstance(env, dict) else {}
-        env.update(new["env"])
-        # Tool-written values the new export leaves out must not linger: an old token, or a
-        # model the surface does not serve for this profile.
-        for name in ("ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_MODEL", "ANTHROPIC_SMALL_FAST_MODEL"):
-            if name not in new["env"]:
-                env.pop(name, None)
-        current["env"] = env
-        if "apiKeyHelper" in new:
-            current["apiKeyHelper"] = new["apiKeyHelper"]
-        else:
-            current.pop("apiKeyHelper", None)
-    elif fmt == "qwen-code":
-        providers = current.get("modelProviders")
-        providers = dict(providers) if isinstance(providers, dict) else {}
-        entries = providers.get("openai")
-        entries = [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
-        entry = new["modelProviders"]["openai"][0]
-        # Replace only this profile's own entry (same model at the same endpoint, or the same
-        # name): a CN and an international account may both offer qwen-flash (QA B46).
-        entries = [
-            e
-            for e in entries
-            if not (
-                (e.get("id") == entry["id"] and e.get("baseUrl") == entry["baseUrl"])
-                or e.get("name") == entry["name"]
-            )
-        ] + [entry]
-        providers["openai"] = entries
-        current["modelProviders"] = providers
-    else:
-        raise ValueError(fmt)
-    return json.dumps(current, indent=2) + "\n"
 
 
 def _quote_closed(value: str) -> bool:
@@ -237,6 +129,7 @@ class DotenvMerge:
     removed: tuple[str, ...]  # written earlier, no longer set by the profile
     key_removed: tuple[str, ...]  # a literal key written earlier, now referenced
     holds_key: bool
+    references_removed: tuple[str, ...] = ()  # `${VAR}` lines a Node .env must not have
 
 
 def merge_dotenv(existing: str, exported: str, key_vars: tuple[str, ...] = ()) -> DotenvMerge:
@@ -258,6 +151,9 @@ def merge_dotenv(existing: str, exported: str, key_vars: tuple[str, ...] = ()) -
     old_entries = _dotenv_entries(existing)
     ours_held_key = KEY_WARNING in old_lines and _key_written_by_us(old_entries, key_vars)
     drop = {n for n in key_vars if n not in new_vars} if ours_held_key else set()
+    # A `${VAR}` reference the new export leaves out (the .env for Node's dotenv): Node
+    # would read those very characters as the key, so it goes, the user's too.
+    unexpanded = {n for n in key_vars if n not in new_vars}
     # What an earlier export of this tool wrote and this profile no longer sets (a workspace
     # ID after a move to the shared host, an unserved ANTHROPIC_MODEL) must not linger.
     stale = set(_OPTIONAL_VARS) - set(new_vars) if f"# {MARKER} export." in old_lines else set()
@@ -268,6 +164,7 @@ def merge_dotenv(existing: str, exported: str, key_vars: tuple[str, ...] = ()) -
     updated: list[str] = []
     removed: list[str] = []
     key_removed: list[str] = []
+    references_removed: list[str] = []
     for name, lines in old_entries:
         if name is None and _OWN_COMMENT.match(lines[0]):
             if header_at is None:
@@ -288,6 +185,9 @@ def merge_dotenv(existing: str, exported: str, key_vars: tuple[str, ...] = ()) -
             continue
         if name in drop and _holds_literal(lines):
             key_removed.append(name)
+            continue
+        if name in unexpanded and _REFERENCE.match(_value(lines)):
+            references_removed.append(name)
             continue
         out.extend(lines)
     added = [n for n in new_vars if n not in seen]
@@ -312,4 +212,5 @@ def merge_dotenv(existing: str, exported: str, key_vars: tuple[str, ...] = ()) -
         removed=tuple(removed),
         key_removed=tuple(key_removed),
         holds_key=holds_key,
+        references_removed=tuple(references_removed),
     )

@@ -20,14 +20,15 @@ from app.config.io import config_path as default_config_path
 from app.config.key_scope import index_path
 from app.config.schema import Profile
 from app.config.write import WriteResult, atomic_write
+from app.export import merge_settings
 from app.export.formats import FORMATS, written_by_us
-from app.export.merge import DotenvMerge, merge_dotenv, merge_json_settings, settings_conflicts
+from app.export.merge import DotenvMerge, merge_dotenv
 from app.export.rules import ExportError
 from app.fs import link_out_of_folder
 
 # What writing an export over a destination does:
 #   create          nothing (or only blank text) is there: the export is written as it is
-#   merge_settings  a JSON settings file: the export's settings are merged in (app.export.merge)
+#   merge_settings  an agent's settings file (JSON, JSONC, TOML): merged in (merge_settings)
 #   merge_dotenv    a .env: the export's variables are merged in, the user's lines stay
 #   replace         a file this tool wrote (its header): replaced, no backup (it may hold a key)
 #   foreign         a file this tool did not write: refused, unless the user forces it
@@ -42,7 +43,7 @@ def write_action(fmt: str, existing: str | None) -> WriteAction:
     """What writing `fmt` over a file holding `existing` does (None: there is no file)."""
     if existing is None or not existing.strip():
         return "create"
-    if FORMATS[fmt].kind == "json":
+    if FORMATS[fmt].kind in ("json", "toml"):
         return "merge_settings"
     if fmt == "dotenv":
         return "merge_dotenv"
@@ -137,7 +138,7 @@ def write_export(
     .env and settings.json are merged into an existing file; the other formats replace only
     a file carrying this tool's header, or any file with `force`. No backup is kept of
     those (an old version may hold the key); a settings.json whose user settings --force
-    replaces (or which is replaced whole) is backed up first, 0600 (settings_conflicts).
+    replaces (or which is replaced whole) is backed up first, 0600 (merge_settings.conflicts).
     Never into the config at `config_path` (default: the usual one), its backups, the
     keys directory or the keyring index (_check_tool_file). The CLI and the wizard both
     write through here.
@@ -175,14 +176,14 @@ def write_export(
         # of theirs is refused, or with --force changed after a 0600 backup (never
         # silently, never without a copy).
         try:
-            overridden = settings_conflicts(existing, text, fmt)
+            overridden = merge_settings.conflicts(existing, text, fmt)
             if overridden and not force:
                 raise ExportError(
                     "exporters.settings_conflict",
                     path=str(requested),
                     items=", ".join(overridden),
                 )
-            text = merge_json_settings(existing, text, fmt)
+            text = merge_settings.merge(existing, text, fmt)
             merged = True
             # Settings we merge into may hold other secrets: keep a private file private.
             secret = secret or private
@@ -209,3 +210,26 @@ def write_export(
     return ExportWritten(
         result=result, merged=merged, dotenv=dotenv_merge, forced=forced, overridden=overridden
     )
+
+
+def mark_onboarded(path: Path) -> WriteResult:
+    """Set `hasCompletedOnboarding: true` in Claude Code's state file (`export
+    --skip-onboarding`), so it does not open its login screen for a custom endpoint.
+
+    The file holds much else of Claude Code's (projects, account): it is merged key by key,
+    refused untouched when it is not a JSON object, and kept private (0600).
+    """
+    from app.export.merge_settings import load_json  # lazy: only with --skip-onboarding
+
+    data, _mode = _existing(path)
+    if data is None and path.exists():
+        raise ExportError("exporters.bad_output", path=str(path), error="not a regular file")
+    try:
+        text = data.decode("utf-8") if data is not None else ""
+    except UnicodeDecodeError:
+        raise ExportError("exporters.existing_not_text", path=str(path)) from None
+    current = load_json(text, comments=False)
+    current["hasCompletedOnboarding"] = True
+    import json  # lazy: as above
+
+    return atomic_write(path, json.dumps(current, indent=2) + "\n", secret=True, backup=False)

@@ -9,6 +9,7 @@ network (B45); the probe (trust, engine) applies them where it captures such tex
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +64,27 @@ CODES: dict[str, str] = {
     "ssl_cert_env_broken": WARNING,
     "anthropic_model_unserved": INFO,
     "pins_not_applied": INFO,
+    # What the user's clients read (app.clients.environment): their variables and files.
+    "base_url_elsewhere": WARNING,
+    "base_url_bad_path": WARNING,
+    "client_key_differs": WARNING,
+    "auth_vars_conflict": WARNING,
+    "client_model_unserved": WARNING,
+    "file_shadows_profile": WARNING,
+    "client_config_partial": INFO,
+    "plaintext_key_found": WARNING,
+    "client_file_unreadable": INFO,
+    "proxy_clients_disagree": WARNING,
+    "client_proxy_refused": WARNING,
+    "client_path_fails": ERROR,
+    "client_trust_missing": WARNING,
+    "client_trust_differs": WARNING,
+    # The streaming check (doctor --stream, app.probe.stream).
+    "stream_buffered": WARNING,
+    "stream_cut": ERROR,
+    # The team policy file (app.findings.policy): a profile that breaks it, an unusable file.
+    "policy_violation": WARNING,
+    "policy_invalid": WARNING,
 }
 
 # Placeholders of the commands remedies print, and their bare forms; doctor (CLI and screen)
@@ -77,6 +99,7 @@ REMEDY_COMMANDS = {
 }
 # Placeholders some messages use; "-" when a finding has no such detail.
 _DETAIL_PARAMS = (
+    "routes",
     "reason",
     "detail",
     "issuer",
@@ -99,6 +122,22 @@ _DETAIL_PARAMS = (
     "path",
     "profile",
     "models",
+    # what the clients read (app.clients.environment)
+    "url",
+    "expected",
+    "clients",
+    "found_key",
+    "value",
+    "variables",
+    "line",
+    # the team policy (app.findings.policy)
+    "rule",
+    "allowed",
+    "because",
+    # the streaming check (app.probe.stream)
+    "events",
+    "first_ms",
+    "total_ms",
 )
 
 # Length caps for text that comes from the network (B45): enough for any real value, small
@@ -143,6 +182,18 @@ def inert_or_none(value: object, limit: int) -> str | None:
 
 
 @dataclass(frozen=True)
+class Worded:
+    """A parameter worded when the finding is shown, not when it is found: a sentence built
+    from parts (which client goes which way) follows a language switch like the rest of
+    the message. `words(lang)` gets None for the current language."""
+
+    words: Callable[[str | None], str]
+
+    def __str__(self) -> str:
+        return self.words(None)
+
+
+@dataclass(frozen=True)
 class Finding:
     """One problem (or remark) found by a run; message and remedy render in the UI language."""
 
@@ -156,6 +207,17 @@ class Finding:
     @property
     def severity(self) -> str:
         return CODES.get(self.code, ERROR)
+
+    @property
+    def surfaces(self) -> tuple[str, ...]:
+        """The surfaces it is about (a list in params, else its one surface; () for a
+        finding about a file or a variable, which has no "where" line)."""
+        listed = self.params.get("surfaces")
+        if isinstance(listed, str):
+            return tuple(s.strip() for s in listed.split(",") if s.strip() not in ("", "-"))
+        if isinstance(listed, tuple | list) and listed:
+            return tuple(str(s) for s in listed)
+        return (self.surface,) if self.surface else ()
 
     @property
     def request_id(self) -> str | None:
@@ -188,6 +250,9 @@ class Finding:
             **REMEDY_COMMANDS,
         )
         base.update({k: v for k, v in self.params.items() if v is not None})
+        for name, value in base.items():
+            if isinstance(value, Worded):
+                base[name] = value.words(None)
         _localize_lists(base)
         for tagged in ("detail", "reason"):
             tag = self.params.get(tagged)

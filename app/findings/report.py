@@ -16,13 +16,14 @@ from app.config.region_switch import joined, region_label, scope_label
 from app.core.i18n import t
 from app.core.models import PHASE_KEYS
 from app.core.text import inert
+from app.findings import client_section, stream_section
 from app.findings.codes import Finding, markdown_inline
 from app.findings.results import CheckResult, ProbeResult
 from app.findings.waterfall import axis_of, bar, describe, layout, legend, timeline
 
 SYMBOLS = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "-"}
 SEVERITY_SYMBOLS = {"error": "✗", "warning": "!", "info": "i"}
-PACKAGES = ("modelstudio-setup", "httpx", "httpcore", "truststore", "certifi", "keyring")
+PACKAGES = ("modelstudio-setup", "httpx2", "httpcore2", "truststore", "certifi", "keyring")
 
 
 @dataclass
@@ -35,6 +36,11 @@ class DoctorReport:
     model: str | None
     result: ProbeResult
     environment: dict[str, Any] = field(default_factory=dict)
+    # What the clients read (app.clients.environment's JSON form, client_names added);
+    # None when it was not read (the wizard's Connectivity step, --no-environment).
+    clients: dict[str, Any] | None = None
+    # The streaming check's samples (doctor --stream); None when it did not run.
+    stream: list[stream_section.StreamSample] | None = None
 
     @property
     def verdict(self) -> str:
@@ -161,6 +167,9 @@ def _json(report: DoctorReport) -> dict[str, Any]:
         "unchecked_regions": list(r.unchecked_regions),
         "started_at": r.started_at,
         "environment": report.environment,
+        "clients": report.clients,
+        # only when the streaming check ran (doctor --stream): the schema is otherwise as it was
+        **({"stream": [s.to_json() for s in report.stream]} if report.stream is not None else {}),
     }
 
 
@@ -231,6 +240,7 @@ def render_text(report: DoctorReport | ProbeResult) -> str:
             lines.append("    " + t("doctor.ping_model", model=check.ping_model, why=why))
     if any(timelines):
         lines.append("  " + legend())
+    lines += stream_section.text_lines(report.stream)
     if r.ownership:
         lines += ["", t("doctor.ownership_title")]
         for check in r.ownership:
@@ -251,6 +261,7 @@ def render_text(report: DoctorReport | ProbeResult) -> str:
         lines.append("")
     lines.append(t("doctor.environment_title"))
     lines += ["  " + t("doctor.env_line", key=k, value=v) for k, v in _env(report)]
+    lines += client_section.text_lines(report.clients)
     # Values are made inert where they are captured; this pass guarantees that nothing a
     # server or an environment variable chose can drive the terminal (B45).
     return "\n".join(inert(line) for line in lines) + "\n"
@@ -258,9 +269,7 @@ def render_text(report: DoctorReport | ProbeResult) -> str:
 
 def _where(finding: Finding) -> str | None:
     """`Where: OpenAI-compatible, … · region Singapore (ap-southeast-1)`, or None."""
-    surfaces = finding.params.get("surfaces") or ((finding.surface,) if finding.surface else ())
-    if isinstance(surfaces, str):
-        surfaces = tuple(s.strip() for s in surfaces.split(",") if s.strip() not in ("", "-"))
+    surfaces = finding.surfaces
     if not surfaces:
         return None
     names = joined([t(f"doctor.surface_{s}") for s in surfaces])
@@ -324,6 +333,7 @@ def render_markdown(report: DoctorReport | ProbeResult) -> str:
         ]
         rid = _md_code(c.request_id) if c.request_id else "-"
         out.append("| " + " | ".join([*(_md(v) for v in row), rid]) + " |")
+    out += stream_section.markdown_lines(report.stream, _md)
     out += ["", f"## {t('doctor.findings_title')}", ""]
     if not r.findings:
         out.append(t("doctor.no_findings"))
@@ -339,4 +349,5 @@ def render_markdown(report: DoctorReport | ProbeResult) -> str:
         out.append("")
     out += ["", f"## {t('doctor.environment_title')}", ""]
     out += ["- " + t("doctor.env_line", key=k, value=_md(v)) for k, v in _env(report)]
+    out += client_section.markdown_lines(report.clients, _md)
     return "\n".join(inert(line) for line in out) + "\n"

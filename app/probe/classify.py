@@ -1,9 +1,9 @@
 """A failed connection -> a stable finding code, from exception types and errno.
 
-The engine catches what httpx/httpcore raise and asks this module what it means: a DNS
+The engine catches what httpx2/httpcore2 raise and asks this module what it means: a DNS
 failure, a refused or reset connection, an untrusted certificate, a proxy that wants a
 password or does not speak SOCKS. Message text is never parsed (it changes between
-versions), except httpcore's proxy status line, which is the only carrier of the status.
+versions), except httpcore2's proxy status line, which is the only carrier of the status.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import socket
 import ssl
 from typing import Any
 
-import httpx
+import httpx2
 
 from app.core.text import inert
 from app.findings.codes import MESSAGE_MAX, SHORT_MAX
@@ -55,19 +55,24 @@ def exception_chain(exc: BaseException) -> list[BaseException]:
 
 def classify_exception(exc: BaseException, phase: str) -> tuple[str, dict[str, Any]]:
     """A transport failure -> finding code (+params), from exception types and errno, never
-    from message text (except httpcore's proxy status line, which is the only carrier)."""
+    from message text (except httpcore2's proxy status line, which is the only carrier)."""
     chain = exception_chain(exc)
     for item in chain:
         if isinstance(item, ssl.SSLCertVerificationError):
             detail = inert(getattr(item, "verify_message", None) or "-", MESSAGE_MAX)
             return classify_verify_error(item), {"detail": detail}
     for item in chain:
-        if isinstance(item, httpx.ProxyError) or type(item).__name__ == "ProxyError":
+        if isinstance(item, httpx2.ProxyError) or type(item).__name__ == "ProxyError":
             status = str(item).split(" ", 1)[0]
             if status == "407":
                 return "proxy_auth_required", {}
             return "proxy_failed", {"detail": _safe_detail(item)}
     if phase == "proxy":
+        # httpcore2 bounds each read of the proxy handshake (SOCKS replies, the CONNECT
+        # answer) by the request's timeout: a proxy that never answers is a timeout, as
+        # when the check's deadline ends it first.
+        if any(isinstance(i, httpx2.TimeoutException | TimeoutError) for i in chain):
+            return "proxy_failed", {"detail": "timeout"}
         return "proxy_failed", {"detail": _first_os_error(chain)}
     for item in chain:
         if isinstance(item, socket.gaierror):
@@ -76,7 +81,7 @@ def classify_exception(exc: BaseException, phase: str) -> tuple[str, dict[str, A
         if isinstance(item, ConnectionRefusedError):
             return "connect_refused", {}
     for item in chain:
-        if isinstance(item, httpx.ConnectTimeout) or (
+        if isinstance(item, httpx2.ConnectTimeout) or (
             isinstance(item, TimeoutError) and phase in ("tcp", "dns")
         ):
             return "connect_timeout", {}
@@ -86,10 +91,10 @@ def classify_exception(exc: BaseException, phase: str) -> tuple[str, dict[str, A
                 "detail": inert(getattr(item, "reason", None) or "-", MESSAGE_MAX)
             }
     for item in chain:
-        if isinstance(item, httpx.TimeoutException | TimeoutError):
+        if isinstance(item, httpx2.TimeoutException | TimeoutError):
             return ("connect_timeout" if phase == "tcp" else "timeout"), {}
     if phase == "http" and any(
-        isinstance(i, ConnectionResetError | httpx.RemoteProtocolError | httpx.ReadError)
+        isinstance(i, ConnectionResetError | httpx2.RemoteProtocolError | httpx2.ReadError)
         for i in chain
     ):
         # The request went out and the connection was cut (a reset mid-body, a middlebox
@@ -119,7 +124,7 @@ def _first_os_error(chain: list[BaseException]) -> str:
 
 
 def _safe_detail(item: BaseException) -> str:
-    """httpcore's proxy error text is a status line or a SOCKS reply: no key, but the
+    """httpcore2's proxy error text is a status line or a SOCKS reply: no key, but the
     proxy chose it, so it is shown inert and short."""
     return inert(str(item), 120)
 

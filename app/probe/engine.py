@@ -4,7 +4,7 @@ Everything a user's SDK would do to reach Model Studio is done here step by step
 failure can be named precisely (a DNS failure, an untrusted certificate, a proxy asking for a
 password, a key from another region) instead of "connection error". All surfaces of a run
 are checked at once (a run takes as long as its slowest surface), each check has one
-overall deadline (DNS included, which httpx's timeouts do not cover), redirects are never
+overall deadline (DNS included, which httpx2's timeouts do not cover), redirects are never
 followed, bodies are read up to a cap, and only connection errors are retried.
 
 The engine takes explicit inputs (targets, key, options) rather than a profile, so the CLI
@@ -24,9 +24,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-import httpcore
-import httpx
-from httpcore._backends.auto import AutoBackend
+import httpcore2
+import httpx2
 
 from app.core.models import (
     PHASE_KEYS,
@@ -60,7 +59,7 @@ from app.probe.proxy import (
     settings_from_env,
 )
 from app.probe.surfaces import USER_AGENT, Answer, converse, send
-from app.probe.transport import PinnedBackend, PinnedTransport, Pins
+from app.probe.transport import PinnedBackend, PinnedTransport, Pins, default_backend
 from app.probe.trust import build_ssl_context, presented_certificate, tls_info
 from app.secrets.key import ApiKey
 
@@ -84,14 +83,14 @@ class ProbeOptions:
     max_body_bytes: int = MAX_BODY_BYTES
     ssl_context: ssl.SSLContext | None = None  # with `trust`, replaces the trust chain
     trust: TrustSource | None = None
-    network_backend: httpcore.AsyncNetworkBackend | None = None  # default: AutoBackend
+    network_backend: httpcore2.AsyncNetworkBackend | None = None  # default: AnyIOBackend
     # Called with each finished run's result: how `doctor --tui` learns the verdict of the
     # screen's last run for its exit code, without the UI having to pass it back.
     on_result: Callable[[ProbeResult], None] | None = field(default=None, compare=False)
 
 
 class _Timeline:
-    """Collects httpcore `trace` events of one check into phase times (and the TLS details).
+    """Collects httpcore2 `trace` events of one check into phase times (and the TLS details).
 
     Events are matched on their suffix: the same phase is named `connection.start_tls` on a
     direct connection, `proxy.start_tls` through an HTTP proxy and `socks.start_tls` through
@@ -119,7 +118,7 @@ class _Timeline:
             self.tls_started = True
         elif name.endswith("start_tls.complete") and "tls" in self.marks:
             stream = info.get("return_value")
-            if isinstance(stream, httpcore.AsyncNetworkStream) and check.result.tls is None:
+            if isinstance(stream, httpcore2.AsyncNetworkStream) and check.result.tls is None:
                 check.result.tls = tls_info(stream.get_extra_info("ssl_object"))
             check.phase_done("tls", (now - self.marks["tls"]) * 1000, True)
             self.phase = "http"
@@ -143,7 +142,7 @@ class _Check:
         self.run = run
         self.target = target
         self.result = CheckResult(check_id, target)
-        url = httpx.URL(target.base_url)
+        url = httpx2.URL(target.base_url)
         self.url = url
         self.port = url.port or (443 if url.scheme == "https" else 80)
         self.proxy: ProxyChoice = choose_proxy(
@@ -281,15 +280,15 @@ class _Check:
                 r.address = f"{addresses[attempt % len(addresses)]}:{self._routed[1]}"
             transport = PinnedTransport(self.run.ssl_context, backend, self.proxy.url)
             try:
-                async with httpx.AsyncClient(
+                async with httpx2.AsyncClient(
                     transport=transport, follow_redirects=False, trust_env=False
                 ) as client:
                     await converse(self, client)
                 return
-            except httpx.DecodingError:
+            except httpx2.DecodingError:
                 self.fail("unexpected_response", reason="undecodable")
                 return
-            except httpx.TransportError as exc:
+            except httpx2.TransportError as exc:
                 code, params = classify_exception(exc, self.timeline.phase)
                 if self.proxy.url and not self.timeline.tls_started:
                     phase = self.timeline.phase
@@ -313,7 +312,7 @@ class _Check:
                 self.fail(code, **params)
                 return
             except Exception as exc:
-                # httpcore lets the SOCKS parser's error through unwrapped (socksio
+                # httpcore2 lets the SOCKS parser's error through unwrapped (socksio
                 # ProtocolError): a proxy that does not speak SOCKS is a finding (C13).
                 if self.proxy.url is None or not is_socks_protocol_error(exc):
                     raise
@@ -342,7 +341,7 @@ class _Check:
 
     async def send(
         self,
-        client: httpx.AsyncClient,
+        client: httpx2.AsyncClient,
         method: str,
         path: str,
         headers: dict[str, str],
@@ -354,7 +353,7 @@ class _Check:
             self.target.base_url + path,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json", **headers},
             json=body,
-            timeout=httpx.Timeout(max(self.remaining(), 0.05)),
+            timeout=httpx2.Timeout(max(self.remaining(), 0.05)),
             extensions={"trace": self.timeline},
         )
         return await send(client, request, self.run.options.max_body_bytes)
@@ -384,10 +383,10 @@ class _Run:
             self.ssl_context, self.trust = build_ssl_context(options.ca_file, env)
         self._ids = 0
 
-    def inner_backend(self) -> httpcore.AsyncNetworkBackend:
+    def inner_backend(self) -> httpcore2.AsyncNetworkBackend:
         if self.options.network_backend is not None:
             return self.options.network_backend
-        return AutoBackend()
+        return default_backend()
 
     def next_id(self) -> int:
         self._ids += 1
@@ -453,6 +452,6 @@ async def run_checks(
 def _pinned(options: ProbeOptions, check: CheckResult) -> bool:
     """Whether a --resolve / --connect-to rule matches this check's host (and so was not
     applied, the check having gone through a proxy)."""
-    url = httpx.URL(check.target.base_url)
+    url = httpx2.URL(check.target.base_url)
     port = url.port or (443 if url.scheme == "https" else 80)
     return options.pins.route(url.host, port) != (url.host, port, False)

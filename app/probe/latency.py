@@ -79,7 +79,7 @@ def router_from_options(options: Any) -> Router | None:
         resolve = list(getattr(options, "resolve", None) or ())
         if not connect_to and not resolve:
             return None
-        from app.probe.transport import Pins  # lazy: httpx and httpcore, only for pins
+        from app.probe.transport import Pins  # lazy: httpx2 and httpcore2, only for pins
 
         pins = Pins.parse(resolve, connect_to)
 

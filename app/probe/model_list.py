@@ -1,6 +1,6 @@
 """The model list's answer, parsed leniently, and the ping model chosen from it.
 
-Pure data (no httpx): the probe's auth step already GETs the model list, so the ping model
+Pure data (no httpx2): the probe's auth step already GETs the model list, so the ping model
 is chosen from that answer without a second request (app.probe.surfaces), and `models`
 (app.probe.models) reads the same shapes. Which parts of the shape are official and which
 assumed: see app.probe.models.

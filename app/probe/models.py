@@ -21,7 +21,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import httpx
+import httpx2
 
 from app.core.models import Target
 from app.probe.engine import ProbeOptions
@@ -80,16 +80,16 @@ async def list_models(
         target = by_surface.get(surface)
         if target is None:
             continue
-        url = httpx.URL(target.base_url)
+        url = httpx2.URL(target.base_url)
         port = url.port or 443
         proxy = choose_proxy(url.scheme, url.host, port, settings, disabled=no_proxy)
         backend = PinnedBackend(pins=pins or Pins())
         transport = PinnedTransport(context, backend, proxy.url)
-        async with httpx.AsyncClient(
+        async with httpx2.AsyncClient(
             transport=transport, follow_redirects=False, trust_env=False
         ) as client:
             try:
-                # One deadline for the whole listing of a surface, DNS included (httpx's
+                # One deadline for the whole listing of a surface, DNS included (httpx2's
                 # timeouts cover neither the lookup nor the sum of the pages).
                 result = await asyncio.wait_for(
                     _read(client, target.base_url, key, source, timeout), timeout * 2
@@ -104,7 +104,7 @@ async def list_models(
 
 
 async def _read(
-    client: httpx.AsyncClient, base: str, key: ApiKey, source: str, timeout: float
+    client: httpx2.AsyncClient, base: str, key: ApiKey, source: str, timeout: float
 ) -> ModelList:
     out = ModelList(source=source)
     headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
@@ -116,7 +116,7 @@ async def _read(
         )
         try:
             answer = await send(client, request, MAX_LIST_BYTES)
-        except httpx.HTTPError:
+        except httpx2.HTTPError:
             out.problem = "problem_network"
             return out
         out.http_status = answer.status

@@ -61,7 +61,7 @@ class ProxyChoice:
     def resolves_names(self) -> bool:
         """True when the proxy, not this machine, looks up the target host name.
 
-        An HTTP CONNECT proxy always does; socks5h does by definition; httpcore's socks5
+        An HTTP CONNECT proxy always does; socks5h does by definition; httpcore2's socks5
         client also sends the host name, so every proxy resolves names here.
         """
         return self.url is not None
@@ -93,7 +93,7 @@ def normalize_proxy_url(raw: str, variable: str) -> str:
         raise ProxyConfigError("probe.proxy_malformed", variable=variable)
     if port is not None and not (0 < port < 65536):
         raise ProxyConfigError("probe.proxy_malformed", variable=variable)
-    _check_as_httpx_parses(value, variable)
+    _check_as_httpx2_parses(value, variable)
     return value
 
 
@@ -132,16 +132,16 @@ def _exists(path: str) -> bool:
         return False
 
 
-def _check_as_httpx_parses(value: str, variable: str) -> None:
+def _check_as_httpx2_parses(value: str, variable: str) -> None:
     """The URL as the transport will parse it. Python 3.10's urlsplit accepts a bracketed
-    host that is no IPv6 address (`http://[::zz]:3128`), which httpx later refuses with
+    host that is no IPv6 address (`http://[::zz]:3128`), which httpx2 later refuses with
     InvalidURL mid-run (C15): refuse it here, by variable name, the value never shown."""
-    # lazy: only a proxy variable that is set needs httpx's parser; reading none costs nothing
-    import httpx
+    # lazy: only a proxy variable that is set needs httpx2's parser; reading none costs nothing
+    import httpx2
 
     try:
-        httpx.URL(value)
-    except (httpx.InvalidURL, ValueError, TypeError):
+        httpx2.URL(value)
+    except (httpx2.InvalidURL, ValueError, TypeError):
         raise ProxyConfigError("probe.proxy_malformed", variable=variable) from None
 
 
@@ -238,13 +238,19 @@ def strip_credentials(url: str) -> str:
 
 
 def redact_proxy_url(url: str) -> str:
-    """`http://***:***@proxy:3128`: show that credentials exist, never what they are."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
+    """`http://***:***@proxy:3128`: show that credentials exist, never what they are.
+
+    By string rules, not a URL parse: a proxy value is often scheme-less
+    (`alice:secret@proxy:3128`, which urlsplit reads as a path) and a password may hold `/`
+    or `@`; everything up to the LAST `@` before the host is userinfo."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    if "@" not in rest:
         return url
-    hostport = parts.netloc.rpartition("@")[2]
-    userinfo = "***:***" if parts.password is not None else "***"
-    return parts._replace(netloc=f"{userinfo}@{hostport}").geturl()
+    userinfo, _, hostpart = rest.rpartition("@")
+    masked = "***:***" if ":" in userinfo else "***"
+    return f"{scheme}{sep}{masked}@{hostpart}"
 
 
 def has_credentials(url: str | None) -> bool:

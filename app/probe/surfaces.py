@@ -5,8 +5,10 @@ model list (the auth step), then, when the run allows inference, the 1-token cal
 own shape. The Anthropic-compatible surface has no such GET (GET /v1/models answers 404):
 its 1-token message is both the auth and the inference step, and with --no-inference, no
 usable key or a model it does not serve, the same message goes WITHOUT the key, so that a
-JSON 401 proves only that the surface answers. Bodies are read up to a cap, and whatever a
-server chose (a request id header) is made inert and bounded as it is read (B45).
+JSON 401 proves only that the surface answers. The optional Responses surface (Codex) is
+asked the same way: one short response, with the key only when inference is allowed.
+Bodies are read up to a cap, and whatever a server chose (a request id header) is made
+inert and bounded as it is read (B45).
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-import httpx
+import httpx2
 
 from app import __version__
 from app.core.json_limits import parse_json
-from app.core.models import Step, Target
+from app.core.models import RESPONSES, Step, Target
 from app.findings.codes import REQUEST_ID_MAX, inert_or_none
 from app.findings.judge import body_request_id, judge_response
 from app.findings.results import CheckResult
@@ -53,7 +55,7 @@ class SurfaceCheck(Protocol):
 
     async def send(
         self,
-        client: httpx.AsyncClient,
+        client: httpx2.AsyncClient,
         method: str,
         path: str,
         headers: dict[str, str],
@@ -75,7 +77,7 @@ class Answer:
     ms: float
 
 
-async def converse(check: SurfaceCheck, client: httpx.AsyncClient) -> None:
+async def converse(check: SurfaceCheck, client: httpx2.AsyncClient) -> None:
     """auth (cheap authenticated GET), then the 1-token inference if that passed."""
     t = check.target
     key = check.key
@@ -96,6 +98,9 @@ async def converse(check: SurfaceCheck, client: httpx.AsyncClient) -> None:
         judge_answer(check, answer, step_name, keyless=keyless, inference=not keyless)
         if unserved and r.finding is None and key is not None and check.inference:
             check.fail("anthropic_model_unserved", model=t.unserved_model)
+        return
+    if t.surface == RESPONSES:
+        await _respond(check, client)
         return
     headers = {} if key is None else {"Authorization": f"Bearer {key.reveal()}"}
     answer = await check.send(client, "GET", "/models", headers, None)
@@ -135,6 +140,23 @@ async def converse(check: SurfaceCheck, client: httpx.AsyncClient) -> None:
         check.fail(
             code, model=wanted, status=200, api_code="GET /models", models=", ".join(offered)
         )
+
+
+async def _respond(check: SurfaceCheck, client: httpx2.AsyncClient) -> None:
+    """The Responses API (Codex's only API): like the Anthropic surface it has no cheap
+    authenticated GET of its own (the chat surface's GET /models covers the same host and
+    key), so the short response is both the auth and the inference step; with
+    --no-inference or no key it goes without the key and only proves the surface answers."""
+    key, model = check.key, check.model
+    sent_key = key if check.inference and model else None
+    headers = {} if sent_key is None else {"Authorization": f"Bearer {sent_key.reveal()}"}
+    # 16, not 1: OpenAI's Responses API refuses max_output_tokens below 16 and Model
+    # Studio documents no other minimum; still a tiny answer.
+    body = {"model": model or "qwen3-max", "input": "ping", "max_output_tokens": 16}
+    answer = await check.send(client, "POST", "/responses", headers, body)
+    keyless = sent_key is None
+    step = "reachability" if keyless else "inference"
+    judge_answer(check, answer, step, keyless=keyless, inference=not keyless)
 
 
 _NATIVE_GENERATION = "/services/aigc/text-generation/generation"
@@ -220,8 +242,8 @@ def judge_answer(
 
 
 async def send(
-    client: httpx.AsyncClient,
-    request: httpx.Request,
+    client: httpx2.AsyncClient,
+    request: httpx2.Request,
     max_body_bytes: int,
 ) -> Answer:
     """Send `request` (redirects are never followed) and read its body up to the cap."""

@@ -3,7 +3,7 @@ tell whose key it is (every region's shared host and the four plan hosts).
 
 Every URL comes from app.core.endpoints (the only URL builder); the engine never trusts a
 URL it did not build. Plain data and the catalog only: importing this module does not
-import httpx, so a screen can show what will be checked before anything is sent.
+import httpx2, so a screen can show what will be checked before anything is sent.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from urllib.parse import urlsplit
 from app.core.catalog import Catalog, anthropic_probe_model, load_catalog
 from app.core.endpoints import all_plan_urls, plan_of_host
 from app.core.endpoints import base_urls as build_base_urls
-from app.core.models import SURFACES, Target
+from app.core.models import RESPONSES, SURFACES, Target
 
 
 def offered_models(target: Target, catalog: Catalog | None = None) -> list[str]:
     """Models to suggest after a model_not_found: the scope's (every scope's of the region
-    when the scope is unknown), only those the surface serves on the Anthropic surface."""
+    when the scope is unknown), only those the surface serves on the Anthropic and
+    Responses surfaces."""
     catalog = catalog or load_catalog()
     try:
         region = catalog.region(target.region)
@@ -27,6 +28,9 @@ def offered_models(target: Target, catalog: Catalog | None = None) -> list[str]:
         return []
     scopes = [target.scope] if target.scope in region.scopes else list(region.scopes)
     names = list(dict.fromkeys(m for s in scopes for m in catalog.ping_models(s)))
+    if target.surface == RESPONSES:  # it serves only its own list (CLIENTS.md, Codex)
+        listed = [m for m in names if m in catalog.responses_models]
+        return listed or list(catalog.responses_models)
     if target.surface == "anthropic":
         served = set(catalog.anthropic_models)
         served |= {f"{m}-us" for m in served if region.legacy_suffix}
@@ -42,9 +46,13 @@ def targets_for(
     base_urls: Mapping[str, str] | None = None,
     catalog: Catalog | None = None,
     scope: str | None = None,
+    responses_model: str | None = None,
 ) -> list[Target]:
     """The three surfaces of an endpoint, URLs built by endpoints.py (the only URL builder).
-    The Anthropic target carries the model that surface serves (anthropic_probe_model)."""
+    The Anthropic target carries the model that surface serves (anthropic_probe_model).
+    With `responses_model`, a fourth target: the Responses API on the OpenAI-compatible
+    base, pinged with that model (one the Responses API serves: the caller picks it, as the
+    Codex export does, app.clients.variables.responses_model)."""
     if endpoint_style == "plan":
         # A plan profile: its plan host's URLs (Coding Plan's OpenAI path is /v1), no native
         # surface. The plan is the one whose host the profile's (validated) URLs name.
@@ -70,6 +78,8 @@ def targets_for(
             )
         else:
             out.append(Target(s, region, host, urls[s], model, scope=scope))
+    if responses_model is not None:
+        out.append(Target(RESPONSES, region, host, urls["openai"], responses_model, scope=scope))
     return out
 
 

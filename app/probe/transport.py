@@ -1,12 +1,14 @@
-"""An httpx transport that connects where the user pinned a host, with real TLS to its name.
+"""An httpx2 transport that connects where the user pinned a host, with real TLS to its name.
 
 curl's `--resolve HOST:PORT:ADDR` and `--connect-to HOST1:PORT1:HOST2:PORT2` let a user
 pin an edge IP or step around poisoned DNS, and let tests reach the local simulator under
 the production host names with full certificate verification: only the TCP destination
 changes, while the TLS server name (SNI) and the name checked in the certificate stay the
-host of the URL. httpx has no such option, so this is a small `httpx.AsyncBaseTransport`
-over `httpcore`'s pool (or its HTTP / SOCKS proxy) whose network backend rewrites
-`(host, port)` in `connect_tcp` (DESIGN.md "Connectivity engine").
+host of the URL. httpx2 has no such option, so this is a small `httpx2.AsyncBaseTransport`
+over `httpcore2`'s pool (or its HTTP / SOCKS proxy) whose network backend rewrites
+`(host, port)` in `connect_tcp` (DESIGN.md "Connectivity engine"). httpx2 / httpcore2 are
+what the openai (3.x) and anthropic (2.x) SDKs run on (CLIENTS.md "HTTP stacks"), and only
+their public API is used here, so an upgrade cannot break a private import.
 """
 
 from __future__ import annotations
@@ -15,17 +17,20 @@ import contextlib
 import ipaddress
 import re
 import ssl
+import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import httpcore
-import httpx
-from httpcore._backends.auto import AutoBackend
+import httpcore2
+import httpx2
 
-if TYPE_CHECKING:  # the socket-option alias lives in a private module of httpcore
-    from httpcore._backends.base import SOCKET_OPTION
+if TYPE_CHECKING:
+    # Exported by httpcore2, but only a type alias (kept out of its __module__ rewrite,
+    # which fails for it on Python 3.14): needed for annotations alone.
+    from httpcore2 import SOCKET_OPTION
 
+from app.core import debug
 from app.core.errors import UserError, refuse_if_key
 from app.probe.proxy import proxy_credentials, strip_credentials
 
@@ -177,8 +182,18 @@ class Pins:
         return bool(self.connect_to or self.resolve)
 
 
+def default_backend() -> httpcore2.AsyncNetworkBackend:
+    """The real network backend under a PinnedBackend: httpcore2's public `AnyIOBackend`.
+
+    The probe always runs under asyncio (`asyncio.run` in the CLI, Textual's loop in the
+    TUI), where anyio drives asyncio's own sockets; it is also what httpcore2's pool picks by
+    itself there (its private auto backend chooses anyio unless trio is running).
+    """
+    return httpcore2.AnyIOBackend()
+
+
 @dataclass
-class PinnedBackend(httpcore.AsyncNetworkBackend):
+class PinnedBackend(httpcore2.AsyncNetworkBackend):
     """A network backend that rewrites the TCP destination; TLS still targets the URL's host.
 
     `resolved` holds addresses found by the probe's own DNS phase, so the connection goes to
@@ -187,7 +202,7 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
 
     pins: Pins = field(default_factory=Pins)
     resolved: dict[tuple[str, int], str] = field(default_factory=dict)
-    inner: httpcore.AsyncNetworkBackend = field(default_factory=AutoBackend)
+    inner: httpcore2.AsyncNetworkBackend = field(default_factory=default_backend)
     last_destination: tuple[str, int] | None = None
 
     def destination(self, host: str, port: int) -> tuple[str, int]:
@@ -202,50 +217,66 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,
         local_address: str | None = None,
         socket_options: Iterable[SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+    ) -> httpcore2.AsyncNetworkStream:
         address, real_port = self.destination(host, port)
         self.last_destination = (address, real_port)
-        return await self.inner.connect_tcp(
-            address,
-            real_port,
-            timeout=timeout,
-            local_address=local_address,
-            socket_options=socket_options,
-        )
+        if not debug.enabled():
+            return await self.inner.connect_tcp(
+                address,
+                real_port,
+                timeout=timeout,
+                local_address=local_address,
+                socket_options=socket_options,
+            )
+        started = time.monotonic()
+        try:
+            stream = await self.inner.connect_tcp(
+                address,
+                real_port,
+                timeout=timeout,
+                local_address=local_address,
+                socket_options=socket_options,
+            )
+        except Exception as exc:
+            ms = (time.monotonic() - started) * 1000
+            debug.connect(host, port, address, real_port, ms, type(exc).__name__)
+            raise
+        debug.connect(host, port, address, real_port, (time.monotonic() - started) * 1000, None)
+        return stream
 
     async def connect_unix_socket(
         self,
         path: str,
         timeout: float | None = None,
         socket_options: Iterable[SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:  # pragma: no cover - never used for Model Studio
+    ) -> httpcore2.AsyncNetworkStream:  # pragma: no cover - never used for Model Studio
         return await self.inner.connect_unix_socket(path, timeout, socket_options)
 
     async def sleep(self, seconds: float) -> None:
         await self.inner.sleep(seconds)
 
 
-_EXC_MAP: tuple[tuple[type[Exception], type[httpx.HTTPError]], ...] = (
-    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
-    (httpcore.ReadTimeout, httpx.ReadTimeout),
-    (httpcore.WriteTimeout, httpx.WriteTimeout),
-    (httpcore.PoolTimeout, httpx.PoolTimeout),
-    (httpcore.TimeoutException, httpx.TimeoutException),
-    (httpcore.ConnectError, httpx.ConnectError),
-    (httpcore.ReadError, httpx.ReadError),
-    (httpcore.WriteError, httpx.WriteError),
-    (httpcore.ProxyError, httpx.ProxyError),
-    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
-    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
-    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
-    (httpcore.ProtocolError, httpx.ProtocolError),
-    (httpcore.NetworkError, httpx.NetworkError),
+_EXC_MAP: tuple[tuple[type[Exception], type[httpx2.HTTPError]], ...] = (
+    (httpcore2.ConnectTimeout, httpx2.ConnectTimeout),
+    (httpcore2.ReadTimeout, httpx2.ReadTimeout),
+    (httpcore2.WriteTimeout, httpx2.WriteTimeout),
+    (httpcore2.PoolTimeout, httpx2.PoolTimeout),
+    (httpcore2.TimeoutException, httpx2.TimeoutException),
+    (httpcore2.ConnectError, httpx2.ConnectError),
+    (httpcore2.ReadError, httpx2.ReadError),
+    (httpcore2.WriteError, httpx2.WriteError),
+    (httpcore2.ProxyError, httpx2.ProxyError),
+    (httpcore2.RemoteProtocolError, httpx2.RemoteProtocolError),
+    (httpcore2.LocalProtocolError, httpx2.LocalProtocolError),
+    (httpcore2.UnsupportedProtocol, httpx2.UnsupportedProtocol),
+    (httpcore2.ProtocolError, httpx2.ProtocolError),
+    (httpcore2.NetworkError, httpx2.NetworkError),
 )
 
 
 @contextlib.contextmanager
 def _mapped_errors() -> Iterator[None]:
-    """httpcore errors become httpx errors; the original stays as __cause__ for diagnosis."""
+    """httpcore2 errors become httpx2 errors; the original stays as __cause__ for diagnosis."""
     try:
         yield
     except Exception as exc:
@@ -255,7 +286,7 @@ def _mapped_errors() -> Iterator[None]:
         raise
 
 
-class _ResponseStream(httpx.AsyncByteStream):
+class _ResponseStream(httpx2.AsyncByteStream):
     def __init__(self, stream: AsyncIterable[bytes]) -> None:
         self._stream = stream
 
@@ -267,13 +298,13 @@ class _ResponseStream(httpx.AsyncByteStream):
     async def aclose(self) -> None:
         if hasattr(
             self._stream, "aclose"
-        ):  # httpcore's streams have it; any async iterable need not
+        ):  # httpcore2's streams have it; any async iterable need not
             with _mapped_errors():
                 await self._stream.aclose()
 
 
-class PinnedTransport(httpx.AsyncBaseTransport):
-    """httpx transport over an httpcore pool or proxy that uses a PinnedBackend."""
+class PinnedTransport(httpx2.AsyncBaseTransport):
+    """httpx2 transport over an httpcore2 pool or proxy that uses a PinnedBackend."""
 
     def __init__(
         self,
@@ -284,18 +315,18 @@ class PinnedTransport(httpx.AsyncBaseTransport):
         self.backend = backend
         self.proxy_url = proxy_url
         # The two proxies are connection pools too (subclasses), so one type covers all three.
-        self._pool: httpcore.AsyncConnectionPool
+        self._pool: httpcore2.AsyncConnectionPool
         if proxy_url is None:
-            self._pool = httpcore.AsyncConnectionPool(
+            self._pool = httpcore2.AsyncConnectionPool(
                 ssl_context=ssl_context, network_backend=backend, retries=0
             )
             return
         auth = proxy_credentials(proxy_url)
         clean = strip_credentials(proxy_url)
-        scheme = httpx.URL(clean).scheme
+        scheme = httpx2.URL(clean).scheme
         if scheme in ("socks5", "socks5h"):
-            # httpcore's SOCKS5 client always sends the host name: the proxy resolves it.
-            self._pool = httpcore.AsyncSOCKSProxy(
+            # httpcore2's SOCKS5 client always sends the host name: the proxy resolves it.
+            self._pool = httpcore2.AsyncSOCKSProxy(
                 proxy_url=clean.replace("socks5h://", "socks5://", 1),
                 proxy_auth=auth,
                 ssl_context=ssl_context,
@@ -303,7 +334,7 @@ class PinnedTransport(httpx.AsyncBaseTransport):
                 retries=0,
             )
         else:
-            self._pool = httpcore.AsyncHTTPProxy(
+            self._pool = httpcore2.AsyncHTTPProxy(
                 proxy_url=clean,
                 proxy_auth=auth,
                 proxy_ssl_context=ssl_context if scheme == "https" else None,
@@ -312,11 +343,11 @@ class PinnedTransport(httpx.AsyncBaseTransport):
                 retries=0,
             )
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        assert isinstance(request.stream, httpx.AsyncByteStream)
-        core_request = httpcore.Request(
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        assert isinstance(request.stream, httpx2.AsyncByteStream)
+        core_request = httpcore2.Request(
             method=request.method,
-            url=httpcore.URL(
+            url=httpcore2.URL(
                 scheme=request.url.raw_scheme,
                 host=request.url.raw_host,
                 port=request.url.port,
@@ -326,16 +357,44 @@ class PinnedTransport(httpx.AsyncBaseTransport):
             content=request.stream,
             extensions=request.extensions,
         )
-        with _mapped_errors():
-            response = await self._pool.handle_async_request(core_request)
-        # An async pool answers with an async stream (httpcore types it as either kind).
+        if debug.enabled():
+            response = await self._traced(request, core_request)
+        else:
+            with _mapped_errors():
+                response = await self._pool.handle_async_request(core_request)
+        # An async pool answers with an async stream (httpcore2 types it as either kind).
         assert isinstance(response.stream, AsyncIterable)
-        return httpx.Response(
+        return httpx2.Response(
             status_code=response.status,
             headers=response.headers,
             stream=_ResponseStream(response.stream),
             extensions=response.extensions,
         )
+
+    async def _traced(
+        self, request: httpx2.Request, core_request: httpcore2.Request
+    ) -> httpcore2.Response:
+        """The request with its --debug trace (app.core.debug decides what a line shows)."""
+        for name, value in request.headers.raw:
+            if name.lower() in (b"authorization", b"x-api-key", b"proxy-authorization"):
+                debug.add_secret(value.decode("latin-1").split(" ")[-1])
+        length = request.headers.get("content-length")
+        body = int(length) if length and length.isdigit() else None
+        started = time.monotonic()
+        try:
+            with _mapped_errors():
+                response = await self._pool.handle_async_request(core_request)
+        except Exception as exc:
+            ms = (time.monotonic() - started) * 1000
+            debug.http(request.method, str(request.url), request.headers.raw, body, None, (), ms,
+                       type(exc).__name__)  # fmt: skip
+            raise
+        ms = (time.monotonic() - started) * 1000
+        debug.http(
+            request.method, str(request.url), request.headers.raw, body, response.status,
+            response.headers, ms,
+        )  # fmt: skip
+        return response
 
     async def aclose(self) -> None:
         await self._pool.aclose()

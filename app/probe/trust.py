@@ -2,15 +2,21 @@
 
 Verification is never switched off (SECURITY.md T14). Instead the user can say what to trust
 (`--ca-file`, `SSL_CERT_FILE` / `SSL_CERT_DIR`), and otherwise the OS store is used (what the
-browser trusts, which includes a corporate CA installed by IT), then certifi. The report
-names the source, because "works in the browser, fails in Python" is almost always a trust
-source question.
+browser trusts, which includes a corporate CA installed by IT) through truststore on every
+OS: the Windows and macOS stores are not where OpenSSL looks, so asking OpenSSL whether a
+store exists would ignore exactly the corporate CA that matters. certifi is the fallback
+when truststore cannot be built, or on an OpenSSL platform without any CA bundle installed
+(a bare container), where the OS store would refuse every certificate. The report names the
+source, because "works in the browser, fails in Python" is almost always a trust source
+question.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import ssl
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,14 +28,25 @@ from app.core.models import TlsInfo, TrustSource
 from app.core.text import inert
 from app.findings.codes import CERT_NAME_MAX, SHORT_MAX, inert_or_none
 
-if TYPE_CHECKING:  # only a type: building a context must not import httpx/httpcore
+if TYPE_CHECKING:  # only a type: building a context must not import httpx2/httpcore2
     from app.probe.transport import PinnedBackend
 
 # OpenSSL verify codes (X509_V_ERR_*) that name a specific, fixable cause.
 _EXPIRED = {9, 10}  # CERT_NOT_YET_VALID, CERT_HAS_EXPIRED
 _HOSTNAME = {62}  # HOSTNAME_MISMATCH
 _UNTRUSTED = {2, 18, 19, 20, 21, 27}  # unknown issuer, self-signed, untrusted chain
+_HASHED_CERT = re.compile(r"[0-9a-fA-F]{8}\.[0-9]")  # OpenSSL's c_rehash names: 1a2b3c4d.0
+# Where truststore looks when OpenSSL's compiled paths hold nothing (its list, truststore 0.10).
+_CA_BUNDLES = (
+    "/etc/ssl/cert.pem",  # Alpine, Arch, Fedora 34-43, OpenWRT, RHEL 9-10, the BSDs
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",  # Fedora 44+, RHEL 11+
+    "/etc/pki/tls/cert.pem",  # older Fedora, RHEL, CentOS
+    "/etc/ssl/certs/ca-certificates.crt",  # Debian, Ubuntu (ca-certificates)
+    "/etc/ssl/ca-bundle.pem",  # SUSE
+)
 MAX_SAN_NAMES = 5  # a certificate may list hundreds; the first few explain a mismatch
+# Where truststore asks the OS's own verifier; elsewhere it loads OpenSSL's store files.
+NATIVE_STORE_PLATFORMS = ("win32", "darwin")
 
 
 class TrustError(UserError):
@@ -55,11 +72,35 @@ def _load_ca_file(path: Path) -> ssl.SSLContext:
         raise TrustError("probe.ca_file_invalid", path=str(path)) from None
 
 
-def _os_store_present() -> bool:
+def _os_context() -> tuple[ssl.SSLContext, str] | None:
+    """truststore's context over the OS store (and its name), or None when it cannot be
+    built or, on an OpenSSL platform, would hold no CA at all."""
+    if sys.platform not in NATIVE_STORE_PLATFORMS and _openssl_store_empty():
+        return None
+    try:
+        # lazy: truststore loads the OS trust bridge, needed only when a run starts
+        import truststore
+
+        ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        return ctx, f"truststore {truststore.__version__}"
+    except Exception:  # any failure here means: fall back to certifi
+        return None
+
+
+def _openssl_store_empty() -> bool:
+    """Whether truststore would find no CA where it reads OpenSSL's store (Linux, the BSDs):
+    it loads OpenSSL's default file or hashed directory, else the first distribution bundle
+    of _CA_BUNDLES. Answered with the stdlib alone (truststore's context tells nothing about
+    its store), the way httpcore2's own default context does."""
     paths = ssl.get_default_verify_paths()
-    if paths.cafile and os.path.isfile(paths.cafile):
-        return True
-    return bool(paths.capath and os.path.isdir(paths.capath) and any(os.scandir(paths.capath)))
+    if paths.cafile:  # None unless the file exists
+        return False
+    try:
+        if paths.capath and any(_HASHED_CERT.fullmatch(n) for n in os.listdir(paths.capath)):
+            return False
+    except OSError:
+        pass
+    return not any(os.path.isfile(bundle) for bundle in _CA_BUNDLES)
 
 
 def build_ssl_context(
@@ -91,16 +132,9 @@ def build_ssl_context(
             except (ssl.SSLError, OSError):
                 pass
         note = "probe.trust_env_ignored"
-    if _os_store_present():
-        try:
-            # lazy: truststore loads the OS trust bridge, needed only when a run starts
-            import truststore
-
-            ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-            source = TrustSource("os", f"truststore {truststore.__version__}", note, tuple(broken))
-            return ctx, source
-        except Exception:  # noqa: S110 - any failure here means: fall back to certifi
-            pass
+    os_store = _os_context()
+    if os_store is not None:
+        return os_store[0], TrustSource("os", os_store[1], note, tuple(broken))
     # lazy: only when neither the user's CA nor the OS store can be used
     import certifi
 
@@ -135,7 +169,34 @@ def tls_info(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> TlsInfo | None
         subject=inert_or_none(_name(cert.get("subject")), CERT_NAME_MAX),
         issuer=inert_or_none(_name(cert.get("issuer")), CERT_NAME_MAX),
         not_after=inert_or_none(cert.get("notAfter"), SHORT_MAX),
+        chain=presented_chain(ssl_object),
     )
+
+
+MAX_CHAIN = 10  # a real chain has 2-4 certificates; a hostile server may send hundreds
+
+
+def presented_chain(ssl_object: ssl.SSLObject | ssl.SSLSocket) -> tuple[bytes, ...]:
+    """The certificates the server presented (DER, leaf first), read from the connection
+    that was just verified: doctor tells from them which of the user's clients trusts the
+    CA that signed them ("Node clients need NODE_EXTRA_CA_CERTS"). The unverified chain,
+    since truststore verifies after OpenSSL's handshake and OpenSSL's "verified" chain can
+    then be the leaf alone. Public `get_unverified_chain` from Python 3.13; before that the
+    same method of the private `_sslobj` (CPython >= 3.10), whose items are certificate
+    objects with `public_bytes`. Nothing of it is trusted or shown; () when unavailable."""
+    for owner in (ssl_object, getattr(ssl_object, "_sslobj", None)):
+        get = getattr(owner, "get_unverified_chain", None)
+        if get is None:
+            continue
+        try:
+            items = list(get() or ())[:MAX_CHAIN]
+            import _ssl  # lazy: only its DER constant, for the pre-3.13 certificate objects
+
+            der = getattr(_ssl, "ENCODING_DER", 2)
+            return tuple(c if isinstance(c, bytes) else c.public_bytes(der) for c in items)
+        except Exception:  # the chain is a bonus for the clients' trust; the check stands
+            return ()
+    return ()
 
 
 def _name(rdns: object) -> str | None:

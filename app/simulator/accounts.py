@@ -46,6 +46,11 @@ class Account:
     # An older deployment that knows the token limit only as `max_tokens` and refuses
     # `max_completion_tokens` with a 400 (so a client's fallback to the old name is tested).
     legacy_token_limit: bool = False
+    # A deployment whose 2026 models (qwen3.6 and later) refuse the deprecated `max_tokens`
+    # (official notice 724's phase-out). Off by default: a later page says newer models read
+    # it as max_completion_tokens, and Qwen Code 0.24.4, Alibaba's own client, sends
+    # `max_tokens` to those models (tests/e2e/test_real_clients.py).
+    current_token_limit_only: bool = False
     edition: str | None = None  # Token Plan: "personal" | "team"
     # Arrears as the older pages describe it (400 Arrearage) or the newer one (403 AccessDenied).
     arrears_status: int = 400

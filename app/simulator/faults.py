@@ -29,8 +29,10 @@ RESPONSE_KINDS = (
     "unavailable",
     "status",
 )
-# Kinds that change how the normal answer is delivered.
-DELIVERY_KINDS = ("drip", "reset")
+# Kinds that change how the normal answer is delivered. The stream kinds act on an SSE
+# answer only (any other answer goes out as usual), as a middlebox on the path would.
+STREAM_KINDS = ("stream_buffer", "stream_cut")
+DELIVERY_KINDS = ("drip", "reset", *STREAM_KINDS)
 KINDS = ("latency", *DELIVERY_KINDS, *RESPONSE_KINDS)
 
 HUGE_BODY_BYTES = 50 * 1024 * 1024
@@ -40,14 +42,19 @@ HUGE_BODY_BYTES = 50 * 1024 * 1024
 class Fault:
     """One injected misbehaviour.
 
-    kind: latency | drip | reset | hang | redirect | html | huge | nested_json |
-          endless_brackets | huge_list | malformed_json | rate_limit | burst | quota |
-          server_error | unavailable | status
+    kind: latency | drip | reset | stream_buffer | stream_cut | hang | redirect | html | huge |
+          nested_json | endless_brackets | huge_list | malformed_json | rate_limit | burst |
+          quota | server_error | unavailable | status
     Parameters by kind:
       latency      `seconds` before the response headers.
       drip         the normal body sent `chunk_size` bytes at a time, `chunk_delay` seconds apart
                    (or at `rate` bytes per second), so that a client deadline expires mid-body.
       reset        headers and part of the body, then a TCP reset.
+      stream_buffer an SSE answer held back whole, as a buffering proxy or scanner does: the
+                   events are produced at the usual pace, then sent at once, headers included
+                   (with a Content-Length), when the last one is ready.
+      stream_cut   an SSE answer cut after its first `events` events (default 2): the
+                   connection closes without the final event or the end of the chunked body.
       hang         request read, nothing ever sent (until the client gives up or the server stops).
       redirect     `status` 301 (default) or 302 to `location` (default: https://example.com/).
       html         200 text/html captive-portal page.
@@ -86,6 +93,7 @@ class Fault:
     size: int = HUGE_BODY_BYTES
     depth: int = 1000
     entries: int = 200_000
+    events: int = 2
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -100,6 +108,8 @@ class Fault:
             raise ValueError("a 'huge_list' fault needs entries >= 1")
         if self.times is not None and self.times < 0:
             raise ValueError("times must be >= 0")
+        if self.kind == "stream_cut" and self.events < 0:
+            raise ValueError("a 'stream_cut' fault needs events >= 0")
         if self.kind == "drip":
             if self.rate is not None and self.rate <= 0:
                 raise ValueError("rate must be > 0 bytes per second")

@@ -29,8 +29,18 @@ class RequestRecord:
     surface: str | None = None  # openai | anthropic | dashscope | None
     account: str | None = None  # account name the key belongs to, if any
     faults: tuple[str, ...] = ()
-    # The names the body gave its token limit (max_tokens / max_completion_tokens), in order.
+    # The names the body gave its token limit (max_tokens / max_completion_tokens, or
+    # max_output_tokens on the Responses API), in order.
     token_limits: tuple[str, ...] = ()
+    # What an inference body asked for (None / () until one is parsed): the model, whether it
+    # asked for a stream, and its top-level field names (never their values: a prompt may
+    # hold anything), so tests can say what a real client sent.
+    model: str | None = None
+    stream: bool | None = None
+    body_fields: tuple[str, ...] = ()
+    # Which of the headers that can carry a key were sent with one (`authorization`,
+    # `x-api-key`), whichever `auth_scheme` was used: Claude Code's apiKeyHelper sends both.
+    key_headers: tuple[str, ...] = ()
 
 
 @dataclass

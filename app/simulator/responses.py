@@ -15,6 +15,9 @@ from collections.abc import Iterator
 from typing import Any
 
 REPLY_TEXT = "pong"
+# How a stream delivers REPLY_TEXT: in two pieces, so a streamed answer has several content
+# events (the doctor's stream check tells a buffered stream from a live one by their timing).
+REPLY_PIECES = ("po", "ng")
 
 CAPTIVE_PORTAL_HTML = (
     "<!DOCTYPE html><html><head><title>Sign in to the network</title></head>"
@@ -171,7 +174,8 @@ def openai_chat_stream(model: str, body: dict[str, Any]) -> Iterator[bytes]:
         return b"data: " + dumps(payload) + b"\n\n"
 
     yield chunk({"role": "assistant", "content": ""}, None)
-    yield chunk({"content": REPLY_TEXT}, None)
+    for piece in REPLY_PIECES:
+        yield chunk({"content": piece}, None)
     yield chunk({}, reason)
     if include_usage:
         usage = {
@@ -214,9 +218,27 @@ def native_generation(body: dict[str, Any], request_id: str) -> dict[str, Any]:
 
 
 def native_generation_stream(body: dict[str, Any], request_id: str) -> Iterator[bytes]:
-    """DashScope's SSE framing (id/event/:HTTP_STATUS/data lines) as the dashscope SDK reads it."""
+    """DashScope's SSE framing (id/event/:HTTP_STATUS/data lines) as the dashscope SDK reads it:
+    an opening event with no text, then one per piece; each carries the text so far, or only
+    its own piece with `incremental_output`; `finish_reason` is "null" until the last."""
     final = native_generation(body, request_id)
-    yield b"id:1\nevent:result\n:HTTP_STATUS/200\ndata:" + dumps(final) + b"\n\n"
+    incremental = (body.get("parameters") or {}).get("incremental_output") is True
+    texts = ["", *REPLY_PIECES]
+    for i, piece in enumerate(texts):
+        last = i == len(texts) - 1
+        text = piece if incremental else "".join(texts[: i + 1])
+        event = json.loads(dumps(final))
+        output = event["output"]
+        if "choices" in output:
+            output["choices"][0]["message"]["content"] = text
+            if not last:
+                output["choices"][0]["finish_reason"] = "null"
+        else:
+            output["text"] = text
+            if not last:
+                output["finish_reason"] = "null"
+        head = f"id:{i + 1}\nevent:result\n:HTTP_STATUS/200\ndata:".encode()
+        yield head + dumps(event) + b"\n\n"
 
 
 # ---- Anthropic-compatible ------------------------------------------------------------------
@@ -249,9 +271,9 @@ def anthropic_stream(model: str, body: dict[str, Any]) -> Iterator[bytes]:
     start["usage"] = {**msg["usage"], "output_tokens": 0}
     yield event("message_start", {"message": start})
     yield event("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}})
-    yield event(
-        "content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": REPLY_TEXT}}
-    )
+    for piece in REPLY_PIECES:
+        delta = {"type": "text_delta", "text": piece}
+        yield event("content_block_delta", {"index": 0, "delta": delta})
     yield event("content_block_stop", {"index": 0})
     yield event(
         "message_delta",

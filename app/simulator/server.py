@@ -27,7 +27,7 @@ from app.core.catalog import Catalog, load_catalog
 from app.simulator import errors as simerr
 from app.simulator import responses as resp
 from app.simulator.accounts import Account, default_accounts
-from app.simulator.faults import Fault, FaultSet
+from app.simulator.faults import DELIVERY_KINDS, Fault, FaultSet
 from app.simulator.loop_thread import ThreadedServer
 from app.simulator.service import RequestRecord, Service
 from app.simulator.wire import send_reply, send_simple
@@ -81,6 +81,7 @@ class Simulator(ThreadedServer):
         catalog: Catalog | None = None,
         request_id_factory: Callable[[], str] | None = None,
         clock: Callable[[], float] = time.time,
+        stream_interval: float = 0.02,
     ) -> None:
         if wrong_workspace_status not in (401, 403):
             raise ValueError("wrong_workspace_status must be 401 or 403")
@@ -96,6 +97,10 @@ class Simulator(ThreadedServer):
         self.default_host = default_host
         self.request_timeout = request_timeout
         self.max_body = max_body
+        # Seconds between two events of a streamed (SSE) answer: a model produces tokens at a
+        # pace, and a stream whose events all arrive together is what a buffering proxy makes
+        # of it (the doctor's stream check tells the two apart). Settable while running.
+        self.stream_interval = stream_interval
         self.requests: list[RequestRecord] = []
         # Snapshot tests need stable request ids; None = a fresh UUID4 per request.
         self.request_id_factory = request_id_factory
@@ -325,6 +330,9 @@ class Simulator(ThreadedServer):
             request_id=(self.request_id_factory or resp.new_request_id)(),
             t_start=time.monotonic(),
             account=account.name if account else None,
+            key_headers=tuple(
+                h for h in ("authorization", "x-api-key") if headers.get(h, "").strip()
+            ),
         )
         self.requests.append(record)
         try:
@@ -351,9 +359,9 @@ class Simulator(ThreadedServer):
         if delay > 0:
             await asyncio.sleep(delay)
         response_fault = next(
-            (f for f in faults if f.kind not in ("latency", "drip", "reset")), None
+            (f for f in faults if f.kind != "latency" and f.kind not in DELIVERY_KINDS), None
         )
-        delivery = next((f for f in faults if f.kind in ("drip", "reset")), None)
+        delivery = next((f for f in faults if f.kind in DELIVERY_KINDS), None)
 
         route = self._service.route(host, path)
         record.surface = route.surface
@@ -377,7 +385,9 @@ class Simulator(ThreadedServer):
         # Stamped before the bytes go out too: a client holding the whole response may read
         # the record before this coroutine resumes after the last drain (t_end was None then).
         record.t_end = time.monotonic()
-        ok = await send_reply(conn, writer, reply, delivery, head=method == "HEAD")
+        ok = await send_reply(
+            conn, writer, reply, delivery, head=method == "HEAD", pace=self.stream_interval
+        )
         record.t_end = time.monotonic()
         return ok
 

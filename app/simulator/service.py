@@ -18,7 +18,7 @@ from typing import Any
 from app.core.catalog import Catalog
 from app.core.endpoints import HostInfo, classify_host
 from app.simulator import errors as simerr
-from app.simulator import model_lists, plans
+from app.simulator import model_lists, plans, responses_api
 from app.simulator import responses as resp
 from app.simulator.accounts import (
     Account,
@@ -39,6 +39,7 @@ __all__ = ["ENDPOINTS", "Reply", "RequestRecord", "Route", "Service"]
 ENDPOINTS = {
     ("openai", "/models"): "GET",
     ("openai", "/chat/completions"): "POST",
+    ("openai", "/responses"): "POST",  # the Responses API (Codex), app/simulator/responses_api.py
     ("anthropic", "/v1/messages"): "POST",
     ("dashscope", "/models"): "GET",
     ("dashscope", "/services/aigc/text-generation/generation"): "POST",
@@ -204,6 +205,8 @@ class Service:
             return self.model_list(route.surface, query, account, record)
         if sub == "/tokens":
             return self.issue_token(query, key, account, record)
+        if route.surface == "openai" and sub == "/responses":
+            return self.generate_response(body, account, record)
         return self.generate(route.surface, headers, body, account, record)
 
     def model_list(
@@ -246,21 +249,10 @@ class Service:
         record: RequestRecord,
     ) -> Reply:
         """An inference call of an accepted key: body checks, arrears, the model, the reply."""
-        try:
-            payload = json.loads(body or b"null")
-        except (ValueError, UnicodeDecodeError):
-            return self.error(record, simerr.bad_request("The request body is not valid JSON."))
-        if not isinstance(payload, dict):
-            return self.error(record, simerr.bad_request("The request body must be a JSON object."))
-        model = payload.get("model")
-        if not isinstance(model, str) or not model:
-            return self.error(record, simerr.bad_request("Field required: model."))
-        problem = resp.body_problem(surface, payload)
-        if problem is not None:
-            return self.error(record, simerr.bad_request(problem))
-        if account.arrears:
-            arrears = simerr.arrears_denied() if account.arrears_status == 403 else None
-            return self.error(record, arrears or simerr.arrearage())
+        checked = self._checked_call(body, account, record, lambda p: resp.body_problem(surface, p))
+        if isinstance(checked, Reply):
+            return checked
+        payload, model = checked
         denied = self.check_model(surface, model, account)
         if denied is not None:
             return self.error(record, denied)
@@ -278,8 +270,51 @@ class Service:
                 return sse_reply(resp.anthropic_stream(model, payload))
             return self.json_reply(resp.anthropic_message(model, payload))
         if headers.get("x-dashscope-sse", "").lower() == "enable":
+            record.stream = True  # DashScope native asks for a stream by header, not body
             return sse_reply(resp.native_generation_stream(payload, record.request_id))
         return self.json_reply(resp.native_generation(payload, record.request_id))
+
+    def generate_response(self, body: bytes, account: Account, record: RequestRecord) -> Reply:
+        """POST …/responses: the checks of `generate` in the same order, then the model must
+        be one the Responses surface serves (404 model_not_found otherwise, as for a model
+        that does not exist: a Codex export with an older model fails exactly there)."""
+        checked = self._checked_call(body, account, record, responses_api.body_problem)
+        if isinstance(checked, Reply):
+            return checked
+        payload, model = checked
+        denied = self.check_model("openai", model, account)
+        if denied is None and not responses_api.served(model):
+            denied = simerr.model_not_found(model)
+        if denied is not None:
+            return self.error(record, denied)
+        record.token_limits = tuple(n for n in payload if n == "max_output_tokens")
+        if payload.get("stream") is True:
+            return sse_reply(responses_api.response_stream(model, payload))
+        return self.json_reply(responses_api.response_object(model, payload))
+
+    def _checked_call(
+        self,
+        body: bytes,
+        account: Account,
+        record: RequestRecord,
+        body_problem: Callable[[dict[str, Any]], str | None],
+    ) -> tuple[dict[str, Any], str] | Reply:
+        """The checks every inference call passes first, in the service's order: a JSON
+        object, a model, the surface's own body rules, arrears. (payload, model), or the
+        error reply."""
+        payload = _json_object(body)
+        if isinstance(payload, simerr.SimError):
+            return self.error(record, payload)
+        model = _model_of(payload, record)
+        if model is None:
+            return self.error(record, simerr.bad_request("Field required: model."))
+        problem = body_problem(payload)
+        if problem is not None:
+            return self.error(record, simerr.bad_request(problem))
+        if account.arrears:
+            arrears = simerr.arrears_denied() if account.arrears_status == 403 else None
+            return self.error(record, arrears or simerr.arrearage())
+        return payload, model
 
     def check_model(self, surface: str, model: str, account: Account) -> simerr.SimError | None:
         """Unknown model vs not granted: a sub-workspace key that lacks a grant must read
@@ -302,11 +337,11 @@ class Service:
         return simerr.model_not_found(model)
 
 
-# Models of the 2026 families (qwen3.6 and later, MODEL_STUDIO.md section 7) that know the
-# compatible surface's token limit only by its current name: `max_tokens` is deprecated there
-# since 2026-04-20 and phased out by 2026-05-30 (official notice 724). Which models refuse
-# the old name is the simulator's assumption (a later page says newer models read it as
-# max_completion_tokens): what matters is that a client survives either answer.
+# Models of the 2026 families (qwen3.6 and later, MODEL_STUDIO.md section 7) that, on an
+# account with `current_token_limit_only`, know the compatible surface's token limit only by
+# its current name: `max_tokens` is deprecated there since 2026-04-20 (official notice 724).
+# A later page says newer models read it as max_completion_tokens, and Alibaba's own Qwen
+# Code sends it, so by default it is accepted: a client must survive either answer.
 _CURRENT_NAME_ONLY = re.compile(r"qwen3\.([6-9]|[1-9][0-9])")
 
 
@@ -314,7 +349,12 @@ def refused_token_limit(
     surface: str, model: str, payload: dict[str, Any], account: Account
 ) -> simerr.SimError | None:
     """The 400 a token-limit name gets where it is not known, else None."""
-    if surface == "openai" and "max_tokens" in payload and _CURRENT_NAME_ONLY.match(model):
+    if (
+        account.current_token_limit_only
+        and surface == "openai"
+        and "max_tokens" in payload
+        and _CURRENT_NAME_ONLY.match(model)
+    ):
         return simerr.unsupported_parameter("max_tokens", "max_completion_tokens")
     if not account.legacy_token_limit or surface == "anthropic":
         return None
@@ -322,6 +362,29 @@ def refused_token_limit(
     if isinstance(fields, dict) and "max_completion_tokens" in fields:
         return simerr.unsupported_parameter("max_completion_tokens", "max_tokens")
     return None
+
+
+def _json_object(body: bytes) -> dict[str, Any] | simerr.SimError:
+    """The request body as a JSON object, or the 400 the service answers instead."""
+    try:
+        payload = json.loads(body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return simerr.bad_request("The request body is not valid JSON.")
+    if not isinstance(payload, dict):
+        return simerr.bad_request("The request body must be a JSON object.")
+    return payload
+
+
+def _model_of(payload: dict[str, Any], record: RequestRecord) -> str | None:
+    """The body's model (None when missing), noted on the record with the stream flag and
+    the body's top-level field names, so a test can say what a real client sent."""
+    model = payload.get("model")
+    record.body_fields = tuple(sorted(payload))
+    record.stream = payload.get("stream") is True
+    if not isinstance(model, str) or not model:
+        return None
+    record.model = model
+    return model
 
 
 def _token_limits(surface: str, payload: dict[str, Any]) -> tuple[str, ...]:

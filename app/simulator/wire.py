@@ -1,5 +1,6 @@
 """The simulator's side of the wire: writing a reply with h11, including the ways a real
-network delivers one badly (a reset halfway, a body dripped byte by byte).
+network delivers one badly (a reset halfway, a body dripped byte by byte, a stream held back
+whole by a buffering proxy or cut before its last event).
 
 Apart from app.simulator.server so that the server holds routing and connections, and this
 holds bytes on the socket.
@@ -17,7 +18,7 @@ from http import HTTPStatus
 
 import h11
 
-from app.simulator.faults import Fault
+from app.simulator.faults import STREAM_KINDS, Fault
 from app.simulator.service import Reply
 
 
@@ -52,8 +53,16 @@ async def send_reply(
     delivery: Fault | None,
     *,
     head: bool = False,
+    pace: float = 0.0,
 ) -> bool:
-    """Write the reply; False when the connection must not be reused."""
+    """Write the reply; False when the connection must not be reused. The events of an SSE
+    reply go out `pace` seconds apart (a model's token rate)."""
+    sse = reply.stream is not None and is_sse(reply)
+    if delivery is not None and (not sse or head) and delivery.kind in STREAM_KINDS:
+        delivery = None  # a stream fault leaves every other answer alone
+    if sse and delivery is not None and delivery.kind == "stream_buffer":
+        reply = await _buffered(reply, pace)
+        delivery, sse = None, False
     headers = [(k, v) for k, v in reply.headers if k != "content-length"]
     if reply.stream is None:
         headers.append(("content-length", str(len(reply.body))))
@@ -80,8 +89,14 @@ async def send_reply(
             await writer.drain()
         reset(writer)
         return False
+    cut_after = delivery.events if delivery is not None and delivery.kind == "stream_cut" else -1
     try:
-        for piece in pieces:
+        for index, piece in enumerate(pieces):
+            if index == cut_after:
+                writer.close()  # FIN without the final event or the chunked body's end
+                return False
+            if sse and index and pace > 0:
+                await asyncio.sleep(pace)
             if not piece:
                 continue
             if delivery is not None and delivery.kind == "drip":
@@ -104,6 +119,24 @@ async def send_reply(
     except (ConnectionError, OSError):
         return False
     return delivery is None
+
+
+def is_sse(reply: Reply) -> bool:
+    return any(
+        k.lower() == "content-type" and v.lower().startswith("text/event-stream")
+        for k, v in reply.headers
+    )
+
+
+async def _buffered(reply: Reply, pace: float) -> Reply:
+    """The whole SSE reply as one body, ready only once its last event has been produced at
+    the usual pace: what a client behind a buffering proxy receives."""
+    body = bytearray()
+    for index, piece in enumerate(reply.stream or ()):
+        if index and pace > 0:
+            await asyncio.sleep(pace)
+        body += piece
+    return Reply(reply.status, list(reply.headers), bytes(body))
 
 
 def reset(writer: asyncio.StreamWriter) -> None:

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
-from app.config.region_switch import region_label
+from app.config.region_switch import joined, region_label
 from app.core.i18n import t
 from app.core.models import CheckFinished, CheckStarted, PhaseDone
 from app.findings import waterfall
@@ -96,11 +96,11 @@ def render_finding(finding: Finding) -> str:
     """Severity words, the message, where it happened, the remedy and the request ids."""
     severity = finding.severity
     lines = [f"{t(f'screen_connectivity.severity.{severity}')}  {finding.message}"]
-    surface, region = finding.surface, finding.region
-    if surface or region:
-        where_surface = t(f"screen_connectivity.surface.{surface}") if surface else "-"
+    region = finding.region
+    if finding.surfaces:  # as the CLI's report: a file's or a variable's finding has none
+        names = joined([t(f"screen_connectivity.surface.{s}") for s in finding.surfaces])
         shown = region_label(str(region)) if region else "-"
-        lines.append("   " + t("screen_connectivity.where", surface=where_surface, region=shown))
+        lines.append("   " + t("screen_connectivity.where", surface=names, region=shown))
     if finding.remedy:
         lines.append("   " + t("screen_connectivity.remedy", remedy=finding.remedy))
     ids = [str(i) for i in finding.request_ids]

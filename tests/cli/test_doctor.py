@@ -369,7 +369,15 @@ def test_through_a_proxy_with_credentials_redacted(capsys, env, tmp_path, simula
     try:
         write_config(tmp_path, simulator)
         env.setenv("HTTPS_PROXY", proxy.url_with_auth().removeprefix("http://"))  # no scheme
-        run = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"), pin=False)
+        run = doctor(
+            capsys,
+            env,
+            tmp_path,
+            simulator,
+            simulator.key("ap-southeast-1"),
+            "--no-environment",
+            pin=False,
+        )
         assert run.code == 0, run.data["findings"]
         assert proxy.tunnels, "the requests went through the proxy"
         assert "s3cr3t" not in run.out + run.report
@@ -385,7 +393,15 @@ def test_proxy_asking_for_credentials_is_proxy_auth_required(capsys, env, tmp_pa
     try:
         write_config(tmp_path, simulator)
         env.setenv("HTTPS_PROXY", proxy.url)
-        run = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"), pin=False)
+        run = doctor(
+            capsys,
+            env,
+            tmp_path,
+            simulator,
+            simulator.key("ap-southeast-1"),
+            "--no-environment",
+            pin=False,
+        )
         assert run.codes == {"proxy_auth_required"}
     finally:
         proxy.stop_thread()
@@ -397,7 +413,15 @@ def test_refusing_proxy_is_proxy_failed(capsys, env, tmp_path, simulator):
     try:
         write_config(tmp_path, simulator)
         env.setenv("HTTPS_PROXY", proxy.url)
-        run = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"), pin=False)
+        run = doctor(
+            capsys,
+            env,
+            tmp_path,
+            simulator,
+            simulator.key("ap-southeast-1"),
+            "--no-environment",
+            pin=False,
+        )
         assert run.codes == {"proxy_failed"}
     finally:
         proxy.stop_thread()
@@ -413,7 +437,9 @@ def test_proxy_port_closed_is_proxy_unreachable_and_no_proxy_bypasses_it(
         port = s.getsockname()[1]
     write_config(tmp_path, simulator)
     env.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
-    run = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"))
+    run = doctor(
+        capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"), "--no-environment"
+    )
     assert run.codes == {"proxy_unreachable", "pins_not_applied"}
     finding = next(f for f in run.data["findings"] if f["code"] == "proxy_unreachable")
     assert finding["message"] == (
@@ -421,9 +447,18 @@ def test_proxy_port_closed_is_proxy_unreachable_and_no_proxy_bypasses_it(
     )
     assert simulator.requests == []
     run = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"), "--no-proxy")
-    assert run.code == 0
+    assert all(c["status"] == "pass" for c in run.data["checks"])  # the direct test passes
+    # ...but the clients still read HTTPS_PROXY: their route was tested too, and it fails.
+    failing = [f for f in run.data["findings"] if f["code"] == "client_path_fails"]
+    assert len(failing) == 1 and "openai" in failing[0]["message"], run.data["findings"]
+    assert f"127.0.0.1:{port}" in failing[0]["message"]
+    paths = run.data["clients"]["paths"]
+    assert [(p["proxy"], p["status"]) for p in paths] == [(f"http://127.0.0.1:{port}", "fail")]
+    assert run.code == 1
     env.setenv("NO_PROXY", ".aliyuncs.com")
-    run = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"))
+    run = doctor(
+        capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"), "--no-environment"
+    )
     assert run.code == 0
 
 

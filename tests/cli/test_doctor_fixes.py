@@ -237,7 +237,9 @@ def test_connect_to_pin_does_not_redirect_the_proxy_connection(capsys, env, tmp_
     try:
         write_config(tmp_path, simulator)
         env.setenv("HTTPS_PROXY", proxy.url)
-        run = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"))
+        run = doctor(
+            capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"), "--no-environment"
+        )
         assert proxy.tunnels, "the requests went through the proxy"
         assert run.code == 0, run.data["findings"]
         assert run.codes == {"pins_not_applied"}
@@ -253,7 +255,15 @@ def test_proxy_asking_for_credentials_names_the_proxy(capsys, env, tmp_path, sim
     try:
         write_config(tmp_path, simulator)
         env.setenv("HTTPS_PROXY", proxy.url)
-        run = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"), pin=False)
+        run = doctor(
+            capsys,
+            env,
+            tmp_path,
+            simulator,
+            simulator.key("ap-southeast-1"),
+            "--no-environment",
+            pin=False,
+        )
         (finding,) = run.data["findings"]
         assert finding["code"] == "proxy_auth_required"
         assert f"The proxy {proxy.url} asks for credentials" in finding["message"]
@@ -267,7 +277,9 @@ def test_error_envelope_with_an_unknown_code_is_a_refusal_not_a_captive_portal(
 ):
     write_config(tmp_path, simulator)
     simulator.inject(Fault("status", status=400, code="data_inspection_failed"))
-    run = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"))
+    run = doctor(
+        capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"), "--no-environment"
+    )
     assert run.code == 1
     assert "unexpected_response" not in run.codes
     finding = next(f for f in run.data["findings"] if f["code"] == "request_refused")

@@ -114,7 +114,15 @@ def test_socks_proxy_answering_non_socks_bytes_is_a_proxy_finding(
     try:
         write_config(tmp_path, simulator)
         env.setenv("ALL_PROXY", f"socks5://user:s3cret@127.0.0.1:{server.port}")
-        run = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"), pin=False)
+        run = doctor(
+            capsys,
+            env,
+            tmp_path,
+            simulator,
+            simulator.key("ap-southeast-1"),
+            "--no-environment",
+            pin=False,
+        )
     finally:
         server.close()
     assert run.code == 1
@@ -231,7 +239,15 @@ def test_proxy_refusing_the_credentials_sent_says_so(capsys, env, tmp_path, simu
     try:
         write_config(tmp_path, simulator)
         env.setenv("HTTPS_PROXY", f"http://alice:wrong@127.0.0.1:{proxy.port}")
-        run = doctor(capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"), pin=False)
+        run = doctor(
+            capsys,
+            env,
+            tmp_path,
+            simulator,
+            simulator.key("ap-southeast-1"),
+            "--no-environment",
+            pin=False,
+        )
         assert run.codes == {"proxy_auth_refused"}
         finding = run.data["findings"][0]
         assert "refused the user and password" in finding["message"]

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import tomlkit
 import yaml
 from dotenv import dotenv_values
 from hypothesis import given, settings
@@ -22,7 +23,7 @@ from app.config.io import load_config
 from app.config.validate import make_profile
 from app.core.errors import UserError
 from app.export.formats import FORMATS, SHELLS, export
-from app.export.merge import merge_json_settings
+from app.export.merge_settings import merge as merge_json_settings
 from app.secrets.key import ApiKey
 from app.secrets.stores import KeyRef
 from tests.fixtures.export import KEY, URLS, configured_file_store, profile
@@ -37,8 +38,10 @@ def _parse(fmt: str, text: str):
     """Parse an export the way its consumer would; returns a dict of what matters."""
     if fmt in ("yaml", "litellm"):
         return yaml.safe_load(text)
-    if fmt in ("claude-code", "qwen-code"):
+    if fmt in ("claude-code", "qwen-code", "opencode"):
         return json.loads(text)
+    if fmt == "codex":
+        return tomlkit.parse(text).unwrap()
     if fmt == "dotenv":
         return dict(dotenv_values(stream=io.StringIO(text), interpolate=False))
     if fmt.endswith("-python"):
@@ -59,7 +62,10 @@ def test_every_format_references_the_key_and_parses(fmt: str) -> None:
     elif fmt == "dotenv":
         assert doc["OPENAI_BASE_URL"] == URLS["openai"]
         assert doc["ANTHROPIC_BASE_URL"] == URLS["anthropic"]
-        assert doc["DASHSCOPE_HTTP_BASE_URL"] == URLS["dashscope"]
+        # The SDK builds this workspace host from region + workspace ID (>= 1.27.8); its 2.x
+        # Client would send every protocol to an explicit DASHSCOPE_HTTP_BASE_URL.
+        assert "DASHSCOPE_HTTP_BASE_URL" not in doc
+        assert doc["DASHSCOPE_WEBSOCKET_BASE_URL"].startswith("wss://ws-g3ganedl8go5vc5i.")
         assert doc["DASHSCOPE_WORKSPACE_ID"] == "ws-g3ganedl8go5vc5i"
         assert doc["OPENAI_API_KEY"] == "${DASHSCOPE_API_KEY}"
         assert "DASHSCOPE_API_KEY" not in doc
@@ -83,12 +89,27 @@ def test_every_format_references_the_key_and_parses(fmt: str) -> None:
         assert entry["envKey"] == "DASHSCOPE_API_KEY"
         assert entry["id"] == "qwen-flash"
     elif fmt == "litellm":
-        (entry,) = doc["model_list"]
-        assert entry["litellm_params"] == {
-            "model": "dashscope/qwen-flash",
-            "api_base": URLS["openai"],
-            "api_key": "os.environ/DASHSCOPE_API_KEY",
+        # The legacy dashscope/ route, and (outside the mainland) the newer qwencloud/ one,
+        # each with the explicit base (LiteLLM's default hosts changed between versions).
+        routes = [e["litellm_params"] for e in doc["model_list"]]
+        assert [r["model"] for r in routes] == ["dashscope/qwen-flash", "qwencloud/qwen-flash"]
+        assert all(r["api_base"] == URLS["openai"] for r in routes)
+        assert all(r["api_key"] == "os.environ/DASHSCOPE_API_KEY" for r in routes)
+    elif fmt == "opencode":
+        (provider,) = doc["provider"].values()
+        assert provider["npm"] == "@ai-sdk/openai-compatible"
+        assert provider["options"] == {
+            "baseURL": URLS["openai"],
+            "apiKey": "{env:DASHSCOPE_API_KEY}",
         }
+        assert doc["model"] == "modelstudio/qwen-flash" and "qwen-flash" in provider["models"]
+    elif fmt == "codex":
+        assert doc["model_provider"] == "modelstudio"
+        table = doc["model_providers"]["modelstudio"]
+        assert table["base_url"] == URLS["openai"] and table["env_key"] == "DASHSCOPE_API_KEY"
+        assert table["wire_api"] == "responses"
+        # qwen-flash is not served by the Responses API: a model that is
+        assert doc["model"] != "qwen-flash"
     elif fmt in SHELLS:
         assert "modelstudio-setup" in text and "key" in text and "get" in text
 
@@ -103,7 +124,10 @@ def test_include_key_writes_the_literal_key(fmt: str) -> None:
     elif fmt == "claude-code":
         assert doc["env"]["ANTHROPIC_AUTH_TOKEN"] == KEY and "apiKeyHelper" not in doc
     elif fmt == "litellm":
-        assert doc["model_list"][0]["litellm_params"]["api_key"] == KEY
+        assert all(e["litellm_params"]["api_key"] == KEY for e in doc["model_list"])
+    elif fmt == "opencode":
+        (provider,) = doc["provider"].values()
+        assert provider["options"]["apiKey"] == KEY
     elif fmt.endswith("-python"):
         assert doc["api_key"] == repr(KEY)
 
@@ -183,7 +207,12 @@ def _shell_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-VARS = ("OPENAI_BASE_URL", "OPENAI_API_KEY", "ANTHROPIC_AUTH_TOKEN", "DASHSCOPE_HTTP_BASE_URL")
+VARS = (
+    "OPENAI_BASE_URL",
+    "OPENAI_API_KEY",
+    "ANTHROPIC_AUTH_TOKEN",
+    "DASHSCOPE_COMPATIBLE_BASE_URL",
+)
 
 
 def test_sh_export_with_key_sets_the_variables(tmp_path: Path) -> None:
@@ -191,7 +220,7 @@ def test_sh_export_with_key_sets_the_variables(tmp_path: Path) -> None:
     script.write_text(export(P, "sh", ApiKey(KEY), include_key=True))
     printf = "printf '%s\\n' " + " ".join(f'"${v}"' for v in VARS)
     out = _run_shell(["sh", "-c", f". {script}; {printf}"], _shell_env()).splitlines()
-    assert out == [URLS["openai"], KEY, KEY, URLS["dashscope"]]
+    assert out == [URLS["openai"], KEY, KEY, URLS["openai"]]
 
 
 @pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed (CI installs it)")
@@ -200,7 +229,7 @@ def test_fish_export_with_key_sets_the_variables(tmp_path: Path) -> None:
     script.write_text(export(P, "fish", ApiKey(KEY), include_key=True))
     printf = "printf '%s\\n' " + " ".join(f"${v}" for v in VARS)
     out = _run_shell(["fish", "-c", f"source {script}; {printf}"], _shell_env()).splitlines()
-    assert out == [URLS["openai"], KEY, KEY, URLS["dashscope"]]
+    assert out == [URLS["openai"], KEY, KEY, URLS["openai"]]
 
 
 def test_sh_export_fetches_the_key_with_key_get(cli, tmp_path: Path) -> None:
@@ -213,7 +242,7 @@ def test_sh_export_fetches_the_key_with_key_get(cli, tmp_path: Path) -> None:
     script.write_text(r.stdout)
     printf = "printf '%s\\n' " + " ".join(f'"${v}"' for v in VARS)
     out = _run_shell(["sh", "-c", f". {script}; {printf}"], _shell_env()).splitlines()
-    assert out == [URLS["openai"], KEY, KEY, URLS["dashscope"]]
+    assert out == [URLS["openai"], KEY, KEY, URLS["openai"]]
 
 
 @pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed (CI installs it)")
@@ -224,7 +253,7 @@ def test_fish_export_fetches_the_key_with_key_get(cli, tmp_path: Path) -> None:
     script.write_text(r.stdout)
     printf = "printf '%s\\n' " + " ".join(f"${v}" for v in VARS)
     out = _run_shell(["fish", "-c", f"source {script}; {printf}"], _shell_env()).splitlines()
-    assert out == [URLS["openai"], KEY, KEY, URLS["dashscope"]]
+    assert out == [URLS["openai"], KEY, KEY, URLS["openai"]]
 
 
 # ------------------------------------------------------------------------- the export command

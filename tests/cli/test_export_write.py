@@ -35,7 +35,11 @@ DASHSCOPE_REGION=not-a-variable-but-part-of-CERT
 # trailing comment
 """
 WS = "ws-abcdefghijklmnop"
-REPLACED = ("FORMAT", [f for f, s in FORMATS.items() if s.kind not in ("json",) and f != "dotenv"])
+MERGED_KINDS = ("json", "toml")
+REPLACED = (
+    "FORMAT",
+    [f for f, s in FORMATS.items() if s.kind not in MERGED_KINDS and f != "dotenv"],
+)
 
 
 def _project(tmp_path: Path, text: str = PROJECT_ENV) -> Path:
@@ -56,7 +60,9 @@ def _other_lines(text: str) -> list[str]:
             continue
         if line.startswith("# ") and ("Model Studio" in line or "modelstudio-setup" in line):
             continue
-        if line.startswith("# The API key") or line.startswith("# WARNING"):
+        if line.startswith(("# The API key", "# WARNING", "# ${VAR} below", "# For Node's")):
+            continue
+        if line.startswith(("# DASHSCOPE_HTTP_BASE_URL is left out", "# dashscope 2.x Client")):
             continue
         kept.append(line)
     return kept
@@ -385,7 +391,12 @@ def test_a_workspace_id_from_an_earlier_export_goes_when_the_profile_has_none() 
     merged = merge_dotenv(first, export(shared[0], "dotenv"))
     values = dotenv_values(stream=io.StringIO(merged.text), interpolate=False)
     assert "DASHSCOPE_WORKSPACE_ID" not in values and "DASHSCOPE_WORKSPACE" not in values
-    assert set(merged.removed) == {"DASHSCOPE_WORKSPACE_ID", "DASHSCOPE_WORKSPACE"}
+    # Beijing's shared host is the dashscope SDK's own default: its base URL goes too.
+    assert set(merged.removed) == {
+        "DASHSCOPE_WORKSPACE_ID",
+        "DASHSCOPE_WORKSPACE",
+        "DASHSCOPE_HTTP_BASE_URL",
+    }
     assert values["A"] == "1"
     # A foreign file's own DASHSCOPE_WORKSPACE_ID is not ours to remove.
     kept = merge_dotenv(f"DASHSCOPE_WORKSPACE_ID={WS}\n", export(shared[0], "dotenv"))

@@ -2,7 +2,8 @@
 
 `eval "$(modelstudio-setup env)"` runs in shell rc files, `key get` is what Claude Code's
 apiKeyHelper and the exported variables call, `--version` / `--help` are what tools probe:
-none of them may import httpx (nor httpcore), Textual or rich. Each runs through the console
+none of them may import httpx2 / httpcore2 (the probe's HTTP stack), nor the httpx / httpcore
+it replaced, Textual or rich. Each runs through the console
 script's entry point (`modelstudio_setup.main`) in a fresh interpreter, against a real config
 in a temporary HOME, and reports `sys.modules` when the command is done. Timings are the
 benchmark's job (benchmarks/hotpaths.py), not a test's.
@@ -20,7 +21,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "sk-0123456789abcdef0123456789abcdef"
-HEAVY = ("httpx", "httpcore", "textual", "rich")
+HEAVY = ("httpx2", "httpcore2", "httpx", "httpcore", "textual", "rich")
 
 # Runs the console script's entry point as the script does, then reports what was imported.
 _RUN = """
@@ -103,8 +104,9 @@ def test_hot_commands_import_neither_httpx_nor_textual_nor_rich(homes, store, ar
 
 def test_the_check_sees_heavy_imports_when_they_happen(homes):
     """Guard for the guard: what was imported before or during the command is reported."""
-    result = run(["--version"], homes["none"], prelude="import httpcore, httpx\n")
-    assert {"httpx", "httpcore"} <= set(result["loaded"])
+    prelude = "import httpcore2, httpx2, httpcore, httpx\n"
+    result = run(["--version"], homes["none"], prelude=prelude)
+    assert {"httpx2", "httpcore2", "httpx", "httpcore"} <= set(result["loaded"])
 
 
 def test_key_get_loads_no_keyring_for_a_file_or_env_store(homes):

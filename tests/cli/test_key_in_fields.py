@@ -143,7 +143,9 @@ def test_doctor_never_prints_a_setting_equal_to_the_profiles_own_key(variable, g
 def test_the_variable_guard_lets_a_normal_proxy_through(guard):
     """Control: the check above refuses keys, not proxies."""
     write_config(guard.cli.config, store="env", env="SWEEP_VAR_KEY")
-    r = guard.cli("doctor", "--json", env={"SWEEP_VAR_KEY": SWEEP_KEY})
+    # --no-environment: the probe's own route is under test (the clients' view is in
+    # tests/cli/test_doctor_network.py)
+    r = guard.cli("doctor", "--json", "--no-environment", env={"SWEEP_VAR_KEY": SWEEP_KEY})
     assert r.rc == 0, r.output
     assert guard.proxy.url.split("//")[1] in json.dumps(json.loads(r.stdout))
 
@@ -366,9 +368,9 @@ def test_an_existing_file_with_a_hash_in_its_path_is_not_a_key(guard, tmp_path):
     shutil.copy(guard.sim.ca_file, ca)
     write_config(guard.cli.config, store="env", env="SWEEP_VAR_KEY")
     env = {"SWEEP_VAR_KEY": SWEEP_KEY}
-    r = guard.cli("doctor", "--json", "--ca-file", str(ca), env=env)
+    r = guard.cli("doctor", "--json", "--no-environment", "--ca-file", str(ca), env=env)
     assert r.rc == 0, r.output
-    r = guard.cli("doctor", "--json", env={**env, "SSL_CERT_FILE": str(ca)})
+    r = guard.cli("doctor", "--json", "--no-environment", env={**env, "SSL_CERT_FILE": str(ca)})
     assert r.rc == 0, r.output
     # The same shape that does not exist is still refused (it cannot be a CA file).
     missing = str(folder / "0c8fmwsa3dz5hhpj9d2yw0wg1l4q6r7k")

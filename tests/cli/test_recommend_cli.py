@@ -32,8 +32,10 @@ def test_json_schema(capsys):
     code, out, err = run_cli(capsys, "recommend", "--residency", "eu", "--need", "batch", "--json")
     assert code == 0, err
     data = json.loads(out)
+    assert next(iter(data)) == "schema_version" and data["schema_version"] == 1
     assert set(data) >= TOP_KEYS
     assert set(data) - TOP_KEYS == {
+        "schema_version",
         "region_name",
         "scope_name",
         "conflict",

@@ -25,8 +25,11 @@ from tests.fixtures.cli import REPO_ROOT, CliRunner
 
 KEY = "sk-tempfile0123456789abcdef0123"
 
+# SIGHUP back to its default first: a run under nohup (or a CI runner) starts the test with
+# it ignored, and the tool rightly keeps an ignored SIGHUP ignored.
 _SIGNAL_AT_RENAME = """
-import os, sys
+import os, signal, sys
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
 end, sig = os.environ["AT_RENAME"], int(os.environ["SEND_SIGNAL"])
 def hook(event, args):
     if event == "os.rename" and str(args[1]).endswith(end):

@@ -1,5 +1,6 @@
 """The wizard's first screen must not pay for the probe engine (DESIGN.md startup budget):
-httpx, httpcore and app.probe.engine are imported only when the Connectivity step runs."""
+httpx2, httpcore2 (and the httpx, httpcore they replaced) and app.probe.engine are imported
+only when the Connectivity step runs."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ async def auto_pilot(pilot):
             break
         await pilot.pause(0.005)
     await pilot.pause()
-    heavy = sorted(m for m in ("httpx", "httpcore", "app.probe.engine") if m in sys.modules)
+    names = ("httpx2", "httpcore2", "httpx", "httpcore", "app.probe.engine")
+    heavy = sorted(m for m in names if m in sys.modules)
     print("painted", getattr(pilot.app.screen, "STEP", None), ",".join(heavy) or "-")
     pilot.app.exit()
 

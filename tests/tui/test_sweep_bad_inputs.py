@@ -60,7 +60,9 @@ def test_control_a_good_run_is_seen_by_the_network_guard(guard):
     """Without this, "no network call" could pass because the guard sees nothing."""
     write_config(guard.cli.config, store="env", env="SWEEP_VAR_KEY")
     before = guard.traffic()
-    r = guard.cli("doctor", "--json", env={"SWEEP_VAR_KEY": SWEEP_KEY})
+    # --no-environment: the probe's own route is under test (the clients' routes and
+    # trust are tests/cli/test_doctor_network.py's)
+    r = guard.cli("doctor", "--json", "--no-environment", env={"SWEEP_VAR_KEY": SWEEP_KEY})
     assert r.rc == 0, r.output
     sim_seen, proxy_seen = guard.traffic()
     assert sim_seen > before[0] and proxy_seen > before[1]
@@ -443,7 +445,7 @@ def test_bad_dashscope_api_key_variable_is_never_sent(raw, guard):
     for args in (("key", "get"), ("env",), ("export", "--format", "dotenv", "--include-key")):
         guard.refused(*args, env=env, says=("DASHSCOPE_API_KEY",))
     before = len(guard.sim.requests)
-    r = guard.cli("doctor", "--json", *guard.pins, env=env)
+    r = guard.cli("doctor", "--json", "--no-environment", *guard.pins, env=env)
     assert r.rc == 1, r.output
     assert {f["code"] for f in json.loads(r.stdout)["findings"]} == {"no_key"}
     assert_no_leak("doctor with a bad DASHSCOPE_API_KEY", r.output)

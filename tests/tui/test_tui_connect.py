@@ -207,16 +207,17 @@ async def test_findings_and_rows_are_drawn_as_text_not_markup():
 
     from textual.app import App
 
+    from app.findings.codes import Finding
     from screens.parts.probe_view import ProbeView
 
-    finding = SimpleNamespace(
-        code="server_error",
-        severity="error",
-        message="Upstream said [bold]boom[/] at [0]",
-        remedy="Retry [later]",
-        surface="openai",
-        region="ap-southeast-1",
-        request_ids=("r-1",),
+    # A real finding whose values came from the server: an API code with brackets.
+    finding = Finding(
+        "server_error",
+        "openai",
+        "ap-southeast-1",
+        "h[1]",
+        ("r-1",),
+        {"status": 500, "api_code": "[bold]boom[/] at [0]"},
     )
     check = SimpleNamespace(
         surface="openai",
@@ -241,5 +242,5 @@ async def test_findings_and_rows_are_drawn_as_text_not_markup():
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         text = screen_text(app)  # what is drawn, not the source string
-        assert "[bold]boom[/]" in text and "Retry [later]" in text
+        assert "[bold]boom[/] at [0]" in text and "r-1" in text
         assert "HTTP 500" in widget_text(app.screen, ".probe-row")

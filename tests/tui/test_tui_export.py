@@ -242,3 +242,30 @@ async def test_edited_destination_is_where_the_file_goes(tmp_path: Path) -> None
         by_target = {w.target: w for w in app.screen.state.written}
         assert by_target["dotenv"].path == custom
         assert custom.exists() and not (services.export_dir / ".env").exists()
+
+
+async def test_a_step_left_before_its_focus_callbacks_ran_does_not_crash(tmp_path: Path) -> None:
+    """CI saw the wizard die with NoMatches '#step-content' on a Done screen left quickly:
+    the focus and scroll callbacks a step schedules after its first refreshes ran on the
+    step already left. Here they run, in their order, on a Done screen left with Escape."""
+    services = services_for(tmp_path)
+    app = make_app(services, export_state(), start_step="export")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await select_targets(pilot, app, "sh")
+        await app.screen.action_next()  # write
+        await pilot.pause()
+        await app.screen.action_next()  # Done
+        await pilot.pause()
+        done = app.screen
+        target = done.query_one("#next")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.STEP == "export"
+        # The late callbacks (private: they are what the refresh queue would call).
+        done._initial_focus()
+        done._scroll_to_start(target)
+        done._show_focused(target)
+        await pilot.pause()
+        assert app.screen.STEP == "export"
+        assert app.return_code is None  # still running

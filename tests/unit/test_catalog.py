@@ -209,6 +209,7 @@ def test_every_fact_has_a_source_with_its_kind_and_date(catalog):
         | {f"access_domains.{d}" for d in catalog.access_domains}
         | {f"plans.{p}" for p in catalog.plans}
         | {"anthropic_models", "workspace_id_prefixes", "regions.cn-beijing.model_scopes"}
+        | {"responses_models", "small_models"}
     )
     assert set(catalog.facts) == expected
     kinds = {s.kind for s in catalog.sources.values()}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -105,7 +105,7 @@ NEAR_MISSES = st.lists(
 
 
 def _assert_exact(url: str, host: str, path: str) -> None:
-    parsed = httpx.URL(url)
+    parsed = httpx2.URL(url)
     split = urlsplit(url)
     assert parsed.scheme == split.scheme == "https"
     assert parsed.host == split.hostname == split.netloc == host

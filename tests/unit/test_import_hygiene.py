@@ -1,8 +1,9 @@
 """The core stays free of the UI, and the CLI's quick paths stay quick.
 
 DESIGN.md: modules in app/ other than tui.py never import Textual, and `--version` / `--help`
-import neither Textual nor httpx. Both are proven two ways: statically (every import statement,
-including those inside functions) and dynamically (what a fresh interpreter really loaded).
+import neither Textual nor httpx2 (nor the httpx it replaced). Both are proven two ways:
+statically (every import statement, including those inside functions) and dynamically (what
+a fresh interpreter really loaded).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app"
 UI_MODULES = {"app.tui"}
-HEAVY = ("textual", "httpx", "httpcore")
+HEAVY = ("textual", "httpx2", "httpcore2", "httpx", "httpcore")
 
 
 def module_name(path: Path) -> str:

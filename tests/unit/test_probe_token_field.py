@@ -7,6 +7,8 @@ envelopes do (`param`), the native envelope only in its message."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from app.findings.report import to_json
@@ -76,8 +78,12 @@ async def test_a_deployment_refusing_the_new_name_gets_one_retry_with_the_old(le
     assert "max_tokens" in [c["token_field"] for c in report["checks"]]
 
 
-def test_the_simulator_refuses_max_tokens_for_2026_models_and_names_the_field() -> None:
-    acct = default_accounts()[0]
+def test_a_strict_deployment_refuses_max_tokens_for_2026_models_and_names_the_field() -> None:
+    acct = dataclasses.replace(default_accounts()[0], current_token_limit_only=True)
+    assert (
+        refused_token_limit("openai", "qwen3.7-plus", {"max_tokens": 1}, default_accounts()[0])
+        is None
+    )
     refused = refused_token_limit("openai", "qwen3.7-plus", {"max_tokens": 1}, acct)
     assert refused is not None and refused.status == 400 and refused.param == "max_tokens"
     body = refused.body_for("openai", "rid")

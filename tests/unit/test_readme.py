@@ -25,8 +25,15 @@ def test_troubleshooting_explains_every_finding_code():
 
 
 def test_every_export_format_is_listed():
-    for fmt in FORMATS:
-        assert f"`{fmt}`" in README
+    """The Exports table names each target with the file it writes and how the key is
+    referenced (issue 10): one row per target, three filled columns."""
+    section = README.split("### Exports", 1)[1].split("\n### ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    listed = {fmt: row for row in rows for fmt in re.findall(r"`([a-z-]+)`", row.split("|")[1])}
+    assert set(listed) == set(FORMATS)
+    for fmt, row in listed.items():
+        cells = [c.strip() for c in row.strip().strip("|").split("|")]
+        assert len(cells) == 3 and all(cells), fmt
 
 
 def test_ci_runs_exactly_the_readme_test_command():

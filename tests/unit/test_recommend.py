@@ -337,5 +337,11 @@ def test_any_answer_is_a_recommendation_or_a_clear_refusal(residency, needs, nea
         assert exc.exit_code == 2
         assert "Choose" in exc.message
         return
-    assert residency in RESIDENCIES and set(needs) <= set(NEEDS) and near in (None, *NEAR)
+
+    # An id typed in any case or with spaces is that id (answers._fold, QA E28).
+    def fold(value):
+        return value.strip().lower() if isinstance(value, str) else value
+
+    assert fold(residency) in RESIDENCIES and {fold(n) for n in needs} <= set(NEEDS)
+    assert fold(near) in (None, *NEAR)
     assert rec.region in load_catalog().regions

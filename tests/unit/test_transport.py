@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import ssl
+import sys
 
-import httpx
+import httpx2
 import pytest
 
 from app.core.errors import UserError
@@ -21,6 +23,7 @@ from app.probe.transport import PinError, PinnedBackend, PinnedTransport, Pins, 
 from app.probe.trust import TrustError, build_ssl_context
 
 HOST = "dashscope-intl.aliyuncs.com"
+DEBIAN_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 
 # ------------------------------------------------------------------------------------ pins
@@ -120,7 +123,7 @@ async def test_pinned_transport_verifies_the_production_name_over_loopback(simul
 
     backend = PinnedBackend(pins=Pins.parse(None, [simulator.connect_to]))
     transport = PinnedTransport(ctx, backend)
-    async with httpx.AsyncClient(transport=transport, trust_env=False) as client:
+    async with httpx2.AsyncClient(transport=transport, trust_env=False) as client:
         response = await client.get(
             f"https://{HOST}/compatible-mode/v1/models",
             headers={"Authorization": f"Bearer {simulator.key('ap-southeast-1')}"},
@@ -138,10 +141,10 @@ async def test_pinned_transport_refuses_a_certificate_for_another_name(simulator
     """Pinning changes where we connect, never which name the certificate must carry."""
     ctx = ssl.create_default_context(cafile=str(simulator.ca_file))
     backend = PinnedBackend(pins=Pins.parse(None, [simulator.connect_to]))
-    async with httpx.AsyncClient(
+    async with httpx2.AsyncClient(
         transport=PinnedTransport(ctx, backend), trust_env=False
     ) as client:
-        with pytest.raises(httpx.ConnectError) as info:
+        with pytest.raises(httpx2.ConnectError) as info:
             await client.get("https://not-model-studio.example.org/")
     assert isinstance(info.value.__cause__.__context__, ssl.SSLCertVerificationError)
 
@@ -224,14 +227,79 @@ def test_ssl_cert_file_comes_before_the_os_store(simulator):
 
 def test_unusable_ssl_cert_file_is_ignored_with_a_note():
     _, source = build_ssl_context(None, {"SSL_CERT_FILE": "/nonexistent/bundle.pem"})
-    assert source.kind in ("os", "certifi")
+    assert source.kind == "os"
     assert source.note == "probe.trust_env_ignored"
+    assert source.broken == (("SSL_CERT_FILE", "/nonexistent/bundle.pem"),)
 
 
-def test_without_settings_the_os_store_or_certifi_is_used():
+def test_without_settings_the_os_store_is_used_through_truststore():
+    import truststore
+
     ctx, source = build_ssl_context(None, {})
-    assert source.kind in ("os", "certifi")
+    assert source.kind == "os" and source.detail == f"truststore {truststore.__version__}"
+    assert isinstance(ctx, truststore.SSLContext)
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+
+
+def _no_compiled_paths(monkeypatch) -> None:
+    """OpenSSL's compiled CA paths do not exist (Windows and macOS, and Python builds whose
+    OPENSSLDIR is not the distribution's): what the old gate asked, and wrongly obeyed."""
+    empty = ssl.DefaultVerifyPaths(None, None, "SSL_CERT_FILE", None, "SSL_CERT_DIR", None)
+    monkeypatch.setattr(ssl, "get_default_verify_paths", lambda: empty)
+
+
+def test_the_os_store_is_used_where_openssl_has_no_compiled_paths(monkeypatch):
+    """Windows / macOS: the OS store (the corporate CA installed by IT) is not where OpenSSL
+    looks; truststore asks the OS verifier there, so OpenSSL's paths must not matter."""
+    from app.probe import trust
+
+    _no_compiled_paths(monkeypatch)
+    monkeypatch.setattr(trust, "NATIVE_STORE_PLATFORMS", (trust.sys.platform,))
+    _, source = build_ssl_context(None, {})
+    assert source.kind == "os"
+
+
+@pytest.mark.skipif(
+    sys.platform in ("win32", "darwin") or not os.path.isfile(DEBIAN_BUNDLE),
+    reason="needs an OpenSSL platform with the Debian/Ubuntu CA bundle",
+)
+def test_on_linux_truststore_finds_the_distribution_bundle_without_compiled_paths(
+    monkeypatch,
+):
+    """A Python whose OpenSSL looks elsewhere (compiled paths missing) still gets the OS
+    store: truststore finds the distribution's bundle itself."""
+    _no_compiled_paths(monkeypatch)
+    _, source = build_ssl_context(None, {})
+    assert source.kind == "os"
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="OpenSSL store platforms only")
+def test_an_empty_openssl_store_falls_back_to_certifi(monkeypatch):
+    """No CA bundle anywhere (a bare container): truststore would refuse every certificate,
+    certifi is used and named instead."""
+    import certifi
+
+    _no_compiled_paths(monkeypatch)
+    real_isfile = os.path.isfile
+    monkeypatch.setattr(
+        os.path, "isfile", lambda p: not str(p).startswith("/etc/") and real_isfile(p)
+    )
+    ctx, source = build_ssl_context(None, {})
+    assert source.kind == "certifi" and source.detail == certifi.where()
     assert ctx.verify_mode == ssl.CERT_REQUIRED
+
+
+def test_certifi_is_the_fallback_when_truststore_cannot_be_built(monkeypatch):
+    import certifi
+    import truststore
+
+    def broken(*args, **kwargs):
+        raise OSError("no OS trust bridge")
+
+    monkeypatch.setattr(truststore, "SSLContext", broken)
+    _, source = build_ssl_context(None, {"SSL_CERT_FILE": "/nonexistent/bundle.pem"})
+    assert source.kind == "certifi" and source.detail == certifi.where()
+    assert source.note == "probe.trust_env_ignored"  # the note survives the fallback
 
 
 def test_missing_or_invalid_ca_file_is_a_usage_error(tmp_path):

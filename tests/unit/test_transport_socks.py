@@ -128,3 +128,41 @@ async def test_socks5_wrong_password_is_proxy_failed(simulator, socks):
     )
     assert {f.code for f in result.findings} == {"proxy_failed"}
     assert simulator.requests == []
+
+
+@pytest.mark.parametrize("scheme", ["socks5h", "http"])
+async def test_a_proxy_that_never_answers_is_a_proxy_timeout(simulator, scheme):
+    """A proxy that accepts the connection and then says nothing: the check's deadline or
+    httpcore2's read timeout on the SOCKS handshake / CONNECT answer (set to what is left of
+    the deadline), whichever ends first, and either way the finding is proxy_failed/timeout."""
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel completes the handshake; nobody ever reads or writes
+    try:
+        env = {"ALL_PROXY": f"{scheme}://127.0.0.1:{silent.getsockname()[1]}"}
+        opts = ProbeOptions(ca_file=str(simulator.ca_file), env=env, timeout=1.0)
+        result = await run_checks(_targets(simulator)[:1], None, opts)
+    finally:
+        silent.close()
+    finding = result.checks[0].finding
+    assert (finding.code, finding.params["detail"]) == ("proxy_failed", "timeout")
+    assert simulator.requests == []
+
+
+def test_a_read_timeout_in_the_proxy_handshake_is_a_proxy_timeout():
+    """The read-timeout side of the race above, made deterministic: httpx2.ReadTimeout (from
+    httpcore2's) while talking to the proxy is proxy_failed/timeout, as the deadline is."""
+    import httpcore2
+    import httpx2
+
+    from app.probe.classify import classify_exception
+
+    try:
+        try:
+            raise httpcore2.ReadTimeout("")
+        except httpcore2.ReadTimeout as core:
+            raise httpx2.ReadTimeout("") from core
+    except httpx2.ReadTimeout as exc:
+        assert classify_exception(exc, "proxy") == ("proxy_failed", {"detail": "timeout"})

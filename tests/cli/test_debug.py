@@ -1,0 +1,95 @@
+"""`--debug` (issue 12 section 6): the trace of what was sent and received, on every
+command, to stderr or a private --debug-file; never a body, never the key. Against the
+simulator over real TLS (its request ids and headers are real answers)."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from app.core import debug
+from tests.fixtures.doctor import MACHINE_VARS, doctor, write_config
+
+
+@pytest.fixture
+def env(monkeypatch):
+    for var in (*MACHINE_VARS, "MODELSTUDIO_SETUP_DEBUG"):
+        monkeypatch.delenv(var, raising=False)
+    return monkeypatch
+
+
+def test_doctor_debug_traces_each_request_without_the_key(capsys, env, tmp_path, simulator):
+    write_config(tmp_path, simulator)
+    key = simulator.key("ap-southeast-1")
+    run = doctor(capsys, env, tmp_path, simulator, key, "--debug", "--no-environment")
+    trace = [line for line in run.err.splitlines() if line.startswith("[debug")]
+    text = "\n".join(trace)
+    assert "doctor" in trace[0]
+    assert "http GET https://" in text and "/compatible-mode/v1/models" in text, text
+    assert "-> 200 in" in text and "tcp " in text
+    assert "authorization=<redacted>" in text
+    assert "x-request-id=" in text and "content-type=application/json" in text
+    assert "bytes (not shown)" in text  # the inference POST: its size only
+    assert key not in run.err and key[3:15] not in run.err
+    assert not any(s in text for s in ('"messages"', '"model"'))  # no body
+
+
+def test_without_debug_there_is_no_trace(capsys, env, tmp_path, simulator):
+    write_config(tmp_path, simulator)
+    run = doctor(
+        capsys, env, tmp_path, simulator, simulator.key("ap-southeast-1"), "--no-environment"
+    )
+    assert "[debug" not in run.err
+
+
+def test_the_variable_turns_it_on_and_the_file_is_private(capsys, env, tmp_path, simulator):
+    write_config(tmp_path, simulator)
+    key = simulator.key("ap-southeast-1")
+    log = tmp_path / "trace.log"
+    log.write_text("old\n")
+    log.chmod(0o644)
+    env.setenv("MODELSTUDIO_SETUP_DEBUG", "1")
+    run = doctor(
+        capsys, env, tmp_path, simulator, key, "--debug-file", str(log), "--no-environment"
+    )
+    assert "[debug" not in run.err  # all of it in the file
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    written = log.read_text()
+    assert written.startswith("[debug") and "old" not in written
+    assert "http GET" in written and key not in written
+
+
+def test_a_symlinked_debug_file_is_refused_and_its_target_untouched(capsys, env, tmp_path):
+    from app.cli import main
+
+    target = tmp_path / "target"
+    target.write_text("keep\n")
+    link = tmp_path / "link.log"
+    link.symlink_to(target)
+    code = main(["status", "--debug-file", str(link), "--config", str(tmp_path / "c.yaml")])
+    assert code == 2
+    assert "Cannot write the debug trace" in capsys.readouterr().err
+    assert target.read_text() == "keep\n"
+
+
+def test_the_wizard_needs_a_file_for_the_trace(capsys, env, tmp_path):
+    from app.cli import main
+
+    assert main(["--debug", "--config", str(tmp_path / "c.yaml")]) == 2
+    assert "--debug-file" in capsys.readouterr().err
+
+
+def test_query_values_and_echoed_secrets_are_redacted():
+    assert debug.shown_url("https://u:p@h.example/api/v1/tokens?expire_in_seconds=60") == (
+        "https://h.example/api/v1/tokens?expire_in_seconds=<redacted>"
+    )
+    secret = "st-" + "ab12" * 8
+    debug.add_secret(secret)
+    try:
+        shown = debug.shown_headers([(b"x-request-id", secret.encode()), (b"set-cookie", b"a=b")])
+    finally:
+        debug.disable()
+    assert shown == "x-request-id=<redacted>, set-cookie=<redacted>"
+    assert "\x1b" not in debug.shown_headers([(b"server", b"evil\x1b[2J")])
+    assert not debug.enabled()

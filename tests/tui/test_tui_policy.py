@@ -1,0 +1,156 @@
+"""The team policy in the wizard (Textual Pilot): Welcome shows which file and what it
+pins, Scenario preselects and locks a pinned residency with the file's reason,
+Recommendation recommends only allowed placements and refuses an override the policy
+rules out, and Export refuses a target or a setup outside the policy, writing nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from textual.widgets import Select
+
+from app.config.policy import read_policy
+from app.state import WizardState
+from app.tui import make_app
+from tests.fixtures.tui_connect import export_state, select_targets, services_for
+from tests.fixtures.tui_steps import screen_text
+
+POLICY = """\
+version: 1
+team: Payments platform
+residency: {allow: outside-mainland, reason: Data must not pass through the mainland.}
+regions: {allow: [ap-southeast-1], reason: Our workspace is in Singapore.}
+exports: {allow: [dotenv], reason: Only .env files are supported.}
+"""
+
+
+def _services(tmp_path: Path, text: str = POLICY):
+    path = tmp_path / "modelstudio-policy.yaml"
+    path.write_text(text, encoding="utf-8")
+    return dataclasses.replace(services_for(tmp_path), policy=read_policy(path)), path
+
+
+async def test_welcome_shows_the_policy_file_and_what_it_pins(tmp_path: Path) -> None:
+    services, path = _services(tmp_path)
+    app = make_app(services, WizardState(lang="en"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        banner = str(app.screen.query_one("#policy-title").render())
+        assert str(path) in banner and "Payments platform" in banner
+        rules = str(app.screen.query_one("#policy-rules").render())
+        assert "residency: outside-mainland Reason: Data must not pass through" in rules
+        assert "exports: dotenv" in rules
+
+
+async def test_welcome_without_a_policy_shows_no_banner(tmp_path: Path) -> None:
+    app = make_app(services_for(tmp_path), WizardState(lang="en"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        assert not app.screen.query("#policy-banner")
+
+
+async def test_a_pinned_residency_is_preselected_locked_and_explained(tmp_path: Path) -> None:
+    services, _ = _services(tmp_path)
+    app = make_app(services, WizardState(lang="en"), start_step="scenario")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        residency = app.screen.query_one("#residency")
+        assert residency.disabled
+        lock = str(app.screen.query_one("#policy-lock-residency").render())
+        assert "Set by the team policy: residency = outside-mainland" in lock
+        assert "Data must not pass through the mainland." in lock
+        await app.screen.action_next()
+        await pilot.pause()
+        assert app.state.residency == "outside-mainland"
+        assert getattr(app.screen, "STEP", "") == "recommendation"
+
+
+async def test_recommendation_keeps_to_the_policy_and_refuses_an_override(tmp_path: Path) -> None:
+    services, _ = _services(
+        tmp_path, "version: 1\nregions: {allow: [eu-central-1], reason: EU only.}\n"
+    )
+    state = WizardState(lang="en", residency="none", near="americas")
+    app = make_app(services, state, start_step="recommendation")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert screen.rec.region == "eu-central-1"  # not Virginia, the unrestricted answer
+        assert "team policy" in " ".join(screen.rec.policy_notes)
+        screen.query_one("#region", Select).value = "us-east-1"
+        await pilot.pause()
+        await screen.action_next()
+        await pilot.pause()
+        assert getattr(app.screen, "STEP", "") == "recommendation"  # refused: still here
+        status = str(app.screen.query_one("#nav-status").render())
+        assert "does not allow us-east-1 for regions" in status and "EU only." in status
+
+
+async def test_export_refuses_a_target_outside_the_policy_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    services, _ = _services(tmp_path)
+    app = make_app(services, export_state(), start_step="export")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await select_targets(pilot, app, "sh")
+        await app.screen.action_next()
+        await pilot.pause()
+        status = str(app.screen.query_one("#nav-status").render())
+        assert "the rule exports" in status and "Only .env files are supported." in status
+        assert not services.config_path.exists()
+        assert not (services.export_dir / "modelstudio.sh").exists()
+        assert "sk-" not in screen_text(app).replace("sk-…", "")
+
+
+async def test_export_writes_a_compliant_setup(tmp_path: Path) -> None:
+    services, _ = _services(tmp_path)
+    app = make_app(services, export_state(), start_step="export")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await select_targets(pilot, app, "dotenv")
+        await app.screen.action_next()
+        await pilot.pause()
+        assert services.config_path.exists()
+        assert (services.export_dir / ".env").exists()
+
+
+async def test_a_new_setup_starts_from_the_pinned_workspace_and_store(tmp_path: Path) -> None:
+    services, _ = _services(
+        tmp_path,
+        "version: 1\nworkspace_id: WS-ABC123\nkey_store: {allow: env, reason: CI only.}\n",
+    )
+    app = make_app(services, WizardState(lang="en"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await app.screen.action_next()
+        await pilot.pause()
+        assert getattr(app.screen, "STEP", "") == "scenario"
+        assert (app.state.workspace_id, app.state.key_store) == ("ws-abc123", "env")
+
+
+async def test_the_key_step_refuses_a_store_outside_the_policy_before_storing(
+    tmp_path: Path,
+) -> None:
+    from app.secrets.stores import MemoryStore
+    from tests.fixtures.tui_steps import KEY, KEY_STATE
+
+    store = MemoryStore()
+    path = tmp_path / "modelstudio-policy.yaml"
+    path.write_text(
+        "version: 1\nkey_store: {allow: keyring, reason: No key files.}\n", encoding="utf-8"
+    )
+    services = dataclasses.replace(services_for(tmp_path, store=store), policy=read_policy(path))
+    state = dataclasses.replace(KEY_STATE, key_store="file")
+    app = make_app(services, state, start_step="apikey")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#api-key").value = KEY
+        await pilot.pause()  # the field's own change handling first
+        await app.screen.action_next()
+        await pilot.pause()
+        status = str(app.screen.query_one("#nav-status").render())
+        assert "does not allow file for key_store" in status and "No key files." in status
+        assert getattr(app.screen, "STEP", "") == "apikey"
+        assert store.get(state.profile_name) is None  # nothing was stored
+        assert KEY not in screen_text(app)
