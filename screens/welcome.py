@@ -2,9 +2,10 @@
 
 Before asking anything, the user learns that nothing is written until Export (except the key
 store, after an explicit confirmation) and where each file goes. Existing profiles are found
-in the config file: the user can edit one, troubleshoot one (the doctor screen) or create a
-new one. The language switches live here. A key another tool left in plain text (the bl
-CLI's config, a `.env`, ~/.bashrc) is offered a move into the OS keyring (parts/key_offer).
+in the config file: the user can edit one, troubleshoot one (the doctor screen), replace
+its key (checked live first, parts/key_replace) or create a new one. The language switches
+live here. A key another tool left in plain text (the bl CLI's config, a `.env`,
+~/.bashrc) is offered a move into the OS keyring (parts/key_offer).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from app.state import WizardState
 from screens.base import StepScreen
 from screens.parts.choices import ChoiceRadioSet, MarkedRadioButton
 from screens.parts.key_offer import KeyOffer, KeyOffers, KeyOfferScanned, deliver, start_profile
+from screens.parts.key_replace import KeyReplaceScreen
 from screens.parts.policy_banner import PolicyBanner
 from screens.parts.requests import DoctorRequested
 from screens.widgets import MARK_WARN, Prose, gap
@@ -33,7 +35,7 @@ from screens.widgets import MARK_WARN, Prose, gap
 if TYPE_CHECKING:
     from app.config.schema import Config, Profile
 
-ACTIONS = ("new", "edit", "troubleshoot")
+ACTIONS = ("new", "edit", "troubleshoot", "replace_key")
 LANGUAGE_NAMES = {"en": "English", "zh": "简体中文"}
 
 
@@ -156,6 +158,12 @@ class WelcomeScreen(StepScreen):
             if name is not None:
                 self.post_message(DoctorRequested(name))
             return None
+        if self._action == "replace_key":  # `key rotate` in a dialog (parts/key_replace)
+            name = self._selected_profile()
+            if name is not None and self._config is not None:
+                dialog = KeyReplaceScreen(self._config.profiles[name], self.services)
+                self.app.push_screen(dialog, self._replaced)
+            return None
         if self._action == "edit":
             name = self._selected_profile()
             if name is None:
@@ -174,6 +182,10 @@ class WelcomeScreen(StepScreen):
             return None
         pinned = dataclasses.replace(self.state, profile_name=name, editing_existing=False)
         return wizard_pins(self.services.policy, pinned)  # the policy's pins are preselected
+
+    def _replaced(self, status: str | None) -> None:
+        if status:
+            self.show_status(status, error=False)
 
     def _prefill(self, profile: Profile) -> WizardState:
         """Start from a saved profile: every later step shows its values as the defaults."""

@@ -67,6 +67,7 @@ def run_rotate(
     args: argparse.Namespace, path: Path, open_store: OpenStore, read_key: ReadKey
 ) -> int:
     # lazy: --help imports every command; this waits until the command runs
+    from app.clients.key_replace import old_key, require_store
     from app.commands.outcome import Outcome
     from app.secrets.rotation import slots
 
@@ -82,7 +83,7 @@ def run_rotate(
     # 2. The profile, and a store that can keep two keys.
     config, profile, store = open_store()
     out.summary.update(profile=profile.name, store=profile.api_key.store)
-    _require_store(profile, store, path, args.keyring_timeout)
+    require_store(profile, store, path, args.keyring_timeout)
     current, backup = slots(store, profile.name)
     out.summary.update(where=current.location(), backup_where=backup.location())
     words = _address(path, profile.name, config)
@@ -92,7 +93,7 @@ def run_rotate(
         return out.done(_rollback(out, profile.name, current, backup))
     assert key is not None
     # 3. The store's state: an old key, no unfinished rotation, a new key.
-    old = _old_key(profile.name, current, backup, key)
+    old = old_key(profile.name, current, backup, key)
     out.summary["previous"] = old.masked()
     out.say("key_rotate.read", masked=key.masked(), old=old.masked(), profile=profile.name)
     for notice in key.notices():
@@ -159,54 +160,6 @@ def finish_after_doctor(profile: Profile, config_path: Path, verdict: str) -> No
 
 
 # -- the store ---------------------------------------------------------------------------------
-def _require_store(profile: Profile, store: KeyStore, path: Path, timeout: float) -> None:
-    """A store that keeps keys (not a variable), and for the keyring: one that can be
-    trusted (exit 3), this config file's own scoped entry, and not a copy's too (T21)."""
-    name = profile.name
-    if store.kind == "env":
-        raise UserError("key_rotate.env_store", profile=name, var=profile.api_key.env)
-    if store.kind != "keyring":
-        return
-    # lazy: keyring loads only for a keyring profile
-    from app.clients.key_move import keyring_error
-    from app.config.key_scope import key_set_command, other_users
-    from app.secrets.keyring import probe_keyring
-
-    status = probe_keyring(timeout)
-    if not status.available:
-        why = t(status.reason, **status.params) if status.reason else ""
-        raise keyring_error("key_rotate.no_keyring", status.next_step, **status.params, why=why)
-    account = profile.api_key.account
-    if not account:
-        raise UserError("key_rotate.legacy_entry", profile=name)
-    others = other_users(account, path)
-    if others:
-        raise UserError(
-            "key_rotate.entry_shared",
-            account=account,
-            other=", ".join(str(p) for p in others),
-            command=key_set_command(path, name),
-        )
-
-
-def _old_key(name: str, current: Slot, backup: Slot, key: ApiKey) -> ApiKey:
-    """The key being replaced; refused (exit 2) when there is none, when an unfinished
-    rotation's backup would be overwritten, or when the new key is the same."""
-    from app.secrets.rotation import pending, refusal  # lazy: as in run_rotate
-
-    old = current.get()
-    if old is None:
-        raise refusal("key_rotate.no_old_key", profile=name, where=current.location())
-    kept = pending(backup)
-    if kept is not None and kept != old:
-        raise refusal(
-            "key_rotate.pending", profile=name, old=kept.masked(), backup=backup.location()
-        )
-    if old == key:
-        raise refusal("key_rotate.same_key", profile=name, masked=key.masked())
-    return old
-
-
 def _finish(out: Outcome, name: str, backup: Slot) -> int:
     from app.secrets.rotation import finish  # lazy: as in run_rotate
 
@@ -235,32 +188,13 @@ def _rollback(out: Outcome, name: str, current: Slot, backup: Slot) -> int:
 def _verify(
     options: ProbeOptions, path: Path, profile: Profile, key: ApiKey
 ) -> tuple[str, tuple[Finding, ...], tuple[str, ...]]:
-    """(verdict, findings to show, accepting hosts): accepted | rejected | unverified, as
-    `key import` judges (app.clients.key_move), or ping_failed when the key was accepted but
-    a 1-token call failed."""
-    # lazy: the probe engine (httpx2) only when the key is checked
-    import asyncio
-    import dataclasses
+    """The shared live check (app.clients.key_replace), run to completion here."""
+    import asyncio  # lazy: the probe engine only when the key is checked
 
-    # lazy: as above (the judge of `key import`, and the remedies of the findings)
-    from app.clients.key_move import judge, key_targets
-    from app.findings.remedies import RemedyCommands
-    from app.probe.engine import run_checks
+    from app.clients.key_replace import verify_new_key  # lazy: as asyncio above
 
-    options = dataclasses.replace(options, model=profile.model, inference=True, on_result=None)
-    result = asyncio.run(run_checks(key_targets(profile), key, options))
-    check = judge(result, profile, options, path)
-    if check.verdict != "accepted":
-        return check.verdict, check.findings, check.hosts
-    failed = [
-        c.finding
-        for c in result.checks
-        if c.role == "profile" and c.status == "fail" and c.finding is not None
-    ]
-    if failed:
-        shown = RemedyCommands.for_run(options, profile.name, path).apply(failed)
-        return "ping_failed", tuple(shown), check.hosts
-    return "accepted", (), check.hosts
+    check = asyncio.run(verify_new_key(options, path, profile, key))
+    return check.verdict, check.findings, check.hosts
 
 
 def _check(
