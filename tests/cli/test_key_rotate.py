@@ -23,8 +23,6 @@ from app.config.write import atomic_write
 from app.secrets.key import ApiKey
 from app.secrets.keyring import KEYRING_SERVICE, PROBE_USER_PREFIX
 from app.secrets.stores import KeyRef, KeyringStore
-from app.simulator.accounts import Account, default_accounts, fake_key
-from app.simulator.server import Simulator
 from tests.fixtures.doctor import MACHINE_VARS
 
 SG = "ap-southeast-1"
@@ -46,26 +44,8 @@ class Run:
 
 
 @pytest.fixture
-def sim(simulator_ca):
-    """The default accounts plus two more keys of the Singapore account's workspace: one
-    that works (the replacement) and one in arrears (accepted, but its 1-token call fails)."""
-    workspace = next(a for a in default_accounts() if a.name == SG).workspace_id
-    extra = [
-        Account(name="sg-new", key=fake_key("sg-new"), region=SG, workspace_id=workspace),
-        Account(
-            name="sg-broke",
-            key=fake_key("sg-broke"),
-            region=SG,
-            workspace_id=workspace,
-            arrears=True,
-        ),
-    ]
-    server = Simulator(default_accounts() + extra, ca=simulator_ca).start_in_thread()
-    try:
-        yield server
-    finally:
-        server.stop_thread()
-    assert not server.errors, server.errors
+def sim(rotation_simulator):
+    return rotation_simulator
 
 
 @pytest.fixture

@@ -11,8 +11,6 @@ from textual.widgets import Input, RadioButton, RadioSet
 from app.secrets.key import ApiKey
 from app.secrets.rotation import BACKUP_SUFFIX
 from app.secrets.stores import MemoryStore
-from app.simulator.accounts import Account, default_accounts, fake_key
-from app.simulator.server import Simulator
 from app.state import WizardState
 from app.tui import make_app
 from tests.fixtures.tui_connect import (
@@ -29,26 +27,8 @@ SIZE = (110, 40)
 
 
 @pytest.fixture
-def sim(simulator_ca):
-    """The default accounts plus two more keys of the Singapore workspace: one that works,
-    one in arrears (accepted, but its 1-token call fails)."""
-    workspace = next(a for a in default_accounts() if a.name == SG).workspace_id
-    extra = [
-        Account(name="sg-new", key=fake_key("sg-new"), region=SG, workspace_id=workspace),
-        Account(
-            name="sg-broke",
-            key=fake_key("sg-broke"),
-            region=SG,
-            workspace_id=workspace,
-            arrears=True,
-        ),
-    ]
-    server = Simulator(default_accounts() + extra, ca=simulator_ca).start_in_thread()
-    try:
-        yield server
-    finally:
-        server.stop_thread()
-    assert not server.errors, server.errors
+def sim(rotation_simulator):
+    return rotation_simulator
 
 
 async def _open_dialog(app, pilot):
