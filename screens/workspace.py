@@ -16,6 +16,10 @@ The workspace ID becomes part of the host name that receives the API key, so it 
 on every keystroke by app.core.endpoints (the one place URLs are built) and the reason for a refusal
 is shown right under the field. The three base URLs are previewed live, exactly as Export
 will write them; the user sees the normalised ID, not what they pasted.
+
+A team policy (app.config.policy) shapes the step: a pinned workspace ID, host or model is
+filled in and locked with the file's reason; a host the policy rules out is marked so, and
+Next refuses it, or an ID or a model outside the policy, with the same check Export makes.
 """
 
 from __future__ import annotations
@@ -26,17 +30,12 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import HorizontalScroll
-from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 
+from app.config.policy_rules import allowed_models
 from app.core.access_advice import DomainOption, PlanOption, domain_options, plan_options
 from app.core.catalog import Region, load_catalog
-from app.core.endpoints import (
-    EndpointError,
-    InvalidWorkspaceId,
-    WorkspaceId,
-    base_urls,
-)
+from app.core.endpoints import EndpointError, InvalidWorkspaceId, WorkspaceId, base_urls
 from app.core.i18n import t
 from app.core.text import looks_like_key
 from app.services import Services
@@ -47,38 +46,22 @@ from screens.parts.plan_hosts import (
     EDITION_CHOICES,
     PLAN_PREFIX,
     edition_choice,
-    plan_preview,
     read_in_step,
     style_of_host,
 )
+from screens.parts.policy_banner import locked_line, setup_refusal
+from screens.parts.workspace_view import (
+    DOMAIN_OF_STYLE,
+    WorkspaceIdValidator,
+    domain_text,
+    style_refusals,
+    url_preview,
+    valid_id_status,
+)
 from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, CopyLine, Prose, gap
 
-# The access domain each style is (the profile's `endpoint_style` names it). A plan host is
-# the choice "plan:<id>" here, endpoint_style "plan" with that plan in the state.
-DOMAIN_OF_STYLE = {"workspace": "workspace", "shared": "dashscope", "trial": "trial"}
-SURFACE_LABELS = ("openai", "anthropic", "dashscope")
-FROM_HOST = "endpoints.ws_from_host"  # said as the ✓ line itself, not as a warning
-
-
-class WorkspaceIdValidator(Validator):
-    """Textual validator over app.core.endpoints: the failure text is the core's own message."""
-
-    def __init__(self, screen: WorkspaceScreen) -> None:
-        super().__init__()
-        self.screen = screen
-
-    def validate(self, value: str) -> ValidationResult:
-        if self.screen.plan is not None:  # a plan host takes no workspace ID
-            return self.success()
-        if not value.strip():
-            if self.screen.style == "workspace":
-                return self.failure(self.screen.missing_message())
-            return self.success()
-        try:
-            self.screen.read_id(value)
-        except InvalidWorkspaceId as exc:
-            return self.failure(exc.message)
-        return self.success()
+# The policy rules this step's choices decide (checked on Next as Export checks them).
+STEP_RULES = ("access_domains", "plans", "workspace_id", "models")
 
 
 class WorkspaceScreen(StepScreen):
@@ -118,7 +101,19 @@ class WorkspaceScreen(StepScreen):
             # workspace host (the one the docs recommend) unless the user picked a style.
             self.style = "shared"
         self._style_chosen = bool(state.workspace_id) or self.plan is not None
-        self.model = self.state.model or self._models()[0]
+        # The team policy: the hosts it rules out (marked, refused on Next); with one host
+        # left, that host, locked.
+        self.policy = services.policy
+        self.refused = style_refusals(self.policy, self.domain_styles)
+        allowed = [s for s in self.domain_styles if s not in self.refused]
+        if self.style in self.refused and allowed:
+            self.style = allowed[0]
+        self.style_locked = len(allowed) == 1
+        self.pinned_id = self.policy.pinned("workspace_id") if self.policy else None
+        models = self._models()
+        self.model = self.state.model if self.state.model in models else models[0]
+        if self.state.model and (self.policy is None or self.policy.rule("models") is None):
+            self.model = self.state.model  # a model typed elsewhere (configure) is kept
 
     @property
     def plan(self) -> PlanOption | None:
@@ -128,15 +123,20 @@ class WorkspaceScreen(StepScreen):
         return self.plans[self.style.removeprefix(PLAN_PREFIX)]
 
     def _models(self) -> list[str]:
-        """The models offered: a plan's own list on its host, else the scope's ping models."""
+        """The models offered: a plan's own list on its host, else the scope's ping models;
+        of those, what the team policy allows (a pinned model alone)."""
         plan = self.plan
-        return list(plan.models) if plan is not None else list(self.catalog.ping_models(self.scope))
+        known = plan.models if plan is not None else self.catalog.ping_models(self.scope)
+        return list(allowed_models(self.policy, known))
 
     def _style_label(self, style: str) -> str:
         if style.startswith(PLAN_PREFIX):
             plan = self.plans[style.removeprefix(PLAN_PREFIX)]
-            return t("screen_workspace.style_plan", plan=plan.name, host=plan.host)
-        return t(f"screen_workspace.style_{style}", host=self.domains[DOMAIN_OF_STYLE[style]].host)
+            label = t("screen_workspace.style_plan", plan=plan.name, host=plan.host)
+        else:
+            host = self.domains[DOMAIN_OF_STYLE[style]].host
+            label = t(f"screen_workspace.style_{style}", host=host)
+        return label + (t("screen_workspace.style_refused") if style in self.refused else "")
 
     def missing_message(self) -> str:
         key = (
@@ -166,8 +166,8 @@ class WorkspaceScreen(StepScreen):
         )
         yield CopyLine(region.console_workspaces, id="console-url")
         yield Prose(t("screen_workspace.id_label"), classes="field-label tight")
-        yield Input(
-            self.state.workspace_id or "",
+        workspace = Input(
+            self.pinned_id or self.state.workspace_id or "",
             placeholder="ws-g3ganedl8go5vc5i",
             validators=[WorkspaceIdValidator(self)],
             validate_on=["changed", "submitted"],
@@ -175,6 +175,9 @@ class WorkspaceScreen(StepScreen):
             id="workspace-id",
             classes="tight",
         )
+        workspace.disabled = self.pinned_id is not None  # the team's workspace: shown, locked
+        yield workspace
+        yield from self._locks("workspace_id")
         yield Prose("", id="workspace-status", classes="field-status")
         if region.scope_choice == "workspace":
             reminder = t("screen_workspace.scope_reminder", scope=scope.name.get(lang))
@@ -185,7 +188,7 @@ class WorkspaceScreen(StepScreen):
         if len(self.domain_styles) > 1:
             yield Prose(t("screen_workspace.style"), classes="field-label tight")
             # Enter goes on with the highlighted style, as the footer's "Enter: Next" says.
-            yield ChoiceRadioSet(
+            styles = ChoiceRadioSet(
                 *(
                     MarkedRadioButton(self._style_label(style), value=self.style == style)
                     for style in self.domain_styles
@@ -194,6 +197,9 @@ class WorkspaceScreen(StepScreen):
                 enter_continues=True,
                 id="style",
             )
+            styles.disabled = self.style_locked  # the one host the team policy leaves
+            yield styles
+            yield from self._locks("access_domains", "plans")
             yield Prose(self._domain_text(), id="domain-guarantees", classes="hint")
         token = self.plans.get("token")
         if token is not None and len(token.editions) > 1:
@@ -208,7 +214,10 @@ class WorkspaceScreen(StepScreen):
                 classes="field-status -warning",
             )
         yield Prose(t("screen_workspace.model"), classes="field-label tight")
-        yield Select(self._model_options(), value=self.model, allow_blank=False, id="model")
+        model = Select(self._model_options(), value=self.model, allow_blank=False, id="model")
+        model.disabled = self.policy is not None and self.policy.pinned("models") is not None
+        yield model
+        yield from self._locks("models")
         yield Prose(t("screen_workspace.preview"), classes="field-label tight")
         with HorizontalScroll(id="url-preview-box"):
             yield Static("", id="url-preview", markup=False)
@@ -219,17 +228,17 @@ class WorkspaceScreen(StepScreen):
             models.insert(0, self.model)
         return [(m, m) for m in models]
 
+    def _locks(self, *rules: str) -> ComposeResult:
+        """The "set by the team policy" line of each rule here the policy pins."""
+        for rule in rules:
+            line = locked_line(self.policy, rule)
+            if line is not None:
+                yield line
+
     def _domain_text(self) -> Text:
-        """What the chosen access domain guarantees; the trial domain's warning marked, and a
-        plan host's usage rule (interactive coding tools only) likewise."""
         plan = self.plan
-        if plan is not None:
-            return Text(f"{MARK_WARN}{gap()}{plan.name}: {plan.summary}", style="bold")
-        domain = self.domains[DOMAIN_OF_STYLE[self.style]]
-        text = Text(f"{domain.name}: {domain.summary}")
-        if not domain.production:
-            text = Text(f"{MARK_WARN}{gap()}{domain.name}: {domain.summary}", style="bold")
-        return text
+        domain = None if plan is not None else self.domains[DOMAIN_OF_STYLE[self.style]]
+        return domain_text(plan, domain)
 
     def on_mount(self) -> None:
         self._show_plan_widgets()
@@ -275,22 +284,9 @@ class WorkspaceScreen(StepScreen):
                 status.add_class("-invalid")
                 lines.append(f"{MARK_FAIL}{gap()}{exc.message}")
             else:
-                from_host = any(n.key == FROM_HOST for n in ws.notices)
-                notices = [
-                    f"{MARK_WARN}{gap()}{n.message}" for n in ws.notices if n.key != FROM_HOST
-                ]
-                if from_host:
-                    region = self.region_info.id
-                    line = t("screen_workspace.from_host", value=ws.value, region=region)
-                    lines.append(f"{MARK_OK}{gap()}{line}")
-                elif ws.changed:
-                    lines.append(
-                        f"{MARK_OK}{gap()}{t('screen_workspace.normalised', value=ws.value)}"
-                    )
-                else:
-                    lines.append(f"{MARK_OK}{gap()}{t('screen_workspace.valid', value=ws.value)}")
-                lines.extend(notices)
-                status.add_class("-warning" if notices else "-valid")
+                found, style = valid_id_status(ws, self.region_info.id, self.policy)
+                lines.extend(found)
+                status.add_class(style)
                 self.clear_error()
         elif self.style == "workspace" and touched:
             status.add_class("-invalid")
@@ -300,23 +296,10 @@ class WorkspaceScreen(StepScreen):
         status.update(Text("\n".join(lines)))
         self.query_one("#url-preview", Static).update(self._preview(ws, raw))
 
-    def _preview(self, ws: object, raw: str) -> Text:
-        plan = self.plan
-        if plan is not None:
-            return plan_preview(plan, self.region_info.id, self.catalog)
-        if raw.strip() and ws is None:
-            return Text(f"{MARK_FAIL}{gap()}{t('screen_workspace.preview_blocked')}")
-        try:
-            urls = base_urls(self.region_info, self.style, str(ws) if ws else None)
-        except EndpointError as exc:
-            return Text(f"{MARK_FAIL}{gap()}{exc.message}")
-        text = Text()
-        host_kind = t(f"screen_workspace.host_{self.style}")
-        text.append(f"{host_kind}: {urls.host}\n", style="bold")
-        for surface in SURFACE_LABELS:
-            text.append(f"{t(f'screen_workspace.surface_{surface}')}: ")
-            text.append(getattr(urls, surface) + ("\n" if surface != "dashscope" else ""))
-        return text
+    def _preview(self, ws: WorkspaceId | None, raw: str) -> Text:
+        blocked = bool(raw.strip()) and ws is None
+        value = str(ws) if ws else None
+        return url_preview(self.region_info, self.style, self.plan, value, blocked, self.catalog)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "workspace-id":
@@ -395,6 +378,10 @@ class WorkspaceScreen(StepScreen):
         field = self.query_one("#workspace-id", Input)
         field.validate(field.value)
         self._refresh(field.value, touched=False)
+        if self.style in self.refused:  # said now; Next refuses it
+            self.show_status(self.refused[self.style])
+        else:
+            self.clear_error()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "model" and isinstance(event.value, str):
@@ -441,11 +428,14 @@ class WorkspaceScreen(StepScreen):
                 if self.plan is None:
                     self.show_status(exc.message)
                     return None  # a plan host takes no ID: a bad one is dropped, not in the way
-        if self.plan is not None:
-            return self._with_inputs(ws)
-        try:
-            base_urls(self.region_info, self.style, ws)
-        except (EndpointError, InvalidWorkspaceId) as exc:
-            self.show_status(exc.message)
+        if self.plan is None:
+            try:
+                base_urls(self.region_info, self.style, ws)
+            except (EndpointError, InvalidWorkspaceId) as exc:
+                self.show_status(exc.message)
+                return None
+        state = self._with_inputs(ws)
+        if (refused := setup_refusal(self.policy, state, STEP_RULES)) is not None:
+            self.show_status(refused)  # the rule, what it allows, the file's reason
             return None
-        return self._with_inputs(ws)
+        return state

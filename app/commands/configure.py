@@ -13,6 +13,7 @@ import os
 import shlex
 import sys
 from collections.abc import Callable, Collection
+from functools import partial
 from pathlib import Path
 
 from app.commands.configure_edit import (
@@ -31,7 +32,7 @@ from app.config.io import load_config, modify_config
 from app.config.key_scope import legacy_sharers, scoped_account, undo_store
 from app.config.key_scope import register as record_use
 from app.config.policy import cli_policy
-from app.config.policy_rules import applies_notice, refuse, refuse_profile
+from app.config.policy_rules import allowed_models, applies_notice, refuse, refuse_profile
 from app.config.schema import Config, Profile
 from app.config.shell import (
     cli_config_path,
@@ -248,6 +249,7 @@ def _run(args: argparse.Namespace, path: Path, name: str) -> int:
         catalog=catalog,
         plan=args.plan,
         plan_edition=args.plan_edition,
+        default_models=partial(allowed_models, policy) if policy is not None else None,
     )
     notices = list(profile_notices) + notices + plan_notices(profile, key, catalog)
     require_scope_choice(args.region, args.scope, args.residency, catalog)

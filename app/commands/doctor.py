@@ -105,6 +105,12 @@ def run(args: argparse.Namespace) -> int:
         responses_model=responses_model(profile) if responses else None,
     )
 
+    # The team policy is read before the checks (a small file, read once even in --watch):
+    # its findings join the last run's report.
+    from app.findings.policy import policy_findings  # lazy: the team policy, doctor runs only
+
+    policy = policy_findings(profile, Path.cwd(), getattr(args, "policy", None))
+
     # 3. The checks.
     on_event = None if args.json or plan or not sys.stderr.isatty() else _progress(sys.stderr)
     series = None
@@ -127,9 +133,7 @@ def run(args: argparse.Namespace) -> int:
         result, streams = series.last
     for finding in _key_findings(profile, key, store_desc, key_problem, targets[0]):
         result.add_finding(finding)
-    from app.findings.policy import policy_findings  # lazy: the team policy, doctor runs only
-
-    for finding in policy_findings(profile, Path.cwd(), getattr(args, "policy", None)):
+    for finding in policy:
         result.add_finding(finding)
     for finding in clients.findings if clients is not None else ():
         result.add_finding(finding)

@@ -7,6 +7,7 @@ export target, the wizard's fields), and the recommender's limits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -196,6 +197,33 @@ def placement_refusal(policy: Policy | None, region: str | None, scope: str | No
     found = check(policy, "regions", region) or check(policy, "scopes", scope)
     found = found or (_scope_residency(policy, scope) if scope else None)
     return render("policy.not_allowed_choice", **found.params()) if found else None
+
+
+def host_refusal(policy: Policy | None, access_domain: str | None, plan: str | None) -> str | None:
+    """The wizard's refusal of a host (an access domain, or a plan host when `plan` is set),
+    or None: the rules Export checks on the profile this host makes (a plan host or a
+    domain without a workspace ID records no ID, which a workspace_id rule does not allow)."""
+    if policy is None:
+        return None
+    found = check(policy, "plans", plan or PAY_AS_YOU_GO)
+    if found is None and plan is None and access_domain is not None:
+        found = check(policy, "access_domains", access_domain)
+    if found is None and (plan is not None or access_domain != "workspace"):
+        found = check(policy, "workspace_id", None)
+    return render("policy.not_allowed_choice", **found.params()) if found else None
+
+
+def allowed_models(policy: Policy | None, known: Sequence[str]) -> tuple[str, ...]:
+    """The models to offer out of `known` (the scope's or the plan's): a pinned model alone,
+    else those the allow-list matches, in the catalog's order; all of `known` when none
+    matches (a choice is then refused with the rule rather than offered empty)."""
+    rule = policy.rule("models") if policy is not None else None
+    if rule is None:
+        return tuple(known)
+    if rule.pinned is not None:
+        return (rule.pinned,)
+    assert policy is not None
+    return tuple(m for m in known if policy.allows("models", m)) or tuple(known)
 
 
 # The wizard's state fields a pin preselects (the same names as app.state.WizardState's).

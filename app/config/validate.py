@@ -17,6 +17,8 @@ and input gets its defaults (make_profile: scope from residency or model, the pl
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from app.config.fields import (
     Invalid,
     check_key_ref,
@@ -43,6 +45,10 @@ from app.core.errors import Notice, UserError
 from app.core.i18n import get_language
 from app.core.names import safe_repr
 from app.secrets.stores import KeyRef
+
+# Narrows the catalog's models a profile without one may default to (a team policy's
+# allow-list, app.config.policy_rules.allowed_models); never returns an empty tuple.
+ModelFilter = Callable[[Sequence[str]], tuple[str, ...]]
 
 # ---------------------------------------------------------------------------------------------
 # Input: flags and answers -> Profile
@@ -120,8 +126,11 @@ def make_profile(
     catalog: Catalog | None = None,
     plan: str | None = None,
     plan_edition: str | None = None,
+    default_models: ModelFilter | None = None,
 ) -> tuple[Profile, tuple[Notice, ...]]:
     """Validate user input into a Profile; notices say what was normalised or is unusual.
+    Without a model, the first of the catalog's for the scope (or the plan) that
+    `default_models` leaves (a team policy's allow-list) is the profile's.
 
     Raises UserError (exit 2) naming the first bad input; nothing here writes anything.
     """
@@ -140,6 +149,7 @@ def make_profile(
             catalog,
             plan,
             plan_edition,
+            default_models,
         )
     except Invalid as exc:
         raise exc.user from None
@@ -202,6 +212,7 @@ def _make_profile(
     catalog: Catalog,
     plan: str | None = None,
     plan_edition: str | None = None,
+    default_models: ModelFilter | None = None,
 ) -> tuple[Profile, tuple[Notice, ...]]:
     check_name(name)
     if scope is None:  # the defaults need a known region (and scope): checked first
@@ -209,10 +220,13 @@ def _make_profile(
         # Beijing: without a residency answer the model's own scope (its launch date).
         by_model = catalog.model_scope(known_region, model) if residency is None else None
         scope = by_model or default_scope(known_region, residency, catalog)
+    candidates: tuple[str, ...] = ()
     if model is None and style == "plan" and plan in catalog.plans:
-        model = catalog.plan(plan).models[0]  # a model of the plan's own list
-    if model is None and scope in catalog.scopes:
-        model = catalog.default_model(scope)
+        candidates = catalog.plan(plan).models  # a model of the plan's own list
+    elif model is None and scope in catalog.scopes:
+        candidates = catalog.ping_models(scope)
+    if candidates:
+        model = (default_models(candidates) if default_models else candidates)[0]
     ref = api_key or KeyRef()
     profile, ws = checked_profile(
         name,

@@ -50,9 +50,12 @@ def locked_line(policy: Policy | None, rule: str) -> Prose | None:
     return Prose(Text(text), classes="field-status -warning", id=f"policy-lock-{rule}")
 
 
-def setup_refusal(policy: Policy | None, state: WizardState) -> str | None:
+def setup_refusal(
+    policy: Policy | None, state: WizardState, rules: tuple[str, ...] | None = None
+) -> str | None:
     """Why Export may not write this setup (the first rule its profile or one of its
-    targets breaks), or None. A state that does not make a profile yet is left to the
+    targets breaks), or None; `rules`: only those (a step checks what it decides, with
+    the same check Export makes). A state that does not make a profile yet is left to the
     step's own checks."""
     if policy is None:
         return None
@@ -61,4 +64,5 @@ def setup_refusal(policy: Policy | None, state: WizardState) -> str | None:
     except UserError:
         profile = None
     found = setup_violations(policy, profile=profile, exports=state.export_targets)
+    found = [v for v in found if rules is None or v.rule in rules]
     return found[0].message if found else None

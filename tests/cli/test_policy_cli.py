@@ -82,6 +82,23 @@ def test_configure_follows_the_policy_and_takes_its_pins_as_defaults(cli, repo):
     assert profile.api_key.store == "file"  # the store the policy pins, not the keyring
 
 
+def test_configure_without_a_model_takes_the_first_the_policy_allows(cli, repo):
+    """The EU scope's first test model (qwen3.5-flash) is not on the allow-list: the
+    profile gets the first catalog model that is (qwen-plus), not a refusal of a model the
+    user never chose."""
+    r = cli(
+        "configure",
+        "--region",
+        "eu-central-1",
+        "--workspace-id",
+        "ws-abc123",
+        "--api-key-stdin",
+        input=KEY,
+    )
+    assert r.rc == 0, r
+    assert load_config(cli.config).profile("default").model == "qwen-plus"
+
+
 def test_configure_refuses_a_store_and_a_model_outside_the_policy(cli, repo):
     r = _configure_eu(cli, "--store", "keyring")
     assert r.rc == 2 and "the rule key_store allows only file, not keyring" in r.stderr

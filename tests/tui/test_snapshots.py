@@ -154,6 +154,33 @@ def test_step_zh(snap_compare, demo, step: str) -> None:
     )
 
 
+# A team policy as a team lead writes one (docs/policy.md): Welcome shows it, Workspace
+# shows the workspace, host and model it pins, locked, each with the file's reason.
+SNAPSHOT_POLICY = """\
+version: 1
+team: Payments platform
+regions: {{allow: [ap-southeast-1], reason: Our workspace is in Singapore.}}
+workspace_id: {{allow: {workspace}, reason: The team's production workspace.}}
+access_domains: {{allow: workspace, reason: The SLA covers the workspace domain only.}}
+models: {{allow: [qwen-plus], reason: Approved by the architecture board.}}
+key_store: {{allow: keyring, reason: No keys in files.}}
+"""
+
+
+@pytest.mark.parametrize("step", ["welcome", "workspace"])
+def test_policy(snap_compare, demo, step: str) -> None:
+    from dataclasses import replace
+
+    from app.config.policy import read_policy
+
+    path = demo.services.config_path.parent / "modelstudio-policy.yaml"
+    workspace = demo.simulator.accounts["demo"].workspace_id
+    path.write_text(SNAPSHOT_POLICY.format(workspace=workspace), encoding="utf-8")
+    services = replace(demo.services, policy=read_policy(path))
+    app = make_app(services, replace(demo.state, lang="en"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=lambda p: _walk_to(p, step))
+
+
 def test_consent_dialog(snap_compare, demo) -> None:
     """A key of another region (Virginia) on the Singapore workspace: 401, then the dialog."""
     from dataclasses import replace
@@ -203,7 +230,7 @@ def test_no_snapshot_holds_a_key() -> None:
 
     folder = Path(__file__).parent / "__snapshots__" / "test_snapshots"
     svgs = list(folder.glob("*.raw"))
-    assert len(svgs) >= len(STEPS) + 3
+    assert len(svgs) >= len(STEPS) + 5
     for svg in svgs:
         text = svg.read_text()
         for account in default_accounts():

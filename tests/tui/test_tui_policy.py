@@ -14,7 +14,7 @@ from app.config.policy import read_policy
 from app.state import WizardState
 from app.tui import make_app
 from tests.fixtures.tui_connect import export_state, select_targets, services_for
-from tests.fixtures.tui_steps import screen_text
+from tests.fixtures.tui_steps import screen_text, settle, step_of, text_of
 
 POLICY = """\
 version: 1
@@ -154,3 +154,133 @@ async def test_the_key_step_refuses_a_store_outside_the_policy_before_storing(
         assert getattr(app.screen, "STEP", "") == "apikey"
         assert store.get(state.profile_name) is None  # nothing was stored
         assert KEY not in screen_text(app)
+
+
+# ------------------------------------------------------------------- the Workspace step
+SG = WizardState(lang="en", residency="none", region="ap-southeast-1", scope="international")
+
+
+def _style_labels(app) -> dict[str, object]:
+    from textual.widgets import RadioButton
+
+    return {str(b.label): b for b in app.screen.query_one("#style").query(RadioButton)}
+
+
+async def test_a_pinned_workspace_and_host_are_filled_in_locked_and_explained(
+    tmp_path: Path,
+) -> None:
+    services, _ = _services(
+        tmp_path,
+        "version: 1\n"
+        "workspace_id: {allow: WS-ABC123, reason: The team's production workspace.}\n"
+        "access_domains: {allow: workspace, reason: The SLA is on the workspace domain.}\n",
+    )
+    app = make_app(services, SG, start_step="workspace")
+    async with app.run_test(size=(100, 48)) as pilot:
+        await settle(app, pilot)
+        field = app.screen.query_one("#workspace-id")
+        assert field.value == "ws-abc123" and field.disabled
+        lock = text_of(app, "#policy-lock-workspace_id")
+        assert "workspace_id = ws-abc123" in lock and "production workspace" in lock
+        assert app.screen.query_one("#style").disabled  # one host left: shown, locked
+        assert "SLA is on the workspace domain" in text_of(app, "#policy-lock-access_domains")
+        labels = _style_labels(app)
+        refused = [label for label in labels if "not allowed by the team policy" in label]
+        assert refused and all("DashScope" in r or "Trial" in r or "Plan" in r for r in refused)
+        assert "ws-abc123.ap-southeast-1.maas.aliyuncs.com" in text_of(app, "#url-preview")
+        await app.screen.action_next()
+        await settle(app, pilot)
+        assert step_of(app) == "apikey"
+        assert (app.state.endpoint_style, app.state.workspace_id) == ("workspace", "ws-abc123")
+
+
+async def test_a_host_the_policy_rules_out_is_marked_said_and_refused_on_next(
+    tmp_path: Path,
+) -> None:
+    services, _ = _services(
+        tmp_path,
+        "version: 1\naccess_domains: {allow: [workspace, dashscope], reason: No trial keys.}\n"
+        "plans: {allow: pay-as-you-go, reason: Pay-as-you-go billing only.}\n",
+    )
+    app = make_app(services, SG, start_step="workspace")
+    async with app.run_test(size=(100, 48)) as pilot:
+        await settle(app, pilot)
+        assert not app.screen.query_one("#style").disabled  # two hosts left: a choice
+        labels = _style_labels(app)
+        (trial,) = [b for label, b in labels.items() if label.startswith("Trial")]
+        assert "not allowed by the team policy" in str(trial.label)
+        plans = [label for label in labels if "host" in label and "plan keys" in label]
+        assert plans and all("not allowed by the team policy" in p for p in plans)
+        trial.value = True
+        await settle(app, pilot)
+        said = text_of(app, "#nav-status")
+        assert "does not allow trial for access_domains" in said and "No trial keys." in said
+        await app.screen.action_next()
+        await settle(app, pilot)
+        assert step_of(app) == "workspace"  # refused: still here
+        assert "No trial keys." in text_of(app, "#nav-status")
+        (shared,) = [b for label, b in labels.items() if label.startswith("DashScope")]
+        shared.value = True
+        await settle(app, pilot)
+        await app.screen.action_next()
+        await settle(app, pilot)
+        assert step_of(app) == "apikey"
+        assert app.state.endpoint_style == "shared"
+
+
+async def test_another_workspace_than_the_teams_is_refused_under_the_field_and_on_next(
+    tmp_path: Path,
+) -> None:
+    services, _ = _services(
+        tmp_path,
+        "version: 1\nworkspace_id: {allow: [ws-team1, ws-team2], reason: Team workspaces.}\n",
+    )
+    app = make_app(services, SG, start_step="workspace")
+    async with app.run_test(size=(100, 48)) as pilot:
+        await settle(app, pilot)
+        field = app.screen.query_one("#workspace-id")
+        assert not field.disabled  # two workspaces allowed: typed, not pinned
+        field.value = "ws-other9"
+        await settle(app, pilot)
+        status = text_of(app, "#workspace-status")
+        assert "ws-other9" in status and "does not allow ws-other9 for workspace_id" in status
+        await app.screen.action_next()
+        await settle(app, pilot)
+        assert step_of(app) == "workspace"
+        assert "Team workspaces." in text_of(app, "#nav-status")
+        field.value = "ws-team2"
+        await settle(app, pilot)
+        assert "does not allow" not in text_of(app, "#workspace-status")
+        await app.screen.action_next()
+        await settle(app, pilot)
+        assert step_of(app) == "apikey" and app.state.workspace_id == "ws-team2"
+
+
+async def test_the_model_list_offers_what_the_policy_allows_and_a_pin_is_locked(
+    tmp_path: Path,
+) -> None:
+    state = dataclasses.replace(SG, workspace_id="ws-abc123", endpoint_style="workspace")
+    services, path = _services(
+        tmp_path, "version: 1\nmodels: {allow: ['qwen-p*'], reason: Approved models.}\n"
+    )
+    app = make_app(services, state, start_step="workspace")
+    async with app.run_test(size=(100, 48)) as pilot:
+        await settle(app, pilot)
+        model = app.screen.query_one("#model", Select)
+        offered = [value for _label, value in model._options]  # the list the Select shows
+        assert offered == ["qwen-plus"]  # of qwen-flash, qwen3.5-flash, qwen-plus
+        assert model.value == "qwen-plus" and not model.disabled
+    path.write_text(
+        "version: 1\nmodels: {allow: qwen3-max, reason: One model for the pilot.}\n",
+        encoding="utf-8",
+    )
+    services = dataclasses.replace(services, policy=read_policy(path))
+    app = make_app(services, state, start_step="workspace")
+    async with app.run_test(size=(100, 48)) as pilot:
+        await settle(app, pilot)
+        model = app.screen.query_one("#model", Select)
+        assert model.value == "qwen3-max" and model.disabled
+        assert "One model for the pilot." in text_of(app, "#policy-lock-models")
+        await app.screen.action_next()
+        await settle(app, pilot)
+        assert step_of(app) == "apikey" and app.state.model == "qwen3-max"
