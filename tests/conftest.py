@@ -10,6 +10,7 @@ from __future__ import annotations
 pytest_plugins = [
     "tests.fixtures.keyring",
     "tests.fixtures.simulator",
+    "tests.fixtures.doctor",
     "tests.fixtures.cli",
     "tests.fixtures.packaging",
     "tests.fixtures.tmux",

@@ -119,16 +119,16 @@ def run(args: argparse.Namespace) -> int:
             checks_with_stream(targets, key, options, stream=stream, on_event=on_event)
         )
     else:
-        live = None if args.json else sys.stdout
-        if live is not None:
-            doctor_watch.print_start(plan, live)
+        # One line per run as it ends; with --json on stderr, so stdout stays one document.
+        live = sys.stderr if args.json else sys.stdout
+        doctor_watch.print_start(plan, live)
         series = doctor_watch.run_series(
             plan,
             lambda: asyncio.run(checks_with_stream(targets, key, options, stream=stream)),
             live,
         )
         if series.last is None:  # Ctrl+C before the first run finished
-            sys.stdout.write(doctor_watch.text_summary(series))
+            sys.stdout.write(doctor_watch.interrupted_output(series, as_json=args.json))
             return doctor_watch.EXIT_INTERRUPTED
         result, streams = series.last
     for finding in _key_findings(profile, key, store_desc, key_problem, targets[0]):

@@ -171,6 +171,16 @@ def text_summary(series: Series) -> str:
     return "\n".join(["", *text_lines(series.samples, interrupted=series.interrupted), ""]) + "\n"
 
 
+def interrupted_output(series: Series, *, as_json: bool) -> str:
+    """What stdout gets when Ctrl+C came before any run finished: the (empty) summary, as
+    text or as the --json document with no last run."""
+    if not as_json:
+        return text_summary(series)
+    from app.core.json_out import dumps  # lazy: only --json prints JSON
+
+    return dumps({**json_summary(series), "last_run": None}) + "\n"
+
+
 def json_summary(series: Series) -> dict[str, Any]:
     from app.findings.series import to_json  # lazy: as in doctor.run()
 

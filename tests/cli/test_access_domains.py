@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from app.config.io import load_config
-from tests.fixtures.doctor import KEY_VAR, MACHINE_VARS, doctor
+from tests.fixtures.doctor import KEY_VAR, doctor
 
 KEY = "sk-0123456789abcdef0123456789abcdef"
 
@@ -120,11 +120,10 @@ def test_a_hostile_style_in_the_file_is_refused_on_load(cli) -> None:
 
 
 @pytest.fixture
-def env(monkeypatch):
-    for var in MACHINE_VARS:
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.delenv("UV_RUN_RECURSION_DEPTH", raising=False)
-    return monkeypatch
+def env(env):
+    """The doctor tests' clean machine; commands spelt as for an installed tool."""
+    env.delenv("UV_RUN_RECURSION_DEPTH", raising=False)
+    return env
 
 
 def test_a_trial_profile_passes_the_doctor_on_the_trial_host(

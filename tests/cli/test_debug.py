@@ -9,14 +9,14 @@ import stat
 import pytest
 
 from app.core import debug
-from tests.fixtures.doctor import MACHINE_VARS, doctor, write_config
+from tests.fixtures.doctor import doctor, write_config
 
 
 @pytest.fixture
-def env(monkeypatch):
-    for var in (*MACHINE_VARS, "MODELSTUDIO_SETUP_DEBUG"):
-        monkeypatch.delenv(var, raising=False)
-    return monkeypatch
+def env(env):
+    """The doctor tests' clean machine, without a debug switch of its own."""
+    env.delenv("MODELSTUDIO_SETUP_DEBUG", raising=False)
+    return env
 
 
 def test_doctor_debug_traces_each_request_without_the_key(capsys, env, tmp_path, simulator):

@@ -14,15 +14,7 @@ from app.cli import main
 from app.simulator.faults import Fault
 from app.simulator.proxy import ConnectProxy
 from app.simulator.server import Simulator
-from tests.fixtures.doctor import KEY_VAR, MACHINE_VARS, doctor, write_config
-
-
-@pytest.fixture
-def env(monkeypatch):
-    """No proxy or key variables leak in from the machine running the tests."""
-    for var in MACHINE_VARS:
-        monkeypatch.delenv(var, raising=False)
-    return monkeypatch
+from tests.fixtures.doctor import KEY_VAR, doctor, doctor_via_proxy, write_config
 
 
 # ----------------------------------------------------------------------------- happy path
@@ -367,17 +359,8 @@ def test_through_a_proxy_with_credentials_redacted(capsys, env, tmp_path, simula
     proxy = ConnectProxy(upstream=(simulator.host, simulator.port), auth=("alice", "s3cr3t"))
     proxy.start_in_thread()
     try:
-        write_config(tmp_path, simulator)
-        env.setenv("HTTPS_PROXY", proxy.url_with_auth().removeprefix("http://"))  # no scheme
-        run = doctor(
-            capsys,
-            env,
-            tmp_path,
-            simulator,
-            simulator.key("ap-southeast-1"),
-            "--no-environment",
-            pin=False,
-        )
+        no_scheme = proxy.url_with_auth().removeprefix("http://")
+        run = doctor_via_proxy(capsys, env, tmp_path, simulator, "HTTPS_PROXY", no_scheme)
         assert run.code == 0, run.data["findings"]
         assert proxy.tunnels, "the requests went through the proxy"
         assert "s3cr3t" not in run.out + run.report
@@ -391,17 +374,7 @@ def test_proxy_asking_for_credentials_is_proxy_auth_required(capsys, env, tmp_pa
     proxy = ConnectProxy(upstream=(simulator.host, simulator.port), auth=("alice", "pw"))
     proxy.start_in_thread()
     try:
-        write_config(tmp_path, simulator)
-        env.setenv("HTTPS_PROXY", proxy.url)
-        run = doctor(
-            capsys,
-            env,
-            tmp_path,
-            simulator,
-            simulator.key("ap-southeast-1"),
-            "--no-environment",
-            pin=False,
-        )
+        run = doctor_via_proxy(capsys, env, tmp_path, simulator, "HTTPS_PROXY", proxy.url)
         assert run.codes == {"proxy_auth_required"}
     finally:
         proxy.stop_thread()
@@ -411,17 +384,7 @@ def test_refusing_proxy_is_proxy_failed(capsys, env, tmp_path, simulator):
     proxy = ConnectProxy(upstream=(simulator.host, simulator.port), refuse=True)
     proxy.start_in_thread()
     try:
-        write_config(tmp_path, simulator)
-        env.setenv("HTTPS_PROXY", proxy.url)
-        run = doctor(
-            capsys,
-            env,
-            tmp_path,
-            simulator,
-            simulator.key("ap-southeast-1"),
-            "--no-environment",
-            pin=False,
-        )
+        run = doctor_via_proxy(capsys, env, tmp_path, simulator, "HTTPS_PROXY", proxy.url)
         assert run.codes == {"proxy_failed"}
     finally:
         proxy.stop_thread()

@@ -6,20 +6,10 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from app.cli import main
-from tests.fixtures.doctor import MACHINE_VARS, doctor, write_config
+from tests.fixtures.doctor import doctor, write_config
 
 OLD_KEY = "sk-0123456789abcdef0123456789abcdef"  # shaped like a key, accepted by no account
-
-
-@pytest.fixture
-def env(monkeypatch):
-    for var in (*MACHINE_VARS, "OPENAI_BASE_URL", "OPENAI_API_KEY", "ANTHROPIC_API_KEY",
-                "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "OPENAI_MODEL"):  # fmt: skip
-        monkeypatch.delenv(var, raising=False)
-    return monkeypatch
 
 
 def test_a_stale_openai_base_url_is_no_longer_verdict_ok(capsys, env, tmp_path, simulator):

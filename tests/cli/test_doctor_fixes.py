@@ -21,15 +21,7 @@ from app.simulator.accounts import Account, fake_key, fake_workspace_id
 from app.simulator.faults import Fault
 from app.simulator.proxy import ConnectProxy
 from app.simulator.server import Simulator
-from tests.fixtures.doctor import KEY_VAR, MACHINE_VARS, doctor, write_config
-
-
-@pytest.fixture
-def env(monkeypatch):
-    """No proxy, trust or key variables leak in from the machine running the tests."""
-    for var in MACHINE_VARS:
-        monkeypatch.delenv(var, raising=False)
-    return monkeypatch
+from tests.fixtures.doctor import KEY_VAR, doctor, doctor_via_proxy, write_config
 
 
 def write_scoped_config(tmp_path, account: Account, scope: str, model: str | None = None):
@@ -253,17 +245,7 @@ def test_proxy_asking_for_credentials_names_the_proxy(capsys, env, tmp_path, sim
     proxy = ConnectProxy(upstream=(simulator.host, simulator.port), auth=("alice", "pw"))
     proxy.start_in_thread()
     try:
-        write_config(tmp_path, simulator)
-        env.setenv("HTTPS_PROXY", proxy.url)
-        run = doctor(
-            capsys,
-            env,
-            tmp_path,
-            simulator,
-            simulator.key("ap-southeast-1"),
-            "--no-environment",
-            pin=False,
-        )
+        run = doctor_via_proxy(capsys, env, tmp_path, simulator, "HTTPS_PROXY", proxy.url)
         (finding,) = run.data["findings"]
         assert finding["code"] == "proxy_auth_required"
         assert f"The proxy {proxy.url} asks for credentials" in finding["message"]

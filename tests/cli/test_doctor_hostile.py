@@ -9,16 +9,7 @@ import pytest
 
 from app.cli import main
 from app.simulator.faults import Fault
-from tests.fixtures.doctor import KEY_VAR, MACHINE_VARS, doctor, write_config
-
-
-@pytest.fixture
-def env(monkeypatch):
-    """No proxy, trust or key variables leak in from the machine running the tests."""
-    for var in MACHINE_VARS:
-        monkeypatch.delenv(var, raising=False)
-    return monkeypatch
-
+from tests.fixtures.doctor import KEY_VAR, doctor, doctor_via_proxy, write_config
 
 HOSTILE_BODIES = [
     pytest.param(Fault("nested_json"), id="nested-200"),
@@ -112,16 +103,13 @@ def test_socks_proxy_answering_non_socks_bytes_is_a_proxy_finding(
 ):
     server = GarbageServer(reply)
     try:
-        write_config(tmp_path, simulator)
-        env.setenv("ALL_PROXY", f"socks5://user:s3cret@127.0.0.1:{server.port}")
-        run = doctor(
+        run = doctor_via_proxy(
             capsys,
             env,
             tmp_path,
             simulator,
-            simulator.key("ap-southeast-1"),
-            "--no-environment",
-            pin=False,
+            "ALL_PROXY",
+            f"socks5://user:s3cret@127.0.0.1:{server.port}",
         )
     finally:
         server.close()
@@ -237,16 +225,13 @@ def test_proxy_refusing_the_credentials_sent_says_so(capsys, env, tmp_path, simu
     proxy = ConnectProxy(upstream=(simulator.host, simulator.port), auth=("alice", "right"))
     proxy.start_in_thread()
     try:
-        write_config(tmp_path, simulator)
-        env.setenv("HTTPS_PROXY", f"http://alice:wrong@127.0.0.1:{proxy.port}")
-        run = doctor(
+        run = doctor_via_proxy(
             capsys,
             env,
             tmp_path,
             simulator,
-            simulator.key("ap-southeast-1"),
-            "--no-environment",
-            pin=False,
+            "HTTPS_PROXY",
+            f"http://alice:wrong@127.0.0.1:{proxy.port}",
         )
         assert run.codes == {"proxy_auth_refused"}
         finding = run.data["findings"][0]

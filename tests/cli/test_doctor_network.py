@@ -5,17 +5,8 @@ simulator over real TLS and a real CONNECT proxy on loopback."""
 
 from __future__ import annotations
 
-import pytest
-
 from app.simulator.proxy import ConnectProxy
-from tests.fixtures.doctor import MACHINE_VARS, doctor, write_config
-
-
-@pytest.fixture
-def env(monkeypatch):
-    for var in MACHINE_VARS:
-        monkeypatch.delenv(var, raising=False)
-    return monkeypatch
+from tests.fixtures.doctor import doctor, write_config
 
 
 def test_a_wildcard_no_proxy_splits_the_clients_and_both_routes_are_tested(

@@ -12,15 +12,14 @@ from app.config.schema import Config
 from app.config.validate import make_profile
 from app.config.write import atomic_write
 from app.secrets.stores import KeyRef
-from tests.fixtures.doctor import KEY_VAR, MACHINE_VARS, doctor
+from tests.fixtures.doctor import KEY_VAR, doctor
 
 
 @pytest.fixture
-def env(monkeypatch):
-    for var in MACHINE_VARS:
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.delenv("UV_RUN_RECURSION_DEPTH", raising=False)
-    return monkeypatch
+def env(env):
+    """The doctor tests' clean machine; commands spelt as for an installed tool."""
+    env.delenv("UV_RUN_RECURSION_DEPTH", raising=False)
+    return env
 
 
 def work_profile(tmp_path: Path, sim) -> Path:

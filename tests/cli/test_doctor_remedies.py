@@ -19,17 +19,15 @@ from app.config.validate import make_profile
 from app.config.write import atomic_write
 from app.secrets.stores import KeyRef
 from tests.fixtures.cli import _SCRUBBED, REPO_ROOT
-from tests.fixtures.doctor import KEY_VAR, MACHINE_VARS, doctor
+from tests.fixtures.doctor import KEY_VAR, doctor
 
 
 @pytest.fixture
-def env(monkeypatch, tmp_path):
+def env(env):
     """No proxy, trust or key variables from the machine; commands spelt with the bare
     name (as for an installed tool: the venv's bin is on PATH here)."""
-    for var in MACHINE_VARS:
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.delenv("UV_RUN_RECURSION_DEPTH", raising=False)
-    return monkeypatch
+    env.delenv("UV_RUN_RECURSION_DEPTH", raising=False)
+    return env
 
 
 def two_profiles(tmp_path: Path, sim, *, model="qwen-plus", store="env") -> Path:

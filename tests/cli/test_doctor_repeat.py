@@ -10,17 +10,10 @@ from __future__ import annotations
 import pytest
 
 from app.simulator.faults import Fault
-from tests.fixtures.doctor import MACHINE_VARS, doctor, write_config
+from tests.fixtures.doctor import doctor, write_config
 
 REGION = "ap-southeast-1"
 SURFACES = {"openai", "anthropic", "dashscope"}
-
-
-@pytest.fixture
-def env(monkeypatch):
-    for var in MACHINE_VARS:
-        monkeypatch.delenv(var, raising=False)
-    return monkeypatch
 
 
 def test_three_runs_give_every_sample_and_their_percentiles(capsys, env, tmp_path, simulator):
@@ -152,3 +145,48 @@ def test_bad_series_flags_are_exit_2_before_any_packet(capsys, env, tmp_path, si
     assert words in err, err
     assert "Traceback" not in err and simulator.key(REGION) not in out + err
     assert simulator.requests == []
+
+
+def test_json_keeps_stdout_one_document_and_shows_each_run_on_stderr(
+    capsys, env, tmp_path, simulator
+):
+    """A script reads the document from stdout; a person watching sees the runs on stderr."""
+    write_config(tmp_path, simulator)
+    run = doctor(
+        capsys, env, tmp_path, simulator, simulator.key(REGION), "--repeat", "2", "--interval", "0"
+    )
+    assert run.code == 0, run.err
+    assert [s["run"] for s in run.data["samples"]] == [1, 2]  # stdout: the JSON alone
+    assert "Running the checks 2 times, 0 s apart" in run.err
+    lines = [line for line in run.err.splitlines() if line.startswith("#")]
+    assert [line.split()[0] for line in lines] == ["#1", "#2"]
+    assert all("openai" in line and "ms" in line for line in lines)
+
+
+def test_json_interrupted_before_the_first_run_is_a_document_without_runs(
+    capsys, env, tmp_path, simulator
+):
+    """Ctrl+C (a real SIGINT) while the first run waits on a hung server: exit 130 and a
+    document that says so, not the text summary in the middle of JSON output."""
+    import json
+    import os
+    import signal
+    import threading
+
+    simulator.inject(Fault("hang"))
+    write_config(tmp_path, simulator)
+
+    def interrupt_once_asked() -> None:
+        for _ in range(600):
+            if simulator.requests:
+                break
+            threading.Event().wait(0.05)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt_once_asked, daemon=True).start()
+    run = doctor(capsys, env, tmp_path, simulator, simulator.key(REGION), "--watch", timeout="30")
+    assert run.code == 130
+    data = json.loads(run.out)
+    assert data["schema_version"] == 1 and data["interrupted"] is True
+    assert data["samples"] == [] and data["last_run"] is None
+    assert "Watching:" in run.err and "Traceback" not in run.err

@@ -6,16 +6,9 @@ from __future__ import annotations
 import pytest
 
 from app.simulator.responses_api import served
-from tests.fixtures.doctor import MACHINE_VARS, doctor, write_config
+from tests.fixtures.doctor import doctor, write_config
 
 RESPONSES_PATH = "/compatible-mode/v1/responses"
-
-
-@pytest.fixture
-def env(monkeypatch):
-    for var in MACHINE_VARS:
-        monkeypatch.delenv(var, raising=False)
-    return monkeypatch
 
 
 def test_responses_surface_is_a_fourth_row_pinged_with_a_model_it_serves(

@@ -9,10 +9,8 @@ a proxy on the path would; every run also checks that the key is in no output.
 
 from __future__ import annotations
 
-import pytest
-
 from app.simulator.faults import Fault
-from tests.fixtures.doctor import MACHINE_VARS, doctor, write_config
+from tests.fixtures.doctor import doctor, write_config
 
 REGION = "ap-southeast-1"
 STREAM_PATHS = {
@@ -20,13 +18,6 @@ STREAM_PATHS = {
     "anthropic": "/apps/anthropic/v1/messages",
     "dashscope": "/api/v1/services/aigc/text-generation/generation",
 }
-
-
-@pytest.fixture
-def env(monkeypatch):
-    for var in MACHINE_VARS:
-        monkeypatch.delenv(var, raising=False)
-    return monkeypatch
 
 
 def _streamed(sim) -> dict[str, int]:

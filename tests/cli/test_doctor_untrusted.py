@@ -16,19 +16,12 @@ from app.findings.codes import CERT_NAME_MAX, REQUEST_ID_MAX, Finding, markdown_
 from app.findings.judge import judge_response
 from app.simulator.faults import Fault
 from app.simulator.server import Simulator
-from tests.fixtures.doctor import MACHINE_VARS, doctor, write_config
+from tests.fixtures.doctor import doctor, write_config
 
 CONTROLS = ("\x1b", "\x07", "\x9b", "\x00", "\u202e")
 # The simulator sends ids as ASCII headers; the C1 CSI (U+009B) goes in the JSON body's code.
 HOSTILE_ID = "\x1b]0;PWNED-TITLE\x07\x1b[31mRED`<b>|" + "A" * 5000
 HOSTILE_CODE = "\x1b[2JAccessDenied\x1b]0;X\x07\x9b2J" + "C" * 2000
-
-
-@pytest.fixture
-def env(monkeypatch):
-    for var in MACHINE_VARS:
-        monkeypatch.delenv(var, raising=False)
-    return monkeypatch
 
 
 def assert_inert(*texts: str) -> None:

@@ -23,7 +23,6 @@ from app.config.write import atomic_write
 from app.secrets.key import ApiKey
 from app.secrets.keyring import KEYRING_SERVICE, PROBE_USER_PREFIX
 from app.secrets.stores import KeyRef, KeyringStore
-from tests.fixtures.doctor import MACHINE_VARS
 
 SG = "ap-southeast-1"
 
@@ -49,17 +48,16 @@ def sim(rotation_simulator):
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch) -> Path:
-    for var in MACHINE_VARS:
-        monkeypatch.delenv(var, raising=False)
+def home(tmp_path, env) -> Path:
+    """A private HOME on the doctor tests' clean machine (tests/fixtures/doctor.py)."""
     home = tmp_path / "home"
     home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
-    monkeypatch.setenv("LC_ALL", "C.UTF-8")
-    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-    monkeypatch.chdir(tmp_path)
+    env.setenv("HOME", str(home))
+    env.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    env.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    env.setenv("LC_ALL", "C.UTF-8")
+    env.setattr(sys, "stdin", io.StringIO(""))
+    env.chdir(tmp_path)
     return home
 
 

@@ -20,7 +20,7 @@ from app.config.validate import make_profile
 from app.config.write import atomic_write
 from app.secrets.stores import KeyRef
 from app.simulator.server import Simulator
-from tests.fixtures.doctor import KEY_VAR, MACHINE_VARS
+from tests.fixtures.doctor import KEY_VAR
 from tests.fixtures.simulator import pinned_client
 
 
@@ -60,15 +60,14 @@ def sim(simulator_ca, clock):
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    for var in MACHINE_VARS:
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-    return monkeypatch
+def env(env, tmp_path):
+    """The doctor tests' clean machine with a private home, no keyring and no stdin."""
+    env.setenv("HOME", str(tmp_path / "home"))
+    env.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    env.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    env.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    env.setattr(sys, "stdin", io.StringIO(""))
+    return env
 
 
 def config_for(tmp_path: Path, sim, account: str = "ap-southeast-1", **kw) -> Path:

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from app.cli import main
-from tests.fixtures.doctor import KEY_VAR, MACHINE_VARS, write_config
-
-
-@pytest.fixture
-def env(monkeypatch):
-    for var in MACHINE_VARS:
-        monkeypatch.delenv(var, raising=False)
-    return monkeypatch
+from tests.fixtures.doctor import KEY_VAR, write_config
 
 
 def _run(capsys, tmp_path, sim, *extra):

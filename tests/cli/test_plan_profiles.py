@@ -16,7 +16,7 @@ from app.config.schema import Config
 from app.config.validate import make_profile
 from app.config.write import atomic_write
 from app.secrets.stores import KeyRef
-from tests.fixtures.doctor import KEY_VAR, MACHINE_VARS, doctor
+from tests.fixtures.doctor import KEY_VAR, doctor
 
 PLAN_KEY = "sk-sp-" + "0123456789abcdef" * 2
 PAYG_KEY = "sk-0123456789abcdef0123456789abcdef"
@@ -104,11 +104,10 @@ def test_exports_to_scripts_warn_and_the_native_snippet_is_refused(cli) -> None:
 
 
 @pytest.fixture
-def env(monkeypatch):
-    for var in MACHINE_VARS:
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.delenv("UV_RUN_RECURSION_DEPTH", raising=False)
-    return monkeypatch
+def env(env):
+    """The doctor tests' clean machine; commands spelt as for an installed tool."""
+    env.delenv("UV_RUN_RECURSION_DEPTH", raising=False)
+    return env
 
 
 def test_the_doctors_plan_remedy_round_trips_into_a_passing_plan_profile(

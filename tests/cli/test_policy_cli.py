@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from app.config.io import load_config
-from tests.fixtures.doctor import MACHINE_VARS, doctor, write_config
+from tests.fixtures.doctor import doctor, write_config
 
 KEY = "sk-0123456789abcdef0123456789abcdef"
 
@@ -240,11 +240,10 @@ def test_export_refuses_a_target_the_policy_does_not_allow(cli, repo, tmp_path):
 
 # ---------------------------------------------------------------------------- doctor
 @pytest.fixture
-def env(monkeypatch):
-    for var in MACHINE_VARS:
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.delenv("MODELSTUDIO_SETUP_POLICY", raising=False)
-    return monkeypatch
+def env(env):
+    """The doctor tests' clean machine, with no policy named by the environment."""
+    env.delenv("MODELSTUDIO_SETUP_POLICY", raising=False)
+    return env
 
 
 def test_doctor_reports_each_rule_a_profile_breaks(capsys, env, tmp_path, simulator):

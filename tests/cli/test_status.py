@@ -15,7 +15,7 @@ import pytest
 
 from app.config.io import load_config, modify_config, update_verified
 from app.config.schema import Config
-from tests.fixtures.doctor import KEY_VAR, MACHINE_VARS, write_config
+from tests.fixtures.doctor import KEY_VAR, write_config
 
 KEY = "sk-" + "5a7c" * 8
 OTHER = "sk-" + "9e1f" * 8
@@ -196,10 +196,9 @@ def test_the_keyring_key_on_a_real_secret_service(run_cli, secret_service) -> No
 
 
 @pytest.fixture
-def machine(monkeypatch):
-    for var in MACHINE_VARS:
-        monkeypatch.delenv(var, raising=False)
-    return monkeypatch
+def machine(env):
+    """The doctor tests' clean machine (tests/fixtures/doctor.py)."""
+    return env
 
 
 def _status(capsys, machine, tmp_path, sim, key, *args):
