@@ -11,41 +11,20 @@ import os
 import shutil
 import stat
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from app.cli import main
 from app.config.io import load_config
 from app.config.schema import Config
 from app.config.validate import make_profile
 from app.config.write import atomic_write
 from app.secrets.stores import KeyRef, KeyringStore
+from tests.fixtures.cli import Captured, main_captured, no_leak
 from tests.fixtures.doctor import MACHINE_VARS
 from tests.fixtures.keyring import SECRET_SERVICE_BACKEND
 
 EXTRA_VARS = ("BAILIAN_CONFIG_DIR", "DASHSCOPE_API_KEY_FILE_PATH", "XDG_STATE_HOME")
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def text(self) -> str:
-        return self.out + self.err
-
-    @property
-    def data(self) -> dict:
-        return json.loads(self.out)
-
-
-def no_leak(key: str, *texts: str) -> None:
-    for text in texts:
-        assert key not in text and key[3:15] not in text
 
 
 @pytest.fixture
@@ -79,14 +58,9 @@ def profile_config(path: Path, sim, account: str = "ap-southeast-1", name: str =
     return path
 
 
-def key_import(capsys, config: Path, sim, *args: str, lang: str = "en") -> Run:
+def key_import(capsys, config: Path, sim, *args: str, lang: str = "en") -> Captured:
     argv = ["key", "import", "--lang", lang, "--config", str(config), *args]
-    if sim is not None:
-        argv += ["--connect-to", sim.connect_to, "--ca-file", str(sim.ca_file), "--timeout", "5"]
-    capsys.readouterr()
-    code = main(argv)
-    captured = capsys.readouterr()
-    return Run(code, captured.out, captured.err)
+    return main_captured(capsys, argv, sim)
 
 
 def stored(config: Path, name: str = "default") -> str | None:

@@ -9,7 +9,6 @@ import io
 import json
 import secrets
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,23 +22,9 @@ from app.config.write import atomic_write
 from app.secrets.key import ApiKey
 from app.secrets.keyring import KEYRING_SERVICE, PROBE_USER_PREFIX
 from app.secrets.stores import KeyRef, KeyringStore
+from tests.fixtures.cli import Captured, main_captured, no_leak
 
 SG = "ap-southeast-1"
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def text(self) -> str:
-        return self.out + self.err
-
-    @property
-    def data(self) -> dict:
-        return json.loads(self.out)
 
 
 @pytest.fixture
@@ -97,24 +82,11 @@ def put(account: str, key: str) -> None:
     KeyringStore(account=account).set("default", ApiKey(key))
 
 
-def rotate(capsys, config: Path, sim, *args: str, key: str | None = None, lang="en") -> Run:
+def rotate(capsys, config: Path, sim, *args: str, key: str | None = None, lang="en") -> Captured:
     argv = ["key", "rotate", "--lang", lang, "--config", str(config), *args]
-    if sim is not None:
-        argv += ["--connect-to", sim.connect_to, "--ca-file", str(sim.ca_file), "--timeout", "5"]
     if key is not None:
         argv.append("--api-key-stdin")
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(sys, "stdin", io.StringIO(key or ""))
-        capsys.readouterr()
-        code = main(argv)
-    captured = capsys.readouterr()
-    return Run(code, captured.out, captured.err)
-
-
-def no_leak(keys: tuple[str, ...], *texts: str) -> None:
-    for key in keys:
-        for text in texts:
-            assert key not in text and key[3:15] not in text
+    return main_captured(capsys, argv, sim, stdin=key or "")
 
 
 # ------------------------------------------------------------------------------ real keyring
