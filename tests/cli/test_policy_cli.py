@@ -46,15 +46,16 @@ def repo(tmp_path, monkeypatch):
     return root
 
 
-def _configure_eu(cli, *extra: str):
+def _configure_eu(cli, *extra: str, model: str | None = "qwen-plus"):
+    """`configure` of a Frankfurt workspace profile (`model` None: no --model given)."""
+    models = ("--model", model) if model is not None else ()
     return cli(
         "configure",
         "--region",
         "eu-central-1",
         "--workspace-id",
         "ws-abc123",
-        "--model",
-        "qwen-plus",
+        *models,
         "--api-key-stdin",
         *extra,
         input=KEY,
@@ -86,15 +87,7 @@ def test_configure_without_a_model_takes_the_first_the_policy_allows(cli, repo):
     """The EU scope's first test model (qwen3.5-flash) is not on the allow-list: the
     profile gets the first catalog model that is (qwen-plus), not a refusal of a model the
     user never chose."""
-    r = cli(
-        "configure",
-        "--region",
-        "eu-central-1",
-        "--workspace-id",
-        "ws-abc123",
-        "--api-key-stdin",
-        input=KEY,
-    )
+    r = _configure_eu(cli, model=None)
     assert r.rc == 0, r
     assert load_config(cli.config).profile("default").model == "qwen-plus"
 
@@ -103,17 +96,7 @@ def test_configure_refuses_a_store_and_a_model_outside_the_policy(cli, repo):
     r = _configure_eu(cli, "--store", "keyring")
     assert r.rc == 2 and "the rule key_store allows only file, not keyring" in r.stderr
     assert "The CI image has no keyring." in r.stderr
-    r = cli(
-        "configure",
-        "--region",
-        "eu-central-1",
-        "--workspace-id",
-        "ws-abc123",
-        "--model",
-        "qwen-max",
-        "--api-key-stdin",
-        input=KEY,
-    )
+    r = _configure_eu(cli, model="qwen-max")
     assert r.rc == 2 and "the rule models allows only qwen3.6-*, qwen-plus" in r.stderr
     assert not cli.config.parent.exists()
 
