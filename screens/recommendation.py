@@ -5,6 +5,10 @@ actually ask ("where does my data go?"): one row for where data is stored (the r
 for where inference may run (the scope), across four areas. The user may pick another region
 or scope; the consequences are then re-explained from the catalog's facts, so an override is
 always an informed one.
+
+Under a team policy only its placements are recommended; the others stay in the lists,
+marked "(not allowed by the team policy)", and Next refuses them; a list the policy leaves
+one value in is locked, with the file's reason where it pins the rule.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Select, Static
 
+from app.config.policy_parse import allowed_placements
 from app.config.policy_rules import limits, placement_refusal
 from app.core.answers import Answers
 from app.core.catalog import Catalog, load_catalog
@@ -27,6 +32,7 @@ from app.core.recommend import Recommendation, explain_placement, recommend
 from app.services import Services
 from app.state import WizardState
 from screens.base import StepScreen
+from screens.parts.policy_banner import locked_line
 from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, Prose, gap
 
 AREAS = ("americas", "europe", "asia", "china")
@@ -67,9 +73,13 @@ class RecommendationScreen(StepScreen):
         super().__init__(state, services)
         self.catalog = load_catalog()
         self.rec = self._recommend()
+        policy = services.policy  # None: every placement; else those the team policy allows
+        self.allowed = set(allowed_placements(policy, self.catalog)) if policy else None
         self.chosen_region = (
             state.region if state.region in self.catalog.regions else self.rec.region
         )
+        if not self._region_allowed(self.chosen_region):  # e.g. chosen before the policy
+            self.chosen_region = self.rec.region
         regions_scopes = self.catalog.regions[self.chosen_region].scopes
         if state.region == self.chosen_region and state.scope in regions_scopes:
             self.chosen_scope = state.scope
@@ -77,6 +87,17 @@ class RecommendationScreen(StepScreen):
             self.chosen_scope = self.rec.scope
         else:
             self.chosen_scope = regions_scopes[0]
+        if self.allowed and (self.chosen_region, self.chosen_scope) not in self.allowed:
+            self.chosen_scope = next(
+                (s for s in regions_scopes if (self.chosen_region, s) in self.allowed),
+                self.chosen_scope,
+            )
+
+    def _region_allowed(self, region: str) -> bool:
+        return self.allowed is None or any(r == region for r, _ in self.allowed)
+
+    def _marked(self, label: str, allowed: bool) -> str:
+        return label if allowed else label + t("policy.not_allowed_mark")
 
     def _recommend(self) -> Recommendation:
         policy = self.services.policy  # only what the team policy allows is recommended
@@ -95,21 +116,34 @@ class RecommendationScreen(StepScreen):
         yield Prose(self._why(), id="rec-why")
         yield Prose(t("screen_recommendation.override"), classes="field-label tight")
         lang = self.state.lang
-        yield Select(
-            [(r.name.get(lang), r.id) for r in self.catalog.regions.values()],
-            value=self.chosen_region,
-            allow_blank=False,
-            id="region",
+        regions = [
+            (self._marked(r.name.get(lang), self._region_allowed(r.id)), r.id)
+            for r in self.catalog.regions.values()
+        ]
+        region = Select(regions, value=self.chosen_region, allow_blank=False, id="region")
+        # A list the team policy leaves one value in: shown, locked.
+        region.disabled = self.allowed is not None and len({r for r, _ in self.allowed}) == 1
+        yield region
+        scope = Select(
+            self._scope_options(), value=self.chosen_scope, allow_blank=False, id="scope"
         )
-        yield Select(self._scope_options(), value=self.chosen_scope, allow_blank=False, id="scope")
+        scope.disabled = self.allowed is not None and len({s for _, s in self.allowed}) == 1
+        yield scope
+        for rule in ("residency", "regions", "scopes"):
+            if (line := locked_line(self.services.policy, rule)) is not None:
+                yield line
         yield Prose(self._consequences(), id="consequences")
 
     def _scope_options(self) -> list[tuple[str, str]]:
         lang = self.state.lang
+        region = self.chosen_region
         return [
-            (self.catalog.scopes[s].name.get(lang), s)
-            for s in self.catalog.regions[self.chosen_region].scopes
+            (self._marked(self.catalog.scopes[s].name.get(lang), self._allows(region, s)), s)
+            for s in self.catalog.regions[region].scopes
         ]
+
+    def _allows(self, region: str, scope: str) -> bool:
+        return self.allowed is None or (region, scope) in self.allowed
 
     def _card(self) -> Text:
         lang = self.state.lang

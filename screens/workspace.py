@@ -136,7 +136,7 @@ class WorkspaceScreen(StepScreen):
         else:
             host = self.domains[DOMAIN_OF_STYLE[style]].host
             label = t(f"screen_workspace.style_{style}", host=host)
-        return label + (t("screen_workspace.style_refused") if style in self.refused else "")
+        return label + (t("policy.not_allowed_mark") if style in self.refused else "")
 
     def missing_message(self) -> str:
         key = (

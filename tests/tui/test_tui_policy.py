@@ -86,6 +86,30 @@ async def test_recommendation_keeps_to_the_policy_and_refuses_an_override(tmp_pa
         assert "does not allow us-east-1 for regions" in status and "EU only." in status
 
 
+async def test_recommendation_marks_what_the_policy_rules_out_and_locks_a_pin(
+    tmp_path: Path,
+) -> None:
+    services, _ = _services(
+        tmp_path, "version: 1\nregions: {allow: [eu-central-1], reason: EU only.}\n"
+    )
+    state = WizardState(lang="en", residency="none", near="americas", region="us-east-1")
+    app = make_app(services, state, start_step="recommendation")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        region = app.screen.query_one("#region", Select)
+        # A region chosen before the policy gives way to the allowed one, locked.
+        assert region.value == "eu-central-1" and region.disabled
+        labels = dict((value, label) for label, value in region._options)  # the list shown
+        assert "not allowed by the team policy" in labels["us-east-1"]
+        assert "not allowed" not in labels["eu-central-1"]
+        lock = str(app.screen.query_one("#policy-lock-regions").render())
+        assert "regions = eu-central-1" in lock and "EU only." in lock
+        await app.screen.action_next()
+        await pilot.pause()
+        assert getattr(app.screen, "STEP", "") == "workspace"
+        assert app.state.region == "eu-central-1"
+
+
 async def test_export_refuses_a_target_outside_the_policy_and_writes_nothing(
     tmp_path: Path,
 ) -> None:
