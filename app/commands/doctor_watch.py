@@ -142,7 +142,9 @@ def run_series(
             series.last = (result, stream)
             if live is not None:
                 print(run_line(sample), file=live, flush=True)
-            next_start = run_started + plan.interval
+            # A run longer than the interval is followed at once: the next start is then
+            # now, and it must still fall within the duration.
+            next_start = max(run_started + plan.interval, clock())
             if len(series.samples) >= plan.runs:
                 break
             if plan.duration is not None and next_start - started >= plan.duration:

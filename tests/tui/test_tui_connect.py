@@ -9,6 +9,7 @@ from app.state import WizardState
 from app.tui import make_app
 from tests.fixtures.tui_connect import (
     assert_key_not_shown,
+    open_dialog,
     screen_text,
     services_for,
     settle,
@@ -102,8 +103,7 @@ async def test_rejected_key_consent_given_names_the_owning_region(simulator, tmp
     app = make_app(services_for(tmp_path, simulator), state, start_step="connectivity")
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(app, pilot, "probe")
-        app.screen.query_one("#conn-find-region").press()
-        await pilot.pause()
+        await open_dialog(app, pilot, "#conn-find-region")
         app.screen.query_one("#consent-yes").press()
         await settle(app, pilot, "probe")
         screen = app.screen

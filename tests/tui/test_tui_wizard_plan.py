@@ -20,6 +20,7 @@ from app.tui import make_app
 from tests.fixtures.tui_connect import (
     assert_key_not_shown,
     export_state,
+    open_dialog,
     save_token_plan_profile,
     screen_text,
     select_targets,
@@ -182,9 +183,7 @@ async def test_connectivity_finds_the_plan_and_uses_its_host(simulator, tmp_path
         screen = app.screen
         assert screen.query_one("#conn-find-region").display  # plan_key_mismatch
         assert not screen.query_one("#conn-use-plan").display
-        screen.query_one("#conn-find-region").press()
-        await pilot.pause()
-        consent = screen_text(app)  # the dialog names every host the key will go to
+        consent = await open_dialog(app, pilot, "#conn-find-region")  # names every host
         app.screen.query_one("#consent-yes").press()
         await settle_probe(app, pilot, "probe")
         sent_to = {c.host for c in screen.collect().probe_result.ownership}

@@ -98,6 +98,10 @@ def test_a_watch_stops_at_its_duration_and_ctrl_c_keeps_the_finished_runs():
         WatchPlan(1000, 5.0, 12.0, True), once, None, clock=clock, sleep=clock.sleep
     )
     assert calls["n"] == 3  # runs start at 0, 5 and 10 s; the next one would be at 15 > 12
+    slow = FakeClock(run_takes=1.2)  # longer than the interval and the whole duration
+    once, calls = _once(slow)
+    series = run_series(WatchPlan(1000, 0.4, 1.0, True), once, None, clock=slow, sleep=slow.sleep)
+    assert [s.elapsed_s for s in series.samples] == [0.0]  # no second run starting at 1.2 s
     clock = FakeClock()
     once, _ = _once(clock, interrupt_at=3)
     series = run_series(WatchPlan(10, 0.0, None, False), once, None, clock=clock, sleep=clock.sleep)
