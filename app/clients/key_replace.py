@@ -7,22 +7,26 @@ this config file's own scoped entry, T21); there is an old key, no unfinished ro
 whose backup would be overwritten, and the new key differs; the new key is accepted on the
 profile's own hosts and answers a 1-token call. Only then does app.secrets.rotation write
 (the new key in place, the old one under its backup name).
+
+A refused new key is told with remedies about that key (`for_new_key`), not doctor's: those
+act on the key the profile stores, which a refused rotation leaves untouched.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.core.errors import UserError
 from app.core.i18n import t
+from app.findings.codes import Finding
 from app.secrets.rotation import Slot, pending, refusal
 
 if TYPE_CHECKING:
     from app.config.schema import Profile
-    from app.findings.codes import Finding
     from app.probe.engine import ProbeOptions
     from app.secrets.key import ApiKey
     from app.secrets.stores import KeyStore
@@ -58,16 +62,34 @@ def require_store(profile: Profile, store: KeyStore, path: Path, timeout: float)
         )
 
 
-def old_key(name: str, current: Slot, backup: Slot, key: ApiKey) -> ApiKey:
+def rotate_command(flag: str, address: Sequence[str]) -> str:
+    """`… key rotate --finish --profile P --config C`, spelled the way it runs in this shell:
+    a hint that left out the profile would, pasted, act on the default one."""
+    from app.core.invocation import command  # lazy: the PATH lookup, only for a message
+
+    return command("key", "rotate", flag, *address)
+
+
+def old_key(
+    name: str, current: Slot, backup: Slot, key: ApiKey, address: Sequence[str] | None = None
+) -> ApiKey:
     """The key being replaced; refused (exit 2) when there is none, when an unfinished
-    rotation's backup would be overwritten, or when the new key is the same."""
+    rotation's backup would be overwritten, or when the new key is the same. `address`
+    (app.config.shell.cli_address) names the profile in the commands the refusal prints;
+    without it they say `--profile NAME` in full."""
     old = current.get()
     if old is None:
         raise refusal("key_rotate.no_old_key", profile=name, where=current.location())
     kept = pending(backup)
     if kept is not None and kept != old:
+        words = ["--profile", name] if address is None else list(address)
         raise refusal(
-            "key_rotate.pending", profile=name, old=kept.masked(), backup=backup.location()
+            "key_rotate.pending",
+            profile=name,
+            old=kept.masked(),
+            backup=backup.location(),
+            finish=rotate_command("--finish", words),
+            rollback=rotate_command("--rollback", words),
         )
     if old == key:
         raise refusal("key_rotate.same_key", profile=name, masked=key.masked())
@@ -98,7 +120,7 @@ async def verify_new_key(
     result = await run_checks(key_targets(profile), key, options)
     check = judge(result, profile, options, path)
     if check.verdict != "accepted":
-        return KeyCheck(check.verdict, tuple(check.findings), tuple(check.hosts))
+        return KeyCheck(check.verdict, for_new_key(check.findings, profile, path), check.hosts)
     failed = [
         c.finding
         for c in result.checks
@@ -108,3 +130,75 @@ async def verify_new_key(
         shown = RemedyCommands.for_run(options, profile.name, path).apply(failed)
         return KeyCheck("ping_failed", tuple(shown), tuple(check.hosts))
     return KeyCheck("accepted", (), tuple(check.hosts))
+
+
+# -- a refused new key -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NewKeyFinding(Finding):
+    """A finding about the new key of a rotation, which is not stored. Doctor's remedy for
+    the same code acts on the profile and the key it stores (`doctor --all-regions` tests
+    the stored key; `configure --region R` moves the profile "and keeps the key", the old
+    one), so following it would test or break the working profile. Its remedy is the
+    rotation's instead (`key_rotate.remedy.<code>`): what to do with the new key. The
+    message, the JSON (to_json reads `remedy`) and the report follow from the one property."""
+
+    @property
+    def remedy(self) -> str:
+        return t(f"key_rotate.remedy.{self.code}", **self._render_params())
+
+    def markdown_remedy(self) -> str:
+        return t(f"key_rotate.remedy.{self.code}", **self._render_params(markdown=True))
+
+
+def for_new_key(findings: Iterable[Finding], profile: Profile, path: Path) -> tuple[Finding, ...]:
+    """The refusals (app.clients.key_move.REFUSED) as NewKeyFinding, with what their
+    remedies name: the profile's region, and the `configure` command that would keep the
+    new key in a profile of its own (NAME: the user's choice; never this profile, whose
+    key works). Other findings (a connection that failed) are about the profile's hosts,
+    the same for either key, and keep doctor's remedies."""
+    # lazy: only for a refused key
+    from app.clients.key_move import REFUSED
+    from app.config.region_switch import region_label
+
+    out: list[Finding] = []
+    for f in findings:
+        if f.code not in REFUSED:
+            out.append(f)
+            continue
+        params = {
+            **f.params,
+            "profile": profile.name,
+            "profile_region": region_label(profile.region),
+        }
+        where = _home_of(f, profile)
+        if where:
+            params["new_profile"] = _configure_new(path, where)
+        fields = {field.name: getattr(f, field.name) for field in dataclasses.fields(f)}
+        out.append(NewKeyFinding(**{**fields, "params": params}))
+    return tuple(out)
+
+
+def _home_of(finding: Finding, profile: Profile) -> list[str]:
+    """The `configure` options of a profile the new key would work in, from what the
+    ownership probe found (the shared host of the region, or the plan host, that accepted
+    it; REGION / PLAN where it did not say); [] for a code whose remedy names none."""
+    params: dict[str, Any] = finding.params
+    if finding.code == "key_other_region":
+        regions = params.get("regions") or ()
+        owner = regions[0] if isinstance(regions, tuple | list) and regions else "REGION"
+        return ["--region", str(owner), "--shared-host"]
+    if finding.code == "key_other_workspace":  # the region's shared host accepted it
+        return ["--region", profile.region, "--shared-host"]
+    if finding.code == "key_is_plan":
+        plan, region = params.get("plan") or "PLAN", params.get("plan_region") or "REGION"
+        return ["--plan", str(plan), "--plan-region", str(region)]
+    return []
+
+
+def _configure_new(path: Path, where: list[str]) -> str:
+    """`… configure --profile NAME [--config C] <where> --api-key-stdin`, as it runs here."""
+    # lazy: the PATH lookup and the config's address, only for a refused key
+    from app.config.shell import cli_address
+    from app.core.invocation import command
+
+    return command("configure", *cli_address(path, "NAME", None), *where, "--api-key-stdin")

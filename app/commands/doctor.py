@@ -49,6 +49,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
+    series: list[doctor_watch.Series] = []  # the --repeat / --watch series, once it ran
+    try:
+        return _run(args, series)
+    finally:
+        for ran in series:  # Ctrl+C is ignored while the summary of an interrupted one prints
+            doctor_watch.release_interrupts(ran)
+
+
+def _run(args: argparse.Namespace, ran: list[doctor_watch.Series]) -> int:
     # lazy: --help imports every command module; asyncio, the config, the findings and the
     # probe engine (httpx2) load only when doctor runs
     import asyncio
@@ -127,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
             lambda: asyncio.run(checks_with_stream(targets, key, options, stream=stream)),
             live,
         )
+        ran.append(series)
         if series.last is None:  # Ctrl+C before the first run finished
             sys.stdout.write(doctor_watch.interrupted_output(series, as_json=args.json))
             return doctor_watch.EXIT_INTERRUPTED

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -109,6 +111,8 @@ class Series:
     samples: list[Any] = field(default_factory=list)
     last: tuple[Any, Any] | None = None
     interrupted: bool = False
+    # The SIGINT handler to put back once the summary is out (see hold_interrupts).
+    held: Any = None
 
     def exit_code(self, final_verdict: str) -> int:
         from app.findings.series import worst_verdict  # lazy: as in doctor.run()
@@ -154,7 +158,25 @@ def run_series(
                 sleep(wait)
     except KeyboardInterrupt:
         series.interrupted = True
+        series.held = hold_interrupts()
     return series
+
+
+def hold_interrupts() -> Any:
+    """Ignore further Ctrl+C until the summary is out (release_interrupts puts the handler
+    back): under `uv run`, or with `timeout -s INT`, the one Ctrl+C reaches Python twice
+    (uv forwards the terminal's signal), and the second would cut the summary and exit 130
+    after finished runs. None when not on the main thread (no handler can be set there)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def release_interrupts(series: Series | None) -> None:
+    """The SIGINT handler as it was before the series was interrupted."""
+    if series is not None and series.held is not None:
+        signal.signal(signal.SIGINT, series.held)
+        series.held = None
 
 
 def print_start(plan: WatchPlan, live: TextIO) -> None:

@@ -148,7 +148,7 @@ def _run(args: argparse.Namespace, catalog: Catalog | None, out: Outcome) -> int
     # lazy: --help imports every command; this waits until the command runs
     from app.config.io import load_config
     from app.config.policy import cli_policy
-    from app.config.policy_rules import refuse
+    from app.config.policy_rules import applies_notice, refuse
     from app.config.shell import cli_config_path, print_notices
 
     # lazy: --help imports every command; this waits until the command runs
@@ -157,8 +157,12 @@ def _run(args: argparse.Namespace, catalog: Catalog | None, out: Outcome) -> int
     # lazy: --help imports every command; this waits until the command runs
     from app.export.formats import FORMATS, export
 
-    # The team policy: a target it does not allow is exit 2, before anything is read.
-    refuse(cli_policy(args), "exports", args.format, "policy.export_not_allowed")
+    # The team policy: named on stderr whenever one applies (as by configure and
+    # recommend), and a target it does not allow is exit 2, before anything is read.
+    policy = cli_policy(args)
+    if policy is not None:
+        print_notices([applies_notice(policy)])
+    refuse(policy, "exports", args.format, "policy.export_not_allowed")
     path = cli_config_path(args)
     config = load_config(path)
     profile = config.profile(getattr(args, "profile", None))
@@ -268,6 +272,13 @@ def _run(args: argparse.Namespace, catalog: Catalog | None, out: Outcome) -> int
         file=sys.stderr,
     )
     if done.dotenv is not None:
+        # Every line the merge took out, whatever the reason (each said below): the summary
+        # line and the document name them all, so "every other line was kept" holds.
+        removed = [
+            *done.dotenv.removed,
+            *done.dotenv.references_removed,
+            *done.dotenv.key_removed,
+        ]
         none = t("exporters.none")
         print(
             t(
@@ -275,6 +286,7 @@ def _run(args: argparse.Namespace, catalog: Catalog | None, out: Outcome) -> int
                 path=str(result.path),
                 updated=", ".join(done.dotenv.updated) or none,
                 added=", ".join(done.dotenv.added) or none,
+                removed=", ".join(removed) or none,
             ),
             file=sys.stderr,
         )
@@ -291,11 +303,12 @@ def _run(args: argparse.Namespace, catalog: Catalog | None, out: Outcome) -> int
                 t("exporters.dotenv_key_removed", names=", ".join(done.dotenv.key_removed)),
                 file=sys.stderr,
             )
+        # Names only: the value of a removed key line is in no document.
         out.record(
             dotenv={
                 "updated": list(done.dotenv.updated),
                 "added": list(done.dotenv.added),
-                "removed": list(done.dotenv.removed),
+                "removed": removed,
             }
         )
         if done.dotenv.holds_key and not args.include_key:

@@ -90,14 +90,13 @@ def run_rotate(
     if action == "finish":
         return out.done(_finish(out, profile.name, backup))
     if action == "rollback":
-        return out.done(_rollback(out, profile.name, current, backup))
+        return out.done(_rollback(out, profile.name, current, backup, words))
     assert key is not None
     # 3. The store's state: an old key, no unfinished rotation, a new key.
-    old = old_key(profile.name, current, backup, key)
+    old = old_key(profile.name, current, backup, key, words)
     out.summary["previous"] = old.masked()
     out.say("key_rotate.read", masked=key.masked(), old=old.masked(), profile=profile.name)
-    for notice in key.notices():
-        out.warn(notice.message)
+    # Its shape notices (a plan key, ...) were said as it was read (app.commands.key).
     # 4. The new key on the profile's own hosts.
     if options is None:
         out.say("key_rotate.not_checked")
@@ -173,14 +172,25 @@ def _finish(out: Outcome, name: str, backup: Slot) -> int:
     return EXIT_OK
 
 
-def _rollback(out: Outcome, name: str, current: Slot, backup: Slot) -> int:
-    from app.secrets.rotation import rollback  # lazy: as in run_rotate
+def _rollback(out: Outcome, name: str, current: Slot, backup: Slot, words: list[str]) -> int:
+    """Nothing pending is exit 0, as for `--finish`: the state asked for (no rotation under
+    way) holds, and a script may undo "whatever is pending" without checking first; JSON
+    says `previous: null`, as `--finish` does."""
+    from app.secrets.rotation import pending, rollback  # lazy: as in run_rotate
 
+    if pending(backup) is None:
+        out.summary.update(previous=None, backup=None)
+        out.say("key_rotate.nothing_to_roll_back", backup=backup.location())
+        return EXIT_OK
     done = rollback(current, backup)
     out.summary.update(key=done.key, backup=done.backup)
     out.say("key_rotate.rolled_back", profile=name, masked=done.key, where=done.where)
     if not done.backup_dropped:
-        out.say("key_rotate.rollback_backup_stays", backup=done.backup_where)
+        out.say(
+            "key_rotate.rollback_backup_stays",
+            backup=done.backup_where,
+            command=_command(words, "--finish"),
+        )
     return EXIT_OK
 
 
@@ -244,6 +254,6 @@ def _address(path: Path, name: str, config: Any) -> list[str]:
 
 def _command(words: list[str], flag: str) -> str:
     """`… key rotate --finish --profile P`, spelled the way it runs in this shell."""
-    from app.core.invocation import command  # lazy: the PATH lookup, only for a message
+    from app.clients.key_replace import rotate_command  # lazy: only for a message
 
-    return command("key", "rotate", flag, *words)
+    return rotate_command(flag, words)

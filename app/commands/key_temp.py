@@ -23,7 +23,7 @@ from app.core.errors import EXIT_OK, EXIT_USAGE, UserError, render
 from app.core.i18n import later, t
 
 if TYPE_CHECKING:  # only the types: --help imports every command, these wait until one runs
-    from app.clients.temp_key import TempKey
+    from app.clients.temp_key import TempKey, TempKeyError
     from app.config.schema import Config, Profile
     from app.secrets.stores import KeyStore
 
@@ -69,7 +69,7 @@ def run_temp(args: argparse.Namespace, path: Path, open_store: OpenStore) -> int
 
     # lazy: as above (the client of the tokens endpoint brings the probe's transport)
     from app.clients.key_move import key_targets
-    from app.clients.temp_key import issue_temp_key, native_target, parse_ttl
+    from app.clients.temp_key import TempKeyError, issue_temp_key, native_target, parse_ttl
 
     # 1. What was typed: nothing is read or sent before it is all valid.
     ttl = parse_ttl(args.ttl)
@@ -96,19 +96,52 @@ def run_temp(args: argparse.Namespace, path: Path, open_store: OpenStore) -> int
         raise UserError("key_temp.no_native_surface", profile=profile.name)
 
     # 3. The one request; the key printed for the job, the messages on stderr.
-    issued = asyncio.run(issue_temp_key(target, key, ttl, options))
     variable = profile.api_key.env
+    hints = _Hints(
+        path, profile.name, config.default_profile, getattr(args, "profile_source", None) == "flag"
+    )
+    try:
+        issued = asyncio.run(issue_temp_key(target, key, ttl, options))
+    except TempKeyError as exc:
+        if not args.json:
+            raise  # the CLI prints the message and exits 1
+        # A request was made, so this is no refusal of bad input: a script reading stdout
+        # gets the one document it always gets, saying why there is no key (docs/json.md).
+        print(f"modelstudio-setup: {exc.message}", file=sys.stderr)
+        print(_failed_json(profile.name, ttl, args.format, variable, target.host, exc))
+        return exc.exit_code
     lines = lines_for(args.format, variable, issued.token.reveal())
     if args.json:
         print(_json(profile.name, ttl, args.format, variable, lines, issued))
     else:
         sys.stdout.write("".join(line + "\n" for line in lines))
         sys.stdout.flush()
-    _say_issued(profile.name, ttl, args.format, issued)
+    _say_issued(profile.name, ttl, args.format, issued, hints)
     return EXIT_OK
 
 
-def _say_issued(name: str, ttl: int, form: str, issued: TempKey) -> None:
+class _Hints:
+    """The `key temp` a "how to use it" line shows, spelt as the user's shell runs it
+    (app.core.invocation: `uv run modelstudio-setup …` inside a clone) and addressing this
+    profile and config again: pasted as it is, the hint must issue a key of the same profile,
+    so a --profile the user typed stays even when it names the default profile."""
+
+    def __init__(self, path: Path, name: str, default: str | None, typed: bool) -> None:
+        from app.config.shell import cli_address  # lazy: only for the hint
+
+        words = cli_address(path, name, default)
+        if typed and "--profile" not in words:
+            words = ["--profile", name, *words]
+        self.words = words
+
+    def command(self, form: str) -> str:
+        from app.core import invocation  # lazy: the PATH lookup, only for the hint
+
+        extra = ["--format", form] if form != "env" else []
+        return invocation.command("key", "temp", *self.words, *extra)
+
+
+def _say_issued(name: str, ttl: int, form: str, issued: TempKey, hints: _Hints) -> None:
     """What was issued, on stderr: masked key, lifetime, "not stored", how to use it."""
     from app.secrets.key import temporary_expiry  # lazy: only after a key was issued
 
@@ -120,7 +153,7 @@ def _say_issued(name: str, ttl: int, form: str, issued: TempKey) -> None:
     expiry = temporary_expiry(issued.expires_at)
     if expiry is not None:
         print(expiry.message, file=err)
-    print(render(f"key_temp.use_{form}"), file=err)
+    print(render(f"key_temp.use_{form}", command=hints.command(form)), file=err)
 
 
 def _json(name: str, ttl: int, form: str, variable: str, lines: list[str], issued: TempKey) -> str:
@@ -141,5 +174,39 @@ def _json(name: str, ttl: int, form: str, variable: str, lines: list[str], issue
         "request_id": issued.request_id,
         "stored": False,
         "exit_code": EXIT_OK,
+    }
+    return dumps(doc)
+
+
+def _failed_json(
+    name: str, ttl: int, form: str, variable: str, host: str, exc: TempKeyError
+) -> str:
+    """The document of a request that gave no key: the same fields, `token` null and no
+    lines, plus why (the message as on stderr, which never holds a key: app.clients.temp_key
+    redacts the parent key from everything the server sent)."""
+    from app.core.json_out import dumps  # lazy: only --json prints JSON
+
+    def given(field: str) -> Any:  # "-" in a message is "the service sent none"
+        value = exc.params.get(field)
+        return None if value in (None, "-") else value
+
+    doc: dict[str, Any] = {
+        "action": "temp",
+        "profile": name,
+        "host": host,
+        "ttl_seconds": ttl,
+        "expires_at": None,
+        "format": form,
+        "variable": variable,
+        "token": None,
+        "masked": None,
+        "lines": [],
+        "request_id": given("request_id"),
+        "stored": False,
+        "error": exc.key.partition(".")[2],  # refused | service_error | network_failed | ...
+        "http_status": given("status"),
+        "service_code": given("code"),
+        "message": exc.message,
+        "exit_code": exc.exit_code,
     }
     return dumps(doc)

@@ -98,13 +98,16 @@ def render_card(rec: Recommendation) -> str:
 def run(args: argparse.Namespace) -> int:
     # lazy: the team policy (a file read) only when recommend runs, not for --help
     from app.config.policy import cli_policy
-    from app.config.policy_rules import limits, refuse
+    from app.config.policy_rules import applies_notice, limits, refuse
+    from app.config.shell import print_notices
     from app.core.catalog import load_catalog
 
     answers = validate(
         Answers(residency=args.residency, needs=split_needs(args.need), near=args.near or None)
     )
     policy = cli_policy(args)
+    if policy is not None:  # said first (stderr), so a refusal below names a known file
+        print_notices([applies_notice(policy)])
     # A residency the policy does not allow is refused (exit 2), naming the rule and why.
     refuse(policy, "residency", answers.residency, "policy.residency_conflict")
     rec = recommend(answers, limits=limits(policy, load_catalog()) if policy else None)

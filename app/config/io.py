@@ -145,6 +145,18 @@ class _TooDeep(Exception):
         self.line = line
 
 
+class _Duplicate(Exception):
+    """A key twice in one mapping, as PyYAML's loader found it (plain_yaml.DuplicateKey's
+    counterpart): where the mapping is, the key as written, both lines."""
+
+    def __init__(self, where: str, key: str, line: int, first_line: int) -> None:
+        super().__init__(key)
+        self.where = where
+        self.key = key
+        self.line = line
+        self.first_line = first_line
+
+
 @functools.cache
 def _no_alias_loader() -> type:
     """The PyYAML loader of a config that is not plain (app.core.plain_yaml), made on first use:
@@ -163,6 +175,28 @@ def _no_alias_loader() -> type:
             super().__init__(stream)
             self._path: list[str] = []
             self._depth = 0
+            self._mapping_at: dict[int, str] = {}  # id(mapping node) -> its dotted path
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            """Refuse a key written twice in one mapping: PyYAML keeps the last silently,
+            and a merge-conflict leftover (`regions:` twice in a team policy, `region:`
+            twice in a profile) would change a rule or a profile unseen. Keys are compared
+            as constructed (`yes` and `true` are one key); merge keys (`<<`) are YAML's own
+            way of overriding and are left to PyYAML."""
+            if isinstance(node, yaml.MappingNode):
+                seen: dict[Any, Any] = {}
+                for key_node, _ in node.value:
+                    if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                        continue  # a collection as a key is refused by PyYAML (unhashable)
+                    first = seen.setdefault(self.construct_object(key_node), key_node)
+                    if first is not key_node:
+                        raise _Duplicate(
+                            self._mapping_at.get(id(node), ""),
+                            key_node.value,
+                            key_node.start_mark.line + 1,
+                            first.start_mark.line + 1,
+                        )
+            return super().construct_mapping(node, deep)
 
         def compose_node(self, parent: Any, index: Any) -> Any:
             label = index.value if isinstance(index, yaml.ScalarNode) else None
@@ -179,7 +213,10 @@ def _no_alias_loader() -> type:
             if label is not None:
                 self._path.append(str(label))
             try:
-                return super().compose_node(parent, index)
+                composed = super().compose_node(parent, index)
+                if isinstance(composed, yaml.MappingNode):
+                    self._mapping_at[id(composed)] = ".".join(self._path)
+                return composed
             finally:
                 self._depth -= 1
                 if label is not None:
@@ -188,11 +225,28 @@ def _no_alias_loader() -> type:
     return _NoAliasLoader
 
 
+def _duplicate_error(path: Path, where: str, key: str, line: int, first: int) -> ConfigError:
+    """A key twice in one mapping: refused like an alias, naming the mapping, the key and
+    both lines (the user decides which value was meant; the tool never guesses)."""
+    at = t("profiles.where_at_line", where=safe_repr(where)[1:-1], line=line) if where else None
+    return ConfigError(
+        path,
+        at or t("profiles.at_line", line=line),
+        "profiles.reason_duplicate_key",
+        key=key,
+        first=first,
+    )
+
+
 def _parse_yaml(text: str, path: Path) -> Any:
     try:
         # The file as this tool writes it (and as most hand edits leave it) is plain YAML:
         # read without PyYAML, the same data (a plain document has no alias and is shallow).
         return plain_yaml.load(text)
+    except plain_yaml.DuplicateKey as exc:
+        at = exc.line or 0
+        dup = _duplicate_error(path, ".".join(exc.path), exc.key, at, exc.first_line or at)
+        raise dup from None
     except plain_yaml.Unsupported:
         pass
     import yaml  # lazy: anything else: PyYAML, with the alias and depth refusals below
@@ -206,6 +260,8 @@ def _parse_yaml(text: str, path: Path) -> Any:
             t("profiles.where_at_line", where=safe_repr(exc.where)[1:-1], line=exc.line),
             "profiles.reason_alias",
         ) from None
+    except _Duplicate as exc:
+        raise _duplicate_error(path, exc.where, exc.key, exc.line, exc.first_line) from None
     except _TooDeep as exc:
         raise MalformedYaml(
             path, t("profiles.at_line", line=exc.line), "profiles.reason_too_deep"

@@ -187,19 +187,24 @@ _YAML_REASONS = {
     "profiles.reason_alias": "policy.reason_alias",
     "profiles.reason_too_deep": "policy.reason_too_deep",
     "profiles.reason_malformed": "policy.reason_malformed",
+    # A merge-conflict leftover (`regions:` twice) must not let the last rule win unseen.
+    "profiles.reason_duplicate_key": "policy.reason_duplicate_key",
 }
 
 
 def _parse(text: str, path: Path) -> object:
     """The config's YAML reader (plain subset first, else PyYAML's safe loader refusing
-    aliases and nesting past its limit: a YAML bomb is refused, not expanded)."""
+    aliases and nesting past its limit: a YAML bomb is refused, not expanded; and a key
+    written twice in one mapping, which would otherwise let the last rule win unseen)."""
     from app.config.io import _parse_yaml  # the one hardened YAML reader of the config
     from app.config.schema import ConfigError
 
     try:
         return _parse_yaml(text, path)
     except ConfigError as exc:
-        reason = _YAML_REASONS.get(exc.reason_key, "policy.reason_malformed")
-        raise PolicyError(path, exc.where, reason) from None
+        reason = _YAML_REASONS.get(exc.reason_key)
+        if reason is None:
+            raise PolicyError(path, exc.where, "policy.reason_malformed") from None
+        raise PolicyError(path, exc.where, reason, **exc.reason_params) from None
     except RecursionError:  # belt and braces: the loader bounds the depth first
         raise PolicyError(path, "<file>", "policy.reason_too_deep") from None

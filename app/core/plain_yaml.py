@@ -6,10 +6,13 @@ and a locale file. Those files use a small, regular part of YAML: block mappings
 sequences, one-line flow collections of scalars, plain / quoted scalars and `|` / `>` blocks.
 `load` reads exactly that part and returns what `yaml.safe_load` returns for it; for anything
 else (anchors and aliases, tags, several documents, tabs, multi-line flow or quoted scalars,
-numbers other than plain integers, timestamps, duplicate keys, ...) it raises `Unsupported`
-and the caller hands the text to PyYAML, whose result, errors and limits then apply as
-before. A test checks that every packaged file is read here and equals PyYAML's result, and a
-property test compares the two on generated documents.
+numbers other than plain integers, timestamps, ...) it raises `Unsupported` and the caller
+hands the text to PyYAML, whose result, errors and limits then apply as before. A key that
+appears twice in one mapping raises `DuplicateKey` (an `Unsupported`, so a caller that only
+knows the fallback still gets PyYAML's answer): PyYAML would silently keep the last value,
+and in a user's config or a team policy a merge-conflict leftover must be refused instead
+(app.config.io), not win unseen. A test checks that every packaged file is read here and
+equals PyYAML's result, and a property test compares the two on generated documents.
 """
 
 from __future__ import annotations
@@ -20,6 +23,22 @@ from typing import Any
 
 class Unsupported(Exception):
     """The text uses YAML this reader does not handle: parse it with PyYAML instead."""
+
+
+class DuplicateKey(Unsupported):
+    """A key appears twice in one mapping (PyYAML would keep the last value, silently).
+
+    `path` holds the keys of the mappings around it, outermost first (filled in as the
+    exception leaves each enclosing mapping: nothing is tracked while reading, which keeps
+    the hot path as fast as before); `line` and `first_line` are 1-based.
+    """
+
+    def __init__(self, key: str, line: int | None = None, first_line: int | None = None):
+        super().__init__(f"duplicate key {key!r}")
+        self.key = key
+        self.line = line
+        self.first_line = first_line
+        self.path: list[str] = []
 
 
 MAX_DEPTH = 8  # deeper nesting is left to PyYAML (and to the caller's own depth limit)
@@ -100,6 +119,7 @@ class _Reader:
 
     def mapping(self, indent: int, depth: int, first: str | None = None) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
+        start = self.i
         while True:
             self.skip_blank()
             if first is None:
@@ -111,13 +131,33 @@ class _Reader:
             if content.startswith("- ") or content == "-":
                 break
             key, rest = _split_key(content)
-            if key in out:
-                raise Unsupported("duplicate key")  # PyYAML keeps the last: left to it
+            number = self.lines[self.i][2]
+            if key in out:  # the dict is the set of keys seen: no cost while there is none
+                raise DuplicateKey(key, number, self._first_line(key, indent, start))
             self.i += 1
-            out[key] = self.value(rest, indent, depth + 1, mapping_value=True)
+            try:
+                out[key] = self.value(rest, indent, depth + 1, mapping_value=True)
+            except DuplicateKey as exc:  # one inside the value: say where it is
+                exc.path.insert(0, key)
+                if exc.line is None:  # a one-line flow mapping `{a: 1, a: 2}`
+                    exc.line = exc.first_line = number
+                raise
         if not self.at_end() and self.indent() > indent:
             raise Unsupported("unexpected indentation")
         return out
+
+    def _first_line(self, key: str, indent: int, start: int) -> int | None:
+        """The line of `key`'s first occurrence in the mapping read from line index `start`:
+        looked for only once a duplicate is found (its lines at `indent` are its keys)."""
+        for i in range(start, self.i):
+            here, content, number = self.lines[i]
+            if here == indent and not content[indent:].startswith("- "):
+                try:
+                    if _split_key(content[indent:])[0] == key:
+                        return number
+                except Unsupported:
+                    continue
+        return None
 
     def sequence(self, indent: int, depth: int) -> list[Any]:
         out: list[Any] = []
@@ -135,8 +175,14 @@ class _Reader:
                 self.lines[self.i] = (inner, " " * inner + rest, self.lines[self.i][2])
                 out.append(self.mapping(inner, depth + 1))
                 continue
+            number = self.lines[self.i][2]
             self.i += 1
-            out.append(self.value(rest, indent, depth + 1, mapping_value=False))
+            try:
+                out.append(self.value(rest, indent, depth + 1, mapping_value=False))
+            except DuplicateKey as exc:
+                if exc.line is None:  # `- {a: 1, a: 2}`
+                    exc.line = exc.first_line = number
+                raise
         if not self.at_end() and self.indent() > indent:
             raise Unsupported("unexpected indentation")
         return out
@@ -303,8 +349,10 @@ def _flow(rest: str) -> Any:
         if opening == "{":
             if rest[i : i + 2] != ": ":
                 raise Unsupported("a flow mapping item that is not `key: value`")
-            if not isinstance(first, str) or first in out:
+            if not isinstance(first, str):
                 raise Unsupported("a flow mapping key")
+            if first in out:
+                raise DuplicateKey(first)  # the line: filled in by the block around it
             value, i = _flow_scalar(rest, _skip_spaces(rest, i + 2))
             out[first] = value
             i = _skip_spaces(rest, i)

@@ -174,6 +174,8 @@ def test_json_interrupted_before_the_first_run_is_a_document_without_runs(
     import signal
     import threading
 
+    # A SIGINT left ignored by an earlier test would hang this one: fail fast instead.
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     simulator.inject(Fault("hang"))
     write_config(tmp_path, simulator)
 
@@ -191,3 +193,4 @@ def test_json_interrupted_before_the_first_run_is_a_document_without_runs(
     assert data["schema_version"] == 1 and data["interrupted"] is True
     assert data["samples"] == [] and data["last_run"] is None
     assert "Watching:" in run.err and "Traceback" not in run.err
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # given back

@@ -123,6 +123,24 @@ def test_export_to_a_file_says_where_and_how(run_cli: CliRunner, tmp_path):
     assert "content" not in doc
 
 
+def test_export_names_the_key_line_it_removed_never_its_value(run_cli: CliRunner, tmp_path):
+    """An earlier --include-key wrote the key into .env; a plain export takes that line out,
+    and the document and the summary line both say so (QA: it said `removed: []` and
+    "every other line was kept")."""
+    _setup(run_cli)
+    target = tmp_path / "proj" / ".env"
+    target.parent.mkdir()
+    first = run_cli("export", "--format", "dotenv", "--output", str(target), "--include-key")
+    assert first.rc == 0 and KEY in target.read_text(), first
+    r = run_cli("export", "--format", "dotenv", "--output", str(target), "--json")
+    doc = _doc(r)  # the key's value is in neither stream
+    assert doc["dotenv"]["removed"] == ["DASHSCOPE_API_KEY"]
+    assert KEY not in target.read_text()
+    assert "added none; removed DASHSCOPE_API_KEY; every other line was kept." in r.stderr
+    again = _doc(run_cli("export", "--format", "dotenv", "--output", str(target), "--json"))
+    assert again["dotenv"]["removed"] == []  # nothing left to remove
+
+
 def _json_commands(parser, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """Every (sub)command of the real parser that takes --json."""
     import argparse

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -219,6 +220,30 @@ def test_json_carries_the_key_and_what_was_done(capsys, env, tmp_path, sim, cloc
     no_leak(parent, run.out, run.err)
 
 
+@pytest.mark.parametrize(
+    ("form", "shown"),
+    [
+        ("env", 'export "$({command})"'),
+        ("github", "{command} --format github | { read -r mask;"),
+        ("gitlab", 'eval "$({command} --format gitlab)"'),
+    ],
+)
+def test_the_usage_hint_runs_as_typed_for_the_same_profile(capsys, env, tmp_path, sim, form, shown):
+    """Inside `uv run` the bare name is not on the user's PATH: the hint says `uv run …`,
+    and keeps the --profile the user typed and the config it came from."""
+    venv = tmp_path / "clone" / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    env.setenv("PATH", f"{venv / 'bin'}{os.pathsep}/usr/bin{os.pathsep}/bin")
+    env.setenv("VIRTUAL_ENV", str(venv))
+    env.setenv("UV_RUN_RECURSION_DEPTH", "1")
+    env.setenv(KEY_VAR, sim.key("ap-southeast-1"))
+    config = config_for(tmp_path, sim)
+    run = temp(capsys, config, sim, "--profile", "ci", "--format", form)
+    assert run.code == 0, run.err
+    command = f"uv run modelstudio-setup key temp --profile ci --config {config}"
+    assert shown.replace("{command}", command) in run.err
+
+
 # ------------------------------------------------------------------------------ refusals
 
 
@@ -271,6 +296,21 @@ def test_a_key_the_host_refuses_is_exit_1_with_the_service_code(capsys, env, tmp
     assert run.code == 1, run.err
     assert "refused the profile's key (HTTP 401, InvalidApiKey" in run.err
     assert run.out == ""
+    no_leak(other, run.out, run.err)
+
+
+def test_json_of_a_refused_key_is_a_document_with_exit_1_and_no_key(capsys, env, tmp_path, sim):
+    """Exit 1 is no refusal of bad input (docs/json.md): the script gets its document."""
+    other = sim.key("cn-beijing")
+    env.setenv(KEY_VAR, other)
+    run = temp(capsys, config_for(tmp_path, sim), sim, "--json")
+    assert run.code == 1, run.err
+    doc = json.loads(run.out)  # the whole of stdout: one document
+    assert next(iter(doc)) == "schema_version" and doc["exit_code"] == 1
+    assert doc["action"] == "temp" and doc["profile"] == "ci" and doc["error"] == "refused"
+    assert doc["token"] is None and doc["lines"] == [] and doc["stored"] is False
+    assert doc["http_status"] == 401 and doc["service_code"] == "InvalidApiKey"
+    assert "refused the profile's key" in doc["message"] and "refused the profile's key" in run.err
     no_leak(other, run.out, run.err)
 
 

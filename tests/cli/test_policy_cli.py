@@ -208,6 +208,20 @@ def test_recommend_refuses_a_residency_the_policy_rules_out(cli, repo):
     assert r.stdout == ""
 
 
+def _names_the_policy(stderr: str, repo: Path) -> bool:
+    path = repo / "modelstudio-policy.yaml"
+    return f"note: team policy in force: {path} (found in this repository" in stderr
+
+
+def test_recommend_names_the_policy_it_follows_on_stderr(cli, repo):
+    r = cli("recommend", "--residency", "eu", "--json")
+    assert r.rc == 0, r
+    assert _names_the_policy(r.stderr, repo) and json.loads(r.stdout)["region"] == "eu-central-1"
+    refused = cli("recommend", "--residency", "outside-mainland")
+    assert refused.rc == 2 and refused.stdout == "", refused
+    assert _names_the_policy(refused.stderr, repo)
+
+
 # ---------------------------------------------------------------------------- export
 def test_export_refuses_a_target_the_policy_does_not_allow(cli, repo, tmp_path):
     assert _configure_eu(cli).rc == 0
@@ -219,6 +233,19 @@ def test_export_refuses_a_target_the_policy_does_not_allow(cli, repo, tmp_path):
     assert not out.exists() and r.stdout == ""
     r = cli("export", "--format", "dotenv")
     assert r.rc == 0 and "eu-central-1" in r.stdout and KEY not in r.output
+
+
+def test_export_names_the_policy_it_follows_on_stderr(cli, repo):
+    assert _configure_eu(cli).rc == 0
+    r = cli("export", "--format", "dotenv")
+    assert r.rc == 0 and "eu-central-1" in r.stdout, r
+    assert _names_the_policy(r.stderr, repo) and "team policy" not in r.stdout
+    doc = cli("export", "--format", "dotenv", "--json")
+    assert doc.rc == 0 and json.loads(doc.stdout)["action"] == "export", doc
+    assert _names_the_policy(doc.stderr, repo)
+    refused = cli("export", "--format", "litellm", "--json")
+    assert refused.rc == 2 and refused.stdout == "", refused
+    assert _names_the_policy(refused.stderr, repo)
 
 
 # ---------------------------------------------------------------------------- doctor

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core import plain_yaml
-from app.core.plain_yaml import Unsupported
+from app.core.plain_yaml import DuplicateKey, Unsupported
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGED = sorted((ROOT / "assets").rglob("*.yaml"))
@@ -116,6 +116,37 @@ def test_plain_documents_read_like_pyyaml(text):
 def test_everything_else_is_left_to_pyyaml(text):
     with pytest.raises(Unsupported):
         plain_yaml.load(text)
+
+
+DUPLICATES = [
+    # (text, the mappings around the key, the key, its line, the first one's line)
+    ("version: 1\nregions: [a]\nregions: [b]\n", [], "regions", 3, 2),
+    ("p:\n  w:\n    region: a\n    model: m\n    region: b\n", ["p", "w"], "region", 5, 3),
+    ("'a': 1\nb: 2\na: 3\n", [], "a", 3, 1),
+    ("s: {allow: eu, allow: cn}\n", ["s"], "allow", 1, 1),
+    ("l:\n  - a: 1\n    b: 2\n    a: 3\n", ["l"], "a", 4, 2),
+    ("l:\n  - x\n  - {a: 1, a: 2}\n", ["l"], "a", 3, 3),
+]
+
+
+@pytest.mark.parametrize(("text", "path", "key", "line", "first"), DUPLICATES)
+def test_a_duplicate_key_is_named_with_its_mapping_and_both_lines(text, path, key, line, first):
+    """PyYAML keeps the last value silently; the config and policy readers refuse it, and
+    need the key and where it is (still an Unsupported, for callers that only fall back)."""
+    with pytest.raises(DuplicateKey) as info:
+        plain_yaml.load(text)
+    assert isinstance(info.value, Unsupported)
+    assert (info.value.path, info.value.key, info.value.line, info.value.first_line) == (
+        path,
+        key,
+        line,
+        first,
+    )
+
+
+def test_the_same_key_in_different_mappings_is_no_duplicate():
+    text = "a:\n  k: 1\nb:\n  k: 2\nl:\n  - k: 3\n  - k: 4\n"
+    assert same_as_pyyaml(text)
 
 
 # Generated documents: block mappings/sequences of scalars from a vocabulary that hits the

@@ -170,6 +170,30 @@ def test_hostile_files_are_refused_with_a_reason(tmp_path):
     assert "not a regular file" in refused(folder)
 
 
+# A merge-conflict leftover: the second rule would silently replace the first.
+CONFLICT = "version: 1\nregions: [ap-southeast-1]\nregions: [us-east-1]\n"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    ["", "team: !!str Payments\n"],  # plain subset; a tag sends it to the PyYAML reader
+    ids=["plain", "pyyaml"],
+)
+def test_a_rule_written_twice_is_refused_naming_it_not_silently_replaced(tmp_path, extra):
+    path = write(tmp_path, CONFLICT + extra)
+    message = refused(path)
+    assert "line 3: regions appears twice in the same mapping (first at line 2)" in message
+    with pytest.raises(PolicyError, match="regions appears twice"):
+        load_policy(path)
+
+
+@pytest.mark.parametrize("extra", ["", "team: !!str Payments\n"], ids=["plain", "pyyaml"])
+def test_a_key_twice_inside_a_rule_is_refused_naming_the_rule(tmp_path, extra):
+    text = "version: 1\nscopes:\n  allow: [eu]\n  reason: EU only.\n  allow: [eu, cn]\n"
+    message = refused(write(tmp_path, text + extra))
+    assert "scopes (line 5): allow appears twice in the same mapping (first at line 3)" in message
+
+
 def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
     fifo = tmp_path / POLICY_FILE
     os.mkfifo(fifo)

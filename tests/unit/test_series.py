@@ -55,6 +55,17 @@ class FakeClock:
         self.now += seconds
 
 
+@pytest.fixture(autouse=True)
+def _sigint_handler_restored():
+    """run_series ignores Ctrl+C after an interrupt until doctor releases it (the summary
+    must print whole); these tests call it directly, so the handler is put back here."""
+    import signal
+
+    before = signal.getsignal(signal.SIGINT)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 class FakeResult:
     """What RunSample.of reads of a probe result."""
 
@@ -126,3 +137,24 @@ def test_the_worst_run_decides_the_exit_code(verdicts):
         WatchPlan(len(verdicts), 0.0, None, False), once, None, clock=clock, sleep=clock.sleep
     )
     assert series.exit_code("ok") == 1
+
+
+def test_after_ctrl_c_a_second_one_is_ignored_until_the_summary_is_out():
+    """uv run (or `timeout -s INT`) delivers one Ctrl+C twice: the second must not cut the
+    summary of the runs that finished; the handler comes back afterwards."""
+    import signal
+
+    from app.commands.doctor_watch import release_interrupts
+
+    before = signal.getsignal(signal.SIGINT)
+    clock = FakeClock()
+    once, _ = _once(clock, interrupt_at=2)
+    series = run_series(WatchPlan(10, 0.0, None, False), once, None, clock=clock, sleep=clock.sleep)
+    try:
+        assert series.interrupted and len(series.samples) == 1
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        signal.raise_signal(signal.SIGINT)  # the second one: nothing happens
+    finally:
+        release_interrupts(series)
+    assert signal.getsignal(signal.SIGINT) is before
+    assert series.exit_code("ok") == 0
