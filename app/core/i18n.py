@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import assets
-from app.core import plain_yaml
+from app.core.compiled_assets import fast_safe_load, load_asset
 
 LANGUAGES = ("en", "zh")
 _current = "en"
@@ -54,23 +54,6 @@ def _flatten(prefix: str, value: Any, out: dict[str, str], source: str) -> None:
         raise ValueError(f"{source}: {prefix}: a message must be a string")
 
 
-def fast_safe_load(text: str) -> Any:
-    """yaml.safe_load's result, read without PyYAML when the text keeps to the plain subset
-    our own files use (app.core.plain_yaml: importing PyYAML costs more than starting Python, and
-    `env` / `key get` read three files); else through libyaml when PyYAML has it: the wizard
-    reads every locale file before its first paint, and the pure-Python parser takes ~10x
-    longer (startup budget)."""
-    try:
-        return plain_yaml.load(text)
-    except plain_yaml.Unsupported:
-        pass
-    import yaml  # here, not at the top: only text outside the plain subset needs it
-
-    if getattr(yaml, "__with_libyaml__", False):
-        return yaml.load(text, Loader=yaml.CSafeLoader)  # the C implementation of SafeLoader
-    return yaml.safe_load(text)
-
-
 _LOCALES = os.path.join(os.path.dirname(os.path.abspath(assets.__file__)), "locales")
 _DOMAIN = re.compile(r"[a-z][a-z0-9_]*")
 
@@ -92,7 +75,13 @@ def domain_messages(lang: str, domain: str) -> dict[str, str]:
     except FileNotFoundError:
         return {}
     out: dict[str, str] = {}
-    _flatten(domain, fast_safe_load(text) or {}, out, f"locales/{lang}/{domain}.yaml")
+    source = f"locales/{lang}/{domain}.yaml"
+    # Its compiled module when made from this very text (app.core.compiled_assets), else
+    # the file parsed: the hot paths read a few locale files.
+    data = load_asset(source, text)
+    if data is None:
+        data = fast_safe_load(text)
+    _flatten(domain, data or {}, out, source)
     return out
 
 

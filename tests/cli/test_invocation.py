@@ -44,6 +44,16 @@ def test_an_installed_tool_is_called_by_its_name(tmp_path: Path) -> None:
     assert invocation.install_hint(env) is None
 
 
+def test_a_folder_or_a_file_that_cannot_run_is_not_the_tool(tmp_path: Path) -> None:
+    (tmp_path / "a" / invocation.COMMAND).mkdir(parents=True)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / invocation.COMMAND).write_text("#!/bin/sh\n")  # not executable
+    env = {"PATH": f"{tmp_path / 'a'}{os.pathsep}{tmp_path / 'b'}{os.pathsep}"}
+    assert not invocation.on_user_path(env)
+    _fake_tool(tmp_path / "c")
+    assert invocation.on_user_path({"PATH": f"{env['PATH']}{os.pathsep}{tmp_path / 'c'}"})
+
+
 def test_without_the_name_or_uv_the_interpreter_runs_the_module(tmp_path: Path) -> None:
     env = {"PATH": str(tmp_path)}
     words = invocation.prefix(env)

@@ -1,0 +1,1 @@
+"""Generated: the asset files as modules (app/core/compiled_assets.py)."""
