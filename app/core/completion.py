@@ -33,6 +33,7 @@ def _walk(parser: argparse.ArgumentParser, path: str, out: dict[str, Node]) -> N
     options: set[str] = set()
     values: set[str] = set()  # options that take a value (a path, a number): files follow
     choices: dict[str, list[str]] = {}
+    words: list[str] = []  # a positional's choices (`completion bash|zsh|fish|powershell`)
     for action in parser._actions:  # argparse has no public list of a parser's actions
         if isinstance(action, argparse._SubParsersAction):
             build_all = getattr(action, "build_all", None)
@@ -44,6 +45,8 @@ def _walk(parser: argparse.ArgumentParser, path: str, out: dict[str, Node]) -> N
             continue
         if action.help == argparse.SUPPRESS:
             continue
+        if not action.option_strings and action.choices:
+            words.extend(str(c) for c in action.choices)
         for flag in action.option_strings:
             if not flag.startswith("--"):
                 continue
@@ -55,21 +58,18 @@ def _walk(parser: argparse.ArgumentParser, path: str, out: dict[str, Node]) -> N
                 values.add(flag)
     out[path] = {
         "commands": commands,
+        "words": words,
         "options": sorted(options),
         "values": sorted(values),
         "choices": choices,
     }
 
 
-def _words(items: object) -> str:
-    return " ".join(str(i) for i in items) if isinstance(items, list) else ""
-
-
 def bash(nodes: dict[str, Node]) -> str:
     """A bash function: the command path is the words that name commands, in order; after
     an option with choices, its choices; after --profile, the configured profiles; after
     another option that takes a value, bash's own file completion."""
-    words = [f"        {_sh(p)}) words={_sh(_words(n['commands']) + ' ' + _words(n['options']))} ;;"
+    words = [f"        {_sh(p)}) words={_sh(' '.join(_next(n)))} ;;"
              for p, n in nodes.items()]  # fmt: skip
     choices = [
         f"        {_sh(p + '|' + option)}) words={_sh(' '.join(values))} ;;"
@@ -86,6 +86,11 @@ def bash(nodes: dict[str, Node]) -> str:
         choices="\n".join(choices) or "        '|') ;;",
         takes="|".join(takes) or "--",
     )
+
+
+def _next(node: Node) -> list[str]:
+    """What may follow a command path: its subcommands, a positional's choices, its options."""
+    return _list(node, "commands") + _list(node, "words") + _list(node, "options")
 
 
 def _list(node: Node, name: str) -> list[str]:
@@ -179,7 +184,7 @@ def fish(nodes: dict[str, Node]) -> str:
     ]
     for path, node in nodes.items():
         at = f"-n {_fish('__mss_at ' + _fish(path))}"
-        subcommands = _list(node, "commands")
+        subcommands = _list(node, "commands") + _list(node, "words")
         if subcommands:
             lines.append(f"complete -c {PROG} {at} -a {_fish(' '.join(subcommands))}")
         choices, takes = _choices(node), set(_list(node, "values"))
@@ -202,7 +207,7 @@ def _fish(text: str) -> str:
 
 def powershell(nodes: dict[str, Node]) -> str:
     """A native argument completer holding the tree as hashtables."""
-    rows = {p: _list(n, "commands") + _list(n, "options") for p, n in nodes.items()}
+    rows = {p: _next(n) for p, n in nodes.items()}
     tree_rows = "\n".join(
         f"        {_ps(p)} = @({', '.join(_ps(w) for w in words)})" for p, words in rows.items()
     )

@@ -88,6 +88,10 @@ def test_bash_completes_commands_options_choices_and_profiles(shell_env, tmp_pat
         tmux.keys("Tab")
         screen = tmux.wait_for(lambda s: "play" in s and "work" in s, "the configured profiles", 20)
         assert "play" in screen
+        tmux.keys("C-u")
+        tmux.keys("-l", f"{PROG} completion f")  # a positional's choices: the shell's name
+        tmux.keys("Tab")
+        tmux.wait_for(lambda s: f"{PROG} completion fish" in s, "completion f<Tab> -> fish", 20)
     finally:
         tmux.kill()
 
@@ -128,6 +132,7 @@ def test_fish_completes_with_its_own_engine(shell_env, tmp_path) -> None:
     assert "cn-beijing" in complete(f"{PROG} configure --region ")
     assert set(complete(f"{PROG} status --profile ")) == {"play", "work"}
     assert "--api-key-stdin" in complete(f"{PROG} key set --api")
+    assert {"bash", "zsh", "fish", "powershell"} <= set(complete(f"{PROG} completion "))
 
 
 def test_every_command_and_option_of_the_parser_is_in_every_script(shell_env) -> None:
