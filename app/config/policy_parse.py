@@ -93,6 +93,9 @@ def parse_policy(data: object, path: Path, catalog: Catalog) -> Policy:
             raise _unknown(path, str(name), str(name), TOP_FIELDS)
     version = data.get("version")
     if isinstance(version, bool) or version != POLICY_VERSION:
+        if isinstance(version, str) and version.strip() == str(POLICY_VERSION):
+            # `version: "1"`: the right version written as text; say that, not "unsupported"
+            raise PolicyError(path, "version", "policy.reason_version_text", value=version)
         raise PolicyError(path, "version", "policy.reason_version", value=safe_repr(version))
     team = data.get("team")
     if team is not None and (not isinstance(team, str) or not 0 < len(team) <= MAX_TEAM):

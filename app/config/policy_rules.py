@@ -85,11 +85,14 @@ def profile_violations(policy: Policy | None, profile: Profile) -> list[Violatio
         return []
     plan = profile.plan or PAY_AS_YOU_GO
     domain = ACCESS_DOMAIN_OF_STYLE.get(profile.endpoint_style)
+    # What the user chose first (the residency answer, the region, the scope), then what
+    # follows from it (a scope whose inference leaves the residency), so that the message
+    # names the choice to change.
     found = [
         check(policy, "residency", profile.residency) if profile.residency else None,
-        _scope_residency(policy, profile.scope),
         check(policy, "regions", profile.region),
         check(policy, "scopes", profile.scope),
+        _scope_residency(policy, profile.scope),
         check(policy, "access_domains", domain) if domain is not None else None,
         check(policy, "plans", plan),
         check(policy, "workspace_id", profile.workspace_id),
@@ -108,7 +111,8 @@ def _scope_residency(policy: Policy, scope: str) -> Violation | None:
     rule = policy.rule("residency")
     if rule is None or keeps_residency(policy, scope):
         return None
-    return Violation("residency", scope, rule.allow, rule.reason, policy.path)
+    shown = render("policy.scope_value", scope=scope)  # "the scope global", not a residency
+    return Violation("residency", shown, rule.allow, rule.reason, policy.path)
 
 
 def summary(policy: Policy) -> list[str]:

@@ -97,6 +97,7 @@ def test_export_targets_are_the_exporters_formats():
     [
         ("version: 2\nregions: [eu-central-1]\n", "version", "unsupported policy version"),
         ("regions: [eu-central-1]\n", "version", "unsupported policy version"),
+        ('version: "1"\nregions: [eu-central-1]\n', "version", "write the number: version: 1"),
         ("version: 1\nregion: [eu-central-1]\n", "region", "unknown field"),
         ("version: 1\nregions: [mars-1]\n", "regions[0]", "'mars-1' is not one of"),
         ("version: 1\nregions: 7\n", "regions", "a value or a non-empty list"),
