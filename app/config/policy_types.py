@@ -92,6 +92,8 @@ class Policy:
             from fnmatch import fnmatchcase  # lazy: only a model allow-list needs it
 
             return any(fnmatchcase(value, pattern) for pattern in rule.allow)
+        if name == "residency" and value not in rule.allow:
+            return _stricter_residency(value, rule.allow)
         return value in rule.allow
 
     def pinned(self, name: str) -> str | None:
@@ -101,3 +103,15 @@ class Policy:
     def allowed(self, name: str, known: tuple[str, ...]) -> tuple[str, ...]:
         """The values of `known` rule `name` allows, in the order of `known`."""
         return tuple(v for v in known if self.allows(name, v))
+
+
+def _stricter_residency(value: str, allow: tuple[str, ...]) -> bool:
+    """Whether the residency answer `value` keeps within one the policy allows: `eu` keeps
+    the data in the EU, so it keeps `outside-mainland` too ("none" keeps nothing, and is
+    allowed only by name)."""
+    from app.core.answers import RESIDENCY_SCOPES  # lazy: the one table of what keeps what
+
+    if "none" in allow:
+        return True
+    scopes = RESIDENCY_SCOPES.get(value)
+    return bool(scopes) and any(scopes <= RESIDENCY_SCOPES.get(a, frozenset()) for a in allow)

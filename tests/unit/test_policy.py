@@ -311,3 +311,18 @@ def test_the_example_in_the_docs_is_a_valid_policy(tmp_path):
         "exports",
     }
     assert all(rule.reason for name, rule in policy.rules.items() if name != "scopes")
+
+
+def test_a_stricter_residency_answer_keeps_to_a_wider_rule(tmp_path) -> None:
+    """`eu` keeps the data in the EU, so it keeps `outside-mainland`; `mainland` and `none`
+    do not, and a rule allowing `none` allows every answer."""
+    path = tmp_path / "modelstudio-policy.yaml"
+    path.write_text("version: 1\nresidency: [outside-mainland]\n", encoding="utf-8")
+    policy = read_policy(path)
+    assert policy.allows("residency", "eu") and policy.allows("residency", "japan")
+    assert not policy.allows("residency", "mainland")
+    assert not policy.allows("residency", "none")
+    path.write_text("version: 1\nresidency: [eu]\n", encoding="utf-8")
+    assert not read_policy(path).allows("residency", "outside-mainland")  # wider: refused
+    path.write_text("version: 1\nresidency: [none]\n", encoding="utf-8")
+    assert read_policy(path).allows("residency", "mainland")
