@@ -113,5 +113,5 @@ def _stricter_residency(value: str, allow: tuple[str, ...]) -> bool:
 
     if "none" in allow:
         return True
-    scopes = RESIDENCY_SCOPES.get(value)
+    scopes = RESIDENCY_SCOPES.get(value, frozenset())
     return bool(scopes) and any(scopes <= RESIDENCY_SCOPES.get(a, frozenset()) for a in allow)
