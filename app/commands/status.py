@@ -146,7 +146,15 @@ def _check_json(result: ProbeResult) -> dict[str, Any]:
     return {
         "verdict": result.verdict,
         "checks": [
-            {"surface": c.surface, "host": c.host, "status": c.status, "http_status": c.http_status}
+            {
+                "surface": c.surface,
+                "host": c.host,
+                "status": c.status,
+                "http_status": c.http_status,
+                # False: reachable, the key not sent (the Anthropic surface checks a key
+                # only with a model call, which --check does not make): its 401 says nothing
+                "key_checked": not c.keyless,
+            }
             for c in result.checks
         ],
         "findings": [f.to_json() for f in result.findings],
@@ -166,6 +174,16 @@ def next_command(status: Status) -> str:
         config_only = cli_address(status.config, None, None)
         return command("configure", "--profile", p.name, *config_only, "--store", "keyring")
     return command("doctor", *address)
+
+
+def next_command_for_doctor(status: Status) -> str:
+    """`doctor` of this profile, spelt to run from this shell."""
+    from app.config.shell import cli_address  # lazy: only with --check
+    from app.core.invocation import command
+
+    return command(
+        "doctor", *cli_address(status.config, status.profile.name, status.default_profile)
+    )
 
 
 def render(status: Status, result: ProbeResult | None) -> str:
@@ -196,7 +214,10 @@ def render(status: Status, result: ProbeResult | None) -> str:
     if result is not None:
         lines.append("  " + t("status.check_title", verdict=t(f"status.verdict_{result.verdict}")))
         for c in result.checks:
-            lines.append(f"    {c.surface:<10} {c.status:<5} {inert(c.host)}")
+            line = f"    {c.surface:<10} {c.status:<5} {inert(c.host)}"
+            if c.status == "skip":  # reachable; its key is checked only by a model call
+                line += "  " + t("status.check_skip", command=next_command_for_doctor(status))
+            lines.append(line)
         lines += ["    ! " + f.message for f in result.findings if f.severity != "info"]
     if status.next_step is not None:
         lines.append("")

@@ -229,6 +229,13 @@ def test_no_network_without_check_and_auth_only_with_it(capsys, machine, tmp_pat
     calls = [(r.method, r.path, r.key_fingerprint is not None) for r in simulator.requests]
     assert calls and all(m == "GET" or not keyed for m, _, keyed in calls), calls
     assert not any(p.endswith("/chat/completions") for _, p, _ in calls), calls
+    # That keyless row says why it is a skip and what checks its key, not only "skip".
+    (anthropic,) = [line for line in out.splitlines() if line.strip().startswith("anthropic")]
+    assert "skip" in anthropic and "checked here only with a model call" in anthropic
+    assert "doctor" in anthropic, anthropic
+    code, out, _ = _status(capsys, machine, tmp_path, simulator, key, "--check", "--json", *pins)
+    rows = {c["surface"]: c for c in json.loads(out)["check"]["checks"]}
+    assert rows["anthropic"]["key_checked"] is False and rows["openai"]["key_checked"] is True
     code, out, _ = _status(capsys, machine, tmp_path, simulator, OTHER, "--check", *pins)
     assert code == 1 and "Live check (auth only): fail" in out, out
 
