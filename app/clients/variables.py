@@ -132,6 +132,9 @@ def env_pairs(profile: Profile, catalog: Catalog) -> list[tuple[str, str]]:
     pairs += [
         ("DASHSCOPE_API_BASE", urls["openai"]),
         ("OPENAI_BASE_URL", urls["openai"]),
+        # Qwen Code takes an OpenAI-compatible setup from the environment only when all of
+        # OPENAI_BASE_URL, OPENAI_API_KEY and OPENAI_MODEL are set (CLIENTS.md): the whole set.
+        ("OPENAI_MODEL", profile.model),
         ("ANTHROPIC_BASE_URL", urls["anthropic"]),
     ]
     model = anthropic_model(profile, catalog)

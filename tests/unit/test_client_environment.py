@@ -109,6 +109,17 @@ def test_a_correct_setup_gives_no_warning(places, profile):
     assert {e.status for e in result.entries} <= {"ok", "set", "other", "reference"}
 
 
+def test_the_dotenv_export_alone_is_a_whole_set_for_qwen_code(places):
+    """Qwen Code takes an OpenAI-compatible setup from the environment only with all of
+    OPENAI_BASE_URL, OPENAI_API_KEY and OPENAI_MODEL: the .env this tool writes has the
+    three (QA: it lacked OPENAI_MODEL, and doctor called the tool's own export partial)."""
+    _, proj = places
+    write(proj / ".env", dotenv(SINGAPORE, None, CATALOG, None, False))
+    result = run(places, {SINGAPORE.api_key.env: KEY})
+    partial = [f for f in result.findings if f.code == "client_config_partial"]
+    assert not [f for f in partial if f.params["reason"] == "qwen_autodetect"], partial
+
+
 def test_a_stale_openai_base_url_points_elsewhere(places):
     env = {**good_env(), "OPENAI_BASE_URL": "https://api.openai.com/v1"}
     finding = one(run(places, env), "base_url_elsewhere")
