@@ -16,6 +16,7 @@ pytest_plugins = [
     "tests.fixtures.tmux",
     "tests.fixtures.real_clients",
     "tests.fixtures.httpx2_rules",
+    "tests.fixtures.rotation",  # after cli, which it imports
 ]
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import secrets
 import sys
 from pathlib import Path
 
@@ -16,15 +15,19 @@ from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError, PasswordSetError
 
 from app.cli import main
-from app.config.schema import Config
 from app.config.validate import make_profile
-from app.config.write import atomic_write
 from app.secrets.key import ApiKey
 from app.secrets.keyring import KEYRING_SERVICE, PROBE_USER_PREFIX
-from app.secrets.stores import KeyRef, KeyringStore
-from tests.fixtures.cli import Captured, main_captured, no_leak
-
-SG = "ap-southeast-1"
+from app.secrets.stores import KeyRef
+from tests.fixtures.cli import no_leak
+from tests.fixtures.rotation import (
+    SG,
+    entry,
+    in_keyring,
+    keyring_config,
+    put,
+    rotate,
+)
 
 
 @pytest.fixture
@@ -33,60 +36,8 @@ def sim(rotation_simulator):
 
 
 @pytest.fixture
-def home(tmp_path, env) -> Path:
-    """A private HOME on the doctor tests' clean machine (tests/fixtures/doctor.py)."""
-    home = tmp_path / "home"
-    home.mkdir()
-    env.setenv("HOME", str(home))
-    env.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    env.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
-    env.setenv("LC_ALL", "C.UTF-8")
-    env.setattr(sys, "stdin", io.StringIO(""))
-    env.chdir(tmp_path)
-    return home
-
-
-def keyring_config(tmp_path: Path, sim, account: str = SG, store: str = "keyring") -> Path:
-    """Profile `default` with its own scoped keyring entry (fresh digits per test: the
-    Secret Service lives for the whole session)."""
-    acct = sim.accounts[account]
-    entry = f"default@{secrets.token_hex(6)}" if store == "keyring" else None
-    profile, _ = make_profile(
-        "default",
-        region=acct.region,
-        endpoint_style="workspace",
-        workspace_id=acct.workspace_id,
-        model="qwen-plus",
-        api_key=KeyRef(store=store, account=entry, env="MSS_ROTATE_KEY"),
-    )
-    path = tmp_path / "cfg" / "config.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, Config().with_profile(profile, make_default=True).dump())
-    return path
-
-
-def entry(config: Path) -> str:
-    from app.config.io import load_config
-
-    account = load_config(config).profile("default").api_key.account
-    assert account
-    return account
-
-
-def in_keyring(account: str) -> str | None:
-    key = KeyringStore(account=account).get("default")
-    return key.reveal() if key else None
-
-
-def put(account: str, key: str) -> None:
-    KeyringStore(account=account).set("default", ApiKey(key))
-
-
-def rotate(capsys, config: Path, sim, *args: str, key: str | None = None, lang="en") -> Captured:
-    argv = ["key", "rotate", "--lang", lang, "--config", str(config), *args]
-    if key is not None:
-        argv.append("--api-key-stdin")
-    return main_captured(capsys, argv, sim, stdin=key or "")
+def home(rotation_home):
+    return rotation_home
 
 
 # ------------------------------------------------------------------------------ real keyring

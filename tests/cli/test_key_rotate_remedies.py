@@ -20,12 +20,21 @@ from app.config.write import atomic_write
 from app.core.invocation import command
 from app.secrets.key import ApiKey
 from app.secrets.stores import KeyRef, KeyringStore
-from tests.cli import test_key_rotate as base
+from tests.fixtures import rotation as base
 from tests.fixtures.cli import Captured, main_captured, no_leak
 
 SG = base.SG
 BAD = "sk-" + "0" * 32  # the shape of a key, issued by no one
-home, sim = base.home, base.sim  # the same clean machine and simulator as the other tests
+
+
+@pytest.fixture
+def sim(rotation_simulator):
+    return rotation_simulator
+
+
+@pytest.fixture
+def home(rotation_home):  # the same clean machine as tests/cli/test_key_rotate.py
+    return rotation_home
 
 
 def refused(capsys, config: Path, sim, key: str, *args: str) -> Captured:
