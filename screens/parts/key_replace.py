@@ -95,6 +95,7 @@ class KeyReplaceScreen(ModalScreen[str | None]):
     async def _replace(self, key: ApiKey) -> None:
         # lazy: the probe engine (httpx2) and the rotation only when a key is replaced
         from app.clients.key_replace import old_key, require_store, verify_new_key
+        from app.config.shell import cli_address
         from app.probe.engine import ProbeOptions
         from app.secrets.rotation import rotate, slots
 
@@ -104,14 +105,20 @@ class KeyReplaceScreen(ModalScreen[str | None]):
             store = flow.key_store_for(p, self.services)
             await asyncio.to_thread(require_store, p, store, path, timeout)
             current, backup = slots(store, p.name)
+            # The refusal of a pending rotation prints --finish / --rollback commands: for
+            # this profile of this config, whatever the default is.
+            address = cli_address(path, p.name, None)
             old = await asyncio.wait_for(
-                asyncio.to_thread(old_key, p.name, current, backup, key), timeout
+                asyncio.to_thread(old_key, p.name, current, backup, key, address), timeout
             )
             options = self.services.probe_options or ProbeOptions()
             check = await verify_new_key(options, path, p, key)
             if check.verdict != "accepted":
                 lines = [t(f"screen_welcome.replace_{check.verdict}", old=old.masked())]
-                lines += [f"• {f.message}" for f in check.findings]
+                for f in check.findings:  # what is wrong, and what to do with the new key
+                    lines.append(f"• {f.message}")
+                    if f.remedy:
+                        lines.append(f"  → {f.remedy}")
                 self._say("\n".join(lines))
                 return
             self._writing = True
