@@ -162,7 +162,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace, command
     except BrokenPipeError:
         return _closed_pipe()
     except UserError as exc:
-        print(f"modelstudio-setup: {exc.message}", file=sys.stderr)
+        message = exc.message
+        if getattr(args, "profile_source", None) == "environment" and _is_profile_error(exc):
+            message += " " + t("cli.profile_from_variable", variable=PROFILE_VAR, name=args.profile)
+        print(f"modelstudio-setup: {message}", file=sys.stderr)
         return exc.exit_code
     except OSError as exc:
         # A full disk, a file we may not read, a directory where a file belongs: the
@@ -173,6 +176,14 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace, command
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
+
+
+def _is_profile_error(exc: UserError) -> bool:
+    """A profile that is not there: said with where its name came from when a variable
+    named it (a stale MODELSTUDIO_SETUP_PROFILE in a shell rc is easy to forget)."""
+    from app.config.schema import ProfileNotFound  # lazy: only on this error path
+
+    return isinstance(exc, ProfileNotFound)
 
 
 DEBUG_VAR = "MODELSTUDIO_SETUP_DEBUG"

@@ -159,6 +159,12 @@ class Config(Record):
         if wanted is None:
             if len(self.profiles) == 1:
                 return next(iter(self.profiles.values()))
+            if not self.profiles:  # nothing set up yet: say how to start, not "no default"
+                from app.core.invocation import command  # lazy: as below
+
+                raise ProfileNotFound(
+                    "profiles.nothing_set_up", wizard=command(), configure=command("configure")
+                )
             raise ProfileNotFound("profiles.no_default", known=self._names())
         if wanted not in self.profiles:
             # lazy: shutil and the PATH lookup only for this message, not on `env`'s path

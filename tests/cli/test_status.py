@@ -72,6 +72,17 @@ def test_the_profile_variable_is_honoured_by_every_command(two) -> None:
     assert shown.stdout.startswith("play"), shown.output
     missing = cli("env", env={"MODELSTUDIO_SETUP_PROFILE": "nope"})
     assert missing.rc == 2 and "nope" in missing.stderr
+    # ...and the message says where that name came from (a stale export in a shell rc).
+    assert "comes from the variable MODELSTUDIO_SETUP_PROFILE" in missing.stderr
+    flagged = cli("env", "--profile", "nope")
+    assert flagged.rc == 2 and "comes from the variable" not in flagged.stderr
+
+
+def test_nothing_set_up_yet_says_how_to_start(cli) -> None:
+    for command in (("status",), ("key", "get"), ("env",)):
+        run = cli(*command)
+        assert run.rc == 2 and "Nothing is set up yet" in run.stderr, run.output
+        assert "configure --region REGION" in run.stderr and "Traceback" not in run.stderr
 
 
 @pytest.mark.parametrize(
