@@ -12,6 +12,7 @@ the key detector, and a value that holds the key passed to `add_secret` is hidde
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import time
@@ -60,10 +61,14 @@ def start(path: str | None, *, tui: bool, what: str) -> TextIO:
         raise UserError("cli.debug_needs_file")
     if path is not None:
         refuse_if_key(path, "--debug-file")
+        if not path.strip():
+            raise UserError("cli.debug_file_empty")
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
         try:
             fd = os.open(path, flags, 0o600)
         except OSError as exc:
+            if exc.errno == errno.ELOOP or os.path.islink(path):  # O_NOFOLLOW refused it
+                raise UserError("cli.debug_file_link", path=inert(path)) from None
             reason = exc.strerror or type(exc).__name__
             raise UserError("cli.debug_file_failed", path=inert(path), reason=reason) from None
         os.fchmod(fd, 0o600)

@@ -69,8 +69,25 @@ def test_a_symlinked_debug_file_is_refused_and_its_target_untouched(capsys, env,
     link.symlink_to(target)
     code = main(["status", "--debug-file", str(link), "--config", str(tmp_path / "c.yaml")])
     assert code == 2
-    assert "Cannot write the debug trace" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Cannot write the debug trace" in err and "it is a symbolic link" in err, err
+    assert "Too many levels" not in err  # the reason in words, not the errno's
     assert target.read_text() == "keep\n"
+
+
+@pytest.mark.parametrize(
+    ("where", "words"),
+    [("", "--debug-file needs a file name"), ("folder", "Is a directory")],
+)
+def test_a_debug_file_that_cannot_be_written_is_said_plainly(capsys, env, tmp_path, where, words):
+    from app.cli import main
+
+    (tmp_path / "folder").mkdir()
+    path = str(tmp_path / where) if where else ""
+    code = main(["status", "--debug-file", path, "--config", str(tmp_path / "c.yaml")])
+    err = capsys.readouterr().err
+    assert code == 2 and words in err, err
+    assert "symbolic link" not in err and "Traceback" not in err
 
 
 def test_the_wizard_needs_a_file_for_the_trace(capsys, env, tmp_path):
