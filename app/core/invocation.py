@@ -95,6 +95,12 @@ def command(*args: str, env: Mapping[str, str] | None = None) -> str:
 
 def install_hint(env: Mapping[str, str] | None = None) -> str | None:
     """What to run so that the bare name works everywhere (None when it already does)."""
+    env = os.environ if env is None else env
     if on_user_path(env):
         return None
+    root = _project_root(env) if under_uv_run(env) else None
+    if root is not None and not _inside(Path.cwd(), root):
+        # `uv run --project DIR` from elsewhere: "from this folder" would be wrong here.
+        folder = shlex.quote(str(root))
+        return t("cli.install_hint_project", command=COMMAND, project=folder)
     return t("cli.install_hint", command=COMMAND)

@@ -98,5 +98,8 @@ def test_uv_run_from_outside_the_project_names_the_project(tmp_path: Path, monke
     assert invocation.command("doctor", env=env) == (
         f"uv run --project {project} modelstudio-setup doctor"
     )
+    hint = invocation.install_hint(env) or ""
+    assert f"uv tool install {project}" in hint and "from this folder" not in hint, hint
     monkeypatch.chdir(project)
     assert invocation.command("doctor", env=env) == "uv run modelstudio-setup doctor"
+    assert "uv tool install ." in (invocation.install_hint(env) or "")
