@@ -21,26 +21,20 @@ from app.config.validate import make_profile
 from app.config.write import atomic_write
 from app.secrets.stores import KeyRef, KeyringStore
 from tests.fixtures.cli import Captured, main_captured, no_leak
-from tests.fixtures.doctor import MACHINE_VARS
 from tests.fixtures.keyring import SECRET_SERVICE_BACKEND
 
-EXTRA_VARS = ("BAILIAN_CONFIG_DIR", "DASHSCOPE_API_KEY_FILE_PATH", "XDG_STATE_HOME")
+# Other places a key may come from (XDG_STATE_HOME is set by rotation_home, privately).
+EXTRA_VARS = ("BAILIAN_CONFIG_DIR", "DASHSCOPE_API_KEY_FILE_PATH")
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch) -> Path:
-    """A private HOME (and XDG folders), no proxy/trust/key variables, stdin not a terminal.
+def home(rotation_home, env) -> Path:
+    """A private HOME (and XDG folders), no proxy/trust/key variables, stdin not a terminal
+    (tests/fixtures/rotation.py), and none of the other places a key may come from.
     Requested after `secret_service`, whose own HOME it replaces."""
-    for var in (*MACHINE_VARS, *EXTRA_VARS):
-        monkeypatch.delenv(var, raising=False)
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
-    monkeypatch.setenv("LC_ALL", "C.UTF-8")
-    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-    return home
+    for var in EXTRA_VARS:
+        env.delenv(var, raising=False)
+    return rotation_home
 
 
 def profile_config(path: Path, sim, account: str = "ap-southeast-1", name: str = "default"):
