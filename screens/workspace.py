@@ -322,6 +322,7 @@ class WorkspaceScreen(StepScreen):
             and self.region_info.has_shared_host
             and event.value.strip()
             and self.style == "shared"
+            and "workspace" not in self.refused  # a policy that rules the domain out
         ):
             self._set_style("workspace")
         self._refresh(event.value)

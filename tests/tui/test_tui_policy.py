@@ -308,3 +308,18 @@ async def test_the_model_list_offers_what_the_policy_allows_and_a_pin_is_locked(
         await app.screen.action_next()
         await settle(app, pilot)
         assert step_of(app) == "apikey" and app.state.model == "qwen3-max"
+
+
+async def test_typing_an_id_does_not_switch_to_a_host_the_policy_rules_out(tmp_path: Path) -> None:
+    """Without a policy, an ID typed on the DashScope domain switches to the workspace
+    domain (the docs' recommendation); a policy allowing only DashScope keeps it there."""
+    services, _ = _services(
+        tmp_path, "version: 1\naccess_domains: {allow: dashscope, reason: Shared host only.}\n"
+    )
+    app = make_app(services, SG, start_step="workspace")
+    async with app.run_test(size=(100, 48)) as pilot:
+        await settle(app, pilot)
+        assert app.screen.style == "shared"  # the only pay-as-you-go host the policy leaves
+        app.screen.query_one("#workspace-id").value = "ws-abc123"
+        await settle(app, pilot)
+        assert app.screen.style == "shared"
