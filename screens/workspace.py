@@ -110,10 +110,12 @@ class WorkspaceScreen(StepScreen):
             self.style = allowed[0]
         self.style_locked = len(allowed) == 1
         self.pinned_id = self.policy.pinned("workspace_id") if self.policy else None
+        # The model chosen before (typed elsewhere, e.g. configure) stays unless a team
+        # policy's model list leaves it out; else the first one offered.
         models = self._models()
-        self.model = self.state.model if self.state.model in models else models[0]
-        if self.state.model and (self.policy is None or self.policy.rule("models") is None):
-            self.model = self.state.model  # a model typed elsewhere (configure) is kept
+        chosen = self.state.model
+        unruled = self.policy is None or self.policy.rule("models") is None
+        self.model = chosen if chosen and (unruled or chosen in models) else models[0]
 
     @property
     def plan(self) -> PlanOption | None:

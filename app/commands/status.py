@@ -173,17 +173,16 @@ def next_command(status: Status) -> str:
     if status.next_step == "key_env_unset":  # or keep it out of the shell: the keyring
         config_only = cli_address(status.config, None, None)
         return command("configure", "--profile", p.name, *config_only, "--store", "keyring")
-    return command("doctor", *address)
+    return doctor_command(status)
 
 
-def next_command_for_doctor(status: Status) -> str:
+def doctor_command(status: Status) -> str:
     """`doctor` of this profile, spelt to run from this shell."""
-    from app.config.shell import cli_address  # lazy: only with --check
+    from app.config.shell import cli_address  # lazy: only when a command is printed
     from app.core.invocation import command
 
-    return command(
-        "doctor", *cli_address(status.config, status.profile.name, status.default_profile)
-    )
+    p = status.profile
+    return command("doctor", *cli_address(status.config, p.name, status.default_profile))
 
 
 def render(status: Status, result: ProbeResult | None) -> str:
@@ -216,7 +215,7 @@ def render(status: Status, result: ProbeResult | None) -> str:
         for c in result.checks:
             line = f"    {c.surface:<10} {c.status:<5} {inert(c.host)}"
             if c.status == "skip":  # reachable; its key is checked only by a model call
-                line += "  " + t("status.check_skip", command=next_command_for_doctor(status))
+                line += "  " + t("status.check_skip", command=doctor_command(status))
             lines.append(line)
         lines += ["    ! " + f.message for f in result.findings if f.severity != "info"]
     if status.next_step is not None:
