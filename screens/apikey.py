@@ -36,15 +36,11 @@ from screens.base import StepScreen
 from screens.parts import key_jobs
 from screens.parts.choices import ChoiceRadioSet, MarkedCheckbox, MarkedRadioButton
 from screens.parts.dialogs import ConfirmDialog
-from screens.parts.plan_offer import PlanOffer, shape_notices
-from screens.widgets import MARK_FAIL, MARK_OK, MARK_WARN, CopyLine, Prose, SecretInput, gap
+from screens.parts.key_texts import key_check, keyring_verdict, store_label
+from screens.parts.plan_offer import PlanOffer
+from screens.widgets import CopyLine, Prose, SecretInput
 
 STORES = ("keyring", "env", "file")
-
-
-def short_backend(name: str) -> str:
-    """`keyring.backends.SecretService.Keyring` -> `SecretService.Keyring` (fits a label)."""
-    return ".".join(name.split(".")[-2:]) if name.startswith("keyring.backends.") else name
 
 
 class ApiKeyScreen(StepScreen):
@@ -141,17 +137,7 @@ class ApiKeyScreen(StepScreen):
             return kind
 
     def _store_label(self, kind: str) -> str:
-        if kind == "keyring":
-            if self.state.demo:
-                return t("screen_apikey.store_keyring_demo")
-            if self.keyring is not None and self.keyring.available:
-                return t("screen_apikey.store_keyring", backend=short_backend(self.keyring.backend))
-            if self.keyring is not None or self.keyring_problem:
-                return t("screen_apikey.store_keyring_unavailable")
-            return t("screen_apikey.store_keyring_checking")
-        if kind == "env":
-            return t("screen_apikey.store_env", var=self.state.key_env)
-        return t("screen_apikey.store_file")
+        return store_label(kind, self.state, self.keyring, self.keyring_problem)
 
     def on_mount(self) -> None:
         self._update_store_widgets()
@@ -168,25 +154,7 @@ class ApiKeyScreen(StepScreen):
         return self._check(raw)[0]
 
     def _check(self, raw: str) -> tuple[Text, str]:
-        """The masked preview (or the reason the text is no key) and its status class."""
-        if not raw:
-            if self.known_key is not None:
-                # The kept key gets the same shape checks as a typed one (QA B40: the plan-key
-                # warning vanished after F2 or on coming back to this step).
-                using = t("screen_apikey.using", masked=self.known_key.masked())
-                kept = [f"{MARK_OK}{gap()}{using}"]
-                shown = shape_notices(self.known_key.notices(), self.state)
-                kept += [f"{MARK_WARN}{gap()}{n.message}" for n in shown]
-                return Text("\n".join(kept)), "-warning" if len(kept) > 1 else "-valid"
-            return Text(t("screen_apikey.type_key")), ""
-        try:
-            key, notices = ApiKey.parse(raw)
-        except InvalidApiKey as exc:
-            return Text(f"{MARK_FAIL}{gap()}{exc.message}"), "-invalid"
-        lines = [f"{MARK_OK}{gap()}{t('screen_apikey.masked', masked=key.masked())}"]
-        said = shape_notices(notices, self.state)
-        lines += [f"{MARK_WARN}{gap()}{n.message}" for n in said]
-        return Text("\n".join(lines)), "-warning" if said else "-valid"
+        return key_check(raw, self.known_key, self.state)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "api-key":
@@ -284,16 +252,7 @@ class ApiKeyScreen(StepScreen):
             self._tick_probe()
             return
         status_view = self.query_one("#keyring-status", Static)
-        if self.state.demo:
-            status_view.update("")  # no OS keyring is probed or used: the note says where
-            return
-        if self.keyring is not None and self.keyring.available:
-            ok = t("screen_apikey.keyring_ok", backend=self.keyring.backend)
-            status_view.update(Text(f"{MARK_OK}{gap()}{ok}"))
-        else:
-            why = self.keyring_problem or (self.keyring.message() if self.keyring else "")
-            bad = t("screen_apikey.keyring_bad", why=why)
-            status_view.update(Text(f"{MARK_FAIL}{gap()}{bad}"))
+        status_view.update(keyring_verdict(self.state, self.keyring, self.keyring_problem))
 
     async def relocalize(self) -> None:
         """Redraw in the other language; the typed key moves out of the field into memory."""

@@ -59,8 +59,9 @@ from app.probe.proxy import (
     settings_from_env,
 )
 from app.probe.surfaces import USER_AGENT, Answer, converse, send
+from app.probe.timeline import Timeline
 from app.probe.transport import PinnedBackend, PinnedTransport, Pins, default_backend
-from app.probe.trust import build_ssl_context, presented_certificate, tls_info
+from app.probe.trust import build_ssl_context, presented_certificate
 from app.secrets.key import ApiKey
 
 DEFAULT_TIMEOUT = 10.0
@@ -89,52 +90,6 @@ class ProbeOptions:
     on_result: Callable[[ProbeResult], None] | None = field(default=None, compare=False)
 
 
-class _Timeline:
-    """Collects httpcore2 `trace` events of one check into phase times (and the TLS details).
-
-    Events are matched on their suffix: the same phase is named `connection.start_tls` on a
-    direct connection, `proxy.start_tls` through an HTTP proxy and `socks.start_tls` through
-    SOCKS.
-    """
-
-    def __init__(self, check: _Check) -> None:
-        self.check = check
-        self.marks: dict[str, float] = {}
-        self.phase = "tcp"
-        self.tls_started = False
-
-    async def __call__(self, name: str, info: Mapping[str, object]) -> None:
-        now = time.monotonic()
-        check = self.check
-        if name.endswith("connect_tcp.started"):
-            self.marks["tcp"] = now
-            self.phase = "tcp"
-        elif name.endswith("connect_tcp.complete") and "tcp" in self.marks:
-            check.phase_done("tcp", (now - self.marks["tcp"]) * 1000, True)
-            self.phase = "proxy" if check.proxy.url else "tls"
-        elif name.endswith("start_tls.started"):
-            self.marks["tls"] = now
-            self.phase = "tls"
-            self.tls_started = True
-        elif name.endswith("start_tls.complete") and "tls" in self.marks:
-            stream = info.get("return_value")
-            if isinstance(stream, httpcore2.AsyncNetworkStream) and check.result.tls is None:
-                check.result.tls = tls_info(stream.get_extra_info("ssl_object"))
-            check.phase_done("tls", (now - self.marks["tls"]) * 1000, True)
-            self.phase = "http"
-        elif name.endswith("send_request_headers.started"):
-            self.marks["request"] = now
-            if self.phase != "proxy":
-                self.phase = "http"
-        elif (
-            name.endswith("receive_response_headers.complete")
-            and "request" in self.marks
-            and self.phase == "http"
-            and check.result.phases["ttfb_ms"] is None
-        ):
-            check.phase_done("ttfb", (now - self.marks["request"]) * 1000, True)
-
-
 class _Check:
     """One target's check: its own connection (honest per-surface timings), one deadline."""
 
@@ -148,7 +103,7 @@ class _Check:
         self.proxy: ProxyChoice = choose_proxy(
             url.scheme, url.host, self.port, run.proxy_settings, disabled=run.options.no_proxy
         )
-        self.timeline = _Timeline(self)
+        self.timeline = Timeline(self)
         self.deadline = 0.0
         self._in_dns = False
         self._dns_name = "-"
@@ -301,7 +256,7 @@ class _Check:
                 )
                 if retry:
                     await asyncio.sleep(0.2)
-                    self.timeline = _Timeline(self)
+                    self.timeline = Timeline(self)
                     continue
                 if code in ("tls_untrusted", "tls_hostname_mismatch", "tls_expired"):
                     params.update(await self._presented_certificate(backend))
